@@ -1,0 +1,447 @@
+"""The scoring engine: graded answers in, per-item outcomes, roll-ups and the tier reached out.
+
+Pure: no I/O, no clock. Rules are looked up by the name the checklist gives them (RULES), so a
+province can publish an edition with different thresholds without a code change.
+
+Decisions worth knowing:
+- Not-applicable items (by the item's condition on facility facts, or marked by the inspector
+  where the item allows it) are left out of every count and denominator.
+- An unanswered item counts as not met, so a preview of an unfinished inspection never states
+  a higher tier than the finished one could; `complete` says whether anything is missing.
+- A failed (or unanswered) veto item forces "none" whatever the totals.
+- A share rule whose selection is empty (every item not applicable) does not hold: a tier is
+  never granted on the strength of nothing assessed. An "all at least" rule over nothing holds.
+- Shares are compared as exact fractions: 8 of 10 meets a threshold of "0.8".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+from dateutil.relativedelta import relativedelta
+
+from server.domain.checklist import (
+    NOT_APPLICABLE,
+    NOT_MET,
+    Checklist,
+    Item,
+    Rule,
+    evaluate_condition,
+    fact_value_ok,
+    referenced_facts,
+    selector_matches,
+)
+from server.domain.errors import DomainError, Problem, pointer
+
+ANSWER_FIELDS = {"grade", "document_date", "valid_until", "note"}
+TIER_NONE = "none"
+TIER_NONE_LABEL = "未达标"
+
+
+@dataclass(frozen=True)
+class Answer:
+    grade: str
+    document_date: dt.date | None = None
+    valid_until: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class ItemOutcome:
+    item: Item
+    outcome: str | None  # a grade code, not_met, not_applicable; None when unanswered
+    reason: str | None  # why the outcome differs from the answer, or why it is not applicable
+    answered: str | None
+
+    @property
+    def applicable(self) -> bool:
+        return self.outcome != NOT_APPLICABLE
+
+    @property
+    def effective(self) -> str:
+        """The outcome as rules see it: unanswered counts as not met."""
+        return NOT_MET if self.outcome is None else self.outcome
+
+
+@dataclass
+class RuleResult:
+    rule: Rule
+    passed: bool
+    numerator: Fraction = Fraction(0)
+    denominator: Fraction = Fraction(0)
+    needed: Fraction = Fraction(0)
+    items: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "rule": self.rule.rule,
+            "label": self.rule.label,
+            "passed": self.passed,
+        }
+        if self.rule.grade is not None:
+            body["grade"] = self.rule.grade
+        if self.rule.rule == "all_at_least":
+            body["actual"] = {"met": _num(self.numerator), "of": _num(self.denominator)}
+        else:
+            body["threshold"] = self.rule.threshold_text
+            body["actual"] = {
+                "numerator": _num(self.numerator),
+                "denominator": _num(self.denominator),
+                "share": _share(self.numerator, self.denominator),
+            }
+        if not self.passed:
+            body["needed"] = _num(self.needed)
+            body["items"] = self.items
+            if self.denominator == 0:
+                body["reason"] = "no_applicable_items"
+        return body
+
+
+def _num(value: Fraction) -> int | float:
+    return int(value) if value.denominator == 1 else float(value)
+
+
+def _share(numerator: Fraction, denominator: Fraction) -> str | None:
+    if denominator == 0:
+        return None
+    return f"{float(numerator / denominator):.4f}"
+
+
+# --- input checking ------------------------------------------------------------------------------
+
+
+def parse_date(value: Any, where: str, problems: list[Problem]) -> dt.date | None:
+    if isinstance(value, str):
+        try:
+            if len(value) == 10:
+                return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    problems.append(Problem("input.invalid_date", where, "expected a date as YYYY-MM-DD"))
+    return None
+
+
+def check_facts(checklist: Checklist, facts: Any) -> dict[str, Any]:
+    problems: list[Problem] = []
+    if not isinstance(facts, Mapping):
+        raise DomainError("facts.invalid", "facts must be an object", [])
+    for key, value in facts.items():
+        fact_type = checklist.facts.get(key)
+        if fact_type is None:
+            problems.append(Problem("facts.unknown", pointer("facts", key), "not a fact of this checklist"))
+        elif not fact_value_ok(fact_type, value) or (isinstance(value, float) and not math.isfinite(value)):
+            problems.append(Problem("facts.type", pointer("facts", key), f"expected {fact_type}"))
+    for key in sorted(referenced_facts(checklist) - set(facts)):
+        problems.append(Problem("facts.missing", pointer("facts", key), "this fact is needed"))
+    if problems:
+        raise DomainError("facts.invalid", "facility facts are invalid", problems)
+    return dict(facts)
+
+
+def check_answers(checklist: Checklist, answers: Any) -> dict[str, Answer]:
+    """Typed answers from raw JSON; every problem is reported at once with a stable code."""
+    if not isinstance(answers, Mapping):
+        raise DomainError("answers.invalid", "answers must be an object keyed by item id")
+    items = checklist.item_map()
+    problems: list[Problem] = []
+    result: dict[str, Answer] = {}
+    for item_id, raw in answers.items():
+        where = pointer("answers", item_id)
+        item = items.get(item_id)
+        if item is None:
+            problems.append(
+                Problem("answers.unknown_item", where, f"no item {item_id!r} in this checklist version")
+            )
+            continue
+        if not isinstance(raw, Mapping):
+            problems.append(Problem("answers.invalid", where, "an answer is an object"))
+            continue
+        for key in sorted(set(raw) - ANSWER_FIELDS):
+            problems.append(Problem("answers.unknown_field", f"{where}/{pointer(key)[1:]}", "unknown field"))
+        grade = raw.get("grade")
+        allowed = [lv.code for lv in item.levels] + [NOT_MET]
+        if item.allow_na:
+            allowed.append(NOT_APPLICABLE)
+        if grade == NOT_APPLICABLE and not item.allow_na:
+            problems.append(
+                Problem(
+                    "answers.not_applicable_not_allowed",
+                    where + "/grade",
+                    "this item can only be not applicable through the facility's facts",
+                )
+            )
+            continue
+        if not isinstance(grade, str) or grade not in allowed:
+            problems.append(
+                Problem("answers.invalid_grade", where + "/grade", f"expected one of {', '.join(allowed)}")
+            )
+            continue
+        if "note" in raw and not isinstance(raw["note"], str):
+            problems.append(Problem("answers.invalid", where + "/note", "a note is text"))
+        dates: dict[str, dt.date | None] = {}
+        for key in ("document_date", "valid_until"):
+            if raw.get(key) is not None:
+                dates[key] = parse_date(raw[key], f"{where}/{key}", problems)
+        result[item_id] = Answer(grade, dates.get("document_date"), dates.get("valid_until"))
+    if problems:
+        raise DomainError("answers.invalid", f"{len(problems)} answer problem(s)", problems)
+    return result
+
+
+# --- outcomes ------------------------------------------------------------------------------------
+
+
+def item_outcome(
+    checklist: Checklist,
+    item: Item,
+    answer: Answer | None,
+    facts: Mapping[str, Any],
+    inspection_date: dt.date,
+) -> ItemOutcome:
+    answered = answer.grade if answer else None
+    if item.applies_if is not None and not evaluate_condition(item.applies_if, facts):
+        return ItemOutcome(item, NOT_APPLICABLE, "condition", answered)
+    if answer is None:
+        return ItemOutcome(item, None, "unanswered", None)
+    if answer.grade == NOT_APPLICABLE:
+        return ItemOutcome(item, NOT_APPLICABLE, "inspector", answered)
+    if answer.grade == NOT_MET or item.validity is None:
+        return ItemOutcome(item, answer.grade, None, answered)
+    validity = item.validity
+    if validity.kind == "max_age":
+        if answer.document_date is None:
+            return ItemOutcome(item, NOT_MET, "document_date_missing", answered)
+        assert validity.max_age_months is not None
+        if answer.document_date + relativedelta(months=validity.max_age_months) < inspection_date:
+            return ItemOutcome(item, NOT_MET, "document_expired", answered)
+    else:
+        if answer.valid_until is None:
+            return ItemOutcome(item, NOT_MET, "document_date_missing", answered)
+        if answer.valid_until < inspection_date:
+            return ItemOutcome(item, NOT_MET, "document_expired", answered)
+    return ItemOutcome(item, answer.grade, None, answered)
+
+
+def _points(outcome: ItemOutcome) -> Fraction:
+    level = outcome.item.level(outcome.effective)
+    return level.points if level is not None and level.points is not None else Fraction(0)
+
+
+def _at_least(checklist: Checklist, outcome: ItemOutcome, grade: str) -> bool:
+    return checklist.rank(outcome.effective) >= checklist.rank(grade)
+
+
+# --- rules ---------------------------------------------------------------------------------------
+
+RuleFn = Callable[[Checklist, Rule, list[ItemOutcome]], RuleResult]
+
+
+def _all_at_least(checklist: Checklist, rule: Rule, selected: list[ItemOutcome]) -> RuleResult:
+    assert rule.grade is not None
+    below = [o.item.id for o in selected if not _at_least(checklist, o, rule.grade)]
+    met = len(selected) - len(below)
+    return RuleResult(rule, not below, Fraction(met), Fraction(len(selected)), Fraction(len(below)), below)
+
+
+def _share_at_least(checklist: Checklist, rule: Rule, selected: list[ItemOutcome]) -> RuleResult:
+    assert rule.grade is not None and rule.threshold is not None
+    below = [o.item.id for o in selected if not _at_least(checklist, o, rule.grade)]
+    numerator = Fraction(len(selected) - len(below))
+    denominator = Fraction(len(selected))
+    needed = Fraction(max(0, math.ceil(rule.threshold * denominator - numerator)))
+    return RuleResult(rule, needed == 0 and denominator > 0, numerator, denominator, needed, below)
+
+
+def _points_share_at_least(checklist: Checklist, rule: Rule, selected: list[ItemOutcome]) -> RuleResult:
+    assert rule.threshold is not None
+    earned = sum((_points(o) for o in selected), Fraction(0))
+    possible = sum((o.item.max_points for o in selected), Fraction(0))
+    needed = max(Fraction(0), rule.threshold * possible - earned)
+    short = [o.item.id for o in selected if _points(o) < o.item.max_points]
+    return RuleResult(rule, needed == 0 and possible > 0, earned, possible, needed, short)
+
+
+RULES: dict[str, RuleFn] = {
+    "all_at_least": _all_at_least,
+    "share_at_least": _share_at_least,
+    "points_share_at_least": _points_share_at_least,
+}
+
+
+# --- roll-ups ------------------------------------------------------------------------------------
+
+
+def _rollup(checklist: Checklist, outcomes: Iterable[ItemOutcome]) -> dict[str, Any]:
+    scored = [o for o in outcomes if not o.item.monitoring]
+    applicable = [o for o in scored if o.applicable]
+    body: dict[str, Any] = {
+        "items": len(scored),
+        "applicable": len(applicable),
+        "not_applicable": len(scored) - len(applicable),
+        "unanswered": sum(1 for o in applicable if o.outcome is None),
+        "not_met": sum(1 for o in applicable if o.effective == NOT_MET),
+        "at_least": {
+            grade: sum(1 for o in applicable if _at_least(checklist, o, grade))
+            for grade in checklist.grade_scale
+        },
+    }
+    if checklist.method == "points":
+        body["points"] = {
+            "earned": _num(sum((_points(o) for o in applicable), Fraction(0))),
+            "possible": _num(sum((o.item.max_points for o in applicable), Fraction(0))),
+        }
+    return body
+
+
+# --- the engine ----------------------------------------------------------------------------------
+
+
+def score(
+    checklist: Checklist,
+    facts: Any,
+    answers: Any,
+    inspection_date: dt.date,
+) -> dict[str, Any]:
+    """Score one inspection. Raises DomainError (with every problem) on invalid facts or answers."""
+    checked_facts = check_facts(checklist, facts)
+    checked_answers = check_answers(checklist, answers)
+
+    outcomes = [
+        item_outcome(checklist, item, checked_answers.get(item.id), checked_facts, inspection_date)
+        for item in checklist.items()
+    ]
+    by_id = {o.item.id: o for o in outcomes}
+
+    veto_failed = [o.item.id for o in outcomes if o.item.veto and o.outcome == NOT_MET]
+    veto_unanswered = [o.item.id for o in outcomes if o.item.veto and o.applicable and o.outcome is None]
+    vetoed = bool(veto_failed or veto_unanswered)
+
+    tier_results = []
+    reached: str | None = None
+    next_tier: dict[str, Any] | None = None
+    chain_intact = True
+    for tier in checklist.tiers:
+        if tier.applies_if is not None and not evaluate_condition(tier.applies_if, checked_facts):
+            tier_results.append({"code": tier.code, "label": tier.label, "assessed": False})
+            continue
+        rule_results = []
+        for rule in tier.rules:
+            selected = [o for o in outcomes if o.applicable and selector_matches(rule.select, o.item)]
+            rule_results.append(RULES[rule.rule](checklist, rule, selected))
+        rules_pass = all(r.passed for r in rule_results)
+        tier_reached = chain_intact and rules_pass and not vetoed
+        tier_results.append(
+            {
+                "code": tier.code,
+                "label": tier.label,
+                "assessed": True,
+                "reached": tier_reached,
+                "rules": [r.to_json() for r in rule_results],
+            }
+        )
+        if tier_reached:
+            reached = tier.code
+        elif next_tier is None:
+            blocked_by: list[dict[str, Any]] = []
+            if veto_failed:
+                blocked_by.append({"kind": "veto_failed", "items": veto_failed})
+            if veto_unanswered:
+                blocked_by.append({"kind": "veto_unanswered", "items": veto_unanswered})
+            blocked_by.extend(
+                {"kind": "rule", "index": i, **r.to_json()}
+                for i, r in enumerate(rule_results)
+                if not r.passed
+            )
+            next_tier = {"code": tier.code, "label": tier.label, "blocked_by": blocked_by}
+        chain_intact = tier_reached
+
+    tier_by_code = {t.code: t for t in checklist.tiers}
+    reached_tier = tier_by_code.get(reached) if reached else None
+
+    def outcome_json(o: ItemOutcome) -> dict[str, Any]:
+        body: dict[str, Any] = {"outcome": o.outcome}
+        if o.reason:
+            body["reason"] = o.reason
+        if o.answered is not None and o.answered != o.outcome:
+            body["answered"] = o.answered
+        if checklist.method == "points" and o.applicable:
+            body["points"] = _num(_points(o))
+        if o.item.monitoring and o.applicable and o.effective == NOT_MET:
+            body["flagged"] = True
+        return body
+
+    return {
+        "checklist": checklist.ref,
+        "inspection_date": inspection_date.isoformat(),
+        "complete": not any(o.outcome is None for o in outcomes),
+        "unanswered": [o.item.id for o in outcomes if o.outcome is None],
+        "tier": {
+            "code": reached or TIER_NONE,
+            "label": reached_tier.label if reached_tier else TIER_NONE_LABEL,
+        },
+        "veto_failed": veto_failed,
+        "monitoring_flags": [
+            o.item.id for o in outcomes if o.item.monitoring and o.applicable and o.effective == NOT_MET
+        ],
+        "tiers": tier_results,
+        "next_tier": next_tier,
+        "totals": _rollup(checklist, outcomes),
+        "chapters": [
+            {
+                "id": ch.id,
+                "title": ch.title,
+                **_rollup(checklist, (by_id[i.id] for s in ch.sections for i in s.items)),
+            }
+            for ch in checklist.chapters
+        ],
+        "sections": [
+            {
+                "id": sec.id,
+                "chapter": ch.id,
+                "title": sec.title,
+                **_rollup(checklist, (by_id[i.id] for i in sec.items)),
+            }
+            for ch in checklist.chapters
+            for sec in ch.sections
+        ],
+        "items": {o.item.id: outcome_json(o) for o in outcomes},
+    }
+
+
+INPUT_FIELDS = {"checklist", "inspection_date", "facts", "answers"}
+
+
+def score_input(checklist: Checklist, document: Any) -> dict[str, Any]:
+    """Score a whole input document: {checklist: {id, version}, inspection_date, facts, answers}."""
+    if not isinstance(document, Mapping):
+        raise DomainError("input.invalid", "the input is a JSON object")
+    problems = [
+        Problem("input.unknown_field", pointer(key), "unknown field")
+        for key in sorted(set(document) - INPUT_FIELDS)
+    ]
+    problems += [
+        Problem("input.missing_field", pointer(key), "required")
+        for key in sorted(INPUT_FIELDS - set(document))
+    ]
+    if problems:
+        raise DomainError("input.invalid", "the input does not have the expected fields", problems)
+    ref = document["checklist"]
+    if (
+        not isinstance(ref, Mapping)
+        or ref.get("id") != checklist.id
+        or ref.get("version") != checklist.version
+    ):
+        raise DomainError(
+            "answers.checklist_mismatch",
+            f"these answers are not for {checklist.id} version {checklist.version}",
+            [Problem("answers.checklist_mismatch", "/checklist", f"got {ref!r}")],
+        )
+    date_problems: list[Problem] = []
+    inspection_date = parse_date(document["inspection_date"], "/inspection_date", date_problems)
+    if inspection_date is None:
+        raise DomainError("input.invalid_date", "inspection_date is not a date", date_problems)
+    return score(checklist, document["facts"], document["answers"], inspection_date)
