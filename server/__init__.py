@@ -1,0 +1,58 @@
+"""Dabiao server: the app factory, which reads as the table of contents of the application."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from server.settings import PROJECT_ROOT, Settings
+
+
+def create_app(settings: Settings) -> Flask:
+    app = Flask(__name__, instance_path=str(settings.instance_path), static_folder=None)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SQLALCHEMY_DATABASE_URI=settings.database_url,
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        MAX_CONTENT_LENGTH=settings.max_content_length,
+        CHECKLISTS_DIR=str(settings.checklists_dir),
+        PWA_DIST=str(settings.pwa_dist),
+        TESTING=settings.testing,
+        JSON_SORT_KEYS=False,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+    )
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    settings.instance_path.mkdir(parents=True, exist_ok=True)
+
+    _init_extensions(app, settings)
+    _register_blueprints(app)
+    _register_commands(app)
+    return app
+
+
+def _init_extensions(app: Flask, settings: Settings) -> None:
+    import server.db.models  # noqa: F401  (registers the tables for migrations)
+    from server.db.engine import configure_engine
+    from server.extensions import db, migrate
+    from server.storage.factory import make_store
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    with app.app_context():
+        configure_engine(db.engine)
+    app.extensions["evidence_store"] = make_store(settings)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from server.api import health, pwa
+    from server.api.errors import register_error_handlers
+
+    register_error_handlers(app)
+    app.register_blueprint(health.bp)
+    app.register_blueprint(pwa.bp)  # last: its catch-all route serves the app shell
+
+
+def _register_commands(app: Flask) -> None:
+    from server.cli import checklists
+
+    app.cli.add_command(checklists.group)

@@ -1,0 +1,1 @@
+"""HTTP: blueprints, wire schemas and the mapping of every error to one JSON shape."""

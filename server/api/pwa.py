@@ -1,0 +1,39 @@
+"""Serves the built PWA (pwa/dist) with an app-shell fallback for client-side routes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, Response, current_app, send_from_directory
+
+from server.api.errors import error_response
+
+bp = Blueprint("pwa", __name__)
+
+NO_CACHE = {"index.html", "sw.js", "manifest.webmanifest", "registerSW.js"}
+
+
+def _dist() -> Path:
+    return Path(current_app.config["PWA_DIST"])
+
+
+@bp.get("/")
+@bp.get("/<path:path>")
+def shell(path: str = "index.html") -> Response:
+    dist = _dist()
+    if path.startswith(("api/", "healthz")):
+        return error_response(404, "http.not_found", "Not Found")
+    if not (dist / "index.html").is_file():
+        return error_response(503, "pwa.not_built", "the app has not been built: run make run")
+    target = dist / path
+    if not target.is_file():
+        if "." in path.rsplit("/", 1)[-1]:
+            return error_response(404, "http.not_found", "Not Found")
+        path = "index.html"
+    response = send_from_directory(dist, path)
+    if path in NO_CACHE:
+        response.headers["Cache-Control"] = "no-cache"
+    elif path.startswith("assets/"):
+        response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

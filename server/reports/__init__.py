@@ -1,0 +1,1 @@
+"""PDF reports and payout sheets (WeasyPrint adapter): rendered from immutable inspection snapshots."""

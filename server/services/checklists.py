@@ -1,0 +1,239 @@
+"""Checklist definitions: reading, validating, publishing and loading them into the database.
+
+Files live in checklists/<family>/<edition>/v<version>.json. A file is published when its SHA-256
+is in checklists/MANIFEST.json; after that it never changes (a new version is a new file), and
+loading refuses a file whose bytes no longer match its digest.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jsonschema.protocols import Validator
+
+from server.db import checklists as queries
+from server.domain import jsonstrict
+from server.domain.checklist import Checklist, check_definition, make_validator, parse_checklist
+from server.domain.errors import DomainError, Problem
+from server.extensions import db
+
+MANIFEST = "MANIFEST.json"
+SCHEMA = Path("schema") / "checklist.schema.json"
+NOT_DEFINITIONS = {"schema", "examples"}
+
+
+@dataclass(frozen=True)
+class FileReport:
+    path: Path
+    problems: list[Problem]
+
+
+@functools.lru_cache(maxsize=8)
+def _validator(schema_path: Path, mtime_ns: int) -> Validator:
+    return make_validator(json.loads(schema_path.read_text(encoding="utf-8")))
+
+
+def schema_validator(root: Path) -> Validator:
+    path = (root / SCHEMA).resolve()
+    return _validator(path, path.stat().st_mtime_ns)
+
+
+def read_json(path: Path) -> Any:
+    """Strict JSON from a file: duplicate keys and NaN are errors, not silently accepted."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DomainError("file.unreadable", f"cannot read {path}: {exc.strerror}") from exc
+    return jsonstrict.loads(raw)
+
+
+def definition_files(root: Path) -> list[Path]:
+    return sorted(p for p in root.glob("*/*/v*.json") if p.relative_to(root).parts[0] not in NOT_DEFINITIONS)
+
+
+def _location_problems(root: Path, path: Path, data: Any) -> list[Problem]:
+    try:
+        parts = path.resolve().relative_to(root.resolve()).parts
+    except ValueError:
+        return []  # a file outside the tree may be named anything
+    if len(parts) != 3 or parts[0] in NOT_DEFINITIONS:
+        return []
+    family, edition, name = parts
+    problems = []
+    expected = {"family": family, "edition": edition, "version": name.removesuffix(".json").lstrip("v")}
+    for key, value in expected.items():
+        if str(data.get(key)) != value:
+            problems.append(
+                Problem(
+                    "checklist.location",
+                    f"/{key}",
+                    f"{path.name} under {family}/{edition} needs {key} {value}",
+                )
+            )
+    return problems
+
+
+def validate_file(root: Path, path: Path) -> FileReport:
+    try:
+        data = read_json(path)
+    except DomainError as exc:
+        return FileReport(path, [Problem(exc.code, "", exc.message)])
+    problems = check_definition(data, schema_validator(root))
+    if not problems:
+        problems = _location_problems(root, path, data)
+    return FileReport(path, problems)
+
+
+def validate_paths(root: Path, target: Path | None) -> list[FileReport]:
+    """Validate one file, every definition under a folder, or (no target) the whole tree."""
+    if target is None:
+        files = definition_files(root)
+    elif target.is_dir():
+        files = sorted(p for p in target.rglob("v*.json"))
+    else:
+        files = [target]
+    if not files:
+        raise DomainError("checklist.none_found", f"no checklist definitions under {target or root}")
+    reports = [validate_file(root, p) for p in files]
+    seen: dict[tuple[str, int], Path] = {}
+    for report in reports:
+        if report.problems:
+            continue
+        data = read_json(report.path)
+        key = (data["id"], data["version"])
+        if key in seen:
+            report.problems.append(
+                Problem("checklist.duplicate", "/id", f"{key[0]} version {key[1]} is also {seen[key]}")
+            )
+        seen[key] = report.path
+    return reports
+
+
+def load_definition(path: Path, root: Path) -> Checklist:
+    report = validate_file(root, path)
+    if report.problems:
+        raise DomainError("checklist.invalid", f"{path} is not a valid checklist", report.problems)
+    return parse_checklist(read_json(path))
+
+
+def sha256_of(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def read_manifest(root: Path) -> dict[str, str]:
+    path = root / MANIFEST
+    if not path.exists():
+        return {}
+    data = read_json(path)
+    files = data.get("files") if isinstance(data, dict) else None
+    if not isinstance(files, dict):
+        raise DomainError("checklist.manifest_invalid", f"{path} has no files object")
+    return {str(k): str(v) for k, v in files.items()}
+
+
+def manifest_problems(root: Path) -> list[str]:
+    """Every published file that changed or vanished, and every definition not yet published."""
+    manifest = read_manifest(root)
+    problems = []
+    for rel, digest in sorted(manifest.items()):
+        path = root / rel
+        if not path.is_file():
+            problems.append(f"{rel}: published but missing")
+        elif sha256_of(path) != digest:
+            problems.append(f"{rel}: changed after it was published (digest differs)")
+    for path in definition_files(root):
+        rel = path.relative_to(root).as_posix()
+        if rel not in manifest:
+            problems.append(f"{rel}: not published (not in {MANIFEST})")
+    return problems
+
+
+def publish(root: Path, path: Path) -> str:
+    """Record a definition's digest in the manifest; a published file can't be published again changed."""
+    report = validate_file(root, path)
+    if report.problems:
+        raise DomainError("checklist.invalid", f"{path} is not a valid checklist", report.problems)
+    rel = path.resolve().relative_to(root.resolve()).as_posix()
+    manifest = read_manifest(root)
+    digest = sha256_of(path)
+    if rel in manifest:
+        if manifest[rel] != digest:
+            raise DomainError(
+                "checklist.already_published",
+                f"{rel} was published with another content; publish a new version instead",
+                status=409,
+            )
+        return digest
+    manifest[rel] = digest
+    body = {
+        "about": "SHA-256 of every published checklist file. A published file never changes.",
+        "files": dict(sorted(manifest.items())),
+    }
+    (root / MANIFEST).write_text(json.dumps(body, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return digest
+
+
+def sync_published(root: Path) -> dict[str, int]:
+    """Load every published definition into the database; idempotent, all or nothing."""
+    problems = manifest_problems(root)
+    changed = [p for p in problems if "not published" not in p]
+    if changed:
+        raise DomainError(
+            "checklist.digest_mismatch",
+            "published checklist files do not match the manifest",
+            [Problem("checklist.digest_mismatch", "", p) for p in changed],
+            status=409,
+        )
+    added = unchanged = 0
+    try:
+        for rel, digest in sorted(read_manifest(root).items()):
+            path = root / rel
+            checklist = load_definition(path, root)
+            row = queries.find_version(checklist.id, checklist.version)
+            if row is None:
+                queries.add_version(
+                    checklist.id,
+                    checklist.version,
+                    checklist.family,
+                    checklist.edition,
+                    checklist.title,
+                    digest,
+                    read_json(path),
+                )
+                added += 1
+            elif row.sha256 != digest:
+                raise DomainError(
+                    "checklist.digest_mismatch",
+                    f"{checklist.id} version {checklist.version} is stored with another content",
+                    status=409,
+                )
+            else:
+                unchanged += 1
+    except DomainError:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    return {"added": added, "unchanged": unchanged}
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(sha256: str, definition_json: str) -> Checklist:
+    return parse_checklist(json.loads(definition_json))
+
+
+def get_checklist(checklist_id: str, version: int) -> Checklist:
+    row = queries.find_version(checklist_id, version)
+    if row is None:
+        raise DomainError(
+            "checklist.not_found", f"no checklist {checklist_id} version {version} on this server", status=404
+        )
+    return _parsed(row.sha256, json.dumps(row.definition, sort_keys=True))
+
+
+def loaded_count() -> int:
+    return queries.count_versions()

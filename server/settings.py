@@ -1,0 +1,111 @@
+"""Settings, read once inside create_app from the environment and the instance folder.
+
+No secret has a default: the app refuses to start without a secret key, and the S3 evidence store
+refuses to start without credentials. `python -m server init-secret` writes a random key
+into the instance folder for a local run.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PREFIX = "DABIAO_"
+SECRET_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
+
+
+class SettingsError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class S3Settings:
+    endpoint_url: str
+    bucket: str
+    access_key: str
+    secret_key: str
+    region: str
+    connect_timeout: float
+    read_timeout: float
+
+
+@dataclass(frozen=True)
+class Settings:
+    secret_key: str
+    database_url: str
+    instance_path: Path
+    evidence_backend: str
+    evidence_dir: Path
+    s3: S3Settings | None
+    checklists_dir: Path
+    pwa_dist: Path
+    max_content_length: int
+    testing: bool = False
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ, **overrides: object) -> Settings:
+        def get(name: str, default: str | None = None) -> str | None:
+            return env.get(PREFIX + name, default)
+
+        instance_path = Path(get("INSTANCE_PATH") or PROJECT_ROOT / "instance")
+        secret_key = get("SECRET_KEY") or _read_secret(instance_path)
+        if not secret_key:
+            raise SettingsError(
+                f"no secret key: set {PREFIX}SECRET_KEY or run `python -m server init-secret`"
+            )
+        backend = get("EVIDENCE_BACKEND", "local") or "local"
+        s3 = None
+        if backend == "s3":
+            missing = [
+                PREFIX + n
+                for n in ("S3_ENDPOINT", "S3_BUCKET", "S3_ACCESS_KEY", "S3_SECRET_KEY")
+                if not get(n)
+            ]
+            if missing:
+                raise SettingsError(f"the s3 evidence store needs {', '.join(missing)}")
+            s3 = S3Settings(
+                endpoint_url=str(get("S3_ENDPOINT")),
+                bucket=str(get("S3_BUCKET")),
+                access_key=str(get("S3_ACCESS_KEY")),
+                secret_key=str(get("S3_SECRET_KEY")),
+                region=get("S3_REGION", "us-east-1") or "us-east-1",
+                connect_timeout=float(get("S3_CONNECT_TIMEOUT", "3") or 3),
+                read_timeout=float(get("S3_READ_TIMEOUT", "10") or 10),
+            )
+        elif backend != "local":
+            raise SettingsError(f"{PREFIX}EVIDENCE_BACKEND must be local or s3, not {backend!r}")
+        values: dict[str, object] = {
+            "secret_key": secret_key,
+            "database_url": get("DATABASE_URL") or f"sqlite:///{instance_path / 'dabiao.sqlite3'}",
+            "instance_path": instance_path,
+            "evidence_backend": backend,
+            "evidence_dir": Path(get("EVIDENCE_DIR") or instance_path / "evidence"),
+            "s3": s3,
+            "checklists_dir": Path(get("CHECKLISTS_DIR") or PROJECT_ROOT / "checklists"),
+            "pwa_dist": Path(get("PWA_DIST") or PROJECT_ROOT / "pwa" / "dist"),
+            "max_content_length": int(get("MAX_CONTENT_LENGTH", str(25 * 1024 * 1024)) or 0),
+        }
+        values.update(overrides)
+        return cls(**values)  # type: ignore[arg-type]
+
+
+def _read_secret(instance_path: Path) -> str | None:
+    path = instance_path / SECRET_FILE
+    if path.is_file():
+        return path.read_text(encoding="ascii").strip() or None
+    return None
+
+
+def init_secret(instance_path: Path) -> Path:
+    """Write a random secret key into the instance folder unless one is there."""
+    instance_path.mkdir(parents=True, exist_ok=True)
+    path = instance_path / SECRET_FILE
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as fh:
+            fh.write(secrets.token_urlsafe(48) + "\n")
+    return path

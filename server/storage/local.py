@@ -1,0 +1,100 @@
+"""Evidence on local disk: the embedded default for a single machine.
+
+Each object is a file plus a JSON sidecar with its digest, type and metadata. Writes go to a
+temporary file that is renamed into place, so a crash never leaves half an object under its key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from server.storage import DigestMismatch, ObjectMissing, StoredObject, check_key
+
+META_SUFFIX = ".meta.json"
+
+
+class LocalDiskStore:
+    backend = "local"
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def _path(self, key: str) -> Path:
+        return self.root / "objects" / check_key(key)
+
+    def put(
+        self, key: str, data: bytes, sha256: str, content_type: str, metadata: Mapping[str, str] | None = None
+    ) -> StoredObject:
+        path = self._path(key)
+        actual = hashlib.sha256(data).hexdigest()
+        if actual != sha256:
+            raise DigestMismatch(f"sha256 of the bytes is {actual}, not {sha256}")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        meta = {
+            "sha256": actual,
+            "size": len(data),
+            "content_type": content_type,
+            "metadata": dict(metadata or {}),
+        }
+        for target, payload in ((path, data), (self._meta(path), json.dumps(meta).encode())):
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(payload)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                os.replace(tmp, target)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        return StoredObject(key, len(data), actual, content_type, dict(metadata or {}))
+
+    @staticmethod
+    def _meta(path: Path) -> Path:
+        return path.with_name(path.name + META_SUFFIX)
+
+    def get(self, key: str) -> bytes:
+        try:
+            return self._path(key).read_bytes()
+        except FileNotFoundError as exc:
+            raise ObjectMissing(key) from exc
+
+    def head(self, key: str) -> StoredObject:
+        path = self._path(key)
+        try:
+            meta = json.loads(self._meta(path).read_text())
+            size = path.stat().st_size
+        except FileNotFoundError as exc:
+            raise ObjectMissing(key) from exc
+        return StoredObject(key, size, meta["sha256"], meta["content_type"], meta["metadata"])
+
+    def exists(self, key: str) -> bool:
+        return self._path(key).is_file()
+
+    def delete(self, key: str) -> None:
+        path = self._path(key)
+        path.unlink(missing_ok=True)
+        self._meta(path).unlink(missing_ok=True)
+
+    def keys(self, prefix: str = "") -> Iterator[str]:
+        base = self.root / "objects"
+        if not base.is_dir():
+            return
+        for path in sorted(base.rglob("*")):
+            if path.is_file() and not path.name.endswith(META_SUFFIX) and not path.name.startswith(".tmp-"):
+                key = path.relative_to(base).as_posix()
+                if key.startswith(prefix):
+                    yield key
+
+    def ping(self) -> dict[str, Any]:
+        base = self.root / "objects"
+        base.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=base, prefix=".tmp-ping-"):
+            pass
+        return {"backend": self.backend}

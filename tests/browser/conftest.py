@@ -1,0 +1,96 @@
+"""A live server on a free loopback port and Debian's Chromium driven by Playwright.
+
+Never a browser download: Playwright is pointed at /usr/bin/chromium. The flags keep Chromium off
+the network it cannot reach here.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask_migrate import upgrade
+from werkzeug.serving import make_server
+
+from server import create_app
+from server.extensions import db
+from server.services import checklists
+from server.settings import PROJECT_ROOT
+from tests.conftest import CI, make_settings
+
+CHROMIUM_FLAGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def chromium_path() -> str:
+    path = os.environ.get("DABIAO_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(path).is_file():
+        message = "Chromium is not installed (apt-get install chromium); run the suite with make test"
+        if CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    if not (PROJECT_ROOT / "pwa" / "dist" / "index.html").is_file():
+        message = "the PWA is not built (make pwa)"
+        if CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    tmp = tmp_path_factory.mktemp("live")
+    app = create_app(make_settings(tmp, f"sqlite:///{tmp / 'live.sqlite3'}"))
+    with app.app_context():
+        upgrade()
+        checklists.sync_published(PROJECT_ROOT / "checklists")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.shutdown()
+        thread.join(10)
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    executable = chromium_path()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def page(browser: Any, tmp_path: Path) -> Iterator[Any]:
+    context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    try:
+        yield page
+    finally:
+        context.close()

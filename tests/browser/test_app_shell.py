@@ -1,0 +1,38 @@
+"""The built PWA in a real Chromium: served by Flask, healthy, and still opening with no network."""
+
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+
+def test_the_app_shows_the_server_status(page: Any, live_server: str) -> None:
+    page.goto(live_server + "/")
+    overall = page.get_by_test_id("health-overall")
+    overall.get_by_text("正常").wait_for(timeout=15000)
+    assert page.title() != ""
+    assert page.get_by_text("达标 · 基层医疗卫生机构评审").is_visible()
+    for label in ("数据库", "证据存储", "评审标准"):
+        assert page.get_by_text(label).is_visible()
+
+
+def test_the_app_shell_opens_offline_after_the_first_visit(page: Any, live_server: str) -> None:
+    page.goto(live_server + "/")
+    page.get_by_test_id("health-overall").get_by_text("正常").wait_for(timeout=15000)
+    page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
+    page.reload()  # now controlled by the service worker
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15000)
+    page.context.set_offline(True)
+    page.reload()
+    page.get_by_text("达标 · 基层医疗卫生机构评审").wait_for(timeout=15000)
+    page.get_by_test_id("health-overall").get_by_text("离线").wait_for(timeout=15000)
+
+
+def test_client_routes_fall_back_to_the_shell_and_api_routes_do_not(page: Any, live_server: str) -> None:
+    response = page.goto(live_server + "/inspections/42")
+    assert response.status == 200
+    page.get_by_text("达标 · 基层医疗卫生机构评审").wait_for(timeout=15000)
+    api = page.request.get(live_server + "/api/nope")
+    assert api.status == 404
+    assert api.json()["error"]["code"] == "http.not_found"

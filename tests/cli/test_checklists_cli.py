@@ -1,0 +1,143 @@
+"""`flask checklists ...`: results on stdout, every problem on stderr with a pointer, non-zero exit."""
+
+import json
+from pathlib import Path
+
+from flask.testing import FlaskCliRunner
+
+from server.settings import PROJECT_ROOT
+
+ROOT = PROJECT_ROOT / "checklists"
+MINI = ROOT / "examples" / "checklists" / "mini-test.v1.json"
+
+
+def write(tmp_path: Path, name: str, text: str) -> str:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def test_validate_everything(runner: FlaskCliRunner) -> None:
+    result = runner.invoke(args=["checklists", "validate"])
+    assert result.exit_code == 0, result.output
+    assert result.output.count(": ok") >= 3
+
+
+def test_validate_lists_every_problem_with_its_pointer(runner: FlaskCliRunner, tmp_path: Path) -> None:
+    data = json.loads(MINI.read_text())
+    data["chapters"][0]["sections"][0]["items"][1]["id"] = "M-B01"
+    data["chapters"][0]["sections"][1]["items"][0]["tier"] = "gold"
+    result = runner.invoke(args=["checklists", "validate", write(tmp_path, "v1.json", json.dumps(data))])
+    assert result.exit_code == 1
+    assert "/chapters/0/sections/0/items/1/id" in result.stderr
+    assert "/chapters/0/sections/1/items/0/tier" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_validate_refuses_duplicate_keys(runner: FlaskCliRunner, tmp_path: Path) -> None:
+    text = MINI.read_text().replace('"version": 1,', '"version": 1, "version": 2,', 1)
+    result = runner.invoke(args=["checklists", "validate", write(tmp_path, "v1.json", text)])
+    assert result.exit_code == 1
+    assert "json.duplicate_key" in result.stderr
+
+
+def test_score_prints_the_result(runner: FlaskCliRunner, tmp_path: Path) -> None:
+    answers = {
+        "checklist": {"id": "mini-test", "version": 1},
+        "inspection_date": "2026-11-20",
+        "facts": {"has_beds": False},
+        "answers": {f"M-B{i:02d}": {"grade": "C"} for i in range(1, 11) if i != 8},
+    }
+    result = runner.invoke(
+        args=["checklists", "score", str(MINI), write(tmp_path, "a.json", json.dumps(answers))]
+    )
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert body["tier"]["code"] == "basic"  # B08 unanswered, still 8 of 9 at C
+    assert body["complete"] is False
+    assert body["tiers"][0]["rules"][1]["actual"] == {"numerator": 8, "denominator": 9, "share": "0.8889"}
+
+
+def test_score_bad_input_is_a_clear_error(runner: FlaskCliRunner, tmp_path: Path) -> None:
+    cases = {
+        "unknown item": (
+            '{"checklist": {"id": "mini-test", "version": 1}, "inspection_date": "2026-11-20",'
+            ' "facts": {"has_beds": true}, "answers": {"nope": {"grade": "C"}}}',
+            "answers.unknown_item",
+        ),
+        "nan": (
+            '{"checklist": {"id": "mini-test", "version": 1}, "inspection_date": "2026-11-20",'
+            ' "facts": {"has_beds": NaN}, "answers": {}}',
+            "json.non_finite_number",
+        ),
+        "version": (
+            '{"checklist": {"id": "mini-test", "version": 3}, "inspection_date": "2026-11-20",'
+            ' "facts": {"has_beds": true}, "answers": {}}',
+            "answers.checklist_mismatch",
+        ),
+        "grade": (
+            '{"checklist": {"id": "mini-test", "version": 1}, "inspection_date": "2026-11-20",'
+            ' "facts": {"has_beds": true}, "answers": {"M-B10": {"grade": "A"}}}',
+            "answers.invalid_grade",
+        ),
+        "not json": ("{", "json.invalid"),
+    }
+    for name, (text, code) in cases.items():
+        result = runner.invoke(args=["checklists", "score", str(MINI), write(tmp_path, f"{name}.json", text)])
+        assert result.exit_code == 1, name
+        assert code in result.stderr, (name, result.stderr)
+        assert result.stdout == "", name
+        assert "Traceback" not in result.output
+
+
+def test_score_refuses_an_invalid_checklist(runner: FlaskCliRunner, tmp_path: Path) -> None:
+    bad = write(tmp_path, "v1.json", '{"id": "x"}')
+    result = runner.invoke(args=["checklists", "score", bad, bad])
+    assert result.exit_code == 1
+    assert "checklist.invalid" in result.stderr
+
+
+def test_diff_lists_added_removed_and_changed_items(runner: FlaskCliRunner, tmp_path: Path) -> None:
+    data = json.loads(MINI.read_text())
+    data["version"] = 2
+    items = data["chapters"][0]["sections"][0]["items"]
+    items[0]["text"] = "核心条款1（修订）"
+    items[1]["core"] = False
+    del items[2]
+    items.append(
+        {"id": "M-B11", "text": "新增条款", "tier": "basic", "levels": [{"code": "C", "criteria": "达到"}]}
+    )
+    result = runner.invoke(
+        args=["checklists", "diff", str(MINI), write(tmp_path, "v2.json", json.dumps(data))]
+    )
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert body["added"] == ["M-B11"]
+    assert body["removed"] == ["M-B03"]
+    assert body["changed"] == [{"id": "M-B01", "fields": ["text"]}, {"id": "M-B02", "fields": ["core"]}]
+    assert body["from"] == {"id": "mini-test", "version": 1}
+    assert body["to"] == {"id": "mini-test", "version": 2}
+
+
+def test_publish_refuses_to_change_a_published_file(
+    runner: FlaskCliRunner, tmp_path: Path, app: object
+) -> None:
+    import shutil
+
+    root = tmp_path / "checklists"
+    shutil.copytree(ROOT, root)
+    app.config["CHECKLISTS_DIR"] = str(root)  # type: ignore[attr-defined]
+    path = root / "village_clinic" / "2022-sample" / "v1.json"
+    path.write_text(path.read_text().replace("示范村卫生室", "示范村卫生室（改）"))
+    result = runner.invoke(args=["checklists", "publish", str(path)])
+    assert result.exit_code == 1
+    assert "checklist.already_published" in result.stderr
+    result = runner.invoke(args=["checklists", "validate"])
+    assert result.exit_code == 1
+    assert "changed after it was published" in result.stderr
+
+
+def test_load_into_the_database(runner: FlaskCliRunner, db: object) -> None:
+    result = runner.invoke(args=["checklists", "load"])
+    assert result.exit_code == 0, result.output
+    assert "3 added" in result.output

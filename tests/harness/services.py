@@ -1,0 +1,207 @@
+"""Throwaway PostgreSQL and MinIO servers on free loopback ports, for the test run.
+
+Each server lives in a temporary directory and is stopped by `stop()`, which is safe to call
+twice and after a failed start. `start()` returns the environment variables the tests read.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import secrets
+import shutil
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+MINIO_VERSION = "v0.0.0-20260212201848-7aac2a2c5b7c"
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until(check: object, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():  # type: ignore[operator]
+            return
+        time.sleep(0.1)
+    raise RuntimeError(f"{what} did not come up within {timeout:.0f}s")
+
+
+def minio_binary() -> Path:
+    explicit = os.environ.get("DABIAO_MINIO_BIN")
+    if explicit:
+        return Path(explicit)
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return cache / "dabiao" / f"minio-{MINIO_VERSION}" / "minio"
+
+
+def postgres_bindir() -> Path | None:
+    found = sorted(
+        glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(Path(p).parts[-3].split(".")[0])
+    )
+    if found:
+        return Path(found[-1]).parent
+    initdb = shutil.which("initdb")
+    return Path(initdb).parent if initdb else None
+
+
+class PostgresServer:
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.datadir = workdir / "data"
+        self.bindir: Path | None = None
+        self.started = False
+        self.as_user: list[str] = []
+
+    def _run(self, *args: str) -> None:
+        subprocess.run(
+            [*self.as_user, *args], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
+        )
+
+    def start(self) -> dict[str, str]:
+        self.bindir = postgres_bindir()
+        if self.bindir is None:
+            print("harness: PostgreSQL is not installed; its tests will skip (or fail under CI=true)")
+            return {}
+        self.workdir.mkdir(parents=True)
+        if os.geteuid() == 0:  # initdb refuses to run as root
+            owner = pwd.getpwnam("postgres")
+            os.chmod(self.workdir.parent, 0o755)  # noqa: S103 - the postgres user must reach its data dir
+            os.chown(self.workdir, owner.pw_uid, owner.pw_gid)
+            self.as_user = ["runuser", "-u", "postgres", "--"]
+        port = free_port()
+        self._run(
+            str(self.bindir / "initdb"),
+            "-D",
+            str(self.datadir),
+            "-A",
+            "trust",
+            "-U",
+            "dabiao",
+            "-E",
+            "UTF8",
+            "--no-locale",
+            "--no-sync",
+        )
+        options = (
+            f"-p {port} -c listen_addresses=127.0.0.1 -k {self.workdir} -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+        )
+        self._run(
+            str(self.bindir / "pg_ctl"),
+            "-D",
+            str(self.datadir),
+            "-l",
+            str(self.workdir / "log"),
+            "-o",
+            options,
+            "-w",
+            "-t",
+            "60",
+            "start",
+        )
+        self.started = True
+        self._run(
+            str(self.bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "dabiao", "dabiao_test"
+        )
+        print(f"harness: PostgreSQL on 127.0.0.1:{port}", flush=True)
+        return {"DABIAO_TEST_PG_URL": f"postgresql+psycopg://dabiao@127.0.0.1:{port}/dabiao_test"}
+
+    def stop(self) -> None:
+        if self.started and self.bindir is not None:
+            subprocess.run(
+                [
+                    *self.as_user,
+                    str(self.bindir / "pg_ctl"),
+                    "-D",
+                    str(self.datadir),
+                    "-m",
+                    "immediate",
+                    "-w",
+                    "stop",
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.STDOUT,
+                check=False,
+            )
+            self.started = False
+
+
+class MinioServer:
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> dict[str, str]:
+        binary = minio_binary()
+        if not binary.is_file():
+            print(f"harness: no MinIO at {binary}; its tests will skip (or fail under CI=true)")
+            return {}
+        self.workdir.mkdir(parents=True)
+        port, console = free_port(), free_port()
+        user, password = "dabiao-" + secrets.token_hex(4), secrets.token_urlsafe(24)
+        env = {
+            **os.environ,
+            "MINIO_ROOT_USER": user,
+            "MINIO_ROOT_PASSWORD": password,
+            "MINIO_BROWSER": "off",
+            "MINIO_UPDATE": "off",
+            "HOME": str(self.workdir),
+        }
+        log = (self.workdir / "log").open("wb")
+        self.process = subprocess.Popen(
+            [
+                str(binary),
+                "server",
+                str(self.workdir / "data"),
+                "--address",
+                f"127.0.0.1:{port}",
+                "--console-address",
+                f"127.0.0.1:{console}",
+                "--quiet",
+            ],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        endpoint = f"http://127.0.0.1:{port}"
+
+        def live() -> bool:
+            assert self.process is not None
+            if self.process.poll() is not None:
+                raise RuntimeError(
+                    f"MinIO exited: {(self.workdir / 'log').read_text(errors='replace')[-2000:]}"
+                )
+            try:
+                with urllib.request.urlopen(f"{endpoint}/minio/health/ready", timeout=1) as response:  # noqa: S310
+                    return bool(response.status == 200)
+            except (urllib.error.URLError, OSError):
+                return False
+
+        wait_until(live, 60, "MinIO")
+        print(f"harness: MinIO on {endpoint}", flush=True)
+        return {
+            "DABIAO_TEST_S3_ENDPOINT": endpoint,
+            "DABIAO_TEST_S3_ACCESS_KEY": user,
+            "DABIAO_TEST_S3_SECRET_KEY": password,
+            "DABIAO_MINIO_BIN": str(binary),
+        }
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
