@@ -1,0 +1,66 @@
+# Dabiao: `make run` serves the demo, `make test` runs everything CI runs. Both install what is missing.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+PORT ?= 5000
+VENV := .venv
+BIN := $(VENV)/bin
+MINIO_VERSION := v0.0.0-20260212201848-7aac2a2c5b7c
+MINIO_DIR := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/dabiao/minio-$(MINIO_VERSION)
+
+# Debian packages each command needs.
+APT_RUN := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk
+APT_TEST := $(APT_RUN) poppler-utils postgresql chromium
+
+PWA_SOURCES := $(shell find pwa/src pwa/public -type f 2>/dev/null) pwa/index.html pwa/vite.config.ts pwa/package-lock.json
+
+.PHONY: run test check bench apt-run apt-test minio pwa clean
+
+run: apt-run $(BIN)/.installed pwa/dist/.built
+	$(BIN)/python -m server init-secret
+	$(BIN)/flask --app wsgi db upgrade
+	$(BIN)/flask --app wsgi checklists load
+	@echo "Serving on http://127.0.0.1:$(PORT)"
+	$(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
+
+test: apt-test $(BIN)/.installed minio pwa/dist/.built
+	DABIAO_MINIO_BIN=$(MINIO_DIR)/minio $(BIN)/python -m tests.harness $(ARGS)
+
+check: $(BIN)/.installed pwa/node_modules/.installed
+	$(BIN)/ruff check server tests bench migrations wsgi.py
+	$(BIN)/ruff format --check server tests bench wsgi.py
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+	cd pwa && npm run --silent typecheck
+
+bench: apt-test $(BIN)/.installed minio
+	DABIAO_MINIO_BIN=$(MINIO_DIR)/minio $(BIN)/python -m bench
+
+apt-run:
+	@.ci/apt-ensure $(APT_RUN)
+
+apt-test:
+	@.ci/apt-ensure $(APT_TEST)
+
+minio:
+	@.ci/minio-build $(MINIO_VERSION) $(MINIO_DIR)
+
+$(BIN)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import ensurepip' 2>/dev/null || .ci/apt-ensure python3-venv
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+pwa/node_modules/.installed: pwa/package.json pwa/package-lock.json
+	cd pwa && npm ci --no-audit --no-fund
+	touch $@
+
+pwa/dist/.built: pwa/node_modules/.installed $(PWA_SOURCES)
+	cd pwa && npm run build
+	touch $@
+
+pwa: pwa/dist/.built
+
+clean:
+	rm -rf $(VENV) pwa/node_modules pwa/dist

@@ -1,0 +1,29 @@
+"""`make bench`: prints the figures the issues ask for, each with what it compares against.
+
+Benchmarks are measured, never asserted in tests. Each benchmark is a module here with a `run()`
+that returns printable lines.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from bench import scoring
+
+BENCHMARKS = {"scoring": scoring.run}
+
+
+def main(names: list[str]) -> int:
+    unknown = [n for n in names if n not in BENCHMARKS]
+    if unknown:
+        print(f"unknown benchmark(s): {', '.join(unknown)}; known: {', '.join(BENCHMARKS)}", file=sys.stderr)
+        return 2
+    for name in names or list(BENCHMARKS):
+        print(f"== {name}")
+        for line in BENCHMARKS[name]():
+            print(f"   {line}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
