@@ -20,6 +20,7 @@ def create_app(settings: Settings) -> Flask:
         JSON_SORT_KEYS=False,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        DABIAO_SETTINGS=settings,
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     settings.instance_path.mkdir(parents=True, exist_ok=True)
@@ -44,10 +45,25 @@ def _init_extensions(app: Flask, settings: Settings) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from server.api import health, pwa
+    from server.api import health, pwa, v1
+    from server.api.base import Api
     from server.api.errors import register_error_handlers
 
+    app.config.update(
+        API_TITLE="达标 Dabiao API",
+        API_VERSION="1",
+        OPENAPI_VERSION="3.1.0",
+        OPENAPI_URL_PREFIX="/api",
+        OPENAPI_JSON_PATH="openapi.json",
+        API_SPEC_OPTIONS={
+            "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+            "security": [{"bearer": []}],
+        },
+    )
     register_error_handlers(app)
+    api = Api(app)  # replaces the HTTPException handler with its own, which keeps our error shape
+    for blueprint in v1.BLUEPRINTS:
+        api.register_blueprint(blueprint)
     app.register_blueprint(health.bp)
     app.register_blueprint(pwa.bp)  # last: its catch-all route serves the app shell
 

@@ -45,6 +45,10 @@ class Settings:
     pwa_dist: Path
     max_content_length: int
     testing: bool = False
+    session_idle_minutes: int = 30
+    session_absolute_hours: int = 12
+    lockout_threshold: int = 5
+    lockout_minutes: int = 15
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ, **overrides: object) -> Settings:
@@ -88,6 +92,8 @@ class Settings:
             "checklists_dir": Path(get("CHECKLISTS_DIR") or PROJECT_ROOT / "checklists"),
             "pwa_dist": Path(get("PWA_DIST") or PROJECT_ROOT / "pwa" / "dist"),
             "max_content_length": int(get("MAX_CONTENT_LENGTH", str(25 * 1024 * 1024)) or 0),
+            "session_idle_minutes": int(get("SESSION_IDLE_MINUTES", "30") or 30),
+            "session_absolute_hours": int(get("SESSION_ABSOLUTE_HOURS", "12") or 12),
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

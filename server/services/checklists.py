@@ -235,5 +235,28 @@ def get_checklist(checklist_id: str, version: int) -> Checklist:
     return _parsed(row.sha256, json.dumps(row.definition, sort_keys=True))
 
 
+def get_definition(checklist_id: str, version: int) -> dict[str, Any]:
+    row = queries.find_version(checklist_id, version)
+    if row is None:
+        raise DomainError(
+            "checklist.not_found", f"no checklist {checklist_id} version {version} on this server", status=404
+        )
+    return row.definition
+
+
+def list_loaded() -> list[dict[str, Any]]:
+    return [
+        {
+            "id": r.checklist_id,
+            "version": r.version,
+            "family": r.family,
+            "edition": r.edition,
+            "title": r.title,
+            "sha256": r.sha256,
+        }
+        for r in queries.list_versions()
+    ]
+
+
 def loaded_count() -> int:
     return queries.count_versions()

@@ -1,0 +1,123 @@
+"""What every API blueprint shares: strict JSON parsing, the error shape, authentication against
+the policy table, and small request helpers.
+
+flask-smorest builds the OpenAPI document from the marshmallow schemas; its own error body is
+replaced by ours so that every error, validation included, has one shape.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar, cast
+
+import flask_smorest
+import marshmallow as ma
+from flask import Response, current_app, g, request
+from webargs.flaskparser import FlaskParser
+from werkzeug.exceptions import HTTPException
+
+from server.api.errors import HTTP_CODES, error_response
+from server.api.schemas import Error as ErrorSchema
+from server.domain import jsonstrict
+from server.domain.access import POLICY, Principal, allowed
+from server.domain.errors import DomainError
+from server.services import auth
+from server.settings import Settings
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class StrictParser(FlaskParser):
+    """Reads JSON bodies with the strict decoder: NaN, Infinity, duplicate keys and deep nesting fail."""
+
+    def _raw_load_json(self, req: Any) -> Any:
+        if not req.mimetype or "json" not in req.mimetype:
+            return ma.missing if not req.get_data(cache=True) else _reject_media_type()
+        return jsonstrict.loads(req.get_data(cache=True))
+
+
+def _reject_media_type() -> Any:
+    raise DomainError(
+        "request.unsupported_media_type", "send JSON with Content-Type: application/json", status=415
+    )
+
+
+class Blueprint(flask_smorest.Blueprint):
+    ARGUMENTS_PARSER = StrictParser()
+
+
+def _problems(messages: Any, path: tuple[str, ...] = ()) -> list[dict[str, str]]:
+    problems: list[dict[str, str]] = []
+    if isinstance(messages, Mapping):
+        for key, value in messages.items():
+            problems += _problems(value, (*path, str(key)))
+    elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        where = "".join("/" + p.replace("~", "~0").replace("/", "~1") for p in path)
+        for message in messages:
+            code = "request.unknown_field" if message == "Unknown field." else "request.invalid_field"
+            problems.append({"code": code, "pointer": where, "message": message})
+    elif isinstance(messages, list):
+        for i, value in enumerate(messages):
+            problems += _problems(value, (*path, str(i)))
+    return problems
+
+
+class Api(flask_smorest.Api):
+    ERROR_SCHEMA = ErrorSchema
+
+    def handle_http_exception(self, error: HTTPException) -> Response:
+        status = error.code or 500
+        data = getattr(error, "data", None) or {}
+        if status == 422 and "messages" in data:
+            messages = data["messages"]
+            # webargs nests messages under the location ("json", "query", ...)
+            inner = next(iter(messages.values())) if len(messages) == 1 else messages
+            response = error_response(
+                422, "request.invalid", "the request has invalid fields", _problems(inner)
+            )
+        else:
+            response = error_response(status, HTTP_CODES.get(status, f"http.{status}"), error.name)
+        for key, value in (data.get("headers") or {}).items():
+            response.headers[key] = value
+        return response
+
+
+def settings() -> Settings:
+    return cast(Settings, current_app.config["DABIAO_SETTINGS"])
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def client_ip() -> str | None:
+    return request.remote_addr
+
+
+def principal() -> Principal:
+    return cast(Principal, g.principal)
+
+
+def requires(endpoint: str) -> Callable[[F], F]:
+    """Authenticate the request and check the endpoint's roles in the policy table."""
+    if endpoint not in POLICY:
+        raise KeyError(f"{endpoint} is not in the policy table")
+
+    def decorate(view: F) -> F:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            header = request.headers.get("Authorization", "")
+            scheme, _, token = header.partition(" ")
+            if scheme.lower() != "bearer" or not token:
+                raise DomainError("auth.required", "please log in", status=401)
+            g.principal = auth.authenticate(settings(), token.strip(), now())
+            if not allowed(endpoint, g.principal.role):
+                raise DomainError("auth.forbidden", "your role may not do this", status=403)
+            return view(*args, **kwargs)
+
+        wrapper.policy_endpoint = endpoint  # type: ignore[attr-defined]
+        return cast(F, wrapper)
+
+    return decorate

@@ -1,0 +1,244 @@
+"""The JSON API under /api. Handlers are thin: parse through a schema, call one service, dump."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from server.api import schemas as s
+from server.api.base import Blueprint, client_ip, now, principal, requires, settings
+from server.db import inspections as inspection_queries
+from server.services import audit, auth, checklists, inspections, sync
+
+auth_bp = Blueprint("auth", __name__, url_prefix="/api/auth", description="登录与会话")
+catalog_bp = Blueprint("catalog", __name__, url_prefix="/api", description="地区、机构和评审标准")
+inspections_bp = Blueprint("inspections", __name__, url_prefix="/api/inspections", description="评审与审核")
+sync_bp = Blueprint("sync", __name__, url_prefix="/api/sync", description="离线同步")
+admin_bp = Blueprint("admin", __name__, url_prefix="/api", description="抽样与审计")
+BLUEPRINTS = (auth_bp, catalog_bp, inspections_bp, sync_bp, admin_bp)
+
+
+# --- auth ----------------------------------------------------------------------------------------
+
+
+@auth_bp.route("/login", methods=["POST"])
+@auth_bp.arguments(s.LoginIn)
+@auth_bp.response(200, s.LoginOut)
+def login(body: dict[str, Any]) -> Any:
+    return auth.login(settings(), body["username"], body["password"], client_ip(), now())
+
+
+@auth_bp.route("/logout", methods=["POST"])
+@requires("auth.logout")
+@auth_bp.response(204)
+def logout() -> None:
+    auth.logout(principal(), now(), client_ip())
+
+
+@auth_bp.route("/me")
+@requires("auth.me")
+@auth_bp.response(200, s.UserOut)
+def me() -> Any:
+    return principal()
+
+
+# --- catalog -------------------------------------------------------------------------------------
+
+
+@catalog_bp.route("/checklists")
+@requires("checklists.list")
+@catalog_bp.response(200, s.ChecklistRefOut(many=True))
+def list_checklists() -> Any:
+    return checklists.list_loaded()
+
+
+@catalog_bp.route("/checklists/<checklist_id>/<int:version>")
+@requires("checklists.get")
+@catalog_bp.response(200)
+def get_checklist(checklist_id: str, version: int) -> Any:
+    return checklists.get_definition(checklist_id, version)
+
+
+@catalog_bp.route("/regions")
+@requires("regions.list")
+@catalog_bp.response(200, s.RegionOut(many=True))
+def list_regions() -> Any:
+    return inspection_queries.regions_in_scope(principal())
+
+
+@catalog_bp.route("/facilities")
+@requires("facilities.list")
+@catalog_bp.arguments(s.FacilityQuery, location="query")
+@catalog_bp.response(200, s.FacilityOut(many=True))
+def list_facilities(query: dict[str, Any]) -> Any:
+    return inspection_queries.facilities(principal(), query.get("type_code"), query["limit"], query["offset"])
+
+
+@catalog_bp.route("/facilities/<int:facility_id>")
+@requires("facilities.get")
+@catalog_bp.response(200, s.FacilityOut)
+def get_facility(facility_id: int) -> Any:
+    facility = inspection_queries.facility(principal(), facility_id)
+    if facility is None:
+        raise inspections.not_found()
+    return facility
+
+
+# --- inspections ---------------------------------------------------------------------------------
+
+
+@inspections_bp.route("")
+@requires("inspections.list")
+@inspections_bp.arguments(s.InspectionQuery, location="query")
+@inspections_bp.response(200, s.InspectionOut(many=True))
+def list_inspections(query: dict[str, Any]) -> Any:
+    return inspection_queries.inspections(
+        principal(), query.get("status"), query.get("facility_id"), query["limit"], query["offset"]
+    )
+
+
+@inspections_bp.route("", methods=["POST"])
+@requires("inspections.create")
+@inspections_bp.arguments(s.InspectionCreateIn)
+@inspections_bp.response(201, s.InspectionOut)
+def create_inspection(body: dict[str, Any]) -> Any:
+    return inspections.create(
+        principal(),
+        body["facility_id"],
+        body["checklist_id"],
+        body["checklist_version"],
+        body["kind"],
+        body["inspection_date"],
+        body["inspector_ids"],
+        client_ip(),
+    )
+
+
+@inspections_bp.route("/<int:inspection_id>")
+@requires("inspections.get")
+@inspections_bp.response(200, s.InspectionDetailOut)
+def get_inspection(inspection_id: int) -> Any:
+    return inspections.detail(principal(), inspection_id)
+
+
+@inspections_bp.route("/<int:inspection_id>/score")
+@requires("inspections.score")
+@inspections_bp.response(200)
+def score_inspection(inspection_id: int) -> Any:
+    return inspections.score_of(inspections.load(principal(), inspection_id))
+
+
+@inspections_bp.route("/<int:inspection_id>/history")
+@requires("inspections.history")
+@inspections_bp.arguments(s.HistoryQuery, location="query")
+@inspections_bp.response(200, s.RevisionOut(many=True))
+def inspection_history(query: dict[str, Any], inspection_id: int) -> Any:
+    return inspections.history(principal(), inspection_id, query.get("item_id"))
+
+
+@inspections_bp.route("/<int:inspection_id>/assignments", methods=["POST"])
+@requires("inspections.assign")
+@inspections_bp.arguments(s.AssignIn)
+@inspections_bp.response(200, s.AssignOut)
+def assign_inspectors(body: dict[str, Any], inspection_id: int) -> Any:
+    return {
+        "inspector_ids": inspections.assign(principal(), inspection_id, body["inspector_ids"], client_ip())
+    }
+
+
+@inspections_bp.route("/<int:inspection_id>/transitions", methods=["POST"])
+@requires("inspections.transition")
+@inspections_bp.arguments(s.TransitionIn)
+@inspections_bp.response(200, s.InspectionOut)
+def transition(body: dict[str, Any], inspection_id: int) -> Any:
+    return inspections.transition(
+        principal(), inspection_id, body["action"], body["reason"], client_ip(), now()
+    )
+
+
+@inspections_bp.route("/<int:inspection_id>/items/<item_id>/grade", methods=["PUT"])
+@requires("inspections.regrade")
+@inspections_bp.arguments(s.RegradeIn)
+@inspections_bp.response(200, s.AnswerOut)
+def regrade(body: dict[str, Any], inspection_id: int, item_id: str) -> Any:
+    fields = {"grade": body["grade"]}
+    for key in ("document_date", "valid_until"):
+        if body[key] is not None:
+            fields[key] = body[key].isoformat()
+    if body["note"] is not None:
+        fields["note"] = body["note"]
+    return inspections.regrade(
+        principal(), inspection_id, item_id, fields, body["base_revision"], body["reason"], client_ip(), now()
+    )
+
+
+@inspections_bp.route("/<int:inspection_id>/conflicts")
+@requires("inspections.conflicts")
+@inspections_bp.response(200, s.ConflictOut(many=True))
+def list_conflicts(inspection_id: int) -> Any:
+    inspection = inspections.load(principal(), inspection_id)
+    return inspection_queries.conflicts(inspection.id)
+
+
+@inspections_bp.route("/<int:inspection_id>/conflicts/<int:conflict_id>/resolution", methods=["POST"])
+@requires("inspections.resolve_conflict")
+@inspections_bp.arguments(s.ResolveIn)
+@inspections_bp.response(200, s.ResolveOut)
+def resolve_conflict(body: dict[str, Any], inspection_id: int, conflict_id: int) -> Any:
+    return inspections.resolve_conflict(
+        principal(), inspection_id, conflict_id, body["accept"], body["reason"], client_ip(), now()
+    )
+
+
+# --- sync ----------------------------------------------------------------------------------------
+
+
+@sync_bp.route("/bootstrap")
+@requires("sync.bootstrap")
+@sync_bp.response(200, s.BootstrapOut)
+def bootstrap() -> Any:
+    return {"server_time": now(), "user": principal(), **sync.bootstrap(principal())}
+
+
+@sync_bp.route("", methods=["POST"])
+@requires("sync.push")
+@sync_bp.arguments(s.SyncIn)
+@sync_bp.response(200, s.SyncOut)
+def push(body: dict[str, Any]) -> Any:
+    changes = [
+        sync.Change(
+            change_id=c["change_id"],
+            inspection_id=c["inspection_id"],
+            item_id=c["item_id"],
+            base_revision=c["base_revision"],
+            fields={k: c[k] for k in sync.ANSWER_FIELDS if c.get(k) is not None},
+            device_time=c["device_time"],
+        )
+        for c in body["changes"]
+    ]
+    return {"receipts": sync.apply_batch(principal(), body["device_id"], changes, now(), client_ip())}
+
+
+# --- samples and audit ---------------------------------------------------------------------------
+
+
+@admin_bp.route("/samples", methods=["POST"])
+@requires("samples.draw")
+@admin_bp.arguments(s.SampleIn)
+@admin_bp.response(201, s.SampleOut)
+def draw_sample(body: dict[str, Any]) -> Any:
+    return inspections.draw_sample(principal(), body["size"], body["seed"], client_ip())
+
+
+@admin_bp.route("/samples/<int:sample_id>")
+@requires("samples.get")
+@admin_bp.response(200, s.SampleOut)
+def get_sample(sample_id: int) -> Any:
+    return inspections.get_sample(principal(), sample_id)
+
+
+@admin_bp.route("/audit")
+@requires("audit.list")
+@admin_bp.arguments(s.AuditQuery, location="query")
+@admin_bp.response(200, s.AuditOut(many=True))
+def list_audit(query: dict[str, Any]) -> Any:
+    return audit.entries(query["after_seq"], query["limit"])

@@ -1,0 +1,219 @@
+"""Queries on facilities, inspections and their answers. Every list is filtered by the caller's scope."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Select, func, insert, select, update
+
+from server.db.models import (
+    Answer,
+    AnswerRevision,
+    Assignment,
+    Conflict,
+    Evidence,
+    Facility,
+    Inspection,
+    Region,
+    SampledInspection,
+    StatusChange,
+    SyncReceipt,
+)
+from server.domain.access import Principal
+from server.domain.workflow import SELF_ASSESSOR
+from server.extensions import db
+
+
+def _scoped_facilities(principal: Principal, stmt: Select[Any]) -> Select[Any]:
+    if principal.role == SELF_ASSESSOR:
+        return stmt.where(Facility.id == (principal.facility_id or -1))
+    return stmt.where(Facility.region_code.startswith(principal.scope, autoescape=True))
+
+
+def _scoped_inspections(principal: Principal, stmt: Select[Any]) -> Select[Any]:
+    if principal.role == SELF_ASSESSOR:
+        return stmt.where(Inspection.facility_id == (principal.facility_id or -1))
+    return stmt.where(Inspection.region_code.startswith(principal.scope, autoescape=True))
+
+
+def regions_in_scope(principal: Principal) -> list[Region]:
+    stmt = (
+        select(Region).where(Region.code.startswith(principal.scope, autoescape=True)).order_by(Region.code)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def region(code: str) -> Region | None:
+    return db.session.get(Region, code)
+
+
+def facilities(
+    principal: Principal, type_code: str | None = None, limit: int = 500, offset: int = 0
+) -> list[Facility]:
+    stmt = _scoped_facilities(principal, select(Facility))
+    if type_code:
+        stmt = stmt.where(Facility.type_code == type_code)
+    return list(
+        db.session.scalars(stmt.order_by(Facility.region_code, Facility.id).limit(limit).offset(offset))
+    )
+
+
+def facility(principal: Principal, facility_id: int) -> Facility | None:
+    stmt = _scoped_facilities(principal, select(Facility).where(Facility.id == facility_id))
+    return db.session.scalars(stmt).one_or_none()
+
+
+def facilities_by_ids(ids: Iterable[int]) -> dict[int, Facility]:
+    ids = set(ids)
+    if not ids:
+        return {}
+    return {f.id: f for f in db.session.scalars(select(Facility).where(Facility.id.in_(ids)))}
+
+
+def inspections(
+    principal: Principal,
+    status: str | None = None,
+    facility_id: int | None = None,
+    limit: int = 200,
+    offset: int = 0,
+) -> list[Inspection]:
+    stmt = _scoped_inspections(principal, select(Inspection))
+    if status:
+        stmt = stmt.where(Inspection.status == status)
+    if facility_id:
+        stmt = stmt.where(Inspection.facility_id == facility_id)
+    return list(db.session.scalars(stmt.order_by(Inspection.id.desc()).limit(limit).offset(offset)))
+
+
+def inspection(principal: Principal, inspection_id: int) -> Inspection | None:
+    stmt = _scoped_inspections(principal, select(Inspection).where(Inspection.id == inspection_id))
+    return db.session.scalars(stmt).one_or_none()
+
+
+def inspections_by_ids(principal: Principal, ids: Iterable[int]) -> dict[int, Inspection]:
+    ids = set(ids)
+    if not ids:
+        return {}
+    stmt = _scoped_inspections(principal, select(Inspection).where(Inspection.id.in_(ids)))
+    return {i.id: i for i in db.session.scalars(stmt)}
+
+
+def assigned_inspections(user_id: int, statuses: Iterable[str]) -> list[Inspection]:
+    stmt = (
+        select(Inspection)
+        .join(Assignment, Assignment.inspection_id == Inspection.id)
+        .where(Assignment.user_id == user_id, Inspection.status.in_(list(statuses)))
+        .order_by(Inspection.id)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def lock_inspections(ids: Sequence[int]) -> None:
+    """Serialise concurrent writers of these inspections until the transaction ends (row locks on
+    PostgreSQL, the write lock on SQLite), so answers are read and written against the same state."""
+    if ids:
+        db.session.execute(
+            update(Inspection).where(Inspection.id.in_(sorted(ids))).values(sync_seq=Inspection.sync_seq + 1)
+        )
+
+
+def assignees(inspection_ids: Iterable[int]) -> dict[int, set[int]]:
+    ids = set(inspection_ids)
+    result: dict[int, set[int]] = {i: set() for i in ids}
+    if ids:
+        for iid, uid in db.session.execute(
+            select(Assignment.inspection_id, Assignment.user_id).where(Assignment.inspection_id.in_(ids))
+        ):
+            result[iid].add(uid)
+    return result
+
+
+def inspector_authors(inspection_id: int) -> set[int]:
+    stmt = select(AnswerRevision.author_id).where(
+        AnswerRevision.inspection_id == inspection_id, AnswerRevision.source == "inspector"
+    )
+    return set(db.session.scalars(stmt.distinct()))
+
+
+def add_assignment(inspection_id: int, user_id: int, assigned_by: int) -> None:
+    if db.session.get(Assignment, (inspection_id, user_id)) is None:
+        db.session.add(Assignment(inspection_id=inspection_id, user_id=user_id, assigned_by=assigned_by))
+
+
+def answers(inspection_ids: Iterable[int]) -> list[Answer]:
+    ids = list(set(inspection_ids))
+    if not ids:
+        return []
+    return list(db.session.scalars(select(Answer).where(Answer.inspection_id.in_(ids))))
+
+
+def answer(inspection_id: int, item_id: str) -> Answer | None:
+    return db.session.get(Answer, (inspection_id, item_id))
+
+
+def revisions(inspection_id: int, item_id: str | None = None) -> list[AnswerRevision]:
+    stmt = select(AnswerRevision).where(AnswerRevision.inspection_id == inspection_id)
+    if item_id is not None:
+        stmt = stmt.where(AnswerRevision.item_id == item_id)
+    return list(db.session.scalars(stmt.order_by(AnswerRevision.item_id, AnswerRevision.revision)))
+
+
+def insert_rows(model: type[Any], rows: list[dict[str, Any]]) -> None:
+    if rows:
+        db.session.execute(insert(model), rows)
+
+
+def update_answers(rows: list[dict[str, Any]]) -> None:
+    """Bulk update of current answers by primary key (inspection_id, item_id)."""
+    if rows:
+        db.session.execute(update(Answer), rows)
+
+
+def receipts(change_ids: Iterable[str]) -> dict[str, SyncReceipt]:
+    ids = list(set(change_ids))
+    if not ids:
+        return {}
+    return {
+        r.change_id: r for r in db.session.scalars(select(SyncReceipt).where(SyncReceipt.change_id.in_(ids)))
+    }
+
+
+def conflicts(inspection_id: int, open_only: bool = False) -> list[Conflict]:
+    stmt = select(Conflict).where(Conflict.inspection_id == inspection_id)
+    if open_only:
+        stmt = stmt.where(Conflict.resolved_at.is_(None))
+    return list(db.session.scalars(stmt.order_by(Conflict.id)))
+
+
+def conflict(inspection_id: int, conflict_id: int) -> Conflict | None:
+    row = db.session.get(Conflict, conflict_id)
+    return row if row is not None and row.inspection_id == inspection_id else None
+
+
+def evidence_counts(inspection_id: int) -> dict[str, int]:
+    stmt = (
+        select(Evidence.item_id, func.count())
+        .where(Evidence.inspection_id == inspection_id, Evidence.status == "verified")
+        .group_by(Evidence.item_id)
+    )
+    return {item_id: int(n) for item_id, n in db.session.execute(stmt)}
+
+
+def status_changes(inspection_id: int) -> list[StatusChange]:
+    stmt = select(StatusChange).where(StatusChange.inspection_id == inspection_id).order_by(StatusChange.id)
+    return list(db.session.scalars(stmt))
+
+
+def in_open_sample(inspection_id: int) -> bool:
+    stmt = (
+        select(func.count())
+        .select_from(SampledInspection)
+        .where(SampledInspection.inspection_id == inspection_id)
+    )
+    return bool(db.session.scalar(stmt))
+
+
+def county_approved_in(principal: Principal) -> list[int]:
+    stmt = _scoped_inspections(principal, select(Inspection.id).where(Inspection.status == "county_approved"))
+    return list(db.session.scalars(stmt))

@@ -1,0 +1,223 @@
+"""The review workflow as an explicit transition table.
+
+Every state change of an inspection is one row here: the states it may start from, the state it
+leads to, the roles that may take it, and what it needs (a written reason, a complete inspection,
+a reviewer who took no part in the inspection). Services check a transition with `check` before
+they write anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from server.domain.errors import DomainError
+
+DRAFT = "draft"
+SUBMITTED = "submitted"
+COUNTY_REVIEW = "county_review"
+RETURNED = "returned"
+COUNTY_APPROVED = "county_approved"
+CITY_REVIEW = "city_review"
+APPROVED = "approved"
+REJECTED = "rejected"
+STATUSES = (DRAFT, SUBMITTED, COUNTY_REVIEW, RETURNED, COUNTY_APPROVED, CITY_REVIEW, APPROVED, REJECTED)
+
+# Where the inspector's answers may change (through sync), and where a reviewer may regrade.
+EDITABLE = frozenset({DRAFT, RETURNED})
+REVIEWABLE = {COUNTY_REVIEW: "county", CITY_REVIEW: "city"}
+LOCKED = frozenset({APPROVED, REJECTED})
+
+INSPECTOR = "inspector"
+SELF_ASSESSOR = "self_assessor"
+COUNTY_REVIEWER = "county_reviewer"
+CITY_REVIEWER = "city_reviewer"
+ADMIN = "admin"
+ROLES = (INSPECTOR, SELF_ASSESSOR, COUNTY_REVIEWER, CITY_REVIEWER, ADMIN)
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    sources: frozenset[str]
+    target: str
+    roles: frozenset[str]
+    needs_reason: bool = False
+    needs_complete: bool = False
+    participant_only: bool = False  # only someone who took part may take it (submit)
+    review_level: str | None = None  # "county" or "city": the actor must not have taken part
+    label: str = ""
+
+
+def _t(
+    action: str, sources: Collection[str], target: str, roles: Collection[str], **kw: object
+) -> Transition:
+    return Transition(action, frozenset(sources), target, frozenset(roles), **kw)  # type: ignore[arg-type]
+
+
+TRANSITIONS: dict[str, Transition] = {
+    t.action: t
+    for t in (
+        _t(
+            "submit",
+            {DRAFT, RETURNED},
+            SUBMITTED,
+            {INSPECTOR, SELF_ASSESSOR},
+            needs_complete=True,
+            participant_only=True,
+            label="提交",
+        ),
+        _t(
+            "start_county_review",
+            {SUBMITTED},
+            COUNTY_REVIEW,
+            {COUNTY_REVIEWER},
+            review_level="county",
+            label="开始县级审核",
+        ),
+        _t(
+            "return",
+            {COUNTY_REVIEW},
+            RETURNED,
+            {COUNTY_REVIEWER},
+            needs_reason=True,
+            review_level="county",
+            label="退回修改",
+        ),
+        _t(
+            "county_approve",
+            {COUNTY_REVIEW},
+            COUNTY_APPROVED,
+            {COUNTY_REVIEWER},
+            needs_complete=True,
+            review_level="county",
+            label="县级审核通过",
+        ),
+        _t(
+            "county_reject",
+            {COUNTY_REVIEW},
+            REJECTED,
+            {COUNTY_REVIEWER},
+            needs_reason=True,
+            review_level="county",
+            label="县级不予通过",
+        ),
+        _t(
+            "start_city_review",
+            {COUNTY_APPROVED},
+            CITY_REVIEW,
+            {CITY_REVIEWER},
+            review_level="city",
+            label="开始市级复核",
+        ),
+        _t(
+            "city_return",
+            {CITY_REVIEW},
+            COUNTY_REVIEW,
+            {CITY_REVIEWER},
+            needs_reason=True,
+            review_level="city",
+            label="退回县级",
+        ),
+        _t(
+            "approve",
+            {CITY_REVIEW, COUNTY_APPROVED},
+            APPROVED,
+            {CITY_REVIEWER},
+            needs_complete=True,
+            review_level="city",
+            label="市级确认（终审）",
+        ),
+        _t(
+            "city_reject",
+            {CITY_REVIEW},
+            REJECTED,
+            {CITY_REVIEWER},
+            needs_reason=True,
+            review_level="city",
+            label="市级不予通过",
+        ),
+        _t(
+            "reopen",
+            {APPROVED, REJECTED},
+            CITY_REVIEW,
+            {CITY_REVIEWER, ADMIN},
+            needs_reason=True,
+            label="重新开启",
+        ),
+    )
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    user_id: int
+    role: str
+
+
+@dataclass(frozen=True)
+class InspectionFacts:
+    """What a transition check needs to know about one inspection."""
+
+    status: str
+    participants: frozenset[int]
+    county_reviewer_id: int | None
+    city_reviewer_id: int | None
+    in_open_sample: bool
+    missing: tuple[str, ...]  # unanswered items and missing evidence, as stable codes
+
+
+def check(action: str, actor: Actor, facts: InspectionFacts, reason: str | None) -> Transition:
+    """The transition if `actor` may take `action` now; a DomainError with a stable code if not."""
+    transition = TRANSITIONS.get(action)
+    if transition is None:
+        raise DomainError("workflow.unknown_action", f"no action {action!r}", status=400)
+    if actor.role not in transition.roles:
+        raise DomainError("auth.forbidden", "your role may not take this action", status=403)
+    if facts.status not in transition.sources:
+        raise DomainError(
+            "workflow.invalid_transition",
+            f"cannot {action} an inspection that is {facts.status}",
+            status=409,
+        )
+    if transition.needs_reason and not (reason and reason.strip()):
+        raise DomainError("workflow.reason_required", "this action needs a written reason", status=400)
+    if transition.participant_only and actor.user_id not in facts.participants:
+        raise DomainError(
+            "workflow.not_participant", "only the inspection's own inspectors may submit it", status=403
+        )
+    if transition.review_level is not None:
+        check_reviewer(transition.review_level, actor, facts)
+    if action == "approve" and facts.status == COUNTY_APPROVED and facts.in_open_sample:
+        raise DomainError(
+            "workflow.sampled_for_review",
+            "this inspection was drawn for city re-review; start the re-review first",
+            status=409,
+        )
+    if transition.needs_complete and facts.missing:
+        code = "review.evidence_incomplete" if action != "submit" else "inspection.incomplete"
+        raise DomainError(code, f"{len(facts.missing)} item(s) still missing", status=409)
+    return transition
+
+
+def check_reviewer(level: str, actor: Actor, facts: InspectionFacts) -> None:
+    """Separation of duties: no one reviews what they took part in; county and city reviewers differ."""
+    if actor.user_id in facts.participants:
+        raise DomainError("review.conflict_of_interest", "you took part in this inspection", status=403)
+    if (
+        level == "county"
+        and facts.county_reviewer_id not in (None, actor.user_id)
+        and facts.status != SUBMITTED
+    ):
+        raise DomainError(
+            "review.not_assigned_reviewer", "another county reviewer holds this review", status=403
+        )
+    if level == "city":
+        if facts.county_reviewer_id == actor.user_id:
+            raise DomainError(
+                "review.same_reviewer", "the county reviewer cannot also re-review for the city", status=403
+            )
+        if facts.city_reviewer_id not in (None, actor.user_id) and facts.status == CITY_REVIEW:
+            raise DomainError(
+                "review.not_assigned_reviewer", "another city reviewer holds this review", status=403
+            )

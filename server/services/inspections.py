@@ -1,0 +1,582 @@
+"""Inspections: creation and assignment, answers and their history, scoring, completeness,
+the review workflow, reviewer regrades, conflicts and the city's random samples."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from typing import Any
+
+from server.db import inspections as queries
+from server.db import users as user_queries
+from server.db.models import (
+    Answer,
+    AnswerRevision,
+    Facility,
+    Inspection,
+    ReviewSample,
+    SampledInspection,
+    StatusChange,
+)
+from server.domain import sampling, workflow
+from server.domain.access import Principal
+from server.domain.checklist import NOT_APPLICABLE, Checklist
+from server.domain.diff import diff_checklists
+from server.domain.errors import DomainError, Problem
+from server.domain.identifiers import VILLAGE_CLINIC
+from server.domain.regions import scope_prefix
+from server.domain.scoring import check_answers, check_facts, score
+from server.extensions import db
+from server.services import audit, checklists
+
+KINDS = ("self_assessment", "county_inspection", "city_reinspection")
+FAMILY_BY_TYPE = {"D600": {"village_clinic"}}
+NOT_FOUND = DomainError("http.not_found", "Not Found", status=404)
+
+
+def not_found() -> DomainError:
+    return DomainError(NOT_FOUND.code, NOT_FOUND.message, status=404)
+
+
+# --- facts and answers ---------------------------------------------------------------------------
+
+
+def facility_facts(facility: Facility, checklist: Checklist) -> dict[str, Any]:
+    """The facts a checklist declares, taken from the facility record."""
+    known: dict[str, Any] = {
+        "has_beds": facility.beds > 0,
+        "beds": facility.beds,
+        "iv_infusion": facility.iv_infusion,
+        "facility_kind": "community" if facility.type_code.startswith("B") else "township",
+        **(facility.facts or {}),
+    }
+    if facility.population_served is not None:
+        known["population_served"] = facility.population_served
+    return {k: v for k, v in known.items() if k in checklist.facts}
+
+
+def answer_json(row: Answer | AnswerRevision) -> dict[str, Any]:
+    body: dict[str, Any] = {"grade": row.grade}
+    if row.document_date is not None:
+        body["document_date"] = row.document_date.isoformat()
+    if row.valid_until is not None:
+        body["valid_until"] = row.valid_until.isoformat()
+    if row.note:
+        body["note"] = row.note
+    return body
+
+
+def current_answers(inspection_id: int) -> dict[str, Answer]:
+    return {a.item_id: a for a in queries.answers([inspection_id])}
+
+
+def load(principal: Principal, inspection_id: int) -> Inspection:
+    inspection = queries.inspection(principal, inspection_id)
+    if inspection is None:
+        raise not_found()
+    return inspection
+
+
+def checklist_of(inspection: Inspection) -> Checklist:
+    return checklists.get_checklist(inspection.checklist_id, inspection.checklist_version)
+
+
+def score_of(inspection: Inspection) -> dict[str, Any]:
+    checklist = checklist_of(inspection)
+    facility = db.session.get(Facility, inspection.facility_id)
+    assert facility is not None
+    answers = {item_id: answer_json(a) for item_id, a in current_answers(inspection.id).items()}
+    return score(checklist, facility_facts(facility, checklist), answers, inspection.inspection_date)
+
+
+def missing(inspection: Inspection) -> list[str]:
+    """What keeps the inspection from being submitted or approved, as stable codes."""
+    result = score_of(inspection)
+    checklist = checklist_of(inspection)
+    photos = queries.evidence_counts(inspection.id)
+    gaps = [f"answer:{item_id}" for item_id in result["unanswered"]]
+    for item in checklist.items():
+        outcome = result["items"][item.id]["outcome"]
+        if outcome not in (None, NOT_APPLICABLE) and photos.get(item.id, 0) < item.photos_min:
+            gaps.append(f"evidence:{item.id}")
+    gaps += [f"conflict:{c.item_id}" for c in queries.conflicts(inspection.id, open_only=True)]
+    return gaps
+
+
+# --- creation ------------------------------------------------------------------------------------
+
+
+def create(
+    principal: Principal,
+    facility_id: int,
+    checklist_id: str,
+    checklist_version: int,
+    kind: str,
+    inspection_date: dt.date,
+    inspector_ids: list[int],
+    ip: str | None,
+) -> Inspection:
+    facility = queries.facility(principal, facility_id)
+    if facility is None:
+        raise not_found()
+    expected_kind = {
+        workflow.SELF_ASSESSOR: "self_assessment",
+        workflow.COUNTY_REVIEWER: "county_inspection",
+        workflow.CITY_REVIEWER: "city_reinspection",
+    }.get(principal.role)
+    if kind not in KINDS:
+        raise DomainError("inspection.invalid_kind", f"kind must be one of {', '.join(KINDS)}", status=422)
+    if expected_kind is not None and kind != expected_kind:
+        raise DomainError("auth.forbidden", f"your role creates {expected_kind} inspections", status=403)
+    checklist = checklists.get_checklist(checklist_id, checklist_version)
+    allowed_families = FAMILY_BY_TYPE.get(facility.type_code, {"quality_service", "big_three"})
+    if checklist.family not in allowed_families:
+        raise DomainError(
+            "inspection.checklist_mismatch", "this checklist is not for this kind of facility", status=422
+        )
+    check_facts(checklist, facility_facts(facility, checklist))
+    if facility.type_code == VILLAGE_CLINIC and kind == "city_reinspection":
+        raise DomainError(
+            "inspection.invalid_kind", "village clinics are not re-inspected by the city", status=422
+        )
+    inspectors = _check_inspectors(principal, facility, inspector_ids, kind)
+    inspection = Inspection(
+        facility_id=facility.id,
+        region_code=facility.region_code,
+        checklist_id=checklist.id,
+        checklist_version=checklist.version,
+        kind=kind,
+        status=workflow.DRAFT,
+        inspection_date=inspection_date,
+        created_by=principal.user_id,
+    )
+    db.session.add(inspection)
+    db.session.flush()
+    for user_id in inspectors:
+        queries.add_assignment(inspection.id, user_id, principal.user_id)
+    audit.record(
+        "inspection.create",
+        actor_id=principal.user_id,
+        actor=principal.username,
+        target_type="inspection",
+        target_id=inspection.id,
+        after={
+            "facility_id": facility.id,
+            "checklist": checklist.ref,
+            "kind": kind,
+            "inspectors": inspectors,
+        },
+        ip=ip,
+    )
+    db.session.commit()
+    return inspection
+
+
+def _check_inspectors(
+    principal: Principal, facility: Facility, inspector_ids: list[int], kind: str
+) -> list[int]:
+    if principal.role == workflow.SELF_ASSESSOR:
+        return [principal.user_id]
+    users = user_queries.users_by_ids(set(inspector_ids))
+    wanted_role = workflow.SELF_ASSESSOR if kind == "self_assessment" else workflow.INSPECTOR
+    problems = []
+    for i, user_id in enumerate(inspector_ids):
+        user = users.get(user_id)
+        if (
+            user is None
+            or not user.active
+            or user.role != wanted_role
+            or not principal.sees_region(user.region_code)
+            or not facility.region_code.startswith(scope_prefix(user.region_code))
+        ):
+            problems.append(
+                Problem("inspection.invalid_inspector", f"/inspector_ids/{i}", "not an inspector here")
+            )
+    if problems:
+        raise DomainError("inspection.invalid_inspector", "some inspectors cannot be assigned", problems, 422)
+    return sorted(set(inspector_ids))
+
+
+def assign(principal: Principal, inspection_id: int, inspector_ids: list[int], ip: str | None) -> list[int]:
+    inspection = load(principal, inspection_id)
+    if inspection.status not in workflow.EDITABLE:
+        raise DomainError("inspection.not_editable", "inspectors can only be assigned to a draft", status=409)
+    facility = db.session.get(Facility, inspection.facility_id)
+    assert facility is not None
+    added = _check_inspectors(principal, facility, inspector_ids, inspection.kind)
+    before = sorted(queries.assignees([inspection.id])[inspection.id])
+    for user_id in added:
+        queries.add_assignment(inspection.id, user_id, principal.user_id)
+    after = sorted(set(before) | set(added))
+    audit.record(
+        "inspection.assign",
+        actor_id=principal.user_id,
+        actor=principal.username,
+        target_type="inspection",
+        target_id=inspection.id,
+        before=before,
+        after=after,
+        ip=ip,
+    )
+    db.session.commit()
+    return after
+
+
+# --- views ---------------------------------------------------------------------------------------
+
+
+def participants(inspection: Inspection) -> frozenset[int]:
+    """Everyone who took part: the assigned inspectors and every inspector who wrote an answer.
+    Creating and assigning an inspection is not taking part in it."""
+    people = queries.assignees([inspection.id])[inspection.id]
+    return frozenset(people | queries.inspector_authors(inspection.id))
+
+
+def detail(principal: Principal, inspection_id: int) -> dict[str, Any]:
+    inspection = load(principal, inspection_id)
+    facility = db.session.get(Facility, inspection.facility_id)
+    assert facility is not None
+    answers = current_answers(inspection.id)
+    return {
+        "inspection": inspection,
+        "facility": facility,
+        "inspectors": sorted(queries.assignees([inspection.id])[inspection.id]),
+        "answers": {
+            item_id: {**answer_json(a), "revision": a.revision, "source": a.source, "author_id": a.author_id}
+            for item_id, a in sorted(answers.items())
+        },
+        "open_conflicts": len(queries.conflicts(inspection.id, open_only=True)),
+        "status_changes": queries.status_changes(inspection.id),
+    }
+
+
+def history(principal: Principal, inspection_id: int, item_id: str | None) -> list[AnswerRevision]:
+    inspection = load(principal, inspection_id)
+    return queries.revisions(inspection.id, item_id)
+
+
+# --- workflow ------------------------------------------------------------------------------------
+
+
+def _facts_for(inspection: Inspection, with_missing: bool) -> workflow.InspectionFacts:
+    return workflow.InspectionFacts(
+        status=inspection.status,
+        participants=participants(inspection),
+        county_reviewer_id=inspection.county_reviewer_id,
+        city_reviewer_id=inspection.city_reviewer_id,
+        in_open_sample=inspection.status == workflow.COUNTY_APPROVED
+        and queries.in_open_sample(inspection.id),
+        missing=tuple(missing(inspection)) if with_missing else (),
+    )
+
+
+def transition(
+    principal: Principal,
+    inspection_id: int,
+    action: str,
+    reason: str | None,
+    ip: str | None,
+    now: dt.datetime,
+) -> Inspection:
+    inspection = load(principal, inspection_id)
+    spec = workflow.TRANSITIONS.get(action)
+    facts = _facts_for(inspection, with_missing=bool(spec and spec.needs_complete))
+    step = workflow.check(action, workflow.Actor(principal.user_id, principal.role), facts, reason)
+    before = inspection.status
+    inspection.status = step.target
+    inspection.updated_at = now
+    if step.review_level == "county" and action in ("start_county_review",):
+        inspection.county_reviewer_id = principal.user_id
+    if action == "start_city_review":
+        inspection.city_reviewer_id = principal.user_id
+    if action == "approve" and inspection.city_reviewer_id is None:
+        inspection.city_reviewer_id = principal.user_id
+    if action == "city_return":
+        inspection.city_reviewer_id = None
+    db.session.add(
+        StatusChange(
+            inspection_id=inspection.id,
+            action=action,
+            from_status=before,
+            to_status=step.target,
+            actor_id=principal.user_id,
+            reason=reason,
+            created_at=now,
+        )
+    )
+    audit.record(
+        f"inspection.{action}",
+        actor_id=principal.user_id,
+        actor=principal.username,
+        target_type="inspection",
+        target_id=inspection.id,
+        before={"status": before},
+        after={"status": step.target, "reason": reason},
+        ip=ip,
+    )
+    db.session.commit()
+    return inspection
+
+
+def regrade(
+    principal: Principal,
+    inspection_id: int,
+    item_id: str,
+    fields: dict[str, Any],
+    base_revision: int,
+    reason: str,
+    ip: str | None,
+    now: dt.datetime,
+) -> Answer:
+    """A reviewer's grade change: a new revision with its reason; the inspector's stays in the history."""
+    inspection = load(principal, inspection_id)
+    if inspection.status in workflow.LOCKED:
+        raise DomainError("inspection.locked", "an approved inspection must be reopened first", status=409)
+    level = workflow.REVIEWABLE.get(inspection.status)
+    expected = {"county": workflow.COUNTY_REVIEWER, "city": workflow.CITY_REVIEWER}.get(level or "")
+    if level is None or principal.role != expected:
+        raise DomainError("review.not_in_review", "grades change only during your level's review", status=409)
+    workflow.check_reviewer(
+        level, workflow.Actor(principal.user_id, principal.role), _facts_for(inspection, False)
+    )
+    if not reason or len(reason.strip()) < 2:
+        raise DomainError("review.reason_required", "a grade change needs a written reason", status=400)
+    checklist = checklist_of(inspection)
+    parsed = check_answers(checklist, {item_id: fields})[item_id]
+    queries.lock_inspections([inspection.id])
+    current = queries.answer(inspection.id, item_id)
+    current_revision = current.revision if current else 0
+    if base_revision != current_revision:
+        raise DomainError(
+            "review.stale_revision",
+            f"the answer changed (revision {current_revision}); reload and try again",
+            status=409,
+        )
+    values = {
+        "grade": parsed.grade,
+        "document_date": parsed.document_date,
+        "valid_until": parsed.valid_until,
+        "note": fields.get("note"),
+        "author_id": principal.user_id,
+        "source": "review",
+    }
+    before = answer_json(current) if current else None
+    if current is None:
+        current = Answer(inspection_id=inspection.id, item_id=item_id, revision=1, updated_at=now, **values)
+        db.session.add(current)
+    else:
+        for key, value in values.items():
+            setattr(current, key, value)
+        current.revision = current_revision + 1
+        current.updated_at = now
+    db.session.add(
+        AnswerRevision(
+            inspection_id=inspection.id,
+            item_id=item_id,
+            revision=current.revision,
+            reason=reason,
+            received_at=now,
+            **values,
+        )
+    )
+    audit.record(
+        "answer.regrade",
+        actor_id=principal.user_id,
+        actor=principal.username,
+        target_type="inspection",
+        target_id=f"{inspection.id}/{item_id}",
+        before=before,
+        after={**answer_json(current), "revision": current.revision, "reason": reason},
+        ip=ip,
+    )
+    db.session.commit()
+    return current
+
+
+def resolve_conflict(
+    principal: Principal,
+    inspection_id: int,
+    conflict_id: int,
+    accept: bool,
+    reason: str,
+    ip: str | None,
+    now: dt.datetime,
+) -> dict[str, Any]:
+    inspection = load(principal, inspection_id)
+    conflict = queries.conflict(inspection.id, conflict_id)
+    if conflict is None:
+        raise not_found()
+    if conflict.resolved_at is not None:
+        raise DomainError("conflict.already_resolved", "this conflict was already resolved", status=409)
+    level = workflow.REVIEWABLE.get(inspection.status)
+    if inspection.status in workflow.EDITABLE:
+        if principal.user_id not in participants(inspection):
+            raise DomainError(
+                "auth.forbidden", "only the inspection's inspectors resolve conflicts now", status=403
+            )
+        source = "inspector"
+    elif level is not None:
+        workflow.check_reviewer(
+            level, workflow.Actor(principal.user_id, principal.role), _facts_for(inspection, False)
+        )
+        source = "review"
+    else:
+        raise DomainError("inspection.locked", "conflicts cannot be resolved in this state", status=409)
+    if not reason or not reason.strip():
+        raise DomainError(
+            "conflict.reason_required", "resolving a conflict needs a written reason", status=400
+        )
+    queries.lock_inspections([inspection.id])
+    revision = None
+    if accept:
+        current = queries.answer(inspection.id, conflict.item_id)
+        proposed = conflict.proposed
+        parsed = check_answers(checklist_of(inspection), {conflict.item_id: proposed})[conflict.item_id]
+        values = {
+            "grade": parsed.grade,
+            "document_date": parsed.document_date,
+            "valid_until": parsed.valid_until,
+            "note": proposed.get("note"),
+            "author_id": principal.user_id,
+            "source": source,
+        }
+        if current is None:
+            current = Answer(
+                inspection_id=inspection.id, item_id=conflict.item_id, revision=1, updated_at=now, **values
+            )
+            db.session.add(current)
+        else:
+            for key, value in values.items():
+                setattr(current, key, value)
+            current.revision += 1
+            current.updated_at = now
+        revision = current.revision
+        db.session.add(
+            AnswerRevision(
+                inspection_id=inspection.id,
+                item_id=conflict.item_id,
+                revision=current.revision,
+                reason=f"采纳冲突修改：{reason}",
+                change_id=conflict.change_id,
+                device_id=conflict.device_id,
+                device_time=conflict.device_time,
+                received_at=now,
+                **values,
+            )
+        )
+    conflict.resolved_at = now
+    conflict.resolved_by = principal.user_id
+    conflict.resolution = "accepted" if accept else "dismissed"
+    conflict.resolution_reason = reason
+    audit.record(
+        "conflict.resolve",
+        actor_id=principal.user_id,
+        actor=principal.username,
+        target_type="conflict",
+        target_id=conflict.id,
+        after={"resolution": conflict.resolution, "reason": reason, "revision": revision},
+        ip=ip,
+    )
+    db.session.commit()
+    return {"id": conflict.id, "resolution": conflict.resolution, "revision": revision}
+
+
+# --- samples -------------------------------------------------------------------------------------
+
+
+def draw_sample(principal: Principal, size: int, seed: int | None, ip: str | None) -> ReviewSample:
+    population = queries.county_approved_in(principal)
+    if size < 1:
+        raise DomainError("sample.invalid_size", "a sample has at least one inspection", status=422)
+    if not population:
+        raise DomainError("sample.empty_population", "no county-approved inspection to sample", status=409)
+    seed = seed if seed is not None else secrets.randbits(48)
+    selected = sampling.draw(population, size, seed)
+    sample = ReviewSample(
+        region_code=principal.region_code,
+        seed=seed,
+        size=size,
+        population=sorted(population),
+        selected=selected,
+        drawn_by=principal.user_id,
+    )
+    db.session.add(sample)
+    db.session.flush()
+    for inspection_id in selected:
+        db.session.add(SampledInspection(sample_id=sample.id, inspection_id=inspection_id))
+    audit.record(
+        "sample.draw",
+        actor_id=principal.user_id,
+        actor=principal.username,
+        target_type="sample",
+        target_id=sample.id,
+        after={"seed": seed, "population": sorted(population), "selected": selected},
+        ip=ip,
+    )
+    db.session.commit()
+    return sample
+
+
+def get_sample(principal: Principal, sample_id: int) -> ReviewSample:
+    sample = db.session.get(ReviewSample, sample_id)
+    if sample is None or not principal.sees_region(sample.region_code):
+        raise not_found()
+    return sample
+
+
+# --- moving a draft to a newer checklist version -------------------------------------------------
+
+
+def migrate_draft(inspection_id: int, to_version: int, dry_run: bool, now: dt.datetime) -> dict[str, Any]:
+    inspection = db.session.get(Inspection, inspection_id)
+    if inspection is None:
+        raise not_found()
+    if inspection.status not in workflow.EDITABLE:
+        raise DomainError(
+            "inspection.not_editable", "only a draft or returned inspection can move", status=409
+        )
+    old = checklist_of(inspection)
+    new = checklists.get_checklist(inspection.checklist_id, to_version)
+    if new.version <= old.version:
+        raise DomainError("inspection.version_not_newer", "the target version must be newer", status=409)
+    diff = diff_checklists(old, new)
+    answers = current_answers(inspection.id)
+    new_items = new.item_map()
+    kept, dropped = [], []
+    for item_id, row in sorted(answers.items()):
+        item = new_items.get(item_id)
+        if item is None:
+            dropped.append({"item": item_id, "why": "removed"})
+            continue
+        try:
+            check_answers(new, {item_id: answer_json(row)})
+        except DomainError:
+            dropped.append({"item": item_id, "why": "grade_no_longer_valid"})
+            continue
+        kept.append(item_id)
+    needs_answer = sorted(set(new_items) - set(kept))
+    report = {
+        "inspection": inspection.id,
+        "from": old.ref,
+        "to": new.ref,
+        "kept": kept,
+        "dropped": dropped,
+        "changed_items_to_review": [c["id"] for c in diff["changed"] if c["id"] in kept],
+        "needs_answer": needs_answer,
+    }
+    if dry_run:
+        return report
+    for entry in dropped:
+        db.session.delete(answers[entry["item"]])
+    inspection.checklist_version = new.version
+    inspection.updated_at = now
+    audit.record(
+        "inspection.migrate_draft",
+        actor="cli",
+        target_type="inspection",
+        target_id=inspection.id,
+        before={"checklist": old.ref},
+        after={k: v for k, v in report.items() if k != "needs_answer"},
+    )
+    db.session.commit()
+    return report

@@ -1,0 +1,321 @@
+"""Offline sync: what a device needs to work without a network, and the batches it sends back.
+
+A batch is a list of changes, each with a device-made change id and the item revision it was
+made on. In one transaction, with the inspections locked:
+- a change id seen before returns its stored receipt and writes nothing (a different payload
+  under a seen id is refused);
+- a change on the current revision is applied as the next revision;
+- a change on an older revision is kept whole as a conflict for a person to resolve;
+- an invalid change gets a receipt with a stable error code; the others still apply.
+Receipts are written in the same transaction as the data, so a failure anywhere (the database
+restarting included) leaves nothing behind and the device simply sends the batch again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from server.db import inspections as queries
+from server.db.models import Answer, AnswerRevision, Conflict, SyncReceipt
+from server.domain import workflow
+from server.domain.access import Principal
+from server.domain.audit import canonical
+from server.domain.checklist import Checklist
+from server.domain.errors import DomainError
+from server.domain.scoring import check_answers
+from server.extensions import db
+from server.services import audit, checklists
+from server.services.inspections import answer_json, facility_facts
+
+ANSWER_FIELDS = ("grade", "document_date", "valid_until", "note")
+
+
+@dataclass(frozen=True)
+class Change:
+    change_id: str
+    inspection_id: int
+    item_id: str
+    base_revision: int
+    fields: dict[str, Any]  # grade, document_date, valid_until, note as sent
+    device_time: str | None
+
+    def digest(self) -> str:
+        body = {
+            "inspection_id": self.inspection_id,
+            "item_id": self.item_id,
+            "base_revision": self.base_revision,
+            "fields": self.fields,
+            "device_time": self.device_time,
+        }
+        return hashlib.sha256(canonical(body).encode()).hexdigest()
+
+
+def _rejected(change: Change, code: str, message: str, received_at: str) -> dict[str, Any]:
+    return {
+        "change_id": change.change_id,
+        "status": "rejected",
+        "error": {"code": code, "message": message},
+        "received_at": received_at,
+    }
+
+
+def bootstrap(principal: Principal) -> dict[str, Any]:
+    """Everything a device needs offline: its open assignments, their checklists and facilities."""
+    assigned = queries.assigned_inspections(principal.user_id, workflow.EDITABLE)
+    facilities = queries.facilities_by_ids(i.facility_id for i in assigned)
+    answers: dict[int, dict[str, Any]] = {i.id: {} for i in assigned}
+    for row in queries.answers(answers):
+        answers[row.inspection_id][row.item_id] = {**answer_json(row), "revision": row.revision}
+    versions: dict[str, Checklist] = {}
+    definitions: dict[str, Any] = {}
+    for inspection in assigned:
+        key = f"{inspection.checklist_id}@{inspection.checklist_version}"
+        if key not in versions:
+            versions[key] = checklists.get_checklist(inspection.checklist_id, inspection.checklist_version)
+            definitions[key] = checklists.get_definition(
+                inspection.checklist_id, inspection.checklist_version
+            )
+    return {
+        "assignments": [
+            {
+                "inspection": inspection,
+                "checklist_key": f"{inspection.checklist_id}@{inspection.checklist_version}",
+                "facts": facility_facts(
+                    facilities[inspection.facility_id],
+                    versions[f"{inspection.checklist_id}@{inspection.checklist_version}"],
+                ),
+                "answers": answers[inspection.id],
+            }
+            for inspection in assigned
+        ],
+        "facilities": list(facilities.values()),
+        "checklists": definitions,
+    }
+
+
+def apply_batch(
+    principal: Principal, device_id: str, changes: Sequence[Change], now: dt.datetime, ip: str | None
+) -> list[dict[str, Any]]:
+    received_at = now.isoformat(timespec="milliseconds")
+    receipts: list[dict[str, Any] | None] = [None] * len(changes)
+    stored = queries.receipts(c.change_id for c in changes)
+    seen_in_batch: dict[str, tuple[str, int]] = {}
+    pending: list[tuple[int, Change]] = []
+    for index, change in enumerate(changes):
+        digest = change.digest()
+        earlier = stored.get(change.change_id)
+        if earlier is not None:
+            if earlier.payload_sha256 == digest and earlier.user_id == principal.user_id:
+                receipts[index] = {**earlier.receipt, "replayed": True}
+            else:
+                receipts[index] = _rejected(
+                    change,
+                    "sync.change_id_reused",
+                    "this change id was already used for other content",
+                    received_at,
+                )
+            continue
+        if change.change_id in seen_in_batch:
+            first_digest, first_index = seen_in_batch[change.change_id]
+            if first_digest != digest:
+                receipts[index] = _rejected(
+                    change,
+                    "sync.change_id_reused",
+                    "this change id was already used for other content",
+                    received_at,
+                )
+            else:
+                receipts[index] = {"duplicate_of": first_index}  # filled in below
+            continue
+        seen_in_batch[change.change_id] = (digest, index)
+        pending.append((index, change))
+
+    inspections = queries.inspections_by_ids(principal, (c.inspection_id for _, c in pending))
+    assignees = queries.assignees(inspections)
+    writable: set[int] = set()
+    for inspection_id, inspection in inspections.items():
+        if principal.user_id in assignees[inspection_id] and inspection.status in workflow.EDITABLE:
+            writable.add(inspection_id)
+    queries.lock_inspections(sorted(writable))
+    # re-read the state under the lock: a concurrent submit may have won the race
+    for inspection_id in list(writable):
+        db.session.refresh(inspections[inspection_id])
+        if inspections[inspection_id].status not in workflow.EDITABLE:
+            writable.discard(inspection_id)
+
+    current: dict[tuple[int, str], Answer] = {
+        (a.inspection_id, a.item_id): a for a in queries.answers(writable)
+    }
+    models: dict[int, Checklist] = {
+        iid: checklists.get_checklist(inspections[iid].checklist_id, inspections[iid].checklist_version)
+        for iid in writable
+    }
+    revision_of: dict[tuple[int, str], int] = {key: a.revision for key, a in current.items()}
+    new_answers: dict[tuple[int, str], dict[str, Any]] = {}
+    changed_answers: dict[tuple[int, str], dict[str, Any]] = {}
+    revisions: list[dict[str, Any]] = []
+    conflicts: list[dict[str, Any]] = []
+    new_receipts: list[dict[str, Any]] = []
+    touched: dict[int, dict[str, Any]] = {}
+
+    for index, change in pending:
+        target = inspections.get(change.inspection_id)
+        if target is None:
+            receipt = _rejected(change, "inspection.not_found", "no such inspection", received_at)
+        elif change.inspection_id not in writable:
+            if principal.user_id not in assignees[change.inspection_id]:
+                receipt = _rejected(
+                    change, "sync.not_assigned", "you are not assigned to this inspection", received_at
+                )
+            elif target.status in workflow.LOCKED:
+                receipt = _rejected(
+                    change, "inspection.locked", "the inspection is approved and locked", received_at
+                )
+            else:
+                receipt = _rejected(
+                    change, "inspection.not_editable", f"the inspection is {inspection.status}", received_at
+                )
+        else:
+            receipt = _apply_one(
+                change,
+                principal,
+                device_id,
+                models[change.inspection_id],
+                revision_of,
+                current,
+                new_answers,
+                changed_answers,
+                revisions,
+                conflicts,
+                now,
+                received_at,
+            )
+            if receipt["status"] != "rejected":
+                stats = touched.setdefault(change.inspection_id, {"applied": [], "conflicts": []})
+                stats["applied" if receipt["status"] == "applied" else "conflicts"].append(change.item_id)
+        receipts[index] = receipt
+        new_receipts.append(
+            {
+                "change_id": change.change_id,
+                "user_id": principal.user_id,
+                "device_id": device_id,
+                "payload_sha256": change.digest(),
+                "receipt": receipt,
+                "created_at": now,
+            }
+        )
+
+    for index, maybe in enumerate(receipts):
+        if maybe is not None and "duplicate_of" in maybe:
+            receipts[index] = {**(receipts[maybe["duplicate_of"]] or {}), "replayed": True}
+
+    queries.insert_rows(Answer, list(new_answers.values()))
+    queries.update_answers(list(changed_answers.values()))
+    queries.insert_rows(AnswerRevision, revisions)
+    queries.insert_rows(Conflict, conflicts)
+    queries.insert_rows(SyncReceipt, new_receipts)
+    for inspection_id, stats in touched.items():
+        inspections[inspection_id].updated_at = now
+        audit.record(
+            "sync.apply",
+            actor_id=principal.user_id,
+            actor=principal.username,
+            target_type="inspection",
+            target_id=inspection_id,
+            after={"device_id": device_id, "applied": stats["applied"], "conflicts": stats["conflicts"]},
+            ip=ip,
+        )
+    db.session.commit()
+    return [r or {} for r in receipts]
+
+
+def _apply_one(
+    change: Change,
+    principal: Principal,
+    device_id: str,
+    checklist: Checklist,
+    revision_of: dict[tuple[int, str], int],
+    current: dict[tuple[int, str], Answer],
+    new_answers: dict[tuple[int, str], dict[str, Any]],
+    changed_answers: dict[tuple[int, str], dict[str, Any]],
+    revisions: list[dict[str, Any]],
+    conflicts: list[dict[str, Any]],
+    now: dt.datetime,
+    received_at: str,
+) -> dict[str, Any]:
+    try:
+        parsed = check_answers(checklist, {change.item_id: change.fields})[change.item_id]
+    except DomainError as exc:
+        problem = exc.problems[0] if exc.problems else None
+        return _rejected(
+            change,
+            problem.code if problem else exc.code,
+            problem.message if problem else exc.message,
+            received_at,
+        )
+    key = (change.inspection_id, change.item_id)
+    revision = revision_of.get(key, 0)
+    if change.base_revision != revision:
+        conflicts.append(
+            {
+                "inspection_id": change.inspection_id,
+                "item_id": change.item_id,
+                "change_id": change.change_id,
+                "base_revision": change.base_revision,
+                "current_revision": revision,
+                "proposed": change.fields,
+                "author_id": principal.user_id,
+                "device_id": device_id,
+                "device_time": change.device_time,
+                "received_at": now,
+            }
+        )
+        return {
+            "change_id": change.change_id,
+            "status": "conflict",
+            "current_revision": revision,
+            "received_at": received_at,
+        }
+    revision += 1
+    revision_of[key] = revision
+    values = {
+        "grade": parsed.grade,
+        "document_date": parsed.document_date,
+        "valid_until": parsed.valid_until,
+        "note": change.fields.get("note"),
+        "author_id": principal.user_id,
+        "source": "inspector",
+    }
+    row = {
+        "inspection_id": change.inspection_id,
+        "item_id": change.item_id,
+        "revision": revision,
+        "updated_at": now,
+        **values,
+    }
+    if key in current or key in changed_answers:
+        changed_answers[key] = row
+    else:
+        new_answers[key] = row
+    revisions.append(
+        {
+            "inspection_id": change.inspection_id,
+            "item_id": change.item_id,
+            "revision": revision,
+            "change_id": change.change_id,
+            "device_id": device_id,
+            "device_time": change.device_time,
+            "received_at": now,
+            **values,
+        }
+    )
+    return {
+        "change_id": change.change_id,
+        "status": "applied",
+        "revision": revision,
+        "received_at": received_at,
+    }
