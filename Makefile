@@ -20,6 +20,7 @@ run: apt-run $(BIN)/.installed pwa/dist/.built
 	$(BIN)/python -m server init-secret
 	$(BIN)/flask --app wsgi db upgrade
 	$(BIN)/flask --app wsgi checklists load
+	$(BIN)/flask --app wsgi seed demo
 	@echo "Serving on http://127.0.0.1:$(PORT)"
 	$(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import sys
 
-from bench import scoring
+from bench import scoring, sync
 
-BENCHMARKS = {"scoring": scoring.run}
+BENCHMARKS = {"scoring": scoring.run, "sync": sync.run}
 
 
 def main(names: list[str]) -> int:

@@ -69,6 +69,8 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_commands(app: Flask) -> None:
-    from server.cli import checklists
+    from server.cli import checklists, imports
 
     app.cli.add_command(checklists.group)
+    for group in imports.GROUPS:
+        app.cli.add_command(group)

@@ -161,3 +161,10 @@ def s3_settings(request: pytest.FixtureRequest) -> S3Settings:
     )
     assert S3Store(settings).ensure_bucket(object_lock=True)
     return settings
+
+
+@pytest.fixture
+def world(client: FlaskClient, db: Any) -> Any:
+    from tests.api.world import build_world
+
+    return build_world(client)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, jsonify
+from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from server.domain.errors import DomainError
@@ -48,7 +49,30 @@ def register_error_handlers(app: Flask) -> None:
         status = exc.code or 500
         return error_response(status, HTTP_CODES.get(status, f"http.{status}"), exc.name)
 
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(DBAPIError)
+    def _database(exc: DBAPIError) -> Response:
+        # The database went away or is busy: the transaction was rolled back whole, so the
+        # client can send the same request again.
+        if not isinstance(exc, OperationalError) and not exc.connection_invalidated:
+            return _unexpected(exc)
+        app.logger.warning("database unavailable: %s", type(exc.orig).__name__)
+        _rollback()
+        response = error_response(503, "db.unavailable", "the database is unavailable; retry shortly")
+        response.headers["Retry-After"] = "5"
+        return response
+
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:
         app.logger.exception("unhandled error")
+        _rollback()
         return error_response(500, "server.internal", "internal error")
+
+
+def _rollback() -> None:
+    from server.extensions import db
+
+    try:
+        db.session.rollback()
+    except Exception:  # the connection is gone; the session is discarded at teardown anyway
+        db.session.remove()

@@ -50,3 +50,11 @@ def list_versions() -> list[ChecklistVersion]:
 
 def count_versions() -> int:
     return int(db.session.scalar(select(func.count()).select_from(ChecklistVersion)) or 0)
+
+
+def version_digest(checklist_id: str, version: int) -> str | None:
+    return db.session.scalar(
+        select(ChecklistVersion.sha256).where(
+            ChecklistVersion.checklist_id == checklist_id, ChecklistVersion.version == version
+        )
+    )

@@ -6,10 +6,12 @@ pointer; `parse_checklist` builds the model from a definition that has no proble
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from types import MappingProxyType
 from typing import Any
 
 import jsonschema
@@ -132,14 +134,22 @@ class Checklist:
             for section in chapter.sections:
                 yield from section.items
 
-    def item_map(self) -> dict[str, Item]:
-        return {item.id: item for item in self.items()}
+    def item_map(self) -> Mapping[str, Item]:
+        return self._items_by_id
+
+    @functools.cached_property
+    def _items_by_id(self) -> Mapping[str, Item]:
+        return MappingProxyType({item.id: item for item in self.items()})
 
     def rank(self, grade: str) -> int:
         """Position of a grade on the scale; not_met ranks below every level."""
         if grade == NOT_MET:
             return -1
-        return self.grade_scale.index(grade)
+        return self._ranks[grade]
+
+    @functools.cached_property
+    def _ranks(self) -> Mapping[str, int]:
+        return MappingProxyType({code: i for i, code in enumerate(self.grade_scale)})
 
 
 def _fraction(value: Any) -> Fraction:

@@ -173,7 +173,7 @@ def check(action: str, actor: Actor, facts: InspectionFacts, reason: str | None)
     if transition is None:
         raise DomainError("workflow.unknown_action", f"no action {action!r}", status=400)
     if actor.role not in transition.roles:
-        raise DomainError("auth.forbidden", "your role may not take this action", status=403)
+        raise DomainError("workflow.role_not_allowed", "your role may not take this action", status=403)
     if facts.status not in transition.sources:
         raise DomainError(
             "workflow.invalid_transition",

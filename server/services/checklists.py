@@ -221,18 +221,21 @@ def sync_published(root: Path) -> dict[str, int]:
     return {"added": added, "unchanged": unchanged}
 
 
-@functools.lru_cache(maxsize=64)
-def _parsed(sha256: str, definition_json: str) -> Checklist:
-    return parse_checklist(json.loads(definition_json))
+_models: dict[tuple[str, int, str], Checklist] = {}
 
 
 def get_checklist(checklist_id: str, version: int) -> Checklist:
-    row = queries.find_version(checklist_id, version)
-    if row is None:
+    """The parsed checklist; parsed once per process and published content (by its digest)."""
+    digest = queries.version_digest(checklist_id, version)
+    if digest is None:
         raise DomainError(
             "checklist.not_found", f"no checklist {checklist_id} version {version} on this server", status=404
         )
-    return _parsed(row.sha256, json.dumps(row.definition, sort_keys=True))
+    key = (checklist_id, version, digest)
+    model = _models.get(key)
+    if model is None:
+        model = _models[key] = parse_checklist(get_definition(checklist_id, version))
+    return model
 
 
 def get_definition(checklist_id: str, version: int) -> dict[str, Any]:

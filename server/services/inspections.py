@@ -127,7 +127,9 @@ def create(
     if kind not in KINDS:
         raise DomainError("inspection.invalid_kind", f"kind must be one of {', '.join(KINDS)}", status=422)
     if expected_kind is not None and kind != expected_kind:
-        raise DomainError("auth.forbidden", f"your role creates {expected_kind} inspections", status=403)
+        raise DomainError(
+            "inspection.kind_not_allowed", f"your role creates {expected_kind} inspections", status=403
+        )
     checklist = checklists.get_checklist(checklist_id, checklist_version)
     allowed_families = FAMILY_BY_TYPE.get(facility.type_code, {"quality_service", "big_three"})
     if checklist.family not in allowed_families:
@@ -412,7 +414,9 @@ def resolve_conflict(
     if inspection.status in workflow.EDITABLE:
         if principal.user_id not in participants(inspection):
             raise DomainError(
-                "auth.forbidden", "only the inspection's inspectors resolve conflicts now", status=403
+                "conflict.not_participant",
+                "only the inspection's inspectors resolve conflicts now",
+                status=403,
             )
         source = "inspector"
     elif level is not None:

@@ -14,6 +14,7 @@ restarting included) leaves nothing behind and the device simply sends the batch
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -43,6 +44,7 @@ class Change:
     fields: dict[str, Any]  # grade, document_date, valid_until, note as sent
     device_time: str | None
 
+    @functools.cached_property
     def digest(self) -> str:
         body = {
             "inspection_id": self.inspection_id,
@@ -106,7 +108,7 @@ def apply_batch(
     seen_in_batch: dict[str, tuple[str, int]] = {}
     pending: list[tuple[int, Change]] = []
     for index, change in enumerate(changes):
-        digest = change.digest()
+        digest = change.digest
         earlier = stored.get(change.change_id)
         if earlier is not None:
             if earlier.payload_sha256 == digest and earlier.user_id == principal.user_id:
@@ -203,7 +205,7 @@ def apply_batch(
                 "change_id": change.change_id,
                 "user_id": principal.user_id,
                 "device_id": device_id,
-                "payload_sha256": change.digest(),
+                "payload_sha256": change.digest,
                 "receipt": receipt,
                 "created_at": now,
             }

@@ -114,7 +114,21 @@ class PostgresServer:
             str(self.bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "dabiao", "dabiao_test"
         )
         print(f"harness: PostgreSQL on 127.0.0.1:{port}", flush=True)
-        return {"DABIAO_TEST_PG_URL": f"postgresql+psycopg://dabiao@127.0.0.1:{port}/dabiao_test"}
+        ctl = " ".join(
+            [
+                *self.as_user,
+                str(self.bindir / "pg_ctl"),
+                "-D",
+                str(self.datadir),
+                "-l",
+                str(self.workdir / "log"),
+                "-w",
+            ]
+        )
+        return {
+            "DABIAO_TEST_PG_URL": f"postgresql+psycopg://dabiao@127.0.0.1:{port}/dabiao_test",
+            "DABIAO_TEST_PG_CTL": ctl,  # for fault tests that restart the server
+        }
 
     def stop(self) -> None:
         if self.started and self.bindir is not None:

@@ -1,0 +1,153 @@
+"""Operator commands around the data: bulk imports, the demo seed, the audit chain check and moving
+a draft to a newer checklist version.
+
+`flask --app wsgi import facilities|users|regions FILE`, `seed demo`, `audit verify` and
+`inspections migrate-draft ID --to-version N [--dry-run]`. Results go to stdout; every problem
+goes to stderr and the exit status is 1.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from server.domain.errors import DomainError
+from server.services import audit, checklists, imports, inspections
+from server.services.seed import seed_demo
+
+import_group = AppGroup("import", help="Import regions, facilities, users (CSV UTF-8 or XLSX, header row).")
+seed_group = AppGroup("seed", help="Demo data.")
+audit_group = AppGroup("audit", help="The audit log.")
+inspections_group = AppGroup("inspections", help="Maintenance of inspections.")
+
+GROUPS = (import_group, seed_group, audit_group, inspections_group)
+DEMO_LOGINS = "demo_logins.txt"
+KIND_LABELS = {"regions": "地区", "facilities": "机构", "users": "用户"}
+
+
+def fail(exc: DomainError) -> NoReturn:
+    click.echo(f"错误：{exc.message}（{exc.code}）", err=True)
+    for problem in exc.problems:
+        line, column = imports.problem_location(problem)
+        if line:
+            click.echo(f"line {line}, {column}: {problem.message}", err=True)
+        else:
+            click.echo(f"{problem.pointer or '/'}: {problem.message}", err=True)
+    sys.exit(1)
+
+
+# --- import --------------------------------------------------------------------------------------
+
+
+def _run_import(kind: str, path: Path) -> None:
+    try:
+        result = imports.import_file(kind, path.name, path.read_bytes())
+    except DomainError as exc:
+        fail(exc)
+    breakdown = "，".join(f"{key} {n}" for key, n in result.breakdown.items())
+    click.echo(f"已导入{KIND_LABELS[kind]} {result.count} 条（{breakdown}）")
+    if result.passwords:
+        click.echo("以下用户的初始密码由系统生成，只显示这一次，请妥善转交并提醒登录后修改：")
+        width = max(len(username) for username, _ in result.passwords)
+        for username, password in result.passwords:
+            click.echo(f"  {username.ljust(width)}  {password}")
+
+
+@import_group.command("regions")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_regions(file: Path) -> None:
+    """Import regions (代码/code, 名称/name); a parent must exist or come earlier in the file."""
+    _run_import("regions", file)
+
+
+@import_group.command("facilities")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_facilities(file: Path) -> None:
+    """Import facilities (名称, 机构类别代码, 行政区划代码, 统一社会信用代码, ...)."""
+    _run_import("facilities", file)
+
+
+@import_group.command("users")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_users(file: Path) -> None:
+    """Import users (用户名, 姓名, 角色, 所属地区, ...); generated passwords are printed once."""
+    _run_import("users", file)
+
+
+# --- seed ----------------------------------------------------------------------------------------
+
+
+def _write_private(path: Path, text: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    path.chmod(0o600)  # also when the file existed with wider permissions
+
+
+def _logins_table(logins: list[tuple[str, str, str, str]]) -> str:
+    header = ("username", "role", "region", "password")
+    rows = [header, *logins]
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines) + "\n"
+
+
+@seed_group.command("demo")
+def demo() -> None:
+    """Create the demo prefecture (开封市), one user per role and inspections in every state."""
+    path = Path(current_app.instance_path) / DEMO_LOGINS
+    try:
+        checklists.sync_published(Path(current_app.config["CHECKLISTS_DIR"]))
+        result = seed_demo(dt.datetime.now(dt.UTC))
+    except DomainError as exc:
+        fail(exc)
+    if not result["created"]:
+        click.echo("演示数据已存在，未做改动。")
+        if path.is_file():
+            click.echo(f"演示账号（{path}）：")
+            click.echo(path.read_text(encoding="utf-8"), nl=False)
+        return
+    table = _logins_table(result["logins"])
+    _write_private(path, table)
+    click.echo(f"已创建演示数据。演示账号（已保存到 {path}，仅当前系统用户可读）：")
+    click.echo(table, nl=False)
+
+
+# --- audit ---------------------------------------------------------------------------------------
+
+
+@audit_group.command("verify")
+def verify() -> None:
+    """Walk the hash chain of the audit log; exit 1 when an entry was edited or deleted."""
+    count, problems = audit.verify()
+    if problems:
+        click.echo(f"audit chain BROKEN: {len(problems)} problem(s) in {count} entries", err=True)
+        for problem in problems:
+            click.echo(f"  {problem}", err=True)
+        sys.exit(1)
+    click.echo(f"audit chain intact: {count} entries")
+
+
+# --- inspections ---------------------------------------------------------------------------------
+
+
+@inspections_group.command("migrate-draft")
+@click.argument("inspection_id", type=int)
+@click.option("--to-version", "to_version", type=int, required=True, help="The checklist version to move to.")
+@click.option("--dry-run", is_flag=True, help="Print the report without changing anything.")
+def migrate_draft(inspection_id: int, to_version: int, dry_run: bool) -> None:
+    """Move a draft (or returned) inspection to a newer version of its checklist; print the report."""
+    try:
+        report = inspections.migrate_draft(inspection_id, to_version, dry_run, dt.datetime.now(dt.UTC))
+    except DomainError as exc:
+        fail(exc)
+    click.echo(json.dumps({**report, "dry_run": dry_run}, ensure_ascii=False, indent=2))

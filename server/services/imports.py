@@ -1,0 +1,690 @@
+"""Bulk import of regions, facilities and users from a bureau's own spreadsheet (CSV or XLSX).
+
+Bureaus keep their facility rosters and staff lists in Excel; typing hundreds of rows into the app
+by hand is where wrong codes creep in. An import therefore checks EVERY row first and reports every
+problem with its line (as the file shows it, the header being line 1), its column and a reason in
+Chinese, so the sheet can be fixed in one pass. A file with even one problem writes nothing; a
+clean file is written in one transaction together with one audit entry.
+
+Headers may be Chinese or English (see the *_COLUMNS tables). CSV files are UTF-8, with or without
+a BOM; XLSX files are read from their first sheet.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import math
+import secrets
+import warnings
+import zipfile
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import PurePath
+from typing import Any
+
+from openpyxl import load_workbook  # type: ignore[import-untyped]
+from sqlalchemy.exc import IntegrityError
+
+from server.db import lookups
+from server.db.models import Facility, Region, User
+from server.domain import regions, workflow
+from server.domain.errors import DomainError, Problem, pointer
+from server.domain.identifiers import FACILITY_TYPES, VILLAGE_CLINIC, uscc_problem
+from server.extensions import db
+from server.services import audit
+from server.services.auth import MIN_PASSWORD_LENGTH, hash_password
+
+KINDS = ("regions", "facilities", "users")
+FORMATS = (".csv", ".xlsx")
+
+# China's extent, generously rounded (the Nansha islands in the south, Mohe in the north).
+LATITUDE_RANGE = (3.0, 54.0)
+LONGITUDE_RANGE = (73.0, 136.0)
+
+TRUE_WORDS = frozenset({"是", "有", "true", "yes", "y", "1", "√"})
+FALSE_WORDS = frozenset({"否", "无", "false", "no", "n", "0", "×"})
+
+ROLE_LABELS = {
+    workflow.INSPECTOR: "检查员",
+    workflow.SELF_ASSESSOR: "机构自评",
+    workflow.COUNTY_REVIEWER: "县级审核",
+    workflow.CITY_REVIEWER: "市级复核",
+    workflow.ADMIN: "管理员",
+}
+ROLE_NAMES = {
+    **{label: role for role, label in ROLE_LABELS.items()},
+    "自评员": workflow.SELF_ASSESSOR,
+    "县级审核员": workflow.COUNTY_REVIEWER,
+    "市级复核员": workflow.CITY_REVIEWER,
+}
+TYPE_BY_NAME = {name: code for code, name in FACILITY_TYPES.items()}
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str  # the English header, also the field it fills
+    label: str  # the Chinese header, used in messages when the file lacks the column
+    aliases: tuple[str, ...] = ()
+    required: bool = False
+
+
+REGION_COLUMNS = (
+    Column("code", "代码", ("地区代码", "区划代码", "行政区划代码", "region_code"), required=True),
+    Column("name", "名称", ("地区名称", "区划名称"), required=True),
+)
+
+FACILITY_COLUMNS = (
+    Column("name", "名称", ("机构名称",), required=True),
+    Column("type_code", "机构类别代码", ("机构类别", "类别代码", "type"), required=True),
+    Column("region_code", "行政区划代码", ("区划代码", "所在地区代码", "region"), required=True),
+    Column("uscc", "统一社会信用代码", ("信用代码",)),
+    Column("licence_no", "执业许可证登记号", ("医疗机构执业许可证登记号", "许可证登记号", "license_no")),
+    Column("latitude", "纬度", ("lat",)),
+    Column("longitude", "经度", ("lon", "lng")),
+    Column("beds", "床位数", ("床位", "编制床位")),
+    Column("iv_infusion", "开展静脉输液", ("静脉输液",)),
+    Column("population_served", "服务人口", ("服务人口数",)),
+    Column("community_hospital", "申报社区医院", ("社区医院",)),
+    Column("tcm_corner", "设有中医阁", ("中医阁",)),
+    Column("obstetric_ultrasound", "开展产科超声", ("产科超声",)),
+    Column("county_imaging_center", "接入县域影像中心", ("已接入县域影像中心", "县域影像中心")),
+)
+FACT_KEYS = ("community_hospital", "tcm_corner", "obstetric_ultrasound", "county_imaging_center")
+
+USER_COLUMNS = (
+    Column("username", "用户名", ("登录名", "账号"), required=True),
+    Column("display_name", "姓名", ("name",), required=True),
+    Column("role", "角色", (), required=True),
+    Column("region_code", "所属地区", ("所属地区代码", "地区代码", "region"), required=True),
+    Column("facility_uscc", "所属机构统一社会信用代码", ("所属机构", "机构统一社会信用代码")),
+    Column("password", "初始密码", ("密码",)),
+)
+
+COLUMNS = {"regions": REGION_COLUMNS, "facilities": FACILITY_COLUMNS, "users": USER_COLUMNS}
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    kind: str
+    count: int
+    breakdown: dict[str, int]  # rows per level, facility type or role
+    passwords: list[tuple[str, str]] = field(default_factory=list)  # (username, generated password)
+
+
+# --- reading the file ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sheet:
+    header: list[str]  # as written in the file
+    rows: list[tuple[int, list[Any]]]  # (line number, cells); blank rows left out
+
+
+def _unreadable(message: str) -> DomainError:
+    return DomainError("import.unreadable", message, status=422)
+
+
+def read_sheet(filename: str, data: bytes) -> Sheet:
+    """The header and the non-blank rows of a CSV or XLSX file, with their line numbers."""
+    suffix = PurePath(filename).suffix.lower()
+    if suffix not in FORMATS:
+        raise DomainError(
+            "import.unsupported_format",
+            f"不支持的文件类型“{suffix or '无扩展名'}”：请使用 CSV（UTF-8）或 XLSX 文件"
+            + ("（旧版 .xls 请在 Excel 中另存为 .xlsx）" if suffix == ".xls" else ""),
+            status=415,
+        )
+    if not data.strip():
+        raise _unreadable("文件为空")
+    table = _read_xlsx(data) if suffix == ".xlsx" else _read_csv(data)
+    first = next((i for i, (_, cells) in enumerate(table) if not _blank(cells)), None)
+    if first is None:
+        raise _unreadable("文件为空")
+    header_line, header_cells = table[first]
+    if header_line != 1:  # line numbers in messages count the header as line 1
+        raise _unreadable(f"表头须在第1行（本文件第{header_line}行才出现表头，请删除上方的空行）")
+    header = [_cell_text(c) or "" for c in header_cells]
+    rows = [(line, cells) for line, cells in table[first + 1 :] if not _blank(cells)]
+    if not rows:
+        raise DomainError("import.empty", "文件中只有表头，没有数据行", status=422)
+    return Sheet(header, rows)
+
+
+def _read_csv(data: bytes) -> list[tuple[int, list[Any]]]:
+    if data.startswith(b"PK\x03\x04"):
+        raise _unreadable("文件内容是 XLSX（Excel）格式，扩展名却是 .csv：请把扩展名改为 .xlsx")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise _unreadable(
+            "CSV 文件不是 UTF-8 编码（可能是 GBK）："
+            "请在 Excel 中另存为“CSV UTF-8（逗号分隔）”，或直接导入 XLSX 文件"
+        ) from exc
+    first = text.split("\n", 1)[0]
+    delimiter = "\t" if "\t" in first and "," not in first else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    table: list[tuple[int, list[Any]]] = []
+    start = 1
+    try:
+        for record in reader:
+            table.append((start, list(record)))
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise _unreadable(f"CSV 文件第{reader.line_num}行格式错误：{exc}") from exc
+    return table
+
+
+def _read_xlsx(data: bytes) -> list[tuple[int, list[Any]]]:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl warns about styles and extensions it skips
+            book = load_workbook(io.BytesIO(data), data_only=True)
+    except zipfile.BadZipFile as exc:
+        raise _unreadable("无法读取 XLSX 文件：文件已损坏或不是 XLSX 格式") from exc
+    except Exception as exc:  # openpyxl raises many kinds of errors on a malformed workbook
+        raise _unreadable(f"无法读取 XLSX 文件：{type(exc).__name__}") from exc
+    try:
+        if not book.worksheets:
+            raise _unreadable("XLSX 文件中没有工作表")
+        sheet = book.worksheets[0]
+        return [(line, list(values)) for line, values in enumerate(sheet.iter_rows(values_only=True), 1)]
+    finally:
+        book.close()
+
+
+def _cell_text(value: Any) -> str | None:
+    """A cell as trimmed text, None when empty. Whole numbers lose Excel's ".0"."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, dt.datetime | dt.date):
+        value = value.isoformat()
+    text = str(value).replace("\ufeff", "").strip()
+    return text or None
+
+
+def _blank(cells: Sequence[Any]) -> bool:
+    return all(_cell_text(c) is None for c in cells)
+
+
+def _header_key(text: str) -> str:
+    text = text.replace("\ufeff", "").strip().rstrip("*＊").strip()
+    return "".join(text.split()).lower()
+
+
+# --- checking rows -------------------------------------------------------------------------------
+
+
+class _Report:
+    """Every problem of one file, kept in file order."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[int, int, Problem]] = []
+
+    def add(self, line: int, order: int, column: str, reason: str) -> None:
+        self.items.append((line, order, Problem("import.invalid_row", pointer("rows", line, column), reason)))
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            problems = [p for _, _, p in sorted(self.items, key=lambda t: (t[0], t[1]))]
+            raise DomainError(
+                "import.invalid",
+                f"导入文件有 {len(problems)} 处问题，未导入任何数据",
+                problems=problems,
+                status=422,
+            )
+
+
+def _map_header(sheet: Sheet, columns: Sequence[Column], report: _Report) -> dict[str, int]:
+    """Column key -> cell index; unknown, duplicate and missing required columns are problems."""
+    names: dict[str, Column] = {}
+    for column in columns:
+        for name in (column.key, column.label, *column.aliases):
+            names[_header_key(name)] = column
+    found: dict[str, int] = {}
+    for index, text in enumerate(sheet.header):
+        if not text:
+            continue  # an unnamed column (Excel keeps formatted blank columns) carries nothing
+        match = names.get(_header_key(text))
+        if match is None:
+            known = "、".join(c.label for c in columns)
+            report.add(1, index, text, f"无法识别的列“{text}”，可用的列：{known}")
+        elif match.key in found:
+            first = sheet.header[found[match.key]]
+            report.add(1, index, text, f"列“{text}”与列“{first}”重复")
+        else:
+            found[match.key] = index
+    for order, column in enumerate(columns):
+        if column.required and column.key not in found:
+            report.add(1, len(sheet.header) + order, column.label, f"缺少必填列“{column.label}”")
+    return found
+
+
+class _Row:
+    """One data row: typed access to its cells, every problem reported with line and column."""
+
+    def __init__(
+        self,
+        line: int,
+        cells: list[Any],
+        index: dict[str, int],
+        sheet: Sheet,
+        columns: Sequence[Column],
+        report: _Report,
+    ) -> None:
+        self.line = line
+        self.cells = cells
+        self.index = index
+        self.sheet = sheet
+        self.columns = {c.key: c for c in columns}
+        self.report = report
+        self.problems = 0
+
+    def column_name(self, key: str) -> str:
+        if key in self.index:
+            return self.sheet.header[self.index[key]]
+        return self.columns[key].label
+
+    def problem(self, key: str, reason: str) -> None:
+        self.problems += 1
+        self.report.add(self.line, self.index.get(key, 10_000), self.column_name(key), reason)
+
+    def raw(self, key: str) -> Any:
+        i = self.index.get(key)
+        if i is None or i >= len(self.cells):
+            return None
+        return self.cells[i]
+
+    def text(self, key: str, required: bool = False, max_length: int | None = None) -> str | None:
+        value = _cell_text(self.raw(key))
+        if value is None:
+            if required and key in self.index:  # a missing column is reported once, at the header
+                self.problem(key, f"“{self.column_name(key)}”不能为空")
+            return None
+        if max_length is not None and len(value) > max_length:
+            self.problem(key, f"不能超过{max_length}个字符（现有{len(value)}个）")
+            return None
+        return value
+
+    def integer(self, key: str) -> int | None:
+        raw = self.raw(key)
+        text = _cell_text(raw)
+        if text is None:
+            return None
+        try:
+            if isinstance(raw, bool):
+                raise ValueError
+            value = int(text.replace(",", "").replace("，", ""))
+        except ValueError:
+            self.problem(key, f"“{text}”不是整数")
+            return None
+        if value < 0:
+            self.problem(key, f"不能为负数（{value}）")
+            return None
+        return value
+
+    def number(self, key: str, low: float, high: float, what: str) -> float | None:
+        raw = self.raw(key)
+        text = _cell_text(raw)
+        if text is None:
+            return None
+        try:
+            if isinstance(raw, bool):
+                raise ValueError
+            value = float(text)
+        except ValueError:
+            self.problem(key, f"“{text}”不是数字")
+            return None
+        if not math.isfinite(value) or not low <= value <= high:
+            self.problem(key, f"{what}{text}超出中国境内范围（{low:g}～{high:g}）")
+            return None
+        return value
+
+    def boolean(self, key: str) -> bool | None:
+        raw = self.raw(key)
+        if isinstance(raw, bool):
+            return raw
+        text = _cell_text(raw)
+        if text is None:
+            return None
+        if text.lower() in TRUE_WORDS:
+            return True
+        if text.lower() in FALSE_WORDS:
+            return False
+        self.problem(key, f"“{text}”应填写 是/否（或 true/false、1/0）")
+        return None
+
+    def region_code(self, key: str, required: bool = True) -> tuple[str, str] | None:
+        """(code, level) of a well-formed region code."""
+        text = self.text(key, required=required)
+        if text is None:
+            return None
+        try:
+            return text, regions.region_level(text)
+        except regions.InvalidRegionCode:
+            self.problem(key, f"“{text}”不是有效的行政区划代码（应为6位、9位或12位数字）")
+            return None
+
+
+def _rows(sheet: Sheet, kind: str, report: _Report) -> list[_Row]:
+    columns = COLUMNS[kind]
+    index = _map_header(sheet, columns, report)
+    return [_Row(line, cells, index, sheet, columns, report) for line, cells in sheet.rows]
+
+
+class _Regions:
+    """Region lookups, cached: an import names the same few regions on many rows."""
+
+    def __init__(self) -> None:
+        self.cache: dict[str, Region | None] = {}
+
+    def get(self, code: str) -> Region | None:
+        if code not in self.cache:
+            self.cache[code] = db.session.get(Region, code)
+        return self.cache[code]
+
+
+# --- the three imports ---------------------------------------------------------------------------
+
+
+def import_file(
+    kind: str, filename: str, data: bytes, actor: str = "cli", actor_id: int | None = None
+) -> ImportResult:
+    """Import `data` (the bytes of `filename`) as regions, facilities or users."""
+    if kind == "regions":
+        return import_regions(filename, data, actor, actor_id)
+    if kind == "facilities":
+        return import_facilities(filename, data, actor, actor_id)
+    if kind == "users":
+        return import_users(filename, data, actor, actor_id)
+    raise DomainError("import.unknown_kind", f"未知的导入类型：{kind}", status=400)
+
+
+def import_regions(
+    filename: str, data: bytes, actor: str = "cli", actor_id: int | None = None
+) -> ImportResult:
+    sheet = read_sheet(filename, data)
+    report = _Report()
+    rows = _rows(sheet, "regions", report)
+    parsed = [(row, row.region_code("code"), row.text("name", required=True, max_length=100)) for row in rows]
+    mentioned: set[str] = set()
+    for _, code_level, _ in parsed:
+        if code_level is not None:
+            parent = regions.parent_code(code_level[0])
+            mentioned.update({code_level[0], parent} if parent else {code_level[0]})
+    in_db = lookups.existing_region_codes(mentioned)
+    seen: dict[str, int] = {}
+    new: list[Region] = []
+    for row, code_level, name in parsed:
+        if code_level is None:
+            continue
+        code, level = code_level
+        if code in seen:
+            row.problem("code", f"地区代码 {code} 与第{seen[code]}行重复")
+            continue
+        if code in in_db:
+            row.problem("code", f"地区代码 {code} 已存在")
+            continue
+        parent = regions.parent_code(code)
+        if parent is not None and parent not in in_db and parent not in seen:
+            row.problem("code", f"上级地区 {parent} 不存在（须已导入，或在本文件中更早的行出现）")
+        seen[code] = row.line
+        if name is not None and row.problems == 0:
+            new.append(Region(code=code, name=name, level=level, parent_code=parent))
+    report.raise_if_any()
+    new.sort(key=lambda r: (len(r.code), r.code))  # parents before children
+    return _write("regions", filename, new, Counter(r.level for r in new), [], actor, actor_id)
+
+
+def import_facilities(
+    filename: str, data: bytes, actor: str = "cli", actor_id: int | None = None
+) -> ImportResult:
+    sheet = read_sheet(filename, data)
+    report = _Report()
+    rows = _rows(sheet, "facilities", report)
+    known_regions = _Regions()
+    usccs: dict[str, int] = {}  # code -> the line it first appears on
+    uscc_rows: list[tuple[_Row, str]] = []
+    facilities: list[tuple[_Row, Facility]] = []
+    for row in rows:
+        name = row.text("name", required=True, max_length=100)
+        type_code = _type_code(row)
+        region_code = _facility_region(row, known_regions)
+        uscc = _uscc(row, type_code, usccs)
+        if uscc is not None:
+            uscc_rows.append((row, uscc))
+        licence_no = row.text("licence_no", max_length=40)
+        latitude = row.number("latitude", *LATITUDE_RANGE, "纬度")
+        longitude = row.number("longitude", *LONGITUDE_RANGE, "经度")
+        lat_given, lon_given = row.raw("latitude"), row.raw("longitude")
+        if (_cell_text(lat_given) is None) != (_cell_text(lon_given) is None):
+            missing = "longitude" if _cell_text(lon_given) is None else "latitude"
+            row.problem(missing, "经度和纬度须同时填写")
+        beds = row.integer("beds")
+        iv_infusion = row.boolean("iv_infusion")
+        population = row.integer("population_served")
+        facts = {key: value for key in FACT_KEYS if (value := row.boolean(key)) is not None}
+        if row.problems or name is None or type_code is None or region_code is None:
+            continue
+        facility = Facility(
+            name=name,
+            type_code=type_code,
+            region_code=region_code,
+            uscc=uscc,
+            licence_no=licence_no,
+            latitude=latitude,
+            longitude=longitude,
+            beds=beds or 0,
+            iv_infusion=bool(iv_infusion),
+            population_served=population,
+            facts=facts,
+        )
+        facilities.append((row, facility))
+    taken = lookups.facilities_by_uscc(usccs)
+    for row, code in uscc_rows:
+        other = taken.get(code)
+        if other is not None:
+            row.problem("uscc", f"统一社会信用代码 {code} 已被机构“{other.name}”使用")
+    report.raise_if_any()
+    new = [f for _, f in facilities]
+    return _write("facilities", filename, new, Counter(f.type_code for f in new), [], actor, actor_id)
+
+
+def _type_code(row: _Row) -> str | None:
+    text = row.text("type_code", required=True)
+    if text is None:
+        return None
+    code = TYPE_BY_NAME.get(text, text.upper())
+    if code not in FACILITY_TYPES:
+        known = "、".join(f"{c} {n}" for c, n in FACILITY_TYPES.items())
+        row.problem("type_code", f"未知的机构类别代码“{text}”，应为：{known}")
+        return None
+    return code
+
+
+def _facility_region(row: _Row, known: _Regions) -> str | None:
+    parsed = row.region_code("region_code")
+    if parsed is None:
+        return None
+    code, level = parsed
+    if level not in ("county", "township", "village"):
+        row.problem(
+            "region_code", f"机构所在地区须为县级（6位）、乡镇（9位）或村级（12位）区划，{code} 是省/市级"
+        )
+        return None
+    if known.get(code) is None:
+        row.problem("region_code", f"地区 {code} 不存在，请先导入地区")
+        return None
+    return code
+
+
+def _uscc(row: _Row, type_code: str | None, seen: dict[str, int]) -> str | None:
+    text = row.text("uscc")
+    if text is None:
+        if type_code is not None and type_code != VILLAGE_CLINIC:
+            row.problem("uscc", "缺少统一社会信用代码（只有村卫生室可以不填）")
+        return None
+    code = text.upper()
+    problem = uscc_problem(code)
+    if problem is not None:
+        row.problem("uscc", f"{problem}（{text}）")
+        return None
+    if code in seen:
+        row.problem("uscc", f"统一社会信用代码 {code} 与第{seen[code]}行重复")
+        return None
+    seen[code] = row.line
+    return code
+
+
+def import_users(filename: str, data: bytes, actor: str = "cli", actor_id: int | None = None) -> ImportResult:
+    sheet = read_sheet(filename, data)
+    report = _Report()
+    rows = _rows(sheet, "users", report)
+    known_regions = _Regions()
+    names: dict[str, int] = {}
+    parsed: list[tuple[_Row, dict[str, Any]]] = []
+    for row in rows:
+        username = row.text("username", required=True, max_length=64)
+        if username is not None and len(username.split()) != 1:
+            row.problem("username", f"用户名“{username}”不能包含空格")
+            username = None
+        if username is not None:
+            if username in names:
+                row.problem("username", f"用户名“{username}”与第{names[username]}行重复")
+            else:
+                names[username] = row.line
+        display_name = row.text("display_name", required=True, max_length=64)
+        role = _role(row)
+        region_code = _user_region(row, known_regions)
+        facility_uscc = row.text("facility_uscc")
+        if facility_uscc is not None:
+            facility_uscc = facility_uscc.upper()
+        if role == workflow.SELF_ASSESSOR and facility_uscc is None:
+            row.problem("facility_uscc", "机构自评用户须填写所属机构的统一社会信用代码")
+        elif role not in (None, workflow.SELF_ASSESSOR) and facility_uscc is not None:
+            row.problem("facility_uscc", "只有机构自评用户填写所属机构，其他角色请留空")
+        password = row.text("password")
+        if password is not None and len(password) < MIN_PASSWORD_LENGTH:
+            row.problem("password", f"初始密码至少需要{MIN_PASSWORD_LENGTH}个字符")
+        parsed.append(
+            (
+                row,
+                {
+                    "username": username,
+                    "display_name": display_name,
+                    "role": role,
+                    "region_code": region_code,
+                    "facility_uscc": facility_uscc,
+                    "password": password,
+                },
+            )
+        )
+    taken = lookups.existing_usernames(names)
+    facilities = lookups.facilities_by_uscc(v["facility_uscc"] for _, v in parsed if v["facility_uscc"])
+    for row, values in parsed:
+        if values["username"] in taken:
+            row.problem("username", f"用户名“{values['username']}”已存在")
+        if values["facility_uscc"] is not None and values["role"] == workflow.SELF_ASSESSOR:
+            facility = facilities.get(values["facility_uscc"])
+            if facility is None:
+                row.problem(
+                    "facility_uscc",
+                    f"统一社会信用代码为 {values['facility_uscc']} 的机构不存在，请先导入机构",
+                )
+            elif values["region_code"] and not regions.contains(values["region_code"], facility.region_code):
+                row.problem(
+                    "facility_uscc",
+                    f"机构“{facility.name}”（{facility.region_code}）不在所属地区 {values['region_code']} 内",
+                )
+            else:
+                values["facility_id"] = facility.id
+    report.raise_if_any()
+    users: list[User] = []
+    generated: list[tuple[str, str]] = []
+    for _, values in parsed:
+        password = values["password"]
+        if password is None:
+            password = secrets.token_urlsafe(12)
+            generated.append((values["username"], password))
+        users.append(
+            User(
+                username=values["username"],
+                display_name=values["display_name"],
+                password_hash=hash_password(password),
+                role=values["role"],
+                region_code=values["region_code"],
+                facility_id=values.get("facility_id"),
+                active=True,
+                failed_logins=0,
+            )
+        )
+    return _write("users", filename, users, Counter(u.role for u in users), generated, actor, actor_id)
+
+
+def _role(row: _Row) -> str | None:
+    text = row.text("role", required=True)
+    if text is None:
+        return None
+    role = ROLE_NAMES.get(text, text.lower())
+    if role not in workflow.ROLES:
+        known = "、".join(f"{label}（{role}）" for role, label in ROLE_LABELS.items())
+        row.problem("role", f"未知的角色“{text}”，应为：{known}")
+        return None
+    return role
+
+
+def _user_region(row: _Row, known: _Regions) -> str | None:
+    parsed = row.region_code("region_code")
+    if parsed is None:
+        return None
+    code = parsed[0]
+    if known.get(code) is None:
+        row.problem("region_code", f"地区 {code} 不存在，请先导入地区")
+        return None
+    return code
+
+
+def _write(
+    kind: str,
+    filename: str,
+    rows: Sequence[Region | Facility | User],
+    breakdown: Counter[str],
+    passwords: list[tuple[str, str]],
+    actor: str,
+    actor_id: int | None,
+) -> ImportResult:
+    """Insert every row and the audit entry in one transaction."""
+    try:
+        db.session.add_all(rows)
+        db.session.flush()
+        audit.record(
+            f"import.{kind}",
+            actor_id=actor_id,
+            actor=actor,
+            target_type="import",
+            target_id=PurePath(filename).name[:64],
+            after={"count": len(rows)},
+        )
+        db.session.commit()
+    except IntegrityError as exc:
+        db.session.rollback()
+        raise DomainError(
+            "import.conflict",
+            "导入时与同时写入的数据冲突（如代码或用户名刚被占用），未导入任何数据，请重试",
+            status=409,
+        ) from exc
+    return ImportResult(kind, len(rows), dict(sorted(breakdown.items())), passwords)
+
+
+def problem_location(problem: Problem) -> tuple[str, str]:
+    """(line, column) of an import problem's pointer /rows/<line>/<column>."""
+    parts = [p.replace("~1", "/").replace("~0", "~") for p in problem.pointer.split("/")[1:]]
+    if len(parts) >= 3 and parts[0] == "rows":
+        return parts[1], "/".join(parts[2:])
+    return "", problem.pointer

@@ -1,0 +1,244 @@
+"""The access matrix, generated from the one policy table: every endpoint x role x region relation.
+
+For each role a user sits at its natural level (county users in 通许 410222, city users in 开封
+410200). Each resource lies in one relation to them: "own" (通许, and the self-assessor's own
+facility), "sibling" (兰考, a sibling county), "other_city" (郑州) and "parent" (a facility
+directly under 开封市). Expected: allowed when the policy table lists the role for the endpoint
+and the relation is inside the user's region. A denial is a bare 403 (role) or 404 (region)
+that names nothing; anything else (200, 409, 422 ...) means the request got through.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from server.db.models import Assignment, Conflict, Inspection, ReviewSample
+from server.domain.access import POLICY
+from server.extensions import db
+from tests.api.world import World
+
+ROLES = {
+    "inspector": "inspector",
+    "self_assessor": "self_assessor",
+    "county_reviewer": "county_reviewer",
+    "city_reviewer": "city_reviewer",
+    "admin": "admin",
+}
+RELATIONS = ("own", "sibling", "other_city", "parent")
+# Written out here, not derived from the server's scope code, so the test can disagree with it.
+INSIDE = {
+    "inspector": {"own"},
+    "self_assessor": {"own"},
+    "county_reviewer": {"own"},
+    "city_reviewer": {"own", "sibling", "parent"},
+    "admin": {"own", "sibling", "parent"},
+}
+FACILITY_OF = {"own": "own", "sibling": "sibling", "other_city": "other_city", "parent": "parent"}
+DENIALS = {
+    403: {"error": {"code": "auth.forbidden", "message": "your role may not do this"}},
+    404: {"error": {"code": "http.not_found", "message": "Not Found"}},
+}
+
+
+@dataclass
+class Target:
+    facility_id: int
+    inspection_id: int
+    conflict_id: int
+    region_code: str
+    name: str
+    sample_id: int
+
+
+@dataclass(frozen=True)
+class Spec:
+    method: str
+    url: Callable[[Target], str]
+    body: Callable[[Target, str, World], Any] | None = None
+    listed: Callable[[Any, Target], bool] | None = None  # for lists: is the target in the answer?
+    located: bool = True  # False: the endpoint is about no particular region
+
+
+def _kind(role: str) -> str:
+    return {"self_assessor": "self_assessment", "city_reviewer": "city_reinspection"}.get(
+        role, "county_inspection"
+    )
+
+
+SPECS: dict[str, Spec] = {
+    "auth.me": Spec("GET", lambda t: "/api/auth/me", located=False),
+    "auth.logout": Spec("POST", lambda t: "/api/auth/logout", located=False),
+    "checklists.list": Spec("GET", lambda t: "/api/checklists", located=False),
+    "checklists.get": Spec("GET", lambda t: "/api/checklists/mini-test/1", located=False),
+    "regions.list": Spec(
+        "GET", lambda t: "/api/regions", listed=lambda body, t: t.region_code in {r["code"] for r in body}
+    ),
+    "facilities.list": Spec(
+        "GET", lambda t: "/api/facilities", listed=lambda body, t: t.facility_id in {f["id"] for f in body}
+    ),
+    "facilities.get": Spec("GET", lambda t: f"/api/facilities/{t.facility_id}"),
+    "inspections.list": Spec(
+        "GET", lambda t: "/api/inspections", listed=lambda body, t: t.inspection_id in {i["id"] for i in body}
+    ),
+    "inspections.get": Spec("GET", lambda t: f"/api/inspections/{t.inspection_id}"),
+    "inspections.score": Spec("GET", lambda t: f"/api/inspections/{t.inspection_id}/score"),
+    "inspections.history": Spec("GET", lambda t: f"/api/inspections/{t.inspection_id}/history"),
+    "inspections.create": Spec(
+        "POST",
+        lambda t: "/api/inspections",
+        lambda t, role, w: {
+            "facility_id": t.facility_id,
+            "checklist_id": "mini-test",
+            "checklist_version": 1,
+            "kind": _kind(role),
+            "inspection_date": "2026-11-20",
+        },
+    ),
+    "inspections.assign": Spec(
+        "POST",
+        lambda t: f"/api/inspections/{t.inspection_id}/assignments",
+        lambda t, role, w: {"inspector_ids": [w.users["inspector"].id]},
+    ),
+    "inspections.transition": Spec(
+        "POST",
+        lambda t: f"/api/inspections/{t.inspection_id}/transitions",
+        lambda t, role, w: {"action": "submit"},
+    ),
+    "inspections.regrade": Spec(
+        "PUT",
+        lambda t: f"/api/inspections/{t.inspection_id}/items/M-B01/grade",
+        lambda t, role, w: {"grade": "B", "base_revision": 0, "reason": "矩阵测试"},
+    ),
+    "inspections.conflicts": Spec("GET", lambda t: f"/api/inspections/{t.inspection_id}/conflicts"),
+    "inspections.resolve_conflict": Spec(
+        "POST",
+        lambda t: f"/api/inspections/{t.inspection_id}/conflicts/{t.conflict_id}/resolution",
+        lambda t, role, w: {"accept": False, "reason": "矩阵测试"},
+    ),
+    "sync.bootstrap": Spec("GET", lambda t: "/api/sync/bootstrap", located=False),
+    "sync.push": Spec(
+        "POST",
+        lambda t: "/api/sync",
+        lambda t, role, w: {
+            "device_id": "matrix",
+            "changes": [
+                {
+                    "change_id": f"matrix-{role}-{t.inspection_id}",
+                    "inspection_id": t.inspection_id,
+                    "item_id": "M-B01",
+                    "base_revision": 0,
+                    "grade": "C",
+                }
+            ],
+        },
+        listed=lambda body, t: body["receipts"][0].get("error", {}).get("code") != "inspection.not_found",
+    ),
+    "samples.draw": Spec("POST", lambda t: "/api/samples", lambda t, role, w: {"size": 1}, located=False),
+    "samples.get": Spec("GET", lambda t: f"/api/samples/{t.sample_id}", located=False),
+    "audit.list": Spec("GET", lambda t: "/api/audit", located=False),
+}
+
+
+def make_targets(world: World) -> dict[str, Target]:
+    regions = {"own": "410222", "sibling": "410225", "other_city": "410102", "parent": "410200"}
+    sample = ReviewSample(
+        region_code="410200",
+        seed=1,
+        size=1,
+        population=[],
+        selected=[],
+        drawn_by=world.users["city_reviewer"].id,
+    )
+    db.session.add(sample)
+    db.session.flush()
+    targets = {}
+    for relation in RELATIONS:
+        facility = world.facilities[FACILITY_OF[relation]]
+        inspection = Inspection(
+            facility_id=facility.id,
+            region_code=facility.region_code,
+            checklist_id="mini-test",
+            checklist_version=1,
+            kind="county_inspection",
+            status="draft",
+            inspection_date=dt.date(2026, 11, 20),
+            created_by=world.users["admin"].id,
+        )
+        db.session.add(inspection)
+        db.session.flush()
+        for username in ("inspector", "self_assessor"):
+            db.session.add(
+                Assignment(
+                    inspection_id=inspection.id,
+                    user_id=world.users[username].id,
+                    assigned_by=world.users["admin"].id,
+                )
+            )
+        conflict = Conflict(
+            inspection_id=inspection.id,
+            item_id="M-B02",
+            change_id=f"c-{relation}",
+            base_revision=0,
+            current_revision=1,
+            proposed={"grade": "C"},
+            author_id=world.users["inspector"].id,
+        )
+        db.session.add(conflict)
+        db.session.flush()
+        targets[relation] = Target(
+            facility.id, inspection.id, conflict.id, regions[relation], facility.name, sample.id
+        )
+    db.session.commit()
+    return targets
+
+
+def test_the_policy_table_covers_every_api_endpoint(app: Any) -> None:
+    endpoints = set()
+    for rule in app.url_map.iter_rules():
+        view = app.view_functions[rule.endpoint]
+        if rule.rule.startswith("/api/") and "openapi" not in rule.rule:
+            endpoints.add(getattr(view, "policy_endpoint", rule.endpoint))
+    assert endpoints - {"auth.login"} == set(POLICY)
+    assert set(SPECS) == set(POLICY)
+
+
+def test_access_matrix(world: World) -> None:
+    targets = make_targets(world)
+    mismatches = []
+    checked = 0
+    for endpoint, spec in SPECS.items():
+        for role in ROLES:
+            relations = RELATIONS if spec.located else ("own",)
+            for relation in relations:
+                target = targets[relation]
+                username = role
+                if endpoint == "auth.logout":  # ends the session: use a fresh one
+                    world.tokens.pop(username, None)
+                body = spec.body(target, role, world) if spec.body else None
+                response = world.call(username, spec.method, spec.url(target), body)
+                if endpoint == "auth.logout":
+                    world.tokens.pop(username, None)
+                role_ok = role in POLICY[endpoint]
+                expected = role_ok and (not spec.located or relation in INSIDE[role])
+                status = response.status_code
+                denied = status in DENIALS and response.json == DENIALS[status]
+                if role_ok and spec.listed is not None and status == 200:
+                    actual = spec.listed(response.json, target)
+                else:
+                    actual = not denied
+                checked += 1
+                if actual != expected:
+                    mismatches.append(
+                        f"{endpoint} {role} {relation}: expected "
+                        f"{'allow' if expected else 'deny'}, got {status} {response.json}"
+                    )
+                if denied:
+                    text = response.get_data(as_text=True)
+                    assert target.name not in text and str(target.inspection_id) not in text
+                if status >= 500:
+                    mismatches.append(f"{endpoint} {role} {relation}: server error")
+    assert checked >= 200
+    assert mismatches == []
