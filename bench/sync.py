@@ -183,12 +183,14 @@ class Device:
         headers = {"Content-Type": "application/json"}
         if getattr(self, "token", None):
             headers["Authorization"] = f"Bearer {self.token}"
-        self.conn.request(method, path, body=json.dumps(body), headers=headers)
+        self.conn.request(
+            method, path, body=body if isinstance(body, bytes) else json.dumps(body), headers=headers
+        )
         response = self.conn.getresponse()
         data = response.read()
         return response.status, json.loads(data) if data else None
 
-    def sync(self, batch: dict[str, Any]) -> tuple[int, Any]:
+    def sync(self, batch: dict[str, Any] | bytes) -> tuple[int, Any]:
         return self.request("POST", "/api/sync", batch)
 
 
@@ -308,10 +310,16 @@ def run() -> list[str]:
             lock = threading.Lock()
             stop_at = time.monotonic() + SOAK_SECONDS
 
+            # what each phone has queued up offline, encoded before the clock starts
+            queued = [
+                [json.dumps(batch_for(i, f"bench-phone-{d}")).encode() for i in stock[d]]
+                for d in range(SOAK_DEVICES)
+            ]
+
             def phone(index: int) -> None:
                 me = Device(port, f"bench-{index}", password)
-                while time.monotonic() < stop_at and stock[index]:
-                    batch = batch_for(stock[index].pop(), f"bench-phone-{index}")
+                while time.monotonic() < stop_at and queued[index]:
+                    batch = queued[index].pop()
                     started = time.perf_counter()
                     try:
                         problem = check(*me.sync(batch), replay=False)
@@ -326,6 +334,7 @@ def run() -> list[str]:
 
             threads = [threading.Thread(target=phone, args=(i,)) for i in range(SOAK_DEVICES)]
             started = time.monotonic()
+            stop_at = started + SOAK_SECONDS
             for thread in threads:
                 thread.start()
             for thread in threads:
