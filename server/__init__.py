@@ -69,8 +69,9 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_commands(app: Flask) -> None:
-    from server.cli import checklists, imports
+    from server.cli import checklists, imports, storage
 
     app.cli.add_command(checklists.group)
+    app.cli.add_command(storage.group)
     for group in imports.GROUPS:
         app.cli.add_command(group)

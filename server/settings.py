@@ -49,6 +49,11 @@ class Settings:
     session_absolute_hours: int = 12
     lockout_threshold: int = 5
     lockout_minutes: int = 15
+    max_photo_bytes: int = 20 * 1024 * 1024
+    max_photo_pixels: int = 40_000_000
+    thumbnail_edge: int = 1280
+    photo_max_distance_m: int = 2000
+    evidence_retention_days: int = 3650
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ, **overrides: object) -> Settings:
@@ -92,8 +97,10 @@ class Settings:
             "checklists_dir": Path(get("CHECKLISTS_DIR") or PROJECT_ROOT / "checklists"),
             "pwa_dist": Path(get("PWA_DIST") or PROJECT_ROOT / "pwa" / "dist"),
             "max_content_length": int(get("MAX_CONTENT_LENGTH", str(25 * 1024 * 1024)) or 0),
+            "max_photo_bytes": int(get("MAX_PHOTO_BYTES", str(20 * 1024 * 1024)) or 0),
             "session_idle_minutes": int(get("SESSION_IDLE_MINUTES", "30") or 30),
             "session_absolute_hours": int(get("SESSION_ABSOLUTE_HOURS", "12") or 12),
+            "evidence_retention_days": int(get("EVIDENCE_RETENTION_DAYS", "3650") or 3650),
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

@@ -42,7 +42,10 @@ def error_response(
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain(exc: DomainError) -> Response:
-        return error_response(exc.status, exc.code, exc.message, [p.to_json() for p in exc.problems])
+        response = error_response(exc.status, exc.code, exc.message, [p.to_json() for p in exc.problems])
+        if exc.retry_after is not None:
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Response:

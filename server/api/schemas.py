@@ -7,6 +7,7 @@ reviewer). No I/O here.
 from __future__ import annotations
 
 import marshmallow as ma
+from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
 ID_TEXT = validate.Regexp(r"^[A-Za-z0-9._:-]{1,64}$")
@@ -322,3 +323,47 @@ class AuditOut(ma.Schema):
 class AuditQuery(Strict):
     after_seq = fields.Integer(load_default=0, validate=validate.Range(min=0))
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+
+
+# --- evidence ------------------------------------------------------------------------------------
+
+
+class EvidenceForm(Strict):
+    upload_id = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]{8,64}$"))
+    sha256 = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-fA-F]{64}$"))
+    captured_at = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=40),
+        metadata={"description": "capture time as the device claims it (ISO 8601)"},
+    )
+    latitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=-90, max=90))
+    longitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=-180, max=180))
+
+
+class EvidenceFile(Strict):
+    file = Upload(required=True)
+
+
+class EvidenceOut(ma.Schema):
+    id = fields.Integer()
+    inspection_id = fields.Integer()
+    item_id = fields.String()
+    upload_id = fields.String(allow_none=True)
+    sha256 = fields.String()
+    size = fields.Integer()
+    content_type = fields.String()
+    width = fields.Integer(allow_none=True)
+    height = fields.Integer(allow_none=True)
+    original_name = fields.String(allow_none=True)
+    claimed_captured_at = fields.String(allow_none=True)
+    claimed_latitude = fields.Float(allow_none=True)
+    claimed_longitude = fields.Float(allow_none=True)
+    exif_captured_at = fields.String(allow_none=True)
+    exif_latitude = fields.Float(allow_none=True)
+    exif_longitude = fields.Float(allow_none=True)
+    flags = fields.List(fields.String())
+    status = fields.String()
+    retained_until = fields.DateTime(allow_none=True)
+    uploaded_by = fields.Integer()
+    created_at = fields.DateTime(metadata={"description": "the server's receipt time"})

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify
+from flask import Response, jsonify, stream_with_context
 
 from server.api import schemas as s
 from server.api.base import Blueprint, client_ip, now, principal, requires, settings
 from server.db import inspections as inspection_queries
-from server.services import audit, auth, checklists, inspections, sync
+from server.services import audit, auth, checklists, evidence, inspections, sync
 
 auth_bp = Blueprint("auth", __name__, url_prefix="/api/auth", description="登录与会话")
 catalog_bp = Blueprint("catalog", __name__, url_prefix="/api", description="地区、机构和评审标准")
 inspections_bp = Blueprint("inspections", __name__, url_prefix="/api/inspections", description="评审与审核")
 sync_bp = Blueprint("sync", __name__, url_prefix="/api/sync", description="离线同步")
 admin_bp = Blueprint("admin", __name__, url_prefix="/api", description="抽样与审计")
-BLUEPRINTS = (auth_bp, catalog_bp, inspections_bp, sync_bp, admin_bp)
+evidence_bp = Blueprint("evidence", __name__, url_prefix="/api", description="照片证据")
+BLUEPRINTS = (auth_bp, catalog_bp, inspections_bp, sync_bp, admin_bp, evidence_bp)
 
 
 # --- auth ----------------------------------------------------------------------------------------
@@ -248,3 +249,70 @@ def get_sample(sample_id: int) -> Any:
 @admin_bp.response(200, s.AuditOut(many=True))
 def list_audit(query: dict[str, Any]) -> Any:
     return audit.entries(query["after_seq"], query["limit"])
+
+
+# --- evidence ------------------------------------------------------------------------------------
+
+
+
+@evidence_bp.route("/inspections/<int:inspection_id>/items/<item_id>/evidence", methods=["POST"])
+@requires("evidence.upload")
+@evidence_bp.arguments(s.EvidenceForm, location="form")
+@evidence_bp.arguments(s.EvidenceFile, location="files")
+@evidence_bp.response(201, s.EvidenceOut)
+@evidence_bp.alt_response(200, schema=s.EvidenceOut, description="the same upload id was stored before")
+def upload_evidence(form: dict[str, Any], files: dict[str, Any], inspection_id: int, item_id: str) -> Any:
+    config = settings()
+    upload = files["file"]
+    try:
+        data = upload.stream.read(config.max_photo_bytes + 1)
+    finally:
+        upload.close()
+    row, created = evidence.upload(
+        config,
+        principal(),
+        inspection_id,
+        item_id,
+        form["upload_id"],
+        data,
+        form["sha256"],
+        upload.filename,
+        evidence.Claims(form["captured_at"], form["latitude"], form["longitude"]),
+        now(),
+        client_ip(),
+    )
+    return row, 201 if created else 200
+
+
+@evidence_bp.route("/inspections/<int:inspection_id>/evidence")
+@requires("evidence.list")
+@evidence_bp.response(200, s.EvidenceOut(many=True))
+def list_evidence(inspection_id: int) -> Any:
+    return evidence.listing(principal(), inspection_id)
+
+
+def _send(download: evidence.Download) -> Response:
+    response = Response(
+        stream_with_context(download.chunks), mimetype=download.content_type, direct_passthrough=True
+    )
+    if download.size is not None:
+        response.headers["Content-Length"] = str(download.size)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Disposition"] = f'inline; filename="{download.filename}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@evidence_bp.route("/evidence/<int:evidence_id>/content")
+@requires("evidence.content")
+@evidence_bp.response(200, {"format": "binary", "type": "string"}, content_type="image/jpeg")
+def evidence_content(evidence_id: int) -> Response:
+    return _send(evidence.content(principal(), evidence_id, thumbnail=False))
+
+
+@evidence_bp.route("/evidence/<int:evidence_id>/thumbnail")
+@requires("evidence.content")
+@evidence_bp.response(200, {"format": "binary", "type": "string"}, content_type="image/jpeg")
+def evidence_thumbnail(evidence_id: int) -> Response:
+    return _send(evidence.content(principal(), evidence_id, thumbnail=True))

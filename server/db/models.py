@@ -213,19 +213,37 @@ class SyncReceipt(db.Model):  # type: ignore[name-defined,misc]
 
 
 class Evidence(db.Model):  # type: ignore[name-defined,misc]
-    """A photo or document attached to an inspection item."""
+    """A photo attached to an inspection item. The object is stored before this row is written,
+    so every row points at bytes that exist; capture time and place are kept both as the device
+    claimed them and as the photo's EXIF says, beside the server's receipt time."""
 
     __tablename__ = "evidence"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id"), nullable=False, index=True)
+    facility_id: Mapped[int | None] = mapped_column(ForeignKey("facilities.id"), nullable=True)
     item_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    upload_id: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
     kind: Mapped[str] = mapped_column(String(12), nullable=False, default="photo")
     object_key: Mapped[str] = mapped_column(String(512), nullable=False, unique=True)
-    sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    sha256: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
     size: Mapped[int] = mapped_column(Integer, nullable=False)
     content_type: Mapped[str] = mapped_column(String(40), nullable=False)
+    width: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    height: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    original_name: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    thumb_key: Mapped[str | None] = mapped_column(String(512), nullable=True)
+    thumb_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    thumb_size: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    claimed_captured_at: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    claimed_latitude: Mapped[float | None] = mapped_column(Float, nullable=True)
+    claimed_longitude: Mapped[float | None] = mapped_column(Float, nullable=True)
+    exif_captured_at: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    exif_latitude: Mapped[float | None] = mapped_column(Float, nullable=True)
+    exif_longitude: Mapped[float | None] = mapped_column(Float, nullable=True)
+    flags: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
     status: Mapped[str] = mapped_column(String(12), nullable=False, default="verified")
+    retained_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     uploaded_by: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
 

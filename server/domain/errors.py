@@ -28,6 +28,7 @@ class DomainError(Exception):
     message: str
     problems: list[Problem] = field(default_factory=list)
     status: int = 400
+    retry_after: int | None = None  # seconds, for errors the client should simply retry
 
     def __str__(self) -> str:
         return f"{self.code}: {self.message}"

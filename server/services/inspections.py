@@ -7,6 +7,8 @@ import datetime as dt
 import secrets
 from typing import Any
 
+from flask import current_app
+
 from server.db import inspections as queries
 from server.db import users as user_queries
 from server.db.models import (
@@ -295,6 +297,11 @@ def transition(
         inspection.city_reviewer_id = principal.user_id
     if action == "city_return":
         inspection.city_reviewer_id = None
+    if step.target == workflow.APPROVED:
+        from server.services import evidence  # evidence builds on this module
+
+        settings = current_app.config["DABIAO_SETTINGS"]
+        evidence.retain_for_approval(inspection, now + dt.timedelta(days=settings.evidence_retention_days))
     db.session.add(
         StatusChange(
             inspection_id=inspection.id,

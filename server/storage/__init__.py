@@ -6,6 +6,7 @@ the caller claims against the bytes before anything is kept.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -28,6 +29,10 @@ class DigestMismatch(Exception):
 
 class InvalidKey(ValueError):
     pass
+
+
+class Retained(Exception):
+    """The object is under retention and cannot be deleted or replaced yet."""
 
 
 def check_key(key: str) -> str:
@@ -53,6 +58,14 @@ class EvidenceStore(Protocol):
     ) -> StoredObject: ...
 
     def get(self, key: str) -> bytes: ...
+
+    def stream(self, key: str, chunk_size: int = 64 * 1024) -> Iterator[bytes]:
+        """The object's bytes in chunks; ObjectMissing is raised before the first chunk."""
+        ...
+
+    def retain(self, key: str, until: dt.datetime) -> None:
+        """Nobody, this application included, may delete or overwrite the object before `until`."""
+        ...
 
     def head(self, key: str) -> StoredObject: ...
 

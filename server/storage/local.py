@@ -6,6 +6,7 @@ temporary file that is renamed into place, so a crash never leaves half an objec
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -14,7 +15,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from server.storage import DigestMismatch, ObjectMissing, StoredObject, check_key
+from server.storage import DigestMismatch, ObjectMissing, Retained, StoredObject, check_key
 
 META_SUFFIX = ".meta.json"
 
@@ -32,6 +33,7 @@ class LocalDiskStore:
         self, key: str, data: bytes, sha256: str, content_type: str, metadata: Mapping[str, str] | None = None
     ) -> StoredObject:
         path = self._path(key)
+        self._refuse_if_retained(path)
         actual = hashlib.sha256(data).hexdigest()
         if actual != sha256:
             raise DigestMismatch(f"sha256 of the bytes is {actual}, not {sha256}")
@@ -77,8 +79,49 @@ class LocalDiskStore:
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
 
+    def stream(self, key: str, chunk_size: int = 64 * 1024) -> Iterator[bytes]:
+        try:
+            fh = self._path(key).open("rb")
+        except FileNotFoundError as exc:
+            raise ObjectMissing(key) from exc
+
+        def chunks() -> Iterator[bytes]:
+            with fh:
+                while block := fh.read(chunk_size):
+                    yield block
+
+        return chunks()
+
+    def _retained_until(self, path: Path) -> dt.datetime | None:
+        try:
+            value = json.loads(self._meta(path).read_text()).get("retain_until")
+        except FileNotFoundError:
+            return None
+        return dt.datetime.fromisoformat(value) if value else None
+
+    def retain(self, key: str, until: dt.datetime) -> None:
+        # Local disk cannot enforce retention against someone with a shell; it does refuse
+        # this application's own deletes and overwrites. Production evidence belongs in S3.
+        until = until if until.tzinfo else until.replace(tzinfo=dt.UTC)
+        path = self._path(key)
+        meta_path = self._meta(path)
+        try:
+            meta = json.loads(meta_path.read_text())
+        except FileNotFoundError as exc:
+            raise ObjectMissing(key) from exc
+        current = meta.get("retain_until")
+        if current is None or dt.datetime.fromisoformat(current) < until:
+            meta["retain_until"] = until.isoformat()
+            meta_path.write_text(json.dumps(meta))
+
+    def _refuse_if_retained(self, path: Path) -> None:
+        until = self._retained_until(path)
+        if until is not None and until > dt.datetime.now(dt.UTC):
+            raise Retained(f"retained until {until.isoformat()}")
+
     def delete(self, key: str) -> None:
         path = self._path(key)
+        self._refuse_if_retained(path)
         path.unlink(missing_ok=True)
         self._meta(path).unlink(missing_ok=True)
 

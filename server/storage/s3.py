@@ -9,6 +9,7 @@ store becomes a StoreError the caller can turn into "retry later", never a hung 
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
@@ -103,6 +104,41 @@ class S3Store:
             raise StoreError(str(exc)) from exc
         except BotoCoreError as exc:
             raise StoreError(str(exc)) from exc
+
+    def stream(self, key: str, chunk_size: int = 64 * 1024) -> Iterator[bytes]:
+        body = self._call(self.client.get_object, key)["Body"]
+
+        def chunks() -> Iterator[bytes]:
+            try:
+                yield from body.iter_chunks(chunk_size)
+            except BotoCoreError as exc:
+                raise StoreError(str(exc)) from exc
+            finally:
+                body.close()
+
+        return chunks()
+
+    def retain(self, key: str, until: dt.datetime) -> None:
+        until = until if until.tzinfo else until.replace(tzinfo=dt.UTC)
+        current = self._call(self.client.head_object, key).get("ObjectLockRetainUntilDate")
+        if current is not None and current >= until:
+            return  # compliance retention can only be extended, never shortened
+        self._call(
+            self.client.put_object_retention,
+            key,
+            Retention={"Mode": "COMPLIANCE", "RetainUntilDate": until},
+        )
+
+    def object_lock_enabled(self) -> bool:
+        try:
+            config = self.client.get_object_lock_configuration(Bucket=self.bucket)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ObjectLockConfigurationNotFoundError":
+                return False
+            raise StoreError(str(exc)) from exc
+        except BotoCoreError as exc:
+            raise StoreError(str(exc)) from exc
+        return config.get("ObjectLockConfiguration", {}).get("ObjectLockEnabled") == "Enabled"
 
     def get(self, key: str) -> bytes:
         response = self._call(self.client.get_object, key)
