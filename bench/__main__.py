@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import sys
 
-from bench import scoring, sync
+from bench import evidence, scoring, sync
 
-BENCHMARKS = {"scoring": scoring.run, "sync": sync.run}
+BENCHMARKS = {"evidence": evidence.run, "scoring": scoring.run, "sync": sync.run}
 
 
 def main(names: list[str]) -> int:

@@ -254,7 +254,6 @@ def list_audit(query: dict[str, Any]) -> Any:
 # --- evidence ------------------------------------------------------------------------------------
 
 
-
 @evidence_bp.route("/inspections/<int:inspection_id>/items/<item_id>/evidence", methods=["POST"])
 @requires("evidence.upload")
 @evidence_bp.arguments(s.EvidenceForm, location="form")

@@ -14,20 +14,26 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import secrets
 import uuid
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
+from flask import current_app
+from PIL import Image, ImageDraw
+from PIL.ExifTags import GPS, Base
+
 from server.db import lookups
-from server.db.models import Evidence, Facility, Inspection, Region, User
+from server.db.models import Facility, Inspection, Region, User
 from server.domain import regions, workflow
 from server.domain.access import Principal
 from server.domain.checklist import NOT_APPLICABLE, NOT_MET, Checklist, evaluate_condition
 from server.domain.errors import DomainError
 from server.domain.identifiers import USCC_CHARSET, VILLAGE_CLINIC, uscc_check_char
 from server.extensions import db
-from server.services import audit, checklists, inspections, sync
+from server.services import audit, checklists, evidence, inspections, sync
 from server.services.auth import hash_password
 
 MARKER_REGION = "410200"
@@ -327,32 +333,58 @@ def _send(
     assert not rejected, rejected
 
 
-def _add_evidence(inspection: Inspection, uploader: User) -> None:
-    """Photo rows for every answered item that needs photos.
+def _demo_photo(inspection: Inspection, facility: Facility, item_id: str, n: int) -> bytes:
+    """A small JPEG with the EXIF a phone writes: taken on the visit day, at the facility."""
+    image = Image.new("RGB", (480, 360), (40 + (inspection.id * 37) % 180, 90, 140 + n * 20))
+    ImageDraw.Draw(image).text((16, 16), f"{item_id} #{n}", fill=(255, 255, 255))
+    exif = Image.Exif()
+    exif.get_ifd(Base.ExifOffset)[Base.DateTimeOriginal] = (
+        f"{inspection.inspection_date:%Y:%m:%d} 10:{n:02d}:00"
+    )
+    if facility.latitude is not None and facility.longitude is not None:
+        gps = exif.get_ifd(Base.GPSInfo)
+        for ref_tag, tag, value, ref in (
+            (GPS.GPSLatitudeRef, GPS.GPSLatitude, facility.latitude, "N"),
+            (GPS.GPSLongitudeRef, GPS.GPSLongitude, facility.longitude, "E"),
+        ):
+            gps[ref_tag] = ref
+            gps[tag] = (
+                Fraction(int(value)),
+                Fraction(int(value * 60) % 60),
+                Fraction(round(value * 3600 % 60)),
+            )
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=80, exif=exif)
+    return out.getvalue()
 
-    Real photos arrive with the evidence upload feature; until then the demo records stand in for
-    them (status verified, a hash of placeholder bytes) so completeness checks pass."""
+
+def _add_evidence(principal: Principal, inspection: Inspection, now: dt.datetime) -> None:
+    """Real photos, uploaded through the evidence service, for every answered item that needs them."""
+    settings = current_app.config["DABIAO_SETTINGS"]
+    facility = db.session.get(Facility, inspection.facility_id)
+    assert facility is not None
     result = inspections.score_of(inspection)
     checklist = inspections.checklist_of(inspection)
     for item in checklist.items():
         if result["items"][item.id]["outcome"] in (None, NOT_APPLICABLE):
             continue
         for n in range(1, item.photos_min + 1):
-            content = f"dabiao demo photo {inspection.id} {item.id} {n}".encode()
-            db.session.add(
-                Evidence(
-                    inspection_id=inspection.id,
-                    item_id=item.id,
-                    kind="photo",
-                    object_key=f"seed/{inspection.id}/{item.id}/{n}",
-                    sha256=hashlib.sha256(content).hexdigest(),
-                    size=len(content),
-                    content_type="image/jpeg",
-                    status="verified",
-                    uploaded_by=uploader.id,
-                )
+            data = _demo_photo(inspection, facility, item.id, n)
+            evidence.upload(
+                settings,
+                principal,
+                inspection.id,
+                item.id,
+                f"seed-{uuid.uuid4().hex}",
+                data,
+                hashlib.sha256(data).hexdigest(),
+                f"IMG_{n:04d}.jpg",
+                evidence.Claims(
+                    f"{inspection.inspection_date}T10:{n:02d}:00+08:00", facility.latitude, facility.longitude
+                ),
+                now,
+                ip=None,
             )
-    db.session.commit()
 
 
 Step = tuple[str, str, str | None]  # (actor username, action, reason)
@@ -424,7 +456,7 @@ def _create_inspections(now: dt.datetime, facilities: dict[str, Facility], users
         facts = inspections.facility_facts(facility, checklist)
         answers = _answers(checklist, facts, inspection_date, story.profile, story.expired_licence)
         _send(people[inspector], inspection.id, answers, start)
-        _add_evidence(inspection, users[inspector])
+        _add_evidence(people[inspector], inspection, start)
         for day, (actor, action, reason) in enumerate(story.steps, 1):
             inspections.transition(
                 people[actor], inspection.id, action, reason, ip=None, now=start + dt.timedelta(days=day)

@@ -11,14 +11,18 @@ that names nothing; anything else (200, 409, 422 ...) means the request got thro
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from server.db.models import Assignment, Conflict, Inspection, ReviewSample
+from server.db.models import Assignment, Conflict, Evidence, Inspection, ReviewSample
 from server.domain.access import POLICY
 from server.extensions import db
 from tests.api.world import World
+from tests.photos import png, sha256
+
+PHOTO = png()
 
 ROLES = {
     "inspector": "inspector",
@@ -51,6 +55,7 @@ class Target:
     region_code: str
     name: str
     sample_id: int
+    evidence_id: int
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,7 @@ class Spec:
     body: Callable[[Target, str, World], Any] | None = None
     listed: Callable[[Any, Target], bool] | None = None  # for lists: is the target in the answer?
     located: bool = True  # False: the endpoint is about no particular region
+    multipart: bool = False
 
 
 def _kind(role: str) -> str:
@@ -136,6 +142,18 @@ SPECS: dict[str, Spec] = {
         },
         listed=lambda body, t: body["receipts"][0].get("error", {}).get("code") != "inspection.not_found",
     ),
+    "evidence.upload": Spec(
+        "POST",
+        lambda t: f"/api/inspections/{t.inspection_id}/items/M-B01/evidence",
+        lambda t, role, w: {
+            "upload_id": f"matrix-{role}-{t.inspection_id}",
+            "sha256": sha256(PHOTO),
+            "file": (io.BytesIO(PHOTO), "photo.png"),
+        },
+        multipart=True,
+    ),
+    "evidence.list": Spec("GET", lambda t: f"/api/inspections/{t.inspection_id}/evidence"),
+    "evidence.content": Spec("GET", lambda t: f"/api/evidence/{t.evidence_id}/thumbnail"),
     "samples.draw": Spec("POST", lambda t: "/api/samples", lambda t, role, w: {"size": 1}, located=False),
     "samples.get": Spec("GET", lambda t: f"/api/samples/{t.sample_id}", located=False),
     "audit.list": Spec("GET", lambda t: "/api/audit", located=False),
@@ -186,10 +204,20 @@ def make_targets(world: World) -> dict[str, Target]:
             proposed={"grade": "C"},
             author_id=world.users["inspector"].id,
         )
-        db.session.add(conflict)
+        photo = Evidence(
+            inspection_id=inspection.id,
+            facility_id=facility.id,
+            item_id="M-B01",
+            object_key=f"evidence/{inspection.id}/matrix.png",
+            sha256="0" * 64,
+            size=1,
+            content_type="image/png",
+            uploaded_by=world.users["inspector"].id,
+        )
+        db.session.add_all([conflict, photo])
         db.session.flush()
         targets[relation] = Target(
-            facility.id, inspection.id, conflict.id, regions[relation], facility.name, sample.id
+            facility.id, inspection.id, conflict.id, regions[relation], facility.name, sample.id, photo.id
         )
     db.session.commit()
     return targets
@@ -218,7 +246,16 @@ def test_access_matrix(world: World) -> None:
                 if endpoint == "auth.logout":  # ends the session: use a fresh one
                     world.tokens.pop(username, None)
                 body = spec.body(target, role, world) if spec.body else None
-                response = world.call(username, spec.method, spec.url(target), body)
+                if spec.multipart:
+                    response = world.client.open(
+                        spec.url(target),
+                        method=spec.method,
+                        data=body,
+                        content_type="multipart/form-data",
+                        headers={"Authorization": f"Bearer {world.login(username)}"},
+                    )
+                else:
+                    response = world.call(username, spec.method, spec.url(target), body)
                 if endpoint == "auth.logout":
                     world.tokens.pop(username, None)
                 role_ok = role in POLICY[endpoint]

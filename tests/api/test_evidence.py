@@ -14,7 +14,11 @@ from flask import Flask
 from PIL import Image, ImageStat
 
 from server.db.models import Evidence, Facility, Inspection
-from server.domain.evidence import FLAG_FAR_FROM_FACILITY, FLAG_TIME_OUTSIDE_VISIT, FLAG_USED_FOR_OTHER_FACILITY
+from server.domain.evidence import (
+    FLAG_FAR_FROM_FACILITY,
+    FLAG_TIME_OUTSIDE_VISIT,
+    FLAG_USED_FOR_OTHER_FACILITY,
+)
 from server.extensions import db
 from server.storage import EvidenceStore
 from server.storage.s3 import S3Store
@@ -38,13 +42,27 @@ def store(world: World) -> EvidenceStore:
     return world.client.application.extensions["evidence_store"]  # type: ignore[no-any-return]
 
 
-def post_photo(world: World, who: str, inspection: Inspection, data: bytes, item: str = "M-B01",
-               upload_id: str | None = None, digest: str | None = None, name: str = "IMG_0001.jpg",
-               **claims: Any) -> Any:
-    form = {"upload_id": upload_id or secrets.token_hex(8), "sha256": digest or sha256(data), **claims,
-            "file": (io.BytesIO(data), name)}
+def post_photo(
+    world: World,
+    who: str,
+    inspection: Inspection,
+    data: bytes,
+    item: str = "M-B01",
+    upload_id: str | None = None,
+    digest: str | None = None,
+    name: str = "IMG_0001.jpg",
+    **claims: Any,
+) -> Any:
+    form = {
+        "upload_id": upload_id or secrets.token_hex(8),
+        "sha256": digest or sha256(data),
+        **claims,
+        "file": (io.BytesIO(data), name),
+    }
     response = world.client.post(
-        f"/api/inspections/{inspection.id}/items/{item}/evidence", data=form, content_type="multipart/form-data",
+        f"/api/inspections/{inspection.id}/items/{item}/evidence",
+        data=form,
+        content_type="multipart/form-data",
         headers={"Authorization": f"Bearer {world.login(who)}"},
     )
     response.get_data()
@@ -53,14 +71,24 @@ def post_photo(world: World, who: str, inspection: Inspection, data: bytes, item
 
 
 def stored_keys(world: World, inspection: Inspection) -> list[str]:
-    return sorted(k for prefix in ("evidence/", "thumbs/") for k in store(world).keys(f"{prefix}{inspection.id}/"))
+    return sorted(
+        k for prefix in ("evidence/", "thumbs/") for k in store(world).keys(f"{prefix}{inspection.id}/")
+    )
 
 
 def test_upload_checks_stores_and_records_claims_beside_exif(world: World) -> None:
     inspection = world.inspection()
     data = jpeg(taken="2026:11:20 10:15:00", place=(34.6, 114.5))
-    response = post_photo(world, "inspector", inspection, data, name="../../etc/现场照片.jpg",
-                          captured_at="2026-11-20T10:15:02+08:00", latitude="34.6001", longitude="114.5001")
+    response = post_photo(
+        world,
+        "inspector",
+        inspection,
+        data,
+        name="../../etc/现场照片.jpg",
+        captured_at="2026-11-20T10:15:02+08:00",
+        latitude="34.6001",
+        longitude="114.5001",
+    )
     assert response.status_code == 201, response.json
     body = response.json
     assert body["sha256"] == sha256(data)
@@ -84,6 +112,7 @@ def test_thumbnail_is_upright(world: World) -> None:
     assert thumb.status_code == 200
     image = Image.open(io.BytesIO(thumb.data))
     assert image.size == (600, 800)  # rotated as the EXIF says
+
     def brightness(box: tuple[int, int, int, int]) -> float:
         return float(sum(ImageStat.Stat(image.crop(box).convert("L")).mean))
 
@@ -143,8 +172,9 @@ def test_suspicious_photos_are_accepted_but_flagged(world: World) -> None:
     inspection = world.inspection()
     old = post_photo(world, "inspector", inspection, jpeg(taken="2025:06:01 09:00:00", seed=3))
     far = post_photo(world, "inspector", inspection, jpeg(place=(39.9, 116.4), seed=4))  # Beijing
-    claimed_far = post_photo(world, "inspector", inspection, jpeg(place=None, seed=5), latitude="30.0",
-                             longitude="120.0")
+    claimed_far = post_photo(
+        world, "inspector", inspection, jpeg(place=None, seed=5), latitude="30.0", longitude="120.0"
+    )
     assert old.json["flags"] == [FLAG_TIME_OUTSIDE_VISIT]
     assert far.json["flags"] == [FLAG_FAR_FROM_FACILITY]
     assert claimed_far.json["flags"] == [FLAG_FAR_FROM_FACILITY]
@@ -172,8 +202,12 @@ def test_unknown_item(world: World) -> None:
 def test_photos_are_frozen_after_submission(world: World) -> None:
     inspection = world.inspection()
     world.sync("inspector", complete_changes(inspection.id))
-    assert world.call("inspector", "POST", f"/api/inspections/{inspection.id}/transitions",
-                      {"action": "submit"}).status_code == 200
+    assert (
+        world.call(
+            "inspector", "POST", f"/api/inspections/{inspection.id}/transitions", {"action": "submit"}
+        ).status_code
+        == 200
+    )
     response = post_photo(world, "inspector", inspection, jpeg())
     assert (response.status_code, response.json["error"]["code"]) == (409, "evidence.frozen")
     assert db.session.query(Evidence).count() == 0
@@ -190,7 +224,10 @@ def test_download_is_scoped_and_safe(world: World) -> None:
     assert response.headers["Content-Disposition"] == f'inline; filename="evidence-{evidence_id}.jpg"'
     assert response.headers["Content-Type"] == "image/jpeg"
     denied = world.call("sibling_county_reviewer", "GET", f"/api/evidence/{evidence_id}/content")
-    assert (denied.status_code, denied.json) == (404, {"error": {"code": "http.not_found", "message": "Not Found"}})
+    assert (denied.status_code, denied.json) == (
+        404,
+        {"error": {"code": "http.not_found", "message": "Not Found"}},
+    )
     assert world.client.get(f"/api/evidence/{evidence_id}/content").status_code == 401
     listing = world.call("county_reviewer", "GET", f"/api/inspections/{inspection.id}/evidence").json
     assert [e["id"] for e in listing] == [evidence_id]
@@ -205,10 +242,16 @@ def test_approved_evidence_is_retained(world: World) -> None:
     world.sync("inspector", complete_changes(inspection.id))
     photo = jpeg()
     evidence_id = post_photo(world, "inspector", inspection, photo).json["id"]
-    for who, action in (("inspector", "submit"), ("county_reviewer", "start_county_review"),
-                        ("county_reviewer", "county_approve"), ("city_reviewer", "start_city_review"),
-                        ("city_reviewer", "approve")):
-        response = world.call(who, "POST", f"/api/inspections/{inspection.id}/transitions", {"action": action})
+    for who, action in (
+        ("inspector", "submit"),
+        ("county_reviewer", "start_county_review"),
+        ("county_reviewer", "county_approve"),
+        ("city_reviewer", "start_city_review"),
+        ("city_reviewer", "approve"),
+    ):
+        response = world.call(
+            who, "POST", f"/api/inspections/{inspection.id}/transitions", {"action": action}
+        )
         assert response.status_code == 200, response.json
     row = db.session.get(Evidence, evidence_id)
     assert row.retained_until is not None
@@ -222,10 +265,41 @@ def test_approved_evidence_is_retained(world: World) -> None:
         client = evidence_store.client  # type: ignore[attr-defined]
         head = client.head_object(Bucket=evidence_store.bucket, Key=row.object_key)  # type: ignore[attr-defined]
         assert head["ObjectLockMode"] == "COMPLIANCE"
-        with pytest.raises(Exception, match="AccessDenied|locked|retention|WORM"):
-            client.delete_object(Bucket=evidence_store.bucket, Key=row.object_key,  # type: ignore[attr-defined]
-                                 VersionId=head["VersionId"])
-        evidence_store.retain(row.object_key, row.retained_until.replace(year=2020, tzinfo=dt.UTC))  # never shortened
+        with pytest.raises(Exception, match=r"AccessDenied|locked|retention|WORM"):
+            client.delete_object(
+                Bucket=evidence_store.bucket,
+                Key=row.object_key,  # type: ignore[attr-defined]
+                VersionId=head["VersionId"],
+            )
+        evidence_store.retain(
+            row.object_key, row.retained_until.replace(year=2020, tzinfo=dt.UTC)
+        )  # never shortened
         after = client.head_object(Bucket=evidence_store.bucket, Key=row.object_key)  # type: ignore[attr-defined]
         assert after["ObjectLockRetainUntilDate"] == head["ObjectLockRetainUntilDate"]
     assert evidence_store.get(row.object_key) == photo
+
+
+def test_storage_verify_finds_missing_mismatched_and_orphaned_objects(world: World) -> None:
+    inspection = world.inspection()
+    first = db.session.get(Evidence, post_photo(world, "inspector", inspection, jpeg(seed=7)).json["id"])
+    second = db.session.get(Evidence, post_photo(world, "inspector", inspection, jpeg(seed=8)).json["id"])
+    runner = world.client.application.test_cli_runner()
+    clean = runner.invoke(args=["storage", "verify"])
+    assert clean.exit_code == 0, clean.output
+    assert "checked 4 objects: 0 missing, 0 mismatched, 0 orphaned" in clean.output
+
+    evidence_store = store(world)
+    if evidence_store.backend == "local":
+        (evidence_store.root / "objects" / first.object_key).unlink()  # type: ignore[attr-defined]
+        (evidence_store.root / "objects" / second.thumb_key).write_bytes(b"tampered")  # type: ignore[attr-defined]
+    else:
+        client, bucket = evidence_store.client, evidence_store.bucket  # type: ignore[attr-defined]
+        client.delete_object(Bucket=bucket, Key=first.object_key)  # a delete marker hides it
+        client.put_object(Bucket=bucket, Key=second.thumb_key, Body=b"tampered")  # a new version on top
+    evidence_store.put("evidence/999999/stray.jpg", b"stray", sha256(b"stray"), "image/jpeg")
+
+    result = runner.invoke(args=["storage", "verify"])
+    assert result.exit_code == 1
+    assert f"missing: {first.object_key} (evidence {first.id})" in result.stderr
+    assert f"mismatched: {second.thumb_key} (evidence {second.id})" in result.stderr
+    assert "orphaned: evidence/999999/stray.jpg" in result.stderr

@@ -8,7 +8,9 @@ def test_openapi_document(client: FlaskClient) -> None:
     assert response.status_code == 200
     spec = response.json
     assert spec["openapi"].startswith("3.")
-    assert {"/api/sync", "/api/sync/bootstrap", "/api/inspections/{inspection_id}/transitions"} <= set(spec["paths"])
+    assert {"/api/sync", "/api/sync/bootstrap", "/api/inspections/{inspection_id}/transitions"} <= set(
+        spec["paths"]
+    )
     schemas = spec["components"]["schemas"]
     assert {"Error", "SyncIn", "ChangeIn"} <= set(schemas)
     assert schemas["ChangeIn"]["additionalProperties"] is False

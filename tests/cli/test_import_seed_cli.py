@@ -301,3 +301,14 @@ def test_migrate_draft_of_an_unknown_inspection(runner: FlaskCliRunner, db: Any)
     result = runner.invoke(args=["inspections", "migrate-draft", "999999", "--to-version", "2"])
     assert result.exit_code == 1
     assert "http.not_found" in result.stderr
+
+
+def test_seeded_photos_are_real_and_in_the_store(runner: FlaskCliRunner, db: Any) -> None:
+    from server.db.models import Evidence
+
+    seed(runner)
+    assert db.session.query(Evidence).count() > 0
+    assert [e.flags for e in db.session.query(Evidence) if e.flags] == []  # taken on the day, on site
+    result = runner.invoke(args=["storage", "verify"])
+    assert result.exit_code == 0, result.output
+    assert "0 missing, 0 mismatched, 0 orphaned" in result.output

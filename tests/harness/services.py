@@ -11,6 +11,7 @@ import os
 import pwd
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -151,18 +152,40 @@ class PostgresServer:
 
 
 class MinioServer:
+    """A MinIO process; after a first start, `start()` again brings it back on the same port and data."""
+
     def __init__(self, workdir: Path) -> None:
         self.workdir = workdir
         self.process: subprocess.Popen[bytes] | None = None
+        self.port = 0
+        self.console = 0
+        self.user = "dabiao-" + secrets.token_hex(4)
+        self.password = secrets.token_urlsafe(24)
+
+    def kill(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+            self.process = None
+
+    def pause(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGCONT)
 
     def start(self) -> dict[str, str]:
         binary = minio_binary()
         if not binary.is_file():
             print(f"harness: no MinIO at {binary}; its tests will skip (or fail under CI=true)")
             return {}
-        self.workdir.mkdir(parents=True)
-        port, console = free_port(), free_port()
-        user, password = "dabiao-" + secrets.token_hex(4), secrets.token_urlsafe(24)
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        if not self.port:
+            self.port, self.console = free_port(), free_port()
+        port, console = self.port, self.console
+        user, password = self.user, self.password
         env = {
             **os.environ,
             "MINIO_ROOT_USER": user,
@@ -171,7 +194,7 @@ class MinioServer:
             "MINIO_UPDATE": "off",
             "HOME": str(self.workdir),
         }
-        log = (self.workdir / "log").open("wb")
+        log = (self.workdir / "log").open("ab")
         self.process = subprocess.Popen(
             [
                 str(binary),
@@ -202,6 +225,7 @@ class MinioServer:
                 return False
 
         wait_until(live, 60, "MinIO")
+        log.close()  # the child keeps its own handle
         print(f"harness: MinIO on {endpoint}", flush=True)
         return {
             "DABIAO_TEST_S3_ENDPOINT": endpoint,
@@ -212,6 +236,7 @@ class MinioServer:
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGCONT)  # a paused server would never see the TERM
             self.process.terminate()
             try:
                 self.process.wait(10)
