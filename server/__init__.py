@@ -45,7 +45,7 @@ def _init_extensions(app: Flask, settings: Settings) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from server.api import health, pwa, v1
+    from server.api import health, pwa, v1, verify
     from server.api.base import Api
     from server.api.errors import register_error_handlers
 
@@ -65,13 +65,15 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in v1.BLUEPRINTS:
         api.register_blueprint(blueprint)
     app.register_blueprint(health.bp)
+    app.register_blueprint(verify.bp)
     app.register_blueprint(pwa.bp)  # last: its catch-all route serves the app shell
 
 
 def _register_commands(app: Flask) -> None:
-    from server.cli import checklists, imports, storage
+    from server.cli import checklists, imports, reports, storage
 
     app.cli.add_command(checklists.group)
     app.cli.add_command(storage.group)
+    app.cli.add_command(reports.group)
     for group in imports.GROUPS:
         app.cli.add_command(group)

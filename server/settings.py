@@ -54,6 +54,7 @@ class Settings:
     thumbnail_edge: int = 1280
     photo_max_distance_m: int = 2000
     evidence_retention_days: int = 3650
+    public_url: str = "http://127.0.0.1:5000"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ, **overrides: object) -> Settings:
@@ -101,6 +102,7 @@ class Settings:
             "session_idle_minutes": int(get("SESSION_IDLE_MINUTES", "30") or 30),
             "session_absolute_hours": int(get("SESSION_ABSOLUTE_HOURS", "12") or 12),
             "evidence_retention_days": int(get("EVIDENCE_RETENTION_DAYS", "3650") or 3650),
+            "public_url": get("PUBLIC_URL") or f"http://127.0.0.1:{env.get('PORT', '5000')}",
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

@@ -9,7 +9,7 @@ from flask import Response, jsonify, stream_with_context
 from server.api import schemas as s
 from server.api.base import Blueprint, client_ip, now, principal, requires, settings
 from server.db import inspections as inspection_queries
-from server.services import audit, auth, checklists, evidence, inspections, sync
+from server.services import audit, auth, checklists, evidence, inspections, reports, sync
 
 auth_bp = Blueprint("auth", __name__, url_prefix="/api/auth", description="登录与会话")
 catalog_bp = Blueprint("catalog", __name__, url_prefix="/api", description="地区、机构和评审标准")
@@ -315,3 +315,20 @@ def evidence_content(evidence_id: int) -> Response:
 @evidence_bp.response(200, {"format": "binary", "type": "string"}, content_type="image/jpeg")
 def evidence_thumbnail(evidence_id: int) -> Response:
     return _send(evidence.content(principal(), evidence_id, thumbnail=True))
+
+
+# --- reports -------------------------------------------------------------------------------------
+
+
+@inspections_bp.route("/<int:inspection_id>/report")
+@requires("reports.get")
+@inspections_bp.response(200, {"format": "binary", "type": "string"}, content_type="application/pdf")
+def inspection_report(inspection_id: int) -> Response:
+    report, pdf = reports.report_for(principal(), inspection_id, now())
+    response = Response(pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{report.number}.pdf"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["X-Report-Number"] = report.number
+    response.headers["X-Report-Digest"] = report.snapshot_sha256
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -300,3 +300,25 @@ class AuditEntry(db.Model):  # type: ignore[name-defined,misc]
     after: Mapped[Any] = mapped_column(JSON, nullable=True)
     prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+
+
+class Report(db.Model):  # type: ignore[name-defined,misc]
+    """A rendered inspection report: the digest of the snapshot it was made from, its number,
+    and where the snapshot and the PDF are kept in the evidence store."""
+
+    __tablename__ = "reports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id"), nullable=False, index=True)
+    number: Mapped[str] = mapped_column(String(40), nullable=False, unique=True)
+    code: Mapped[str] = mapped_column(String(32), nullable=False, unique=True)
+    snapshot_sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    fingerprint: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    snapshot_key: Mapped[str] = mapped_column(String(512), nullable=False)
+    pdf_key: Mapped[str] = mapped_column(String(512), nullable=False)
+    pdf_sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    pdf_size: Mapped[int] = mapped_column(Integer, nullable=False)
+    facility_name: Mapped[str] = mapped_column(String(100), nullable=False)
+    tier_label: Mapped[str] = mapped_column(String(40), nullable=False)
+    tier_code: Mapped[str] = mapped_column(String(40), nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)

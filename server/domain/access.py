@@ -39,6 +39,7 @@ POLICY: dict[str, frozenset[str]] = {
     "evidence.upload": frozenset({INSPECTOR, SELF_ASSESSOR}),
     "evidence.list": ALL,
     "evidence.content": ALL,
+    "reports.get": ALL,
     "samples.draw": frozenset({CITY_REVIEWER}),
     "samples.get": frozenset({CITY_REVIEWER, ADMIN}),
     "audit.list": frozenset({ADMIN}),

@@ -152,6 +152,7 @@ SPECS: dict[str, Spec] = {
         },
         multipart=True,
     ),
+    "reports.get": Spec("GET", lambda t: f"/api/inspections/{t.inspection_id}/report"),
     "evidence.list": Spec("GET", lambda t: f"/api/inspections/{t.inspection_id}/evidence"),
     "evidence.content": Spec("GET", lambda t: f"/api/evidence/{t.evidence_id}/thumbnail"),
     "samples.draw": Spec("POST", lambda t: "/api/samples", lambda t, role, w: {"size": 1}, located=False),

@@ -1,0 +1,233 @@
+"""What a report says, computed from an immutable snapshot: labels, the tier explanation in words,
+the item table, the rectification list, photo captions. Pure: the same snapshot gives the same
+view, which the renderer turns into the same PDF.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from typing import Any
+
+from server.domain.audit import canonical
+from server.domain.checklist import NOT_APPLICABLE, NOT_MET, Checklist
+from server.domain.evidence import (
+    FLAG_FAR_FROM_FACILITY,
+    FLAG_NO_CAPTURE_TIME,
+    FLAG_TIME_OUTSIDE_VISIT,
+    FLAG_USED_FOR_OTHER_FACILITY,
+)
+from server.domain.identifiers import FACILITY_TYPES
+
+KIND_LABELS = {
+    "self_assessment": "机构自评",
+    "county_inspection": "县级评审",
+    "city_reinspection": "市级复核评审",
+}
+STATUS_LABELS = {
+    "draft": "填报中",
+    "submitted": "已提交",
+    "county_review": "县级审核中",
+    "returned": "已退回修改",
+    "county_approved": "县级审核通过",
+    "city_review": "市级复核中",
+    "approved": "终审通过",
+    "rejected": "不予通过",
+}
+ACTION_LABELS = {
+    "submit": "提交",
+    "start_county_review": "开始县级审核",
+    "return": "退回修改",
+    "county_approve": "县级审核通过",
+    "county_reject": "县级不予通过",
+    "start_city_review": "开始市级复核",
+    "city_return": "退回县级",
+    "approve": "终审通过",
+    "city_reject": "市级不予通过",
+    "reopen": "重新开启",
+}
+TIER_ITEM_LABELS = {"basic": "基本", "recommended": "推荐", "community_hospital": "社区医院"}
+FLAG_LABELS = {
+    FLAG_TIME_OUTSIDE_VISIT: "拍摄时间不在评审当日",
+    FLAG_FAR_FROM_FACILITY: "拍摄地点距机构较远",
+    FLAG_USED_FOR_OTHER_FACILITY: "同一照片已用于其他机构",
+    FLAG_NO_CAPTURE_TIME: "无拍摄时间",
+}
+REASON_LABELS = {
+    "document_expired": "证照或报告已过有效期",
+    "document_date_missing": "未记录证照或报告日期",
+    "unanswered": "未评审",
+}
+
+
+def snapshot_digest(snapshot: Mapping[str, Any]) -> str:
+    return hashlib.sha256(canonical(snapshot).encode("utf-8")).hexdigest()
+
+
+def report_number(region_code: str, inspection_id: int, digest: str) -> str:
+    return f"DB-{region_code[:6]}-{inspection_id:06d}-{digest[:6].upper()}"
+
+
+def _grade_label(checklist: Checklist, outcome: str | None) -> str:
+    if outcome is None:
+        return "未评"
+    if outcome == NOT_MET:
+        return "不达标"
+    if outcome == NOT_APPLICABLE:
+        return "不适用"
+    return checklist.grade_labels.get(outcome, outcome).split("（")[0]
+
+
+def _rule_actual(rule: Mapping[str, Any]) -> str:
+    actual = rule["actual"]
+    if rule["rule"] == "all_at_least":
+        return f"{actual['met']} / {actual['of']} 项"
+    share = actual.get("share")
+    percent = f"{float(share) * 100:.1f}%" if share is not None else "—"
+    return f"{actual['numerator']} / {actual['denominator']}（{percent}）"
+
+
+def _blocking_text(checklist: Checklist, block: Mapping[str, Any], numbers: Mapping[str, str]) -> str:
+    items = "、".join(numbers.get(i, i) for i in block.get("items", [])[:30])
+    more = len(block.get("items", [])) - 30
+    tail = f" 等{len(block['items'])}项" if more > 0 else ""
+    if block["kind"] == "veto_failed":
+        return f"否决项未达标：{items}{tail}"
+    if block["kind"] == "veto_unanswered":
+        return f"否决项尚未评审：{items}{tail}"
+    needed = block.get("needed")
+    if block["rule"] == "all_at_least":
+        return f"{block['label']}：以下条款未达到要求 {items}{tail}"
+    if block["rule"] == "points_share_at_least":
+        return f"{block['label']}：实际 {_rule_actual(block)}，还差 {needed} 分；失分条款 {items}{tail}"
+    actual = _rule_actual(block)
+    return f"{block['label']}：实际 {actual}，至少还需 {needed} 项达到要求；可提升条款 {items}{tail}"
+
+
+def view(
+    snapshot: Mapping[str, Any],
+    checklist: Checklist,
+    number: str,
+    digest: str,
+    verify_url: str,
+    generated_at: str,
+) -> dict[str, Any]:
+    """The template context of the inspection report."""
+    score = snapshot["score"]
+    facility = snapshot["facility"]
+    answers: Mapping[str, Any] = snapshot["answers"]
+    changes: Mapping[str, Any] = snapshot["revisions"]
+    photos_by_item: dict[str, int] = {}
+    for photo in snapshot["evidence"]:
+        photos_by_item[photo["item_id"]] = photos_by_item.get(photo["item_id"], 0) + 1
+    items = checklist.item_map()
+    numbers = {item.id: item.number for item in checklist.items()}
+
+    chapters = []
+    for chapter_roll in score["chapters"]:
+        sections = [s for s in score["sections"] if s["chapter"] == chapter_roll["id"]]
+        chapters.append({**chapter_roll, "sections": sections})
+
+    items_by_chapter = []
+    rectification = []
+    for chapter in checklist.chapters:
+        rows = []
+        for section in chapter.sections:
+            for item in section.items:
+                outcome = score["items"][item.id]
+                answer = answers.get(item.id, {})
+                history = [
+                    f"{c['author']}于{c['at']}由“{_grade_label(checklist, c['from'])}”改为"
+                    f"“{_grade_label(checklist, c['to'])}”：{c['reason']}"
+                    for c in changes.get(item.id, [])
+                ]
+                reason = REASON_LABELS.get(outcome.get("reason") or "", "")
+                if outcome.get("reason") in ("condition", "inspector"):
+                    reason = ""
+                not_met = outcome["outcome"] in (NOT_MET, None)
+                rows.append(
+                    {
+                        "number": item.number,
+                        "text": item.text,
+                        "core": item.core,
+                        "veto": item.veto,
+                        "tier_label": TIER_ITEM_LABELS.get(item.tier, item.tier),
+                        "outcome_label": _grade_label(checklist, outcome["outcome"]),
+                        "not_met": not_met,
+                        "reason": reason,
+                        "changes": history,
+                        "note": answer.get("note"),
+                        "photos": photos_by_item.get(item.id, 0),
+                    }
+                )
+                if not_met and not item.monitoring:
+                    rectification.append(
+                        {
+                            "number": item.number,
+                            "text": item.text,
+                            "problem": reason
+                            or ("未评审" if outcome["outcome"] is None else "未达到基本要求"),
+                        }
+                    )
+        items_by_chapter.append({"title": f"{chapter.number} {chapter.title}".strip(), "rows": rows})
+
+    tiers = []
+    for tier in score["tiers"]:
+        rules = [
+            {"label": r["label"], "actual": _rule_actual(r), "passed": r["passed"]}
+            for r in tier.get("rules", [])
+        ]
+        tiers.append({"label": tier["label"], "rules": rules})
+    next_tier = score["next_tier"]
+    photos = [
+        {
+            "url": f"dabiao-evidence:/{p['thumb_key']}",
+            "number": numbers.get(p["item_id"], p["item_id"]),
+            "text": items[p["item_id"]].text[:60] if p["item_id"] in items else "",
+            "captured": p["captured"],
+            "location": p["location"],
+            "digest": p["sha256"][:16],
+            "flags": [FLAG_LABELS.get(f, f) for f in p["flags"]],
+        }
+        for p in snapshot["evidence"]
+        if p.get("thumb_key")
+    ]
+    tier_code = score["tier"]["code"]
+    return {
+        "number": number,
+        "digest": digest,
+        "verify_url": verify_url,
+        "generated_at": generated_at,
+        "facility": {
+            **facility,
+            "type_name": FACILITY_TYPES.get(facility["type_code"], facility["type_code"]),
+        },
+        "checklist": snapshot["checklist"],
+        "inspection": {
+            "kind_label": KIND_LABELS.get(snapshot["inspection"]["kind"], snapshot["inspection"]["kind"]),
+            "date": snapshot["inspection"]["inspection_date"],
+            "status_label": STATUS_LABELS.get(
+                snapshot["inspection"]["status"], snapshot["inspection"]["status"]
+            ),
+        },
+        "inspectors": snapshot["inspectors"],
+        "reviewers": snapshot["reviewers"],
+        "tier": score["tier"],
+        "reward": next((t.reward_yuan for t in checklist.tiers if t.code == tier_code), None),
+        "grades": [{"code": g, "label": _grade_label(checklist, g)} for g in checklist.grade_scale],
+        "points": checklist.method == "points",
+        "totals": score["totals"],
+        "chapters": chapters,
+        "tiers": tiers,
+        "veto_failed": [{"number": numbers[i], "text": items[i].text} for i in score["veto_failed"]],
+        "next_tier": None
+        if next_tier is None
+        else {
+            "label": next_tier["label"],
+            "blocked": [_blocking_text(checklist, b, numbers) for b in next_tier["blocked_by"]],
+        },
+        "items_by_chapter": items_by_chapter,
+        "rectification": rectification,
+        "photos": photos,
+        "trail": [{**t, "action": ACTION_LABELS.get(t["action"], t["action"])} for t in snapshot["trail"]],
+    }

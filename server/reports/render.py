@@ -1,0 +1,79 @@
+"""PDF rendering with WeasyPrint, behind a URL fetcher that serves only our own resources.
+
+The HTML and CSS may contain text that came from users (facility names, notes, reasons): Jinja
+escapes it, and whatever URL still reaches WeasyPrint goes through `ReportFetcher`, which answers
+only `dabiao-asset:` (files in server/reports/assets) and `dabiao-evidence:` (thumbnails the report
+lists) and refuses everything else: no file://, no http(s)://, no data from anywhere else.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+HERE = Path(__file__).resolve().parent
+ASSETS = HERE / "assets"
+ASSET_SCHEME = "dabiao-asset:"
+EVIDENCE_SCHEME = "dabiao-evidence:"
+BASE_URL = ASSET_SCHEME + "/"
+
+
+class RefusedURL(ValueError):
+    pass
+
+
+class ReportFetcher(URLFetcher):  # type: ignore[misc]
+    """Serves report assets and the listed evidence thumbnails; refuses every other URL."""
+
+    def __init__(self, thumbnails: Callable[[str], bytes], allowed_keys: Iterable[str]) -> None:
+        super().__init__(timeout=1, allowed_protocols=set(), allow_redirects=False)
+        self._thumbnails = thumbnails
+        self._allowed = set(allowed_keys)
+        self.refused: list[str] = []
+        self.served: list[str] = []
+
+    def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
+        if url.startswith(ASSET_SCHEME):
+            name = url[len(ASSET_SCHEME) :].lstrip("/")
+            path = (ASSETS / name).resolve()
+            if path.parent == ASSETS and path.is_file():
+                self.served.append(url)
+                kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": kind})
+        elif url.startswith(EVIDENCE_SCHEME):
+            key = url[len(EVIDENCE_SCHEME) :].lstrip("/")
+            if key in self._allowed:
+                self.served.append(url)
+                return URLFetcherResponse(url, self._thumbnails(key), {"Content-Type": "image/jpeg"})
+        self.refused.append(url)
+        raise RefusedURL(f"refused: {url[:200]}")
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(HERE / "templates"),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["yuan"] = lambda value: f"{int(value):,}"
+    return env
+
+
+_env = _environment()
+
+
+def render_html(template: str, **context: Any) -> str:
+    return _env.get_template(template).render(**context)
+
+
+def write_pdf(html: str, fetcher: ReportFetcher) -> bytes:
+    document = HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher)
+    pdf: bytes = document.write_pdf()
+    return pdf

@@ -1,0 +1,285 @@
+"""Inspection reports: an immutable snapshot, its digest and report number, the PDF rendered from
+it once and then served from the evidence store until the inspection's data changes, and the
+public check of a report's verification code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import secrets
+from typing import Any
+
+import qrcode
+import qrcode.image.svg
+from flask import current_app
+from markupsafe import Markup
+
+from server.db import inspections as inspection_queries
+from server.db import reports as queries
+from server.db import users as user_queries
+from server.db.models import Facility, Inspection, Report
+from server.domain import report as report_domain
+from server.domain.access import Principal
+from server.domain.errors import DomainError
+from server.domain.evidence import CHINA
+from server.domain.regions import parent_code
+from server.extensions import db
+from server.reports.render import ReportFetcher, render_html, write_pdf
+from server.services import audit
+from server.services.evidence import unavailable
+from server.services.inspections import answer_json, checklist_of, load, score_of
+from server.settings import Settings
+from server.storage import EvidenceStore, ObjectMissing, StoreError
+
+
+def _store() -> EvidenceStore:
+    return current_app.extensions["evidence_store"]  # type: ignore[no-any-return]
+
+
+def _settings() -> Settings:
+    return current_app.config["DABIAO_SETTINGS"]  # type: ignore[no-any-return]
+
+
+def _local(value: dt.datetime | None) -> str | None:
+    if value is None:
+        return None
+    aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    return aware.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+
+
+def fingerprint(inspection: Inspection) -> str:
+    """Changes whenever anything a report shows changes: answers, photos, workflow, version."""
+    parts = [
+        inspection.id,
+        inspection.status,
+        inspection.checklist_version,
+        *queries.change_markers(inspection.id),
+    ]
+    return hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()
+
+
+def _region_path(region_code: str) -> str:
+    names = []
+    code: str | None = region_code
+    while code:
+        region = inspection_queries.region(code)
+        if region is not None:
+            names.append(region.name)
+        code = parent_code(code) if len(code) >= 6 else None
+    return " ".join(reversed(names))
+
+
+def build_snapshot(inspection: Inspection) -> dict[str, Any]:
+    """Everything the report shows, as plain JSON in a fixed order."""
+    facility = db.session.get(Facility, inspection.facility_id)
+    assert facility is not None
+    checklist = checklist_of(inspection)
+    answers = inspection_queries.answers([inspection.id])
+    revisions = inspection_queries.revisions(inspection.id)
+    photos = queries.evidence_of(inspection.id)
+    steps = inspection_queries.status_changes(inspection.id)
+    people_ids = (
+        {r.author_id for r in revisions}
+        | {s.actor_id for s in steps}
+        | inspection_queries.assignees([inspection.id])[inspection.id]
+        | {i for i in (inspection.county_reviewer_id, inspection.city_reviewer_id) if i}
+    )
+    people = user_queries.users_by_ids(people_ids)
+
+    def name(user_id: int | None) -> str | None:
+        return people[user_id].display_name if user_id in people else None
+
+    changes: dict[str, list[dict[str, Any]]] = {}
+    previous: dict[str, str] = {}
+    for revision in revisions:  # ordered by item and revision
+        if revision.source != "inspector" and revision.reason:
+            changes.setdefault(revision.item_id, []).append(
+                {
+                    "revision": revision.revision,
+                    "from": previous.get(revision.item_id),
+                    "to": revision.grade,
+                    "author": name(revision.author_id),
+                    "reason": revision.reason,
+                    "at": _local(revision.received_at),
+                }
+            )
+        previous[revision.item_id] = revision.grade
+    return {
+        "inspection": {
+            "id": inspection.id,
+            "kind": inspection.kind,
+            "status": inspection.status,
+            "inspection_date": inspection.inspection_date.isoformat(),
+        },
+        "facility": {
+            "id": facility.id,
+            "name": facility.name,
+            "type_code": facility.type_code,
+            "uscc": facility.uscc,
+            "licence_no": facility.licence_no,
+            "region_code": facility.region_code,
+            "region_path": _region_path(facility.region_code),
+        },
+        "checklist": {
+            "id": checklist.id,
+            "version": checklist.version,
+            "edition": checklist.edition,
+            "title": checklist.title,
+            "family": checklist.family,
+            "sample": checklist.sample,
+        },
+        "inspectors": sorted(
+            filter(None, (name(u) for u in inspection_queries.assignees([inspection.id])[inspection.id]))
+        ),
+        "reviewers": {
+            "county": name(inspection.county_reviewer_id),
+            "city": name(inspection.city_reviewer_id),
+        },
+        "answers": {
+            a.item_id: {**answer_json(a), "revision": a.revision, "source": a.source}
+            for a in sorted(answers, key=lambda a: a.item_id)
+        },
+        "revisions": changes,
+        "score": score_of(inspection),
+        "evidence": [
+            {
+                "id": p.id,
+                "item_id": p.item_id,
+                "sha256": p.sha256,
+                "thumb_key": p.thumb_key,
+                "thumb_sha256": p.thumb_sha256,
+                "captured": p.exif_captured_at or p.claimed_captured_at,
+                "location": _place(p.exif_latitude, p.exif_longitude)
+                or _place(p.claimed_latitude, p.claimed_longitude),
+                "flags": list(p.flags or []),
+            }
+            for p in photos
+        ],
+        "trail": [
+            {"at": _local(s.created_at), "actor": name(s.actor_id), "action": s.action, "reason": s.reason}
+            for s in steps
+        ],
+    }
+
+
+def _place(latitude: float | None, longitude: float | None) -> str | None:
+    if latitude is None or longitude is None:
+        return None
+    return f"{latitude:.5f}, {longitude:.5f}"
+
+
+def _qr_svg(url: str) -> Markup:
+    image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
+    svg = image.to_string(encoding="unicode")
+    return Markup(svg[svg.index("<svg") :])  # noqa: S704 - our own SVG, no user text in it
+
+
+def render(inspection: Inspection, now: dt.datetime) -> Report:
+    """Render and store the report of the inspection as it is now (or reuse an identical one)."""
+    snapshot = build_snapshot(inspection)
+    digest = report_domain.snapshot_digest(snapshot)
+    current = fingerprint(inspection)
+    existing = queries.by_snapshot(inspection.id, digest)
+    if existing is not None:
+        if existing.fingerprint != current:
+            existing.fingerprint = current
+            db.session.commit()
+        return existing
+    settings = _settings()
+    number = report_domain.report_number(inspection.region_code, inspection.id, digest)
+    code = secrets.token_urlsafe(12)
+    verify_url = f"{settings.public_url.rstrip('/')}/verify/{code}"
+    checklist = checklist_of(inspection)
+    context = report_domain.view(snapshot, checklist, number, digest, verify_url, _local(now) or "")
+    store = _store()
+    keys = [p["thumb_key"] for p in snapshot["evidence"] if p.get("thumb_key")]
+
+    def thumbnail(key: str) -> bytes:
+        return store.get(key)
+
+    fetcher = ReportFetcher(thumbnail, keys)
+    html = render_html("report.html", qr_svg=_qr_svg(verify_url), **context)
+    pdf = write_pdf(html, fetcher)
+    snapshot_bytes = json.dumps(snapshot, ensure_ascii=False, sort_keys=True).encode("utf-8")
+    base = f"reports/{inspection.id}/{digest}"
+    pdf_sha = hashlib.sha256(pdf).hexdigest()
+    try:
+        store.put(
+            f"{base}.json", snapshot_bytes, hashlib.sha256(snapshot_bytes).hexdigest(), "application/json"
+        )
+        store.put(f"{base}.pdf", pdf, pdf_sha, "application/pdf", {"report-number": number})
+    except StoreError as exc:
+        raise unavailable(exc) from exc
+    report = Report(
+        inspection_id=inspection.id,
+        number=number,
+        code=code,
+        snapshot_sha256=digest,
+        fingerprint=current,
+        snapshot_key=f"{base}.json",
+        pdf_key=f"{base}.pdf",
+        pdf_sha256=pdf_sha,
+        pdf_size=len(pdf),
+        facility_name=snapshot["facility"]["name"],
+        tier_label=snapshot["score"]["tier"]["label"],
+        tier_code=snapshot["score"]["tier"]["code"],
+        created_at=now,
+    )
+    db.session.add(report)
+    db.session.flush()
+    audit.record(
+        "report.render",
+        actor="system",
+        target_type="report",
+        target_id=report.id,
+        after={"inspection": inspection.id, "number": number, "digest": digest, "pdf_sha256": pdf_sha},
+    )
+    db.session.commit()
+    return report
+
+
+def current_report(inspection: Inspection, now: dt.datetime) -> Report:
+    """The stored report if nothing changed since it was made; a new one otherwise."""
+    stored = queries.by_fingerprint(inspection.id, fingerprint(inspection))
+    return stored if stored is not None else render(inspection, now)
+
+
+def report_for(principal: Principal, inspection_id: int, now: dt.datetime) -> tuple[Report, bytes]:
+    return _pdf_of(load(principal, inspection_id), now)
+
+
+def report_for_cli(inspection_id: int, now: dt.datetime) -> tuple[Report, bytes]:
+    inspection = db.session.get(Inspection, inspection_id)
+    if inspection is None:
+        raise DomainError("http.not_found", f"no inspection {inspection_id}", status=404)
+    return _pdf_of(inspection, now)
+
+
+def _pdf_of(inspection: Inspection, now: dt.datetime) -> tuple[Report, bytes]:
+    report = current_report(inspection, now)
+    try:
+        return report, _store().get(report.pdf_key)
+    except ObjectMissing as exc:
+        raise DomainError("report.missing", "the stored report is missing", status=409) from exc
+    except StoreError as exc:
+        raise unavailable(exc) from exc
+
+
+def verify(code: str) -> dict[str, Any] | None:
+    """What the public page may show about a report: facility, tier, date, digest; and whether it
+    is still the current report of its inspection."""
+    report = queries.by_code(code)
+    if report is None:
+        return None
+    inspection = db.session.get(Inspection, report.inspection_id)
+    current = inspection is not None and fingerprint(inspection) == report.fingerprint
+    return {
+        "number": report.number,
+        "facility_name": report.facility_name,
+        "tier_label": report.tier_label,
+        "date": _local(report.created_at),
+        "digest": report.snapshot_sha256,
+        "current": current,
+    }
