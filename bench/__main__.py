@@ -8,9 +8,14 @@ from __future__ import annotations
 
 import sys
 
-from bench import evidence, scoring, sync
+from bench import evidence, reports, scoring, sync
 
-BENCHMARKS = {"evidence": evidence.run, "scoring": scoring.run, "sync": sync.run}
+BENCHMARKS = {
+    "evidence": evidence.run,
+    "reports": reports.run,
+    "scoring": scoring.run,
+    "sync": sync.run,
+}
 
 
 def main(names: list[str]) -> int:

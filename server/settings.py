@@ -51,7 +51,7 @@ class Settings:
     lockout_minutes: int = 15
     max_photo_bytes: int = 20 * 1024 * 1024
     max_photo_pixels: int = 40_000_000
-    thumbnail_edge: int = 1280
+    thumbnail_edge: int = 800  # 84 mm in the report's photo appendix at about 240 dpi
     photo_max_distance_m: int = 2000
     evidence_retention_days: int = 3650
     public_url: str = "http://127.0.0.1:5000"

@@ -98,9 +98,21 @@ def process_photo(data: bytes, max_pixels: int, edge: int) -> tuple[PhotoInfo, b
 
 
 def _thumbnail(image: Image.Image, edge: int) -> bytes:
-    """A JPEG no larger than edge x edge, turned upright by the EXIF orientation."""
-    upright = ImageOps.exif_transpose(image).convert("RGB")
-    upright.thumbnail((edge, edge), Image.Resampling.BILINEAR, reducing_gap=2.0)
+    """A JPEG no larger than edge x edge, turned upright by the EXIF orientation.
+
+    Made from the pixels already decoded for the check: a whole-number box reduction first
+    (cheap), then a resize only for what is left; no copy unless a step needs one.
+    """
+    factor = max(image.size) // edge
+    small = image.reduce(factor) if factor >= 2 else image
+    if small.mode != "RGB":
+        small = small.convert("RGB")
+    small.thumbnail((edge, edge), Image.Resampling.BILINEAR)
+    orientation = image.getexif().get(0x0112, 1)
+    if orientation != 1:
+        small.info["exif"] = image.info.get("exif", b"")
+        small.getexif()[0x0112] = orientation
+        small = ImageOps.exif_transpose(small)
     out = io.BytesIO()
-    upright.save(out, "JPEG", quality=82)
+    small.save(out, "JPEG", quality=82)
     return out.getvalue()
