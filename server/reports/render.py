@@ -14,8 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from PIL import ImageFile
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+# Importing WeasyPrint turns on Pillow's LOAD_TRUNCATED_IMAGES for the whole process; the report
+# only embeds thumbnails we made ourselves, so put Pillow's safe default back for everyone else.
+ImageFile.LOAD_TRUNCATED_IMAGES = False
 
 HERE = Path(__file__).resolve().parent
 ASSETS = HERE / "assets"

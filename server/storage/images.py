@@ -8,11 +8,14 @@ read for the reviewer. The thumbnail is made once, with the EXIF orientation app
 
 from __future__ import annotations
 
+import contextlib
 import io
+import threading
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 from PIL.ExifTags import GPS, Base
 
 from server.domain.errors import DomainError
@@ -54,11 +57,32 @@ def _gps(exif: Image.Exif) -> tuple[float | None, float | None]:
         return None, None
 
 
+@contextlib.contextmanager
+def _strict_decoding() -> Iterator[None]:
+    """Truncated files must fail to decode. WeasyPrint switches Pillow's global
+    LOAD_TRUNCATED_IMAGES on when it is imported; the check never runs with it on."""
+    with _decoding_lock:
+        previous = ImageFile.LOAD_TRUNCATED_IMAGES
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
+        try:
+            yield
+        finally:
+            ImageFile.LOAD_TRUNCATED_IMAGES = previous
+
+
+_decoding_lock = threading.Lock()
+
+
 def process_photo(data: bytes, max_pixels: int, edge: int) -> tuple[PhotoInfo, bytes]:
     """Check a photo fully and make its thumbnail from the same decoded pixels.
 
     DomainError with a stable code when it is not an acceptable image.
     """
+    with _strict_decoding():
+        return _process(data, max_pixels, edge)
+
+
+def _process(data: bytes, max_pixels: int, edge: int) -> tuple[PhotoInfo, bytes]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

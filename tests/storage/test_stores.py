@@ -78,3 +78,20 @@ def test_an_unreachable_s3_store_fails_fast_with_a_store_error(s3_settings: S3Se
     with pytest.raises(StoreError):
         S3Store(dead).ping()
     assert time.monotonic() - started < 10
+
+
+def test_truncated_photos_fail_even_after_weasyprint_is_imported() -> None:
+    import weasyprint  # noqa: F401 - it switches Pillow's LOAD_TRUNCATED_IMAGES on at import
+    from PIL import ImageFile
+
+    from server.domain.errors import DomainError
+    from server.storage.images import process_photo
+    from tests.photos import jpeg
+
+    ImageFile.LOAD_TRUNCATED_IMAGES = True  # whatever a library did to the global
+    try:
+        with pytest.raises(DomainError) as err:
+            process_photo(jpeg()[:-2000], 40_000_000, 800)
+        assert err.value.code == "evidence.not_an_image"
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
