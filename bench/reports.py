@@ -12,7 +12,6 @@ import datetime as dt
 import hashlib
 import io
 import multiprocessing
-import resource
 import statistics
 import tempfile
 import time
@@ -60,19 +59,44 @@ def _prepare(tmp: Path) -> int:
     app = create_app(_settings(tmp))
     with app.app_context():
         upgrade()
-        for code, name, level, parent in (("410000", "河南省", "province", None), ("410200", "开封市", "city", "410000"),
-                                          ("410222", "通许县", "county", "410200")):
+        for code, name, level, parent in (
+            ("410000", "河南省", "province", None),
+            ("410200", "开封市", "city", "410000"),
+            ("410222", "通许县", "county", "410200"),
+        ):
             db.session.add(Region(code=code, name=name, level=level, parent_code=parent))
             db.session.flush()
-        checklist_queries.add_version("bench-300", 1, "quality_service", "bench", "bench", "b" * 64, checklist_300())
-        user = User(username="bench", display_name="检查员", password_hash="x", role="inspector", region_code="410222")
-        facility = Facility(name="通许县基准卫生院", type_code="C220", region_code="410222", beds=20, facts={},
-                            latitude=34.48, longitude=114.46)
+        checklist_queries.add_version(
+            "bench-300", 1, "quality_service", "bench", "bench", "b" * 64, checklist_300()
+        )
+        user = User(
+            username="bench",
+            display_name="检查员",
+            password_hash="!",  # noqa: S106 - no login in this benchmark
+            role="inspector",
+            region_code="410222",
+        )
+        facility = Facility(
+            name="通许县基准卫生院",
+            type_code="C220",
+            region_code="410222",
+            beds=20,
+            facts={},
+            latitude=34.48,
+            longitude=114.46,
+        )
         db.session.add_all([user, facility])
         db.session.flush()
-        inspection = Inspection(facility_id=facility.id, region_code="410222", checklist_id="bench-300",
-                                checklist_version=1, kind="county_inspection", status="draft",
-                                inspection_date=dt.date(2026, 11, 20), created_by=user.id)
+        inspection = Inspection(
+            facility_id=facility.id,
+            region_code="410222",
+            checklist_id="bench-300",
+            checklist_version=1,
+            kind="county_inspection",
+            status="draft",
+            inspection_date=dt.date(2026, 11, 20),
+            created_by=user.id,
+        )
         db.session.add(inspection)
         db.session.flush()
         db.session.add(Assignment(inspection_id=inspection.id, user_id=user.id, assigned_by=user.id))
@@ -80,19 +104,44 @@ def _prepare(tmp: Path) -> int:
         principal = Principal(user.id, user.username, user.display_name, user.role, user.region_code, None, 0)
         now = dt.datetime.now(dt.UTC)
         changes = [
-            sync.Change(f"bench-{i:04d}", inspection.id, f"X-{i:03d}", 0,
-                        {"grade": ("C", "B", "A", "not_met")[i % 4], "note": "现场查看，资料齐全。" * (i % 3)}, None)
+            sync.Change(
+                f"bench-{i:04d}",
+                inspection.id,
+                f"X-{i:03d}",
+                0,
+                {"grade": ("C", "B", "A", "not_met")[i % 4], "note": "现场查看，资料齐全。" * (i % 3)},
+                None,
+            )
             for i in range(ITEMS)
         ]
         sync.apply_batch(principal, "bench", changes, now, None)
         settings = app.config["DABIAO_SETTINGS"]
         for n, data in enumerate(_photos(PHOTOS)):
-            evidence.upload(settings, principal, inspection.id, f"X-{n * 2 % ITEMS:03d}", f"bench-photo-{n:04d}",
-                            data, hashlib.sha256(data).hexdigest(), f"IMG_{n:04d}.jpg",
-                            evidence.Claims("2026-11-20T10:00:00+08:00", 34.48, 114.46), now, None)
+            evidence.upload(
+                settings,
+                principal,
+                inspection.id,
+                f"X-{n * 2 % ITEMS:03d}",
+                f"bench-photo-{n:04d}",
+                data,
+                hashlib.sha256(data).hexdigest(),
+                f"IMG_{n:04d}.jpg",
+                evidence.Claims("2026-11-20T10:00:00+08:00", 34.48, 114.46),
+                now,
+                None,
+            )
         inspection_id = inspection.id
         db.engine.dispose()
     return inspection_id
+
+
+def _peak_mb() -> float:
+    """This process's peak resident memory. Not ru_maxrss: Linux carries that over from the
+    parent across fork and exec, so a child would report the parent's peak."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def _render_in_child(tmp: Path, inspection_id: int, originals: bool, queue: Any) -> None:
@@ -108,6 +157,7 @@ def _render_in_child(tmp: Path, inspection_id: int, originals: bool, queue: Any)
         inspection = db.session.get(Inspection, inspection_id)
         assert inspection is not None
         store = app.extensions["evidence_store"]
+        before_mb = _peak_mb()
         started = time.perf_counter()
         if originals:
             snapshot = reports.build_snapshot(inspection)
@@ -115,18 +165,20 @@ def _render_in_child(tmp: Path, inspection_id: int, originals: bool, queue: Any)
             for photo in snapshot["evidence"]:
                 photo["thumb_key"] = keys[photo["thumb_key"]]
             checklist = reports.checklist_of(inspection)
-            context = report_domain.view(snapshot, checklist, "DB-BASELINE", "0" * 64, "http://127.0.0.1/", "")
+            context = report_domain.view(
+                snapshot, checklist, "DB-BASELINE", "0" * 64, "http://127.0.0.1/", ""
+            )
             fetcher = ReportFetcher(store.get, [p["thumb_key"] for p in snapshot["evidence"]])
             pdf_size = len(write_pdf(render_html("report.html", qr_svg="", **context), fetcher))
         else:
             report = reports.render(inspection, dt.datetime.now(dt.UTC))
             pdf_size = report.pdf_size
         elapsed = time.perf_counter() - started
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    queue.put((elapsed, peak_mb, pdf_size))
+    peak_mb = _peak_mb()
+    queue.put((elapsed, peak_mb, pdf_size, before_mb))
 
 
-def _measure(tmp: Path, inspection_id: int, originals: bool) -> tuple[float, float, int]:
+def _measure(tmp: Path, inspection_id: int, originals: bool) -> tuple[float, float, int, float]:
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
     process = context.Process(target=_render_in_child, args=(tmp, inspection_id, originals, queue))
@@ -163,14 +215,17 @@ def run() -> list[str]:
         started = time.perf_counter()
         inspection_id = _prepare(tmp)
         setup = time.perf_counter() - started
-        real_time, real_mb, real_size = _measure(tmp, inspection_id, originals=False)
-        base_time, base_mb, base_size = _measure(tmp, inspection_id, originals=True)
+        real_time, real_mb, real_size, real_before = _measure(tmp, inspection_id, originals=False)
+        base_time, base_mb, base_size, base_before = _measure(tmp, inspection_id, originals=True)
         second = _second_requests(tmp, inspection_id)
     return [
-        f"setup: {ITEMS} answers and {PHOTOS} photos of {ORIGINAL_SIZE[0]}x{ORIGINAL_SIZE[1]} uploaded in {setup:.0f} s",
-        f"report from thumbnails: {real_time:.1f} s, peak {real_mb:.0f} MB, PDF {real_size / 1e6:.1f} MB "
-        "(goal: under 6 s and 400 MB)",
-        f"baseline from the original photos: {base_time:.1f} s, peak {base_mb:.0f} MB, PDF {base_size / 1e6:.1f} MB",
+        f"setup: {ITEMS} answers and {PHOTOS} photos of {ORIGINAL_SIZE[0]}x{ORIGINAL_SIZE[1]} "
+        f"uploaded in {setup:.0f} s",
+        f"report from thumbnails: {real_time:.1f} s, peak {real_mb:.0f} MB "
+        f"(process at {real_before:.0f} MB before), "
+        f"PDF {real_size / 1e6:.1f} MB (goal: under 6 s and 400 MB)",
+        f"baseline from the original photos: {base_time:.1f} s, peak {base_mb:.0f} MB "
+        f"(at {base_before:.0f} MB before), PDF {base_size / 1e6:.1f} MB",
         f"second request for the same report: p50 {statistics.median(second):.1f} ms, "
         f"max {max(second):.1f} ms (goal: under 50 ms)",
     ]
