@@ -327,6 +327,49 @@ def transition(
     return inspection
 
 
+def _write_answer(
+    inspection_id: int,
+    item_id: str,
+    current: Answer | None,
+    parsed: Any,
+    note: str | None,
+    author_id: int,
+    source: str,
+    reason: str,
+    now: dt.datetime,
+    origin: dict[str, Any] | None = None,
+) -> Answer:
+    """The next revision of one answer, and its entry in the history (callers hold the lock)."""
+    values = {
+        "grade": parsed.grade,
+        "document_date": parsed.document_date,
+        "valid_until": parsed.valid_until,
+        "note": note,
+        "author_id": author_id,
+        "source": source,
+    }
+    if current is None:
+        current = Answer(inspection_id=inspection_id, item_id=item_id, revision=1, updated_at=now, **values)
+        db.session.add(current)
+    else:
+        for key, value in values.items():
+            setattr(current, key, value)
+        current.revision += 1
+        current.updated_at = now
+    db.session.add(
+        AnswerRevision(
+            inspection_id=inspection_id,
+            item_id=item_id,
+            revision=current.revision,
+            reason=reason,
+            received_at=now,
+            **(origin or {}),
+            **values,
+        )
+    )
+    return current
+
+
 def regrade(
     principal: Principal,
     inspection_id: int,
@@ -361,32 +404,9 @@ def regrade(
             f"the answer changed (revision {current_revision}); reload and try again",
             status=409,
         )
-    values = {
-        "grade": parsed.grade,
-        "document_date": parsed.document_date,
-        "valid_until": parsed.valid_until,
-        "note": fields.get("note"),
-        "author_id": principal.user_id,
-        "source": "review",
-    }
     before = answer_json(current) if current else None
-    if current is None:
-        current = Answer(inspection_id=inspection.id, item_id=item_id, revision=1, updated_at=now, **values)
-        db.session.add(current)
-    else:
-        for key, value in values.items():
-            setattr(current, key, value)
-        current.revision = current_revision + 1
-        current.updated_at = now
-    db.session.add(
-        AnswerRevision(
-            inspection_id=inspection.id,
-            item_id=item_id,
-            revision=current.revision,
-            reason=reason,
-            received_at=now,
-            **values,
-        )
+    current = _write_answer(
+        inspection.id, item_id, current, parsed, fields.get("note"), principal.user_id, "review", reason, now
     )
     audit.record(
         "answer.regrade",
@@ -443,38 +463,23 @@ def resolve_conflict(
         current = queries.answer(inspection.id, conflict.item_id)
         proposed = conflict.proposed
         parsed = check_answers(checklist_of(inspection), {conflict.item_id: proposed})[conflict.item_id]
-        values = {
-            "grade": parsed.grade,
-            "document_date": parsed.document_date,
-            "valid_until": parsed.valid_until,
-            "note": proposed.get("note"),
-            "author_id": principal.user_id,
-            "source": source,
-        }
-        if current is None:
-            current = Answer(
-                inspection_id=inspection.id, item_id=conflict.item_id, revision=1, updated_at=now, **values
-            )
-            db.session.add(current)
-        else:
-            for key, value in values.items():
-                setattr(current, key, value)
-            current.revision += 1
-            current.updated_at = now
-        revision = current.revision
-        db.session.add(
-            AnswerRevision(
-                inspection_id=inspection.id,
-                item_id=conflict.item_id,
-                revision=current.revision,
-                reason=f"采纳冲突修改：{reason}",
-                change_id=conflict.change_id,
-                device_id=conflict.device_id,
-                device_time=conflict.device_time,
-                received_at=now,
-                **values,
-            )
+        current = _write_answer(
+            inspection.id,
+            conflict.item_id,
+            current,
+            parsed,
+            proposed.get("note"),
+            principal.user_id,
+            source,
+            f"采纳冲突修改：{reason}",
+            now,
+            origin={
+                "change_id": conflict.change_id,
+                "device_id": conflict.device_id,
+                "device_time": conflict.device_time,
+            },
         )
+        revision = current.revision
     conflict.resolved_at = now
     conflict.resolved_by = principal.user_id
     conflict.resolution = "accepted" if accept else "dismissed"
