@@ -48,10 +48,10 @@ def _photos(count: int) -> list[bytes]:
 def _prepare(tmp: Path) -> int:
     from flask_migrate import upgrade
 
-    from bench.sync import checklist_300
+    from bench.sync import checklist_300, draft_for
     from server import create_app
     from server.db import checklists as checklist_queries
-    from server.db.models import Assignment, Facility, Inspection, Region, User
+    from server.db.models import Facility, Region, User
     from server.domain.access import Principal
     from server.extensions import db
     from server.services import evidence, sync
@@ -87,26 +87,14 @@ def _prepare(tmp: Path) -> int:
         )
         db.session.add_all([user, facility])
         db.session.flush()
-        inspection = Inspection(
-            facility_id=facility.id,
-            region_code="410222",
-            checklist_id="bench-300",
-            checklist_version=1,
-            kind="county_inspection",
-            status="draft",
-            inspection_date=dt.date(2026, 11, 20),
-            created_by=user.id,
-        )
-        db.session.add(inspection)
-        db.session.flush()
-        db.session.add(Assignment(inspection_id=inspection.id, user_id=user.id, assigned_by=user.id))
+        inspection_id = draft_for(facility, user, user.id)
         db.session.commit()
         principal = Principal(user.id, user.username, user.display_name, user.role, user.region_code, None, 0)
         now = dt.datetime.now(dt.UTC)
         changes = [
             sync.Change(
                 f"bench-{i:04d}",
-                inspection.id,
+                inspection_id,
                 f"X-{i:03d}",
                 0,
                 {"grade": ("C", "B", "A", "not_met")[i % 4], "note": "现场查看，资料齐全。" * (i % 3)},
@@ -120,7 +108,7 @@ def _prepare(tmp: Path) -> int:
             evidence.upload(
                 settings,
                 principal,
-                inspection.id,
+                inspection_id,
                 f"X-{n * 2 % ITEMS:03d}",
                 f"bench-photo-{n:04d}",
                 data,
@@ -130,7 +118,6 @@ def _prepare(tmp: Path) -> int:
                 now,
                 None,
             )
-        inspection_id = inspection.id
         db.engine.dispose()
     return inspection_id
 

@@ -110,6 +110,24 @@ def settings(tmp: Path, url: str, secret: str) -> Settings:
     )
 
 
+def draft_for(facility: Facility, inspector: User, created_by: int) -> int:
+    """A draft inspection on the bench checklist, assigned to the inspector; returns its id."""
+    inspection = Inspection(
+        facility_id=facility.id,
+        region_code=facility.region_code,
+        checklist_id="bench-300",
+        checklist_version=1,
+        kind="county_inspection",
+        status="draft",
+        inspection_date=dt.date(2026, 11, 20),
+        created_by=created_by,
+    )
+    db.session.add(inspection)
+    db.session.flush()
+    db.session.add(Assignment(inspection_id=inspection.id, user_id=inspector.id, assigned_by=created_by))
+    return inspection.id
+
+
 def prepare(
     url: str, tmp: Path, secret: str, devices: int, inspections_each: int, password: str
 ) -> list[list[int]]:
@@ -150,23 +168,7 @@ def prepare(
             )
             db.session.add_all([user, facility])
             db.session.flush()
-            ids = []
-            for _ in range(inspections_each):
-                inspection = Inspection(
-                    facility_id=facility.id,
-                    region_code="410222",
-                    checklist_id="bench-300",
-                    checklist_version=1,
-                    kind="county_inspection",
-                    status="draft",
-                    inspection_date=dt.date(2026, 11, 20),
-                    created_by=admin.id,
-                )
-                db.session.add(inspection)
-                db.session.flush()
-                db.session.add(Assignment(inspection_id=inspection.id, user_id=user.id, assigned_by=admin.id))
-                ids.append(inspection.id)
-            stock.append(ids)
+            stock.append([draft_for(facility, user, admin.id) for _ in range(inspections_each)])
         db.session.commit()
         db.engine.dispose()
     return stock
