@@ -21,6 +21,7 @@ run: apt-run $(BIN)/.installed pwa/dist/.built
 	$(BIN)/flask --app wsgi db upgrade
 	$(BIN)/flask --app wsgi checklists load
 	$(BIN)/flask --app wsgi seed demo
+	$(BIN)/flask --app wsgi payouts rules --defaults 410200
 	@echo "Serving on http://127.0.0.1:$(PORT)"
 	$(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
 

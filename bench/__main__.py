@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import sys
 
-from bench import evidence, reports, scoring, sync
+from bench import evidence, payouts, reports, scoring, sync
 
 BENCHMARKS = {
     "evidence": evidence.run,
+    "payouts": payouts.run,
     "reports": reports.run,
     "scoring": scoring.run,
     "sync": sync.run,

@@ -45,7 +45,7 @@ def _init_extensions(app: Flask, settings: Settings) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from server.api import health, pwa, v1, verify
+    from server.api import health, payouts, pwa, v1, verify
     from server.api.base import Api
     from server.api.errors import register_error_handlers
 
@@ -62,7 +62,7 @@ def _register_blueprints(app: Flask) -> None:
     )
     register_error_handlers(app)
     api = Api(app)  # replaces the HTTPException handler with its own, which keeps our error shape
-    for blueprint in v1.BLUEPRINTS:
+    for blueprint in (*v1.BLUEPRINTS, payouts.bp):
         api.register_blueprint(blueprint)
     app.register_blueprint(health.bp)
     app.register_blueprint(verify.bp)
@@ -70,10 +70,11 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_commands(app: Flask) -> None:
-    from server.cli import checklists, imports, reports, storage
+    from server.cli import checklists, imports, payouts, reports, storage
 
     app.cli.add_command(checklists.group)
     app.cli.add_command(storage.group)
     app.cli.add_command(reports.group)
+    app.cli.add_command(payouts.group)
     for group in imports.GROUPS:
         app.cli.add_command(group)

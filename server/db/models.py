@@ -322,3 +322,49 @@ class Report(db.Model):  # type: ignore[name-defined,misc]
     tier_label: Mapped[str] = mapped_column(String(40), nullable=False)
     tier_code: Mapped[str] = mapped_column(String(40), nullable=False)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class PayoutRule(db.Model):  # type: ignore[name-defined,misc]
+    """The reward (奖补) for reaching a tier of a checklist family in a region, in force from
+    `valid_from`. Never edited: a new amount is a new rule with a later `valid_from`."""
+
+    __tablename__ = "payout_rules"
+    __table_args__ = (
+        UniqueConstraint("region_code", "family", "tier_code", "valid_from", name="uq_payout_rules_key"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), nullable=False, index=True)
+    family: Mapped[str] = mapped_column(String(32), nullable=False)
+    tier_code: Mapped[str] = mapped_column(String(40), nullable=False)
+    amount_yuan: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    top_up: Mapped[bool] = mapped_column(Boolean, nullable=False)  # pay the difference to lower tiers paid
+    valid_from: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_by: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class Payout(db.Model):  # type: ignore[name-defined,misc]
+    """A payout recorded from a payout sheet: what a facility was allotted for the tier its approved
+    inspection reached, and the report it rests on. One per report of an inspection, so recording
+    the same sheet again adds nothing."""
+
+    __tablename__ = "payouts"
+    __table_args__ = (
+        UniqueConstraint("inspection_id", "report_sha256", name="uq_payouts_inspection_report"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"), nullable=False, index=True)
+    family: Mapped[str] = mapped_column(String(32), nullable=False)
+    tier_code: Mapped[str] = mapped_column(String(40), nullable=False)  # the tier paid for (the rule's)
+    amount_yuan: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    period: Mapped[str] = mapped_column(String(8), nullable=False)
+    region_code: Mapped[str] = mapped_column(String(12), nullable=False)  # the sheet's
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id"), nullable=False)
+    report_number: Mapped[str] = mapped_column(String(40), nullable=False)
+    report_sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    rule_id: Mapped[int | None] = mapped_column(ForeignKey("payout_rules.id"), nullable=True)
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+    recorded_by: Mapped[str] = mapped_column(String(64), nullable=False)

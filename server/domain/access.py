@@ -43,6 +43,7 @@ POLICY: dict[str, frozenset[str]] = {
     "samples.draw": frozenset({CITY_REVIEWER}),
     "samples.get": frozenset({CITY_REVIEWER, ADMIN}),
     "audit.list": frozenset({ADMIN}),
+    "payouts.sheet": frozenset({CITY_REVIEWER, ADMIN}),
 }
 
 

@@ -158,6 +158,7 @@ SPECS: dict[str, Spec] = {
     "samples.draw": Spec("POST", lambda t: "/api/samples", lambda t, role, w: {"size": 1}, located=False),
     "samples.get": Spec("GET", lambda t: f"/api/samples/{t.sample_id}", located=False),
     "audit.list": Spec("GET", lambda t: "/api/audit", located=False),
+    "payouts.sheet": Spec("GET", lambda t: f"/api/payouts/{t.region_code}/2026.xlsx"),
 }
 
 

@@ -1,0 +1,36 @@
+"""Payout sheets (奖补资金分配表) over HTTP: a region's sheet for a period, as PDF or XLSX."""
+
+from __future__ import annotations
+
+from flask import Response
+
+from server.api.base import Blueprint, now, principal, requires
+from server.services import payouts
+
+bp = Blueprint("payouts", __name__, url_prefix="/api/payouts", description="达标奖补")
+
+
+def _send(download: payouts.Download) -> Response:
+    response = Response(download.data, mimetype=download.content_type)
+    response.headers["Content-Disposition"] = f'attachment; filename="{download.filename}"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["X-Payout-Sheet-Digest"] = download.sheet.digest
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/<region_code>/<period>.pdf")
+@requires("payouts.sheet")
+@bp.response(200, {"format": "binary", "type": "string"}, content_type="application/pdf")
+def sheet_pdf(region_code: str, period: str) -> Response:
+    """The payout sheet of a region inside the user's own for a year (2026), quarter (2026Q4) or
+    month (2026-11), as PDF."""
+    return _send(payouts.sheet_for(principal(), region_code, period, "pdf", now()))
+
+
+@bp.route("/<region_code>/<period>.xlsx")
+@requires("payouts.sheet")
+@bp.response(200, {"format": "binary", "type": "string"}, content_type=payouts.XLSX_TYPE)
+def sheet_xlsx(region_code: str, period: str) -> Response:
+    """The same sheet as XLSX: the same rows and totals, amounts as numbers."""
+    return _send(payouts.sheet_for(principal(), region_code, period, "xlsx", now()))
