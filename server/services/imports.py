@@ -221,7 +221,7 @@ def _header_key(text: str) -> str:
 # --- checking rows -------------------------------------------------------------------------------
 
 
-class _Report:
+class RowReport:
     """Every problem of one file, kept in file order."""
 
     def __init__(self) -> None:
@@ -241,7 +241,7 @@ class _Report:
             )
 
 
-def _map_header(sheet: Sheet, columns: Sequence[Column], report: _Report) -> dict[str, int]:
+def map_header(sheet: Sheet, columns: Sequence[Column], report: RowReport) -> dict[str, int]:
     """Column key -> cell index; unknown, duplicate and missing required columns are problems."""
     names: dict[str, Column] = {}
     for column in columns:
@@ -266,7 +266,7 @@ def _map_header(sheet: Sheet, columns: Sequence[Column], report: _Report) -> dic
     return found
 
 
-class _Row:
+class ImportRow:
     """One data row: typed access to its cells, every problem reported with line and column."""
 
     def __init__(
@@ -276,7 +276,7 @@ class _Row:
         index: dict[str, int],
         sheet: Sheet,
         columns: Sequence[Column],
-        report: _Report,
+        report: RowReport,
     ) -> None:
         self.line = line
         self.cells = cells
@@ -372,10 +372,10 @@ class _Row:
             return None
 
 
-def _rows(sheet: Sheet, kind: str, report: _Report) -> list[_Row]:
+def _rows(sheet: Sheet, kind: str, report: RowReport) -> list[ImportRow]:
     columns = COLUMNS[kind]
-    index = _map_header(sheet, columns, report)
-    return [_Row(line, cells, index, sheet, columns, report) for line, cells in sheet.rows]
+    index = map_header(sheet, columns, report)
+    return [ImportRow(line, cells, index, sheet, columns, report) for line, cells in sheet.rows]
 
 
 class _Regions:
@@ -410,7 +410,7 @@ def import_regions(
     filename: str, data: bytes, actor: str = "cli", actor_id: int | None = None
 ) -> ImportResult:
     sheet = read_sheet(filename, data)
-    report = _Report()
+    report = RowReport()
     rows = _rows(sheet, "regions", report)
     parsed = [(row, row.region_code("code"), row.text("name", required=True, max_length=100)) for row in rows]
     mentioned: set[str] = set()
@@ -446,12 +446,12 @@ def import_facilities(
     filename: str, data: bytes, actor: str = "cli", actor_id: int | None = None
 ) -> ImportResult:
     sheet = read_sheet(filename, data)
-    report = _Report()
+    report = RowReport()
     rows = _rows(sheet, "facilities", report)
     known_regions = _Regions()
     usccs: dict[str, int] = {}  # code -> the line it first appears on
-    uscc_rows: list[tuple[_Row, str]] = []
-    facilities: list[tuple[_Row, Facility]] = []
+    uscc_rows: list[tuple[ImportRow, str]] = []
+    facilities: list[tuple[ImportRow, Facility]] = []
     for row in rows:
         name = row.text("name", required=True, max_length=100)
         type_code = _type_code(row)
@@ -496,7 +496,7 @@ def import_facilities(
     return _write("facilities", filename, new, Counter(f.type_code for f in new), [], actor, actor_id)
 
 
-def _type_code(row: _Row) -> str | None:
+def _type_code(row: ImportRow) -> str | None:
     text = row.text("type_code", required=True)
     if text is None:
         return None
@@ -508,7 +508,7 @@ def _type_code(row: _Row) -> str | None:
     return code
 
 
-def _facility_region(row: _Row, known: _Regions) -> str | None:
+def _facility_region(row: ImportRow, known: _Regions) -> str | None:
     parsed = row.region_code("region_code")
     if parsed is None:
         return None
@@ -524,7 +524,7 @@ def _facility_region(row: _Row, known: _Regions) -> str | None:
     return code
 
 
-def _uscc(row: _Row, type_code: str | None, seen: dict[str, int]) -> str | None:
+def _uscc(row: ImportRow, type_code: str | None, seen: dict[str, int]) -> str | None:
     text = row.text("uscc")
     if text is None:
         if type_code is not None and type_code != VILLAGE_CLINIC:
@@ -544,11 +544,11 @@ def _uscc(row: _Row, type_code: str | None, seen: dict[str, int]) -> str | None:
 
 def import_users(filename: str, data: bytes, actor: str = "cli", actor_id: int | None = None) -> ImportResult:
     sheet = read_sheet(filename, data)
-    report = _Report()
+    report = RowReport()
     rows = _rows(sheet, "users", report)
     known_regions = _Regions()
     names: dict[str, int] = {}
-    parsed: list[tuple[_Row, dict[str, Any]]] = []
+    parsed: list[tuple[ImportRow, dict[str, Any]]] = []
     for row in rows:
         username = row.text("username", required=True, max_length=64)
         if username is not None and len(username.split()) != 1:
@@ -627,7 +627,7 @@ def import_users(filename: str, data: bytes, actor: str = "cli", actor_id: int |
     return _write("users", filename, users, Counter(u.role for u in users), generated, actor, actor_id)
 
 
-def _role(row: _Row) -> str | None:
+def _role(row: ImportRow) -> str | None:
     text = row.text("role", required=True)
     if text is None:
         return None
@@ -639,7 +639,7 @@ def _role(row: _Row) -> str | None:
     return role
 
 
-def _user_region(row: _Row, known: _Regions) -> str | None:
+def _user_region(row: ImportRow, known: _Regions) -> str | None:
     parsed = row.region_code("region_code")
     if parsed is None:
         return None

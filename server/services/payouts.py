@@ -40,7 +40,7 @@ from server.domain.identifiers import FACILITY_TYPES
 from server.extensions import db
 from server.reports.render import ReportFetcher, render_html, write_pdf
 from server.services import audit, checklists, reports
-from server.services.imports import Column, _map_header, _Report, _Row, read_sheet
+from server.services.imports import Column, ImportRow, RowReport, map_header, read_sheet
 from server.services.inspections import not_found
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -85,11 +85,11 @@ def _loaded_tiers() -> dict[str, dict[str, str]]:
 def load_rules(filename: str, data: bytes, actor: str = "cli", actor_id: int | None = None) -> RulesResult:
     """Rules from a CSV or XLSX file: every row checked, all written or none."""
     sheet = read_sheet(filename, data)
-    report = _Report()
-    index = _map_header(sheet, RULE_COLUMNS, report)
-    rows = [_Row(line, cells, index, sheet, RULE_COLUMNS, report) for line, cells in sheet.rows]
+    report = RowReport()
+    index = map_header(sheet, RULE_COLUMNS, report)
+    rows = [ImportRow(line, cells, index, sheet, RULE_COLUMNS, report) for line, cells in sheet.rows]
     tiers = _loaded_tiers()
-    parsed: list[tuple[_Row, PayoutRule]] = []
+    parsed: list[tuple[ImportRow, PayoutRule]] = []
     for row in rows:
         region = row.region_code("region_code")
         family = _family(row)
@@ -152,7 +152,7 @@ def load_rules(filename: str, data: bytes, actor: str = "cli", actor_id: int | N
     return RulesResult(len(new), dict(sorted(breakdown.items())))
 
 
-def _family(row: _Row) -> str | None:
+def _family(row: ImportRow) -> str | None:
     text = row.text("family", required=True)
     if text is None:
         return None
@@ -164,7 +164,7 @@ def _family(row: _Row) -> str | None:
     return family
 
 
-def _tier(row: _Row, family: str | None, tiers: dict[str, dict[str, str]]) -> str | None:
+def _tier(row: ImportRow, family: str | None, tiers: dict[str, dict[str, str]]) -> str | None:
     text = row.text("tier", required=True)
     if text is None or family is None:
         return None
@@ -180,7 +180,7 @@ def _tier(row: _Row, family: str | None, tiers: dict[str, dict[str, str]]) -> st
     return code
 
 
-def _amount(row: _Row) -> int | None:
+def _amount(row: ImportRow) -> int | None:
     raw = row.raw("amount")
     text = row.text("amount", required=True)
     if text is None:
@@ -201,7 +201,7 @@ def _amount(row: _Row) -> int | None:
     return int(value)
 
 
-def _date(row: _Row, key: str) -> dt.date | None:
+def _date(row: ImportRow, key: str) -> dt.date | None:
     raw = row.raw(key)
     if isinstance(raw, dt.datetime):
         return raw.date()
