@@ -11,7 +11,6 @@ only an inspection without a current report costs a render (server.services.repo
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import io
 import re
 from collections import Counter
@@ -284,12 +283,6 @@ def _china_day(value: dt.datetime) -> dt.date:
     return aware.astimezone(CHINA).date()
 
 
-def _fingerprint(inspection_id: int, status: str, version: int, markers: Sequence[int]) -> str:
-    """server.services.reports.fingerprint from markers loaded in bulk (a test keeps them equal)."""
-    parts = [inspection_id, status, version, *markers]
-    return hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()
-
-
 def _rule(row: PayoutRule) -> domain.Rule:
     return domain.Rule(
         row.region_code,
@@ -397,7 +390,9 @@ def _report_facts(
     facts: dict[int, tuple[str, str, str, str]] = {}
     stale: list[int] = []
     for a in chosen:
-        current = _fingerprint(a.inspection_id, a.status, a.checklist_version, markers[a.inspection_id])
+        current = reports.fingerprint_of(
+            a.inspection_id, a.status, a.checklist_version, markers[a.inspection_id]
+        )
         match = next((r for r in stored.get(a.inspection_id, []) if r.fingerprint == current), None)
         if match is None:
             stale.append(a.inspection_id)

@@ -9,6 +9,7 @@ import datetime as dt
 import hashlib
 import json
 import secrets
+from collections.abc import Sequence
 from typing import Any
 
 import qrcode
@@ -49,15 +50,16 @@ def _local(value: dt.datetime | None) -> str | None:
     return aware.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
 
 
-def fingerprint(inspection: Inspection) -> str:
+def fingerprint_of(inspection_id: int, status: str, version: int, markers: Sequence[int]) -> str:
     """Changes whenever anything a report shows changes: answers, photos, workflow, version."""
-    parts = [
-        inspection.id,
-        inspection.status,
-        inspection.checklist_version,
-        *queries.change_markers(inspection.id),
-    ]
+    parts = [inspection_id, status, version, *markers]
     return hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()
+
+
+def fingerprint(inspection: Inspection) -> str:
+    return fingerprint_of(
+        inspection.id, inspection.status, inspection.checklist_version, queries.change_markers(inspection.id)
+    )
 
 
 def _region_path(region_code: str) -> str:
