@@ -178,11 +178,12 @@ def _qr_svg(url: str) -> Markup:
     return Markup(svg[svg.index("<svg") :])  # noqa: S704 - our own SVG, no user text in it
 
 
-def render(inspection: Inspection, now: dt.datetime) -> Report:
-    """Render and store the report of the inspection as it is now (or reuse an identical one)."""
+def render(inspection: Inspection, now: dt.datetime, current: str | None = None) -> Report:
+    """Render and store the report of the inspection as it is now (or reuse an identical one).
+    `current` is the inspection's fingerprint when the caller has just computed it."""
     snapshot = build_snapshot(inspection)
     digest = report_domain.snapshot_digest(snapshot)
-    current = fingerprint(inspection)
+    current = current or fingerprint(inspection)
     existing = queries.by_snapshot(inspection.id, digest)
     if existing is not None:
         if existing.fingerprint != current:
@@ -244,8 +245,9 @@ def render(inspection: Inspection, now: dt.datetime) -> Report:
 
 def current_report(inspection: Inspection, now: dt.datetime) -> Report:
     """The stored report if nothing changed since it was made; a new one otherwise."""
-    stored = queries.by_fingerprint(inspection.id, fingerprint(inspection))
-    return stored if stored is not None else render(inspection, now)
+    current = fingerprint(inspection)
+    stored = queries.by_fingerprint(inspection.id, current)
+    return stored if stored is not None else render(inspection, now, current)
 
 
 def report_for(principal: Principal, inspection_id: int, now: dt.datetime) -> tuple[Report, bytes]:
