@@ -275,6 +275,9 @@ class AssignmentOut(ma.Schema):
     checklist_key = fields.String()
     facts = fields.Dict()
     answers = fields.Dict()
+    photos = fields.Dict(
+        keys=fields.String(), values=fields.Integer(), metadata={"description": "stored photos per item"}
+    )
 
 
 class BootstrapOut(ma.Schema):

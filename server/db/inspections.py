@@ -213,12 +213,23 @@ def conflict(inspection_id: int, conflict_id: int) -> Conflict | None:
 
 
 def evidence_counts(inspection_id: int) -> dict[str, int]:
+    return evidence_counts_of([inspection_id]).get(inspection_id, {})
+
+
+def evidence_counts_of(inspection_ids: Iterable[int]) -> dict[int, dict[str, int]]:
+    """Stored photos per inspection and item, in one query."""
+    ids = list(inspection_ids)
+    counts: dict[int, dict[str, int]] = {i: {} for i in ids}
+    if not ids:
+        return counts
     stmt = (
-        select(Evidence.item_id, func.count())
-        .where(Evidence.inspection_id == inspection_id, Evidence.status == "verified")
-        .group_by(Evidence.item_id)
+        select(Evidence.inspection_id, Evidence.item_id, func.count())
+        .where(Evidence.inspection_id.in_(ids), Evidence.status == "verified")
+        .group_by(Evidence.inspection_id, Evidence.item_id)
     )
-    return {item_id: int(n) for item_id, n in db.session.execute(stmt)}
+    for inspection_id, item_id, n in db.session.execute(stmt):
+        counts[inspection_id][item_id] = int(n)
+    return counts
 
 
 def status_changes(inspection_id: int) -> list[StatusChange]:

@@ -72,6 +72,7 @@ def bootstrap(principal: Principal) -> dict[str, Any]:
     answers: dict[int, dict[str, Any]] = {i.id: {} for i in assigned}
     for row in queries.answers(answers):
         answers[row.inspection_id][row.item_id] = {**answer_json(row), "revision": row.revision}
+    photos = queries.evidence_counts_of(answers)
     versions: dict[str, Checklist] = {}
     definitions: dict[str, Any] = {}
     for inspection in assigned:
@@ -91,6 +92,7 @@ def bootstrap(principal: Principal) -> dict[str, Any]:
                     versions[f"{inspection.checklist_id}@{inspection.checklist_version}"],
                 ),
                 "answers": answers[inspection.id],
+                "photos": photos[inspection.id],
             }
             for inspection in assigned
         ],

@@ -303,3 +303,12 @@ def test_storage_verify_finds_missing_mismatched_and_orphaned_objects(world: Wor
     assert f"missing: {first.object_key} (evidence {first.id})" in result.stderr
     assert f"mismatched: {second.thumb_key} (evidence {second.id})" in result.stderr
     assert "orphaned: evidence/999999/stray.jpg" in result.stderr
+
+
+def test_bootstrap_counts_the_photos_of_every_device(world: World) -> None:
+    inspection = world.inspection(inspectors=("inspector", "inspector2"))
+    post_photo(world, "inspector", inspection, jpeg(seed=3), item="M-B01")
+    post_photo(world, "inspector2", inspection, jpeg(seed=4), item="M-B01")
+    post_photo(world, "inspector2", inspection, jpeg(seed=5), item="M-B02")
+    body = world.call("inspector", "GET", "/api/sync/bootstrap").json
+    assert body["assignments"][0]["photos"] == {"M-B01": 2, "M-B02": 1}
