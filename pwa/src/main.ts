@@ -1,10 +1,13 @@
-// Entry point: wires the router into the root component and mounts it.
+// Entry point: Pinia, the router and the root component.
 import { createApp } from 'vue'
+import { createPinia } from 'pinia'
 import { createWebHistory } from 'vue-router'
 import 'vant/lib/index.css'
 import App from './App.vue'
 import { createAppRouter } from './router'
 
+const pinia = createPinia()
 createApp(App)
-  .use(createAppRouter(createWebHistory(import.meta.env.BASE_URL)))
+  .use(pinia)
+  .use(createAppRouter(createWebHistory(import.meta.env.BASE_URL), pinia))
   .mount('#app')

@@ -1,13 +1,63 @@
-// The route table, written out by hand: every page the app has is listed here.
+// The route table, written out by hand: every page the app has is listed here. Pages other than
+// the login are loaded on demand; the service worker precaches every chunk, so they open offline.
 import { createRouter, type Router, type RouteRecordRaw, type RouterHistory } from 'vue-router'
-import HomePage from './pages/HomePage.vue'
+import type { Pinia } from 'pinia'
+import LoginPage from './pages/LoginPage.vue'
+import { useSessionStore } from './stores/session'
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    /** Open without a session (login, server status). */
+    public?: boolean
+    /** Only for users who fill in checklists (inspectors, self-assessors) or who review. */
+    area?: 'inspect' | 'review'
+  }
+}
 
 export const routes: RouteRecordRaw[] = [
-  { path: '/', name: 'home', component: HomePage },
+  { path: '/login', name: 'login', component: LoginPage, meta: { public: true } },
+  { path: '/status', name: 'status', component: () => import('./pages/StatusPage.vue'), meta: { public: true } },
+  { path: '/', name: 'home', component: LoginPage, meta: { public: true } }, // redirected by the guard
+  { path: '/tasks', name: 'tasks', component: () => import('./pages/TasksPage.vue'), meta: { area: 'inspect' } },
+  {
+    path: '/inspections/:id(\\d+)',
+    name: 'inspection',
+    component: () => import('./pages/InspectionPage.vue'),
+    props: (route) => ({ id: Number(route.params.id) }),
+    meta: { area: 'inspect' },
+  },
+  {
+    path: '/inspections/:id(\\d+)/items/:itemId',
+    name: 'item',
+    component: () => import('./pages/ItemPage.vue'),
+    props: (route) => ({ id: Number(route.params.id), itemId: String(route.params.itemId) }),
+    meta: { area: 'inspect' },
+  },
+  { path: '/sync', name: 'sync', component: () => import('./pages/SyncPage.vue'), meta: { area: 'inspect' } },
+  { path: '/review', name: 'review-queue', component: () => import('./pages/ReviewQueuePage.vue'), meta: { area: 'review' } },
+  {
+    path: '/review/:id(\\d+)',
+    name: 'review',
+    component: () => import('./pages/ReviewPage.vue'),
+    props: (route) => ({ id: Number(route.params.id) }),
+    meta: { area: 'review' },
+  },
   // Unknown paths (old bookmarks, mistyped links) land on the home page.
   { path: '/:pathMatch(.*)*', name: 'not-found', redirect: { name: 'home' } },
 ]
 
-export function createAppRouter(history: RouterHistory): Router {
-  return createRouter({ history, routes })
+export function createAppRouter(history: RouterHistory, pinia?: Pinia): Router {
+  const router = createRouter({ history, routes })
+  router.beforeEach(async (to) => {
+    const session = useSessionStore(pinia)
+    await session.restore()
+    const home = session.isReviewer ? { name: 'review-queue' } : { name: 'tasks' }
+    if (to.name === 'home') return session.user ? home : { name: 'login' }
+    if (to.meta.public) return true
+    if (!session.user) return { name: 'login', query: { redirect: to.fullPath } }
+    if (to.meta.area === 'review' && !session.isReviewer) return home
+    if (to.meta.area === 'inspect' && !session.canInspect) return home
+    return true
+  })
+  return router
 }

@@ -8,7 +8,7 @@ pytestmark = pytest.mark.browser
 
 
 def test_the_app_shows_the_server_status(page: Any, live_server: str) -> None:
-    page.goto(live_server + "/")
+    page.goto(live_server + "/status")
     overall = page.get_by_test_id("health-overall")
     overall.get_by_text("正常").wait_for(timeout=15000)
     assert page.title() != ""
@@ -18,7 +18,7 @@ def test_the_app_shows_the_server_status(page: Any, live_server: str) -> None:
 
 
 def test_the_app_shell_opens_offline_after_the_first_visit(page: Any, live_server: str) -> None:
-    page.goto(live_server + "/")
+    page.goto(live_server + "/status")
     page.get_by_test_id("health-overall").get_by_text("正常").wait_for(timeout=15000)
     page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
     page.reload()  # now controlled by the service worker
@@ -33,6 +33,7 @@ def test_client_routes_fall_back_to_the_shell_and_api_routes_do_not(page: Any, l
     response = page.goto(live_server + "/inspections/42")
     assert response.status == 200
     page.get_by_text("达标 · 基层医疗卫生机构评审").wait_for(timeout=15000)
+    page.wait_for_url("**/login?redirect=/inspections/42", timeout=15000)  # no session yet
     api = page.request.get(live_server + "/api/nope")
     assert api.status == 404
     assert api.json()["error"]["code"] == "http.not_found"

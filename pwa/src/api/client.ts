@@ -4,6 +4,20 @@
 // Offline is decided here, not by navigator.onLine: that flag only reflects the network interface
 // and stays true while the server is unreachable. A request that cannot complete is an OfflineError.
 
+import type {
+  BootstrapOut,
+  ChangeIn,
+  ConflictOut,
+  EvidenceOut,
+  InspectionDetailOut,
+  InspectionKind,
+  InspectionOut,
+  LoginOut,
+  RevisionOut,
+  SyncOut,
+  UserOut,
+} from './types'
+
 /** One located problem inside a rejected input, as the server reports it. */
 export interface ApiProblem {
   code: string
@@ -48,6 +62,24 @@ export interface RequestOptions {
 
 export const DEFAULT_TIMEOUT_MS = 10_000
 
+// --- Authentication ------------------------------------------------------------------------------
+
+let authToken: string | null = null
+let unauthorizedHandler: (() => void) | null = null
+
+/**
+ * The bearer token sent with every request, and what to do when the server says the session is
+ * over (401). The session store sets both; this module keeps no other state.
+ */
+export function setAuth(token: string | null, onUnauthorized: (() => void) | null = null): void {
+  authToken = token
+  unauthorizedHandler = onUnauthorized
+}
+
+export function authHeaders(): Record<string, string> {
+  return authToken ? { Authorization: `Bearer ${authToken}` } : {}
+}
+
 /** Codes the client itself assigns when the server's error body is missing or malformed. */
 export const CLIENT_ERROR_CODES = {
   unknown: 'http.unknown_error',
@@ -71,7 +103,11 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
   if (options.signal?.aborted) controller.abort()
   options.signal?.addEventListener('abort', onOuterAbort, { once: true })
 
-  const headers: Record<string, string> = { Accept: 'application/json', ...options.headers }
+  const headers: Record<string, string> = {
+    Accept: 'application/json',
+    ...authHeaders(),
+    ...options.headers,
+  }
   if (body !== undefined) headers['Content-Type'] = 'application/json'
 
   try {
@@ -105,6 +141,7 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
       // A reverse proxy (or the dev server) answering for a server that is down.
       throw new OfflineError(`server unreachable behind a proxy (HTTP ${response.status})`)
     }
+    if (response.status === 401 && authToken !== null) unauthorizedHandler?.()
     throw toApiError(response.status, payload)
   } finally {
     clearTimeout(timer)
@@ -129,7 +166,7 @@ async function readJson(response: Response, signal: AbortSignal): Promise<unknow
   }
 }
 
-function toApiError(status: number, payload: unknown): ApiError {
+export function toApiError(status: number, payload: unknown): ApiError {
   const error = isRecord(payload) ? payload['error'] : undefined
   if (isRecord(error) && typeof error['code'] === 'string') {
     const message = typeof error['message'] === 'string' ? error['message'] : error['code']
@@ -170,4 +207,125 @@ export interface HealthReport {
 export function getHealth(options: Pick<RequestOptions, 'timeoutMs' | 'signal'> = {}): Promise<HealthReport> {
   // A degraded server may answer 503 with the same body; that is a report, not an error.
   return request<HealthReport>('/healthz', { ...options, acceptStatuses: [503] })
+}
+
+export function login(username: string, password: string): Promise<LoginOut> {
+  return request<LoginOut>('/api/auth/login', { method: 'POST', body: { username, password } })
+}
+
+export function logout(): Promise<void> {
+  return request<void>('/api/auth/logout', { method: 'POST', timeoutMs: 5_000 })
+}
+
+export function getMe(options: Pick<RequestOptions, 'timeoutMs' | 'signal'> = {}): Promise<UserOut> {
+  return request<UserOut>('/api/auth/me', options)
+}
+
+export function getBootstrap(): Promise<BootstrapOut> {
+  return request<BootstrapOut>('/api/sync/bootstrap', { timeoutMs: 60_000 })
+}
+
+export function pushChanges(deviceId: string, changes: ChangeIn[]): Promise<SyncOut> {
+  return request<SyncOut>('/api/sync', { method: 'POST', body: { device_id: deviceId, changes }, timeoutMs: 60_000 })
+}
+
+export function listInspections(query: { status?: string; facility_id?: number; limit?: number } = {}): Promise<InspectionOut[]> {
+  const params = new URLSearchParams()
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== undefined) params.set(key, String(value))
+  }
+  const qs = params.toString()
+  return request<InspectionOut[]>(`/api/inspections${qs ? `?${qs}` : ''}`)
+}
+
+export function createInspection(body: {
+  facility_id: number
+  checklist_id: string
+  checklist_version: number
+  kind: InspectionKind
+  inspection_date: string
+}): Promise<InspectionOut> {
+  return request<InspectionOut>('/api/inspections', { method: 'POST', body })
+}
+
+export function listChecklists(): Promise<{ id: string; version: number; family: string; edition: string; title: string }[]> {
+  return request('/api/checklists')
+}
+
+export function getChecklist(id: string, version: number): Promise<unknown> {
+  return request<unknown>(`/api/checklists/${encodeURIComponent(id)}/${version}`)
+}
+
+export function getInspection(id: number): Promise<InspectionDetailOut> {
+  return request<InspectionDetailOut>(`/api/inspections/${id}`)
+}
+
+export function getScore(id: number): Promise<unknown> {
+  return request<unknown>(`/api/inspections/${id}/score`)
+}
+
+export function transition(id: number, action: string, reason: string | null = null): Promise<InspectionOut> {
+  return request<InspectionOut>(`/api/inspections/${id}/transitions`, { method: 'POST', body: { action, reason } })
+}
+
+export function regrade(
+  id: number,
+  itemId: string,
+  body: { grade: string; base_revision: number; reason: string; note?: string | null; document_date?: string | null; valid_until?: string | null },
+): Promise<{ item_id: string; revision: number; grade: string; source: string }> {
+  return request(`/api/inspections/${id}/items/${encodeURIComponent(itemId)}/grade`, { method: 'PUT', body })
+}
+
+export function listConflicts(id: number): Promise<ConflictOut[]> {
+  return request<ConflictOut[]>(`/api/inspections/${id}/conflicts`)
+}
+
+export function resolveConflict(id: number, conflictId: number, accept: boolean, reason: string): Promise<unknown> {
+  return request(`/api/inspections/${id}/conflicts/${conflictId}/resolution`, { method: 'POST', body: { accept, reason } })
+}
+
+export function listEvidence(id: number): Promise<EvidenceOut[]> {
+  return request<EvidenceOut[]>(`/api/inspections/${id}/evidence`)
+}
+
+export function getHistory(id: number, itemId?: string): Promise<RevisionOut[]> {
+  const qs = itemId ? `?item_id=${encodeURIComponent(itemId)}` : ''
+  return request<RevisionOut[]>(`/api/inspections/${id}/history${qs}`)
+}
+
+/**
+ * Fetches a binary resource (photo, PDF) with the session's token; images and downloads cannot
+ * carry the Authorization header by themselves, so pages show them from the returned Blob.
+ */
+export async function fetchBlob(path: string, timeoutMs: number = 120_000): Promise<Blob> {
+  const controller = new AbortController()
+  const timer = setTimeout(() => controller.abort(), timeoutMs)
+  let response: Response
+  try {
+    response = await fetch(path, { headers: authHeaders(), signal: controller.signal, credentials: 'same-origin' })
+  } catch (err) {
+    clearTimeout(timer)
+    throw new OfflineError('network request failed', { cause: err })
+  }
+  try {
+    if (!response.ok) {
+      let payload: unknown = null
+      try {
+        payload = await response.json()
+      } catch {
+        payload = null
+      }
+      if (payload === null && GATEWAY_STATUSES.includes(response.status)) {
+        throw new OfflineError(`server unreachable behind a proxy (HTTP ${response.status})`)
+      }
+      if (response.status === 401 && authToken !== null) unauthorizedHandler?.()
+      throw toApiError(response.status, payload)
+    }
+    return await response.blob()
+  } catch (err) {
+    if (err instanceof ApiError || err instanceof OfflineError) throw err
+    throw new OfflineError('connection lost', { cause: err })
+  } finally {
+    clearTimeout(timer)
+  }
 }

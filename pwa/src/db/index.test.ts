@@ -1,6 +1,7 @@
 import 'fake-indexeddb/auto'
+import Dexie from 'dexie'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { DabiaoDatabase, DB_NAME, getDb } from './index'
+import { DabiaoDatabase, DB_NAME, getDb, type OutboxRow } from './index'
 
 let db: DabiaoDatabase
 let counter = 0
@@ -15,6 +16,22 @@ afterEach(async () => {
   await db.delete()
 })
 
+function change(changeId: string, overrides: Partial<OutboxRow> = {}): Omit<OutboxRow, 'seq'> {
+  return {
+    changeId,
+    createdAt: '2026-11-23T03:00:00.000Z',
+    kind: 'answer',
+    inspectionId: 7,
+    itemId: 'QS-1.1.01',
+    state: 'pending',
+    attempts: 0,
+    sentBase: null,
+    error: null,
+    payload: { grade: 'A', note: null, documentDate: null, validUntil: null },
+    ...overrides,
+  }
+}
+
 describe('DabiaoDatabase', () => {
   it('is named dabiao in the app', () => {
     expect(getDb().name).toBe(DB_NAME)
@@ -22,48 +39,39 @@ describe('DabiaoDatabase', () => {
   })
 
   it('stores and reads back an outbox row with an assigned seq', async () => {
-    const seq = await db.outbox.add({
-      changeId: 'c-1',
-      createdAt: '2026-11-23T03:00:00.000Z',
-      kind: 'item.graded',
-      payload: { itemId: '1.1.1', grade: 'A' },
-    })
+    const seq = await db.outbox.add(change('c-1') as OutboxRow)
 
     expect(seq).toBe(1)
     const row = await db.outbox.where('changeId').equals('c-1').first()
-    expect(row).toEqual({
-      seq: 1,
-      changeId: 'c-1',
-      createdAt: '2026-11-23T03:00:00.000Z',
-      kind: 'item.graded',
-      payload: { itemId: '1.1.1', grade: 'A' },
-    })
+    expect(row).toEqual({ seq: 1, ...change('c-1') })
   })
 
   it('keeps outbox rows in the order they were written', async () => {
-    await db.outbox.bulkAdd([
-      { changeId: 'b', createdAt: '2026-11-23T03:00:02.000Z', kind: 'k', payload: null },
-      { changeId: 'a', createdAt: '2026-11-23T03:00:01.000Z', kind: 'k', payload: null },
-    ])
+    await db.outbox.bulkAdd([change('b', { createdAt: '2026-11-23T03:00:02.000Z' }), change('a')] as OutboxRow[])
 
     const ids = (await db.outbox.orderBy('seq').toArray()).map((r) => r.changeId)
     expect(ids).toEqual(['b', 'a'])
   })
 
   it('rejects a second outbox row with the same changeId', async () => {
-    // Fresh objects: Dexie writes the assigned seq back into an added object, and reusing it would
-    // collide on the primary key instead of on changeId.
-    const change = (payload: number) => ({
-      changeId: 'dup',
-      createdAt: '2026-11-23T03:00:00.000Z',
-      kind: 'k',
-      payload,
-    })
-    await db.outbox.add(change(1))
+    await db.outbox.add(change('dup', { attempts: 1 }) as OutboxRow)
 
-    await expect(db.outbox.add(change(2))).rejects.toMatchObject({ name: 'ConstraintError' })
+    await expect(db.outbox.add(change('dup', { attempts: 2 }) as OutboxRow)).rejects.toMatchObject({
+      name: 'ConstraintError',
+    })
     expect(await db.outbox.count()).toBe(1)
-    expect((await db.outbox.get(1))?.payload).toBe(1)
+    expect((await db.outbox.get(1))?.attempts).toBe(1)
+  })
+
+  it('finds queued changes of one item through the compound index', async () => {
+    await db.outbox.bulkAdd([
+      change('x1'),
+      change('x2', { itemId: 'QS-1.1.02' }),
+      change('x3', { inspectionId: 8 }),
+    ] as OutboxRow[])
+
+    const rows = await db.outbox.where('[inspectionId+itemId]').equals([7, 'QS-1.1.01']).toArray()
+    expect(rows.map((r) => r.changeId)).toEqual(['x1'])
   })
 
   it('stores meta values by key', async () => {
@@ -72,5 +80,22 @@ describe('DabiaoDatabase', () => {
 
     expect(await db.meta.get('deviceId')).toEqual({ key: 'deviceId', value: 'dev-456' })
     expect(await db.meta.count()).toBe(1)
+  })
+
+  it('upgrades a version 1 database and keeps what it held', async () => {
+    const name = `dabiao-upgrade-${counter}`
+    const old = new Dexie(name)
+    old.version(1).stores({ meta: 'key', outbox: '++seq, &changeId, createdAt' })
+    await old.table('meta').put({ key: 'deviceId', value: 'dev-old' })
+    old.close()
+
+    const upgraded = new DabiaoDatabase(name)
+    try {
+      expect(await upgraded.meta.get('deviceId')).toEqual({ key: 'deviceId', value: 'dev-old' })
+      expect(upgraded.verno).toBe(2)
+      expect(await upgraded.answers.count()).toBe(0)
+    } finally {
+      await upgraded.delete()
+    }
   })
 })

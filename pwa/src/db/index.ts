@@ -5,13 +5,23 @@
 // rewriting) below the existing ones. Never edit or remove an old version(n) declaration: devices
 // in the field may still be on any of them, and Dexie needs the whole chain to upgrade them.
 import Dexie, { type EntityTable } from 'dexie'
+import type { FacilityOut, InspectionOut, UserOut } from '../api/types'
 
 export const DB_NAME = 'dabiao'
 
-/** Small key/value facts about this device (device id, last sync time, ...). */
+/** Small key/value facts about this device (device id, session, last sync time, ...). */
 export interface MetaRow {
   key: string
   value: unknown
+}
+
+export type OutboxKind = 'answer' | 'photo'
+
+/** Why the server refused a change for good; shown on the sync screen. */
+export interface OutboxError {
+  code: string
+  message: string
+  status: number | null
 }
 
 /**
@@ -25,20 +35,105 @@ export interface OutboxRow {
   changeId: string
   /** ISO 8601 UTC timestamp of when the change was made on the device. */
   createdAt: string
-  /** What kind of change this is, for example `item.graded` (defined by the sync work). */
-  kind: string
-  payload: unknown
+  kind: OutboxKind
+  inspectionId: number
+  itemId: string
+  /** `pending` is retried; `failed` was refused by the server and waits for the inspector. */
+  state: 'pending' | 'failed'
+  /** How many times this change was sent. */
+  attempts: number
+  /**
+   * For answers: the base revision used the first time the change was sent. A resend must carry
+   * exactly the same content, or the server would see a reused change id.
+   */
+  sentBase: number | null
+  error: OutboxError | null
+  /** Answers: the answer as it was when the change was made. Photos: null (see PhotoRow). */
+  payload: AnswerValue | null
+}
+
+/** What an inspector records for one item. */
+export interface AnswerValue {
+  grade: string
+  note: string | null
+  documentDate: string | null
+  validUntil: string | null
+}
+
+/** The current answer of one item on this device (the server's, or the inspector's newer one). */
+export interface AnswerRow extends AnswerValue {
+  inspectionId: number
+  itemId: string
+  /** The server revision this answer is based on; 0 when the server has none. */
+  serverRevision: number
+  /** When it was last changed (device time, ISO 8601). */
+  updatedAt: string
+}
+
+/** An assignment downloaded for offline work, with everything needed to fill it in. */
+export interface AssignmentRow {
+  inspectionId: number
+  inspection: InspectionOut
+  /** `checklist_id@version`, the key of ChecklistRow. */
+  checklistKey: string
+  facts: Record<string, unknown>
+  facility: FacilityOut | null
+  /** Photos the server held per item at the download (taken on any device). */
+  serverPhotos: Record<string, number>
+  downloadedAt: string
+}
+
+/** A checklist definition exactly as the server published it. */
+export interface ChecklistRow {
+  key: string
+  definition: unknown
+}
+
+export type PhotoState = 'pending' | 'uploaded' | 'failed'
+
+/** A photo taken on the device: the shrunk JPEG that is uploaded, with what was measured. */
+export interface PhotoRow {
+  /** Device-generated id; the server makes uploads idempotent by it. */
+  uploadId: string
+  inspectionId: number
+  itemId: string
+  blob: Blob
+  /** SHA-256 of `blob`, computed on the device, lowercase hex. */
+  sha256: string
+  width: number
+  height: number
+  size: number
+  /** Capture time on the device, ISO 8601 with offset. */
+  capturedAt: string
+  latitude: number | null
+  longitude: number | null
+  createdAt: string
+  state: PhotoState
+  /** Server-side id and flags once uploaded. */
+  serverId: number | null
+  flags: string[]
 }
 
 export class DabiaoDatabase extends Dexie {
   meta!: EntityTable<MetaRow, 'key'>
   outbox!: EntityTable<OutboxRow, 'seq'>
+  answers!: Dexie.Table<AnswerRow, [number, string]>
+  assignments!: EntityTable<AssignmentRow, 'inspectionId'>
+  checklists!: EntityTable<ChecklistRow, 'key'>
+  photos!: EntityTable<PhotoRow, 'uploadId'>
 
   constructor(name: string = DB_NAME) {
     super(name)
     this.version(1).stores({
       meta: 'key',
       outbox: '++seq, &changeId, createdAt',
+    })
+    this.version(2).stores({
+      outbox: '++seq, &changeId, createdAt, kind, state, inspectionId, [inspectionId+itemId]',
+      answers: '[inspectionId+itemId], inspectionId',
+      assignments: 'inspectionId',
+      checklists: 'key',
+      photos: 'uploadId, inspectionId, [inspectionId+itemId], state',
     })
   }
 }
@@ -49,4 +144,12 @@ let instance: DabiaoDatabase | undefined
 export function getDb(): DabiaoDatabase {
   instance ??= new DabiaoDatabase()
   return instance
+}
+
+/** Deletes every table of the device database (logout); the next getDb() starts empty. */
+export async function wipeDb(): Promise<void> {
+  const db = getDb()
+  db.close()
+  await db.delete()
+  instance = undefined
 }

@@ -360,6 +360,10 @@ export interface Item {
   levels: Level[]
   validity: Validity | null
   photosMin: number
+  /** What the inspector looks at and how (shown on the item screen; not used in scoring). */
+  guidance: string | null
+  /** Documents to check for this item. */
+  documents: string[]
   chapterId: string
   sectionId: string
   maxPoints: Rational
@@ -527,6 +531,10 @@ export function parseChecklist(data: unknown): Checklist {
                   }
                 : null,
               photosMin: typeof evidence.photos_min === 'number' ? evidence.photos_min : 0,
+              guidance: typeof it.guidance === 'string' ? it.guidance : null,
+              documents: Array.isArray(evidence.documents)
+                ? evidence.documents.filter((x): x is string => typeof x === 'string')
+                : [],
               chapterId: chId,
               sectionId: secId,
               maxPoints: levels.reduce((m, lv) => maxRational(m, lv.points ?? Rational.ZERO), Rational.ZERO),

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest'
 import { flushPromises, mount } from '@vue/test-utils'
-import HomePage from './HomePage.vue'
+import StatusPage from './StatusPage.vue'
 
 function stubHealth(status: number, body: unknown) {
   const fetchMock = vi.fn().mockResolvedValue(
@@ -14,10 +14,10 @@ function overallText(wrapper: ReturnType<typeof mount>): string {
   return wrapper.get('[data-testid="health-overall"] .van-cell__value').text()
 }
 
-describe('HomePage', () => {
+describe('StatusPage', () => {
   it('shows the title', async () => {
     stubHealth(200, { status: 'ok', components: {} })
-    const wrapper = mount(HomePage)
+    const wrapper = mount(StatusPage)
     await flushPromises()
 
     expect(wrapper.get('.van-nav-bar__title').text()).toBe('达标 · 基层医疗卫生机构评审')
@@ -32,7 +32,7 @@ describe('HomePage', () => {
         checklists: { status: 'ok', count: 2 },
       },
     })
-    const wrapper = mount(HomePage)
+    const wrapper = mount(StatusPage)
     await flushPromises()
 
     expect(fetchMock).toHaveBeenCalledWith('/healthz', expect.anything())
@@ -48,7 +48,7 @@ describe('HomePage', () => {
 
   it('shows 正常 when every component is ok', async () => {
     stubHealth(200, { status: 'ok', components: { database: { status: 'ok' } } })
-    const wrapper = mount(HomePage)
+    const wrapper = mount(StatusPage)
     await flushPromises()
 
     expect(overallText(wrapper)).toBe('正常')
@@ -57,7 +57,7 @@ describe('HomePage', () => {
   it('shows 离线 when the fetch fails, even though navigator.onLine says online', async () => {
     expect(navigator.onLine).toBe(true)
     vi.stubGlobal('fetch', vi.fn().mockRejectedValue(new TypeError('Failed to fetch')))
-    const wrapper = mount(HomePage)
+    const wrapper = mount(StatusPage)
     await flushPromises()
 
     expect(overallText(wrapper)).toBe('离线')
@@ -66,7 +66,7 @@ describe('HomePage', () => {
 
   it('shows the error code when the server answers with an error body', async () => {
     stubHealth(500, { error: { code: 'internal', message: 'oops' } })
-    const wrapper = mount(HomePage)
+    const wrapper = mount(StatusPage)
     await flushPromises()
 
     expect(overallText(wrapper)).toBe('服务器错误（internal）')
@@ -74,7 +74,7 @@ describe('HomePage', () => {
 
   it('checks again when the refresh button is pressed', async () => {
     vi.stubGlobal('fetch', vi.fn().mockRejectedValue(new TypeError('Failed to fetch')))
-    const wrapper = mount(HomePage)
+    const wrapper = mount(StatusPage)
     await flushPromises()
     expect(overallText(wrapper)).toBe('离线')
 

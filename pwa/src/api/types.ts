@@ -1,0 +1,188 @@
+// Wire types of the server's JSON API (see /api/openapi.json). Field names are the server's.
+
+export type Role = 'inspector' | 'self_assessor' | 'county_reviewer' | 'city_reviewer' | 'admin'
+
+export type InspectionStatus =
+  | 'draft'
+  | 'submitted'
+  | 'county_review'
+  | 'returned'
+  | 'county_approved'
+  | 'city_review'
+  | 'approved'
+  | 'rejected'
+
+export type InspectionKind = 'self_assessment' | 'county_inspection' | 'city_reinspection'
+
+export interface UserOut {
+  id: number
+  username: string
+  display_name: string
+  role: Role
+  region_code: string
+  facility_id: number | null
+}
+
+export interface LoginOut {
+  token: string
+  expires_at: string
+  user: UserOut
+}
+
+export interface FacilityOut {
+  id: number
+  name: string
+  type_code: string
+  region_code: string
+  uscc: string | null
+  licence_no: string | null
+  latitude: number | null
+  longitude: number | null
+  beds: number
+  iv_infusion: boolean
+  population_served: number | null
+  facts: Record<string, unknown>
+}
+
+export interface InspectionOut {
+  id: number
+  facility_id: number
+  region_code: string
+  checklist_id: string
+  checklist_version: number
+  kind: InspectionKind
+  status: InspectionStatus
+  inspection_date: string
+  created_by: number
+  county_reviewer_id: number | null
+  city_reviewer_id: number | null
+  created_at: string
+  updated_at: string
+}
+
+/** An answer as the server holds it. */
+export interface ServerAnswer {
+  grade: string
+  document_date?: string | null
+  valid_until?: string | null
+  note?: string | null
+  revision: number
+  source?: string
+  [extra: string]: unknown
+}
+
+export interface AssignmentOut {
+  inspection: InspectionOut
+  checklist_key: string
+  facts: Record<string, unknown>
+  answers: Record<string, ServerAnswer>
+  /** Photos the server holds per item (from every device). */
+  photos: Record<string, number>
+}
+
+export interface BootstrapOut {
+  server_time: string
+  user: UserOut
+  assignments: AssignmentOut[]
+  facilities: FacilityOut[]
+  checklists: Record<string, unknown>
+}
+
+export interface ChangeIn {
+  change_id: string
+  inspection_id: number
+  item_id: string
+  base_revision: number
+  grade: string
+  document_date: string | null
+  valid_until: string | null
+  note: string | null
+  device_time: string
+}
+
+export interface ErrorBody {
+  code: string
+  message: string
+  problems?: { code: string; pointer: string; message: string }[]
+}
+
+export interface ReceiptOut {
+  change_id: string
+  status: 'applied' | 'conflict' | 'rejected'
+  revision?: number
+  current_revision?: number
+  error?: ErrorBody
+  received_at?: string
+  replayed?: boolean
+}
+
+export interface SyncOut {
+  receipts: ReceiptOut[]
+}
+
+export interface EvidenceOut {
+  id: number
+  inspection_id: number
+  item_id: string
+  upload_id: string | null
+  sha256: string
+  size: number
+  content_type: string
+  width: number | null
+  height: number | null
+  claimed_captured_at: string | null
+  claimed_latitude: number | null
+  claimed_longitude: number | null
+  exif_captured_at: string | null
+  flags: string[]
+  status: string
+  uploaded_by: number
+  created_at: string
+}
+
+export interface StatusChangeOut {
+  action: string
+  from_status: string
+  to_status: string
+  actor_id: number
+  reason: string | null
+  created_at: string
+}
+
+export interface InspectionDetailOut {
+  inspection: InspectionOut
+  facility: FacilityOut
+  inspectors: number[]
+  answers: Record<string, ServerAnswer>
+  open_conflicts: number
+  status_changes: StatusChangeOut[]
+}
+
+export interface ConflictOut {
+  id: number
+  item_id: string
+  change_id: string
+  base_revision: number
+  current_revision: number
+  proposed: Record<string, unknown>
+  author_id: number
+  device_id: string | null
+  device_time: string | null
+  received_at: string
+  resolved_at: string | null
+  resolution: string | null
+  resolution_reason: string | null
+}
+
+export interface RevisionOut {
+  item_id: string
+  revision: number
+  grade: string
+  document_date: string | null
+  valid_until: string | null
+  note: string | null
+  author_id: number
+  source: string
+  reason: string | null
+  received_at: string
+}

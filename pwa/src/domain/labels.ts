@@ -1,0 +1,132 @@
+// Chinese labels for the reviewer screens: statuses, kinds, actions, grades, photo flags, and the
+// formatting of server times. Pure: no I/O, no Vue.
+import type { InspectionKind, InspectionStatus } from '../api/types'
+import { NOT_APPLICABLE, NOT_MET } from '../domain/scoring'
+
+export type TagType = 'primary' | 'success' | 'warning' | 'danger' | 'default'
+
+export const STATUS_LABELS: Record<InspectionStatus, string> = {
+  draft: '草稿',
+  submitted: '已提交',
+  county_review: '县级审核中',
+  returned: '已退回',
+  county_approved: '县级已通过',
+  city_review: '市级复核中',
+  approved: '已通过（终审）',
+  rejected: '不予通过',
+}
+
+const STATUS_TAG_TYPES: Record<InspectionStatus, TagType> = {
+  draft: 'default',
+  submitted: 'primary',
+  county_review: 'warning',
+  returned: 'danger',
+  county_approved: 'primary',
+  city_review: 'warning',
+  approved: 'success',
+  rejected: 'danger',
+}
+
+export const KIND_LABELS: Record<InspectionKind, string> = {
+  self_assessment: '机构自评',
+  county_inspection: '县级评审',
+  city_reinspection: '市级复核',
+}
+
+/** Every workflow action as the status history names it (server/domain/workflow.py labels). */
+export const ACTION_HISTORY_LABELS: Record<string, string> = {
+  submit: '提交',
+  start_county_review: '开始县级审核',
+  return: '退回修改',
+  county_approve: '县级审核通过',
+  county_reject: '县级不予通过',
+  start_city_review: '开始市级复核',
+  city_return: '退回县级',
+  approve: '市级确认（终审）',
+  city_reject: '市级不予通过',
+  reopen: '重新开启',
+}
+
+export const FLAG_LABELS: Record<string, string> = {
+  time_outside_visit: '拍摄时间不在检查当天',
+  far_from_facility: '拍摄地点远离机构',
+  used_for_other_facility: '同一照片用于其他机构',
+  no_capture_time: '无拍摄时间',
+}
+
+/** Why a scored outcome differs from the answer (the engine's `reason`). */
+export const OUTCOME_REASON_LABELS: Record<string, string> = {
+  condition: '按机构条件不适用',
+  inspector: '检查员判定不适用',
+  unanswered: '未评',
+  document_date_missing: '缺少文件日期，按不达标计',
+  document_expired: '文件已过期，按不达标计',
+}
+
+/** Who wrote the current answer. */
+export const SOURCE_LABELS: Record<string, string> = {
+  inspector: '检查员',
+  review: '审核修改',
+}
+
+export function statusLabel(status: string): string {
+  return (STATUS_LABELS as Record<string, string>)[status] ?? status
+}
+
+export function statusTagType(status: string): TagType {
+  return (STATUS_TAG_TYPES as Record<string, TagType>)[status] ?? 'default'
+}
+
+export function kindLabel(kind: string): string {
+  return (KIND_LABELS as Record<string, string>)[kind] ?? kind
+}
+
+export function actionHistoryLabel(action: string): string {
+  return ACTION_HISTORY_LABELS[action] ?? action
+}
+
+export function flagLabel(flag: string): string {
+  return FLAG_LABELS[flag] ?? flag
+}
+
+/** A grade code as shown to people: the checklist's label, or 不达标 / 不适用. */
+export function gradeLabel(gradeLabels: Readonly<Record<string, string>>, code: string | null | undefined): string {
+  if (code === null || code === undefined) return '未评'
+  if (code === NOT_MET) return '不达标'
+  if (code === NOT_APPLICABLE) return '不适用'
+  return gradeLabels[code] ?? code
+}
+
+export function facilityFallbackName(id: number): string {
+  return `机构 #${id}`
+}
+
+const CHINA_OFFSET_MS = 8 * 60 * 60 * 1000
+const HAS_OFFSET = /(Z|[+-]\d{2}:?\d{2})$/i
+
+function pad(n: number): string {
+  return String(n).padStart(2, '0')
+}
+
+/**
+ * A server or device time as China local time, "2026-11-20 10:31". Times without an offset are
+ * taken as China time (as the server does with device claims). Unreadable text is shown as it is.
+ */
+export function formatTime(value: string | null | undefined): string {
+  if (!value) return '—'
+  const text = value.trim()
+  const isDateOnly = /^\d{4}-\d{2}-\d{2}$/.test(text)
+  if (isDateOnly) return text
+  const ms = Date.parse(HAS_OFFSET.test(text) ? text : `${text}+08:00`)
+  if (Number.isNaN(ms)) return text
+  const d = new Date(ms + CHINA_OFFSET_MS)
+  return (
+    `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ` +
+    `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}`
+  )
+}
+
+/** The first 12 hex digits of a SHA-256, enough to recognise a photo. */
+export function shortHash(sha256: string): string {
+  return sha256.slice(0, 12)
+}

@@ -1,0 +1,145 @@
+// What the inspector's screens compute from the device database: the parsed checklist, the live
+// score preview (the same engine and rules as the server), and progress by chapter and section.
+// Pure functions plus a cache of parsed checklists; no UI imports.
+import type { AnswerRow } from '../db'
+import {
+  NOT_APPLICABLE,
+  NOT_MET,
+  parseChecklist,
+  parseIsoDate,
+  score,
+  ScoringError,
+  type Checklist,
+  type Item,
+  type ScoreResult,
+} from '../domain/scoring'
+
+const parsed = new Map<string, Checklist>()
+
+/** The checklist of `key` (`id@version`), parsed once per app start. */
+export function checklistFor(key: string, definition: unknown): Checklist {
+  let checklist = parsed.get(key)
+  if (!checklist) {
+    checklist = parseChecklist(definition)
+    parsed.set(key, checklist)
+  }
+  return checklist
+}
+
+/** The answers in the shape the engine reads; answers it could not score are left out. */
+export function answersForScoring(checklist: Checklist, rows: ReadonlyMap<string, AnswerRow>): Record<string, unknown> {
+  const items = checklist.itemMap()
+  const out: Record<string, unknown> = {}
+  for (const [itemId, row] of rows) {
+    const item = items.get(itemId)
+    if (!item || !gradeChoices(checklist, item).some((c) => c.code === row.grade)) continue
+    const answer: Record<string, unknown> = { grade: row.grade }
+    if (row.documentDate && parseIsoDate(row.documentDate)) answer.document_date = row.documentDate
+    if (row.validUntil && parseIsoDate(row.validUntil)) answer.valid_until = row.validUntil
+    out[itemId] = answer
+  }
+  return out
+}
+
+export interface Preview {
+  result: ScoreResult | null
+  error: string | null
+}
+
+/** The score as the server would compute it from these answers; never throws. */
+export function preview(
+  checklist: Checklist,
+  facts: Record<string, unknown>,
+  rows: ReadonlyMap<string, AnswerRow>,
+  inspectionDate: string,
+): Preview {
+  const date = parseIsoDate(inspectionDate)
+  if (!date) return { result: null, error: '检查日期无效' }
+  try {
+    return { result: score(checklist, facts, answersForScoring(checklist, rows), date), error: null }
+  } catch (err) {
+    if (err instanceof ScoringError) return { result: null, error: `无法计算得分：${err.message}` }
+    throw err
+  }
+}
+
+export interface GradeChoice {
+  code: string
+  label: string
+  criteria: string | null
+  points: string | null
+}
+
+/** What an inspector may choose for an item: its levels (best last on the scale), not met, N/A. */
+export function gradeChoices(checklist: Checklist, item: Item): GradeChoice[] {
+  const levels = [...item.levels].reverse().map((level) => ({
+    code: level.code,
+    label: checklist.gradeLabels[level.code] ?? level.code,
+    criteria: level.criteria,
+    points: level.points ? `${level.points.toNumber()} 分` : null,
+  }))
+  const choices: GradeChoice[] = [...levels, { code: NOT_MET, label: '不达标', criteria: null, points: null }]
+  if (item.allowNa) choices.push({ code: NOT_APPLICABLE, label: '不适用', criteria: null, points: null })
+  return choices
+}
+
+export interface Progress {
+  done: number
+  total: number
+}
+
+export interface ChecklistProgress {
+  overall: Progress
+  chapters: Map<string, Progress>
+  sections: Map<string, Progress>
+  /** Items that need no answer: not applicable because of the facility's facts. */
+  automatic: Set<string>
+}
+
+/** Answered out of answerable items, by section, chapter and overall. */
+export function progressOf(checklist: Checklist, result: ScoreResult | null, rows: ReadonlyMap<string, AnswerRow>): ChecklistProgress {
+  const chapters = new Map<string, Progress>()
+  const sections = new Map<string, Progress>()
+  const automatic = new Set<string>()
+  const overall = { done: 0, total: 0 }
+  for (const chapter of checklist.chapters) {
+    const ch = { done: 0, total: 0 }
+    for (const section of chapter.sections) {
+      const sec = { done: 0, total: 0 }
+      for (const item of section.items) {
+        const outcome = result?.items[item.id]
+        if (outcome?.outcome === NOT_APPLICABLE && outcome.reason === 'condition') {
+          automatic.add(item.id)
+          continue
+        }
+        sec.total += 1
+        if (rows.has(item.id)) sec.done += 1
+      }
+      sections.set(section.id, sec)
+      ch.done += sec.done
+      ch.total += sec.total
+    }
+    chapters.set(chapter.id, ch)
+    overall.done += ch.done
+    overall.total += ch.total
+  }
+  return { overall, chapters, sections, automatic }
+}
+
+/** Answered items with fewer photos than the checklist asks for (as the server checks on submit). */
+export function missingPhotos(
+  checklist: Checklist,
+  result: ScoreResult | null,
+  photoCounts: ReadonlyMap<string, number>,
+): Item[] {
+  if (!result) return []
+  return checklist.items().filter((item) => {
+    const outcome = result.items[item.id]?.outcome ?? null
+    return (
+      item.photosMin > 0 &&
+      outcome !== null &&
+      outcome !== NOT_APPLICABLE &&
+      (photoCounts.get(item.id) ?? 0) < item.photosMin
+    )
+  })
+}

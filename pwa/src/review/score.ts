@@ -1,0 +1,72 @@
+// Reading the server's score (the same JSON as domain/scoring.ts's ScoreResult) for people.
+import type { EvidenceOut } from '../api/types'
+import type { BlockedBy, Checklist, Item, ItemResult, ScoreResult } from '../domain/scoring'
+import { NOT_APPLICABLE, NOT_MET } from '../domain/scoring'
+import { gradeLabel } from '../domain/labels'
+
+function stringList(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []
+}
+
+/** Item ids as their printed numbers ("1.1.3"), for messages. */
+export function itemNumbers(checklist: Checklist, ids: readonly string[]): string {
+  const items = checklist.itemMap()
+  return ids.map((id) => items.get(id)?.number ?? id).join('、')
+}
+
+/** One line per reason the next tier is out of reach. */
+export function blockerLines(checklist: Checklist, blockers: readonly BlockedBy[]): string[] {
+  return blockers.map((b) => {
+    const items = stringList(b['items'])
+    switch (b.kind) {
+      case 'veto_failed':
+        return `否决项不达标：${itemNumbers(checklist, items)}`
+      case 'veto_unanswered':
+        return `否决项未评：${itemNumbers(checklist, items)}`
+      case 'rule': {
+        const label = typeof b['label'] === 'string' ? b['label'] : '规则未满足'
+        const needed = typeof b['needed'] === 'number' ? b['needed'] : null
+        return needed !== null && needed > 0 ? `${label}（还差 ${needed} 项）` : label
+      }
+      default:
+        return String(b.kind)
+    }
+  })
+}
+
+export interface TotalLine {
+  label: string
+  value: string
+}
+
+/** The headline counts: applicable, not met, at least each grade (best first), points. */
+export function totalLines(checklist: Checklist, score: ScoreResult): TotalLine[] {
+  const t = score.totals
+  const lines: TotalLine[] = [
+    { label: '适用条款', value: `${t.applicable} 项` },
+    { label: '不达标', value: `${t.not_met} 项` },
+  ]
+  if (t.unanswered > 0) lines.push({ label: '未评', value: `${t.unanswered} 项` })
+  for (const code of [...checklist.gradeScale].reverse()) {
+    const n = t.at_least[code]
+    if (n !== undefined) lines.push({ label: `${gradeLabel(checklist.gradeLabels, code)}及以上`, value: `${n} 项` })
+  }
+  if (t.points) lines.push({ label: '得分', value: `${t.points.earned} / ${t.points.possible}` })
+  return lines
+}
+
+/**
+ * Whether an item deserves the reviewer's look first: not met or unanswered, fewer photos than
+ * required, a flagged photo, or an open conflict.
+ */
+export function needsAttention(
+  item: Pick<Item, 'photosMin'>,
+  result: Pick<ItemResult, 'outcome'> | undefined,
+  photos: readonly Pick<EvidenceOut, 'flags'>[],
+  openConflicts: number,
+): boolean {
+  const outcome = result?.outcome ?? null
+  if (outcome === null || outcome === NOT_MET) return true
+  if (outcome !== NOT_APPLICABLE && photos.length < item.photosMin) return true
+  return openConflicts > 0 || photos.some((p) => p.flags.length > 0)
+}

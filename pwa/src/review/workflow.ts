@@ -1,0 +1,241 @@
+// What a reviewer may do with an inspection, mirroring server/domain/workflow.py. The server has
+// the last word (it also checks separation of duties and completeness); these functions decide
+// which buttons to offer. Pure: no I/O, no Vue.
+import { ApiError, OfflineError } from '../api/client'
+import type { InspectionOut, InspectionStatus, Role, UserOut } from '../api/types'
+import type { Item } from '../domain/scoring'
+import { NOT_APPLICABLE, NOT_MET } from '../domain/scoring'
+import { gradeLabel } from '../domain/labels'
+
+export type ReviewAction =
+  | 'start_county_review'
+  | 'county_approve'
+  | 'return'
+  | 'county_reject'
+  | 'start_city_review'
+  | 'approve'
+  | 'city_return'
+  | 'city_reject'
+  | 'reopen'
+
+export type ActionTone = 'primary' | 'success' | 'warning' | 'danger' | 'default'
+
+export interface ActionSpec {
+  action: ReviewAction
+  /** The button text. */
+  label: string
+  from: readonly InspectionStatus[]
+  roles: readonly Role[]
+  needsReason: boolean
+  /** Checked against the reviewer's own participation and assignment (not `reopen`). */
+  reviewLevel: 'county' | 'city' | null
+  tone: ActionTone
+  /** Shown in the confirmation. */
+  confirm: string
+}
+
+export const ACTIONS: readonly ActionSpec[] = [
+  {
+    action: 'start_county_review',
+    label: '开始审核',
+    from: ['submitted'],
+    roles: ['county_reviewer'],
+    needsReason: false,
+    reviewLevel: 'county',
+    tone: 'primary',
+    confirm: '开始县级审核后，本评审由您负责审核。',
+  },
+  {
+    action: 'county_approve',
+    label: '审核通过',
+    from: ['county_review'],
+    roles: ['county_reviewer'],
+    needsReason: false,
+    reviewLevel: 'county',
+    tone: 'success',
+    confirm: '确认县级审核通过？通过后提交市级复核。',
+  },
+  {
+    action: 'return',
+    label: '退回修改',
+    from: ['county_review'],
+    roles: ['county_reviewer'],
+    needsReason: true,
+    reviewLevel: 'county',
+    tone: 'warning',
+    confirm: '退回检查员修改，请写明需要修改的内容。',
+  },
+  {
+    action: 'county_reject',
+    label: '不予通过',
+    from: ['county_review'],
+    roles: ['county_reviewer'],
+    needsReason: true,
+    reviewLevel: 'county',
+    tone: 'danger',
+    confirm: '县级不予通过，请写明理由。',
+  },
+  {
+    action: 'start_city_review',
+    label: '开始复核',
+    from: ['county_approved'],
+    roles: ['city_reviewer'],
+    needsReason: false,
+    reviewLevel: 'city',
+    tone: 'primary',
+    confirm: '开始市级复核后，本评审由您负责复核。',
+  },
+  {
+    action: 'approve',
+    label: '终审通过',
+    from: ['city_review', 'county_approved'],
+    roles: ['city_reviewer'],
+    needsReason: false,
+    reviewLevel: 'city',
+    tone: 'success',
+    confirm: '确认终审通过？通过后评审结果锁定。',
+  },
+  {
+    action: 'city_return',
+    label: '退回县级',
+    from: ['city_review'],
+    roles: ['city_reviewer'],
+    needsReason: true,
+    reviewLevel: 'city',
+    tone: 'warning',
+    confirm: '退回县级重新审核，请写明理由。',
+  },
+  {
+    action: 'city_reject',
+    label: '不予通过',
+    from: ['city_review'],
+    roles: ['city_reviewer'],
+    needsReason: true,
+    reviewLevel: 'city',
+    tone: 'danger',
+    confirm: '市级不予通过，请写明理由。',
+  },
+  {
+    action: 'reopen',
+    label: '重新开启',
+    from: ['approved', 'rejected'],
+    roles: ['city_reviewer', 'admin'],
+    needsReason: true,
+    reviewLevel: null,
+    tone: 'default',
+    confirm: '重新开启后进入市级复核，请写明理由。',
+  },
+]
+
+export function actionSpec(action: string): ActionSpec | undefined {
+  return ACTIONS.find((a) => a.action === action)
+}
+
+/** The actions a role may take on an inspection in `status`, in button order. */
+export function availableActions(role: string, status: string): ActionSpec[] {
+  return ACTIONS.filter(
+    (a) => (a.roles as readonly string[]).includes(role) && (a.from as readonly string[]).includes(status),
+  )
+}
+
+/** Statuses a role acts on (its "待我审核" list); null means every status (admin). */
+export function actionableStatuses(role: string): readonly InspectionStatus[] | null {
+  switch (role) {
+    case 'county_reviewer':
+      return ['submitted', 'county_review']
+    case 'city_reviewer':
+      return ['county_approved', 'city_review']
+    case 'admin':
+      return null
+    default:
+      return []
+  }
+}
+
+/** Grades change (and sync conflicts are settled) only during the reviewer's own level of review. */
+export function canRegrade(role: string, status: string): boolean {
+  return (role === 'county_reviewer' && status === 'county_review') || (role === 'city_reviewer' && status === 'city_review')
+}
+
+/**
+ * Why this user may not review this inspection, as the server would refuse it (separation of
+ * duties), or null. Only for the actions that have a review level.
+ */
+export function reviewBlock(
+  user: Pick<UserOut, 'id' | 'role'>,
+  inspection: Pick<InspectionOut, 'status' | 'county_reviewer_id' | 'city_reviewer_id'>,
+  inspectors: readonly number[],
+): string | null {
+  if (user.role !== 'county_reviewer' && user.role !== 'city_reviewer') return null
+  if (inspectors.includes(user.id)) return '您参与了本次检查，不能审核。'
+  const { status, county_reviewer_id: county, city_reviewer_id: city } = inspection
+  if (user.role === 'county_reviewer' && status === 'county_review' && county !== null && county !== user.id) {
+    return '本评审由其他县级审核员负责。'
+  }
+  if (user.role === 'city_reviewer') {
+    if (county === user.id) return '您已做过县级审核，不能再做市级复核。'
+    if (status === 'city_review' && city !== null && city !== user.id) return '本评审由其他市级复核员负责。'
+  }
+  return null
+}
+
+export interface GradeChoice {
+  code: string
+  label: string
+  criteria: string | null
+}
+
+/** What a reviewer may grade an item: its levels, not met, and not applicable when allowed. */
+export function gradeChoices(item: Pick<Item, 'levels' | 'allowNa'>, gradeLabels: Readonly<Record<string, string>>): GradeChoice[] {
+  const choices: GradeChoice[] = item.levels.map((lv) => ({
+    code: lv.code,
+    label: gradeLabel(gradeLabels, lv.code),
+    criteria: lv.criteria,
+  }))
+  choices.push({ code: NOT_MET, label: gradeLabel(gradeLabels, NOT_MET), criteria: null })
+  if (item.allowNa) choices.push({ code: NOT_APPLICABLE, label: gradeLabel(gradeLabels, NOT_APPLICABLE), criteria: null })
+  return choices
+}
+
+export const REGRADE_REASON_MIN = 2
+export const ACTION_REASON_MIN = 2
+
+/** A written reason long enough (the server strips whitespace before it counts). */
+export function reasonOk(reason: string, min: number = REGRADE_REASON_MIN): boolean {
+  return reason.trim().length >= min
+}
+
+/** Someone changed the answer (or settled the conflict) since it was loaded. */
+export function isStaleError(err: unknown): err is ApiError {
+  return err instanceof ApiError && err.status === 409 && /stale|conflict/.test(err.code)
+}
+
+const ERROR_MESSAGES: Record<string, string> = {
+  'review.evidence_incomplete': '评审未完成（有未评条款、缺少照片或未处理的冲突）',
+  'inspection.incomplete': '评审未完成',
+  'workflow.invalid_transition': '当前状态不能进行此操作',
+  'workflow.reason_required': '此操作需要填写理由',
+  'workflow.role_not_allowed': '您的角色不能进行此操作',
+  'workflow.sampled_for_review': '本评审已被抽中市级复核，请先开始复核',
+  'review.conflict_of_interest': '您参与了本次检查，不能审核',
+  'review.not_assigned_reviewer': '本评审由其他审核员负责',
+  'review.same_reviewer': '县级审核员不能同时做市级复核',
+  'review.not_in_review': '只有在本级审核期间才能修改评分',
+  'review.reason_required': '修改评分需要填写理由',
+  'review.stale_revision': '该条款已被他人修改',
+  'inspection.locked': '评审已锁定，请先重新开启',
+  'conflict.already_resolved': '该冲突已被处理',
+  'conflict.reason_required': '处理冲突需要填写理由',
+  'answers.invalid': '评分不符合评审标准',
+  'http.not_found': '评审不存在或不在您的辖区内',
+}
+
+/** A failure as one line for the user: what went wrong in Chinese, plus the server's own words. */
+export function errorText(err: unknown): string {
+  if (err instanceof OfflineError) return '无法连接服务器，请检查网络后重试'
+  if (err instanceof ApiError) {
+    const known = ERROR_MESSAGES[err.code]
+    return known ? `${known}：${err.message}（${err.code}）` : `操作失败：${err.message}（${err.code}）`
+  }
+  return err instanceof Error ? `出错了：${err.message}` : '出错了'
+}

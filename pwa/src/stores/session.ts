@@ -1,0 +1,119 @@
+// Who is signed in on this device. The session (token and user) is kept in IndexedDB so the app
+// opens offline after a reload; logging out deletes the device database, so nothing of the user
+// stays behind, and is refused while changes are unsent unless the user discards them.
+import { defineStore } from 'pinia'
+import { computed, ref } from 'vue'
+import { ApiError, login as apiLogin, logout as apiLogout, OfflineError, setAuth } from '../api/client'
+import type { UserOut } from '../api/types'
+import { getDb, wipeDb } from '../db'
+import { newId, unsentCount } from '../data/local'
+
+export interface StoredSession {
+  token: string
+  expiresAt: string
+  user: UserOut
+}
+
+const SESSION_KEY = 'session'
+const DEVICE_KEY = 'deviceId'
+
+/** Refused: the device holds unsent changes. `count` of them. */
+export class UnsentChangesError extends Error {
+  override readonly name = 'UnsentChangesError'
+
+  constructor(
+    readonly count: number,
+    readonly owner: string | null = null,
+  ) {
+    super(`${count} change(s) not yet sent`)
+  }
+}
+
+export const REVIEWER_ROLES = ['county_reviewer', 'city_reviewer', 'admin'] as const
+
+export const ROLE_LABELS: Record<string, string> = {
+  inspector: '检查员',
+  self_assessor: '机构自评人员',
+  county_reviewer: '县级审核员',
+  city_reviewer: '市级复核员',
+  admin: '管理员',
+}
+
+export const useSessionStore = defineStore('session', () => {
+  const user = ref<UserOut | null>(null)
+  const token = ref<string | null>(null)
+  /** The server said the session ended (401); the user must log in again, data stays. */
+  const expired = ref(false)
+  const restored = ref(false)
+  const deviceId = ref<string | null>(null)
+
+  const isReviewer = computed(() => user.value !== null && (REVIEWER_ROLES as readonly string[]).includes(user.value.role))
+  const canInspect = computed(() => user.value?.role === 'inspector' || user.value?.role === 'self_assessor')
+
+  function apply(session: StoredSession | null): void {
+    user.value = session?.user ?? null
+    token.value = session?.token ?? null
+    setAuth(token.value, () => {
+      expired.value = true
+    })
+  }
+
+  async function ensureDeviceId(): Promise<string> {
+    const db = getDb()
+    const row = await db.meta.get(DEVICE_KEY)
+    if (typeof row?.value === 'string') return row.value
+    const id = `dev-${newId()}`
+    await db.meta.put({ key: DEVICE_KEY, value: id })
+    return id
+  }
+
+  /** Reads the stored session (once, at start-up); works offline. */
+  async function restore(): Promise<void> {
+    if (restored.value) return
+    const row = await getDb().meta.get(SESSION_KEY)
+    apply((row?.value as StoredSession | undefined) ?? null)
+    deviceId.value = await ensureDeviceId()
+    restored.value = true
+  }
+
+  /**
+   * Logs in. Another user's unsent changes on this device are never sent under this login nor
+   * deleted: the login is refused until their owner sends or discards them.
+   */
+  async function login(username: string, password: string): Promise<UserOut> {
+    const db = getDb()
+    const previous = (await db.meta.get(SESSION_KEY))?.value as StoredSession | undefined
+    if (previous && previous.user.username !== username) {
+      const unsent = await unsentCount(db)
+      if (unsent > 0) throw new UnsentChangesError(unsent, previous.user.username)
+    }
+    const answer = await apiLogin(username, password)
+    if (previous && previous.user.id !== answer.user.id) {
+      await wipeDb()
+    }
+    const session: StoredSession = { token: answer.token, expiresAt: answer.expires_at, user: answer.user }
+    await getDb().meta.put({ key: SESSION_KEY, value: session })
+    deviceId.value = await ensureDeviceId()
+    apply(session)
+    expired.value = false
+    return answer.user
+  }
+
+  /** Logs out and deletes the device database. Refused while changes are unsent, unless `discard`. */
+  async function logout(discard = false): Promise<void> {
+    const unsent = await unsentCount(getDb())
+    if (unsent > 0 && !discard) throw new UnsentChangesError(unsent)
+    try {
+      await apiLogout()
+    } catch (err) {
+      // Offline or already expired: the server ends the session by its own timeouts.
+      if (!(err instanceof OfflineError || err instanceof ApiError)) throw err
+    }
+    await wipeDb()
+    apply(null)
+    expired.value = false
+    deviceId.value = await ensureDeviceId()
+  }
+
+  return { user, token, expired, restored, deviceId, isReviewer, canInspect, restore, login, logout }
+})

@@ -1,0 +1,89 @@
+// A small in-memory stand-in for the server's sync API, with its rules: revisions per item, a
+// stale base revision becomes a conflict, a replayed change id returns the stored receipt, and a
+// reused change id with other content is rejected. Used by the engine's unit tests; the browser
+// tests run against the real server.
+import { ApiError, OfflineError } from '../api/client'
+import type { BootstrapOut, ChangeIn, EvidenceOut, ReceiptOut, SyncOut } from '../api/types'
+import type { PhotoRow } from '../db'
+import type { SyncTransport } from './engine'
+
+export type CallKind = 'probe' | 'push' | 'upload' | 'bootstrap'
+export type Failure = 'offline' | 'lose' | number
+
+export class FakeServer implements SyncTransport {
+  revisions = new Map<string, number>()
+  values = new Map<string, ChangeIn>()
+  receipts = new Map<string, { digest: string; receipt: ReceiptOut }>()
+  uploads = new Map<string, { sha256: string; itemId: string }>()
+  calls: CallKind[] = []
+  /**
+   * How the next calls of a kind fail, in order: 'offline', an HTTP status, or 'lose' (the server
+   * does the work, then the answer is lost on the way back).
+   */
+  failures: Partial<Record<CallKind, Failure[]>> = {}
+  reject = new Set<string>()
+  bootstrapPayload: BootstrapOut = { server_time: '', user: {} as BootstrapOut['user'], assignments: [], facilities: [], checklists: {} }
+
+  fail(kind: CallKind, ...modes: Failure[]): void {
+    this.failures[kind] = [...(this.failures[kind] ?? []), ...modes]
+  }
+
+  private gate(kind: CallKind): 'lose' | null {
+    this.calls.push(kind)
+    const next = this.failures[kind]?.shift()
+    if (next === undefined) return null
+    if (next === 'offline') throw new OfflineError('network request failed')
+    if (next === 'lose') return 'lose'
+    throw new ApiError(next, next === 401 ? 'auth.session_expired' : 'http.error', `HTTP ${next}`)
+  }
+
+  async probe(): Promise<void> {
+    this.gate('probe')
+  }
+
+  async push(_deviceId: string, changes: ChangeIn[]): Promise<SyncOut> {
+    const lose = this.gate('push')
+    const receipts = changes.map((change) => this.apply(change))
+    if (lose) throw new OfflineError('connection lost after the server committed')
+    return { receipts }
+  }
+
+  private apply(change: ChangeIn): ReceiptOut {
+    const digest = JSON.stringify({ ...change, change_id: undefined })
+    const earlier = this.receipts.get(change.change_id)
+    if (earlier) {
+      if (earlier.digest === digest) return { ...earlier.receipt, replayed: true }
+      return { change_id: change.change_id, status: 'rejected', error: { code: 'sync.change_id_reused', message: 'reused' } }
+    }
+    const key = `${change.inspection_id}|${change.item_id}`
+    let receipt: ReceiptOut
+    if (this.reject.has(change.item_id)) {
+      receipt = { change_id: change.change_id, status: 'rejected', error: { code: 'answers.invalid_grade', message: 'bad grade' } }
+    } else {
+      const current = this.revisions.get(key) ?? 0
+      if (change.base_revision !== current) {
+        receipt = { change_id: change.change_id, status: 'conflict', current_revision: current }
+      } else {
+        this.revisions.set(key, current + 1)
+        this.values.set(key, change)
+        receipt = { change_id: change.change_id, status: 'applied', revision: current + 1 }
+      }
+    }
+    this.receipts.set(change.change_id, { digest, receipt })
+    return receipt
+  }
+
+  async upload(photo: PhotoRow, onProgress: (loaded: number, total: number) => void): Promise<EvidenceOut> {
+    const lose = this.gate('upload')
+    onProgress(photo.size, photo.size)
+    const known = this.uploads.size + 1
+    this.uploads.set(photo.uploadId, { sha256: photo.sha256, itemId: photo.itemId })
+    if (lose) throw new OfflineError('connection lost after the upload')
+    return { id: known, flags: [], sha256: photo.sha256 } as unknown as EvidenceOut
+  }
+
+  async bootstrap(): Promise<BootstrapOut> {
+    this.gate('bootstrap')
+    return this.bootstrapPayload
+  }
+}

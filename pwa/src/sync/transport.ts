@@ -1,0 +1,61 @@
+// The sync engine's view of the server, over the app's API client. Photo uploads use
+// XMLHttpRequest because fetch() reports no upload progress.
+import { ApiError, authHeaders, getBootstrap, getMe, OfflineError, pushChanges, toApiError } from '../api/client'
+import type { EvidenceOut } from '../api/types'
+import type { PhotoRow } from '../db'
+import type { SyncTransport } from './engine'
+
+const PROBE_TIMEOUT_MS = 5_000
+const UPLOAD_TIMEOUT_MS = 120_000
+
+export function uploadPhoto(photo: PhotoRow, onProgress: (loaded: number, total: number) => void): Promise<EvidenceOut> {
+  const form = new FormData()
+  form.append('file', photo.blob, `${photo.uploadId}.jpg`)
+  form.append('upload_id', photo.uploadId)
+  form.append('sha256', photo.sha256)
+  form.append('captured_at', photo.capturedAt)
+  if (photo.latitude !== null && photo.longitude !== null) {
+    form.append('latitude', String(photo.latitude))
+    form.append('longitude', String(photo.longitude))
+  }
+  const url = `/api/inspections/${photo.inspectionId}/items/${encodeURIComponent(photo.itemId)}/evidence`
+  return new Promise<EvidenceOut>((resolve, reject) => {
+    const xhr = new XMLHttpRequest()
+    xhr.open('POST', url)
+    xhr.timeout = UPLOAD_TIMEOUT_MS
+    xhr.setRequestHeader('Accept', 'application/json')
+    for (const [name, value] of Object.entries(authHeaders())) xhr.setRequestHeader(name, value)
+    xhr.upload.onprogress = (event) => {
+      if (event.lengthComputable) onProgress(event.loaded, event.total)
+    }
+    xhr.onerror = () => reject(new OfflineError('network request failed'))
+    xhr.ontimeout = () => reject(new OfflineError(`timed out after ${UPLOAD_TIMEOUT_MS} ms`))
+    xhr.onabort = () => reject(new OfflineError('upload aborted'))
+    xhr.onload = () => {
+      let payload: unknown = null
+      try {
+        payload = JSON.parse(xhr.responseText) as unknown
+      } catch {
+        payload = null
+      }
+      if (xhr.status >= 200 && xhr.status < 300 && payload !== null) {
+        resolve(payload as EvidenceOut)
+      } else if (payload === null) {
+        reject(new OfflineError(`expected JSON from the upload, got HTTP ${xhr.status}`))
+      } else {
+        const error: ApiError = toApiError(xhr.status, payload)
+        reject(error)
+      }
+    }
+    xhr.send(form)
+  })
+}
+
+export const httpTransport: SyncTransport = {
+  async probe() {
+    await getMe({ timeoutMs: PROBE_TIMEOUT_MS })
+  },
+  push: pushChanges,
+  upload: uploadPhoto,
+  bootstrap: getBootstrap,
+}
