@@ -49,11 +49,11 @@ export const useSyncStore = defineStore('sync', () => {
     document.removeEventListener('visibilitychange', onVisible)
   }
 
-  /** Syncs now; resolves with what the run did. */
-  async function run(): Promise<RunSummary | null> {
+  /** Syncs now; resolves with what the run did. `pull`: download the assignments too. */
+  async function run(options: { pull?: boolean } = {}): Promise<RunSummary | null> {
     if (!engine) return null
     engine.resume()
-    const summary = await engine.request()
+    const summary = await engine.request(options)
     lastRun.value = summary
     return summary
   }

@@ -28,7 +28,7 @@ class ManualClock implements Clock {
 }
 
 function engine(options: Partial<ConstructorParameters<typeof SyncEngine>[2]> = {}): SyncEngine {
-  return new SyncEngine(db, server, { deviceId: 'dev-test', clock, random: () => 1, pull: false, ...options })
+  return new SyncEngine(db, server, { deviceId: 'dev-test', clock, random: () => 1, pullEveryMs: null, ...options })
 }
 
 const A = (grade: string, note: string | null = null) => ({ grade, note, documentDate: null, validUntil: null })
@@ -224,6 +224,18 @@ describe('SyncEngine', () => {
     e.subscribe((s) => seen.push(s.upload?.loaded))
     await e.request()
     expect(seen).toContain(10)
+  })
+
+  it('downloads the assignments on the first run, then only when due or asked', async () => {
+    const e = engine({ pullEveryMs: 60_000 })
+    await e.request()
+    await e.request()
+    expect(server.calls.filter((c) => c === 'bootstrap')).toHaveLength(1)
+    await e.request({ pull: true })
+    expect(server.calls.filter((c) => c === 'bootstrap')).toHaveLength(2)
+    clock.time += 60_000
+    await e.request()
+    expect(server.calls.filter((c) => c === 'bootstrap')).toHaveLength(3)
   })
 
   it('runs once more when asked during a run, never two runs at once', async () => {

@@ -78,8 +78,11 @@ export interface EngineOptions {
   maxDelayMs?: number
   /** Answers per request. */
   batchSize?: number
-  /** Download assignments after a run that got through. */
-  pull?: boolean
+  /**
+   * Download the assignments again after a run that got through, at most this often (a run asked
+   * with `{ pull: true }` always does). Null: never (tests of the sending side).
+   */
+  pullEveryMs?: number | null
 }
 
 /** Receipts whose change the server refused for good (not worth sending again unchanged). */
@@ -114,7 +117,9 @@ export class SyncEngine {
   private readonly baseDelayMs: number
   private readonly maxDelayMs: number
   private readonly batchSize: number
-  private readonly pull: boolean
+  private readonly pullEveryMs: number | null
+  private lastPullAt: number | null = null
+  private pullWanted = false
   private readonly listeners = new Set<(status: SyncStatus) => void>()
   private running: Promise<RunSummary> | null = null
   private again = false
@@ -140,7 +145,7 @@ export class SyncEngine {
     this.baseDelayMs = options.baseDelayMs ?? 2_000
     this.maxDelayMs = options.maxDelayMs ?? 5 * 60_000
     this.batchSize = options.batchSize ?? 200
-    this.pull = options.pull ?? true
+    this.pullEveryMs = options.pullEveryMs === undefined ? 5 * 60_000 : options.pullEveryMs
   }
 
   get status(): SyncStatus {
@@ -159,8 +164,12 @@ export class SyncEngine {
     return Math.round(ceiling * (0.5 + this.random() * 0.5))
   }
 
-  /** Runs now, or right after the run in progress. Resolves with the summary of that run. */
-  request(): Promise<RunSummary> {
+  /**
+   * Runs now, or right after the run in progress. Resolves with the summary of that run.
+   * `pull`: download the assignments too, however recently that was done.
+   */
+  request(options: { pull?: boolean } = {}): Promise<RunSummary> {
+    if (options.pull) this.pullWanted = true
     if (this.stopped) return Promise.resolve({ ok: false, applied: 0, conflicts: 0, rejected: 0, uploaded: 0 })
     if (this.running) {
       this.again = true
@@ -189,6 +198,11 @@ export class SyncEngine {
     if (this.current.phase === 'signed_out') this.set({ phase: 'idle', lastError: null })
   }
 
+  private pullDue(): boolean {
+    if (this.pullEveryMs === null) return this.pullWanted
+    return this.pullWanted || this.lastPullAt === null || this.clock.now() - this.lastPullAt >= this.pullEveryMs
+  }
+
   private cancelTimer(): void {
     if (this.timer !== null) this.clock.clearTimeout(this.timer)
     this.timer = null
@@ -206,9 +220,11 @@ export class SyncEngine {
       await this.transport.probe()
       await this.sendAnswers(summary)
       await this.uploadPhotos(summary)
-      if (this.pull) {
+      if (this.pullDue()) {
         this.set({ phase: 'downloading' })
         await saveBootstrap(this.db, await this.transport.bootstrap())
+        this.lastPullAt = this.clock.now()
+        this.pullWanted = false
       }
       summary.ok = true
       this.set({
