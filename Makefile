@@ -35,7 +35,7 @@ check: $(BIN)/.installed pwa/node_modules/.installed
 	$(BIN)/lint-imports
 	cd pwa && npm run --silent typecheck
 
-bench: apt-test $(BIN)/.installed minio
+bench: apt-test $(BIN)/.installed minio pwa/dist/.built
 	DABIAO_MINIO_BIN=$(MINIO_DIR)/minio $(BIN)/python -m bench
 
 apt-run:

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import sys
 
-from bench import evidence, payouts, reports, scoring, sync
+from bench import evidence, payouts, pwa, reports, scoring, sync
 
 BENCHMARKS = {
     "evidence": evidence.run,
     "payouts": payouts.run,
+    "pwa": pwa.run,
     "reports": reports.run,
     "scoring": scoring.run,
     "sync": sync.run,
