@@ -187,3 +187,14 @@ describe('photoCounts', () => {
     expect(Object.fromEntries(counts)).toEqual({ I1: 3, I2: 1 })
   })
 })
+
+describe('saveBootstrap after a discarded change', () => {
+  it('drops a local answer the server never had once nothing of it waits', async () => {
+    await saveBootstrap(db, bootstrap({}))
+    await recordAnswer(db, 1, 'I7', A('A'))
+    const row = (await db.outbox.toArray())[0]!
+    await discardChange(db, row.seq)
+    await saveBootstrap(db, bootstrap({}))
+    expect(await db.answers.get([1, 'I7'])).toBeUndefined()
+  })
+})

@@ -177,6 +177,12 @@ export async function saveBootstrap(
         serverPhotos: assignment.photos ?? {},
         downloadedAt: at,
       })
+      // An answer the device holds that the server does not, with nothing of it waiting to be
+      // sent (a discarded change), goes: the device shows what the server holds.
+      const stale = (await db.answers.where('inspectionId').equals(id).primaryKeys()).filter(
+        ([, itemId]) => !(itemId in assignment.answers) && !busyItems.has(`${id}|${itemId}`),
+      )
+      await db.answers.bulkDelete(stale)
       const rows: AnswerRow[] = []
       for (const [itemId, answer] of Object.entries(assignment.answers)) {
         if (busyItems.has(`${id}|${itemId}`)) {

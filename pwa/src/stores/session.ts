@@ -109,6 +109,9 @@ export const useSessionStore = defineStore('session', () => {
       // Offline or already expired: the server ends the session by its own timeouts.
       if (!(err instanceof OfflineError || err instanceof ApiError)) throw err
     }
+    // Something may have been recorded while the server was asked: count again before deleting.
+    const late = await unsentCount(getDb())
+    if (late > 0 && !discard) throw new UnsentChangesError(late)
     await wipeDb()
     apply(null)
     expired.value = false

@@ -1,0 +1,352 @@
+// The sync screen against a real device database (fake-indexeddb): what waits, what the server
+// refused and why, discarding a refused change, and conflicts the server kept for a reviewer.
+import 'fake-indexeddb/auto'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { flushPromises, mount, type DOMWrapper, type VueWrapper } from '@vue/test-utils'
+import { createPinia, setActivePinia } from 'pinia'
+import { closeDialog } from 'vant'
+import { defineComponent, h } from 'vue'
+import { createMemoryHistory, createRouter, RouterView, type Router } from 'vue-router'
+import miniTest from '../../../checklists/examples/checklists/mini-test.v1.json'
+import type { BootstrapOut, FacilityOut, InspectionOut, UserOut } from '../api/types'
+import { addPhoto, recordAnswer, saveBootstrap } from '../data/local'
+import { getDb, wipeDb, type OutboxError, type PhotoRow } from '../db'
+import { useSyncStore } from '../stores/sync'
+import SyncPage from './SyncPage.vue'
+
+const INSPECTION_ID = 7
+
+const INSPECTOR: UserOut = {
+  id: 3,
+  username: 'tx_inspector1',
+  display_name: '张检查',
+  role: 'inspector',
+  region_code: '410222',
+  facility_id: null,
+}
+
+const FACILITY: FacilityOut = {
+  id: 9,
+  name: '城关镇卫生院',
+  type_code: 'township_hc',
+  region_code: '410222',
+  uscc: null,
+  licence_no: null,
+  latitude: null,
+  longitude: null,
+  beds: 20,
+  iv_infusion: false,
+  population_served: 30000,
+  facts: {},
+}
+
+const INSPECTION: InspectionOut = {
+  id: INSPECTION_ID,
+  facility_id: FACILITY.id,
+  region_code: '410222',
+  checklist_id: 'mini-test',
+  checklist_version: 1,
+  kind: 'county_inspection',
+  status: 'draft',
+  inspection_date: '2026-11-23',
+  created_by: 1,
+  county_reviewer_id: null,
+  city_reviewer_id: null,
+  created_at: '2026-11-20T08:00:00Z',
+  updated_at: '2026-11-20T08:00:00Z',
+}
+
+async function seedAssignment(): Promise<void> {
+  const payload: BootstrapOut = {
+    server_time: '2026-11-23T00:00:00Z',
+    user: INSPECTOR,
+    assignments: [{ inspection: INSPECTION, checklist_key: 'mini-test@1', facts: { has_beds: true }, answers: {}, photos: {} }],
+    facilities: [FACILITY],
+    checklists: { 'mini-test@1': miniTest },
+  }
+  await saveBootstrap(getDb(), payload)
+}
+
+function photo(uploadId: string, itemId: string, size: number, state: PhotoRow['state'] = 'pending'): PhotoRow {
+  return {
+    uploadId,
+    inspectionId: INSPECTION_ID,
+    itemId,
+    blob: new Blob(['jpeg-bytes'], { type: 'image/jpeg' }),
+    sha256: 'a'.repeat(64),
+    width: 1600,
+    height: 1200,
+    size,
+    capturedAt: '2026-11-23T10:00:00+08:00',
+    latitude: null,
+    longitude: null,
+    createdAt: '2026-11-23T02:00:00.000Z',
+    state,
+    serverId: null,
+    flags: [],
+  }
+}
+
+const A = (grade: string) => ({ grade, note: null, documentDate: null, validUntil: null })
+
+async function refuse(changeId: string, error: OutboxError): Promise<void> {
+  await getDb().outbox.where('changeId').equals(changeId).modify({ state: 'failed', attempts: 1, error })
+}
+
+/**
+ * Two answers and two photos waiting; one answer and one photo the server refused (6 rows).
+ * Photo bytes waiting: 1 MiB + 2 KiB + 512 B of the refused one.
+ */
+async function seedOutbox(): Promise<void> {
+  const db = getDb()
+  await recordAnswer(db, INSPECTION_ID, 'M-B01', A('A'))
+  await recordAnswer(db, INSPECTION_ID, 'M-B02', A('B'))
+  await recordAnswer(db, INSPECTION_ID, 'M-B03', A('A'))
+  const refusedAnswer = (await db.outbox.where('[inspectionId+itemId]').equals([INSPECTION_ID, 'M-B03']).first())!
+  await refuse(refusedAnswer.changeId, { code: 'answers.invalid_grade', message: 'expected one of C, not_met', status: 422 })
+  await addPhoto(db, photo('up-0001', 'M-B01', 2048))
+  await addPhoto(db, photo('up-0002', 'M-B02', 1024 * 1024))
+  await addPhoto(db, photo('up-0003', 'M-B04', 512, 'failed'))
+  await refuse('up-0003', { code: 'evidence.too_large', message: '照片过大', status: 413 })
+}
+
+const Blank = defineComponent({ render: () => h('div') })
+const Host = defineComponent({ render: () => h(RouterView) })
+
+let router: Router
+let pinia: ReturnType<typeof createPinia>
+const mounted = new Set<VueWrapper>()
+
+async function openSync(): Promise<VueWrapper> {
+  await router.push('/sync')
+  const wrapper = mount(Host, { global: { plugins: [pinia, router] } })
+  mounted.add(wrapper)
+  await until(() => expect(wrapper.find('[data-testid="sync-status"]').exists()).toBe(true))
+  await settle()
+  return wrapper
+}
+
+async function settle(): Promise<void> {
+  for (let i = 0; i < 5; i++) await flushPromises()
+}
+
+function until(check: () => void | Promise<void>): Promise<void> {
+  return vi.waitFor(check, { timeout: 2_000, interval: 10 })
+}
+
+function value(wrapper: VueWrapper, testid: string): string {
+  return wrapper.get(`[data-testid="${testid}"] .van-cell__value`).text()
+}
+
+function failedCell(wrapper: VueWrapper, title: string): DOMWrapper<Element> | undefined {
+  return wrapper.findAll('[data-testid="sync-failed"] .van-cell').find((c) => c.find('.van-cell__title > span').text() === title)
+}
+
+function visibleDialog(): HTMLElement | undefined {
+  return [...document.querySelectorAll<HTMLElement>('.van-dialog')].find((d) => d.style.display !== 'none')
+}
+
+/** A button of the open Vant dialog (rendered into document.body), found by its text. */
+async function dialogButton(text: string): Promise<HTMLButtonElement> {
+  let found: HTMLButtonElement | undefined
+  await until(() => {
+    found = [...(visibleDialog()?.querySelectorAll<HTMLButtonElement>('button') ?? [])].find(
+      (b) => b.textContent?.trim() === text,
+    )
+    expect(found, `dialog button ${text}`).toBeDefined()
+  })
+  // Let the open transition finish first, as it does before a person can tap.
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  return found!
+}
+
+beforeEach(async () => {
+  await wipeDb()
+  pinia = createPinia()
+  setActivePinia(pinia)
+  router = createRouter({
+    history: createMemoryHistory(),
+    routes: [
+      { path: '/sync', name: 'sync', component: SyncPage },
+      { path: '/tasks', name: 'tasks', component: Blank },
+    ],
+  })
+})
+
+afterEach(async () => {
+  closeDialog()
+  for (const wrapper of mounted) wrapper.unmount()
+  mounted.clear()
+  await new Promise((resolve) => setTimeout(resolve, 20))
+  await wipeDb()
+})
+
+
+describe('SyncPage: what waits', () => {
+  it('counts the answers and photos waiting, with the photos’ size', async () => {
+    await seedAssignment()
+    await seedOutbox()
+    const wrapper = await openSync()
+
+    expect(value(wrapper, 'sync-answers-waiting')).toBe('2')
+    expect(value(wrapper, 'sync-photos-waiting')).toBe('2 张（1.0 MB）')
+    expect(wrapper.text()).not.toContain('没有待上传的数据')
+  })
+
+  it('follows the device database as changes are sent', async () => {
+    await seedAssignment()
+    await seedOutbox()
+    const wrapper = await openSync()
+
+    await getDb().outbox.where('state').equals('pending').delete()
+
+    await until(() => expect(value(wrapper, 'sync-answers-waiting')).toBe('0'))
+    expect(value(wrapper, 'sync-photos-waiting')).toBe('0')
+  })
+
+  it('says when nothing waits', async () => {
+    await seedAssignment()
+    const wrapper = await openSync()
+
+    expect(wrapper.text()).toContain('没有待上传的数据')
+    expect(value(wrapper, 'sync-answers-waiting')).toBe('0')
+    expect(wrapper.find('[data-testid="sync-failed"]').exists()).toBe(false)
+    expect(wrapper.find('[data-testid="sync-conflicts"]').exists()).toBe(false)
+  })
+
+  it('立即同步 sends and downloads the tasks', async () => {
+    const run = vi.spyOn(useSyncStore(), 'run').mockResolvedValue(null)
+    const wrapper = await openSync()
+
+    await wrapper.get('[data-testid="sync-now"]').trigger('click')
+
+    expect(run).toHaveBeenCalledTimes(1)
+    expect(run).toHaveBeenCalledWith({ pull: true })
+  })
+
+  it('shows the state of the sync engine', async () => {
+    const wrapper = await openSync()
+    expect(value(wrapper, 'sync-phase')).toBe('空闲')
+
+    useSyncStore().status = {
+      phase: 'waiting',
+      failures: 2,
+      nextAttemptAt: Date.now() + 30_000,
+      lastError: '无法连接服务器',
+      offline: true,
+      lastSuccessAt: null,
+      upload: null,
+    }
+    await settle()
+
+    expect(value(wrapper, 'sync-phase')).toBe('等待重试')
+    expect(wrapper.text()).toContain('无法连接服务器')
+    expect(wrapper.text()).toMatch(/下次重试3[01] 秒后/)
+    expect(wrapper.text()).toContain('本次打开后尚未同步')
+  })
+})
+
+describe('SyncPage: refused changes', () => {
+  it('lists each refused change with the server’s message and code', async () => {
+    await seedAssignment()
+    await seedOutbox()
+    const wrapper = await openSync()
+
+    const cells = wrapper.findAll('[data-testid="sync-failed"] .van-cell')
+    expect(cells).toHaveLength(2)
+    const answer = failedCell(wrapper, '城关镇卫生院 · M-B03')!
+    expect(answer.get('.van-cell__label').text()).toContain('评价：expected one of C, not_met')
+    expect(answer.get('.code').text()).toBe('answers.invalid_grade')
+    const photo = failedCell(wrapper, '城关镇卫生院 · M-B04')!
+    expect(photo.get('.van-cell__label').text()).toContain('照片：照片过大')
+    expect(photo.get('.code').text()).toBe('evidence.too_large')
+  })
+
+  it('放弃 removes a refused answer after confirmation, and nothing else', async () => {
+    await seedAssignment()
+    await seedOutbox()
+    const wrapper = await openSync()
+
+    await failedCell(wrapper, '城关镇卫生院 · M-B03')!.get('button').trigger('click')
+    await until(() => expect(visibleDialog()?.textContent).toContain('放弃这条修改'))
+    ;(await dialogButton('确认')).click()
+
+    await until(() => expect(failedCell(wrapper, '城关镇卫生院 · M-B03')).toBeUndefined())
+    const rows = await getDb().outbox.toArray()
+    expect(rows.some((r) => r.itemId === 'M-B03')).toBe(false)
+    expect(rows).toHaveLength(5)
+    expect(value(wrapper, 'sync-answers-waiting')).toBe('2')
+    expect(wrapper.findAll('[data-testid="sync-failed"] .van-cell')).toHaveLength(1)
+  })
+
+  it('放弃 of a refused photo deletes the photo too', async () => {
+    await seedAssignment()
+    await seedOutbox()
+    const wrapper = await openSync()
+
+    await failedCell(wrapper, '城关镇卫生院 · M-B04')!.get('button').trigger('click')
+    ;(await dialogButton('确认')).click()
+
+    await until(async () => expect(await getDb().photos.get('up-0003')).toBeUndefined())
+    expect(await getDb().outbox.where('changeId').equals('up-0003').count()).toBe(0)
+    expect(await getDb().photos.count()).toBe(2)
+  })
+
+  it('keeps the change when the confirmation is cancelled', async () => {
+    await seedAssignment()
+    await seedOutbox()
+    const wrapper = await openSync()
+
+    await failedCell(wrapper, '城关镇卫生院 · M-B03')!.get('button').trigger('click')
+    ;(await dialogButton('取消')).click()
+    await until(() => expect(visibleDialog()).toBeUndefined())
+    await settle()
+
+    expect(await getDb().outbox.count()).toBe(6)
+    expect(failedCell(wrapper, '城关镇卫生院 · M-B03')).toBeDefined()
+  })
+
+  it('全部重试 queues every refused change again and syncs', async () => {
+    await seedAssignment()
+    await seedOutbox()
+    const run = vi.spyOn(useSyncStore(), 'run').mockResolvedValue(null)
+    const wrapper = await openSync()
+
+    const retry = wrapper.findAll('[data-testid="sync-failed"] button').find((b) => b.text() === '全部重试')!
+    await retry.trigger('click')
+
+    await until(() => expect(run).toHaveBeenCalledTimes(1))
+    const rows = await getDb().outbox.toArray()
+    expect(rows.every((r) => r.state === 'pending' && r.error === null)).toBe(true)
+    await until(() => expect(wrapper.find('[data-testid="sync-failed"]').exists()).toBe(false))
+    expect(value(wrapper, 'sync-answers-waiting')).toBe('3')
+  })
+})
+
+describe('SyncPage: conflicts', () => {
+  it('shows the conflicts the sync recorded, and forgets one once acknowledged', async () => {
+    await seedAssignment()
+    await getDb().meta.bulkPut([
+      { key: 'conflict:c0ffee01', value: { inspectionId: INSPECTION_ID, itemId: 'M-B05', currentRevision: 4, at: '2026-11-23T03:00:00Z' } },
+      { key: 'conflict:c0ffee02', value: { inspectionId: 99, itemId: 'M-R1', currentRevision: 2, at: null } },
+      { key: 'deviceId', value: 'dev-1' },
+    ])
+    const wrapper = await openSync()
+
+    const cells = wrapper.findAll('[data-testid="sync-conflicts"] .van-cell')
+    expect(cells).toHaveLength(2)
+    expect(cells[0]?.find('.van-cell__title > span').text()).toBe('城关镇卫生院 · M-B05')
+    expect(cells[0]?.text()).toContain('服务器版本 4')
+    expect(cells[0]?.text()).toContain('冲突')
+    // An inspection no longer on the device is named by its id.
+    expect(cells[1]?.find('.van-cell__title > span').text()).toBe('#99 · M-R1')
+    expect(wrapper.text()).not.toContain('没有待上传的数据')
+
+    await cells[0]!.findAll('button').find((b) => b.text() === '知道了')!.trigger('click')
+
+    await until(() => expect(wrapper.findAll('[data-testid="sync-conflicts"] .van-cell')).toHaveLength(1))
+    expect(await getDb().meta.get('conflict:c0ffee01')).toBeUndefined()
+    expect(await getDb().meta.get('conflict:c0ffee02')).toBeDefined()
+    expect(await getDb().meta.get('deviceId')).toBeDefined()
+  })
+})
