@@ -1,5 +1,8 @@
 """Errors share one JSON shape with a stable code."""
 
+from pathlib import Path
+from typing import Any
+
 from flask.testing import FlaskClient
 
 
@@ -19,3 +22,21 @@ def test_a_missing_asset_is_a_404_not_the_shell(client: FlaskClient) -> None:
     response = client.get("/assets/missing-file.js")
     assert response.status_code in {404, 503}
     assert response.json["error"]["code"] in {"http.not_found", "pwa.not_built"}
+
+
+def test_the_app_shell_is_served_with_a_strict_content_security_policy(
+    client: FlaskClient, tmp_path: Path, app: Any
+) -> None:
+    dist = tmp_path / "dist"
+    dist.mkdir()
+    (dist / "index.html").write_text("<!doctype html><div id=app></div>", encoding="utf-8")
+    app.config["PWA_DIST"] = str(dist)
+    response = client.get("/inspections/7")
+    response.close()  # the shell is sent as a file
+    assert response.status_code == 200
+    policy = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy
+    assert "connect-src 'self'" in policy
+    assert "frame-ancestors 'none'" in policy
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Cache-Control"] == "no-cache"
