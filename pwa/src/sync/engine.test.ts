@@ -1,5 +1,5 @@
 import 'fake-indexeddb/auto'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { DabiaoDatabase, type PhotoRow } from '../db'
 import { addPhoto, recordAnswer } from '../data/local'
 import { SyncEngine, type Clock } from './engine'
@@ -195,6 +195,21 @@ describe('SyncEngine', () => {
     expect(e.status.phase).toBe('signed_out')
     expect(clock.timers).toHaveLength(0)
     expect(await db.outbox.count()).toBe(1)
+  })
+
+  it('retries after an unexpected error instead of stopping for good', async () => {
+    await recordAnswer(db, 1, 'I1', A('A'))
+    const e = engine()
+    const push = server.push.bind(server)
+    server.push = async () => {
+      server.push = push
+      throw new TypeError('boom')
+    }
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => undefined)
+    expect((await e.request()).ok).toBe(false)
+    expect(e.status).toMatchObject({ phase: 'waiting', lastError: '同步出错：boom' })
+    expect(errors).toHaveBeenCalled()
+    expect((await e.request()).applied).toBe(1)
   })
 
   it('marks a photo the server refuses as failed and goes on with the next one', async () => {

@@ -104,7 +104,10 @@ function describe(err: unknown): Stop {
     if (err.status === 401) return new Stop('登录已过期，请重新登录', false, true)
     return new Stop(`服务器暂时不可用（${err.code}）`, false)
   }
-  throw err
+  // Anything else (the device database refusing a write, a bug) must not stop syncing for good:
+  // it is reported and retried like a failure of the server.
+  console.error('sync run failed', err)
+  return new Stop(`同步出错：${err instanceof Error ? err.message : String(err)}`, false)
 }
 
 function errorOf(err: ApiError): OutboxError {
