@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text, update
 
 from server.db.models import (
     AnswerRevision,
@@ -27,6 +27,7 @@ from server.db.models import (
 from server.extensions import db
 
 APPROVED = "approved"
+PAYOUT_LOCK = 4_210_201  # any constant: the advisory lock id of payout recording
 # The tables whose rows change a report, in the order of server.db.reports.change_markers.
 MARKER_TABLES = (
     (AnswerRevision, AnswerRevision.id),
@@ -192,6 +193,15 @@ def payouts_of(facility_ids: Sequence[int]) -> list[Payout]:
     for chunk in _chunks(sorted(set(facility_ids))):
         found.extend(db.session.scalars(select(Payout).where(Payout.facility_id.in_(chunk))))
     return found
+
+
+def lock_payouts() -> None:
+    """Serialise recorders of payouts until this transaction ends: an advisory lock on PostgreSQL,
+    the database's write lock on SQLite (taken by a write that changes nothing)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PAYOUT_LOCK})
+    else:
+        db.session.execute(update(Payout).where(Payout.id < 0).values(id=Payout.id))
 
 
 def add_payouts(rows: Sequence[Payout]) -> None:

@@ -408,7 +408,22 @@ def _report_facts(
 
 def record(sheet: domain.Sheet, actor: str, now: dt.datetime) -> tuple[domain.Sheet, int]:
     """Record the sheet's payouts not yet recorded (amounts above 0); returns the sheet with them
-    marked and how many were added. Recording the same sheet again adds nothing."""
+    marked and how many were added. Recording the same sheet again adds nothing.
+
+    Recorders are serialised, and the sheet is built again under the lock: when what it pays
+    changed since it was generated (another period was recorded meanwhile, so a top-up is now
+    smaller), nothing is recorded and the caller must generate it again."""
+    db.session.commit()  # end the transaction the sheet was read in: the lock starts a fresh one
+    queries.lock_payouts()
+    current = build_sheet(sheet.region_code, sheet.period.code, now)
+    if current.digest != sheet.digest:
+        db.session.rollback()
+        raise DomainError(
+            "payouts.sheet_changed",
+            "分配表生成后拨付记录或审批情况已变化，未登记任何款项，请重新生成分配表后再登记",
+            status=409,
+        )
+    sheet = current  # with the rows recorded meanwhile marked
     new = [
         Payout(
             facility_id=row.candidate.facility_id,
@@ -449,6 +464,8 @@ def record(sheet: domain.Sheet, actor: str, now: dt.datetime) -> tuple[domain.Sh
                 "登记时与同时进行的登记冲突，未登记任何款项，请重新生成后再登记",
                 status=409,
             ) from exc
+    else:
+        db.session.rollback()  # nothing to add: release the lock
     rows = tuple(replace(r, recorded=True) if r.amount_yuan > 0 else r for r in sheet.rows)
     return replace(sheet, rows=rows), len(new)
 

@@ -773,3 +773,21 @@ def test_cli_rules_file(world: World, runner: FlaskCliRunner, tmp_path: Path) ->
     created = runner.invoke(args=["payouts", "rules", "--defaults", "410200"])
     assert created.exit_code == 0 and "默认奖补规则" in created.stdout
     assert "未做改动" in runner.invoke(args=["payouts", "rules", "--defaults", "410200"]).stdout
+
+
+def test_a_sheet_generated_before_another_period_was_recorded_is_not_recorded(world: World) -> None:
+    qs_rules(top_up=True)
+    approved(world, "own", tier="basic", at=IN_Q3)
+    q3 = payouts.build_sheet("410200", "2026Q3", NOW)
+    approved(world, "own", tier="recommended")
+    q4 = payouts.build_sheet("410200", "2026Q4", NOW)  # generated while nothing was paid yet
+    assert [r.amount_yuan for r in q4.rows] == [300_000]
+    payouts.record(q3, "test", NOW)
+    with pytest.raises(DomainError) as refused:
+        payouts.record(q4, "test", NOW)  # would pay 300,000 on top of the 150,000
+    assert (refused.value.code, refused.value.status) == ("payouts.sheet_changed", 409)
+    assert count(Payout) == 1
+    again = payouts.build_sheet("410200", "2026Q4", NOW)
+    assert [r.amount_yuan for r in again.rows] == [150_000]
+    assert payouts.record(again, "test", NOW)[1] == 1
+    assert sum(p.amount_yuan for p in db_session().scalars(select(Payout))) == 300_000
