@@ -1,7 +1,7 @@
 """Operator commands around the data: bulk imports, the demo seed, the audit chain check and moving
 a draft to a newer checklist version.
 
-`flask --app wsgi import facilities|users|regions FILE`, `seed demo`, `audit verify` and
+`flask --app wsgi import facilities|users|regions FILE`, `seed demo`, `audit verify|anchor` and
 `inspections migrate-draft ID --to-version N [--dry-run]`. Results go to stdout; every problem
 goes to stderr and the exit status is 1.
 """
@@ -22,6 +22,7 @@ from flask.cli import AppGroup
 from server.domain.errors import DomainError
 from server.services import audit, checklists, imports, inspections
 from server.services.seed import seed_demo
+from server.storage import EvidenceStore, StoreError
 
 import_group = AppGroup("import", help="Import regions, facilities, users (CSV UTF-8 or XLSX, header row).")
 seed_group = AppGroup("seed", help="Demo data.")
@@ -125,16 +126,44 @@ def demo() -> None:
 # --- audit ---------------------------------------------------------------------------------------
 
 
+def _store() -> EvidenceStore:
+    return current_app.extensions["evidence_store"]  # type: ignore[no-any-return]
+
+
 @audit_group.command("verify")
-def verify() -> None:
-    """Walk the hash chain of the audit log; exit 1 when an entry was edited or deleted."""
-    count, problems = audit.verify()
+@click.option("--no-anchors", is_flag=True, help="Check the chain only, not its anchors.")
+def verify(no_anchors: bool) -> None:
+    """Walk the hash chain of the audit log and check it against its anchors; exit 1 when an entry
+    was edited or deleted, or entries were cut off the end."""
+    try:
+        count, problems = audit.verify(None if no_anchors else _store())
+    except StoreError as exc:
+        click.echo(f"错误：无法读取证据存储中的审计锚点（{exc}）", err=True)
+        sys.exit(1)
     if problems:
         click.echo(f"audit chain BROKEN: {len(problems)} problem(s) in {count} entries", err=True)
         for problem in problems:
             click.echo(f"  {problem}", err=True)
         sys.exit(1)
     click.echo(f"audit chain intact: {count} entries")
+
+
+@audit_group.command("anchor")
+def anchor() -> None:
+    """Copy the head of the audit chain into the evidence store under retention (run regularly,
+    for example hourly): `audit verify` then detects entries cut off the end."""
+    settings = current_app.config["DABIAO_SETTINGS"]
+    try:
+        result = audit.anchor(_store(), dt.datetime.now(dt.UTC), settings.evidence_retention_days)
+    except StoreError as exc:
+        click.echo(f"错误：无法写入证据存储（{exc}）", err=True)
+        sys.exit(1)
+    if result is None:
+        click.echo("audit log is empty: nothing to anchor")
+    elif result.created:
+        click.echo(f"anchored entry {result.seq} ({result.hash[:16]}…) as {result.key}")
+    else:
+        click.echo(f"entry {result.seq} was already anchored ({result.key})")
 
 
 # --- inspections ---------------------------------------------------------------------------------

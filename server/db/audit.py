@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from sqlalchemy import select, text
 
@@ -17,6 +17,20 @@ def lock_tail() -> AuditEntry | None:
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": AUDIT_LOCK})
     return db.session.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1)).first()
+
+
+def tail() -> AuditEntry | None:
+    return db.session.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1)).first()
+
+
+def hashes_of(seqs: Iterable[int]) -> dict[int, str]:
+    wanted = sorted(set(seqs))
+    found: dict[int, str] = {}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        stmt = select(AuditEntry.seq, AuditEntry.hash).where(AuditEntry.seq.in_(chunk))
+        found.update({seq: digest for seq, digest in db.session.execute(stmt)})
+    return found
 
 
 def add(entry: AuditEntry) -> None:

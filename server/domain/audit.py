@@ -46,3 +46,26 @@ def verify_chain(entries: Iterable[ChainEntry]) -> list[str]:
         expected_prev = entry.hash
         expected_seq = entry.seq + 1
     return problems
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """A head of the chain copied outside the database (seq and hash at a moment)."""
+
+    seq: int
+    hash: str
+
+
+def check_anchors(anchors: Iterable[Anchor], heads: dict[int, str]) -> list[str]:
+    """Problems of the log against anchors: an anchored entry missing (the log was cut back) or
+    with another hash (the chain was rewritten). `heads` maps seq to hash for the anchored seqs."""
+    problems = []
+    for anchor in sorted(anchors, key=lambda a: a.seq):
+        found = heads.get(anchor.seq)
+        if found is None:
+            problems.append(f"anchored entry {anchor.seq} is missing (entries were deleted from the end)")
+        elif found != anchor.hash:
+            problems.append(
+                f"anchored entry {anchor.seq}: hash differs from its anchor (the chain was rewritten)"
+            )
+    return problems

@@ -18,6 +18,7 @@ from sqlalchemy.exc import DBAPIError
 
 from server.db.models import Answer, AuditEntry, Facility, Inspection, Region, User
 from server.domain.access import Principal
+from server.domain.audit import entry_hash
 from server.domain.identifiers import uscc_check_char
 from server.domain.regions import parent_code, region_level
 from server.services import audit, auth, checklists, inspections, sync
@@ -312,3 +313,37 @@ def test_seeded_photos_are_real_and_in_the_store(runner: FlaskCliRunner, db: Any
     result = runner.invoke(args=["storage", "verify"])
     assert result.exit_code == 0, result.output
     assert "0 missing, 0 mismatched, 0 orphaned" in result.output
+
+
+def test_anchors_reveal_entries_cut_off_the_end(runner: FlaskCliRunner, db: Any) -> None:
+    seed(runner)
+    result = runner.invoke(args=["audit", "anchor"])
+    assert result.exit_code == 0, result.output
+    head = audit_count(db)
+    assert f"anchored entry {head} " in result.stdout
+    assert "already anchored" in runner.invoke(args=["audit", "anchor"]).stdout
+    assert runner.invoke(args=["audit", "verify"]).exit_code == 0
+
+    # The last entries are deleted: the chain that is left is intact, the anchor is not found.
+    _disable_append_only(db)
+    db.session.execute(text("DELETE FROM audit_log WHERE seq > :seq"), {"seq": head - 3})
+    assert runner.invoke(args=["audit", "verify", "--no-anchors"]).exit_code == 0
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 1
+    assert f"anchored entry {head} is missing (entries were deleted from the end)" in result.stderr
+
+
+def test_an_anchor_reveals_a_rewritten_chain(runner: FlaskCliRunner, db: Any) -> None:
+    seed(runner)
+    assert runner.invoke(args=["audit", "anchor"]).exit_code == 0
+    head = audit_count(db)
+    _disable_append_only(db)
+    # Someone edits the last entry and recomputes its hash: the chain checks out, the anchor does not.
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.seq == head)).one()
+    entry.actor = "someone-else"
+    entry.hash = entry_hash(entry.prev_hash, audit.payload_of(entry))
+    db.session.flush()
+    assert runner.invoke(args=["audit", "verify", "--no-anchors"]).exit_code == 0
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 1
+    assert f"anchored entry {head}: hash differs from its anchor (the chain was rewritten)" in result.stderr
