@@ -1,0 +1,621 @@
+// The inspection screen against a real device database (fake-indexeddb): progress, the live tier
+// preview, the checklist rows with their marks, what blocks a submit, and the submit itself. The
+// checklist is the real mini-test definition (and a copy of it that asks for photos).
+import 'fake-indexeddb/auto'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { flushPromises, mount, type VueWrapper } from '@vue/test-utils'
+import { createPinia, setActivePinia } from 'pinia'
+import { closeDialog, closeNotify } from 'vant'
+import { defineComponent, h } from 'vue'
+import { createMemoryHistory, createRouter, RouterView, type Router } from 'vue-router'
+import miniTest from '../../../checklists/examples/checklists/mini-test.v1.json'
+import { setAuth } from '../api/client'
+import type { BootstrapOut, FacilityOut, InspectionOut, InspectionStatus, ServerAnswer, UserOut } from '../api/types'
+import { addPhoto, recordAnswer, saveBootstrap } from '../data/local'
+import { getDb, wipeDb, type PhotoRow } from '../db'
+import { useSyncStore } from '../stores/sync'
+import InspectionPage from './InspectionPage.vue'
+
+const INSPECTION_ID = 7
+const CHECKLIST_KEY = 'mini-test@1'
+
+/**
+ * The mini-test checklist as a version 2 that asks for photos (two on 1.1.1, one on 1.2.1) and
+ * labels its grades the way the published checklists do, with an explanation in brackets. Its own
+ * key: parsed checklists are cached by key for the whole run.
+ */
+const PHOTO_CHECKLIST_KEY = 'mini-test@2'
+const photoChecklist = (() => {
+  const definition = structuredClone(miniTest)
+  definition.version = 2
+  definition.grade_scale = [
+    { code: 'C', label: 'C级（达到基本要求）' },
+    { code: 'B', label: 'B级（良好）' },
+    { code: 'A', label: 'A级（优秀）' },
+  ]
+  const items: { id: string; evidence: { photos_min: number } }[] = []
+  for (const chapter of definition.chapters) for (const section of chapter.sections) items.push(...section.items)
+  items.find((item) => item.id === 'M-B01')!.evidence.photos_min = 2
+  items.find((item) => item.id === 'M-R1')!.evidence.photos_min = 1
+  return definition
+})()
+
+const INSPECTOR: UserOut = {
+  id: 3,
+  username: 'tx_inspector1',
+  display_name: '张检查',
+  role: 'inspector',
+  region_code: '410222',
+  facility_id: null,
+}
+
+const FACILITY: FacilityOut = {
+  id: 9,
+  name: '城关镇卫生院',
+  type_code: 'township_hc',
+  region_code: '410222',
+  uscc: null,
+  licence_no: null,
+  latitude: null,
+  longitude: null,
+  beds: 0,
+  iv_infusion: false,
+  population_served: 30000,
+  facts: {},
+}
+
+function inspection(status: InspectionStatus, checklistVersion: number): InspectionOut {
+  return {
+    id: INSPECTION_ID,
+    facility_id: FACILITY.id,
+    region_code: '410222',
+    checklist_id: 'mini-test',
+    checklist_version: checklistVersion,
+    kind: 'county_inspection',
+    status,
+    inspection_date: '2026-11-23',
+    created_by: 1,
+    county_reviewer_id: null,
+    city_reviewer_id: null,
+    created_at: '2026-11-20T08:00:00Z',
+    updated_at: '2026-11-20T08:00:00Z',
+  }
+}
+
+/**
+ * A valid answer for every item that applies without beds (M-B09 does not): the best level each
+ * item has, with the document dates its validity rule asks for. Reaches 推荐标准.
+ */
+function allAnswered(): Record<string, ServerAnswer> {
+  const answers: Record<string, ServerAnswer> = {}
+  for (const id of ['M-B01', 'M-B02', 'M-B03', 'M-B04', 'M-B05', 'M-B06', 'M-B07', 'M-R1', 'M-R2', 'M-R3', 'M-R5']) {
+    answers[id] = { grade: 'A', revision: 1 }
+  }
+  answers['M-B08'] = { grade: 'C', document_date: '2026-06-01', revision: 1 }
+  answers['M-B10'] = { grade: 'C', revision: 1 }
+  answers['M-R4'] = { grade: 'B', valid_until: '2027-12-31', revision: 1 }
+  return answers
+}
+
+interface Seed {
+  status?: InspectionStatus
+  facts?: Record<string, unknown>
+  answers?: Record<string, ServerAnswer>
+  /** Photos the server holds per item. */
+  photos?: Record<string, number>
+  /** Use the copy of the checklist that asks for photos. */
+  withPhotos?: boolean
+}
+
+async function seed({ status = 'draft', facts = { has_beds: false }, answers = {}, photos = {}, withPhotos = false }: Seed = {}): Promise<void> {
+  const key = withPhotos ? PHOTO_CHECKLIST_KEY : CHECKLIST_KEY
+  const payload: BootstrapOut = {
+    server_time: '2026-11-23T00:00:00Z',
+    user: INSPECTOR,
+    assignments: [{ inspection: inspection(status, withPhotos ? 2 : 1), checklist_key: key, facts, answers, photos }],
+    facilities: [FACILITY],
+    checklists: { [key]: withPhotos ? photoChecklist : miniTest },
+  }
+  await saveBootstrap(getDb(), payload)
+}
+
+function photo(uploadId: string, itemId: string): PhotoRow {
+  return {
+    uploadId,
+    inspectionId: INSPECTION_ID,
+    itemId,
+    blob: new Blob(['jpeg-bytes'], { type: 'image/jpeg' }),
+    sha256: 'a'.repeat(64),
+    width: 1600,
+    height: 1200,
+    size: 10,
+    capturedAt: '2026-11-23T10:00:00+08:00',
+    latitude: null,
+    longitude: null,
+    createdAt: '2026-11-23T02:00:00.000Z',
+    state: 'pending',
+    serverId: null,
+    flags: [],
+  }
+}
+
+const Blank = defineComponent({ render: () => h('div', { 'data-testid': 'elsewhere' }) })
+const Host = defineComponent({ render: () => h(RouterView) })
+
+function makeRouter(): Router {
+  return createRouter({
+    history: createMemoryHistory(),
+    routes: [
+      {
+        path: '/inspections/:id(\\d+)',
+        name: 'inspection',
+        component: InspectionPage,
+        props: (route) => ({ id: Number(route.params.id) }),
+      },
+      { path: '/inspections/:id(\\d+)/items/:itemId', name: 'item', component: Blank },
+      { path: '/tasks', name: 'tasks', component: Blank },
+      { path: '/sync', name: 'sync', component: Blank },
+    ],
+  })
+}
+
+let router: Router
+let pinia: ReturnType<typeof createPinia>
+let fetchMock: ReturnType<typeof vi.fn>
+let run: ReturnType<typeof vi.fn>
+const mounted = new Set<VueWrapper>()
+
+function mountHost(): VueWrapper {
+  const wrapper = mount(Host, { global: { plugins: [pinia, router] } })
+  mounted.add(wrapper)
+  return wrapper
+}
+
+/** Opens the inspection the way the app does (through the router) and waits until it is ready. */
+async function openInspection(id: number = INSPECTION_ID): Promise<VueWrapper> {
+  await router.push({ name: 'inspection', params: { id } })
+  const wrapper = mountHost()
+  await until(() => expect(wrapper.find('[data-testid="inspection-page"]').attributes('data-ready')).toBe('true'))
+  await settle()
+  return wrapper
+}
+
+async function settle(): Promise<void> {
+  for (let i = 0; i < 5; i++) await flushPromises()
+}
+
+function until(check: () => void | Promise<void>): Promise<void> {
+  return vi.waitFor(check, { timeout: 2_000, interval: 10 })
+}
+
+function progressText(wrapper: VueWrapper): string {
+  return wrapper.get('[data-testid="inspection-progress"] .van-cell__value').text()
+}
+
+/** Unfolds the only chapter and one of its sections. */
+async function unfold(wrapper: VueWrapper, sectionId: string): Promise<void> {
+  await wrapper.get('[data-testid="chapter-M-1"]').get('.van-collapse-item__title').trigger('click')
+  await until(() => expect(wrapper.find(`[data-testid="section-${sectionId}"]`).exists()).toBe(true))
+  await wrapper.get(`[data-testid="section-${sectionId}"]`).get('.van-collapse-item__title').trigger('click')
+  await until(() => expect(wrapper.find(`[data-testid="section-${sectionId}"] [data-testid^="item-"]`).exists()).toBe(true))
+  await settle()
+}
+
+function row(wrapper: VueWrapper, itemId: string) {
+  return wrapper.get(`[data-testid="item-${itemId}"]`)
+}
+
+/** The grade tag of a row (the first tag: 未评, 不适用 or the answer's grade). */
+function gradeTag(wrapper: VueWrapper, itemId: string): string {
+  return row(wrapper, itemId).get('.marks .van-tag').text()
+}
+
+function submitButton(wrapper: VueWrapper) {
+  return wrapper.get('[data-testid="inspection-submit"]')
+}
+
+function blockerText(wrapper: VueWrapper): string | null {
+  const p = wrapper.find('.submit p')
+  return p.exists() ? p.text() : null
+}
+
+function visibleDialog(): HTMLElement | undefined {
+  return [...document.querySelectorAll<HTMLElement>('.van-dialog')].find((d) => d.style.display !== 'none')
+}
+
+/** A button of the open Vant dialog (rendered into document.body), found by its text. */
+async function dialogButton(text: string): Promise<HTMLButtonElement> {
+  let found: HTMLButtonElement | undefined
+  await until(() => {
+    found = [...(visibleDialog()?.querySelectorAll<HTMLButtonElement>('button') ?? [])].find(
+      (b) => b.textContent?.trim() === text,
+    )
+    expect(found, `dialog button ${text}`).toBeDefined()
+  })
+  // Let the open transition finish first, as it does before a person can tap.
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  return found!
+}
+
+async function dialogSays(text: string): Promise<void> {
+  await until(() => expect(visibleDialog()?.textContent).toContain(text))
+}
+
+async function dialogClosed(): Promise<void> {
+  await until(() => expect(visibleDialog()).toBeUndefined())
+}
+
+function visibleNotify(): HTMLElement | undefined {
+  return [...document.querySelectorAll<HTMLElement>('.van-notify')].find((n) => n.style.display !== 'none')
+}
+
+function transitionCalls(): [string, RequestInit][] {
+  return (fetchMock.mock.calls as [string, RequestInit][]).filter(([url]) => url === `/api/inspections/${INSPECTION_ID}/transitions`)
+}
+
+function json(body: unknown, status = 200): Response {
+  return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } })
+}
+
+/** Clicks submit and confirms the dialog. */
+async function submitAndConfirm(wrapper: VueWrapper): Promise<void> {
+  await submitButton(wrapper).trigger('click')
+  await dialogSays('提交后不能再修改，确认提交？')
+  ;(await dialogButton('确认')).click()
+}
+
+beforeEach(async () => {
+  await wipeDb()
+  pinia = createPinia()
+  setActivePinia(pinia)
+  run = vi.spyOn(useSyncStore(), 'run').mockResolvedValue(null) as unknown as ReturnType<typeof vi.fn>
+  fetchMock = vi.fn(async () => json({ error: { code: 'http.not_found', message: 'Not Found' } }, 404))
+  vi.stubGlobal('fetch', fetchMock)
+  router = makeRouter()
+})
+
+afterEach(async () => {
+  closeDialog()
+  closeNotify()
+  setAuth(null)
+  // Unmount first: a page's live queries must not outlive the database they read.
+  for (const wrapper of mounted) wrapper.unmount()
+  mounted.clear()
+  await new Promise((resolve) => setTimeout(resolve, 20))
+  await wipeDb()
+})
+
+describe('InspectionPage: header and preview', () => {
+  it('counts progress only over the items the facility facts make applicable', async () => {
+    // M-B09 (住院病房) does not apply without beds; an answer to it does not count.
+    await seed({
+      facts: { has_beds: false },
+      answers: { 'M-B01': { grade: 'A', revision: 1 }, 'M-B02': { grade: 'B', revision: 1 }, 'M-B09': { grade: 'A', revision: 1 } },
+    })
+    const wrapper = await openInspection()
+
+    expect(progressText(wrapper)).toBe('2 / 14')
+    expect(wrapper.get('[data-testid="inspection-progress"] .van-progress__portion').attributes('style')).toContain('width: 14%')
+    expect(wrapper.get('.van-nav-bar__title').text()).toBe('城关镇卫生院')
+    expect(wrapper.text()).toContain('评分引擎测试用小清单')
+    expect(wrapper.text()).toContain('县级评审 · 检查日期 2026-11-23')
+  })
+
+  it('counts the bed-only item when the facility has beds', async () => {
+    await seed({
+      facts: { has_beds: true },
+      answers: { 'M-B01': { grade: 'A', revision: 1 }, 'M-B02': { grade: 'B', revision: 1 }, 'M-B09': { grade: 'A', revision: 1 } },
+    })
+    const wrapper = await openInspection()
+
+    expect(progressText(wrapper)).toBe('3 / 15')
+  })
+
+  it('previews the tier the answers reach', async () => {
+    await seed({ answers: { 'M-B01': { grade: 'A', revision: 1 } } })
+    const wrapper = await openInspection()
+
+    expect(wrapper.get('[data-testid="preview-tier"]').text()).toBe('未达标')
+    expect(wrapper.get('[data-testid="score-preview"]').text()).toContain('距“基本标准”')
+  })
+
+  it('shows the tier reached once everything is answered', async () => {
+    await seed({ answers: allAnswered() })
+    const wrapper = await openInspection()
+
+    expect(progressText(wrapper)).toBe('14 / 14')
+    expect(wrapper.get('[data-testid="preview-tier"]').text()).toBe('推荐标准')
+  })
+
+  it('updates progress and preview live when an answer is recorded on the device', async () => {
+    await seed()
+    const wrapper = await openInspection()
+    expect(progressText(wrapper)).toBe('0 / 14')
+
+    await recordAnswer(getDb(), INSPECTION_ID, 'M-B01', { grade: 'B', note: null, documentDate: null, validUntil: null })
+
+    await until(() => expect(progressText(wrapper)).toBe('1 / 14'))
+  })
+})
+
+describe('InspectionPage: chapters, sections and items', () => {
+  it('shows chapter and section progress and lists the items with their grade tags', async () => {
+    await seed({
+      answers: {
+        'M-B01': { grade: 'A', revision: 1 },
+        'M-B02': { grade: 'not_met', revision: 1 },
+        'M-B10': { grade: 'C', revision: 1 },
+      },
+    })
+    const wrapper = await openInspection()
+
+    expect(wrapper.get('[data-testid="chapter-M-1"]').get('.van-collapse-item__title').text()).toContain('一 测试章')
+    expect(wrapper.get('[data-testid="chapter-M-1"]').get('.van-collapse-item__title').text()).toContain('3 / 14')
+    // Folded: no rows yet.
+    expect(wrapper.find('[data-testid="item-M-B01"]').exists()).toBe(false)
+
+    await unfold(wrapper, 'M-1.1')
+
+    expect(wrapper.get('[data-testid="section-M-1.1"]').get('.van-collapse-item__title').text()).toContain('1.1 基本条款')
+    expect(wrapper.get('[data-testid="section-M-1.1"]').get('.van-collapse-item__title').text()).toContain('3 / 9')
+    expect(wrapper.get('[data-testid="section-M-1.2"]').get('.van-collapse-item__title').text()).toContain('0 / 5')
+    const rows = wrapper.findAll('[data-testid="section-M-1.1"] [data-testid^="item-"]').map((r) => r.attributes('data-testid'))
+    expect(rows).toEqual(['M-B01', 'M-B02', 'M-B03', 'M-B04', 'M-B05', 'M-B06', 'M-B07', 'M-B08', 'M-B09', 'M-B10'].map((id) => `item-${id}`))
+
+    expect(row(wrapper, 'M-B01').text()).toContain('1.1.1')
+    expect(row(wrapper, 'M-B01').text()).toContain('基本条款1')
+    expect(gradeTag(wrapper, 'M-B01')).toBe('A级')
+    expect(row(wrapper, 'M-B01').get('.van-tag').classes()).toContain('van-tag--success')
+    expect(gradeTag(wrapper, 'M-B02')).toBe('不达标')
+    expect(row(wrapper, 'M-B02').get('.van-tag').classes()).toContain('van-tag--danger')
+    expect(gradeTag(wrapper, 'M-B03')).toBe('未评')
+    expect(gradeTag(wrapper, 'M-B09')).toBe('不适用')
+    expect(row(wrapper, 'M-B10').text()).toContain('否决项')
+    expect(row(wrapper, 'M-B01').text()).not.toContain('否决项')
+    // mini-test asks for no photos: no photo counts.
+    expect(row(wrapper, 'M-B01').find('.photos').exists()).toBe(false)
+    expect(wrapper.text()).not.toContain('待上传')
+  })
+
+  it('links each row to its item', async () => {
+    await seed()
+    const wrapper = await openInspection()
+    await unfold(wrapper, 'M-1.1')
+
+    await row(wrapper, 'M-B03').trigger('click')
+
+    await until(() => expect(router.currentRoute.value.name).toBe('item'))
+    expect(router.currentRoute.value.params).toEqual({ id: String(INSPECTION_ID), itemId: 'M-B03' })
+  })
+
+  it('shows the short grade label, without the explanation in brackets', async () => {
+    await seed({
+      withPhotos: true,
+      answers: { 'M-B01': { grade: 'C', revision: 1 }, 'M-B02': { grade: 'B', revision: 1 }, 'M-B03': { grade: 'A', revision: 1 } },
+    })
+    const wrapper = await openInspection()
+    await unfold(wrapper, 'M-1.1')
+
+    expect(gradeTag(wrapper, 'M-B01')).toBe('C级')
+    expect(gradeTag(wrapper, 'M-B02')).toBe('B级')
+    expect(gradeTag(wrapper, 'M-B03')).toBe('A级')
+    expect(wrapper.text()).not.toContain('达到基本要求')
+  })
+
+  it('counts photos from the server and those waiting on the device against the minimum', async () => {
+    await seed({
+      withPhotos: true,
+      answers: { 'M-B01': { grade: 'A', revision: 1 }, 'M-R1': { grade: 'A', revision: 1 } },
+      photos: { 'M-B01': 1 },
+    })
+    await addPhoto(getDb(), photo('up-0001', 'M-B01'))
+    const wrapper = await openInspection()
+    await unfold(wrapper, 'M-1.1')
+
+    const b01 = row(wrapper, 'M-B01').get('.photos')
+    expect(b01.text()).toBe('2/2')
+    expect(b01.find('.van-icon-photo-o').exists()).toBe(true)
+    expect(b01.classes()).not.toContain('short')
+    expect(row(wrapper, 'M-B02').find('.photos').exists()).toBe(false)
+    // The waiting photo is a queued change of that item.
+    expect(row(wrapper, 'M-B01').get('.pending').text()).toBe('待上传')
+
+    await wrapper.get('[data-testid="section-M-1.2"]').get('.van-collapse-item__title').trigger('click')
+    await until(() => expect(wrapper.find('[data-testid="item-M-R1"]').exists()).toBe(true))
+    const r1 = row(wrapper, 'M-R1').get('.photos')
+    expect(r1.text()).toBe('0/1')
+    expect(r1.classes()).toContain('short')
+  })
+
+  it('does not mark an unanswered item short of photos', async () => {
+    await seed({ withPhotos: true })
+    const wrapper = await openInspection()
+    await unfold(wrapper, 'M-1.1')
+
+    const b01 = row(wrapper, 'M-B01').get('.photos')
+    expect(b01.text()).toBe('0/2')
+    expect(b01.classes()).not.toContain('short')
+  })
+
+  it('marks 待上传 on the items with a queued change', async () => {
+    await seed({ answers: { 'M-B01': { grade: 'A', revision: 1 } } })
+    await recordAnswer(getDb(), INSPECTION_ID, 'M-B03', { grade: 'B', note: null, documentDate: null, validUntil: null })
+    const wrapper = await openInspection()
+    await unfold(wrapper, 'M-1.1')
+
+    expect(row(wrapper, 'M-B03').get('.pending').text()).toBe('待上传')
+    expect(gradeTag(wrapper, 'M-B03')).toBe('B级')
+    expect(row(wrapper, 'M-B01').find('.pending').exists()).toBe(false)
+    expect(wrapper.findAll('.pending')).toHaveLength(1)
+  })
+})
+
+describe('InspectionPage: what blocks a submit', () => {
+  it('says how many items are unanswered and disables submit', async () => {
+    await seed({ answers: { 'M-B01': { grade: 'A', revision: 1 }, 'M-B02': { grade: 'A', revision: 1 } } })
+    const wrapper = await openInspection()
+
+    expect(blockerText(wrapper)).toBe('还有 12 项未评')
+    expect(submitButton(wrapper).attributes('disabled')).toBeDefined()
+    await submitButton(wrapper).trigger('click')
+    await settle()
+    expect(visibleDialog()).toBeUndefined()
+    expect(transitionCalls()).toHaveLength(0)
+  })
+
+  it('names the number of items short of photos once everything is answered', async () => {
+    await seed({ withPhotos: true, answers: allAnswered(), photos: { 'M-B01': 1 } })
+    const wrapper = await openInspection()
+
+    expect(progressText(wrapper)).toBe('14 / 14')
+    expect(blockerText(wrapper)).toBe('2 项照片不足')
+    expect(submitButton(wrapper).attributes('disabled')).toBeDefined()
+  })
+
+  it('says so when a change still waits in the outbox', async () => {
+    await seed({ withPhotos: true, answers: allAnswered(), photos: { 'M-B01': 2, 'M-R1': 1 } })
+    await recordAnswer(getDb(), INSPECTION_ID, 'M-B02', { grade: 'B', note: '复查', documentDate: null, validUntil: null })
+    const wrapper = await openInspection()
+
+    expect(blockerText(wrapper)).toBe('1 条修改或照片尚未上传')
+    expect(submitButton(wrapper).attributes('disabled')).toBeDefined()
+  })
+
+  it('counts a photo waiting on the device both towards the minimum and as unsent', async () => {
+    await seed({ withPhotos: true, answers: allAnswered(), photos: { 'M-B01': 1, 'M-R1': 1 } })
+    await addPhoto(getDb(), photo('up-0001', 'M-B01'))
+    const wrapper = await openInspection()
+
+    expect(blockerText(wrapper)).toBe('1 条修改或照片尚未上传')
+  })
+
+  it('lists every reason at once', async () => {
+    await seed({ withPhotos: true, answers: { 'M-B01': { grade: 'A', revision: 1 } } })
+    await recordAnswer(getDb(), INSPECTION_ID, 'M-B03', { grade: 'C', note: null, documentDate: null, validUntil: null })
+    const wrapper = await openInspection()
+
+    expect(blockerText(wrapper)).toBe('还有 12 项未评；1 项照片不足；1 条修改或照片尚未上传')
+  })
+
+  it('enables submit when nothing is missing', async () => {
+    await seed({ withPhotos: true, answers: allAnswered(), photos: { 'M-B01': 2, 'M-R1': 1 } })
+    const wrapper = await openInspection()
+
+    expect(blockerText(wrapper)).toBeNull()
+    expect(submitButton(wrapper).attributes('disabled')).toBeUndefined()
+    expect(submitButton(wrapper).text()).toBe('提交评审')
+  })
+})
+
+describe('InspectionPage: submitting', () => {
+  it('submits after confirmation with the session token, syncs and returns to the tasks', async () => {
+    await seed({ answers: allAnswered() })
+    setAuth('tok-9')
+    fetchMock.mockImplementation(async () => json(inspection('submitted', 1)))
+    const wrapper = await openInspection()
+
+    await submitAndConfirm(wrapper)
+
+    await until(() => expect(router.currentRoute.value.name).toBe('tasks'))
+    const calls = transitionCalls()
+    expect(calls).toHaveLength(1)
+    const [, init] = calls[0]!
+    expect(init.method).toBe('POST')
+    expect(init.body).toBe('{"action":"submit","reason":null}')
+    expect((init.headers as Record<string, string>).Authorization).toBe('Bearer tok-9')
+    expect((init.headers as Record<string, string>)['Content-Type']).toBe('application/json')
+    expect(fetchMock).toHaveBeenCalledTimes(1)
+    expect(run).toHaveBeenCalledWith({ pull: true })
+    expect(visibleNotify()?.textContent).toContain('已提交')
+  })
+
+  it('sends nothing when the confirmation is cancelled', async () => {
+    await seed({ answers: allAnswered() })
+    const wrapper = await openInspection()
+
+    await submitButton(wrapper).trigger('click')
+    ;(await dialogButton('取消')).click()
+    await dialogClosed()
+    await settle()
+
+    expect(transitionCalls()).toHaveLength(0)
+    expect(router.currentRoute.value.name).toBe('inspection')
+    expect(run).not.toHaveBeenCalled()
+  })
+
+  it('shows the server’s refusal in a dialog and stays', async () => {
+    await seed({ answers: allAnswered() })
+    fetchMock.mockImplementation(async () =>
+      json({ error: { code: 'workflow.invalid_transition', message: '该评审已提交，不能重复提交' } }, 409),
+    )
+    const wrapper = await openInspection()
+
+    await submitAndConfirm(wrapper)
+
+    await dialogSays('该评审已提交，不能重复提交')
+    expect(visibleDialog()?.textContent).toContain('提交失败')
+    expect(transitionCalls()).toHaveLength(1)
+    expect(router.currentRoute.value.name).toBe('inspection')
+    expect(run).not.toHaveBeenCalled()
+    ;(await dialogButton('确认')).click()
+    await dialogClosed()
+    await settle()
+    expect(router.currentRoute.value.name).toBe('inspection')
+    expect(submitButton(wrapper).classes()).not.toContain('van-button--loading')
+  })
+
+  it('tells the inspector to go online when the server cannot be reached', async () => {
+    await seed({ answers: allAnswered() })
+    fetchMock.mockRejectedValue(new TypeError('Failed to fetch'))
+    const wrapper = await openInspection()
+
+    await submitAndConfirm(wrapper)
+
+    await until(() => expect(visibleNotify()?.textContent).toContain('无法连接服务器，请联网后再提交'))
+    await settle()
+    expect(router.currentRoute.value.name).toBe('inspection')
+    expect(run).not.toHaveBeenCalled()
+    expect(visibleDialog()).toBeUndefined()
+    expect(submitButton(wrapper).classes()).not.toContain('van-button--loading')
+  })
+})
+
+describe('InspectionPage: read-only and missing', () => {
+  it('shows a read-only notice and no submit button outside draft and returned', async () => {
+    await seed({ status: 'submitted', answers: allAnswered() })
+    const wrapper = await openInspection()
+
+    expect(wrapper.get('.van-notice-bar').text()).toContain('当前状态“已提交”，不能修改。')
+    expect(wrapper.find('[data-testid="inspection-submit"]').exists()).toBe(false)
+    expect(progressText(wrapper)).toBe('14 / 14')
+  })
+
+  it('allows submitting a returned inspection', async () => {
+    await seed({ status: 'returned', answers: allAnswered() })
+    const wrapper = await openInspection()
+
+    expect(wrapper.find('.van-notice-bar').exists()).toBe(false)
+    expect(submitButton(wrapper).attributes('disabled')).toBeUndefined()
+  })
+
+  it('marks itself ready once it has rendered with data', async () => {
+    await seed()
+    await router.push({ name: 'inspection', params: { id: INSPECTION_ID } })
+    const wrapper = mountHost()
+
+    await until(() => expect(wrapper.find('[data-testid="inspection-page"]').exists()).toBe(true))
+    await until(() => expect(wrapper.get('[data-testid="inspection-page"]').attributes('data-ready')).toBe('true'))
+    expect(wrapper.find('[data-testid="inspection-progress"]').exists()).toBe(true)
+  })
+
+  it('says so when the inspection is not on the device', async () => {
+    await seed()
+    await router.push({ name: 'inspection', params: { id: 99 } })
+    const wrapper = mountHost()
+
+    await until(() => expect(wrapper.text()).toContain('本机没有这项任务'))
+    expect(wrapper.get('.van-empty').text()).toContain('请联网同步任务后再打开')
+    expect(wrapper.find('[data-testid="inspection-page"]').exists()).toBe(false)
+    expect(wrapper.find('[data-testid="inspection-submit"]').exists()).toBe(false)
+  })
+})
