@@ -27,13 +27,9 @@ import os
 import platform
 import posixpath
 import re
-import socket
 import statistics
 import tempfile
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -41,6 +37,7 @@ from typing import Any
 from PIL import Image
 
 from server.settings import PROJECT_ROOT
+from tests.harness.services import serve_in_thread
 
 DIST = PROJECT_ROOT / "pwa" / "dist"
 RUNS = 5
@@ -206,27 +203,6 @@ def _prepare(tmp: Path) -> tuple[Any, int, str, str, tuple[float, float]]:
         db.session.commit()
     first_item = checklist_300()["chapters"][0]["sections"][0]["items"][0]["id"]
     return app, inspection_id, first_item, password, place
-
-
-@contextmanager
-def _serving(app: Any) -> Iterator[str]:
-    from werkzeug.serving import make_server
-
-    from server.extensions import db
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.shutdown()
-        thread.join(10)
-        with app.app_context():
-            db.engine.dispose()
 
 
 def _camera_picture(path: Path) -> int:
@@ -439,7 +415,7 @@ def in_browser() -> tuple[str, list[str]]:
         picture = tmp / "camera.jpg"
         picture_bytes = _camera_picture(picture)
         setup = time.perf_counter() - started
-        with _serving(app) as url, sync_playwright() as playwright:
+        with serve_in_thread(app) as url, sync_playwright() as playwright:
             browser = playwright.chromium.launch(
                 executable_path=_chromium(), args=CHROMIUM_FLAGS, headless=True
             )

@@ -8,21 +8,18 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask_migrate import upgrade
-from werkzeug.serving import make_server
 
 from server import create_app
-from server.extensions import db
 from server.services import checklists
 from server.settings import PROJECT_ROOT
 from tests.conftest import CI, make_settings
+from tests.harness.services import serve_in_thread
 
 CHROMIUM_FLAGS = [
     "--headless=new",
@@ -58,19 +55,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with app.app_context():
         upgrade()
         checklists.sync_published(PROJECT_ROOT / "checklists")
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.shutdown()
-        thread.join(10)
-        with app.app_context():
-            db.engine.dispose()
+    with serve_in_thread(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

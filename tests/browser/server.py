@@ -19,6 +19,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -197,6 +198,51 @@ def multipart(boundary: str, fields: dict[str, str], files: dict[str, tuple[str,
         out += content + b"\r\n"
     out += f"--{boundary}--\r\n".encode()
     return bytes(out)
+
+
+@contextlib.contextmanager
+def serving(workdir: Path, pwa_dist: Path | None = None) -> Iterator[AppServer]:
+    """A prepared, running server for a test module; skipped (failed under CI) without Chromium."""
+    from tests.browser.conftest import chromium_path
+
+    chromium_path()  # before starting anything
+    server = AppServer(workdir, pwa_dist)
+    server.prepare()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+# --- the app in a page ---------------------------------------------------------------------------
+
+IDB_ROWS = """async (store) => await new Promise((resolve, reject) => {
+  const open = indexedDB.open('dabiao')
+  open.onerror = () => reject(open.error)
+  open.onsuccess = () => {
+    const db = open.result
+    if (!db.objectStoreNames.contains(store)) { db.close(); resolve([]); return }
+    const request = db.transaction(store).objectStore(store).getAll()
+    request.onsuccess = () => {
+      db.close()
+      resolve(request.result.map((row) => { const copy = { ...row }; delete copy.blob; return copy }))
+    }
+    request.onerror = () => reject(request.error)
+  }
+})"""
+
+
+def idb(page: Any, store: str) -> list[dict[str, Any]]:
+    """The rows of one table of the app's device database (photo bytes left out)."""
+    return list(page.evaluate(IDB_ROWS, store))
+
+
+def log_in(page: Any, server: AppServer, username: str) -> None:
+    page.goto(server.url + "/")
+    page.get_by_test_id("login-username").locator("input").fill(username)
+    page.get_by_test_id("login-password").locator("input").fill(server.logins[username])
+    page.get_by_test_id("login-submit").click()
 
 
 def copy_dist(target: Path) -> Path:

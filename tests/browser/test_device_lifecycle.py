@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from server.settings import PROJECT_ROOT
-from tests.browser.server import AppServer, copy_dist, poll
+from tests.browser.server import AppServer, copy_dist, idb, log_in, poll, serving
 
 pytestmark = pytest.mark.browser
 
@@ -21,34 +21,14 @@ QS = json.loads(
     (PROJECT_ROOT / "checklists" / "quality_service" / "2023-sample" / "v1.json").read_text("utf-8")
 )
 
-IDB_COUNT = """async (store) => await new Promise((resolve, reject) => {
-  const open = indexedDB.open('dabiao')
-  open.onerror = () => reject(open.error)
-  open.onsuccess = () => {
-    const db = open.result
-    if (!db.objectStoreNames.contains(store)) { db.close(); resolve(0); return }
-    const request = db.transaction(store).objectStore(store).count()
-    request.onsuccess = () => { db.close(); resolve(request.result) }
-    request.onerror = () => reject(request.error)
-  }
-})"""
-
 WAITING_WORKER = "() => navigator.serviceWorker.getRegistration().then((r) => !!(r && r.waiting))"
 
 
 @pytest.fixture(scope="module")
 def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
-    from tests.browser.conftest import chromium_path
-
-    chromium_path()
     workdir = tmp_path_factory.mktemp("lifecycle")
-    server = AppServer(workdir, pwa_dist=copy_dist(workdir / "dist"))
-    server.prepare()
-    server.start()
-    try:
+    with serving(workdir, pwa_dist=copy_dist(workdir / "dist")) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture
@@ -74,31 +54,16 @@ def own_draft(server: AppServer) -> int:
 
 
 def open_app(page: Any, server: AppServer, username: str) -> None:
-    page.goto(server.url + "/")
-    page.get_by_test_id("login-username").locator("input").fill(username)
-    page.get_by_test_id("login-password").locator("input").fill(server.logins[username])
-    page.get_by_test_id("login-submit").click()
+    log_in(page, server, username)
     page.get_by_test_id("tasks-nav").wait_for(timeout=30000)
     page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
     page.reload()
     page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15000)
 
 
-def unanswered_item(page: Any, server: AppServer, inspection_id: int) -> str:
+def unanswered_item(page: Any, inspection_id: int) -> str:
     """An item of the draft with no answer on the device yet, and with grade choices."""
-    answered = page.evaluate(
-        """async (id) => await new Promise((resolve) => {
-          const open = indexedDB.open('dabiao')
-          open.onsuccess = () => {
-            const request = open.result.transaction('answers').objectStore('answers').getAll()
-            request.onsuccess = () => {
-              open.result.close()
-              resolve(request.result.filter((a) => a.inspectionId === id).map((a) => a.itemId))
-            }
-          }
-        })""",
-        inspection_id,
-    )
+    answered = {a["itemId"] for a in idb(page, "answers") if a["inspectionId"] == inspection_id}
     for chapter in QS["chapters"]:
         for section in chapter["sections"]:
             for item in section["items"]:
@@ -114,7 +79,7 @@ def test_a_new_version_waits_while_a_note_is_typed_and_nothing_typed_is_lost(
     page = phone.new_page()
     open_app(page, app_server, "tx_self")
     page.get_by_test_id(f"task-{inspection_id}").wait_for(timeout=30000)
-    item_id = unanswered_item(page, app_server, inspection_id)
+    item_id = unanswered_item(page, inspection_id)
     page.goto(f"{app_server.url}/inspections/{inspection_id}/items/{item_id}")
     page.get_by_test_id(f"grade-{QS['grade_scale'][0]['code']}").click()
     note = page.get_by_test_id("item-note").locator("textarea")
@@ -143,7 +108,7 @@ def test_a_new_version_waits_while_a_note_is_typed_and_nothing_typed_is_lost(
     page.get_by_test_id("item-page").wait_for(timeout=30000)
     assert not page.evaluate(WAITING_WORKER)
     assert page.get_by_test_id("item-note").locator("textarea").input_value() == expected
-    poll(page, lambda: page.evaluate(IDB_COUNT, "outbox") == 0, 60, "the note to reach the server")
+    poll(page, lambda: not idb(page, "outbox"), 60, "the note to reach the server")
     status, history = app_server.api(
         "GET", f"/api/inspections/{inspection_id}/history?item_id={item_id}", app_server.login("tx_county")[0]
     )
@@ -159,10 +124,10 @@ def test_logout_is_refused_while_work_is_unsent_unless_it_is_discarded(
     open_app(page, app_server, "tx_self")
     page.get_by_test_id(f"task-{inspection_id}").wait_for(timeout=30000)
     phone.set_offline(True)
-    item_id = unanswered_item(page, app_server, inspection_id)
+    item_id = unanswered_item(page, inspection_id)
     page.goto(f"{app_server.url}/inspections/{inspection_id}/items/{item_id}")
     page.locator('[data-testid^="grade-"]').first.click()
-    poll(page, lambda: page.evaluate(IDB_COUNT, "outbox") == 1, 10, "the answer to be queued")
+    poll(page, lambda: len(idb(page, "outbox")) == 1, 10, "the answer to be queued")
     page.goto(f"{app_server.url}/tasks")
 
     page.get_by_test_id("tasks-nav").get_by_text("退出").click()
@@ -171,23 +136,15 @@ def test_logout_is_refused_while_work_is_unsent_unless_it_is_discarded(
     dialog.get_by_text("取消").click()
     page.wait_for_timeout(300)
     assert page.url.endswith("/tasks")
-    assert page.evaluate(IDB_COUNT, "outbox") == 1
+    assert len(idb(page, "outbox")) == 1
 
     page.get_by_test_id("tasks-nav").get_by_text("退出").click()
     page.locator(".van-dialog").get_by_text("放弃未同步数据并退出").click()
     page.locator(".van-dialog").filter(has_text="确认放弃").get_by_text("确认删除并退出").click()
     page.wait_for_url("**/login", timeout=15000)
     for store in ("outbox", "answers", "assignments", "checklists", "photos"):
-        assert page.evaluate(IDB_COUNT, store) == 0, store
-    assert page.evaluate(
-        """async () => await new Promise((resolve) => {
-          const open = indexedDB.open('dabiao')
-          open.onsuccess = () => {
-            const request = open.result.transaction('meta').objectStore('meta').get('session')
-            request.onsuccess = () => { open.result.close(); resolve(request.result === undefined) }
-          }
-        })"""
-    )
+        assert idb(page, store) == [], store
+    assert [row for row in idb(page, "meta") if row["key"] == "session"] == []
     # Offline, the app opens at the login page: no one's data or session is left.
     page.reload()
     page.get_by_test_id("login-submit").wait_for(timeout=15000)

@@ -21,51 +21,25 @@ from typing import Any
 import pytest
 
 from server.settings import PROJECT_ROOT
-from tests.browser.server import AppServer, poll
+from tests.browser.server import AppServer, idb, log_in, poll, serving
 from tests.photos import jpeg
 
 pytestmark = pytest.mark.browser
 
-VC = PROJECT_ROOT / "checklists" / "village_clinic" / "2022-sample" / "v1.json"
+VC = json.loads(
+    (PROJECT_ROOT / "checklists" / "village_clinic" / "2022-sample" / "v1.json").read_text(encoding="utf-8")
+)
 CHINA = dt.timezone(dt.timedelta(hours=8))
-
-IDB_ALL = """async (store) => await new Promise((resolve, reject) => {
-  const open = indexedDB.open('dabiao')
-  open.onerror = () => reject(open.error)
-  open.onsuccess = () => {
-    const db = open.result
-    if (!db.objectStoreNames.contains(store)) { db.close(); resolve([]); return }
-    const request = db.transaction(store).objectStore(store).getAll()
-    request.onsuccess = () => {
-      db.close()
-      resolve(request.result.map((row) => { const copy = { ...row }; delete copy.blob; return copy }))
-    }
-    request.onerror = () => reject(request.error)
-  }
-})"""
-
-
-def idb(page: Any, store: str) -> list[dict[str, Any]]:
-    return list(page.evaluate(IDB_ALL, store))
 
 
 def items_in_order() -> list[dict[str, Any]]:
-    definition = json.loads(VC.read_text(encoding="utf-8"))
-    return [item for ch in definition["chapters"] for sec in ch["sections"] for item in sec["items"]]
+    return [item for ch in VC["chapters"] for sec in ch["sections"] for item in sec["items"]]
 
 
 @pytest.fixture(scope="module")
 def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
-    from tests.browser.conftest import chromium_path
-
-    chromium_path()  # skip (or fail under CI) before starting anything when there is no browser
-    server = AppServer(tmp_path_factory.mktemp("offline"))
-    server.prepare()
-    server.start()
-    try:
+    with serving(tmp_path_factory.mktemp("offline")) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +57,7 @@ def visit(app_server: AppServer) -> dict[str, Any]:
         county,
         body={
             "facility_id": clinic["id"],
-            "checklist_id": json.loads(VC.read_text(encoding="utf-8"))["id"],
+            "checklist_id": VC["id"],
             "checklist_version": 1,
             "kind": "county_inspection",
             "inspection_date": dt.datetime.now(CHINA).date().isoformat(),
@@ -113,13 +87,6 @@ def phone(browser: Any, visit: dict[str, Any]) -> Iterator[Any]:
         context.close()
 
 
-def log_in(page: Any, url: str, username: str, password: str) -> None:
-    page.goto(url + "/")
-    page.get_by_test_id("login-username").locator("input").fill(username)
-    page.get_by_test_id("login-password").locator("input").fill(password)
-    page.get_by_test_id("login-submit").click()
-
-
 def test_an_offline_visit_survives_reloads_and_a_server_crash_and_is_approved(
     app_server: AppServer, visit: dict[str, Any], phone: Any, tmp_path: Path
 ) -> None:
@@ -128,7 +95,7 @@ def test_an_offline_visit_survives_reloads_and_a_server_crash_and_is_approved(
     page = phone.new_page()
 
     # Online: log in; the sync engine downloads the assignment with its checklist.
-    log_in(page, url, "tx_inspector1", app_server.logins["tx_inspector1"])
+    log_in(page, app_server, "tx_inspector1")
     page.get_by_test_id(f"task-{inspection_id}").wait_for(timeout=30000)
     page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
     page.reload()
@@ -258,7 +225,7 @@ def test_an_offline_visit_survives_reloads_and_a_server_crash_and_is_approved(
     assert idb(page, "photos") == []
 
     # The county reviewer approves and downloads the report.
-    log_in(page, url, "tx_county", app_server.logins["tx_county"])
+    log_in(page, app_server, "tx_county")
     page.get_by_test_id(f"queue-item-{inspection_id}").click(timeout=30000)
     page.get_by_test_id("review-tier").wait_for(timeout=30000)
     for action in ("start_county_review", "county_approve"):

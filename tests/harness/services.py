@@ -6,6 +6,7 @@ twice and after a failed start. `start()` returns the environment variables the 
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import pwd
@@ -14,10 +15,13 @@ import shutil
 import signal
 import socket
 import subprocess
+import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 MINIO_VERSION = "v0.0.0-20260212201848-7aac2a2c5b7c"
 
@@ -26,6 +30,26 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def serve_in_thread(app: Any) -> Iterator[str]:
+    """Serves a Flask app on a free loopback port from a thread; yields its base URL."""
+    from werkzeug.serving import make_server
+
+    from server.extensions import db
+
+    port = free_port()
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.shutdown()
+        thread.join(10)
+        with app.app_context():
+            db.engine.dispose()
 
 
 def wait_until(check: object, timeout: float, what: str) -> None:

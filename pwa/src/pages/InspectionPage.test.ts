@@ -3,20 +3,34 @@
 // checklist is the real mini-test definition (and a copy of it that asks for photos).
 import 'fake-indexeddb/auto'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { flushPromises, mount, type VueWrapper } from '@vue/test-utils'
+import type { VueWrapper } from '@vue/test-utils'
 import { createPinia, setActivePinia } from 'pinia'
 import { closeDialog, closeNotify } from 'vant'
-import { defineComponent, h } from 'vue'
-import { createMemoryHistory, createRouter, RouterView, type Router } from 'vue-router'
+import { createMemoryHistory, createRouter, type Router } from 'vue-router'
 import miniTest from '../../../checklists/examples/checklists/mini-test.v1.json'
 import { setAuth } from '../api/client'
-import type { BootstrapOut, FacilityOut, InspectionOut, InspectionStatus, ServerAnswer, UserOut } from '../api/types'
+import type { BootstrapOut, InspectionOut, InspectionStatus, ServerAnswer } from '../api/types'
 import { addPhoto, recordAnswer, saveBootstrap } from '../data/local'
 import { getDb, wipeDb, type PhotoRow } from '../db'
 import { useSyncStore } from '../stores/sync'
 import InspectionPage from './InspectionPage.vue'
+import {
+  Blank,
+  dialogButton,
+  dialogClosed,
+  dialogSays,
+  facilityOut,
+  INSPECTION_ID,
+  inspectionOut,
+  INSPECTOR,
+  mountHost,
+  photoRow,
+  settle,
+  unmountAll,
+  until,
+  visibleDialog,
+} from './testing'
 
-const INSPECTION_ID = 7
 const CHECKLIST_KEY = 'mini-test@1'
 
 /**
@@ -40,46 +54,10 @@ const photoChecklist = (() => {
   return definition
 })()
 
-const INSPECTOR: UserOut = {
-  id: 3,
-  username: 'tx_inspector1',
-  display_name: '张检查',
-  role: 'inspector',
-  region_code: '410222',
-  facility_id: null,
-}
-
-const FACILITY: FacilityOut = {
-  id: 9,
-  name: '城关镇卫生院',
-  type_code: 'township_hc',
-  region_code: '410222',
-  uscc: null,
-  licence_no: null,
-  latitude: null,
-  longitude: null,
-  beds: 0,
-  iv_infusion: false,
-  population_served: 30000,
-  facts: {},
-}
+const FACILITY = facilityOut({ beds: 0 })
 
 function inspection(status: InspectionStatus, checklistVersion: number): InspectionOut {
-  return {
-    id: INSPECTION_ID,
-    facility_id: FACILITY.id,
-    region_code: '410222',
-    checklist_id: 'mini-test',
-    checklist_version: checklistVersion,
-    kind: 'county_inspection',
-    status,
-    inspection_date: '2026-11-23',
-    created_by: 1,
-    county_reviewer_id: null,
-    city_reviewer_id: null,
-    created_at: '2026-11-20T08:00:00Z',
-    updated_at: '2026-11-20T08:00:00Z',
-  }
+  return inspectionOut({ status, checklist_version: checklistVersion })
 }
 
 /**
@@ -120,27 +98,8 @@ async function seed({ status = 'draft', facts = { has_beds: false }, answers = {
 }
 
 function photo(uploadId: string, itemId: string): PhotoRow {
-  return {
-    uploadId,
-    inspectionId: INSPECTION_ID,
-    itemId,
-    blob: new Blob(['jpeg-bytes'], { type: 'image/jpeg' }),
-    sha256: 'a'.repeat(64),
-    width: 1600,
-    height: 1200,
-    size: 10,
-    capturedAt: '2026-11-23T10:00:00+08:00',
-    latitude: null,
-    longitude: null,
-    createdAt: '2026-11-23T02:00:00.000Z',
-    state: 'pending',
-    serverId: null,
-    flags: [],
-  }
+  return photoRow(uploadId, itemId)
 }
-
-const Blank = defineComponent({ render: () => h('div', { 'data-testid': 'elsewhere' }) })
-const Host = defineComponent({ render: () => h(RouterView) })
 
 function makeRouter(): Router {
   return createRouter({
@@ -163,29 +122,15 @@ let router: Router
 let pinia: ReturnType<typeof createPinia>
 let fetchMock: ReturnType<typeof vi.fn>
 let run: ReturnType<typeof vi.fn>
-const mounted = new Set<VueWrapper>()
 
-function mountHost(): VueWrapper {
-  const wrapper = mount(Host, { global: { plugins: [pinia, router] } })
-  mounted.add(wrapper)
-  return wrapper
-}
 
 /** Opens the inspection the way the app does (through the router) and waits until it is ready. */
 async function openInspection(id: number = INSPECTION_ID): Promise<VueWrapper> {
   await router.push({ name: 'inspection', params: { id } })
-  const wrapper = mountHost()
+  const wrapper = mountHost(pinia, router)
   await until(() => expect(wrapper.find('[data-testid="inspection-page"]').attributes('data-ready')).toBe('true'))
   await settle()
   return wrapper
-}
-
-async function settle(): Promise<void> {
-  for (let i = 0; i < 5; i++) await flushPromises()
-}
-
-function until(check: () => void | Promise<void>): Promise<void> {
-  return vi.waitFor(check, { timeout: 2_000, interval: 10 })
 }
 
 function progressText(wrapper: VueWrapper): string {
@@ -217,32 +162,6 @@ function submitButton(wrapper: VueWrapper) {
 function blockerText(wrapper: VueWrapper): string | null {
   const p = wrapper.find('.submit p')
   return p.exists() ? p.text() : null
-}
-
-function visibleDialog(): HTMLElement | undefined {
-  return [...document.querySelectorAll<HTMLElement>('.van-dialog')].find((d) => d.style.display !== 'none')
-}
-
-/** A button of the open Vant dialog (rendered into document.body), found by its text. */
-async function dialogButton(text: string): Promise<HTMLButtonElement> {
-  let found: HTMLButtonElement | undefined
-  await until(() => {
-    found = [...(visibleDialog()?.querySelectorAll<HTMLButtonElement>('button') ?? [])].find(
-      (b) => b.textContent?.trim() === text,
-    )
-    expect(found, `dialog button ${text}`).toBeDefined()
-  })
-  // Let the open transition finish first, as it does before a person can tap.
-  await new Promise((resolve) => setTimeout(resolve, 50))
-  return found!
-}
-
-async function dialogSays(text: string): Promise<void> {
-  await until(() => expect(visibleDialog()?.textContent).toContain(text))
-}
-
-async function dialogClosed(): Promise<void> {
-  await until(() => expect(visibleDialog()).toBeUndefined())
 }
 
 function visibleNotify(): HTMLElement | undefined {
@@ -279,9 +198,7 @@ afterEach(async () => {
   closeNotify()
   setAuth(null)
   // Unmount first: a page's live queries must not outlive the database they read.
-  for (const wrapper of mounted) wrapper.unmount()
-  mounted.clear()
-  await new Promise((resolve) => setTimeout(resolve, 20))
+  await unmountAll()
   await wipeDb()
 })
 
@@ -601,7 +518,7 @@ describe('InspectionPage: read-only and missing', () => {
   it('marks itself ready once it has rendered with data', async () => {
     await seed()
     await router.push({ name: 'inspection', params: { id: INSPECTION_ID } })
-    const wrapper = mountHost()
+    const wrapper = mountHost(pinia, router)
 
     await until(() => expect(wrapper.find('[data-testid="inspection-page"]').exists()).toBe(true))
     await until(() => expect(wrapper.get('[data-testid="inspection-page"]').attributes('data-ready')).toBe('true'))
@@ -611,7 +528,7 @@ describe('InspectionPage: read-only and missing', () => {
   it('says so when the inspection is not on the device', async () => {
     await seed()
     await router.push({ name: 'inspection', params: { id: 99 } })
-    const wrapper = mountHost()
+    const wrapper = mountHost(pinia, router)
 
     await until(() => expect(wrapper.text()).toContain('本机没有这项任务'))
     expect(wrapper.get('.van-empty').text()).toContain('请联网同步任务后再打开')

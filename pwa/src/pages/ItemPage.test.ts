@@ -2,60 +2,34 @@
 // nothing typed is lost. The checklist is the real mini-test definition.
 import 'fake-indexeddb/auto'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { flushPromises, mount, type VueWrapper } from '@vue/test-utils'
+import type { VueWrapper } from '@vue/test-utils'
 import { createPinia, setActivePinia } from 'pinia'
-import { defineComponent, h } from 'vue'
-import { createMemoryHistory, createRouter, RouterView, type Router } from 'vue-router'
+import { createMemoryHistory, createRouter, type Router } from 'vue-router'
 import miniTest from '../../../checklists/examples/checklists/mini-test.v1.json'
-import type { BootstrapOut, FacilityOut, InspectionOut, InspectionStatus, ServerAnswer, UserOut } from '../api/types'
+import type { BootstrapOut, InspectionOut, InspectionStatus, ServerAnswer } from '../api/types'
 import { recordAnswer, saveBootstrap } from '../data/local'
 import { getDb, wipeDb } from '../db'
 import { useSyncStore } from '../stores/sync'
 import ItemPage from './ItemPage.vue'
+import {
+  Blank,
+  facilityOut,
+  INSPECTION_ID,
+  inspectionOut,
+  INSPECTOR,
+  mountHost,
+  settle,
+  unmountAll,
+  unmountHost,
+  until,
+} from './testing'
 
-const INSPECTION_ID = 7
 const CHECKLIST_KEY = 'mini-test@1'
 
-const INSPECTOR: UserOut = {
-  id: 3,
-  username: 'tx_inspector1',
-  display_name: '张检查',
-  role: 'inspector',
-  region_code: '410222',
-  facility_id: null,
-}
-
-const FACILITY: FacilityOut = {
-  id: 9,
-  name: '城关镇卫生院',
-  type_code: 'township_hc',
-  region_code: '410222',
-  uscc: null,
-  licence_no: null,
-  latitude: null,
-  longitude: null,
-  beds: 0,
-  iv_infusion: false,
-  population_served: 30000,
-  facts: {},
-}
+const FACILITY = facilityOut({ beds: 0 })
 
 function inspection(status: InspectionStatus): InspectionOut {
-  return {
-    id: INSPECTION_ID,
-    facility_id: FACILITY.id,
-    region_code: '410222',
-    checklist_id: 'mini-test',
-    checklist_version: 1,
-    kind: 'county_inspection',
-    status,
-    inspection_date: '2026-11-23',
-    created_by: 1,
-    county_reviewer_id: null,
-    city_reviewer_id: null,
-    created_at: '2026-11-20T08:00:00Z',
-    updated_at: '2026-11-20T08:00:00Z',
-  }
+  return inspectionOut({ status })
 }
 
 interface Seed {
@@ -74,9 +48,6 @@ async function seed({ status = 'draft', facts = { has_beds: false }, answers = {
   }
   await saveBootstrap(getDb(), payload)
 }
-
-const Blank = defineComponent({ render: () => h('div', { 'data-testid': 'elsewhere' }) })
-const Host = defineComponent({ render: () => h(RouterView) })
 
 function makeRouter(): Router {
   return createRouter({
@@ -97,37 +68,18 @@ function makeRouter(): Router {
 let router: Router
 let kick: ReturnType<typeof vi.fn>
 
-const mounted = new Set<VueWrapper>()
 
-function mountHost(): VueWrapper {
-  const wrapper = mount(Host, { global: { plugins: [pinia, router] } })
-  mounted.add(wrapper)
-  return wrapper
-}
-
-function unmount(wrapper: VueWrapper): void {
-  mounted.delete(wrapper)
-  wrapper.unmount()
-}
 
 /** Opens the item the way the app does (through the router) and waits until its form is filled. */
 async function openItem(itemId: string): Promise<VueWrapper> {
   await router.push({ name: 'item', params: { id: INSPECTION_ID, itemId } })
-  const wrapper = mountHost()
+  const wrapper = mountHost(pinia, router)
   await until(() => expect(wrapper.find('[data-testid="item-page"]').exists()).toBe(true))
   await settle()
   return wrapper
 }
 
 let pinia: ReturnType<typeof createPinia>
-
-async function settle(): Promise<void> {
-  for (let i = 0; i < 5; i++) await flushPromises()
-}
-
-function until(check: () => void | Promise<void>): Promise<void> {
-  return vi.waitFor(check, { timeout: 2_000, interval: 10 })
-}
 
 function grades(wrapper: VueWrapper): string[] {
   return wrapper.findAll('[data-testid^="grade-"]').map((c) => c.attributes('data-testid')!.slice('grade-'.length))
@@ -162,12 +114,9 @@ beforeEach(async () => {
 
 afterEach(async () => {
   // Unmount first: a page's live queries must not outlive the database they read.
-  for (const wrapper of mounted) wrapper.unmount()
-  mounted.clear()
-  await new Promise((resolve) => setTimeout(resolve, 20))
+  await unmountAll()
   await wipeDb()
 })
-
 
 describe('ItemPage: what it shows', () => {
   it('shows the item, its tags and the grade choices best first', async () => {
@@ -220,7 +169,7 @@ describe('ItemPage: what it shows', () => {
   it('says so when the item is not on the device', async () => {
     await seed()
     await router.push({ name: 'item', params: { id: INSPECTION_ID, itemId: 'X-99' } })
-    const wrapper = mountHost()
+    const wrapper = mountHost(pinia, router)
 
     await until(() => expect(wrapper.text()).toContain('本机没有这一条款'))
     expect(wrapper.find('[data-testid="item-page"]').exists()).toBe(false)
@@ -373,7 +322,7 @@ describe('ItemPage: saving', () => {
     expect(await getDb().answers.count()).toBe(0)
     expect(await outbox()).toHaveLength(0)
 
-    unmount(wrapper)
+    unmountHost(wrapper)
     await router.push({ name: 'tasks' })
     wrapper = await openItem('M-B02')
     await until(() => expect(noteText(wrapper)).toBe('先记下：灭火器过期'))

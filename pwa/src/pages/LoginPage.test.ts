@@ -2,16 +2,23 @@
 // each failure, where the session is kept, and that another user's unsent work blocks a login.
 import 'fake-indexeddb/auto'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { flushPromises, mount, type VueWrapper } from '@vue/test-utils'
+import type { VueWrapper } from '@vue/test-utils'
 import { createPinia, setActivePinia } from 'pinia'
 import { closeDialog } from 'vant'
-import { defineComponent, h } from 'vue'
-import { createMemoryHistory, createRouter, RouterView, type Router } from 'vue-router'
+import { createMemoryHistory, createRouter, type Router } from 'vue-router'
 import type { LoginOut, UserOut } from '../api/types'
 import { recordAnswer } from '../data/local'
 import { getDb, wipeDb } from '../db'
 import { useSessionStore, type StoredSession } from '../stores/session'
 import LoginPage from './LoginPage.vue'
+import {
+  Blank,
+  mountHost,
+  settle,
+  unmountAll,
+  until,
+  visibleDialog,
+} from './testing'
 
 function user(id: number, username: string): UserOut {
   return { id, username, display_name: '张检查', role: 'inspector', region_code: '410222', facility_id: null }
@@ -23,13 +30,9 @@ function json(status: number, body: unknown): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } })
 }
 
-const Blank = defineComponent({ render: () => h('div', { 'data-testid': 'elsewhere' }) })
-const Host = defineComponent({ render: () => h(RouterView) })
-
 let router: Router
 let pinia: ReturnType<typeof createPinia>
 let fetchMock: ReturnType<typeof vi.fn>
-const mounted = new Set<VueWrapper>()
 
 function stubFetch(answer: () => Response | Promise<Response>): void {
   fetchMock = vi.fn(async () => answer())
@@ -38,18 +41,9 @@ function stubFetch(answer: () => Response | Promise<Response>): void {
 
 async function openLogin(path = '/login'): Promise<VueWrapper> {
   await router.push(path)
-  const wrapper = mount(Host, { global: { plugins: [pinia, router] } })
-  mounted.add(wrapper)
+  const wrapper = mountHost(pinia, router)
   await settle()
   return wrapper
-}
-
-async function settle(): Promise<void> {
-  for (let i = 0; i < 5; i++) await flushPromises()
-}
-
-function until(check: () => void | Promise<void>): Promise<void> {
-  return vi.waitFor(check, { timeout: 2_000, interval: 10 })
 }
 
 async function submit(wrapper: VueWrapper, username: string, password: string): Promise<void> {
@@ -61,10 +55,6 @@ async function submit(wrapper: VueWrapper, username: string, password: string): 
 
 function loginCalls(): RequestInit[] {
   return fetchMock.mock.calls.filter(([url]) => url === '/api/auth/login').map(([, init]) => init as RequestInit)
-}
-
-function visibleDialog(): HTMLElement | undefined {
-  return [...document.querySelectorAll<HTMLElement>('.van-dialog')].find((d) => d.style.display !== 'none')
 }
 
 beforeEach(async () => {
@@ -86,12 +76,9 @@ beforeEach(async () => {
 
 afterEach(async () => {
   closeDialog()
-  for (const wrapper of mounted) wrapper.unmount()
-  mounted.clear()
-  await new Promise((resolve) => setTimeout(resolve, 20))
+  await unmountAll()
   await wipeDb()
 })
-
 
 describe('LoginPage: failures', () => {
   it('says 用户名或密码错误 on a wrong password and stays on the page', async () => {

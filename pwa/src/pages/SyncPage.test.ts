@@ -2,58 +2,36 @@
 // refused and why, discarding a refused change, and conflicts the server kept for a reviewer.
 import 'fake-indexeddb/auto'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { flushPromises, mount, type DOMWrapper, type VueWrapper } from '@vue/test-utils'
+import type { DOMWrapper, VueWrapper } from '@vue/test-utils'
 import { createPinia, setActivePinia } from 'pinia'
 import { closeDialog } from 'vant'
-import { defineComponent, h } from 'vue'
-import { createMemoryHistory, createRouter, RouterView, type Router } from 'vue-router'
+import { createMemoryHistory, createRouter, type Router } from 'vue-router'
 import miniTest from '../../../checklists/examples/checklists/mini-test.v1.json'
-import type { BootstrapOut, FacilityOut, InspectionOut, UserOut } from '../api/types'
+import type { BootstrapOut } from '../api/types'
 import { addPhoto, recordAnswer, saveBootstrap } from '../data/local'
 import { getDb, wipeDb, type OutboxError, type PhotoRow } from '../db'
 import { useSyncStore } from '../stores/sync'
 import SyncPage from './SyncPage.vue'
+import {
+  Blank,
+  dialogButton,
+  facilityOut,
+  INSPECTION_ID,
+  INSPECTOR,
+  inspectionOut,
+  mountHost,
+  photoRow,
+  settle,
+  unmountAll,
+  until,
+  visibleDialog,
+} from './testing'
 
-const INSPECTION_ID = 7
+const FACILITY = facilityOut()
+const INSPECTION = inspectionOut()
 
-const INSPECTOR: UserOut = {
-  id: 3,
-  username: 'tx_inspector1',
-  display_name: '张检查',
-  role: 'inspector',
-  region_code: '410222',
-  facility_id: null,
-}
-
-const FACILITY: FacilityOut = {
-  id: 9,
-  name: '城关镇卫生院',
-  type_code: 'township_hc',
-  region_code: '410222',
-  uscc: null,
-  licence_no: null,
-  latitude: null,
-  longitude: null,
-  beds: 20,
-  iv_infusion: false,
-  population_served: 30000,
-  facts: {},
-}
-
-const INSPECTION: InspectionOut = {
-  id: INSPECTION_ID,
-  facility_id: FACILITY.id,
-  region_code: '410222',
-  checklist_id: 'mini-test',
-  checklist_version: 1,
-  kind: 'county_inspection',
-  status: 'draft',
-  inspection_date: '2026-11-23',
-  created_by: 1,
-  county_reviewer_id: null,
-  city_reviewer_id: null,
-  created_at: '2026-11-20T08:00:00Z',
-  updated_at: '2026-11-20T08:00:00Z',
+function photo(uploadId: string, itemId: string, size: number, state: PhotoRow['state'] = 'pending'): PhotoRow {
+  return photoRow(uploadId, itemId, { size, state })
 }
 
 async function seedAssignment(): Promise<void> {
@@ -65,26 +43,6 @@ async function seedAssignment(): Promise<void> {
     checklists: { 'mini-test@1': miniTest },
   }
   await saveBootstrap(getDb(), payload)
-}
-
-function photo(uploadId: string, itemId: string, size: number, state: PhotoRow['state'] = 'pending'): PhotoRow {
-  return {
-    uploadId,
-    inspectionId: INSPECTION_ID,
-    itemId,
-    blob: new Blob(['jpeg-bytes'], { type: 'image/jpeg' }),
-    sha256: 'a'.repeat(64),
-    width: 1600,
-    height: 1200,
-    size,
-    capturedAt: '2026-11-23T10:00:00+08:00',
-    latitude: null,
-    longitude: null,
-    createdAt: '2026-11-23T02:00:00.000Z',
-    state,
-    serverId: null,
-    flags: [],
-  }
 }
 
 const A = (grade: string) => ({ grade, note: null, documentDate: null, validUntil: null })
@@ -110,28 +68,15 @@ async function seedOutbox(): Promise<void> {
   await refuse('up-0003', { code: 'evidence.too_large', message: '照片过大', status: 413 })
 }
 
-const Blank = defineComponent({ render: () => h('div') })
-const Host = defineComponent({ render: () => h(RouterView) })
-
 let router: Router
 let pinia: ReturnType<typeof createPinia>
-const mounted = new Set<VueWrapper>()
 
 async function openSync(): Promise<VueWrapper> {
   await router.push('/sync')
-  const wrapper = mount(Host, { global: { plugins: [pinia, router] } })
-  mounted.add(wrapper)
+  const wrapper = mountHost(pinia, router)
   await until(() => expect(wrapper.find('[data-testid="sync-status"]').exists()).toBe(true))
   await settle()
   return wrapper
-}
-
-async function settle(): Promise<void> {
-  for (let i = 0; i < 5; i++) await flushPromises()
-}
-
-function until(check: () => void | Promise<void>): Promise<void> {
-  return vi.waitFor(check, { timeout: 2_000, interval: 10 })
 }
 
 function value(wrapper: VueWrapper, testid: string): string {
@@ -140,24 +85,6 @@ function value(wrapper: VueWrapper, testid: string): string {
 
 function failedCell(wrapper: VueWrapper, title: string): DOMWrapper<Element> | undefined {
   return wrapper.findAll('[data-testid="sync-failed"] .van-cell').find((c) => c.find('.van-cell__title > span').text() === title)
-}
-
-function visibleDialog(): HTMLElement | undefined {
-  return [...document.querySelectorAll<HTMLElement>('.van-dialog')].find((d) => d.style.display !== 'none')
-}
-
-/** A button of the open Vant dialog (rendered into document.body), found by its text. */
-async function dialogButton(text: string): Promise<HTMLButtonElement> {
-  let found: HTMLButtonElement | undefined
-  await until(() => {
-    found = [...(visibleDialog()?.querySelectorAll<HTMLButtonElement>('button') ?? [])].find(
-      (b) => b.textContent?.trim() === text,
-    )
-    expect(found, `dialog button ${text}`).toBeDefined()
-  })
-  // Let the open transition finish first, as it does before a person can tap.
-  await new Promise((resolve) => setTimeout(resolve, 50))
-  return found!
 }
 
 beforeEach(async () => {
@@ -175,12 +102,9 @@ beforeEach(async () => {
 
 afterEach(async () => {
   closeDialog()
-  for (const wrapper of mounted) wrapper.unmount()
-  mounted.clear()
-  await new Promise((resolve) => setTimeout(resolve, 20))
+  await unmountAll()
   await wipeDb()
 })
-
 
 describe('SyncPage: what waits', () => {
   it('counts the answers and photos waiting, with the photos’ size', async () => {

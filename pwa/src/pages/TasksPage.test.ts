@@ -2,65 +2,42 @@
 // their progress, the storage warning, and logout, which must never silently drop unsent work.
 import 'fake-indexeddb/auto'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { flushPromises, mount, type VueWrapper } from '@vue/test-utils'
+import type { VueWrapper } from '@vue/test-utils'
 import { createPinia, setActivePinia } from 'pinia'
 import { closeDialog } from 'vant'
-import { defineComponent, h } from 'vue'
-import { createMemoryHistory, createRouter, RouterView, type Router } from 'vue-router'
+import { createMemoryHistory, createRouter, type Router } from 'vue-router'
 import miniTest from '../../../checklists/examples/checklists/mini-test.v1.json'
-import type { AssignmentOut, BootstrapOut, FacilityOut, InspectionOut, UserOut } from '../api/types'
+import type { AssignmentOut, BootstrapOut, FacilityOut, InspectionOut } from '../api/types'
 import { addPhoto, recordAnswer, saveBootstrap } from '../data/local'
 import { getDb, wipeDb, type PhotoRow } from '../db'
 import { useSessionStore, type StoredSession } from '../stores/session'
 import { useSyncStore } from '../stores/sync'
 import TasksPage from './TasksPage.vue'
+import {
+  Blank,
+  dialogButton,
+  dialogClosed,
+  dialogSays,
+  facilityOut,
+  INSPECTOR,
+  inspectionOut,
+  mountHost,
+  photoRow,
+  settle,
+  unmountAll,
+  until,
+  visibleDialog,
+} from './testing'
 
 const CHECKLIST_KEY = 'mini-test@1'
 
-const INSPECTOR: UserOut = {
-  id: 3,
-  username: 'tx_inspector1',
-  display_name: '张检查',
-  role: 'inspector',
-  region_code: '410222',
-  facility_id: null,
-}
-
 function facility(id: number, name: string): FacilityOut {
-  return {
-    id,
-    name,
-    type_code: 'township_hc',
-    region_code: '410222',
-    uscc: null,
-    licence_no: null,
-    latitude: null,
-    longitude: null,
-    beds: 20,
-    iv_infusion: false,
-    population_served: 30000,
-    facts: {},
-  }
+  return facilityOut({ id, name })
 }
 
 function assignment(id: number, facilityId: number, over: Partial<InspectionOut>, answers: AssignmentOut['answers'] = {}): AssignmentOut {
   return {
-    inspection: {
-      id,
-      facility_id: facilityId,
-      region_code: '410222',
-      checklist_id: 'mini-test',
-      checklist_version: 1,
-      kind: 'county_inspection',
-      status: 'draft',
-      inspection_date: '2026-11-23',
-      created_by: 1,
-      county_reviewer_id: null,
-      city_reviewer_id: null,
-      created_at: '2026-11-20T08:00:00Z',
-      updated_at: '2026-11-20T08:00:00Z',
-      ...over,
-    },
+    inspection: inspectionOut({ id, facility_id: facilityId, ...over }),
     checklist_key: CHECKLIST_KEY,
     facts: { has_beds: true },
     answers,
@@ -69,23 +46,7 @@ function assignment(id: number, facilityId: number, over: Partial<InspectionOut>
 }
 
 function photo(uploadId: string, inspectionId: number, itemId: string): PhotoRow {
-  return {
-    uploadId,
-    inspectionId,
-    itemId,
-    blob: new Blob(['jpeg-bytes'], { type: 'image/jpeg' }),
-    sha256: 'a'.repeat(64),
-    width: 1600,
-    height: 1200,
-    size: 10,
-    capturedAt: '2026-11-23T10:00:00+08:00',
-    latitude: null,
-    longitude: null,
-    createdAt: '2026-11-23T02:00:00.000Z',
-    state: 'pending',
-    serverId: null,
-    flags: [],
-  }
+  return photoRow(uploadId, itemId, { inspectionId })
 }
 
 /** Two assignments; inspection 7 has two server answers, one unsent answer and one unsent photo. */
@@ -108,13 +69,9 @@ async function seedTasks(): Promise<void> {
 
 const SESSION: StoredSession = { token: 'tok-1', expiresAt: '2026-11-30T00:00:00Z', user: INSPECTOR }
 
-const Blank = defineComponent({ render: () => h('div') })
-const Host = defineComponent({ render: () => h(RouterView) })
-
 let router: Router
 let pinia: ReturnType<typeof createPinia>
 let fetchMock: ReturnType<typeof vi.fn>
-const mounted = new Set<VueWrapper>()
 
 function makeRouter(): Router {
   return createRouter({
@@ -147,46 +104,10 @@ function stubStorage(stub: Partial<StorageStub>): StorageStub {
 
 async function openTasks(): Promise<VueWrapper> {
   await router.push('/tasks')
-  const wrapper = mount(Host, { global: { plugins: [pinia, router] } })
-  mounted.add(wrapper)
+  const wrapper = mountHost(pinia, router)
   await until(() => expect(wrapper.find('[data-testid="tasks-nav"]').exists()).toBe(true))
   await settle()
   return wrapper
-}
-
-async function settle(): Promise<void> {
-  for (let i = 0; i < 5; i++) await flushPromises()
-}
-
-function until(check: () => void | Promise<void>): Promise<void> {
-  return vi.waitFor(check, { timeout: 2_000, interval: 10 })
-}
-
-function visibleDialog(): HTMLElement | undefined {
-  return [...document.querySelectorAll<HTMLElement>('.van-dialog')].find((d) => d.style.display !== 'none')
-}
-
-/** A button of the open Vant dialog (rendered into document.body), found by its text. */
-async function dialogButton(text: string): Promise<HTMLButtonElement> {
-  let found: HTMLButtonElement | undefined
-  await until(() => {
-    found = [...(visibleDialog()?.querySelectorAll<HTMLButtonElement>('button') ?? [])].find(
-      (b) => b.textContent?.trim() === text,
-    )
-    expect(found, `dialog button ${text}`).toBeDefined()
-  })
-  // Let the dialog's open transition finish first, as it does before a person can tap: a tap inside
-  // a half-finished transition can leave the closed dialog displayed under happy-dom.
-  await new Promise((resolve) => setTimeout(resolve, 50))
-  return found!
-}
-
-async function dialogSays(text: string): Promise<void> {
-  await until(() => expect(visibleDialog()?.textContent).toContain(text))
-}
-
-async function dialogClosed(): Promise<void> {
-  await until(() => expect(visibleDialog()).toBeUndefined())
 }
 
 async function logout(wrapper: VueWrapper): Promise<void> {
@@ -216,13 +137,10 @@ beforeEach(async () => {
 
 afterEach(async () => {
   closeDialog()
-  for (const wrapper of mounted) wrapper.unmount()
-  mounted.clear()
-  await new Promise((resolve) => setTimeout(resolve, 20))
+  await unmountAll()
   await wipeDb()
   delete (navigator as { storage?: unknown }).storage
 })
-
 
 describe('TasksPage: the list', () => {
   it('lists the assignments on the device, newest inspection first, with their progress', async () => {

@@ -275,7 +275,8 @@ export class SyncEngine {
     return db.transaction('rw', db.outbox, db.answers, async () => {
       const rows: OutboxRow[] = []
       const seen = new Set<string>()
-      const pending = await db.outbox.where('kind').equals('answer').sortBy('seq')
+      // An index lists equal keys in primary-key order: these come oldest first.
+      const pending = await db.outbox.where('kind').equals('answer').toArray()
       for (const row of pending) {
         const key = `${row.inspectionId}|${row.itemId}`
         if (seen.has(key)) continue
@@ -378,7 +379,11 @@ export class SyncEngine {
   private async uploadPhotos(summary: RunSummary): Promise<void> {
     const db = this.db
     for (;;) {
-      const row = (await db.outbox.where('kind').equals('photo').sortBy('seq')).find((r) => r.state === 'pending')
+      const row = await db.outbox
+        .where('kind')
+        .equals('photo')
+        .filter((r) => r.state === 'pending')
+        .first() // the oldest: equal index keys come in primary-key order
       if (!row) return
       const photo = await db.photos.get(row.changeId)
       if (!photo) {
