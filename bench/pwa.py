@@ -37,7 +37,7 @@ from typing import Any
 from PIL import Image
 
 from server.settings import PROJECT_ROOT
-from tests.harness.services import serve_in_thread
+from tests.harness.services import CHROMIUM_FLAGS, serve_in_thread
 
 DIST = PROJECT_ROOT / "pwa" / "dist"
 RUNS = 5
@@ -49,16 +49,6 @@ SHRINK_GOAL_MS = 400
 PHOTO_SIZE = (4000, 3000)
 MAX_EDGE = 1600  # photo.ts MAX_EDGE
 TIMEOUT_MS = 60_000
-CHROMIUM_FLAGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 INSPECTOR = "tx_inspector1"
 FACILITY = "通许县城关镇卫生院"
 

@@ -1,7 +1,7 @@
 """A live server on a free loopback port and Debian's Chromium driven by Playwright.
 
-Never a browser download: Playwright is pointed at /usr/bin/chromium. The flags keep Chromium off
-the network it cannot reach here.
+Never a browser download: Playwright is pointed at /usr/bin/chromium. The flags (in tests.harness)
+keep Chromium off the network it cannot reach here.
 """
 
 from __future__ import annotations
@@ -19,18 +19,7 @@ from server import create_app
 from server.services import checklists
 from server.settings import PROJECT_ROOT
 from tests.conftest import CI, make_settings
-from tests.harness.services import serve_in_thread
-
-CHROMIUM_FLAGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from tests.harness.services import CHROMIUM_FLAGS, serve_in_thread
 
 
 def chromium_path() -> str:

@@ -32,6 +32,19 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+# Headless Chromium kept off the network it cannot reach here (Debian's package, never a download).
+CHROMIUM_FLAGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
 @contextlib.contextmanager
 def serve_in_thread(app: Any) -> Iterator[str]:
     """Serves a Flask app on a free loopback port from a thread; yields its base URL."""
