@@ -10,7 +10,6 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Date,
-    DateTime,
     Float,
     ForeignKey,
     Integer,
@@ -20,6 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from server.db.types import UTCDateTime
 from server.extensions import db
 
 
@@ -41,7 +41,7 @@ class ChecklistVersion(db.Model):  # type: ignore[name-defined,misc]
     title: Mapped[str] = mapped_column(String(200), nullable=False)
     sha256: Mapped[str] = mapped_column(String(64), nullable=False)
     definition: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
-    loaded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+    loaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
 
 
 class Region(db.Model):  # type: ignore[name-defined,misc]
@@ -71,7 +71,7 @@ class Facility(db.Model):  # type: ignore[name-defined,misc]
     population_served: Mapped[int | None] = mapped_column(Integer, nullable=True)
     # further checklist facts (community_hospital, tcm_corner, obstetric_ultrasound, ...)
     facts: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
 
 
 class User(db.Model):  # type: ignore[name-defined,misc]
@@ -86,8 +86,8 @@ class User(db.Model):  # type: ignore[name-defined,misc]
     facility_id: Mapped[int | None] = mapped_column(ForeignKey("facilities.id"), nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     failed_logins: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
 
 
 class AuthSession(db.Model):  # type: ignore[name-defined,misc]
@@ -100,11 +100,25 @@ class AuthSession(db.Model):  # type: ignore[name-defined,misc]
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False, index=True)
     role: Mapped[str] = mapped_column(String(20), nullable=False)
     region_code: Mapped[str] = mapped_column(String(12), nullable=False)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
-    last_seen_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
-    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
-    ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     ip: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class LoginThrottle(db.Model):  # type: ignore[name-defined,misc]
+    """Failed logins of one username from one client address. Kept for unknown usernames too,
+    so a throttled name and an unknown one answer alike; a stranger elsewhere never blocks a
+    user's own device."""
+
+    __tablename__ = "login_throttles"
+
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    ip: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    blocked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
 
 
 class Inspection(db.Model):  # type: ignore[name-defined,misc]
@@ -122,8 +136,8 @@ class Inspection(db.Model):  # type: ignore[name-defined,misc]
     county_reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     city_reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     sync_seq: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
 
 
 class Assignment(db.Model):  # type: ignore[name-defined,misc]
@@ -132,7 +146,7 @@ class Assignment(db.Model):  # type: ignore[name-defined,misc]
     inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id"), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
     assigned_by: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
-    assigned_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+    assigned_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
 
 
 class Answer(db.Model):  # type: ignore[name-defined,misc]
@@ -149,7 +163,7 @@ class Answer(db.Model):  # type: ignore[name-defined,misc]
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
     source: Mapped[str] = mapped_column(String(12), nullable=False)  # inspector, review, migration
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
 
 
 class AnswerRevision(db.Model):  # type: ignore[name-defined,misc]
@@ -174,7 +188,7 @@ class AnswerRevision(db.Model):  # type: ignore[name-defined,misc]
     change_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     device_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     device_time: Mapped[str | None] = mapped_column(String(40), nullable=True)  # as the device claimed it
-    received_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
 
 
 class Conflict(db.Model):  # type: ignore[name-defined,misc]
@@ -192,8 +206,8 @@ class Conflict(db.Model):  # type: ignore[name-defined,misc]
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
     device_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     device_time: Mapped[str | None] = mapped_column(String(40), nullable=True)
-    received_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
-    resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     resolved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     resolution: Mapped[str | None] = mapped_column(String(12), nullable=True)  # accepted, dismissed
     resolution_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -209,7 +223,7 @@ class SyncReceipt(db.Model):  # type: ignore[name-defined,misc]
     device_id: Mapped[str] = mapped_column(String(64), nullable=False)
     payload_sha256: Mapped[str] = mapped_column(String(64), nullable=False)
     receipt: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
 
 
 class Evidence(db.Model):  # type: ignore[name-defined,misc]
@@ -243,9 +257,9 @@ class Evidence(db.Model):  # type: ignore[name-defined,misc]
     exif_longitude: Mapped[float | None] = mapped_column(Float, nullable=True)
     flags: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
     status: Mapped[str] = mapped_column(String(12), nullable=False, default="verified")
-    retained_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    retained_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     uploaded_by: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
 
 
 class StatusChange(db.Model):  # type: ignore[name-defined,misc]
@@ -258,7 +272,7 @@ class StatusChange(db.Model):  # type: ignore[name-defined,misc]
     to_status: Mapped[str] = mapped_column(String(20), nullable=False)
     actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
 
 
 class ReviewSample(db.Model):  # type: ignore[name-defined,misc]
@@ -273,7 +287,7 @@ class ReviewSample(db.Model):  # type: ignore[name-defined,misc]
     population: Mapped[list[int]] = mapped_column(JSON, nullable=False)
     selected: Mapped[list[int]] = mapped_column(JSON, nullable=False)
     drawn_by: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
-    drawn_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+    drawn_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
 
 
 class SampledInspection(db.Model):  # type: ignore[name-defined,misc]
@@ -289,13 +303,15 @@ class AuditEntry(db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "audit_log"
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False)
     actor_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     actor: Mapped[str | None] = mapped_column(String(64), nullable=True)
     action: Mapped[str] = mapped_column(String(48), nullable=False)
     target_type: Mapped[str | None] = mapped_column(String(24), nullable=True)
     target_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     ip: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # the region the entry concerns (the target's, else the actor's): audit lists are scoped by it
+    region_code: Mapped[str | None] = mapped_column(String(12), nullable=True, index=True)
     before: Mapped[Any] = mapped_column(JSON, nullable=True)
     after: Mapped[Any] = mapped_column(JSON, nullable=True)
     prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
@@ -321,7 +337,7 @@ class Report(db.Model):  # type: ignore[name-defined,misc]
     facility_name: Mapped[str] = mapped_column(String(100), nullable=False)
     tier_label: Mapped[str] = mapped_column(String(40), nullable=False)
     tier_code: Mapped[str] = mapped_column(String(40), nullable=False)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
 
 
 class PayoutRule(db.Model):  # type: ignore[name-defined,misc]
@@ -342,7 +358,7 @@ class PayoutRule(db.Model):  # type: ignore[name-defined,misc]
     valid_from: Mapped[dt.date] = mapped_column(Date, nullable=False)
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_by: Mapped[str] = mapped_column(String(64), nullable=False)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
 
 
 class Payout(db.Model):  # type: ignore[name-defined,misc]
@@ -366,5 +382,5 @@ class Payout(db.Model):  # type: ignore[name-defined,misc]
     report_number: Mapped[str] = mapped_column(String(40), nullable=False)
     report_sha256: Mapped[str] = mapped_column(String(64), nullable=False)
     rule_id: Mapped[int | None] = mapped_column(ForeignKey("payout_rules.id"), nullable=True)
-    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
     recorded_by: Mapped[str] = mapped_column(String(64), nullable=False)
