@@ -31,6 +31,12 @@ def create_app(settings: Settings) -> Flask:
     return app
 
 
+    if settings.trusted_proxies > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Behind that many proxies the client's address comes from X-Forwarded-For; otherwise
+        # the header is anyone's to forge and is ignored.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies)  # type: ignore[method-assign]
 def _init_extensions(app: Flask, settings: Settings) -> None:
     import server.db.models  # noqa: F401  (registers the tables for migrations)
     from server.db.engine import configure_engine

@@ -47,8 +47,18 @@ class Settings:
     testing: bool = False
     session_idle_minutes: int = 30
     session_absolute_hours: int = 12
-    lockout_threshold: int = 5
-    lockout_minutes: int = 15
+    # Failed logins, counted per (username, client address): after `login_free_failures` each
+    # failure blocks that pair for a delay that starts at `login_delay_seconds` and doubles up to
+    # `login_max_delay_seconds`. Every username from one address together gets
+    # `login_address_free_failures` (0: no such limit). Failures are forgotten after a day of quiet.
+    login_free_failures: int = 5
+    login_address_free_failures: int = 30
+    login_delay_seconds: int = 60
+    login_max_delay_seconds: int = 15 * 60
+    login_forget_hours: int = 24
+    # Reverse proxies in front of the app whose X-Forwarded-For is trusted for the client address;
+    # 0 (default): the app faces clients directly (gunicorn) and the header is ignored.
+    trusted_proxies: int = 0
     max_photo_bytes: int = 20 * 1024 * 1024
     max_photo_pixels: int = 40_000_000
     thumbnail_edge: int = 800  # 84 mm in the report's photo appendix at about 240 dpi
@@ -103,6 +113,7 @@ class Settings:
             "session_absolute_hours": int(get("SESSION_ABSOLUTE_HOURS", "12") or 12),
             "evidence_retention_days": int(get("EVIDENCE_RETENTION_DAYS", "3650") or 3650),
             "public_url": get("PUBLIC_URL") or f"http://127.0.0.1:{env.get('PORT', '5000')}",
+            "trusted_proxies": int(get("TRUSTED_PROXIES", "0") or 0),
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

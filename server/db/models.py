@@ -85,8 +85,6 @@ class User(db.Model):  # type: ignore[name-defined,misc]
     region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), nullable=False, index=True)
     facility_id: Mapped[int | None] = mapped_column(ForeignKey("facilities.id"), nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
-    failed_logins: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
 
 

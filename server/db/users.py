@@ -1,13 +1,18 @@
-"""Queries on users and their login sessions."""
+"""Queries on users, their login sessions and the failed-login throttle."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select, update
+from sqlalchemy import case, delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
-from server.db.models import AuthSession, User
+from server.db.models import AuthSession, LoginThrottle, User
 from server.extensions import db
+
+# The throttle row that counts every failure from one address, whatever the username. A username
+# key is stripped, so it never starts with a space and never equals this one.
+ANY_USERNAME = " *"
 
 
 def by_username(username: str) -> User | None:
@@ -34,3 +39,72 @@ def users_by_ids(ids: set[int]) -> dict[int, User]:
     if not ids:
         return {}
     return {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
+
+
+# --- failed-login throttle -----------------------------------------------------------------------
+
+
+def blocked_until(username_key: str, ip: str) -> list[dt.datetime]:
+    """The ends of the blocks on this username and on every username from this address."""
+    stmt = select(LoginThrottle.blocked_until).where(
+        LoginThrottle.ip == ip,
+        LoginThrottle.username.in_((username_key, ANY_USERNAME)),
+        LoginThrottle.blocked_until.is_not(None),
+    )
+    return [until for until in db.session.scalars(stmt) if until is not None]
+
+
+def count_failure(username_key: str, ip: str, now: dt.datetime, forget_before: dt.datetime) -> int:
+    """Add one failure to the (username, address) row in one statement, so concurrent failures
+    all count and never collide on the key; a row last touched before `forget_before` starts
+    again. Returns the failures now counted."""
+    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    stmt = insert(LoginThrottle).values(
+        username=username_key, ip=ip, failures=1, blocked_until=None, updated_at=now
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[LoginThrottle.username, LoginThrottle.ip],
+        set_={
+            "failures": case((LoginThrottle.updated_at < forget_before, 1), else_=LoginThrottle.failures + 1),
+            "blocked_until": case(
+                (LoginThrottle.updated_at < forget_before, None), else_=LoginThrottle.blocked_until
+            ),
+            "updated_at": now,
+        },
+    )
+    return int(db.session.execute(stmt.returning(LoginThrottle.failures)).scalar_one())
+
+
+def block(username_key: str, ip: str, until: dt.datetime) -> None:
+    db.session.execute(
+        update(LoginThrottle)
+        .where(LoginThrottle.username == username_key, LoginThrottle.ip == ip)
+        .values(blocked_until=until)
+    )
+
+
+def clear_throttle(username_key: str, ip: str) -> None:
+    db.session.execute(
+        delete(LoginThrottle).where(LoginThrottle.username == username_key, LoginThrottle.ip == ip)
+    )
+
+
+def forget_throttles(before: dt.datetime) -> None:
+    """Drop the rows of failures nobody repeated since `before`."""
+    db.session.execute(delete(LoginThrottle).where(LoginThrottle.updated_at < before))
+
+
+def throttles_of(username_key: str) -> list[LoginThrottle]:
+    stmt = select(LoginThrottle).where(LoginThrottle.username == username_key).order_by(LoginThrottle.ip)
+    return list(db.session.scalars(stmt))
+
+
+def throttles_from(ip: str) -> list[LoginThrottle]:
+    stmt = select(LoginThrottle).where(LoginThrottle.ip == ip).order_by(LoginThrottle.username)
+    return list(db.session.scalars(stmt))
+
+
+def delete_throttles(rows: list[LoginThrottle]) -> None:
+    for row in rows:
+        db.session.delete(row)
+    db.session.flush()

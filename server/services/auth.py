@@ -1,22 +1,30 @@
 """Login, sessions and the current principal.
 
-Passwords are hashed (scrypt, via werkzeug). After `lockout_threshold` failures in a row an
-account is locked for `lockout_minutes`. A session ends after `session_idle_minutes` without a
-request, `session_absolute_hours` after login, on logout, and as soon as its user is disabled,
-changes role or moves to another region: every request re-reads the user.
+Passwords are hashed (scrypt, via werkzeug). Failed logins are throttled per (username, client
+address), never per account: a stranger elsewhere cannot lock anyone out. After
+`login_free_failures` failures each further one blocks that pair for a delay that doubles up to a
+cap; every username from one address together has a larger allowance (password spraying). Unknown
+usernames are counted alike, so a throttled answer, like a wrong password, says nothing about
+whether a username exists. A successful login clears its pair; `flask users unlock` clears a
+username everywhere.
+
+A session ends after `session_idle_minutes` without a request, `session_absolute_hours` after
+login, on logout, and as soon as its user is disabled, changes role or moves to another region:
+every request re-reads the user.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 import secrets
 from dataclasses import dataclass
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from server.db import users as queries
-from server.db.models import AuthSession, User
+from server.db.models import AuthSession, LoginThrottle, User
 from server.domain.access import Principal
 from server.domain.errors import DomainError
 from server.extensions import db
@@ -37,7 +45,7 @@ class Login:
 
 def hash_password(password: str) -> str:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise DomainError("auth.weak_password", f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+        raise DomainError("auth.weak_password", f"密码至少需要 {MIN_PASSWORD_LENGTH} 个字符")
     return generate_password_hash(password)
 
 
@@ -55,33 +63,84 @@ def _principal(user: User, session: AuthSession) -> Principal:
     )
 
 
+def username_key(username: str) -> str:
+    """The throttle's key for a username as typed: "Tx_Inspector1 " and "tx_inspector1" count as one."""
+    return username.strip().casefold()[:64]
+
+
+def address_key(ip: str | None) -> str:
+    return (ip or "unknown")[:64]
+
+
+def delay_seconds(failures: int, free: int, first: int, cap: int) -> int:
+    """The block after the `failures`-th failure in a row: none for the first `free`, then
+    `first` seconds, doubling with every further failure, at most `cap`."""
+    if failures <= free:
+        return 0
+    return min(cap, first << min(failures - free - 1, 30))
+
+
+def _throttled(seconds: int) -> DomainError:
+    minutes = max(1, math.ceil(seconds / 60))
+    return DomainError(
+        "auth.throttled",
+        f"登录失败次数过多，请 {minutes} 分钟后再试",
+        status=429,
+        retry_after=seconds,
+    )
+
+
+def _count_failure(settings: Settings, key: str, address: str, now: dt.datetime) -> int:
+    """Count a failed login; the seconds the address must now wait for this username (0: none)."""
+    forget_before = now - dt.timedelta(hours=settings.login_forget_hours)
+    queries.forget_throttles(forget_before)
+    limits = [(key, settings.login_free_failures)]
+    if settings.login_address_free_failures > 0:
+        limits.append((queries.ANY_USERNAME, settings.login_address_free_failures))
+    longest = 0
+    for username, free in limits:
+        failures = queries.count_failure(username, address, now, forget_before)
+        wait = delay_seconds(failures, free, settings.login_delay_seconds, settings.login_max_delay_seconds)
+        if wait:
+            queries.block(username, address, now + dt.timedelta(seconds=wait))
+            longest = max(longest, wait)
+    return longest
+
+
 def login(settings: Settings, username: str, password: str, ip: str | None, now: dt.datetime) -> Login:
-    invalid = DomainError("auth.invalid_credentials", "wrong username or password", status=401)
-    user = queries.by_username(username)
+    """A new session, or 401 auth.invalid_credentials alike for a wrong password, an unknown and a
+    disabled user, or 429 auth.throttled alike for every username from a throttled address."""
+    key, address = username_key(username), address_key(ip)
+    blocks = queries.blocked_until(key, address)
+    remaining = max((_aware(until) - now for until in blocks), default=dt.timedelta(0))
+    if remaining > dt.timedelta(0):
+        raise _throttled(math.ceil(remaining.total_seconds()))
+
+    user = queries.by_username(username.strip())
     if user is None:
-        check_password_hash(_DUMMY_HASH, password)
-        raise invalid
-    if user.locked_until is not None and _aware(user.locked_until) > now:
-        raise DomainError("auth.locked", "too many failed logins; try again later", status=423)
-    if not check_password_hash(user.password_hash, password) or not user.active:
-        user.failed_logins += 1
-        locked = user.failed_logins >= settings.lockout_threshold
-        if locked:
-            user.locked_until = now + dt.timedelta(minutes=settings.lockout_minutes)
-            user.failed_logins = 0
+        check_password_hash(_DUMMY_HASH, password)  # so that both paths cost the same
+        accepted = False
+    else:
+        accepted = check_password_hash(user.password_hash, password) and user.active
+    if user is None or not accepted:
+        wait = _count_failure(settings, key, address, now)
+        # Recorded for unknown usernames too (both paths then cost the same), but without the
+        # name typed: that is sometimes a password.
         audit.record(
             "auth.login_failed",
-            actor_id=user.id,
-            actor=user.username,
+            actor_id=user.id if user else None,
+            actor=user.username if user else None,
             target_type="user",
-            target_id=user.id,
-            after={"locked": locked},
+            target_id=user.id if user else None,
+            after={"blocked_seconds": wait},
             ip=ip,
         )
         db.session.commit()
-        raise invalid
-    user.failed_logins = 0
-    user.locked_until = None
+        if wait:
+            raise _throttled(wait)
+        raise DomainError("auth.invalid_credentials", "用户名或密码错误", status=401)
+
+    queries.clear_throttle(key, address)
     token = secrets.token_urlsafe(32)
     session = AuthSession(
         token_hash=token_hash(token),
@@ -107,16 +166,79 @@ def login(settings: Settings, username: str, password: str, ip: str | None, now:
     return Login(token, session.expires_at, _principal(user, session))
 
 
+@dataclass(frozen=True)
+class Throttle:
+    """A throttle row as the admin sees it; username is None for the row of every username."""
+
+    username: str | None
+    ip: str
+    failures: int
+    blocked_until: dt.datetime | None
+
+    def to_json(self) -> dict[str, object]:
+        until = self.blocked_until
+        return {
+            "username": self.username,
+            "ip": self.ip,
+            "failures": self.failures,
+            "blocked_until": None if until is None else _aware(until).isoformat(),
+        }
+
+
+def _cleared(rows: list[LoginThrottle]) -> list[Throttle]:
+    found = [
+        Throttle(
+            None if r.username == queries.ANY_USERNAME else r.username, r.ip, r.failures, r.blocked_until
+        )
+        for r in rows
+    ]
+    queries.delete_throttles(rows)
+    return found
+
+
+def unlock(username: str, actor: str = "cli", actor_id: int | None = None) -> list[Throttle]:
+    """Clear the failed logins of a username from every address (what was cleared, audited)."""
+    key = username_key(username)
+    cleared = _cleared(queries.throttles_of(key))
+    user = queries.by_username(username.strip())
+    audit.record(
+        "auth.unlock",
+        actor_id=actor_id,
+        actor=actor,
+        target_type="user",
+        target_id=user.id if user else None,
+        before={"username": key, "throttles": [t.to_json() for t in cleared]},
+    )
+    db.session.commit()
+    return cleared
+
+
+def unblock_address(ip: str, actor: str = "cli", actor_id: int | None = None) -> list[Throttle]:
+    """Clear every failed login counted from one client address (what was cleared, audited)."""
+    address = address_key(ip.strip())
+    cleared = _cleared(queries.throttles_from(address))
+    audit.record(
+        "auth.unblock_address",
+        actor_id=actor_id,
+        actor=actor,
+        target_type="address",
+        target_id=address,
+        before={"throttles": [t.to_json() for t in cleared]},
+    )
+    db.session.commit()
+    return cleared
+
+
 def authenticate(settings: Settings, token: str, now: dt.datetime) -> Principal:
     """The principal of a live session, refreshing its idle clock; 401 with a stable code otherwise."""
     session = queries.session_by_token_hash(token_hash(token))
     if session is None or session.ended_at is not None:
-        raise DomainError("auth.required", "please log in", status=401)
+        raise DomainError("auth.required", "请先登录", status=401)
     idle_limit = _aware(session.last_seen_at) + dt.timedelta(minutes=settings.session_idle_minutes)
     if _aware(session.expires_at) <= now or idle_limit <= now:
         session.ended_at = now
         db.session.commit()
-        raise DomainError("auth.session_expired", "the session has expired; please log in again", status=401)
+        raise DomainError("auth.session_expired", "登录已过期，请重新登录", status=401)
     user = queries.by_id(session.user_id)
     if (
         user is None
@@ -126,7 +248,7 @@ def authenticate(settings: Settings, token: str, now: dt.datetime) -> Principal:
     ):
         session.ended_at = now
         db.session.commit()
-        raise DomainError("auth.required", "please log in", status=401)
+        raise DomainError("auth.required", "请先登录", status=401)
     if (now - _aware(session.last_seen_at)).total_seconds() > 30:  # spare a write on every request
         session.last_seen_at = now
         db.session.commit()

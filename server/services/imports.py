@@ -621,7 +621,6 @@ def import_users(filename: str, data: bytes, actor: str = "cli", actor_id: int |
                 region_code=values["region_code"],
                 facility_id=values.get("facility_id"),
                 active=True,
-                failed_logins=0,
             )
         )
     return _write("users", filename, users, Counter(u.role for u in users), generated, actor, actor_id)

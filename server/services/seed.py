@@ -258,7 +258,6 @@ def _create_users(facilities: dict[str, Facility]) -> tuple[dict[str, User], lis
             region_code=spec.region_code,
             facility_id=facilities[spec.facility_name].id if spec.facility_name else None,
             active=True,
-            failed_logins=0,
         )
         db.session.add(user)
         users[spec.username] = user
