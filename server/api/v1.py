@@ -248,7 +248,7 @@ def get_sample(sample_id: int) -> Any:
 @admin_bp.arguments(s.AuditQuery, location="query")
 @admin_bp.response(200, s.AuditOut(many=True))
 def list_audit(query: dict[str, Any]) -> Any:
-    return audit.entries(query["after_seq"], query["limit"])
+    return audit.entries(principal(), query["after_seq"], query["limit"])
 
 
 # --- evidence ------------------------------------------------------------------------------------

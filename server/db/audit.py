@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 from sqlalchemy import select, text
 
-from server.db.models import AuditEntry
+from server.db.models import (
+    AuditEntry,
+    AuthSession,
+    Conflict,
+    Evidence,
+    Facility,
+    Inspection,
+    Payout,
+    Report,
+    ReviewSample,
+    User,
+)
+from server.domain import regions
 from server.extensions import db
 
 AUDIT_LOCK = 4_210_200  # any constant: the advisory lock id of the audit chain
@@ -51,6 +65,71 @@ def iterate(batch: int = 1000) -> Iterator[AuditEntry]:
         last = rows[-1].seq
 
 
-def page(after_seq: int, limit: int) -> list[AuditEntry]:
-    stmt = select(AuditEntry).where(AuditEntry.seq > after_seq).order_by(AuditEntry.seq).limit(limit)
-    return list(db.session.scalars(stmt))
+def page(after_seq: int, limit: int, scope: str | None = None) -> list[AuditEntry]:
+    """Entries after `after_seq` in order; with a scope, only those whose region starts with it
+    (entries without a region never match a scope)."""
+    stmt = select(AuditEntry).where(AuditEntry.seq > after_seq)
+    if scope is not None:
+        stmt = stmt.where(AuditEntry.region_code.startswith(scope, autoescape=True))
+    return list(db.session.scalars(stmt.order_by(AuditEntry.seq).limit(limit)))
+
+
+# --- the region an entry concerns ----------------------------------------------------------------
+
+_ID = re.compile(r"\d{1,18}", re.ASCII)
+# targets whose region is their inspection's
+_OF_INSPECTION: dict[str, Any] = {"evidence": Evidence, "report": Report, "conflict": Conflict}
+# targets that carry a region code themselves
+_WITH_REGION: dict[str, Any] = {
+    "inspection": Inspection,
+    "facility": Facility,
+    "user": User,
+    "session": AuthSession,
+    "sample": ReviewSample,
+}
+
+
+def _row_id(target_id: str) -> int | None:
+    """The numeric id a target id starts with ("12" and "12/M-B01" both give 12)."""
+    head = target_id.split("/", 1)[0]
+    return int(head) if _ID.fullmatch(head) else None
+
+
+def _region_code(text: str) -> str | None:
+    try:
+        regions.region_level(text)
+    except regions.InvalidRegionCode:
+        return None
+    return text
+
+
+def _inspection_region(inspection_id: int | None) -> str | None:
+    inspection = db.session.get(Inspection, inspection_id) if inspection_id is not None else None
+    return inspection.region_code if inspection is not None else None
+
+
+def target_region(target_type: str | None, target_id: str | None) -> str | None:
+    """The region of an audit entry's target, when the target has one and exists."""
+    if target_type is None or target_id is None:
+        return None
+    if target_type in ("region", "payout_sheet"):  # "410222", "410200/2026Q4"
+        return _region_code(target_id.split("/", 1)[0])
+    row_id = _row_id(target_id)
+    if row_id is None:
+        return None
+    if target_type in _WITH_REGION:
+        row = db.session.get(_WITH_REGION[target_type], row_id)
+        return row.region_code if row is not None else None
+    if target_type in _OF_INSPECTION:
+        row = db.session.get(_OF_INSPECTION[target_type], row_id)
+        return _inspection_region(row.inspection_id) if row is not None else None
+    if target_type == "payout":
+        payout = db.session.get(Payout, row_id)
+        facility = db.session.get(Facility, payout.facility_id) if payout is not None else None
+        return facility.region_code if facility is not None else None
+    return None
+
+
+def user_region(user_id: int) -> str | None:
+    user = db.session.get(User, user_id)
+    return user.region_code if user is not None else None

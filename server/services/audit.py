@@ -3,6 +3,21 @@
 `record` appends inside the caller's transaction, so an action and its audit entry commit or
 roll back together. Entries are hash-chained (server.domain.audit); `verify` walks the chain.
 
+Every entry records the region it concerns (`region_code`), so that the log is scoped like every
+other list: an admin reads only the entries of their own region and the regions inside it. The
+region is derived in `record` from the target: an inspection's region; for evidence, reports and
+conflicts their inspection's; a facility's, a user's, a session's (the user's at login), a sample's;
+for a region or a payout sheet the region itself; for a payout its facility's. Any other target
+(an import file, say) or a target that cannot be found falls back to the acting user's region. A
+caller may pass `region_code` to say it outright. Entries with no region at all (command-line and
+system actions on no particular region, failed logins under unknown usernames, and every entry
+written before regions were recorded) are shown to no admin through the API: every admin is
+limited to a region, and such an entry cannot be placed inside one. They stay in the log, are
+covered by `verify`, and can be read on the server.
+
+The region is part of the hashed payload only when it is set, so entries written before the column
+existed keep their hashes and still verify.
+
 The chain alone cannot show that entries were cut off its end. `anchor` copies the current head
 (sequence number and hash) into the evidence store, under retention (object lock on S3), where
 the database's users cannot change it; `verify` checks every anchor against the log. Run
@@ -20,6 +35,7 @@ from typing import Any
 
 from server.db import audit as queries
 from server.db.models import AuditEntry
+from server.domain.access import Principal
 from server.domain.audit import GENESIS, Anchor, ChainEntry, check_anchors, entry_hash, verify_chain
 from server.storage import EvidenceStore
 
@@ -28,7 +44,7 @@ ANCHOR_PREFIX = "audit-anchors/"
 
 def payload_of(entry: AuditEntry) -> dict[str, Any]:
     at = entry.at if entry.at.tzinfo else entry.at.replace(tzinfo=dt.UTC)
-    return {
+    payload = {
         "seq": entry.seq,
         "at": at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
         "actor_id": entry.actor_id,
@@ -40,6 +56,17 @@ def payload_of(entry: AuditEntry) -> dict[str, Any]:
         "before": entry.before,
         "after": entry.after,
     }
+    if entry.region_code is not None:  # absent from entries written before regions were recorded
+        payload["region_code"] = entry.region_code
+    return payload
+
+
+def region_of(target_type: str | None, target_id: str | None, actor_id: int | None) -> str | None:
+    """The region an entry concerns: its target's, else the acting user's, else none."""
+    found = queries.target_region(target_type, target_id)
+    if found is None and actor_id is not None:
+        found = queries.user_region(actor_id)
+    return found
 
 
 def record(
@@ -52,7 +79,13 @@ def record(
     before: Any = None,
     after: Any = None,
     ip: str | None = None,
+    region_code: str | None = None,
 ) -> AuditEntry:
+    """Append an entry in the caller's transaction. `region_code` defaults to the region of the
+    target (else of the actor): see the module's docstring."""
+    target = None if target_id is None else str(target_id)
+    if region_code is None:
+        region_code = region_of(target_type, target, actor_id)
     tail = queries.lock_tail()
     entry = AuditEntry(
         seq=(tail.seq + 1) if tail else 1,
@@ -61,8 +94,9 @@ def record(
         actor=actor,
         action=action,
         target_type=target_type,
-        target_id=None if target_id is None else str(target_id),
+        target_id=target,
         ip=ip,
+        region_code=region_code,
         before=before,
         after=after,
         prev_hash=tail.hash if tail else GENESIS,
@@ -127,5 +161,6 @@ def anchors(store: EvidenceStore) -> list[Anchor]:
     return found
 
 
-def entries(after_seq: int, limit: int) -> list[AuditEntry]:
-    return queries.page(after_seq, limit)
+def entries(principal: Principal, after_seq: int, limit: int) -> list[AuditEntry]:
+    """The entries after `after_seq` that concern the principal's region or a region inside it."""
+    return queries.page(after_seq, limit, principal.scope)
