@@ -76,7 +76,7 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_commands(app: Flask) -> None:
-    from server.cli import checklists, imports, payouts, reports, storage
+    from server.cli import checklists, imports, payouts, reports, storage, users
 
     app.cli.add_command(checklists.group)
     app.cli.add_command(storage.group)
@@ -84,3 +84,4 @@ def _register_commands(app: Flask) -> None:
     app.cli.add_command(payouts.group)
     for group in imports.GROUPS:
         app.cli.add_command(group)
+    app.cli.add_command(users.group)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import case, delete, select, update
+from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from server.db.models import AuthSession, LoginThrottle, User
@@ -17,6 +17,11 @@ ANY_USERNAME = " *"
 
 def by_username(username: str) -> User | None:
     return db.session.scalars(select(User).where(User.username == username)).one_or_none()
+
+
+def by_username_ignoring_case(username: str) -> list[User]:
+    stmt = select(User).where(func.lower(User.username) == username.lower()).order_by(User.id)
+    return list(db.session.scalars(stmt))
 
 
 def by_id(user_id: int) -> User | None:

@@ -201,6 +201,9 @@ def unlock(username: str, actor: str = "cli", actor_id: int | None = None) -> li
     key = username_key(username)
     cleared = _cleared(queries.throttles_of(key))
     user = queries.by_username(username.strip())
+    if user is None:  # typed in another case: the user whose key it is, if only one
+        matches = [u for u in queries.by_username_ignoring_case(key) if username_key(u.username) == key]
+        user = matches[0] if len(matches) == 1 else None
     audit.record(
         "auth.unlock",
         actor_id=actor_id,
