@@ -28,15 +28,15 @@ def create_app(settings: Settings) -> Flask:
     _init_extensions(app, settings)
     _register_blueprints(app)
     _register_commands(app)
-    return app
-
-
     if settings.trusted_proxies > 0:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         # Behind that many proxies the client's address comes from X-Forwarded-For; otherwise
         # the header is anyone's to forge and is ignored.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies)  # type: ignore[method-assign]
+    return app
+
+
 def _init_extensions(app: Flask, settings: Settings) -> None:
     import server.db.models  # noqa: F401  (registers the tables for migrations)
     from server.db.engine import configure_engine
@@ -82,6 +82,6 @@ def _register_commands(app: Flask) -> None:
     app.cli.add_command(storage.group)
     app.cli.add_command(reports.group)
     app.cli.add_command(payouts.group)
+    app.cli.add_command(users.group)
     for group in imports.GROUPS:
         app.cli.add_command(group)
-    app.cli.add_command(users.group)
