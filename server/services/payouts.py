@@ -21,7 +21,6 @@ from pathlib import PurePath
 from typing import Any
 
 from openpyxl import Workbook  # type: ignore[import-untyped]
-from openpyxl.cell import WriteOnlyCell  # type: ignore[import-untyped]
 from openpyxl.styles import Alignment, Font, PatternFill  # type: ignore[import-untyped]
 from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
 from sqlalchemy.exc import IntegrityError
@@ -37,6 +36,7 @@ from server.domain.errors import DomainError
 from server.domain.evidence import CHINA
 from server.domain.identifiers import FACILITY_TYPES
 from server.extensions import db
+from server.reports import sheets
 from server.reports.render import ReportFetcher, render_html, write_pdf
 from server.services import audit, checklists, reports
 from server.services.imports import Column, ImportRow, RowReport, map_header, read_sheet
@@ -535,7 +535,8 @@ def xlsx_rows(sheet: domain.Sheet) -> list[list[Any]]:
 
 
 def xlsx(sheet: domain.Sheet) -> bytes:
-    """The sheet as a workbook (write-only: thousands of rows stay fast)."""
+    """The sheet as a workbook (write-only: thousands of rows stay fast). Every cell goes through
+    server.reports.sheets, so names and remarks stay text and amounts stay numbers."""
     book = Workbook(write_only=True)
     ws = book.create_sheet("奖补资金分配表")
     for i, (_, width) in enumerate(XLSX_COLUMNS, 1):
@@ -550,53 +551,45 @@ def xlsx(sheet: domain.Sheet) -> bytes:
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     bold = Font(bold=True)
     fill = PatternFill("solid", fgColor="EEF2F7")
+    wrap = Alignment(wrap_text=True, vertical="center")
 
-    def cell(value: Any, number_format: str | None = None, font: Font | None = None) -> WriteOnlyCell:
-        result = WriteOnlyCell(ws, value)
-        if number_format:
-            result.number_format = number_format
-        if font:
-            result.font = font
-        return result
+    def heading(titles: Sequence[str]) -> list[Any]:
+        return [sheets.cell(ws, title, font=bold, fill=fill, alignment=wrap) for title in titles]
 
-    def heading(titles: Sequence[str]) -> list[WriteOnlyCell]:
-        cells = [cell(title, font=bold) for title in titles]
-        for c in cells:
-            c.fill = fill
-            c.alignment = Alignment(wrap_text=True, vertical="center")
-        return cells
-
-    ws.append([cell(domain.title(sheet), font=Font(bold=True, size=14))])
-    ws.append(
+    sheets.append(ws, [sheets.cell(ws, domain.title(sheet), font=Font(bold=True, size=14))])
+    sheets.append(
+        ws,
         [
             f"地区：{sheet.region_path}（{sheet.region_code}）　期间：{sheet.period.label}"
             f"（{sheet.period.start} 至 {sheet.period.end}，以终审通过日期计）　"
             f"奖补标准取值日：{sheet.period.end}　生成时间：{sheet.generated_at}"
-        ]
+        ],
     )
-    ws.append([f"分配表摘要（SHA-256）：{sheet.digest}"])
-    ws.append([])
-    ws.append(heading([title for title, _ in XLSX_COLUMNS]))  # row `header_row`
+    sheets.append(ws, [f"分配表摘要（SHA-256）：{sheet.digest}"])
+    sheets.append(ws, [])
+    sheets.append(ws, heading([title for title, _ in XLSX_COLUMNS]))  # row `header_row`
     for values in xlsx_rows(sheet):
-        values[6] = cell(values[6], "yyyy-mm-dd")
+        values[6] = sheets.cell(ws, values[6], "yyyy-mm-dd")
         for i in AMOUNT_COLUMNS:
-            values[i] = cell(values[i], AMOUNT_FORMAT)
-        ws.append(values)
-    ws.append([])
-    ws.append([cell("按等级汇总", font=bold)])
-    ws.append(heading(["评审标准类别", "达标等级", "机构数", "应拨金额（元）"]))
+            values[i] = sheets.cell(ws, values[i], AMOUNT_FORMAT)
+        sheets.append(ws, values)
+    sheets.append(ws, [])
+    sheets.append(ws, [sheets.cell(ws, "按等级汇总", font=bold)])
+    sheets.append(ws, heading(["评审标准类别", "达标等级", "机构数", "应拨金额（元）"]))
     for total in domain.totals_view(sheet):
-        ws.append([total["family"], total["tier"], total["facilities"], cell(total["amount"], AMOUNT_FORMAT)])
-    ws.append(
+        amount = sheets.cell(ws, total["amount"], AMOUNT_FORMAT)
+        sheets.append(ws, [total["family"], total["tier"], total["facilities"], amount])
+    sheets.append(
+        ws,
         [
-            cell("合计", font=bold),
+            sheets.cell(ws, "合计", font=bold),
             "",
-            cell(len(sheet.rows), font=bold),
-            cell(sheet.total_yuan, AMOUNT_FORMAT, bold),
-        ]
+            sheets.cell(ws, len(sheet.rows), font=bold),
+            sheets.cell(ws, sheet.total_yuan, AMOUNT_FORMAT, bold),
+        ],
     )
     if sheet.not_reached:
-        ws.append([f"另有 {sheet.not_reached} 家机构终审结论为未达标，不予奖补。"])
+        sheets.append(ws, [f"另有 {sheet.not_reached} 家机构终审结论为未达标，不予奖补。"])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
