@@ -1,22 +1,30 @@
 """Evidence rules: when a photo is accepted but flagged for the reviewer.
 
 A photo is flagged, never refused, when its capture time falls outside the visit day, when it
-was taken far from the facility, or when the same bytes were already used for another facility.
-Times and places are kept as the device claimed them and as the photo's EXIF says; either one
-outside the limits raises the flag, and the reviewer sees both.
+was taken far from the facility, when its EXIF names a place that cannot exist, or when the same
+bytes were already used for another facility. Times and places are kept as the device claimed
+them and as the photo's EXIF says; either one outside the limits raises the flag, and the
+reviewer sees both.
+
+Nothing here raises on odd input: a time outside the years 1900-2100 (or one whose offset would
+carry it past what a datetime can hold), a coordinate that is not a finite number within
+±90/±180, and text with control characters are treated as unusable or cleaned, never as errors.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+import unicodedata
 from dataclasses import dataclass
 
 CHINA = dt.timezone(dt.timedelta(hours=8))
 EARTH_RADIUS_M = 6_371_000
+YEAR_MIN, YEAR_MAX = 1900, 2100  # the same years the API accepts for any date
 
 FLAG_TIME_OUTSIDE_VISIT = "time_outside_visit"
 FLAG_FAR_FROM_FACILITY = "far_from_facility"
+FLAG_EXIF_PLACE_INVALID = "exif_place_invalid"
 FLAG_USED_FOR_OTHER_FACILITY = "used_for_other_facility"
 FLAG_NO_CAPTURE_TIME = "no_capture_time"
 
@@ -25,6 +33,19 @@ FLAG_NO_CAPTURE_TIME = "no_capture_time"
 class Place:
     latitude: float
     longitude: float
+
+
+def place_or_none(latitude: float | None, longitude: float | None) -> Place | None:
+    """A place when both coordinates are finite numbers on the globe (±90, ±180), else None."""
+    try:
+        lat, lon = float(latitude), float(longitude)  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError):
+        return None
+    if not (math.isfinite(lat) and math.isfinite(lon)):
+        return None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return None
+    return Place(lat, lon)
 
 
 def distance_m(a: Place, b: Place) -> float:
@@ -36,25 +57,58 @@ def distance_m(a: Place, b: Place) -> float:
     return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
 
 
-def parse_claimed_time(value: str | None) -> dt.datetime | None:
-    """A device's ISO 8601 time; without an offset it is taken as China time."""
+def clean_text(value: str | None, limit: int) -> str | None:
+    """Text fit to store and show: no control, format (bidi and the like) or lone surrogate
+    characters and no U+FFFE/U+FFFF, line and paragraph separators made spaces, trimmed, at most
+    `limit` characters; None when nothing is left."""
     if not value:
         return None
+    kept = []
+    for char in value:
+        category = unicodedata.category(char)
+        if category in ("Cc", "Cf", "Cs") or char in "\ufffe\uffff":
+            continue
+        kept.append(" " if category in ("Zl", "Zp") else char)
+    text = "".join(kept).strip()[:limit].strip()
+    return text or None
+
+
+def china_time(value: dt.datetime) -> dt.datetime | None:
+    """The same instant in China time, or None when it is unusable: outside the years
+    1900-2100 there, or not convertible at all (the offset of 0001-01-01T00:00+14:00 would carry
+    it before year 1). A time without an offset is taken as China time."""
     try:
-        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        if value.tzinfo is None or value.utcoffset() is None:
+            value = value.replace(tzinfo=CHINA)
+        local = value.astimezone(CHINA)
+    except (OverflowError, ValueError, TypeError, AttributeError):
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=CHINA)
+    return local if YEAR_MIN <= local.year <= YEAR_MAX else None
+
+
+def parse_claimed_time(value: str | None) -> dt.datetime | None:
+    """A device's ISO 8601 time; without an offset it is taken as China time. None when it is
+    missing, malformed or unusable (see china_time)."""
+    if not value or not isinstance(value, str) or not (value.isascii() and value.isprintable()):
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+    except (ValueError, TypeError, OverflowError):
+        return None
+    return china_time(parsed)
 
 
 def parse_exif_time(value: str | None) -> dt.datetime | None:
-    """EXIF DateTimeOriginal ("2026:11:20 10:31:05"), local time of the camera: China time."""
-    if not value:
+    """EXIF DateTimeOriginal ("2026:11:20 10:31:05"), local time of the camera: China time.
+    None when it is missing, malformed (cameras without a clock write "0000:00:00 00:00:00")
+    or unusable."""
+    if not value or not isinstance(value, str):
         return None
     try:
-        return dt.datetime.strptime(value.strip().rstrip("\x00"), "%Y:%m:%d %H:%M:%S").replace(tzinfo=CHINA)
-    except ValueError:
+        parsed = dt.datetime.strptime(value.strip().rstrip("\x00").strip(), "%Y:%m:%d %H:%M:%S")
+    except (ValueError, TypeError, OverflowError):
         return None
+    return china_time(parsed.replace(tzinfo=CHINA))
 
 
 def flags_for(
@@ -66,16 +120,26 @@ def flags_for(
     exif_place: Place | None,
     used_elsewhere: bool,
     max_distance_m: float,
+    exif_place_invalid: bool = False,
 ) -> list[str]:
+    """The flags a photo gets. Times and places that are unusable count as missing."""
     flags = []
-    times = [t for t in (claimed_time, exif_time) if t is not None]
-    if not times:
+    days = [china_time(t) for t in (claimed_time, exif_time) if t is not None]
+    usable = [t.date() for t in days if t is not None]
+    if not usable:
         flags.append(FLAG_NO_CAPTURE_TIME)
-    elif any(t.astimezone(CHINA).date() != visit_day for t in times):
+    elif any(day != visit_day for day in usable):
         flags.append(FLAG_TIME_OUTSIDE_VISIT)
-    places = [p for p in (claimed_place, exif_place) if p is not None]
+    facility = place_or_none(facility.latitude, facility.longitude) if facility is not None else None
+    places = [
+        checked
+        for p in (claimed_place, exif_place)
+        if p is not None and (checked := place_or_none(p.latitude, p.longitude)) is not None
+    ]
     if facility is not None and any(distance_m(facility, p) > max_distance_m for p in places):
         flags.append(FLAG_FAR_FROM_FACILITY)
+    if exif_place_invalid:
+        flags.append(FLAG_EXIF_PLACE_INVALID)
     if used_elsewhere:
         flags.append(FLAG_USED_FOR_OTHER_FACILITY)
     return flags

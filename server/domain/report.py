@@ -12,6 +12,7 @@ from typing import Any
 from server.domain.audit import canonical
 from server.domain.checklist import NOT_APPLICABLE, NOT_MET, Checklist
 from server.domain.evidence import (
+    FLAG_EXIF_PLACE_INVALID,
     FLAG_FAR_FROM_FACILITY,
     FLAG_NO_CAPTURE_TIME,
     FLAG_TIME_OUTSIDE_VISIT,
@@ -50,6 +51,7 @@ TIER_ITEM_LABELS = {"basic": "基本", "recommended": "推荐", "community_hospi
 FLAG_LABELS = {
     FLAG_TIME_OUTSIDE_VISIT: "拍摄时间不在评审当日",
     FLAG_FAR_FROM_FACILITY: "拍摄地点距机构较远",
+    FLAG_EXIF_PLACE_INVALID: "照片中的定位信息无效",
     FLAG_USED_FOR_OTHER_FACILITY: "同一照片已用于其他机构",
     FLAG_NO_CAPTURE_TIME: "无拍摄时间",
 }

@@ -13,6 +13,7 @@ describe('labels', () => {
 
   it('names the photo flags', () => {
     expect(flagLabel('far_from_facility')).toBe('拍摄地点远离机构')
+    expect(flagLabel('exif_place_invalid')).toBe('照片中的定位信息无效')
     expect(flagLabel('used_for_other_facility')).toBe('同一照片用于其他机构')
     expect(flagLabel('no_capture_time')).toBe('无拍摄时间')
     expect(flagLabel('new_flag')).toBe('new_flag')

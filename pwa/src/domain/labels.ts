@@ -50,6 +50,7 @@ export const ACTION_HISTORY_LABELS: Record<string, string> = {
 export const FLAG_LABELS: Record<string, string> = {
   time_outside_visit: '拍摄时间不在检查当天',
   far_from_facility: '拍摄地点远离机构',
+  exif_place_invalid: '照片中的定位信息无效',
   used_for_other_facility: '同一照片用于其他机构',
   no_capture_time: '无拍摄时间',
 }
