@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import random
+import struct
 from fractions import Fraction
 
 from PIL import Image
@@ -64,3 +65,175 @@ def bomb_png(side: int = 12_000) -> bytes:
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+# --- unusual and hostile files: every pixel mode, orientations, raw EXIF, raw bytes ----------------
+
+
+def encode(image: Image.Image, fmt: str = "PNG", **options: object) -> bytes:
+    out = io.BytesIO()
+    image.save(out, fmt, **options)
+    return out.getvalue()
+
+
+MARK = 255  # the marked corner
+GROUND = 40  # everything else
+
+
+def marked(width: int = 300, height: int = 200) -> Image.Image:
+    """An upright grey picture, dark with a bright top-left corner: which way is up shows."""
+    image = Image.new("L", (width, height), GROUND)
+    image.paste(MARK, (0, 0, max(1, width // 4), max(1, height // 4)))
+    return image
+
+
+# What a camera stores for each EXIF orientation: the upright picture turned so that applying
+# the orientation (as ImageOps.exif_transpose does) brings it upright again.
+STORED_AS = {
+    1: None,
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_90,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_270,
+}
+
+
+def oriented_jpeg(orientation: int, width: int = 300, height: int = 200) -> bytes:
+    """A JPEG whose pixels are stored turned, with the EXIF orientation that makes them upright."""
+    upright = marked(width, height).convert("RGB")
+    method = STORED_AS[orientation]
+    stored = upright.transpose(method) if method is not None else upright
+    exif = Image.Exif()
+    exif[Base.Orientation] = orientation
+    return encode(stored, "JPEG", quality=90, exif=exif)
+
+
+def corner_brightness(thumb: bytes) -> tuple[tuple[int, int], list[float]]:
+    """(size, mean brightness of the top-left, top-right, bottom-left, bottom-right corners)."""
+    image = Image.open(io.BytesIO(thumb)).convert("L")
+    w, h = image.size
+    bw, bh = max(1, w // 10), max(1, h // 10)
+    boxes = [(0, 0, bw, bh), (w - bw, 0, w, bh), (0, h - bh, bw, h), (w - bw, h - bh, w, h)]
+    means = []
+    for box in boxes:
+        pixels = image.crop(box).tobytes()
+        means.append(sum(pixels) / len(pixels))
+    return image.size, means
+
+
+def is_upright(thumb: bytes, aspect: float, ground: float = GROUND) -> bool:
+    """The thumbnail shows the bright corner top-left only, at the picture's aspect ratio."""
+    (w, h), (tl, *others) = corner_brightness(thumb)
+    return abs(w / h - aspect) < 0.05 and tl > 230 and all(abs(c - ground) < 25 for c in others)
+
+
+MID = 128  # the ground of mode_png's pictures (0 for 1-bit ones)
+
+
+def mode_png(mode: str, width: int, height: int, transparent: bool = False, **options: object) -> bytes:
+    """A PNG decoding to the given Pillow mode: mid grey with a white top-left corner, or with a
+    transparent black corner that must come out white. 16-bit grey uses the whole 16-bit range
+    (mid grey is 0x8000), so a conversion that clips instead of scaling shows."""
+    corner = (0, 0, max(1, width // 4), max(1, height // 4))
+    if mode.startswith("I;16"):
+        image = Image.new(mode, (width, height), 0x8000)
+        image.paste(0xFFFF, corner)
+    elif mode == "P":
+        image = Image.new("P", (width, height), 1)
+        image.putpalette([255, 255, 255, MID, MID, MID, 0, 0, 0])
+        image.paste(2 if transparent else 0, corner)
+        if transparent:
+            options = {"transparency": 2, **options}
+    elif mode == "1":
+        image = Image.new("1", (width, height), 0)
+        image.paste(1, corner)
+    elif mode in ("LA", "RGBA"):
+        image = Image.new(mode, (width, height), (MID,) * (len(mode) - 1) + (255,))
+        image.paste((0,) * len(mode), corner)  # transparent black
+    else:
+        image = Image.new(mode, (width, height), (MID,) * len(mode))
+        image.paste((0,) * len(mode) if transparent else (255,) * len(mode), corner)
+        if transparent:
+            options = {"transparency": 0 if mode == "L" else (0, 0, 0), **options}
+    return encode(image, "PNG", **options)
+
+
+def _ifd(entries: list[tuple[int, int, int, bytes]], offset: int, next_ifd: int = 0) -> bytes:
+    """A little-endian TIFF IFD at `offset`: (tag, type, count, value bytes) entries, values
+    longer than four bytes laid out after the directory."""
+    head = struct.pack("<H", len(entries))
+    data_at = offset + 2 + 12 * len(entries) + 4
+    table, extra = b"", b""
+    for tag, kind, count, value in entries:
+        if len(value) <= 4:
+            table += struct.pack("<HHI", tag, kind, count) + value.ljust(4, b"\x00")
+        else:
+            table += struct.pack("<HHII", tag, kind, count, data_at + len(extra))
+            extra += value + (b"\x00" if len(value) % 2 else b"")
+    return head + table + struct.pack("<I", next_ifd) + extra
+
+
+def raw_exif(
+    ifd0: list[tuple[int, int, int, bytes]] | None = None,
+    exif_ifd: list[tuple[int, int, int, bytes]] | None = None,
+    gps_ifd: list[tuple[int, int, int, bytes]] | None = None,
+) -> bytes:
+    """EXIF bytes ("Exif\\0\\0" + TIFF) written by hand, so that values no camera library would
+    write (wrong types, wrong counts, NUL in text, zero denominators) can be made."""
+    entries = list(ifd0 or [])
+    subs = [(tag, sub) for tag, sub in ((0x8769, exif_ifd), (0x8825, gps_ifd)) if sub is not None]
+    # sub-IFD pointers are inline LONGs, so IFD0's size is known before their values are
+    size0 = len(_ifd([*entries, *[(tag, 4, 1, bytes(4)) for tag, _ in subs]], 8))
+    tail = b""
+    for tag, sub in subs:
+        at = 8 + size0 + len(tail)
+        entries.append((tag, 4, 1, struct.pack("<I", at)))
+        tail += _ifd(sub, at)
+    return b"Exif\x00\x00" + b"II*\x00" + struct.pack("<I", 8) + _ifd(sorted(entries), 8) + tail
+
+
+def ascii_entry(tag: int, text: bytes) -> tuple[int, int, int, bytes]:
+    return (tag, 2, len(text), text)
+
+
+def rational_entry(tag: int, pairs: list[tuple[int, int]]) -> tuple[int, int, int, bytes]:
+    return (tag, 5, len(pairs), b"".join(struct.pack("<II", n, d) for n, d in pairs))
+
+
+def short_entry(tag: int, value: int) -> tuple[int, int, int, bytes]:
+    return (tag, 3, 1, struct.pack("<H", value))
+
+
+def jpeg_with_exif(exif: bytes, width: int = 120, height: int = 90) -> bytes:
+    """A JPEG carrying exactly these EXIF bytes (APP1)."""
+    return encode(marked(width, height).convert("RGB"), "JPEG", quality=85, exif=exif)
+
+
+def gps_exif(lat: list[tuple[int, int]], lon: list[tuple[int, int]], lat_ref: bytes = b"N\x00") -> bytes:
+    return raw_exif(
+        gps_ifd=[
+            ascii_entry(1, lat_ref),
+            rational_entry(2, lat),
+            ascii_entry(3, b"E\x00"),
+            rational_entry(4, lon),
+        ]
+    )
+
+
+def multipart(fields: dict[str, bytes], file_header: bytes, data: bytes, boundary: bytes) -> bytes:
+    """A multipart/form-data body written byte by byte: the file part's Content-Disposition and
+    Content-Type come as given, so names with any bytes (invalid UTF-8, NUL, CR) can be sent."""
+    parts = [
+        b"--"
+        + boundary
+        + b'\r\nContent-Disposition: form-data; name="'
+        + name.encode()
+        + b'"\r\n\r\n'
+        + value
+        for name, value in fields.items()
+    ]
+    parts.append(b"--" + boundary + b"\r\n" + file_header + b"\r\n\r\n" + data)
+    return b"\r\n".join(parts) + b"\r\n--" + boundary + b"--\r\n"
