@@ -100,11 +100,18 @@ describe('LoginPage: failures', () => {
     expect((wrapper.get('[data-testid="login-username"] input').element as HTMLInputElement).value).toBe(' tx_inspector1 ')
   })
 
-  it('explains a locked and a disabled account, and shows the code of anything else', async () => {
-    stubFetch(() => json(423, { error: { code: 'auth.locked', message: 'locked' } }))
+  it('shows the wait the server names after too many failures, and the code of anything else', async () => {
+    stubFetch(
+      () =>
+        new Response(JSON.stringify({ error: { code: 'auth.throttled', message: '登录失败次数过多，请 15 分钟后再试' } }), {
+          status: 429,
+          headers: { 'Content-Type': 'application/json', 'Retry-After': '900' },
+        }),
+    )
     const wrapper = await openLogin()
     await submit(wrapper, 'tx_inspector1', 'x')
-    await until(() => expect(wrapper.get('[data-testid="login-error"]').text()).toBe('失败次数过多，账号已临时锁定，请稍后再试'))
+    await until(() => expect(wrapper.get('[data-testid="login-error"]').text()).toBe('登录失败次数过多，请 15 分钟后再试'))
+    expect(router.currentRoute.value.name).toBe('login')
 
     stubFetch(() => json(403, { error: { code: 'auth.disabled', message: 'disabled' } }))
     await submit(wrapper, 'tx_inspector1', 'x')
