@@ -48,3 +48,8 @@ def all_rows(batch: int = 500) -> Iterator[Evidence]:
             return
         yield from rows
         last = rows[-1].id
+
+
+def object_referenced(key: str) -> bool:
+    stmt = select(func.count()).select_from(Evidence).where(Evidence.object_key == key)
+    return bool(db.session.scalar(stmt))

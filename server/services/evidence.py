@@ -5,15 +5,32 @@ reconciled against the store on demand.
 Order of an upload: every check on the bytes first (size, digest, type by content, pixel limit,
 full decode); then the original and its thumbnail go to the store; only then is the row written.
 A store that is down or stalls answers within its configured timeouts and becomes a 503 the
-device retries; nothing is then referenced that is not stored. A crash between the store write
-and the row leaves an orphan object, which `storage verify` lists.
+device retries; nothing is then referenced that is not stored.
+
+When the row cannot be written after the objects were stored (the database went away, a
+constraint, any exception), the two objects are deleted again before the error goes on: their
+keys are fresh, so nothing else can refer to them. Only when the outcome of the commit itself is
+unknown (the connection died during COMMIT) could a row exist after all, so the objects are
+deleted only once a fresh query shows no row refers to them; if even that query fails they are
+kept. The objects can therefore be left behind only by a crash of the process between the store
+write and the commit, by a store that fails in the middle of the two writes, or by a database
+that cannot be asked: `storage verify` lists such orphans.
+
+The alternative, writing the row first as "pending" and the objects after, would need a second
+commit per photo, a status every reader of evidence must filter on, and a sweeper for pending
+rows a crash leaves behind; it trades orphan objects for orphan rows, which are worse: a row is
+what a report cites.
+
+Text that reaches a column (the file name, the claimed time, EXIF text) is cleaned and bounded
+here as well, whatever the HTTP layer checked: no NUL, no control or bidi characters, no lone
+surrogates.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
+import logging
 import re
 import urllib.parse
 import uuid
@@ -29,7 +46,13 @@ from server.db.models import Evidence, Facility, Inspection
 from server.domain import workflow
 from server.domain.access import Principal
 from server.domain.errors import DomainError
-from server.domain.evidence import Place, flags_for, parse_claimed_time, parse_exif_time
+from server.domain.evidence import (
+    clean_text,
+    flags_for,
+    parse_claimed_time,
+    parse_exif_time,
+    place_or_none,
+)
 from server.extensions import db
 from server.services import audit
 from server.services.inspections import checklist_of, load, not_found, participants
@@ -39,6 +62,10 @@ from server.storage.images import process_photo
 
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 RETRY_AFTER = 10
+NAME_MAX = 255  # the original_name column
+TIME_TEXT_MAX = 40  # claimed_captured_at and exif_captured_at
+
+log = logging.getLogger(__name__)
 
 
 def _store() -> EvidenceStore:
@@ -49,7 +76,7 @@ def unavailable(exc: Exception) -> DomainError:
     current_app.logger.warning("evidence store unavailable: %s", exc)
     return DomainError(
         "storage.unavailable",
-        "the evidence store is unavailable; retry shortly",
+        "照片存储暂时不可用，请稍后重试",
         status=503,
         retry_after=RETRY_AFTER,
     )
@@ -85,61 +112,40 @@ def upload(
             sha256.lower(),
         ):
             return existing, False
-        raise DomainError(
-            "evidence.upload_id_reused", "this upload id was already used for another photo", status=409
-        )
+        raise DomainError("evidence.upload_id_reused", "该上传编号已用于另一张照片", status=409)
     if principal.user_id not in participants(inspection):
-        raise DomainError(
-            "evidence.not_assigned", "only the inspection's inspectors attach photos", status=403
-        )
+        raise DomainError("evidence.not_assigned", "只有本次检查的检查员可以上传照片", status=403)
     if inspection.status not in workflow.EDITABLE:
-        raise DomainError(
-            "evidence.frozen", "the inspection was submitted; its photos are frozen", status=409
-        )
+        raise DomainError("evidence.frozen", "检查已提交，照片不能再更改", status=409)
     if item_id not in checklist_of(inspection).item_map():
-        raise DomainError(
-            "evidence.unknown_item", f"no item {item_id!r} in this checklist version", status=422
-        )
+        raise DomainError("evidence.unknown_item", f"本版检查表中没有条目 {item_id[:64]!r}", status=422)
     if len(data) > settings.max_photo_bytes:
-        raise DomainError(
-            "evidence.too_large", f"a photo may have at most {settings.max_photo_bytes} bytes", status=413
-        )
+        raise DomainError("evidence.too_large", f"照片不能超过 {settings.max_photo_bytes} 字节", status=413)
     if not SHA256.match(sha256.lower()):
-        raise DomainError("evidence.invalid_digest", "sha256 must be 64 hexadecimal characters", status=422)
+        raise DomainError("evidence.invalid_digest", "sha256 应为 64 位十六进制字符", status=422)
     actual = hashlib.sha256(data).hexdigest()
     if actual != sha256.lower():
-        raise DomainError(
-            "evidence.digest_mismatch", "the bytes do not match the sha256 sent with them", status=422
-        )
+        raise DomainError("evidence.digest_mismatch", "文件内容与随附的 sha256 不一致", status=422)
     info, thumb = process_photo(data, settings.max_photo_pixels, settings.thumbnail_edge)
 
     facility = db.session.get(Facility, inspection.facility_id)
     assert facility is not None
-    facility_place = (
-        Place(facility.latitude, facility.longitude)
-        if facility.latitude is not None and facility.longitude is not None
-        else None
-    )
-    claimed_place = (
-        Place(claims.latitude, claims.longitude)
-        if claims.latitude is not None and claims.longitude is not None
-        else None
-    )
-    exif_place = (
-        Place(info.exif_latitude, info.exif_longitude)
-        if info.exif_latitude is not None and info.exif_longitude is not None
-        else None
-    )
+    claimed_place = place_or_none(claims.latitude, claims.longitude)
+    claimed_time = clean_text(claims.captured_at, TIME_TEXT_MAX)
+    exif_time = clean_text(info.exif_time, TIME_TEXT_MAX)
+    exif_place = place_or_none(info.exif_latitude, info.exif_longitude)
     flags = flags_for(
         visit_day=inspection.inspection_date,
-        facility=facility_place,
-        claimed_time=parse_claimed_time(claims.captured_at),
-        exif_time=parse_exif_time(info.exif_time),
+        facility=place_or_none(facility.latitude, facility.longitude),
+        claimed_time=parse_claimed_time(claimed_time),
+        exif_time=parse_exif_time(exif_time),
         claimed_place=claimed_place,
         exif_place=exif_place,
         used_elsewhere=queries.digest_used_for_other_facility(actual, facility.id),
         max_distance_m=settings.photo_max_distance_m,
+        exif_place_invalid=info.exif_place_invalid or (exif_place is None and info.exif_latitude is not None),
     )
+    name_text = clean_text(original_name, NAME_MAX)
 
     name = uuid.uuid4().hex
     extension = "png" if info.content_type == "image/png" else "jpg"
@@ -150,44 +156,47 @@ def upload(
         "upload-id": upload_id,
         "inspection": str(inspection.id),
         "item": urllib.parse.quote(item_id),
-        "original-name": urllib.parse.quote(original_name or "", safe=""),
+        "original-name": urllib.parse.quote(name_text or "", safe=""),
     }
     store = _store()
     try:
         store.put(key, data, actual, info.content_type, metadata)
         store.put(thumb_key, thumb, thumb_sha256, "image/jpeg", {"original": key})
     except StoreError as exc:
+        # the store is failing: no clean-up against it now; an original stored without its
+        # thumbnail is an orphan that storage verify lists
         raise unavailable(exc) from exc
 
-    row = Evidence(
-        inspection_id=inspection.id,
-        facility_id=facility.id,
-        item_id=item_id,
-        upload_id=upload_id,
-        kind="photo",
-        object_key=key,
-        sha256=actual,
-        size=len(data),
-        content_type=info.content_type,
-        width=info.width,
-        height=info.height,
-        original_name=(original_name or None) and original_name[:255],
-        thumb_key=thumb_key,
-        thumb_sha256=thumb_sha256,
-        thumb_size=len(thumb),
-        claimed_captured_at=claims.captured_at,
-        claimed_latitude=claims.latitude,
-        claimed_longitude=claims.longitude,
-        exif_captured_at=info.exif_time,
-        exif_latitude=info.exif_latitude,
-        exif_longitude=info.exif_longitude,
-        flags=flags,
-        status="verified",
-        uploaded_by=principal.user_id,
-        created_at=now,
-    )
-    db.session.add(row)
+    keys = (key, thumb_key)
     try:
+        row = Evidence(
+            inspection_id=inspection.id,
+            facility_id=facility.id,
+            item_id=item_id,
+            upload_id=upload_id,
+            kind="photo",
+            object_key=key,
+            sha256=actual,
+            size=len(data),
+            content_type=info.content_type,
+            width=info.width,
+            height=info.height,
+            original_name=name_text,
+            thumb_key=thumb_key,
+            thumb_sha256=thumb_sha256,
+            thumb_size=len(thumb),
+            claimed_captured_at=claimed_time,
+            claimed_latitude=claimed_place.latitude if claimed_place else None,
+            claimed_longitude=claimed_place.longitude if claimed_place else None,
+            exif_captured_at=exif_time,
+            exif_latitude=exif_place.latitude if exif_place else None,
+            exif_longitude=exif_place.longitude if exif_place else None,
+            flags=flags,
+            status="verified",
+            uploaded_by=principal.user_id,
+            created_at=now,
+        )
+        db.session.add(row)
         db.session.flush()
         audit.record(
             "evidence.upload",
@@ -200,16 +209,53 @@ def upload(
         )
         db.session.commit()
     except IntegrityError:
-        # the same upload id won a race on another connection: keep that one, drop ours
-        db.session.rollback()
-        for stored in (key, thumb_key):
-            with contextlib.suppress(StoreError, ObjectMissing):  # else an orphan: storage verify lists it
-                store.delete(stored)
+        # refused by the database, so certainly not written; most likely the same upload id won a
+        # race on another connection: keep that one, drop ours
+        _rollback()
+        _discard(store, keys)
         winner = queries.by_upload_id(upload_id)
         if winner is None:
             raise
+        if (winner.inspection_id, winner.item_id, winner.sha256) != (inspection.id, item_id, actual):
+            raise DomainError("evidence.upload_id_reused", "该上传编号已用于另一张照片", status=409) from None
         return winner, False
+    except BaseException:
+        _rollback()
+        _discard_unless_referenced(store, keys)
+        raise
     return row, True
+
+
+def _rollback() -> None:
+    try:
+        db.session.rollback()
+    except Exception:  # the connection is gone: a fresh session takes over
+        db.session.remove()
+
+
+def _discard(store: EvidenceStore, keys: tuple[str, ...]) -> None:
+    """Delete objects no row refers to; one that cannot be deleted stays an orphan, which
+    storage verify lists."""
+    for stored in keys:
+        try:
+            store.delete(stored)
+        except ObjectMissing:
+            pass
+        except StoreError as exc:
+            log.warning("could not delete the unreferenced object %s: %s", stored, exc)
+
+
+def _discard_unless_referenced(store: EvidenceStore, keys: tuple[str, ...]) -> None:
+    """After a failed write whose outcome may be unknown (a connection lost during COMMIT):
+    delete the objects only when a fresh query shows that no row refers to them."""
+    try:
+        referenced = queries.object_referenced(keys[0])
+    except Exception as exc:
+        log.warning("cannot tell whether %s is referenced, keeping it: %s", keys[0], exc)
+        _rollback()
+        return
+    if not referenced:
+        _discard(store, keys)
 
 
 def listing(principal: Principal, inspection_id: int) -> list[Evidence]:
@@ -234,7 +280,7 @@ def content(principal: Principal, evidence_id: int, thumbnail: bool) -> Download
     try:
         chunks = _store().stream(key)
     except ObjectMissing as exc:
-        raise DomainError("evidence.missing", "the photo is missing from the store", status=410) from exc
+        raise DomainError("evidence.missing", "照片在存储中缺失", status=410) from exc
     except StoreError as exc:
         raise unavailable(exc) from exc
     if thumbnail and row.thumb_key:
@@ -255,9 +301,7 @@ def retain_for_approval(inspection: Inspection, until: dt.datetime) -> int:
             if row.retained_until is None or _aware(row.retained_until) < until:
                 row.retained_until = until
     except ObjectMissing as exc:
-        raise DomainError(
-            "evidence.missing", f"a photo is missing from the store: {exc}", status=409
-        ) from exc
+        raise DomainError("evidence.missing", f"有照片在存储中缺失：{exc}", status=409) from exc
     except StoreError as exc:
         raise unavailable(exc) from exc
     return len(rows)
@@ -285,7 +329,7 @@ def init_store() -> dict[str, Any]:
     if not locked:
         raise DomainError(
             "storage.no_object_lock",
-            "the bucket exists without object lock; create a new bucket (object lock is set at creation)",
+            "存储桶未启用对象锁定；请新建存储桶（对象锁定只能在创建时设置）",
             status=409,
         )
     return {"backend": store.backend, "created": created, "object_lock": True}
