@@ -6,6 +6,8 @@ import hashlib
 import io
 import random
 import struct
+import zlib
+from collections.abc import Callable
 from fractions import Fraction
 
 from PIL import Image
@@ -237,3 +239,63 @@ def multipart(fields: dict[str, bytes], file_header: bytes, data: bytes, boundar
     ]
     parts.append(b"--" + boundary + b"\r\n" + file_header + b"\r\n\r\n" + data)
     return b"\r\n".join(parts) + b"\r\n--" + boundary + b"--\r\n"
+
+
+# --- PNG written chunk by chunk: bit depths, interlacing and chunks Pillow does not write ---------
+
+ADAM7 = [(0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2)]
+CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}  # PNG colour type: samples per pixel
+
+
+def png_chunk(kind: bytes, body: bytes, crc: int | None = None) -> bytes:
+    check = zlib.crc32(kind + body) if crc is None else crc
+    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", check & 0xFFFFFFFF)
+
+
+def _row(values: list[tuple[int, ...]], depth: int) -> bytes:
+    if depth >= 8:
+        size = depth // 8
+        return b"".join(v.to_bytes(size, "big") for pixel in values for v in pixel)
+    bits = "".join(format(pixel[0], f"0{depth}b") for pixel in values)
+    bits += "0" * (-len(bits) % 8)
+    return int(bits, 2).to_bytes(len(bits) // 8, "big") if bits else b""
+
+
+def raw_png(
+    width: int,
+    height: int,
+    depth: int,
+    colour: int,
+    pixel: Callable[[int, int], tuple[int, ...]],
+    interlaced: bool = False,
+    before_data: list[bytes] | None = None,
+    palette: bytes | None = None,
+    width_in_header: int | None = None,
+    height_in_header: int | None = None,
+) -> bytes:
+    """A PNG of any bit depth and colour type, optionally Adam7-interlaced, with extra chunks
+    (already framed with png_chunk) before the image data; the header may lie about the size."""
+    header = struct.pack(
+        ">IIBBBBB",
+        width if width_in_header is None else width_in_header,
+        height if height_in_header is None else height_in_header,
+        depth,
+        colour,
+        0,
+        0,
+        1 if interlaced else 0,
+    )
+    passes = ADAM7 if interlaced else [(0, 0, 1, 1)]
+    raw = b""
+    for x0, y0, dx, dy in passes:
+        xs, ys = range(x0, width, dx), range(y0, height, dy)
+        if not xs or not ys:
+            continue
+        for y in ys:
+            raw += b"\x00" + _row([pixel(x, y) for x in xs], depth)
+    chunks = [png_chunk(b"IHDR", header)]
+    if palette is not None:
+        chunks.append(png_chunk(b"PLTE", palette))
+    chunks += before_data or []
+    chunks += [png_chunk(b"IDAT", zlib.compress(raw, 9)), png_chunk(b"IEND", b"")]
+    return b"\x89PNG\r\n\x1a\n" + b"".join(chunks)

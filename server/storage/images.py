@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+import numbers
 import threading
 import warnings
 from collections.abc import Iterator
@@ -98,7 +99,9 @@ def _process(data: bytes, max_pixels: int, edge: int) -> tuple[PhotoInfo, bytes]
             if image.format not in FORMATS:
                 raise DomainError("evidence.unsupported_type", "只接受 JPEG 和 PNG 格式的照片", status=415)
             width, height = image.size
-            if width * height > max_pixels or width < 1 or height < 1:
+            if width < 1 or height < 1:
+                raise not_an_image()
+            if width * height > max_pixels:
                 raise DomainError(
                     "evidence.too_many_pixels",
                     f"照片为 {width}×{height} 像素，超过上限 {max_pixels} 像素",
@@ -182,9 +185,10 @@ def _capture_time(exif: Image.Exif) -> str | None:
 def _coordinate(value: object, ref: object, negative: str) -> float:
     """Degrees from EXIF's (degrees, minutes, seconds) rationals; NaN when they are no number
     (a rational with a zero denominator reads as NaN)."""
-    parts = [float(x) for x in value] if isinstance(value, (tuple, list)) else [float(value)]  # type: ignore[arg-type]
-    if not 1 <= len(parts) <= 3:
-        return float("nan")
+    values = list(value) if isinstance(value, (tuple, list)) else [value]
+    if not 1 <= len(values) <= 3 or not all(isinstance(x, numbers.Real) for x in values):
+        return float("nan")  # text, or no numbers at all: EXIF writes rationals here
+    parts = [float(x) for x in values]  # type: ignore[arg-type]
     degrees, minutes, seconds = (*parts, 0.0, 0.0)[:3]
     decimal = degrees + minutes / 60 + seconds / 3600
     if isinstance(ref, bytes):
