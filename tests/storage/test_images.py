@@ -15,6 +15,7 @@ from server.storage.images import process_photo
 from tests.photos import (
     MID,
     ascii_entry,
+    bomb_png,
     corner_brightness,
     encode,
     gps_exif,
@@ -155,6 +156,13 @@ ODD_EXIF = [
         None,
         True,
     ),
+    (
+        "gps-numbers-as-text",
+        raw_exif(gps_ifd=[ascii_entry(2, b"34.6\x00"), ascii_entry(4, b"114.5\x00")]),
+        None,
+        None,
+        True,
+    ),
     ("gps-ref-only", raw_exif(gps_ifd=[ascii_entry(1, b"N\x00")]), None, None, False),
     ("time-ok", original_time(b"2026:11:20 10:00:00\x00"), "2026:11:20 10:00:00", None, False),
     ("time-nul-inside", original_time(b"2026:11:20\x0010:00:00\x00"), "2026:11:20", None, False),
@@ -214,6 +222,13 @@ def test_huge_exif_block() -> None:
     assert info.exif_time is None
 
 
+def zero_height_jpeg() -> bytes:
+    data = bytearray(encode(Image.new("RGB", (16, 16)), "JPEG"))
+    at = data.index(b"\xff\xc0")  # SOF0: length, precision, then height and width
+    data[at + 5 : at + 7] = b"\x00\x00"
+    return bytes(data)
+
+
 @pytest.mark.parametrize(
     ("data", "status", "code"),
     [
@@ -226,6 +241,9 @@ def test_huge_exif_block() -> None:
         (encode(Image.new("RGB", (8, 8)), "BMP"), 415, "evidence.unsupported_type"),
         (encode(Image.new("RGB", (8, 8)), "TIFF"), 415, "evidence.unsupported_type"),
         (b"<svg xmlns='http://www.w3.org/2000/svg'/>", 415, "evidence.not_an_image"),
+        (encode(Image.new("RGB", (16, 16)), "ICO"), 415, "evidence.not_an_image"),  # not even parsed
+        (zero_height_jpeg(), 415, "evidence.not_an_image"),
+        (bomb_png(), 413, "evidence.too_many_pixels"),
     ],
     ids=[
         "empty",
@@ -237,6 +255,9 @@ def test_huge_exif_block() -> None:
         "bmp",
         "tiff",
         "svg",
+        "ico",
+        "zero-height",
+        "bomb",
     ],
 )
 def test_refusals(data: bytes, status: int, code: str) -> None:
