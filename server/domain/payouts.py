@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from server.domain import regions
+from server.domain import display, regions
 from server.domain.audit import canonical
 from server.domain.errors import DomainError
 
@@ -392,16 +392,53 @@ def totals_view(sheet: Sheet) -> list[dict[str, Any]]:
 # --- preformatted rows for the PDF ---------------------------------------------------------------
 
 
+# Characters whose width in Noto Sans Mono CJK SC is known: the font has them, at no more than
+# the columns `char_width` counts (tests/services/test_outputs.py checks this against the font).
+# Printable ASCII; Latin-1 letters and signs; the CJK punctuation, kana, Bopomofo, enclosed and
+# compatibility forms; CJK ideographs (basic block and extension A); Hangul syllables; full-width
+# forms; and the general punctuation Chinese text uses (dashes, quotes, ellipsis, middle dot).
+_KNOWN_WIDTH = re.compile(
+    r"[\x20-\x7e\xa0-\xac\xae-\xff\u2010-\u2016\u2018-\u201a\u201c-\u201e\u2020-\u2022\u2025-\u2027"
+    r"\u2030\u2032\u2033\u203b\u2460-\u24ff\u3000-\u303f\u3041-\u30ff\u3105-\u312f"
+    r"\u3200-\u32ff\u3400-\u4db5\u4e00-\u9fef\uac00-\ud7a3\ufe30-\ufe4f\uff01-\uff60\uffe0-\uffe6]*"
+)
+# Line breaks and other controls would break a preformatted row apart: they show as a space.
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def char_width(ch: str) -> int:
+    """Half-width columns `ch` takes at most in a CJK monospace font: marks and invisible format
+    characters none, narrow ones one, everything else two (wide, full-width, and the ambiguous
+    ones, which a CJK font draws wide)."""
+    if unicodedata.category(ch) in ("Mn", "Me", "Cf"):
+        return 0
+    if unicodedata.east_asian_width(ch) == "Na" and ch not in "\xa2\xa3\xac\xaf":  # those four are wider
+        return 1
+    return 2
+
+
 def display_width(text: str) -> int:
-    """Columns `text` takes in a CJK monospace font: wide and full-width characters take two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    """Columns `text` takes at most in a CJK monospace font."""
+    return sum(char_width(ch) for ch in text)
+
+
+def known_width(text: str) -> bool:
+    """True when every character of `text` is drawn by the monospace font itself, no wider than
+    `display_width` counts; otherwise a fallback font may draw some wider."""
+    return _KNOWN_WIDTH.fullmatch(text) is not None
+
+
+def pdf_text(text: str) -> str:
+    """User text as a preformatted cell shows it: no bidi controls, and controls (a line break,
+    a tab) as spaces, so a row stays one row."""
+    return _CONTROLS.sub(" ", display.clean(text))
 
 
 def wrap(text: str, width: int) -> list[str]:
     lines: list[str] = []
     current, used = "", 0
     for ch in text:
-        w = display_width(ch)
+        w = char_width(ch)
         if used + w > width and current:
             lines.append(current)
             current, used = "", 0
@@ -452,7 +489,7 @@ def text_row(cells: Sequence[str], columns: Sequence[Column] = PDF_COLUMNS) -> s
 
 def pdf_cells(row: SheetRow) -> list[str]:
     c = row.candidate
-    return [
+    cells = [
         str(row.index),
         c.facility_name,
         c.uscc or "无",
@@ -464,6 +501,19 @@ def pdf_cells(row: SheetRow) -> list[str]:
         c.report_number,
         c.report_digest,
     ]
+    return [pdf_text(cell) for cell in cells]
+
+
+def _block(rows: Sequence[SheetRow]) -> dict[str, Any]:
+    """Up to ROWS_PER_BLOCK rows as one preformatted text. A block with a character the
+    monospace font may not draw at the counted width is marked to wrap instead (slower to lay
+    out, so only such blocks are): a line that came out too long then wraps rather than being
+    cut at the page edge."""
+    cells = [pdf_cells(r) for r in rows]
+    return {
+        "text": "\n".join(text_row(c) for c in cells),
+        "wrap": not all(known_width(cell) for row in cells for cell in row),
+    }
 
 
 def view(sheet: Sheet) -> dict[str, Any]:
@@ -476,10 +526,7 @@ def view(sheet: Sheet) -> dict[str, Any]:
                 "title": FAMILY_LABELS.get(family, family),
                 "count": len(rows),
                 "amount": sum(r.amount_yuan for r in rows),
-                "blocks": [
-                    "\n".join(text_row(pdf_cells(r)) for r in rows[i : i + ROWS_PER_BLOCK])
-                    for i in range(0, len(rows), ROWS_PER_BLOCK)
-                ],
+                "blocks": [_block(rows[i : i + ROWS_PER_BLOCK]) for i in range(0, len(rows), ROWS_PER_BLOCK)],
             }
         )
     recorded = sum(1 for r in sheet.rows if r.recorded)

@@ -62,6 +62,15 @@ REASON_LABELS = {
 }
 
 
+# A table row whose text is longer than this may break across pages; shorter rows are kept whole.
+# Kept whole, a row with a note of a thousand characters would leave most of a page empty.
+LONG_ROW_CHARS = 300
+
+
+def _long(*texts: str | None) -> bool:
+    return sum(len(t) for t in texts if t) > LONG_ROW_CHARS
+
+
 def snapshot_digest(snapshot: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical(snapshot).encode("utf-8")).hexdigest()
 
@@ -160,6 +169,7 @@ def view(
                         "changes": history,
                         "note": answer.get("note"),
                         "photos": photos_by_item.get(item.id, 0),
+                        "long": _long(item.text, answer.get("note"), *history),
                     }
                 )
                 if not_met and not item.monitoring:
@@ -231,5 +241,12 @@ def view(
         "items_by_chapter": items_by_chapter,
         "rectification": rectification,
         "photos": photos,
-        "trail": [{**t, "action": ACTION_LABELS.get(t["action"], t["action"])} for t in snapshot["trail"]],
+        "trail": [
+            {
+                **t,
+                "action": ACTION_LABELS.get(t["action"], t["action"]),
+                "long": _long(t["reason"], t["actor"]),
+            }
+            for t in snapshot["trail"]
+        ],
     }

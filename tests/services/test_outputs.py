@@ -5,15 +5,26 @@ reach a report, a payout sheet or its workbook."""
 from __future__ import annotations
 
 import io
+import os
+import random
+import re
+import string
+import subprocess
+import unicodedata
+from pathlib import Path
 from typing import Any
 
 import pytest
+from fontTools.ttLib import TTCollection, TTFont  # type: ignore[import-untyped]
 from openpyxl import Workbook, load_workbook  # type: ignore[import-untyped]
 
+from server.db.models import Region
 from server.domain import display
+from server.domain import payouts as domain
+from server.extensions import db
 from server.reports import sheets
 from server.services import payouts
-from tests.api.world import World, add_facility
+from tests.api.world import World, add_facility, complete_changes
 from tests.services.test_payouts import NOW, approved, qs_rules
 
 DANGEROUS = [
@@ -74,3 +85,156 @@ def test_the_payout_workbook_keeps_hostile_names_as_text_and_amounts_as_numbers(
     assert not any(c.data_type == "f" for c in every_cell)
     assert not any(isinstance(c.value, str) and set(c.value) & set(display.BIDI_CONTROLS) for c in every_cell)
     assert sum(r[due_col].value for r in data) == sheet.total_yuan
+
+
+# --- PDFs show every character -------------------------------------------------------------------
+
+
+def unbroken(tag: str, length: int) -> str:
+    """`length` letters and digits with no break point, different for every tag."""
+    rng = random.Random(tag)
+    return tag + "".join(rng.choices(string.ascii_letters + string.digits, k=length - len(tag)))
+
+
+MM = 72 / 25.4  # PDF points per millimetre
+# The text area of each kind of page (x, y, width, height in points), inside the page margins:
+# running headers and footers stay out, and so does any text that ran into a margin.
+REPORT_AREA = (16 * MM, 20 * MM, (210 - 32) * MM, (297 - 40) * MM)
+SHEET_AREA = (8 * MM, 24 * MM, (297 - 16) * MM, (210 - 38) * MM)
+
+
+def squeezed(pdf: bytes, tmp_path: Path, area: tuple[float, ...], last_page: int | None = None) -> str:
+    """The text pdftotext finds inside `area` of every page (up to `last_page`), without whitespace."""
+    path = tmp_path / "out.pdf"
+    path.write_bytes(pdf)
+    x, y, w, h = (str(round(v)) for v in (area[0] - 1, area[1] - 1, area[2] + 2, area[3] + 2))
+    pages = ["-l", str(last_page)] if last_page else []
+    command = ["pdftotext", *pages, "-x", x, "-y", y, "-W", w, "-H", h, str(path), "-"]
+    text = subprocess.run(command, capture_output=True, check=True, text=True).stdout
+    return re.sub(r"\s+", "", text)
+
+
+def save_pngs(pdf: bytes, name: str) -> None:
+    """With DABIAO_PNG_DIR set, the pages as PNG (pdftoppm -r 60) for a person to look at."""
+    folder = os.environ.get("DABIAO_PNG_DIR")
+    if folder:
+        path = Path(folder) / f"{name}.pdf"
+        path.write_bytes(pdf)
+        subprocess.run(["pdftoppm", "-r", "60", "-png", str(path), str(Path(folder) / name)], check=True)
+
+
+def long_texts_report(world: World) -> tuple[bytes, dict[str, str]]:
+    """A report whose every user-text field holds the longest text it may hold, with no break point."""
+    texts = {
+        "facility": unbroken("FACILITY", 100),
+        "licence": unbroken("LICENCE", 40),
+        "region": unbroken("REGION", 100),
+        "inspector": unbroken("INSPECTOR", 64),
+        "reviewer": unbroken("REVIEWER", 64),
+        "note": unbroken("NOTE", 2000),
+        "regrade": unbroken("REGRADE", 2000),
+        "reason": unbroken("RETURN", 2000),
+    }
+    facility = world.facilities["own"]
+    facility.name = texts["facility"]
+    facility.licence_no = texts["licence"]
+    db.session.get(Region, "410222").name = texts["region"]  # type: ignore[union-attr]
+    world.users["inspector"].display_name = texts["inspector"]
+    world.users["county_reviewer"].display_name = texts["reviewer"]
+    db.session.commit()
+    inspection = world.inspection()
+    changes = complete_changes(inspection.id)
+    changes[1]["note"] = texts["note"]
+    assert all(r["status"] == "applied" for r in world.sync("inspector", changes).json["receipts"])
+    for who, action in (("inspector", "submit"), ("county_reviewer", "start_county_review")):
+        url = f"/api/inspections/{inspection.id}/transitions"
+        assert world.call(who, "POST", url, {"action": action}).status_code == 200
+    regrade = world.call(
+        "county_reviewer",
+        "PUT",
+        f"/api/inspections/{inspection.id}/items/M-B03/grade",
+        {"grade": "not_met", "base_revision": 1, "reason": texts["regrade"]},
+    )
+    assert regrade.status_code == 200, regrade.json
+    returned = world.call(
+        "county_reviewer",
+        "POST",
+        f"/api/inspections/{inspection.id}/transitions",
+        {"action": "return", "reason": texts["reason"]},
+    )
+    assert returned.status_code == 200, returned.json
+    response = world.call("county_reviewer", "GET", f"/api/inspections/{inspection.id}/report")
+    assert response.status_code == 200
+    return response.data, texts
+
+
+def test_the_report_shows_every_long_text_whole(world: World, tmp_path: Path) -> None:
+    pdf, texts = long_texts_report(world)
+    save_pngs(pdf, "report-long")
+    text = squeezed(pdf, tmp_path, REPORT_AREA)
+    for field, value in texts.items():
+        assert value in text, field
+    cover = squeezed(pdf, tmp_path, REPORT_AREA, last_page=1)  # the cover is the first page
+    assert texts["facility"] in cover and texts["region"] in cover and texts["inspector"] in cover
+
+
+SHEET_NAMES = {
+    "latin": unbroken("LATIN", 100),
+    "chinese": ("通许县城关镇" * 17)[:100],
+    "punctuation": ("“健康小屋”·第一卫生室—①" * 8)[:100],  # characters a CJK font draws wide
+    "controls": "通许县\n城关镇\t卫生院\r分院",
+    "formula": '=HYPERLINK("http://x","y")',
+    "other_scripts": ("αβγδ Юж 😀 " * 10)[:100],  # drawn narrower, or by another font
+}
+# Uyghur, Tibetan and a rare ideograph, which this machine's fonts draw as boxes or pdftotext reads
+# back reordered: only their row's last column is checked, to be on the page.
+NO_FONT_NAME = ("ئۇيغۇر སྨན་ཁང 𠀀" * 8)[:100]
+
+
+def test_the_payout_sheet_pdf_shows_every_long_name_whole(world: World, tmp_path: Path) -> None:
+    region = unbroken("CITY", 100)
+    db.session.get(Region, "410200").name = region  # type: ignore[union-attr]
+    qs_rules()
+    for name in [*SHEET_NAMES.values(), NO_FONT_NAME]:
+        approved(world, add_facility("410222", name), tier="basic")
+    sheet = payouts.build_sheet("410200", "2026Q4", NOW)
+    pdf = payouts.pdf(sheet)
+    save_pngs(pdf, "sheet-long")
+    text = squeezed(pdf, tmp_path, SHEET_AREA)
+    assert region in text
+    for row in sheet.rows:
+        assert row.candidate.report_digest in text, row.candidate.facility_name  # the last column
+        if row.candidate.facility_name == NO_FONT_NAME:
+            continue
+        shown = domain.pdf_text(row.candidate.facility_name)
+        pieces = [re.sub(r"\s+", "", piece) for piece in domain.wrap(shown, 26)]
+        at = 0
+        for piece in pieces:  # the name's lines, in order, between the other columns' lines
+            found = text.find(piece, at)
+            assert found >= 0, (row.candidate.facility_name, piece)
+            at = found + len(piece)
+
+
+def test_characters_of_known_width_are_in_the_monospace_font_no_wider_than_counted() -> None:
+    found = subprocess.run(
+        ["fc-match", "-f", "%{file}\n%{index}", "Noto Sans Mono CJK SC"],
+        capture_output=True,
+        check=True,
+        text=True,
+    ).stdout.split("\n")
+    path, index = found[0], int(found[1])
+    font = TTCollection(path)[index] if path.endswith(".ttc") else TTFont(path)
+    assert "Mono CJK SC" in font["name"].getDebugName(4)
+    cmap, advances = font.getBestCmap(), font["hmtx"]
+    half = font["head"].unitsPerEm / 2
+    known = [chr(cp) for cp in range(0x20, 0x10000) if domain.known_width(chr(cp))]
+    assert len(known) > 27_000  # the ideographs at least
+    assert domain.known_width("通许县城关镇卫生院（一）·“二”—①A-1")
+    assert not domain.known_width("αβ") and not domain.known_width("😀") and not domain.known_width("\u00ad")
+    missing = [hex(ord(ch)) for ch in known if unicodedata.category(ch) != "Cn" and ord(ch) not in cmap]
+    wider = [
+        hex(ord(ch))
+        for ch in known
+        if ord(ch) in cmap and advances[cmap[ord(ch)]][0] > domain.char_width(ch) * half
+    ]
+    assert missing == [] and wider == []
