@@ -122,18 +122,24 @@ def login(settings: Settings, username: str, password: str, ip: str | None, now:
         accepted = False
     else:
         accepted = check_password_hash(user.password_hash, password) and user.active
+    user_id, name, region = (user.id, user.username, user.region_code) if user else (None, None, None)
+    # End the reading transaction, so that the writes below start one of their own: SQLite then
+    # waits for a busy database instead of failing, so every failure is counted (the user is
+    # read again when needed).
+    db.session.rollback()
     if user is None or not accepted:
         wait = _count_failure(settings, key, address, now)
         # Recorded for unknown usernames too (both paths then cost the same), but without the
         # name typed: that is sometimes a password.
         audit.record(
             "auth.login_failed",
-            actor_id=user.id if user else None,
-            actor=user.username if user else None,
+            actor_id=user_id,
+            actor=name,
             target_type="user",
-            target_id=user.id if user else None,
+            target_id=user_id,
             after={"blocked_seconds": wait},
             ip=ip,
+            region_code=region,
         )
         db.session.commit()
         if wait:

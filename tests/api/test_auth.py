@@ -6,18 +6,24 @@ so that each answer, Retry-After included, can be compared exactly."""
 import dataclasses
 import datetime as dt
 import math
+import threading
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from flask_migrate import upgrade
 from sqlalchemy import select
 from werkzeug.test import TestResponse
 
+from server import create_app
 from server.api.base import client_ip
-from server.db.models import AuditEntry, AuthSession, LoginThrottle, User
+from server.db.models import AuditEntry, AuthSession, LoginThrottle, Region, User
 from server.extensions import db
-from server.services.auth import delay_seconds
-from tests.api.world import World
+from server.services.auth import delay_seconds, hash_password
+from tests.api.world import World, add_user
+from tests.conftest import ENGINES, empty_database_url, make_settings
 
 INSPECTOR_IP = "10.20.0.5"  # the inspector's phone
 STRANGER_IP = "203.0.113.66"
@@ -233,6 +239,55 @@ def test_forwarded_for_is_trusted_only_when_a_setting_says_so(app_factory: Any) 
 
     assert client_ip_seen(0) == "10.0.0.1"
     assert client_ip_seen(1) == "198.51.100.4"
+
+
+def at_once(count: int, call: Callable[[], int]) -> list[int]:
+    """The results of `call` run in `count` threads released together."""
+    barrier = threading.Barrier(count)
+    results: list[int] = []
+
+    def run() -> None:
+        barrier.wait()
+        results.append(call())
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    return results
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_concurrent_logins_all_count_and_none_fails(engine: str, tmp_path: Path) -> None:
+    """Failures at the same moment all count, and none collides on the row's key (500) or on a
+    busy database (503, which would leave a guess uncounted); successes at once all succeed."""
+    app = create_app(make_settings(tmp_path, empty_database_url(engine, tmp_path)))
+    password = "a good long password"
+    with app.app_context():
+        upgrade()
+        db.session.add(Region(code="410222", name="通许县", level="county"))
+        db.session.flush()
+        add_user("inspector", "inspector", "410222", hash_password(password))
+        db.session.commit()
+
+    def login(password: str, ip: str) -> int:
+        body = {"username": "nobody" if password == WRONG else "inspector", "password": password}
+        response = app.test_client().post("/api/auth/login", json=body, environ_base={"REMOTE_ADDR": ip})
+        return response.status_code
+
+    failures = at_once(8, lambda: login(WRONG, STRANGER_IP))
+    successes = at_once(4, lambda: login(password, INSPECTOR_IP))
+    with app.app_context():
+        counted = sorted((r.username, r.failures) for r in db.session.scalars(select(LoginThrottle)))
+        sessions = db.session.scalars(select(AuthSession)).all()
+        db.session.remove()
+        db.engine.dispose()
+    # the 6th failure starts a block; a later one counts if it passed the check before that
+    assert sorted(failures) == [401] * 5 + [429] * 3, failures
+    assert counted[0][1] == counted[1][1] and 6 <= counted[1][1] <= 8, counted
+    assert successes == [200] * 4
+    assert len(sessions) == 4
 
 
 # --- sessions ------------------------------------------------------------------------------------
