@@ -1,7 +1,9 @@
 """PDF rendering with WeasyPrint, behind a URL fetcher that serves only our own resources.
 
 The HTML and CSS may contain text that came from users (facility names, notes, reasons): Jinja
-escapes it, and whatever URL still reaches WeasyPrint goes through `ReportFetcher`, which answers
+escapes it, every expression loses its bidirectional controls on the way out (`shown`, the
+environment's `finalize`, so no template can forget it), and whatever URL still reaches WeasyPrint
+goes through `ReportFetcher`, which answers
 only `dabiao-asset:` (files in server/reports/assets) and `dabiao-evidence:` (thumbnails the report
 lists) and refuses everything else: no file://, no http(s)://, no data from anywhere else.
 """
@@ -14,9 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 from PIL import ImageFile
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from server.domain import display
 
 # Importing WeasyPrint turns on Pillow's LOAD_TRUNCATED_IMAGES for the whole process; the report
 # only embeds thumbnails we made ourselves, so put Pillow's safe default back for everyone else.
@@ -60,12 +65,23 @@ class ReportFetcher(URLFetcher):  # type: ignore[misc]
         raise RefusedURL(f"refused: {url[:200]}")
 
 
+def shown(value: Any) -> Any:
+    """Every `{{ expression }}` of every template as it is written out: text without bidirectional
+    controls (server.domain.display), markup kept markup, anything else as it is."""
+    if isinstance(value, Markup):
+        return Markup(display.clean(str(value)))  # noqa: S704 - markup we made, only characters removed
+    if isinstance(value, str):
+        return display.clean(value)
+    return value
+
+
 def _environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(HERE / "templates"),
         autoescape=select_autoescape(["html"]),
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=shown,
     )
     env.filters["yuan"] = lambda value: f"{int(value):,}"
     return env

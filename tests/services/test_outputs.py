@@ -18,7 +18,7 @@ import pytest
 from fontTools.ttLib import TTCollection, TTFont  # type: ignore[import-untyped]
 from openpyxl import Workbook, load_workbook  # type: ignore[import-untyped]
 
-from server.db.models import Region
+from server.db.models import Answer, Region, Report
 from server.domain import display
 from server.domain import payouts as domain
 from server.extensions import db
@@ -238,3 +238,55 @@ def test_characters_of_known_width_are_in_the_monospace_font_no_wider_than_count
         if ord(ch) in cmap and advances[cmap[ord(ch)]][0] > domain.char_width(ch) * half
     ]
     assert missing == [] and wider == []
+
+
+# --- bidirectional controls ----------------------------------------------------------------------
+
+RLO = "\u202e"  # right-to-left override: "abc" after it reads "cba"
+
+
+def no_bidi(text: str) -> bool:
+    return not set(text) & set(display.BIDI_CONTROLS)
+
+
+def test_display_clean_removes_every_bidi_control_and_keeps_the_marks() -> None:
+    controls = "".join(chr(c) for c in [*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+    assert display.clean(f"a{controls}b\u200ec\u200fd") == "ab\u200ec\u200fd"
+
+
+def test_bidi_controls_never_reach_a_report_the_verify_page_or_a_payout_sheet(
+    world: World, tmp_path: Path
+) -> None:
+    facility = world.facilities["own"]
+    facility.name = f"{RLO}abc通许县卫生院"
+    world.users["inspector"].display_name = f"\u2067检查员{RLO}xyz\u2069"
+    db.session.commit()
+    inspection = world.inspection()
+    world.sync("inspector", complete_changes(inspection.id))
+    # stored before any input check existed: the output must cope with it
+    answer = db.session.get(Answer, (inspection.id, "M-B02"))
+    assert answer is not None
+    answer.note = f"{RLO}abc备注\u2066def\u2069\u202a\u202b\u202c\u202d"
+    db.session.commit()
+    response = world.call("county_reviewer", "GET", f"/api/inspections/{inspection.id}/report")
+    assert response.status_code == 200
+    path = tmp_path / "report.pdf"
+    path.write_bytes(response.data)
+    raw = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, check=True, text=True).stdout
+    assert no_bidi(raw)
+    text = re.sub(r"\s+", "", raw)
+    assert "abc通许县卫生院" in text and "abc备注def" in text and "检查员xyz" in text  # in typed order
+
+    report = db.session.query(Report).filter_by(inspection_id=inspection.id).one()
+    page = world.client.get(f"/verify/{report.code}").get_data(as_text=True)
+    assert no_bidi(page) and "abc通许县卫生院" in page
+
+    qs_rules()
+    approved(world, "own", tier="basic")
+    sheet = payouts.build_sheet("410200", "2026Q4", NOW)
+    path.write_bytes(payouts.pdf(sheet))
+    raw = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, check=True, text=True).stdout
+    assert no_bidi(raw) and "abc通许县卫生院" in re.sub(r"\s+", "", raw)
+    workbook = load_workbook(io.BytesIO(payouts.xlsx(sheet))).active
+    values = [c.value for row in workbook.iter_rows() for c in row if isinstance(c.value, str)]
+    assert "abc通许县卫生院" in values and all(no_bidi(v) for v in values)
