@@ -23,6 +23,9 @@ def create_app(settings: Settings) -> Flask:
         DABIAO_SETTINGS=settings,
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    from server.api.converters import CONVERTERS
+
+    app.url_map.converters.update(CONVERTERS)
     settings.instance_path.mkdir(parents=True, exist_ok=True)
 
     _init_extensions(app, settings)
@@ -53,6 +56,7 @@ def _init_extensions(app: Flask, settings: Settings) -> None:
 def _register_blueprints(app: Flask) -> None:
     from server.api import health, payouts, pwa, v1, verify
     from server.api.base import Api
+    from server.api.docs import ErrorResponsesPlugin
     from server.api.errors import register_error_handlers
 
     app.config.update(
@@ -67,7 +71,8 @@ def _register_blueprints(app: Flask) -> None:
         },
     )
     register_error_handlers(app)
-    api = Api(app)  # replaces the HTTPException handler with its own, which keeps our error shape
+    # Api replaces the HTTPException handler with its own, which keeps our error shape
+    api = Api(app, spec_kwargs={"extra_plugins": [ErrorResponsesPlugin(app)]})
     for blueprint in (*v1.BLUEPRINTS, payouts.bp):
         api.register_blueprint(blueprint)
     app.register_blueprint(health.bp)

@@ -18,7 +18,8 @@ from flask import Response, current_app, g, request
 from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException
 
-from server.api.errors import HTTP_CODES, error_response
+from server.api.errors import error_response, http_error
+from server.api.fields import problem_code
 from server.api.schemas import Error as ErrorSchema
 from server.domain import jsonstrict
 from server.domain.access import POLICY, Principal, allowed
@@ -40,7 +41,7 @@ class StrictParser(FlaskParser):
 
 def _reject_media_type() -> Any:
     raise DomainError(
-        "request.unsupported_media_type", "send JSON with Content-Type: application/json", status=415
+        "request.unsupported_media_type", "请以 JSON 发送（Content-Type: application/json）", status=415
     )
 
 
@@ -48,40 +49,53 @@ class Blueprint(flask_smorest.Blueprint):
     ARGUMENTS_PARSER = StrictParser()
 
 
-def _problems(messages: Any, path: tuple[str, ...] = ()) -> list[dict[str, str]]:
+def problems_of(messages: Any, path: tuple[str, ...] = ()) -> list[dict[str, str]]:
+    """marshmallow's nested messages as a flat list of problems with JSON pointers."""
     problems: list[dict[str, str]] = []
     if isinstance(messages, Mapping):
         for key, value in messages.items():
-            problems += _problems(value, (*path, str(key)))
+            problems += problems_of(value, (*path, str(key)))
     elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
         where = "".join("/" + p.replace("~", "~0").replace("/", "~1") for p in path)
         for message in messages:
-            code = "request.unknown_field" if message == "Unknown field." else "request.invalid_field"
-            problems.append({"code": code, "pointer": where, "message": message})
+            problems.append({"code": problem_code(message), "pointer": where, "message": message})
     elif isinstance(messages, list):
         for i, value in enumerate(messages):
-            problems += _problems(value, (*path, str(i)))
+            problems += problems_of(value, (*path, str(i)))
     return problems
 
 
 class Api(flask_smorest.Api):
     ERROR_SCHEMA = ErrorSchema
+    DEFAULT_ERROR_RESPONSE_NAME = None  # each error status is documented (server.api.docs)
 
     def handle_http_exception(self, error: HTTPException) -> Response:
         status = error.code or 500
+        if status == 405 and not _is_api_route(request.path):
+            status = 404  # only the app shell's GET route matched: no such API resource
         data = getattr(error, "data", None) or {}
         if status == 422 and "messages" in data:
             messages = data["messages"]
             # webargs nests messages under the location ("json", "query", ...)
             inner = next(iter(messages.values())) if len(messages) == 1 else messages
-            response = error_response(
-                422, "request.invalid", "the request has invalid fields", _problems(inner)
-            )
+            response = error_response(422, "request.invalid", "请求中有无效的字段", problems_of(inner))
         else:
-            response = error_response(status, HTTP_CODES.get(status, f"http.{status}"), error.name)
+            response = error_response(status, *http_error(status))
         for key, value in (data.get("headers") or {}).items():
             response.headers[key] = value
         return response
+
+
+def _is_api_route(path: str) -> bool:
+    """Whether `path` is the path of some API route (whatever its methods)."""
+    adapter = current_app.url_map.bind("localhost")
+    for method in ("GET", "POST", "PUT", "DELETE"):
+        try:
+            endpoint, _ = adapter.match(path, method=method)
+        except HTTPException:
+            continue
+        return bool(endpoint != "pwa.shell")
+    return False
 
 
 def settings() -> Settings:
@@ -111,10 +125,10 @@ def requires(endpoint: str) -> Callable[[F], F]:
             header = request.headers.get("Authorization", "")
             scheme, _, token = header.partition(" ")
             if scheme.lower() != "bearer" or not token:
-                raise DomainError("auth.required", "please log in", status=401)
+                raise DomainError("auth.required", "请先登录", status=401)
             g.principal = auth.authenticate(settings(), token.strip(), now())
             if not allowed(endpoint, g.principal.role):
-                raise DomainError("auth.forbidden", "your role may not do this", status=403)
+                raise DomainError("auth.forbidden", "您的角色无权进行此操作", status=403)
             return view(*args, **kwargs)
 
         wrapper.policy_endpoint = endpoint  # type: ignore[attr-defined]

@@ -26,6 +26,43 @@ HTTP_CODES = {
     429: "http.too_many_requests",
     503: "http.unavailable",
 }
+HTTP_MESSAGES = {
+    400: "请求无效",
+    401: "请先登录",
+    403: "无权进行此操作",
+    404: "未找到",
+    405: "不支持此请求方法",
+    409: "与当前状态冲突",
+    413: "请求内容过大",
+    415: "不支持的内容类型",
+    429: "请求过于频繁，请稍后再试",
+    503: "服务暂时不可用，请稍后再试",
+}
+
+
+def http_error(status: int) -> tuple[str, str]:
+    """(code, Chinese message) of a protocol error."""
+    return HTTP_CODES.get(status, f"http.{status}"), HTTP_MESSAGES.get(status, "请求无法处理")
+
+
+def _printable(value: Any) -> Any:
+    """Error bodies may quote what was sent (a pointer to an odd key): lone surrogates would make
+    the body unencodable, so they are replaced."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "replace").decode("utf-8") if _has_surrogate(value) else value
+    if isinstance(value, dict):
+        return {k: _printable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_printable(v) for v in value]
+    return value
+
+
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def error_response(
@@ -34,7 +71,7 @@ def error_response(
     body: dict[str, Any] = {"code": code, "message": message}
     if problems:
         body["problems"] = problems
-    response = jsonify({"error": body})
+    response = jsonify({"error": _printable(body)})
     response.status_code = status
     return response
 
@@ -49,8 +86,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Response:
-        status = exc.code or 500
-        return error_response(status, HTTP_CODES.get(status, f"http.{status}"), exc.name)
+        return error_response(exc.code or 500, *http_error(exc.code or 500))
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(DBAPIError)
@@ -61,7 +97,7 @@ def register_error_handlers(app: Flask) -> None:
             return _unexpected(exc)
         app.logger.warning("database unavailable: %s", type(exc.orig).__name__)
         _rollback()
-        response = error_response(503, "db.unavailable", "the database is unavailable; retry shortly")
+        response = error_response(503, "db.unavailable", "数据库暂时不可用，请稍后重试")
         response.headers["Retry-After"] = "5"
         return response
 
@@ -69,7 +105,7 @@ def register_error_handlers(app: Flask) -> None:
     def _unexpected(exc: Exception) -> Response:
         app.logger.exception("unhandled error")
         _rollback()
-        return error_response(500, "server.internal", "internal error")
+        return error_response(500, "server.internal", "服务器内部错误")
 
 
 def _rollback() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Response
 
 from server.api.base import Blueprint, now, principal, requires
+from server.api.docs import raises
 from server.services import payouts
 
 bp = Blueprint("payouts", __name__, url_prefix="/api/payouts", description="达标奖补")
@@ -22,6 +23,7 @@ def _send(download: payouts.Download) -> Response:
 @bp.route("/<region_code>/<period>.pdf")
 @requires("payouts.sheet")
 @bp.response(200, {"format": "binary", "type": "string"}, content_type="application/pdf")
+@raises(409, 422)
 def sheet_pdf(region_code: str, period: str) -> Response:
     """The payout sheet of a region inside the user's own for a year (2026), quarter (2026Q4) or
     month (2026-11), as PDF."""
@@ -31,6 +33,7 @@ def sheet_pdf(region_code: str, period: str) -> Response:
 @bp.route("/<region_code>/<period>.xlsx")
 @requires("payouts.sheet")
 @bp.response(200, {"format": "binary", "type": "string"}, content_type=payouts.XLSX_TYPE)
+@raises(409, 422)
 def sheet_xlsx(region_code: str, period: str) -> Response:
     """The same sheet as XLSX: the same rows and totals, amounts as numbers."""
     return _send(payouts.sheet_for(principal(), region_code, period, "xlsx", now()))

@@ -48,13 +48,13 @@ def _dist() -> Path:
 def shell(path: str = "index.html") -> Response:
     dist = _dist()
     if path.startswith(("api/", "healthz")):
-        return error_response(404, "http.not_found", "Not Found")
+        return error_response(404, "http.not_found", "未找到")
     if not (dist / "index.html").is_file():
         return error_response(503, "pwa.not_built", "the app has not been built: run make run")
     target = dist / path
     if not target.is_file():
         if "." in path.rsplit("/", 1)[-1]:
-            return error_response(404, "http.not_found", "Not Found")
+            return error_response(404, "http.not_found", "未找到")
         path = "index.html"
     response = send_from_directory(dist, path)
     if path in NO_CACHE:

@@ -8,15 +8,35 @@ from __future__ import annotations
 
 import marshmallow as ma
 from flask_smorest.fields import Upload
-from marshmallow import fields, validate
+from marshmallow import fields
 
-ID_TEXT = validate.Regexp(r"^[A-Za-z0-9._:-]{1,64}$")
-TEXT = validate.Length(max=2000)
+from server.api.fields import (
+    Bool,
+    Date,
+    DateTimeText,
+    EachOnItsOwn,
+    Float,
+    Int,
+    List,
+    Nested,
+    Strict,
+    Text,
+    in_range,
+    length,
+    one_of,
+)
+from server.domain import inputs
+
+ID_TEXT = (r"^[A-Za-z0-9._:-]{1,64}$", "字母、数字和 . _ : -，最多 64 个字符")
+DEVICE_ID = (r"^[A-Za-z0-9_-]{8,64}$", "字母、数字和 _ -，8 至 64 个字符")
 
 
-class Strict(ma.Schema):
-    class Meta:
-        unknown = ma.RAISE
+def ident(**kwargs: object) -> Text:
+    return Text(max_length=64, regex=ID_TEXT, **kwargs)  # type: ignore[arg-type]
+
+
+def long_text(**kwargs: object) -> Text:
+    return Text(max_length=inputs.NOTE_MAX, multiline=True, **kwargs)  # type: ignore[arg-type]
 
 
 class ErrorProblem(ma.Schema):
@@ -39,8 +59,8 @@ class Error(ma.Schema):
 
 
 class LoginIn(Strict):
-    username = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    password = fields.String(required=True, validate=validate.Length(min=1, max=256), load_only=True)
+    username = Text(required=True, min_length=1, max_length=64)
+    password = Text(required=True, min_length=1, max_length=256, load_only=True)
 
 
 class UserOut(ma.Schema):
@@ -84,9 +104,9 @@ class FacilityOut(ma.Schema):
 
 
 class FacilityQuery(Strict):
-    type_code = fields.String(validate=validate.Length(equal=4))
-    limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=500))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    type_code = Text(min_length=4, max_length=4)
+    limit = Int(load_default=200, min=1, max=500, strict=False)
+    offset = Int(load_default=0, min=0, max=2**31 - 1, strict=False)
 
 
 # --- checklists ----------------------------------------------------------------------------------
@@ -121,29 +141,27 @@ class InspectionOut(ma.Schema):
 
 
 class InspectionQuery(Strict):
-    status = fields.String()
-    facility_id = fields.Integer()
-    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    status = Text(max_length=20)
+    facility_id = Int(strict=False)
+    limit = Int(load_default=100, min=1, max=500, strict=False)
+    offset = Int(load_default=0, min=0, max=2**31 - 1, strict=False)
 
 
 class InspectionCreateIn(Strict):
-    facility_id = fields.Integer(required=True, strict=True)
-    checklist_id = fields.String(required=True, validate=ID_TEXT)
-    checklist_version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
-    kind = fields.String(
-        required=True, validate=validate.OneOf(["self_assessment", "county_inspection", "city_reinspection"])
+    facility_id = Int(required=True)
+    checklist_id = ident(required=True)
+    checklist_version = Int(required=True, min=1, max=2**31 - 1)
+    kind = Text(
+        required=True,
+        max_length=24,
+        validate=one_of(["self_assessment", "county_inspection", "city_reinspection"]),
     )
-    inspection_date = fields.Date(required=True)
-    inspector_ids = fields.List(
-        fields.Integer(strict=True), load_default=list, validate=validate.Length(max=20)
-    )
+    inspection_date = Date(required=True)
+    inspector_ids = List(Int(), load_default=list, validate=length(max=20))
 
 
 class AssignIn(Strict):
-    inspector_ids = fields.List(
-        fields.Integer(strict=True), required=True, validate=validate.Length(min=1, max=20)
-    )
+    inspector_ids = List(Int(), required=True, validate=length(min=1, max=20))
 
 
 class AssignOut(ma.Schema):
@@ -169,17 +187,17 @@ class InspectionDetailOut(ma.Schema):
 
 
 class TransitionIn(Strict):
-    action = fields.String(required=True, validate=validate.Length(min=1, max=32))
-    reason = fields.String(load_default=None, allow_none=True, validate=TEXT)
+    action = Text(required=True, min_length=1, max_length=32)
+    reason = long_text(load_default=None, allow_none=True)
 
 
 class RegradeIn(Strict):
-    grade = fields.String(required=True, validate=validate.Length(min=1, max=16))
-    document_date = fields.Date(load_default=None, allow_none=True)
-    valid_until = fields.Date(load_default=None, allow_none=True)
-    note = fields.String(load_default=None, allow_none=True, validate=TEXT)
-    base_revision = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
-    reason = fields.String(required=True, validate=validate.Length(min=2, max=2000))
+    grade = Text(required=True, min_length=1, max_length=16)
+    document_date = Date(load_default=None, allow_none=True)
+    valid_until = Date(load_default=None, allow_none=True)
+    note = long_text(load_default=None, allow_none=True)
+    base_revision = Int(required=True, min=0, max=2**31 - 1)
+    reason = long_text(required=True, min_length=2)
 
 
 class RevisionOut(ma.Schema):
@@ -206,7 +224,7 @@ class AnswerOut(ma.Schema):
 
 
 class HistoryQuery(Strict):
-    item_id = fields.String(validate=ID_TEXT)
+    item_id = ident()
 
 
 class ConflictOut(ma.Schema):
@@ -226,8 +244,8 @@ class ConflictOut(ma.Schema):
 
 
 class ResolveIn(Strict):
-    accept = fields.Boolean(required=True)
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    accept = Bool(required=True)
+    reason = long_text(required=True, min_length=1)
 
 
 class ResolveOut(ma.Schema):
@@ -240,24 +258,34 @@ class ResolveOut(ma.Schema):
 
 
 class ChangeIn(Strict):
-    change_id = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]{8,64}$"))
-    inspection_id = fields.Integer(required=True, strict=True)
-    item_id = fields.String(required=True, validate=ID_TEXT)
-    base_revision = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
-    grade = fields.String(required=True, validate=validate.Length(min=1, max=16))
-    document_date = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=10))
-    valid_until = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=10))
-    note = fields.String(load_default=None, allow_none=True, validate=TEXT)
-    device_time = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
+    change_id = Text(required=True, max_length=64, regex=DEVICE_ID)
+    inspection_id = Int(required=True)
+    item_id = ident(required=True)
+    base_revision = Int(required=True, min=0, max=2**31 - 1)
+    grade = Text(required=True, min_length=1, max_length=16)
+    document_date = Date(load_default=None, allow_none=True)
+    valid_until = Date(load_default=None, allow_none=True)
+    note = long_text(load_default=None, allow_none=True)
+    device_time = DateTimeText(load_default=None, allow_none=True)
 
 
 class SyncIn(Strict):
-    device_id = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,64}$"))
-    changes = fields.List(fields.Nested(ChangeIn), required=True, validate=validate.Length(min=1, max=1000))
+    device_id = Text(required=True, max_length=64, regex=(r"^[A-Za-z0-9_-]{1,64}$", "字母、数字和 _ -"))
+    changes = EachOnItsOwn(
+        Nested(ChangeIn),
+        required=True,
+        validate=length(min=1, max=1000),
+        metadata={
+            "description": "each change is checked on its own: a bad one gets a rejected receipt, "
+            "the others are applied"
+        },
+    )
 
 
 class ReceiptOut(ma.Schema):
-    change_id = fields.String()
+    change_id = fields.String(
+        allow_none=True, metadata={"description": "null when the change did not carry a valid change id"}
+    )
     status = fields.String(metadata={"description": "applied, conflict or rejected"})
     revision = fields.Integer()
     current_revision = fields.Integer()
@@ -292,10 +320,8 @@ class BootstrapOut(ma.Schema):
 
 
 class SampleIn(Strict):
-    size = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=1000))
-    seed = fields.Integer(
-        load_default=None, allow_none=True, strict=True, validate=validate.Range(min=0, max=2**48)
-    )
+    size = Int(required=True, min=1, max=1000)
+    seed = Int(load_default=None, allow_none=True, min=0, max=2**48)
 
 
 class SampleOut(ma.Schema):
@@ -324,24 +350,23 @@ class AuditOut(ma.Schema):
 
 
 class AuditQuery(Strict):
-    after_seq = fields.Integer(load_default=0, validate=validate.Range(min=0))
-    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+    after_seq = Int(load_default=0, min=0, max=2**31 - 1, strict=False)
+    limit = Int(load_default=100, min=1, max=1000, strict=False)
 
 
 # --- evidence ------------------------------------------------------------------------------------
 
 
 class EvidenceForm(Strict):
-    upload_id = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]{8,64}$"))
-    sha256 = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-fA-F]{64}$"))
-    captured_at = fields.String(
+    upload_id = Text(required=True, max_length=64, regex=DEVICE_ID)
+    sha256 = Text(required=True, max_length=64, regex=(r"^[0-9a-fA-F]{64}$", "64 个十六进制字符"))
+    captured_at = DateTimeText(
         load_default=None,
         allow_none=True,
-        validate=validate.Length(max=40),
-        metadata={"description": "capture time as the device claims it (ISO 8601)"},
+        metadata={"description": "capture time as the device claims it (ISO 8601 with an offset)"},
     )
-    latitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=-90, max=90))
-    longitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=-180, max=180))
+    latitude = Float(load_default=None, allow_none=True, validate=in_range(-90, 90))
+    longitude = Float(load_default=None, allow_none=True, validate=in_range(-180, 180))
 
 
 class EvidenceFile(Strict):

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from typing import Any
 
 from flask import Response, jsonify, stream_with_context
 
 from server.api import schemas as s
-from server.api.base import Blueprint, client_ip, now, principal, requires, settings
+from server.api.base import Blueprint, client_ip, now, principal, problems_of, requires, settings
+from server.api.docs import raises
+from server.api.fields import Refused
 from server.db import inspections as inspection_queries
 from server.services import audit, auth, checklists, evidence, inspections, reports, sync
 
@@ -26,6 +30,7 @@ BLUEPRINTS = (auth_bp, catalog_bp, inspections_bp, sync_bp, admin_bp, evidence_b
 @auth_bp.route("/login", methods=["POST"])
 @auth_bp.arguments(s.LoginIn)
 @auth_bp.response(200, s.LoginOut)
+@raises(401, 429)
 def login(body: dict[str, Any]) -> Any:
     return auth.login(settings(), body["username"], body["password"], client_ip(), now())
 
@@ -103,6 +108,7 @@ def list_inspections(query: dict[str, Any]) -> Any:
 @requires("inspections.create")
 @inspections_bp.arguments(s.InspectionCreateIn)
 @inspections_bp.response(201, s.InspectionOut)
+@raises(400, 403, 404, 409, 422)
 def create_inspection(body: dict[str, Any]) -> Any:
     return inspections.create(
         principal(),
@@ -126,6 +132,7 @@ def get_inspection(inspection_id: int) -> Any:
 @inspections_bp.route("/<int:inspection_id>/score")
 @requires("inspections.score")
 @inspections_bp.response(200)
+@raises(400)
 def score_inspection(inspection_id: int) -> Any:
     return inspections.score_of(inspections.load(principal(), inspection_id))
 
@@ -142,6 +149,7 @@ def inspection_history(query: dict[str, Any], inspection_id: int) -> Any:
 @requires("inspections.assign")
 @inspections_bp.arguments(s.AssignIn)
 @inspections_bp.response(200, s.AssignOut)
+@raises(409, 422)
 def assign_inspectors(body: dict[str, Any], inspection_id: int) -> Any:
     return {
         "inspector_ids": inspections.assign(principal(), inspection_id, body["inspector_ids"], client_ip())
@@ -152,6 +160,7 @@ def assign_inspectors(body: dict[str, Any], inspection_id: int) -> Any:
 @requires("inspections.transition")
 @inspections_bp.arguments(s.TransitionIn)
 @inspections_bp.response(200, s.InspectionOut)
+@raises(400, 403, 409)
 def transition(body: dict[str, Any], inspection_id: int) -> Any:
     return inspections.transition(
         principal(), inspection_id, body["action"], body["reason"], client_ip(), now()
@@ -162,6 +171,7 @@ def transition(body: dict[str, Any], inspection_id: int) -> Any:
 @requires("inspections.regrade")
 @inspections_bp.arguments(s.RegradeIn)
 @inspections_bp.response(200, s.AnswerOut)
+@raises(400, 403, 409, 422)
 def regrade(body: dict[str, Any], inspection_id: int, item_id: str) -> Any:
     fields = {"grade": body["grade"]}
     for key in ("document_date", "valid_until"):
@@ -186,6 +196,7 @@ def list_conflicts(inspection_id: int) -> Any:
 @requires("inspections.resolve_conflict")
 @inspections_bp.arguments(s.ResolveIn)
 @inspections_bp.response(200, s.ResolveOut)
+@raises(400, 403, 409, 422)
 def resolve_conflict(body: dict[str, Any], inspection_id: int, conflict_id: int) -> Any:
     return inspections.resolve_conflict(
         principal(), inspection_id, conflict_id, body["accept"], body["reason"], client_ip(), now()
@@ -209,19 +220,30 @@ def bootstrap() -> Any:
 def push(body: dict[str, Any]) -> Any:
     # Receipts are plain JSON built by the service; they are sent as they are (SyncOut documents
     # them) because dumping hundreds of them through a schema costs more than the sync itself.
-    changes = [
-        sync.Change(
-            change_id=c["change_id"],
-            inspection_id=c["inspection_id"],
-            item_id=c["item_id"],
-            base_revision=c["base_revision"],
-            fields={k: c[k] for k in sync.ANSWER_FIELDS if c.get(k) is not None},
-            device_time=c["device_time"],
-        )
-        for c in body["changes"]
-    ]
+    changes = [_change(c) for c in body["changes"]]
     return jsonify(
         {"receipts": sync.apply_batch(principal(), body["device_id"], changes, now(), client_ip())}
+    )
+
+
+def _change(c: dict[str, Any] | Refused) -> sync.Change | sync.Refusal:
+    if isinstance(c, Refused):
+        change_id = c.field("change_id")
+        valid_id = isinstance(change_id, str) and re.fullmatch(s.DEVICE_ID[0], change_id) is not None
+        problems = problems_of(c.messages)
+        first = problems[0] if problems else {"code": "request.invalid_field", "message": "值无效"}
+        return sync.Refusal(change_id if valid_id else None, first["code"], first["message"], problems)
+    return sync.Change(
+        change_id=c["change_id"],
+        inspection_id=c["inspection_id"],
+        item_id=c["item_id"],
+        base_revision=c["base_revision"],
+        fields={
+            k: c[k].isoformat() if isinstance(c[k], dt.date) else c[k]
+            for k in sync.ANSWER_FIELDS
+            if c.get(k) is not None
+        },
+        device_time=c["device_time"],
     )
 
 
@@ -232,6 +254,7 @@ def push(body: dict[str, Any]) -> Any:
 @requires("samples.draw")
 @admin_bp.arguments(s.SampleIn)
 @admin_bp.response(201, s.SampleOut)
+@raises(409, 422)
 def draw_sample(body: dict[str, Any]) -> Any:
     return inspections.draw_sample(principal(), body["size"], body["seed"], client_ip())
 
@@ -260,6 +283,7 @@ def list_audit(query: dict[str, Any]) -> Any:
 @evidence_bp.arguments(s.EvidenceFile, location="files")
 @evidence_bp.response(201, s.EvidenceOut)
 @evidence_bp.alt_response(200, schema=s.EvidenceOut, description="the same upload id was stored before")
+@raises(403, 409, 413, 415, 422)
 def upload_evidence(form: dict[str, Any], files: dict[str, Any], inspection_id: int, item_id: str) -> Any:
     config = settings()
     upload = files["file"]
@@ -306,6 +330,7 @@ def _send(download: evidence.Download) -> Response:
 @evidence_bp.route("/evidence/<int:evidence_id>/content")
 @requires("evidence.content")
 @evidence_bp.response(200, {"format": "binary", "type": "string"}, content_type="image/jpeg")
+@raises(410)
 def evidence_content(evidence_id: int) -> Response:
     return _send(evidence.content(principal(), evidence_id, thumbnail=False))
 
@@ -313,6 +338,7 @@ def evidence_content(evidence_id: int) -> Response:
 @evidence_bp.route("/evidence/<int:evidence_id>/thumbnail")
 @requires("evidence.content")
 @evidence_bp.response(200, {"format": "binary", "type": "string"}, content_type="image/jpeg")
+@raises(410)
 def evidence_thumbnail(evidence_id: int) -> Response:
     return _send(evidence.content(principal(), evidence_id, thumbnail=True))
 
@@ -323,6 +349,7 @@ def evidence_thumbnail(evidence_id: int) -> Response:
 @inspections_bp.route("/<int:inspection_id>/report")
 @requires("reports.get")
 @inspections_bp.response(200, {"format": "binary", "type": "string"}, content_type="application/pdf")
+@raises(400, 409)
 def inspection_report(inspection_id: int) -> Response:
     report, pdf = reports.report_for(principal(), inspection_id, now())
     response = Response(pdf, mimetype="application/pdf")

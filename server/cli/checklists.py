@@ -7,24 +7,47 @@ go to stdout as JSON.
 from __future__ import annotations
 
 import json
+import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
 
 import click
-from flask import current_app
-from flask.cli import AppGroup
+from flask import current_app, has_app_context
+from flask.cli import AppGroup, with_appcontext
 
 from server.domain.diff import diff_checklists
 from server.domain.errors import DomainError
 from server.domain.scoring import score_input
 from server.services import checklists as service
+from server.settings import PREFIX, PROJECT_ROOT
 
 group = AppGroup("checklists", help="Checklist definitions: validate, score, diff, publish, load.")
+# The same commands without `load`, for `python -m server checklists`: they read files only, so
+# they run with neither a secret key nor a database.
+file_commands = click.Group("checklists", help="Checklist definitions: validate, score, diff, publish.")
 
 
 def _root() -> Path:
-    return Path(current_app.config["CHECKLISTS_DIR"])
+    if has_app_context():
+        return Path(current_app.config["CHECKLISTS_DIR"])
+    return Path(os.environ.get(PREFIX + "CHECKLISTS_DIR") or PROJECT_ROOT / "checklists")
+
+
+def _file_command(name: str) -> Callable[[Callable[..., None]], click.Command]:
+    """A command in both groups; only `load` needs the app."""
+
+    def register(function: Callable[..., None]) -> click.Command:
+        command = click.command(name)(function)
+        file_commands.add_command(command)
+        # in `flask checklists` with the app's context, for its CHECKLISTS_DIR
+        group.add_command(
+            click.Command(name, callback=with_appcontext(function), params=command.params, help=command.help)
+        )
+        return command
+
+    return register
 
 
 def _print_json(data: Any) -> None:
@@ -39,7 +62,7 @@ def fail(exc: DomainError, source: str = "") -> NoReturn:
     sys.exit(1)
 
 
-@group.command("validate")
+@_file_command("validate")
 @click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
 def validate(path: Path | None) -> None:
     """Validate one definition, a folder of them, or (no PATH) every definition and the manifest."""
@@ -64,7 +87,7 @@ def validate(path: Path | None) -> None:
         sys.exit(1)
 
 
-@group.command("score")
+@_file_command("score")
 @click.argument("checklist", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.argument("answers", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def score(checklist: Path, answers: Path) -> None:
@@ -81,7 +104,7 @@ def score(checklist: Path, answers: Path) -> None:
     _print_json(result)
 
 
-@group.command("diff")
+@_file_command("diff")
 @click.argument("old", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.argument("new", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def diff(old: Path, new: Path) -> None:
@@ -95,7 +118,7 @@ def diff(old: Path, new: Path) -> None:
     _print_json(diff_checklists(*models))
 
 
-@group.command("publish")
+@_file_command("publish")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def publish(path: Path) -> None:
     """Record PATH's SHA-256 in the manifest; refused if it was published with other content."""

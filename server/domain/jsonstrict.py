@@ -11,26 +11,36 @@ import math
 from typing import Any
 
 from server.domain.errors import DomainError
+from server.domain.inputs import MAX_INT_DIGITS
 
 MAX_DEPTH = 32
+# Integer literals longer than this are refused as malformed; shorter ones out of the 64-bit
+# range are left to the field that reads them, so one bad value in a batch fails alone.
+MAX_LITERAL_DIGITS = 5 * MAX_INT_DIGITS
 
 
 def _reject_constant(name: str) -> Any:
-    raise DomainError("json.non_finite_number", f"{name} is not a valid JSON number")
+    raise DomainError("json.non_finite_number", f"{name} 不是有效的 JSON 数字")
 
 
 def _finite_float(literal: str) -> float:
     value = float(literal)
     if math.isinf(value):
-        raise DomainError("json.non_finite_number", f"{literal} is out of range")
+        raise DomainError("json.non_finite_number", "数字超出范围")
     return value
+
+
+def _bounded_int(literal: str) -> int:
+    if len(literal) > MAX_LITERAL_DIGITS:
+        raise DomainError("json.number_too_long", f"整数超过 {MAX_LITERAL_DIGITS} 位")
+    return int(literal)
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for key, value in pairs:
         if key in result:
-            raise DomainError("json.duplicate_key", f"duplicate key {key!r}")
+            raise DomainError("json.duplicate_key", f"重复的键 {key!r}")
         result[key] = value
     return result
 
@@ -56,20 +66,19 @@ def loads(text: str | bytes, max_depth: int = MAX_DEPTH) -> Any:
         try:
             text = text.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise DomainError("json.invalid", "body is not UTF-8") from exc
+            raise DomainError("json.invalid", "内容不是 UTF-8 编码") from exc
     try:
         value = json.loads(
             text,
             parse_constant=_reject_constant,
             parse_float=_finite_float,
+            parse_int=_bounded_int,
             object_pairs_hook=_no_duplicates,
         )
     except json.JSONDecodeError as exc:
-        raise DomainError(
-            "json.invalid", f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
-        ) from exc
+        raise DomainError("json.invalid", f"JSON 格式错误（第 {exc.lineno} 行第 {exc.colno} 列）") from exc
     except RecursionError as exc:
-        raise DomainError("json.too_deep", "nesting too deep") from exc
+        raise DomainError("json.too_deep", "嵌套层数过多") from exc
     if _too_deep(value, max_depth):
-        raise DomainError("json.too_deep", f"nesting deeper than {max_depth} levels")
+        raise DomainError("json.too_deep", f"嵌套超过 {max_depth} 层")
     return value

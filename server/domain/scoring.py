@@ -25,6 +25,7 @@ from typing import Any
 
 from dateutil.relativedelta import relativedelta
 
+from server.domain import inputs
 from server.domain.checklist import (
     NOT_APPLICABLE,
     NOT_MET,
@@ -115,37 +116,33 @@ def _share(numerator: Fraction, denominator: Fraction) -> str | None:
 
 
 def parse_date(value: Any, where: str, problems: list[Problem]) -> dt.date | None:
-    if isinstance(value, str):
-        try:
-            if len(value) == 10:
-                return dt.date.fromisoformat(value)
-        except ValueError:
-            pass
-    problems.append(Problem("input.invalid_date", where, "expected a date as YYYY-MM-DD"))
-    return None
+    parsed = inputs.parse_date(value)
+    if parsed is None:
+        problems.append(Problem("input.invalid_date", where, inputs.MSG_DATE))
+    return parsed
 
 
 def check_facts(checklist: Checklist, facts: Any) -> dict[str, Any]:
     problems: list[Problem] = []
     if not isinstance(facts, Mapping):
-        raise DomainError("facts.invalid", "facts must be an object", [])
+        raise DomainError("facts.invalid", "机构信息应为对象", [])
     for key, value in facts.items():
         fact_type = checklist.facts.get(key)
         if fact_type is None:
-            problems.append(Problem("facts.unknown", pointer("facts", key), "not a fact of this checklist"))
+            problems.append(Problem("facts.unknown", pointer("facts", key), "不是此评审标准使用的机构信息"))
         elif not fact_value_ok(fact_type, value) or (isinstance(value, float) and not math.isfinite(value)):
-            problems.append(Problem("facts.type", pointer("facts", key), f"expected {fact_type}"))
+            problems.append(Problem("facts.type", pointer("facts", key), f"类型应为 {fact_type}"))
     for key in sorted(referenced_facts(checklist) - set(facts)):
-        problems.append(Problem("facts.missing", pointer("facts", key), "this fact is needed"))
+        problems.append(Problem("facts.missing", pointer("facts", key), "缺少此项机构信息"))
     if problems:
-        raise DomainError("facts.invalid", "facility facts are invalid", problems)
+        raise DomainError("facts.invalid", "机构信息无效", problems)
     return dict(facts)
 
 
 def check_answers(checklist: Checklist, answers: Any) -> dict[str, Answer]:
     """Typed answers from raw JSON; every problem is reported at once with a stable code."""
     if not isinstance(answers, Mapping):
-        raise DomainError("answers.invalid", "answers must be an object keyed by item id")
+        raise DomainError("answers.invalid", "答案应为以条款编号为键的对象")
     items = checklist.item_map()
     problems: list[Problem] = []
     result: dict[str, Answer] = {}
@@ -153,15 +150,13 @@ def check_answers(checklist: Checklist, answers: Any) -> dict[str, Answer]:
         where = pointer("answers", item_id)
         item = items.get(item_id)
         if item is None:
-            problems.append(
-                Problem("answers.unknown_item", where, f"no item {item_id!r} in this checklist version")
-            )
+            problems.append(Problem("answers.unknown_item", where, f"此版本评审标准中没有条款 {item_id!r}"))
             continue
         if not isinstance(raw, Mapping):
-            problems.append(Problem("answers.invalid", where, "an answer is an object"))
+            problems.append(Problem("answers.invalid", where, "答案应为对象"))
             continue
         for key in sorted(set(raw) - ANSWER_FIELDS):
-            problems.append(Problem("answers.unknown_field", f"{where}/{pointer(key)[1:]}", "unknown field"))
+            problems.append(Problem("answers.unknown_field", f"{where}/{pointer(key)[1:]}", "未知字段"))
         grade = raw.get("grade")
         allowed = [lv.code for lv in item.levels] + [NOT_MET]
         if item.allow_na:
@@ -171,24 +166,28 @@ def check_answers(checklist: Checklist, answers: Any) -> dict[str, Answer]:
                 Problem(
                     "answers.not_applicable_not_allowed",
                     where + "/grade",
-                    "this item can only be not applicable through the facility's facts",
+                    "此条款只能根据机构信息判定为不适用",
                 )
             )
             continue
         if not isinstance(grade, str) or grade not in allowed:
             problems.append(
-                Problem("answers.invalid_grade", where + "/grade", f"expected one of {', '.join(allowed)}")
+                Problem("answers.invalid_grade", where + "/grade", f"等级应为以下之一：{'、'.join(allowed)}")
             )
             continue
-        if "note" in raw and not isinstance(raw["note"], str):
-            problems.append(Problem("answers.invalid", where + "/note", "a note is text"))
+        note = raw.get("note")
+        if note is not None and not isinstance(note, str):
+            problems.append(Problem("answers.invalid", where + "/note", "备注应为文本"))
+        elif isinstance(note, str) and (len(note) > inputs.NOTE_MAX or inputs.text_error(note, True)):
+            message = inputs.text_error(note, True) or f"备注最多 {inputs.NOTE_MAX} 个字符"
+            problems.append(Problem("answers.invalid_note", where + "/note", message))
         dates: dict[str, dt.date | None] = {}
         for key in ("document_date", "valid_until"):
             if raw.get(key) is not None:
                 dates[key] = parse_date(raw[key], f"{where}/{key}", problems)
         result[item_id] = Answer(grade, dates.get("document_date"), dates.get("valid_until"))
     if problems:
-        raise DomainError("answers.invalid", f"{len(problems)} answer problem(s)", problems)
+        raise DomainError("answers.invalid", f"答案有 {len(problems)} 处问题", problems)
     return result
 
 
@@ -216,7 +215,9 @@ def item_outcome(
         if answer.document_date is None:
             return ItemOutcome(item, NOT_MET, "document_date_missing", answered)
         assert validity.max_age_months is not None
-        if answer.document_date + relativedelta(months=validity.max_age_months) < inspection_date:
+        # subtract from the inspection date (always within the sane range) rather than adding to
+        # the document's date, which could overflow for a date stored before dates were bounded
+        if answer.document_date < inspection_date - relativedelta(months=validity.max_age_months):
             return ItemOutcome(item, NOT_MET, "document_expired", answered)
     else:
         if answer.valid_until is None:
@@ -307,9 +308,19 @@ def score(
     inspection_date: dt.date,
 ) -> dict[str, Any]:
     """Score one inspection. Raises DomainError (with every problem) on invalid facts or answers."""
-    checked_facts = check_facts(checklist, facts)
-    checked_answers = check_answers(checklist, answers)
+    return score_checked(
+        checklist, check_facts(checklist, facts), check_answers(checklist, answers), inspection_date
+    )
 
+
+def score_checked(
+    checklist: Checklist,
+    checked_facts: Mapping[str, Any],
+    checked_answers: Mapping[str, Answer],
+    inspection_date: dt.date,
+) -> dict[str, Any]:
+    """Score answers that were checked when they were stored: their values are taken as they are
+    (a date stored before dates were bounded still scores, it does not fail the inspection)."""
     outcomes = [
         item_outcome(checklist, item, checked_answers.get(item.id), checked_facts, inspection_date)
         for item in checklist.items()
@@ -418,30 +429,31 @@ INPUT_FIELDS = {"checklist", "inspection_date", "facts", "answers"}
 def score_input(checklist: Checklist, document: Any) -> dict[str, Any]:
     """Score a whole input document: {checklist: {id, version}, inspection_date, facts, answers}."""
     if not isinstance(document, Mapping):
-        raise DomainError("input.invalid", "the input is a JSON object")
+        raise DomainError("input.invalid", "输入应为 JSON 对象")
     problems = [
-        Problem("input.unknown_field", pointer(key), "unknown field")
+        Problem("input.unknown_field", pointer(key), "未知字段")
         for key in sorted(set(document) - INPUT_FIELDS)
     ]
     problems += [
-        Problem("input.missing_field", pointer(key), "required")
+        Problem("input.missing_field", pointer(key), "缺少必填字段")
         for key in sorted(INPUT_FIELDS - set(document))
     ]
     if problems:
-        raise DomainError("input.invalid", "the input does not have the expected fields", problems)
+        raise DomainError("input.invalid", "输入缺少或多出字段", problems)
     ref = document["checklist"]
     if (
         not isinstance(ref, Mapping)
         or ref.get("id") != checklist.id
+        or type(ref.get("version")) is not int  # True == 1 in Python: a boolean is not a version
         or ref.get("version") != checklist.version
     ):
         raise DomainError(
             "answers.checklist_mismatch",
-            f"these answers are not for {checklist.id} version {checklist.version}",
-            [Problem("answers.checklist_mismatch", "/checklist", f"got {ref!r}")],
+            f"这些答案不属于 {checklist.id} 第 {checklist.version} 版",
+            [Problem("answers.checklist_mismatch", "/checklist", f"收到 {ref!r}")],
         )
     date_problems: list[Problem] = []
     inspection_date = parse_date(document["inspection_date"], "/inspection_date", date_problems)
     if inspection_date is None:
-        raise DomainError("input.invalid_date", "inspection_date is not a date", date_problems)
+        raise DomainError("input.invalid_date", "评审日期无效", date_problems)
     return score(checklist, document["facts"], document["answers"], inspection_date)

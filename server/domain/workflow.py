@@ -22,6 +22,21 @@ CITY_REVIEW = "city_review"
 APPROVED = "approved"
 REJECTED = "rejected"
 STATUSES = (DRAFT, SUBMITTED, COUNTY_REVIEW, RETURNED, COUNTY_APPROVED, CITY_REVIEW, APPROVED, REJECTED)
+STATUS_LABELS = {
+    DRAFT: "草稿",
+    SUBMITTED: "已提交",
+    COUNTY_REVIEW: "县级审核中",
+    RETURNED: "已退回",
+    COUNTY_APPROVED: "县级已通过",
+    CITY_REVIEW: "市级复核中",
+    APPROVED: "已通过（终审）",
+    REJECTED: "不予通过",
+}
+
+
+def status_label(status: str) -> str:
+    return STATUS_LABELS.get(status, status)
+
 
 # Where the inspector's answers may change (through sync), and where a reviewer may regrade.
 EDITABLE = frozenset({DRAFT, RETURNED})

@@ -33,6 +33,7 @@ from server.db.models import Facility, Region, User
 from server.domain import regions, workflow
 from server.domain.errors import DomainError, Problem, pointer
 from server.domain.identifiers import FACILITY_TYPES, VILLAGE_CLINIC, uscc_problem
+from server.domain.inputs import MAX_INT_DIGITS, text_error
 from server.extensions import db
 from server.services import audit
 from server.services.auth import MIN_PASSWORD_LENGTH, hash_password
@@ -43,6 +44,10 @@ FORMATS = (".csv", ".xlsx")
 # China's extent, generously rounded (the Nansha islands in the south, Mohe in the north).
 LATITUDE_RANGE = (3.0, 54.0)
 LONGITUDE_RANGE = (73.0, 136.0)
+
+# Cells without a narrower limit (codes looked up, passwords hashed) are still bounded.
+MAX_CELL_LENGTH = 256
+INT32_MAX = 2**31 - 1  # beds and population are integer columns
 
 TRUE_WORDS = frozenset({"是", "有", "true", "yes", "y", "1", "√"})
 FALSE_WORDS = frozenset({"否", "无", "false", "no", "n", "0", "×"})
@@ -307,8 +312,13 @@ class ImportRow:
             if required and key in self.index:  # a missing column is reported once, at the header
                 self.problem(key, f"“{self.column_name(key)}”不能为空")
             return None
-        if max_length is not None and len(value) > max_length:
-            self.problem(key, f"不能超过{max_length}个字符（现有{len(value)}个）")
+        reason = text_error(value)
+        if reason is not None:
+            self.problem(key, reason)
+            return None
+        limit = MAX_CELL_LENGTH if max_length is None else max_length
+        if len(value) > limit:
+            self.problem(key, f"不能超过{limit}个字符（现有{len(value)}个）")
             return None
         return value
 
@@ -318,7 +328,7 @@ class ImportRow:
         if text is None:
             return None
         try:
-            if isinstance(raw, bool):
+            if isinstance(raw, bool) or len(text) > MAX_INT_DIGITS:
                 raise ValueError
             value = int(text.replace(",", "").replace("，", ""))
         except ValueError:
@@ -326,6 +336,9 @@ class ImportRow:
             return None
         if value < 0:
             self.problem(key, f"不能为负数（{value}）")
+            return None
+        if value > INT32_MAX:
+            self.problem(key, f"数值过大（最大 {INT32_MAX}）")
             return None
         return value
 

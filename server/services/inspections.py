@@ -27,13 +27,14 @@ from server.domain.diff import diff_checklists
 from server.domain.errors import DomainError, Problem
 from server.domain.identifiers import VILLAGE_CLINIC
 from server.domain.regions import scope_prefix
-from server.domain.scoring import check_answers, check_facts, score
+from server.domain.scoring import Answer as ScoredAnswer
+from server.domain.scoring import check_answers, check_facts, score_checked
 from server.extensions import db
 from server.services import audit, checklists
 
 KINDS = ("self_assessment", "county_inspection", "city_reinspection")
 FAMILY_BY_TYPE = {"D600": {"village_clinic"}}
-NOT_FOUND = DomainError("http.not_found", "Not Found", status=404)
+NOT_FOUND = DomainError("http.not_found", "未找到", status=404)
 
 
 def not_found() -> DomainError:
@@ -87,8 +88,12 @@ def score_of(inspection: Inspection) -> dict[str, Any]:
     checklist = checklist_of(inspection)
     facility = db.session.get(Facility, inspection.facility_id)
     assert facility is not None
-    answers = {item_id: answer_json(a) for item_id, a in current_answers(inspection.id).items()}
-    return score(checklist, facility_facts(facility, checklist), answers, inspection.inspection_date)
+    answers = {
+        item_id: ScoredAnswer(a.grade, a.document_date, a.valid_until)
+        for item_id, a in current_answers(inspection.id).items()
+    }
+    facts = check_facts(checklist, facility_facts(facility, checklist))
+    return score_checked(checklist, facts, answers, inspection.inspection_date)
 
 
 def missing(inspection: Inspection) -> list[str]:

@@ -35,6 +35,7 @@ from server.domain.access import Principal
 from server.domain.errors import DomainError
 from server.domain.evidence import CHINA
 from server.domain.identifiers import FACILITY_TYPES
+from server.domain.inputs import date_ok
 from server.extensions import db
 from server.reports import sheets
 from server.reports.render import ReportFetcher, render_html, write_pdf
@@ -202,20 +203,28 @@ def _amount(row: ImportRow) -> int | None:
 
 def _date(row: ImportRow, key: str) -> dt.date | None:
     raw = row.raw(key)
+    parsed: dt.date | None = None
     if isinstance(raw, dt.datetime):
-        return raw.date()
-    if isinstance(raw, dt.date):
-        return raw
-    text = row.text(key, required=True)
-    if text is None:
+        parsed = raw.date()
+    elif isinstance(raw, dt.date):
+        parsed = raw
+    else:
+        text = row.text(key, required=True)
+        if text is None:
+            return None
+        for fmt in DATE_FORMATS:
+            try:
+                parsed = dt.datetime.strptime(text, fmt).date()
+                break
+            except ValueError:
+                continue
+        if parsed is None:
+            row.problem(key, f"“{text}”不是日期（如 2026-01-01）")
+            return None
+    if not date_ok(parsed):
+        row.problem(key, f"日期 {parsed.isoformat()} 超出范围（1900-01-01 至 2100-12-31）")
         return None
-    for fmt in DATE_FORMATS:
-        try:
-            return dt.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    row.problem(key, f"“{text}”不是日期（如 2026-01-01）")
-    return None
+    return parsed
 
 
 def default_rules(

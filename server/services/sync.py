@@ -56,6 +56,17 @@ class Change:
         return hashlib.sha256(canonical(body).encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """A change refused at the boundary (its fields did not pass): answered with a rejected
+    receipt in its place, never stored, and never in the way of the rest of the batch."""
+
+    change_id: str | None
+    code: str
+    message: str
+    problems: list[dict[str, str]]
+
+
 def _rejected(change: Change, code: str, message: str, received_at: str) -> dict[str, Any]:
     return {
         "change_id": change.change_id,
@@ -63,6 +74,13 @@ def _rejected(change: Change, code: str, message: str, received_at: str) -> dict
         "error": {"code": code, "message": message},
         "received_at": received_at,
     }
+
+
+def _refused(refusal: Refusal, received_at: str) -> dict[str, Any]:
+    error: dict[str, Any] = {"code": refusal.code, "message": refusal.message}
+    if refusal.problems:
+        error["problems"] = refusal.problems
+    return {"change_id": refusal.change_id, "status": "rejected", "error": error, "received_at": received_at}
 
 
 def bootstrap(principal: Principal) -> dict[str, Any]:
@@ -102,14 +120,21 @@ def bootstrap(principal: Principal) -> dict[str, Any]:
 
 
 def apply_batch(
-    principal: Principal, device_id: str, changes: Sequence[Change], now: dt.datetime, ip: str | None
+    principal: Principal,
+    device_id: str,
+    changes: Sequence[Change | Refusal],
+    now: dt.datetime,
+    ip: str | None,
 ) -> list[dict[str, Any]]:
     received_at = now.isoformat(timespec="milliseconds")
     receipts: list[dict[str, Any] | None] = [None] * len(changes)
-    stored = queries.receipts(c.change_id for c in changes)
+    stored = queries.receipts(c.change_id for c in changes if isinstance(c, Change))
     seen_in_batch: dict[str, tuple[str, int]] = {}
     pending: list[tuple[int, Change]] = []
     for index, change in enumerate(changes):
+        if isinstance(change, Refusal):
+            receipts[index] = _refused(change, received_at)
+            continue
         digest = change.digest
         earlier = stored.get(change.change_id)
         if earlier is not None:
@@ -119,7 +144,7 @@ def apply_batch(
                 receipts[index] = _rejected(
                     change,
                     "sync.change_id_reused",
-                    "this change id was already used for other content",
+                    "此修改编号已用于其他内容",
                     received_at,
                 )
             continue
@@ -129,7 +154,7 @@ def apply_batch(
                 receipts[index] = _rejected(
                     change,
                     "sync.change_id_reused",
-                    "this change id was already used for other content",
+                    "此修改编号已用于其他内容",
                     received_at,
                 )
             else:
@@ -169,19 +194,18 @@ def apply_batch(
     for index, change in pending:
         target = inspections.get(change.inspection_id)
         if target is None:
-            receipt = _rejected(change, "inspection.not_found", "no such inspection", received_at)
+            receipt = _rejected(change, "inspection.not_found", "评审不存在", received_at)
         elif change.inspection_id not in writable:
             if principal.user_id not in assignees[change.inspection_id]:
-                receipt = _rejected(
-                    change, "sync.not_assigned", "you are not assigned to this inspection", received_at
-                )
+                receipt = _rejected(change, "sync.not_assigned", "您未被分派到此评审", received_at)
             elif target.status in workflow.LOCKED:
-                receipt = _rejected(
-                    change, "inspection.locked", "the inspection is approved and locked", received_at
-                )
+                receipt = _rejected(change, "inspection.locked", "评审已审核通过并锁定", received_at)
             else:
                 receipt = _rejected(
-                    change, "inspection.not_editable", f"the inspection is {inspection.status}", received_at
+                    change,
+                    "inspection.not_editable",
+                    f"评审状态为{workflow.status_label(target.status)}，不能修改",
+                    received_at,
                 )
         else:
             receipt = _apply_one(

@@ -42,8 +42,8 @@ INSIDE = {
 }
 FACILITY_OF = {"own": "own", "sibling": "sibling", "other_city": "other_city", "parent": "parent"}
 DENIALS = {
-    403: {"error": {"code": "auth.forbidden", "message": "your role may not do this"}},
-    404: {"error": {"code": "http.not_found", "message": "Not Found"}},
+    403: {"error": {"code": "auth.forbidden", "message": "您的角色无权进行此操作"}},
+    404: {"error": {"code": "http.not_found", "message": "未找到"}},
 }
 
 

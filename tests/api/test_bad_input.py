@@ -72,27 +72,33 @@ def test_mass_assignment_is_refused(world: World, extra: dict[str, Any], pointer
     assert response.status_code == 422
     assert response.json["error"]["code"] == "request.invalid"
     assert response.json["error"]["problems"] == [
-        {"code": "request.unknown_field", "pointer": pointer, "message": "Unknown field."}
+        {"code": "request.unknown_field", "pointer": pointer, "message": "未知字段"}
     ]
     assert counts() == before
 
 
-def test_unknown_fields_in_a_sync_change(world: World) -> None:
+def test_unknown_fields_in_a_sync_change_refuse_that_change_alone(world: World) -> None:
     inspection = world.inspection()
-    before = counts()
     bad = {**change(inspection.id, "M-B01", "A"), "revision": 7, "author_id": 1}
     response = world.sync("inspector", [change(inspection.id, "M-B02", "A"), bad])
-    assert response.status_code == 422
-    pointers = sorted(p["pointer"] for p in response.json["error"]["problems"])
-    assert pointers == ["/changes/1/author_id", "/changes/1/revision"]
-    assert counts() == before  # the valid first change is not applied either: the batch is malformed
+    assert response.status_code == 200
+    good_receipt, bad_receipt = response.json["receipts"]
+    assert good_receipt["status"] == "applied"
+    assert bad_receipt["status"] == "rejected"
+    assert bad_receipt["change_id"] == bad["change_id"]
+    assert bad_receipt["error"]["code"] == "request.unknown_field"
+    pointers = sorted(p["pointer"] for p in bad_receipt["error"]["problems"])
+    assert pointers == ["/author_id", "/revision"]
+    assert db.session.query(Answer).filter_by(inspection_id=inspection.id).count() == 1
 
 
 def test_wrong_types(world: World) -> None:
     inspection = world.inspection()
     response = world.sync("inspector", [{**change(inspection.id, "M-B01", "A"), "base_revision": "0"}])
-    assert response.status_code == 422
-    assert response.json["error"]["problems"][0]["pointer"] == "/changes/0/base_revision"
+    assert response.status_code == 200
+    (receipt,) = response.json["receipts"]
+    assert receipt["status"] == "rejected"
+    assert receipt["error"]["problems"][0]["pointer"] == "/base_revision"
 
 
 def test_oversized_body(world: World) -> None:

@@ -226,7 +226,7 @@ def test_download_is_scoped_and_safe(world: World) -> None:
     denied = world.call("sibling_county_reviewer", "GET", f"/api/evidence/{evidence_id}/content")
     assert (denied.status_code, denied.json) == (
         404,
-        {"error": {"code": "http.not_found", "message": "Not Found"}},
+        {"error": {"code": "http.not_found", "message": "未找到"}},
     )
     assert world.client.get(f"/api/evidence/{evidence_id}/content").status_code == 401
     listing = world.call("county_reviewer", "GET", f"/api/inspections/{inspection.id}/evidence").json

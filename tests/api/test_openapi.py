@@ -16,4 +16,38 @@ def test_openapi_document(client: FlaskClient) -> None:
     assert schemas["ChangeIn"]["additionalProperties"] is False
     assert spec["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
     sync_post = spec["paths"]["/api/sync"]["post"]
-    assert "default" in sync_post["responses"]
+    assert set(sync_post["responses"]) == {"200", "400", "401", "403", "413", "415", "422", "503"}
+
+
+def test_every_operation_documents_each_error_status_not_a_catch_all(client: FlaskClient) -> None:
+    spec = client.get("/api/openapi.json").json
+    error = {"$ref": "#/components/schemas/Error"}
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            if method not in {"get", "post", "put", "delete"}:
+                continue
+            responses = operation["responses"]
+            assert "default" not in responses, (method, path)
+            assert "503" in responses, (method, path)
+            if "{" in path:
+                assert "404" in responses, (method, path)
+            if path != "/api/auth/login":
+                assert "401" in responses, (method, path)
+            for status, response in responses.items():
+                if status.startswith(("4", "5")) and "$ref" not in response:
+                    assert response["content"]["application/json"]["schema"] == error, (method, path, status)
+    login = spec["paths"]["/api/auth/login"]["post"]["responses"]
+    assert {"401", "429"} <= set(login)
+    assert "Retry-After" in login["429"]["headers"]
+    upload = spec["paths"]["/api/inspections/{inspection_id}/items/{item_id}/evidence"]["post"]["responses"]
+    assert {"200", "201", "403", "409", "413", "415", "422"} <= set(upload)
+
+
+def test_path_ids_are_documented_as_64_bit(client: FlaskClient) -> None:
+    spec = client.get("/api/openapi.json").json
+    (parameter,) = [
+        p
+        for p in spec["paths"]["/api/inspections/{inspection_id}"]["parameters"]
+        if p["name"] == "inspection_id"
+    ]
+    assert parameter["schema"] == {"type": "integer", "minimum": 0, "maximum": 2**63 - 1}

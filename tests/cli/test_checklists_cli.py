@@ -1,6 +1,9 @@
 """`flask checklists ...`: results on stdout, every problem on stderr with a pointer, non-zero exit."""
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from flask.testing import FlaskCliRunner
@@ -141,3 +144,66 @@ def test_load_into_the_database(runner: FlaskCliRunner, db: object) -> None:
     result = runner.invoke(args=["checklists", "load"])
     assert result.exit_code == 0, result.output
     assert "3 added" in result.output
+
+
+def _bare(tmp_path: Path, *args: str) -> "subprocess.CompletedProcess[str]":
+    """`python -m server ...` with no secret key, no database and no instance folder."""
+    env = {"PATH": os.environ["PATH"], "DABIAO_INSTANCE_PATH": str(tmp_path / "no-instance")}
+    return subprocess.run(
+        [sys.executable, "-m", "server", *args],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_validate_score_and_diff_need_neither_a_secret_nor_a_database(tmp_path: Path) -> None:
+    validated = _bare(tmp_path, "checklists", "validate")
+    assert validated.returncode == 0, validated.stderr
+    assert validated.stdout.count(": ok") >= 3
+    vector = json.loads((ROOT / "examples" / "mini-01-all-a-reaches-recommended.json").read_text())
+    scored = _bare(
+        tmp_path, "checklists", "score", str(MINI), write(tmp_path, "a.json", json.dumps(vector["input"]))
+    )
+    assert scored.returncode == 0, scored.stderr
+    assert json.loads(scored.stdout)["tier"]["code"] == vector["expected"]["tier"]["code"]
+    changed = json.loads(MINI.read_text())
+    changed["chapters"][0]["sections"][0]["items"].pop()
+    diffed = _bare(tmp_path, "checklists", "diff", str(MINI), write(tmp_path, "v2.json", json.dumps(changed)))
+    assert diffed.returncode == 0, diffed.stderr
+    assert json.loads(diffed.stdout)["removed"]
+    assert not (tmp_path / "no-instance").exists()  # nothing written, no database created
+
+
+def test_a_boolean_is_not_a_checklist_version(runner: FlaskCliRunner, tmp_path: Path) -> None:
+    answers = {
+        "checklist": {"id": "mini-test", "version": True},
+        "inspection_date": "2026-11-20",
+        "facts": {"has_beds": False},
+        "answers": {},
+    }
+    result = runner.invoke(
+        args=["checklists", "score", str(MINI), write(tmp_path, "a.json", json.dumps(answers))]
+    )
+    assert result.exit_code == 1
+    assert "answers.checklist_mismatch" in result.stderr
+    definition = json.loads(MINI.read_text())
+    definition["version"] = True
+    result = runner.invoke(
+        args=["checklists", "validate", write(tmp_path, "v1.json", json.dumps(definition))]
+    )
+    assert result.exit_code == 1
+    assert "/version" in result.stderr
+
+
+def test_a_5000_digit_number_in_a_checklist_file_is_a_problem_not_a_traceback(
+    runner: FlaskCliRunner, tmp_path: Path
+) -> None:
+    text = MINI.read_text().replace('"version": 1,', '"version": ' + "1" * 5000 + ",", 1)
+    result = runner.invoke(args=["checklists", "validate", write(tmp_path, "v1.json", text)])
+    assert result.exit_code == 1
+    assert "json.number_too_long" in result.stderr
+    assert "Traceback" not in result.output
