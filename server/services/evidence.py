@@ -241,7 +241,7 @@ def _discard(store: EvidenceStore, keys: tuple[str, ...]) -> None:
             store.delete(stored)
         except ObjectMissing:
             pass
-        except StoreError as exc:
+        except Exception as exc:  # a clean-up never hides the error that called for it
             log.warning("could not delete the unreferenced object %s: %s", stored, exc)
 
 
