@@ -114,6 +114,7 @@ class Settings:
             "evidence_retention_days": int(get("EVIDENCE_RETENTION_DAYS", "3650") or 3650),
             "public_url": get("PUBLIC_URL") or f"http://127.0.0.1:{env.get('PORT', '5000')}",
             "trusted_proxies": int(get("TRUSTED_PROXIES", "0") or 0),
+            "login_address_free_failures": int(get("LOGIN_ADDRESS_FREE_FAILURES", "30") or 0),
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

@@ -22,6 +22,7 @@ from server.api.base import client_ip
 from server.db.models import AuditEntry, AuthSession, LoginThrottle, Region, User
 from server.extensions import db
 from server.services.auth import delay_seconds, hash_password
+from server.settings import Settings
 from tests.api.world import World, add_user
 from tests.conftest import ENGINES, empty_database_url, make_settings
 
@@ -220,12 +221,31 @@ def test_one_address_spraying_many_usernames_is_throttled(
     assert attempt(world, "inspector", world.password, ip=INSPECTOR_IP).status_code == 200
 
 
+def test_the_limit_across_usernames_can_be_turned_off(
+    world: World, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = world.client.application
+    settings = dataclasses.replace(app.config["DABIAO_SETTINGS"], login_address_free_failures=0)
+    monkeypatch.setitem(app.config, "DABIAO_SETTINGS", settings)
+    assert {attempt(world, f"user{n}").status_code for n in range(10)} == {401}
+    assert all(username != " *" for username, _, _ in throttle_rows())
+
+
 def test_throttling_survives_odd_usernames(world: World, clock: Clock) -> None:
     long_name = "ß" * 64  # casefolds to 128 characters; the key keeps 64
     for _ in range(6):
         response = attempt(world, long_name)
     assert response.status_code == 429
     assert ("ss" * 32, STRANGER_IP, 6) in throttle_rows()
+
+
+def test_the_deployment_settings_come_from_the_environment(tmp_path: Path) -> None:
+    base = {"DABIAO_SECRET_KEY": "k" * 40, "DABIAO_INSTANCE_PATH": str(tmp_path)}
+    default = Settings.from_env(base)
+    assert (default.trusted_proxies, default.login_address_free_failures) == (0, 30)
+    env = {**base, "DABIAO_TRUSTED_PROXIES": "1", "DABIAO_LOGIN_ADDRESS_FREE_FAILURES": "0"}
+    configured = Settings.from_env(env)
+    assert (configured.trusted_proxies, configured.login_address_free_failures) == (1, 0)
 
 
 def test_forwarded_for_is_trusted_only_when_a_setting_says_so(app_factory: Any) -> None:
