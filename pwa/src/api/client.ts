@@ -160,10 +160,45 @@ async function readJson(response: Response, signal: AbortSignal): Promise<unknow
   }
   if (text === '') return NOT_JSON
   try {
-    return JSON.parse(text) as unknown
+    return parseJson(text)
   } catch {
     return NOT_JSON
   }
+}
+
+// --- Bidirectional controls ----------------------------------------------------------------------
+//
+// Every string the app receives passes through parseJson, which removes the bidirectional
+// embedding, override and isolate controls (U+202A-U+202E, U+2066-U+2069): stored text holding
+// them could reorder what a screen shows (U+202E then "abc" reads "cba"). The left-to-right and
+// right-to-left marks (U+200E, U+200F) only nudge neutral characters and are kept. The server does
+// the same to its reports and payout sheets (server/domain/display.py).
+
+const BIDI_CONTROLS = /[\u202A-\u202E\u2066-\u2069]/g
+const HAS_BIDI_CONTROL = /[\u202A-\u202E\u2066-\u2069]/
+// In JSON text a control arrives as itself or escaped (the server's JSON escapes it: "\u202e").
+const MAY_HOLD_BIDI_CONTROL = /[\u202A-\u202E\u2066-\u2069]|\\u20(?:2[a-eA-E]|6[6-9])/
+
+/** `text` without bidirectional controls. */
+export function stripBidiControls(text: string): string {
+  return text.replace(BIDI_CONTROLS, '')
+}
+
+function withoutBidiControls(_key: string, value: unknown): unknown {
+  if (typeof value === 'string') return stripBidiControls(value)
+  if (isRecord(value) && Object.keys(value).some((key) => HAS_BIDI_CONTROL.test(key))) {
+    return Object.fromEntries(Object.entries(value).map(([key, v]) => [stripBidiControls(key), v]))
+  }
+  return value
+}
+
+/**
+ * JSON.parse for everything the server sends: every string in the result, keys included, is
+ * without bidirectional controls. Text that cannot hold one is parsed as it is (the common case).
+ */
+export function parseJson(text: string): unknown {
+  if (!MAY_HOLD_BIDI_CONTROL.test(text)) return JSON.parse(text) as unknown
+  return JSON.parse(text, withoutBidiControls) as unknown
 }
 
 export function toApiError(status: number, payload: unknown): ApiError {
@@ -311,7 +346,7 @@ export async function fetchBlob(path: string, timeoutMs: number = 120_000): Prom
     if (!response.ok) {
       let payload: unknown = null
       try {
-        payload = await response.json()
+        payload = parseJson(await response.text())
       } catch {
         payload = null
       }

@@ -1,6 +1,6 @@
 // The sync engine's view of the server, over the app's API client. Photo uploads use
 // XMLHttpRequest because fetch() reports no upload progress.
-import { ApiError, authHeaders, getBootstrap, getMe, OfflineError, pushChanges, toApiError } from '../api/client'
+import { ApiError, authHeaders, getBootstrap, getMe, OfflineError, parseJson, pushChanges, toApiError } from '../api/client'
 import type { EvidenceOut } from '../api/types'
 import type { PhotoRow } from '../db'
 import type { SyncTransport } from './engine'
@@ -34,7 +34,7 @@ export function uploadPhoto(photo: PhotoRow, onProgress: (loaded: number, total:
     xhr.onload = () => {
       let payload: unknown = null
       try {
-        payload = JSON.parse(xhr.responseText) as unknown
+        payload = parseJson(xhr.responseText)
       } catch {
         payload = null
       }
