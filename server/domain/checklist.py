@@ -16,6 +16,7 @@ from typing import Any
 
 import jsonschema
 
+from server.domain import inputs
 from server.domain.errors import DomainError, Problem, pointer
 
 NOT_MET = "not_met"
@@ -268,10 +269,41 @@ def check_definition(data: Any, validator: jsonschema.protocols.Validator | None
             return problems
     if not isinstance(data, Mapping):
         return [Problem("checklist.schema", "", "a checklist definition is a JSON object")]
+    problems = _input_problems(data)
+    if problems:
+        return problems
     try:
         return _semantic_problems(data)
     except (KeyError, TypeError, AttributeError, IndexError, ValueError) as exc:
         return [Problem("checklist.schema", "", f"definition does not match the schema ({exc!r})")]
+
+
+TITLE_MAX = 200  # the title column of checklist_versions
+
+
+def _input_problems(data: Mapping[str, Any]) -> list[Problem]:
+    """What the database could not store: text with NUL, surrogates or control characters, a
+    title longer than its column, a publication date outside the sane range."""
+    problems: list[Problem] = []
+    stack: list[tuple[str, Any]] = [("", data)]
+    while stack:
+        where, node = stack.pop()
+        if isinstance(node, Mapping):
+            for key, value in node.items():
+                stack.append((f"{where}/{pointer(key)[1:]}", value))
+                if isinstance(key, str) and inputs.text_error(key) is not None:
+                    problems.append(Problem("checklist.invalid_text", where, inputs.text_error(key) or ""))
+        elif isinstance(node, list):
+            stack.extend((f"{where}/{i}", value) for i, value in enumerate(node))
+        elif isinstance(node, str) and inputs.text_error(node, multiline=True) is not None:
+            problems.append(Problem("checklist.invalid_text", where, inputs.text_error(node, True) or ""))
+    title = data.get("title")
+    if isinstance(title, str) and len(title) > TITLE_MAX:
+        problems.append(Problem("checklist.too_long", "/title", f"标题最多 {TITLE_MAX} 个字符"))
+    published = data.get("published_on")
+    if published is not None and inputs.parse_date(published) is None:
+        problems.append(Problem("checklist.invalid_date", "/published_on", inputs.MSG_DATE))
+    return sorted(problems, key=lambda p: p.pointer)
 
 
 def _semantic_problems(data: Mapping[str, Any]) -> list[Problem]:

@@ -207,3 +207,16 @@ def test_a_5000_digit_number_in_a_checklist_file_is_a_problem_not_a_traceback(
     assert result.exit_code == 1
     assert "json.number_too_long" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_text_the_database_could_not_store_is_a_problem(runner: FlaskCliRunner, tmp_path: Path) -> None:
+    data = json.loads(MINI.read_text())
+    data["title"] = "标" * 201
+    data["chapters"][0]["title"] = "第一章\x00"
+    data["chapters"][0]["sections"][0]["items"][0]["text"] = "孤立\ud800代理"
+    data["published_on"] = "9999-01-01"
+    text = json.dumps(data)  # ASCII: the NUL and the lone surrogate as \\u escapes
+    result = runner.invoke(args=["checklists", "validate", write(tmp_path, "v1.json", text)])
+    assert result.exit_code == 1
+    for where in ("/title", "/chapters/0/title", "/chapters/0/sections/0/items/0/text", "/published_on"):
+        assert f"  {where}: checklist." in result.stderr, where
