@@ -364,3 +364,56 @@ def test_a_write_to_a_path_no_route_matches_is_not_found(world: World) -> None:
     long_item = "/api/inspections/1/items/" + "0" * 201 + "/grade"
     assert_error(world.call("county_reviewer", "PUT", long_item, {"grade": "A"}), 404)
     assert_error(world.call("admin", "DELETE", "/api/inspections"), 405, "http.method_not_allowed")
+
+
+# --- lengths match their columns ----------------------------------------------------------------
+
+STORED_AS = [
+    # (schema, field, column it is stored in)
+    ("LoginIn", "username", "LoginThrottle.username"),
+    ("InspectionCreateIn", "checklist_id", "Inspection.checklist_id"),
+    ("InspectionCreateIn", "kind", "Inspection.kind"),
+    ("TransitionIn", "action", "StatusChange.action"),
+    ("RegradeIn", "grade", "AnswerRevision.grade"),
+    ("ChangeIn", "change_id", "AnswerRevision.change_id"),
+    ("ChangeIn", "change_id", "SyncReceipt.change_id"),
+    ("ChangeIn", "change_id", "Conflict.change_id"),
+    ("ChangeIn", "item_id", "Answer.item_id"),
+    ("ChangeIn", "grade", "Answer.grade"),
+    ("ChangeIn", "device_time", "AnswerRevision.device_time"),
+    ("ChangeIn", "device_time", "Conflict.device_time"),
+    ("SyncIn", "device_id", "SyncReceipt.device_id"),
+    ("SyncIn", "device_id", "AnswerRevision.device_id"),
+    ("EvidenceForm", "upload_id", "Evidence.upload_id"),
+    ("EvidenceForm", "captured_at", "Evidence.claimed_captured_at"),
+]
+
+
+@pytest.mark.parametrize(("schema", "field", "column"), STORED_AS)
+def test_every_stored_field_is_no_longer_than_its_column(schema: str, field: str, column: str) -> None:
+    import marshmallow
+
+    from server.api import schemas
+    from server.db import models
+
+    declared = getattr(schemas, schema)().fields[field]
+    limits = [v.max for v in declared.validators if isinstance(v, marshmallow.validate.Length) and v.max]
+    model, attribute = column.split(".")
+    length = getattr(models, model).__table__.columns[attribute].type.length
+    assert limits, f"{schema}.{field} has no maximum length"
+    assert min(limits) <= length, f"{schema}.{field} allows {min(limits)}, {column} holds {length}"
+
+
+def test_notes_and_reasons_are_bounded_although_their_columns_are_not() -> None:
+    from server.api import schemas
+
+    for schema, field in (
+        ("ChangeIn", "note"),
+        ("RegradeIn", "note"),
+        ("RegradeIn", "reason"),
+        ("TransitionIn", "reason"),
+        ("ResolveIn", "reason"),
+    ):
+        declared = getattr(schemas, schema)().fields[field]
+        assert declared.multiline, (schema, field)
+        assert any(getattr(v, "max", None) == 2000 for v in declared.validators), (schema, field)
