@@ -108,7 +108,8 @@ class AuthSession(db.Model):  # type: ignore[name-defined,misc]
 class LoginThrottle(db.Model):  # type: ignore[name-defined,misc]
     """Failed logins of one username from one client address. Kept for unknown usernames too,
     so a throttled name and an unknown one answer alike; a stranger elsewhere never blocks a
-    user's own device."""
+    user's own device. The row with the username " *" counts an address's failures across every
+    username (password spraying); no stripped username can be " *"."""
 
     __tablename__ = "login_throttles"
 
