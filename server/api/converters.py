@@ -1,8 +1,8 @@
 """URL converters: path parameters pass the same boundary as every other input.
 
-An id outside the signed 64-bit range, or a path segment with NUL or control characters, does
-not match the route, so it answers 404 like any other unknown resource (werkzeug would convert a
-5,000-digit id and fail with a 500).
+An id beyond its 32-bit column, or a path segment with NUL or control characters, does not match
+the route, so it answers 404 like any other unknown resource (werkzeug would convert a 5,000-digit
+id and fail with a 500, and PostgreSQL refuses to compare an integer column with a larger number).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from werkzeug.routing import IntegerConverter, Map, UnicodeConverter, Validation
 from server.domain import inputs
 
 
-class Int64Converter(IntegerConverter):
+class IdConverter(IntegerConverter):
     def __init__(
         self,
         map: Map,
@@ -23,7 +23,7 @@ class Int64Converter(IntegerConverter):
         max: int | None = None,
         signed: bool = False,
     ) -> None:
-        super().__init__(map, fixed_digits, min, inputs.INT64_MAX if max is None else max, signed)
+        super().__init__(map, fixed_digits, min, inputs.ID_MAX if max is None else max, signed)
 
     def to_python(self, value: str) -> Any:
         if len(value.lstrip("-")) > inputs.MAX_INT_DIGITS:
@@ -43,4 +43,4 @@ class TextConverter(UnicodeConverter):
         return value
 
 
-CONVERTERS = {"int": Int64Converter, "default": TextConverter, "string": TextConverter}
+CONVERTERS = {"int": IdConverter, "default": TextConverter, "string": TextConverter}

@@ -144,7 +144,8 @@ class Int(fields.Integer):
         validators = [in_range(min, max) if (min, max) != (inputs.INT64_MIN, inputs.INT64_MAX) else _INT64]
         if extra is not None:
             validators.append(extra)
-        kwargs.setdefault("metadata", {}).setdefault("format", "int64")
+        fits_32_bits = min >= -(2**31) and max <= 2**31 - 1
+        kwargs.setdefault("metadata", {}).setdefault("format", "int32" if fits_32_bits else "int64")
         super().__init__(strict=strict, validate=validators, **kwargs)
 
     def _validated(self, value: Any) -> int:

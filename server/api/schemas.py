@@ -35,6 +35,11 @@ def ident(**kwargs: object) -> Text:
     return Text(max_length=64, regex=ID_TEXT, **kwargs)  # type: ignore[arg-type]
 
 
+def ident_int(**kwargs: object) -> Int:
+    """An id: an integer column of 32 bits."""
+    return Int(min=1, max=inputs.ID_MAX, **kwargs)  # type: ignore[arg-type]
+
+
 def long_text(**kwargs: object) -> Text:
     return Text(max_length=inputs.NOTE_MAX, multiline=True, **kwargs)  # type: ignore[arg-type]
 
@@ -106,7 +111,7 @@ class FacilityOut(ma.Schema):
 class FacilityQuery(Strict):
     type_code = Text(min_length=4, max_length=4)
     limit = Int(load_default=200, min=1, max=500, strict=False)
-    offset = Int(load_default=0, min=0, max=2**31 - 1, strict=False)
+    offset = Int(load_default=0, min=0, max=inputs.ID_MAX, strict=False)
 
 
 # --- checklists ----------------------------------------------------------------------------------
@@ -142,26 +147,26 @@ class InspectionOut(ma.Schema):
 
 class InspectionQuery(Strict):
     status = Text(max_length=20)
-    facility_id = Int(strict=False)
+    facility_id = ident_int(strict=False)
     limit = Int(load_default=100, min=1, max=500, strict=False)
-    offset = Int(load_default=0, min=0, max=2**31 - 1, strict=False)
+    offset = Int(load_default=0, min=0, max=inputs.ID_MAX, strict=False)
 
 
 class InspectionCreateIn(Strict):
-    facility_id = Int(required=True)
+    facility_id = ident_int(required=True)
     checklist_id = ident(required=True)
-    checklist_version = Int(required=True, min=1, max=2**31 - 1)
+    checklist_version = ident_int(required=True)
     kind = Text(
         required=True,
         max_length=24,
         validate=one_of(["self_assessment", "county_inspection", "city_reinspection"]),
     )
     inspection_date = Date(required=True)
-    inspector_ids = List(Int(), load_default=list, validate=length(max=20))
+    inspector_ids = List(ident_int(), load_default=list, validate=length(max=20))
 
 
 class AssignIn(Strict):
-    inspector_ids = List(Int(), required=True, validate=length(min=1, max=20))
+    inspector_ids = List(ident_int(), required=True, validate=length(min=1, max=20))
 
 
 class AssignOut(ma.Schema):
@@ -196,7 +201,7 @@ class RegradeIn(Strict):
     document_date = Date(load_default=None, allow_none=True)
     valid_until = Date(load_default=None, allow_none=True)
     note = long_text(load_default=None, allow_none=True)
-    base_revision = Int(required=True, min=0, max=2**31 - 1)
+    base_revision = Int(required=True, min=0, max=inputs.ID_MAX)
     reason = long_text(required=True, min_length=2)
 
 
@@ -259,9 +264,9 @@ class ResolveOut(ma.Schema):
 
 class ChangeIn(Strict):
     change_id = Text(required=True, max_length=64, regex=DEVICE_ID)
-    inspection_id = Int(required=True)
+    inspection_id = ident_int(required=True)
     item_id = ident(required=True)
-    base_revision = Int(required=True, min=0, max=2**31 - 1)
+    base_revision = Int(required=True, min=0, max=inputs.ID_MAX)
     grade = Text(required=True, min_length=1, max_length=16)
     document_date = Date(load_default=None, allow_none=True)
     valid_until = Date(load_default=None, allow_none=True)
@@ -350,7 +355,7 @@ class AuditOut(ma.Schema):
 
 
 class AuditQuery(Strict):
-    after_seq = Int(load_default=0, min=0, max=2**31 - 1, strict=False)
+    after_seq = Int(load_default=0, min=0, max=inputs.ID_MAX, strict=False)
     limit = Int(load_default=100, min=1, max=1000, strict=False)
 
 

@@ -2,7 +2,7 @@
 
 The HTTP schemas, the CSV/XLSX imports, the checklist loader and the scoring input all check
 through these functions, so a value refused in one place is refused everywhere:
-- integers lie in the signed 64-bit range (what every integer column can hold);
+- integers lie in the signed 64-bit range, ids and other 32-bit columns in theirs;
 - text has no NUL, no lone UTF-16 surrogate and no other control character (tab, line feed and
   carriage return only where a field is multi-line); PostgreSQL refuses NUL, UTF-8 cannot encode
   a lone surrogate, and XML (XLSX, PDF) cannot carry the other controls;
@@ -18,6 +18,9 @@ import re
 
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
+# Ids, versions and counts are 32-bit integer columns: PostgreSQL refuses to compare them with a
+# larger number (it does not just find nothing), so an id beyond this is refused as out of range.
+ID_MAX = 2**31 - 1
 # Longest integer literal worth converting: anything longer is out of range anyway, and Python
 # refuses to convert more than 4,300 digits (with a ValueError rather than a JSON error).
 MAX_INT_DIGITS = 20

@@ -55,14 +55,45 @@ def assert_error(response: Any, status: int, code: str | None = None) -> dict[st
         f"/api/evidence/{HUGE}/content",
         f"/api/samples/{'9' * 5000}",
         "/api/inspections/9223372036854775808",
+        "/api/inspections/9223372036854775807",
+        "/api/inspections/2147483648",
+        "/api/facilities/9223372036854775806",
+        "/api/checklists/mini-test/9223372036854775806",
+        "/api/evidence/2147483648/thumbnail",
+        "/api/samples/9223372036854775806",
+        "/api/inspections/2147483648/conflicts",
     ],
 )
-def test_ids_beyond_64_bits_in_the_path_are_not_found(world: World, url: str) -> None:
+def test_ids_beyond_their_columns_in_the_path_are_not_found(world: World, url: str) -> None:
+    """PostgreSQL refuses to compare a 32-bit id column with a larger number: never a 500."""
     assert_error(world.call("admin", "GET", url), 404)
 
 
-def test_the_largest_64_bit_id_is_simply_not_found(world: World) -> None:
-    assert_error(world.call("admin", "GET", "/api/inspections/9223372036854775807"), 404)
+def test_the_largest_id_is_simply_not_found(world: World) -> None:
+    assert_error(world.call("admin", "GET", "/api/inspections/2147483647"), 404)
+    assert_error(world.call("admin", "GET", "/api/facilities/2147483647"), 404)
+
+
+@pytest.mark.parametrize("value", [2**31, 2**63 - 2, 0])
+def test_ids_beyond_their_columns_in_bodies_and_queries(world: World, value: int) -> None:
+    before = counts()
+    create = {
+        "facility_id": value,
+        "checklist_id": "mini-test",
+        "checklist_version": 1,
+        "kind": "county_inspection",
+        "inspection_date": "2026-11-20",
+    }
+    assert_error(world.call("county_reviewer", "POST", "/api/inspections", create), 422, "request.invalid")
+    assert_error(world.call("admin", "GET", f"/api/inspections?facility_id={value}"), 422)
+    inspection = world.inspection()
+    url = f"/api/inspections/{inspection.id}/assignments"
+    assert_error(world.call("county_reviewer", "POST", url, {"inspector_ids": [value]}), 422)
+    receipt = world.sync("inspector", [{**change(inspection.id, "M-B01", "A"), "inspection_id": value}]).json[
+        "receipts"
+    ][0]
+    assert receipt["error"]["code"] == "request.out_of_range"
+    assert counts()[1:4] == before[1:4]
 
 
 @pytest.mark.parametrize(

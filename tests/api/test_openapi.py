@@ -43,11 +43,13 @@ def test_every_operation_documents_each_error_status_not_a_catch_all(client: Fla
     assert {"200", "201", "403", "409", "413", "415", "422"} <= set(upload)
 
 
-def test_path_ids_are_documented_as_64_bit(client: FlaskClient) -> None:
+def test_path_ids_are_documented_with_the_range_of_their_columns(client: FlaskClient) -> None:
     spec = client.get("/api/openapi.json").json
     (parameter,) = [
         p
         for p in spec["paths"]["/api/inspections/{inspection_id}"]["parameters"]
         if p["name"] == "inspection_id"
     ]
-    assert parameter["schema"] == {"type": "integer", "minimum": 0, "maximum": 2**63 - 1}
+    assert parameter["schema"] == {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}
+    body = spec["components"]["schemas"]["ChangeIn"]["properties"]["inspection_id"]
+    assert (body["minimum"], body["maximum"], body["format"]) == (1, 2**31 - 1, "int32")
