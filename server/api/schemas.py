@@ -349,6 +349,7 @@ class AuditOut(ma.Schema):
     target_type = fields.String(allow_none=True)
     target_id = fields.String(allow_none=True)
     ip = fields.String(allow_none=True)
+    region_code = fields.String(allow_none=True, metadata={"description": "the region the entry concerns"})
     before = fields.Raw(allow_none=True)
     after = fields.Raw(allow_none=True)
     hash = fields.String()

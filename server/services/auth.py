@@ -125,8 +125,9 @@ def login(settings: Settings, username: str, password: str, ip: str | None, now:
     user_id, name, region = (user.id, user.username, user.region_code) if user else (None, None, None)
     # End the reading transaction, so that the writes below start one of their own: SQLite then
     # waits for a busy database instead of failing, so every failure is counted (the user is
-    # read again when needed).
-    db.session.rollback()
+    # read again when needed). Committed, not rolled back: it has written nothing, and a commit
+    # never discards what the caller's unit of work holds.
+    db.session.commit()
     if user is None or not accepted:
         wait = _count_failure(settings, key, address, now)
         # Recorded for unknown usernames too (both paths then cost the same), but without the
