@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
 from typing import Any
 
 import pytest
@@ -448,3 +449,42 @@ def test_notes_and_reasons_are_bounded_although_their_columns_are_not() -> None:
         declared = getattr(schemas, schema)().fields[field]
         assert declared.multiline, (schema, field)
         assert any(getattr(v, "max", None) == 2000 for v in declared.validators), (schema, field)
+
+
+# --- every datetime the API returns carries an offset --------------------------------------------
+
+DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+
+
+def datetimes(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value] if DATETIME.match(value) else []
+    if isinstance(value, dict):
+        return [found for v in value.values() for found in datetimes(v)]
+    if isinstance(value, list):
+        return [found for v in value for found in datetimes(v)]
+    return []
+
+
+def test_every_datetime_the_api_returns_carries_an_offset(world: World) -> None:
+    """SQLite keeps no time zone: the columns read back in UTC with an offset all the same."""
+    inspection = world.inspection()
+    world.sync("inspector", complete_changes(inspection.id))
+    world.sync("inspector", [change(inspection.id, "M-B01", "B", base=0)])  # a conflict
+    login = world.client.post("/api/auth/login", json={"username": "admin", "password": world.password})
+    found = datetimes(login.json)
+    base = f"/api/inspections/{inspection.id}"
+    for who, path in [
+        ("inspector", "/api/sync/bootstrap"),
+        ("county_reviewer", base),
+        ("county_reviewer", f"{base}/history"),
+        ("county_reviewer", f"{base}/conflicts"),
+        ("county_reviewer", "/api/inspections"),
+        ("admin", "/api/audit"),
+    ]:
+        response = world.call(who, "GET", path)
+        assert response.status_code == 200, path
+        found += datetimes(response.json)
+    assert len(found) > 20
+    naive = [text for text in found if not re.search(r"(Z|[+-]\d{2}:\d{2})$", text)]
+    assert naive == []
