@@ -34,7 +34,9 @@ def jpeg(
     image = Image.new("RGB", (width, height), (rng.randrange(256), rng.randrange(256), rng.randrange(256)))
     # a bright mark in the top-left corner shows which way is up after orientation
     image.paste((255, 255, 255), (0, 0, width // 4, height // 4))
-    noise = Image.effect_noise((width, height), 40).convert("RGB")
+    # seeded noise (Image.effect_noise draws from the C library's unseeded generator): the same
+    # seed gives the same bytes in every process, whatever ran before
+    noise = Image.frombytes("L", (width, height), rng.randbytes(width * height)).convert("RGB")
     image = Image.blend(image, noise, 0.3)
     exif = Image.Exif()
     if taken:

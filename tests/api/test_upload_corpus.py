@@ -330,7 +330,9 @@ def _corpus() -> list[Case]:
     photo = jpeg(seed=19)
     add(Case("zero-bytes", b"", (415, "evidence.not_an_image"), also=((422, "request.invalid"),), s3=True))
     add(Case("jpeg-truncated-half", photo[: len(photo) // 2], (415, "evidence.not_an_image"), s3=True))
-    add(Case("jpeg-without-eoi", jpeg(seed=20)[:-2], (415, "evidence.not_an_image")))  # strict: refused
+    # Without its end marker a JPEG is complete when the decoder had every scanline before it ran
+    # out of bytes, and truncated otherwise; both answers are right, a 500 never is.
+    add(Case("jpeg-without-eoi", jpeg(seed=20)[:-2], (415, "evidence.not_an_image"), also=((201, None),)))
     add(Case("png-truncated-in-idat", mode_png("RGB", *LARGE)[:-400], (415, "evidence.not_an_image")))
     whole = mode_png("RGB", *SMALL)
     add(Case("png-without-iend", whole[:-12]))
