@@ -6,6 +6,7 @@ them those tests skip, except under CI=true, where a missing service is a failur
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import secrets
 from collections.abc import Callable, Iterator
@@ -159,6 +160,17 @@ def s3_settings(request: pytest.FixtureRequest) -> S3Settings:
         connect_timeout=2,
         read_timeout=5,
     )
+    assert S3Store(settings).ensure_bucket(object_lock=True)
+    return settings
+
+
+def private_bucket(request: pytest.FixtureRequest) -> S3Settings:
+    """A bucket of one test's own on the module's MinIO: the database rolls back after each test,
+    the store does not."""
+    from server.storage.s3 import S3Store
+
+    base = request.getfixturevalue("s3_settings")
+    settings = dataclasses.replace(base, bucket=f"{base.bucket[:40]}-{secrets.token_hex(4)}")
     assert S3Store(settings).ensure_bucket(object_lock=True)
     return settings
 

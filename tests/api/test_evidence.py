@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import io
 import secrets
@@ -21,8 +20,8 @@ from server.domain.evidence import (
 )
 from server.extensions import db
 from server.storage import EvidenceStore
-from server.storage.s3 import S3Store
 from tests.api.world import World, complete_changes
+from tests.conftest import private_bucket
 from tests.photos import bomb_png, jpeg, png, sha256
 
 
@@ -30,11 +29,7 @@ from tests.photos import bomb_png, jpeg, png, sha256
 def app(request: pytest.FixtureRequest, app_factory: Callable[..., Flask]) -> Flask:
     overrides: dict[str, Any] = {"max_photo_bytes": 300 * 1024, "max_content_length": 1024 * 1024}
     if request.param == "s3":
-        # a bucket per test: the database rolls back after each test, the store does not
-        base = request.getfixturevalue("s3_settings")
-        settings = dataclasses.replace(base, bucket=f"{base.bucket[:40]}-{secrets.token_hex(4)}")
-        S3Store(settings).ensure_bucket(object_lock=True)
-        overrides |= {"evidence_backend": "s3", "s3": settings}
+        overrides |= {"evidence_backend": "s3", "s3": private_bucket(request)}
     return app_factory(**overrides)
 
 

@@ -10,8 +10,6 @@ Real failures, on both engines and both stores (local disk and the real MinIO):
 
 from __future__ import annotations
 
-import dataclasses
-import secrets
 import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -26,10 +24,9 @@ from server import create_app
 from server.db.models import AuditEntry, Evidence, Inspection
 from server.extensions import db
 from server.services import audit
-from server.storage.s3 import S3Store
 from tests.api.test_evidence import app, post_photo, stored_keys  # noqa: F401 (app: local and S3 stores)
 from tests.api.world import World, build_world
-from tests.conftest import fresh_postgres_database, make_settings
+from tests.conftest import fresh_postgres_database, make_settings, private_bucket
 from tests.photos import jpeg
 
 REFUSE = {
@@ -98,10 +95,7 @@ def test_the_database_refuses_the_row_after_the_store_writes(world: World, table
 def store_overrides(request: pytest.FixtureRequest) -> dict[str, Any]:
     if request.param == "local":
         return {}
-    base = request.getfixturevalue("s3_settings")
-    settings = dataclasses.replace(base, bucket=f"{base.bucket[:40]}-{secrets.token_hex(4)}")
-    S3Store(settings).ensure_bucket(object_lock=True)
-    return {"evidence_backend": "s3", "s3": settings}
+    return {"evidence_backend": "s3", "s3": private_bucket(request)}
 
 
 @pytest.fixture

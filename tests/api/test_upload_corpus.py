@@ -32,8 +32,8 @@ from PIL import Image, PngImagePlugin
 from server.db.models import AuditEntry, Evidence, Inspection
 from server.domain.evidence import FLAG_EXIF_PLACE_INVALID, FLAG_FAR_FROM_FACILITY, clean_text
 from server.extensions import db
-from server.storage.s3 import S3Store
 from tests.api.world import World
+from tests.conftest import private_bucket
 from tests.photos import (
     MID,
     ascii_entry,
@@ -71,10 +71,7 @@ def app(request: pytest.FixtureRequest, app_factory: Callable[..., Flask]) -> Fl
         "max_photo_pixels": MAX_PIXELS,
     }
     if request.param == "s3":
-        base = request.getfixturevalue("s3_settings")
-        settings = dataclasses.replace(base, bucket=f"{base.bucket[:40]}-{secrets.token_hex(4)}")
-        S3Store(settings).ensure_bucket(object_lock=True)
-        overrides |= {"evidence_backend": "s3", "s3": settings}
+        overrides |= {"evidence_backend": "s3", "s3": private_bucket(request)}
     return app_factory(**overrides)
 
 
