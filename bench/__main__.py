@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import sys
 
-from bench import evidence, payouts, pwa, reports, scoring, sync
+from bench import boundary, evidence, payouts, pwa, reports, scoring, sync
 
 BENCHMARKS = {
+    "boundary": boundary.run,
     "evidence": evidence.run,
     "payouts": payouts.run,
     "pwa": pwa.run,
