@@ -60,22 +60,29 @@ def _batch(size: int) -> dict[str, object]:
     }
 
 
-def _p50(fn: Callable[[], object], repeat: int = 60) -> float:
-    samples = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - started) * 1000)
-    return statistics.median(samples)
+def _p50s(fns: list[Callable[[], object]], rounds: int = 120) -> list[float]:
+    """Median time of each function, run in turn round after round so that drift in the
+    machine's speed touches them alike."""
+    samples: list[list[float]] = [[] for _ in fns]
+    for _ in range(rounds):
+        for fn, found in zip(fns, samples, strict=True):
+            started = time.perf_counter()
+            fn()
+            found.append((time.perf_counter() - started) * 1000)
+    return [statistics.median(found) for found in samples]
 
 
 def run() -> list[str]:
     batch = _batch(300)
     text = json.dumps(batch, ensure_ascii=False).encode()
     strict, plain = SyncIn(), _PlainSync()
-    checked = _p50(lambda: strict.load(jsonstrict.loads(text)))
-    strict_json = _p50(lambda: plain.load(jsonstrict.loads(text)))
-    baseline = _p50(lambda: plain.load(json.loads(text)))
+    checked, strict_json, baseline = _p50s(
+        [
+            lambda: strict.load(jsonstrict.loads(text)),
+            lambda: plain.load(jsonstrict.loads(text)),
+            lambda: plain.load(json.loads(text)),
+        ]
+    )
     return [
         f"300-change sync batch, JSON + schema, p50: {checked:.1f} ms with the boundary checks",
         f"baseline (json.loads + plain marshmallow fields): {baseline:.1f} ms; "
