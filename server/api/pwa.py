@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from flask import Blueprint, Response, current_app, send_from_directory
 
@@ -11,6 +11,20 @@ from server.api.errors import error_response
 bp = Blueprint("pwa", __name__)
 
 NO_CACHE = {"index.html", "sw.js", "manifest.webmanifest", "registerSW.js"}
+# What the build writes; a missing path with one of these suffixes is a missing file.
+STATIC_SUFFIXES = {
+    ".js",
+    ".mjs",
+    ".css",
+    ".map",
+    ".png",
+    ".svg",
+    ".ico",
+    ".webmanifest",
+    ".json",
+    ".txt",
+    ".woff2",
+}
 
 # The app keeps its session token on the device: no script, style sheet or connection from
 # anywhere but this origin. Vant sets inline style attributes, hence 'unsafe-inline' for styles;
@@ -53,9 +67,9 @@ def shell(path: str = "index.html") -> Response:
         return error_response(503, "pwa.not_built", "the app has not been built: run make run")
     target = dist / path
     if not target.is_file():
-        if "." in path.rsplit("/", 1)[-1]:
-            return error_response(404, "http.not_found", "未找到")
-        path = "index.html"
+        if PurePosixPath(path).suffix.lower() in STATIC_SUFFIXES:
+            return error_response(404, "http.not_found", "未找到")  # a missing file, not a page
+        path = "index.html"  # a page of the app, ids with dots included (/inspections/8/items/QS-2.2.03)
     response = send_from_directory(dist, path)
     if path in NO_CACHE:
         response.headers["Cache-Control"] = "no-cache"

@@ -40,3 +40,20 @@ def test_the_app_shell_is_served_with_a_strict_content_security_policy(
     assert "frame-ancestors 'none'" in policy
     assert response.headers["X-Frame-Options"] == "DENY"
     assert response.headers["Cache-Control"] == "no-cache"
+
+
+def test_a_deep_link_with_a_dot_in_an_item_id_is_the_app(
+    client: FlaskClient, tmp_path: Path, app: Any
+) -> None:
+    """Item ids such as QS-2.2.03 hold dots: a cold load of their page serves the app shell."""
+    dist = tmp_path / "dist"
+    (dist / "assets").mkdir(parents=True)
+    (dist / "index.html").write_text("<!doctype html><div id=app></div>", encoding="utf-8")
+    app.config["PWA_DIST"] = str(dist)
+    page = client.get("/inspections/8/items/QS-2.2.03")
+    page.close()
+    assert page.status_code == 200
+    assert page.headers["Content-Type"].startswith("text/html")
+    missing = client.get("/assets/index-0a1b2c.js")
+    assert missing.status_code == 404
+    assert missing.json["error"]["code"] == "http.not_found"
