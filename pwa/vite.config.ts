@@ -38,7 +38,8 @@ export default defineConfig({
         globPatterns: ['**/*.{js,css,html,svg,woff2}'],
         navigateFallback: '/index.html',
         // Server routes must reach the server (or fail, which the app reads as offline).
-        navigateFallbackDenylist: [/^\/api\//, /^\/healthz/],
+        // /verify/<code> is the page behind a report's QR code, rendered by the server.
+        navigateFallbackDenylist: [/^\/api\//, /^\/healthz/, /^\/verify\//],
         cleanupOutdatedCaches: true,
       },
       devOptions: { enabled: false },

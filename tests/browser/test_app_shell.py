@@ -37,3 +37,19 @@ def test_client_routes_fall_back_to_the_shell_and_api_routes_do_not(page: Any, l
     api = page.request.get(live_server + "/api/nope")
     assert api.status == 404
     assert api.json()["error"]["code"] == "http.not_found"
+
+
+def test_a_report_check_opens_the_servers_page_in_a_browser_that_has_the_app(
+    page: Any, live_server: str
+) -> None:
+    """The service worker's page fallback must not answer /verify/<code> with the app shell."""
+    page.goto(live_server + "/status")
+    page.get_by_test_id("health-overall").get_by_text("正常").wait_for(timeout=15000)
+    page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
+    page.reload()
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15000)
+    response = page.goto(live_server + "/verify/NOSUCHCODE")
+    assert response is not None
+    assert response.status == 404  # from the server, not the cached shell (200)
+    page.get_by_text("未找到该报告").wait_for(timeout=15000)
+    assert page.title() == "达标 · 评审报告核验"
