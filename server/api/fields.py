@@ -149,8 +149,7 @@ class Int(fields.Integer):
         super().__init__(strict=strict, validate=validators, **kwargs)
 
     def _validated(self, value: Any) -> int:
-        if isinstance(value, bool):
-            raise self.make_error("invalid")
+        # booleans are refused by marshmallow's Number already
         if isinstance(value, str) and len(value.strip().lstrip("+-")) > inputs.MAX_INT_DIGITS:
             raise ValidationError(inputs.MSG_INT_RANGE)
         return super()._validated(value)
@@ -166,11 +165,6 @@ class Float(fields.Float):
         "too_large": MSG_NUMBER,
         "special": MSG_NUMBER,
     }
-
-    def _validated(self, value: Any) -> float:
-        if isinstance(value, bool):
-            raise self.make_error("invalid")
-        return super()._validated(value)
 
 
 class Bool(fields.Boolean):

@@ -26,25 +26,20 @@ def _describe(throttle: auth.Throttle) -> str:
 @click.argument("username")
 def unlock(username: str) -> None:
     """Clear USERNAME's failed logins from every address (the name compared without case)."""
-    cleared = auth.unlock(username)
-    key = auth.username_key(username)
-    if not cleared:
-        click.echo(f"用户名 {key} 没有登录失败记录，无需解除")
-        return
-    click.echo(f"已解除用户名 {key} 的登录限制，清除 {len(cleared)} 条记录：")
-    for throttle in cleared:
-        click.echo(_describe(throttle))
+    _report(auth.unlock(username), f"用户名 {auth.username_key(username)}")
 
 
 @group.command("unblock-address")
 @click.argument("ip")
 def unblock_address(ip: str) -> None:
     """Clear every failed login counted from the client address IP."""
-    cleared = auth.unblock_address(ip)
-    address = auth.address_key(ip.strip())
+    _report(auth.unblock_address(ip), f"地址 {auth.address_key(ip.strip())}")
+
+
+def _report(cleared: list[auth.Throttle], what: str) -> None:
     if not cleared:
-        click.echo(f"地址 {address} 没有登录失败记录，无需解除")
+        click.echo(f"{what} 没有登录失败记录，无需解除")
         return
-    click.echo(f"已解除地址 {address} 的登录限制，清除 {len(cleared)} 条记录：")
+    click.echo(f"已解除{what} 的登录限制，清除 {len(cleared)} 条记录：")
     for throttle in cleared:
         click.echo(_describe(throttle))
