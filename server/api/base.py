@@ -18,7 +18,7 @@ from flask import Response, current_app, g, request
 from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException
 
-from server.api.errors import error_response, http_error
+from server.api.errors import catalog_response, error_response, http_error
 from server.api.fields import problem_code
 from server.api.schemas import Error as ErrorSchema
 from server.domain import jsonstrict
@@ -40,9 +40,7 @@ class StrictParser(FlaskParser):
 
 
 def _reject_media_type() -> Any:
-    raise DomainError(
-        "request.unsupported_media_type", "请以 JSON 发送（Content-Type: application/json）", status=415
-    )
+    raise DomainError("request.unsupported_media_type")
 
 
 class Blueprint(flask_smorest.Blueprint):
@@ -78,7 +76,7 @@ class Api(flask_smorest.Api):
             messages = data["messages"]
             # webargs nests messages under the location ("json", "query", ...)
             inner = next(iter(messages.values())) if len(messages) == 1 else messages
-            response = error_response(422, "request.invalid", "请求中有无效的字段", problems_of(inner))
+            response = catalog_response("request.invalid", problems_of(inner))
         else:
             response = error_response(status, *http_error(status))
         for key, value in (data.get("headers") or {}).items():
@@ -125,10 +123,10 @@ def requires(endpoint: str) -> Callable[[F], F]:
             header = request.headers.get("Authorization", "")
             scheme, _, token = header.partition(" ")
             if scheme.lower() != "bearer" or not token:
-                raise DomainError("auth.required", "请先登录", status=401)
+                raise DomainError("auth.required")
             g.principal = auth.authenticate(settings(), token.strip(), now())
             if not allowed(endpoint, g.principal.role):
-                raise DomainError("auth.forbidden", "您的角色无权进行此操作", status=403)
+                raise DomainError("auth.forbidden")
             return view(*args, **kwargs)
 
         wrapper.policy_endpoint = endpoint  # type: ignore[attr-defined]

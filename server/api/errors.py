@@ -12,6 +12,7 @@ from flask import Flask, Response, jsonify
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from server.domain import catalog
 from server.domain.errors import DomainError
 
 HTTP_CODES = {
@@ -20,29 +21,31 @@ HTTP_CODES = {
     403: "http.forbidden",
     404: "http.not_found",
     405: "http.method_not_allowed",
+    406: "http.not_acceptable",
+    408: "http.request_timeout",
     409: "http.conflict",
+    410: "http.gone",
+    411: "http.length_required",
+    412: "http.precondition_failed",
     413: "http.payload_too_large",
+    414: "http.uri_too_long",
     415: "http.unsupported_media_type",
+    416: "http.range_not_satisfiable",
+    428: "http.precondition_required",
     429: "http.too_many_requests",
+    431: "http.headers_too_large",
+    500: "http.internal",
+    501: "http.not_implemented",
     503: "http.unavailable",
 }
-HTTP_MESSAGES = {
-    400: "请求无效",
-    401: "请先登录",
-    403: "无权进行此操作",
-    404: "未找到",
-    405: "不支持此请求方法",
-    409: "与当前状态冲突",
-    413: "请求内容过大",
-    415: "不支持的内容类型",
-    429: "请求过于频繁，请稍后再试",
-    503: "服务暂时不可用，请稍后再试",
-}
+# The Chinese words of each protocol error, from the one catalog.
+HTTP_MESSAGES = {status: catalog.message(code) for status, code in HTTP_CODES.items()}
 
 
 def http_error(status: int) -> tuple[str, str]:
     """(code, Chinese message) of a protocol error."""
-    return HTTP_CODES.get(status, f"http.{status}"), HTTP_MESSAGES.get(status, "请求无法处理")
+    code = HTTP_CODES.get(status, f"http.{status}")
+    return code, catalog.message(code)
 
 
 def _printable(value: Any) -> Any:
@@ -76,6 +79,11 @@ def error_response(
     return response
 
 
+def catalog_response(code: str, problems: list[dict[str, Any]] | None = None, **params: Any) -> Response:
+    """The error body of `code` with the catalog's status and message."""
+    return error_response(catalog.status(code), code, catalog.message(code, **params), problems)
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain(exc: DomainError) -> Response:
@@ -97,7 +105,7 @@ def register_error_handlers(app: Flask) -> None:
             return _unexpected(exc)
         app.logger.warning("database unavailable: %s", type(exc.orig).__name__)
         _rollback()
-        response = error_response(503, "db.unavailable", "数据库暂时不可用，请稍后重试")
+        response = catalog_response("db.unavailable")
         response.headers["Retry-After"] = "5"
         return response
 
@@ -105,7 +113,7 @@ def register_error_handlers(app: Flask) -> None:
     def _unexpected(exc: Exception) -> Response:
         app.logger.exception("unhandled error")
         _rollback()
-        return error_response(500, "server.internal", "服务器内部错误")
+        return catalog_response("server.internal")
 
 
 def _rollback() -> None:

@@ -6,7 +6,7 @@ from pathlib import Path, PurePosixPath
 
 from flask import Blueprint, Response, current_app, send_from_directory
 
-from server.api.errors import error_response
+from server.api.errors import catalog_response
 
 bp = Blueprint("pwa", __name__)
 
@@ -62,13 +62,13 @@ def _dist() -> Path:
 def shell(path: str = "index.html") -> Response:
     dist = _dist()
     if path.startswith(("api/", "healthz")):
-        return error_response(404, "http.not_found", "未找到")
+        return catalog_response("http.not_found")
     if not (dist / "index.html").is_file():
-        return error_response(503, "pwa.not_built", "the app has not been built: run make run")
+        return catalog_response("pwa.not_built", command="make run")
     target = dist / path
     if not target.is_file():
         if PurePosixPath(path).suffix.lower() in STATIC_SUFFIXES:
-            return error_response(404, "http.not_found", "未找到")  # a missing file, not a page
+            return catalog_response("http.not_found")  # a missing file, not a page
         path = "index.html"  # a page of the app, ids with dots included (/inspections/8/items/QS-2.2.03)
     response = send_from_directory(dist, path)
     if path in NO_CACHE:

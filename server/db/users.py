@@ -40,6 +40,23 @@ def end_sessions_of(user_id: int, at: dt.datetime) -> None:
     )
 
 
+def touch_session(session_id: int, now: dt.datetime) -> None:
+    """Move a live session's idle clock forward to `now` (never back)."""
+    db.session.execute(
+        update(AuthSession)
+        .where(AuthSession.id == session_id, AuthSession.ended_at.is_(None), AuthSession.last_seen_at < now)
+        .values(last_seen_at=now)
+    )
+
+
+def end_session(session_id: int, at: dt.datetime) -> None:
+    db.session.execute(
+        update(AuthSession)
+        .where(AuthSession.id == session_id, AuthSession.ended_at.is_(None))
+        .values(ended_at=at)
+    )
+
+
 def users_by_ids(ids: set[int]) -> dict[int, User]:
     if not ids:
         return {}

@@ -161,11 +161,7 @@ def parse_checklist(data: Mapping[str, Any]) -> Checklist:
     """Build the model from a definition; raises DomainError if it has any problem."""
     problems = check_definition(data)
     if problems:
-        raise DomainError(
-            "checklist.invalid",
-            f"checklist definition has {len(problems)} problem(s)",
-            problems,
-        )
+        raise DomainError("checklist.invalid", problems=problems, count=len(problems))
     chapters = []
     for ch in data["chapters"]:
         sections = []
@@ -268,14 +264,14 @@ def check_definition(data: Any, validator: jsonschema.protocols.Validator | None
         if problems:
             return problems
     if not isinstance(data, Mapping):
-        return [Problem("checklist.schema", "", "a checklist definition is a JSON object")]
+        return [Problem("checklist.schema", "", "评审标准定义应为 JSON 对象")]
     problems = _input_problems(data)
     if problems:
         return problems
     try:
         return _semantic_problems(data)
     except (KeyError, TypeError, AttributeError, IndexError, ValueError) as exc:
-        return [Problem("checklist.schema", "", f"definition does not match the schema ({exc!r})")]
+        return [Problem("checklist.schema", "", f"评审标准定义不符合格式要求（{exc!r}）")]
 
 
 TITLE_MAX = 200  # the title column of checklist_versions

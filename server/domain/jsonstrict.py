@@ -20,19 +20,19 @@ MAX_LITERAL_DIGITS = 5 * MAX_INT_DIGITS
 
 
 def _reject_constant(name: str) -> Any:
-    raise DomainError("json.non_finite_number", f"{name} 不是有效的 JSON 数字")
+    raise DomainError("json.non_finite_number", literal=name)
 
 
 def _finite_float(literal: str) -> float:
     value = float(literal)
     if math.isinf(value):
-        raise DomainError("json.non_finite_number", "数字超出范围")
+        raise DomainError("json.non_finite_number", literal=literal[:40])
     return value
 
 
 def _bounded_int(literal: str) -> int:
     if len(literal) > MAX_LITERAL_DIGITS:
-        raise DomainError("json.number_too_long", f"整数超过 {MAX_LITERAL_DIGITS} 位")
+        raise DomainError("json.number_too_long", digits=MAX_LITERAL_DIGITS)
     return int(literal)
 
 
@@ -40,7 +40,7 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for key, value in pairs:
         if key in result:
-            raise DomainError("json.duplicate_key", f"重复的键 {key!r}")
+            raise DomainError("json.duplicate_key", key=key[:64])
         result[key] = value
     return result
 
@@ -66,7 +66,7 @@ def loads(text: str | bytes, max_depth: int = MAX_DEPTH) -> Any:
         try:
             text = text.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise DomainError("json.invalid", "内容不是 UTF-8 编码") from exc
+            raise DomainError("json.invalid", detail="不是 UTF-8 编码") from exc
     try:
         value = json.loads(
             text,
@@ -76,9 +76,9 @@ def loads(text: str | bytes, max_depth: int = MAX_DEPTH) -> Any:
             object_pairs_hook=_no_duplicates,
         )
     except json.JSONDecodeError as exc:
-        raise DomainError("json.invalid", f"JSON 格式错误（第 {exc.lineno} 行第 {exc.colno} 列）") from exc
+        raise DomainError("json.invalid", detail=f"第 {exc.lineno} 行第 {exc.colno} 列格式错误") from exc
     except RecursionError as exc:
-        raise DomainError("json.too_deep", "嵌套层数过多") from exc
+        raise DomainError("json.too_deep", max_depth=max_depth) from exc
     if _too_deep(value, max_depth):
-        raise DomainError("json.too_deep", f"嵌套超过 {max_depth} 层")
+        raise DomainError("json.too_deep", max_depth=max_depth)
     return value

@@ -79,11 +79,7 @@ def parse_period(text: str) -> Period:
     match = _PERIOD.match(text.strip())
     year = int(match.group(1)) if match else 0
     if match is None or not 2000 <= year <= 2099:
-        raise DomainError(
-            "payouts.invalid_period",
-            f"无效的期间“{text[:40]}”：应为年份（2026）、季度（2026Q4）或月份（2026-11）",
-            status=422,
-        )
+        raise DomainError("payouts.invalid_period", text=text[:40])
     quarter, month = match.group(2), match.group(3)
     if quarter is not None:
         q = int(quarter)
@@ -93,9 +89,7 @@ def parse_period(text: str) -> Period:
     if month is not None:
         m = int(month)
         if not 1 <= m <= 12:
-            raise DomainError(
-                "payouts.invalid_period", f"无效的月份“{text[:40]}”：月份应为01～12", status=422
-            )
+            raise DomainError("payouts.invalid_period", text=text[:40])
         return Period(f"{year}-{m:02d}", dt.date(year, m, 1), _month_end(year, m), f"{year}年{m}月")
     return Period(str(year), dt.date(year, 1, 1), dt.date(year, 12, 31), f"{year}年")
 

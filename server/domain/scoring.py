@@ -125,7 +125,7 @@ def parse_date(value: Any, where: str, problems: list[Problem]) -> dt.date | Non
 def check_facts(checklist: Checklist, facts: Any) -> dict[str, Any]:
     problems: list[Problem] = []
     if not isinstance(facts, Mapping):
-        raise DomainError("facts.invalid", "机构信息应为对象", [])
+        raise DomainError("facts.invalid")
     for key, value in facts.items():
         fact_type = checklist.facts.get(key)
         if fact_type is None:
@@ -135,14 +135,14 @@ def check_facts(checklist: Checklist, facts: Any) -> dict[str, Any]:
     for key in sorted(referenced_facts(checklist) - set(facts)):
         problems.append(Problem("facts.missing", pointer("facts", key), "缺少此项机构信息"))
     if problems:
-        raise DomainError("facts.invalid", "机构信息无效", problems)
+        raise DomainError("facts.invalid", problems=problems)
     return dict(facts)
 
 
 def check_answers(checklist: Checklist, answers: Any) -> dict[str, Answer]:
     """Typed answers from raw JSON; every problem is reported at once with a stable code."""
     if not isinstance(answers, Mapping):
-        raise DomainError("answers.invalid", "答案应为以条款编号为键的对象")
+        raise DomainError("answers.invalid")
     items = checklist.item_map()
     problems: list[Problem] = []
     result: dict[str, Answer] = {}
@@ -187,7 +187,7 @@ def check_answers(checklist: Checklist, answers: Any) -> dict[str, Answer]:
                 dates[key] = parse_date(raw[key], f"{where}/{key}", problems)
         result[item_id] = Answer(grade, dates.get("document_date"), dates.get("valid_until"))
     if problems:
-        raise DomainError("answers.invalid", f"答案有 {len(problems)} 处问题", problems)
+        raise DomainError("answers.invalid", problems=problems)
     return result
 
 
@@ -429,7 +429,7 @@ INPUT_FIELDS = {"checklist", "inspection_date", "facts", "answers"}
 def score_input(checklist: Checklist, document: Any) -> dict[str, Any]:
     """Score a whole input document: {checklist: {id, version}, inspection_date, facts, answers}."""
     if not isinstance(document, Mapping):
-        raise DomainError("input.invalid", "输入应为 JSON 对象")
+        raise DomainError("input.invalid")
     problems = [
         Problem("input.unknown_field", pointer(key), "未知字段")
         for key in sorted(set(document) - INPUT_FIELDS)
@@ -439,7 +439,7 @@ def score_input(checklist: Checklist, document: Any) -> dict[str, Any]:
         for key in sorted(INPUT_FIELDS - set(document))
     ]
     if problems:
-        raise DomainError("input.invalid", "输入缺少或多出字段", problems)
+        raise DomainError("input.invalid", problems=problems)
     ref = document["checklist"]
     if (
         not isinstance(ref, Mapping)
@@ -449,11 +449,12 @@ def score_input(checklist: Checklist, document: Any) -> dict[str, Any]:
     ):
         raise DomainError(
             "answers.checklist_mismatch",
-            f"这些答案不属于 {checklist.id} 第 {checklist.version} 版",
-            [Problem("answers.checklist_mismatch", "/checklist", f"收到 {ref!r}")],
+            problems=[Problem("answers.checklist_mismatch", "/checklist", f"收到 {ref!r}")],
+            checklist_id=checklist.id,
+            version=checklist.version,
         )
     date_problems: list[Problem] = []
     inspection_date = parse_date(document["inspection_date"], "/inspection_date", date_problems)
     if inspection_date is None:
-        raise DomainError("input.invalid_date", "评审日期无效", date_problems)
+        raise DomainError("input.invalid_date", problems=date_problems)
     return score(checklist, document["facts"], document["answers"], inspection_date)

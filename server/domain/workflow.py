@@ -186,53 +186,41 @@ def check(action: str, actor: Actor, facts: InspectionFacts, reason: str | None)
     """The transition if `actor` may take `action` now; a DomainError with a stable code if not."""
     transition = TRANSITIONS.get(action)
     if transition is None:
-        raise DomainError("workflow.unknown_action", f"no action {action!r}", status=400)
+        raise DomainError("workflow.unknown_action")
     if actor.role not in transition.roles:
-        raise DomainError("workflow.role_not_allowed", "your role may not take this action", status=403)
+        raise DomainError("workflow.role_not_allowed")
     if facts.status not in transition.sources:
         raise DomainError(
             "workflow.invalid_transition",
-            f"cannot {action} an inspection that is {facts.status}",
-            status=409,
+            status_label=status_label(facts.status),
+            action=transition.label or action,
         )
     if transition.needs_reason and not (reason and reason.strip()):
-        raise DomainError("workflow.reason_required", "this action needs a written reason", status=400)
+        raise DomainError("workflow.reason_required")
     if transition.participant_only and actor.user_id not in facts.participants:
-        raise DomainError(
-            "workflow.not_participant", "only the inspection's own inspectors may submit it", status=403
-        )
+        raise DomainError("workflow.not_participant")
     if transition.review_level is not None:
         check_reviewer(transition.review_level, actor, facts)
     if action == "approve" and facts.status == COUNTY_APPROVED and facts.in_open_sample:
-        raise DomainError(
-            "workflow.sampled_for_review",
-            "this inspection was drawn for city re-review; start the re-review first",
-            status=409,
-        )
+        raise DomainError("workflow.sampled_for_review")
     if transition.needs_complete and facts.missing:
         code = "review.evidence_incomplete" if action != "submit" else "inspection.incomplete"
-        raise DomainError(code, f"{len(facts.missing)} item(s) still missing", status=409)
+        raise DomainError(code, count=len(facts.missing))
     return transition
 
 
 def check_reviewer(level: str, actor: Actor, facts: InspectionFacts) -> None:
     """Separation of duties: no one reviews what they took part in; county and city reviewers differ."""
     if actor.user_id in facts.participants:
-        raise DomainError("review.conflict_of_interest", "you took part in this inspection", status=403)
+        raise DomainError("review.conflict_of_interest")
     if (
         level == "county"
         and facts.county_reviewer_id not in (None, actor.user_id)
         and facts.status != SUBMITTED
     ):
-        raise DomainError(
-            "review.not_assigned_reviewer", "another county reviewer holds this review", status=403
-        )
+        raise DomainError("review.not_assigned_reviewer")
     if level == "city":
         if facts.county_reviewer_id == actor.user_id:
-            raise DomainError(
-                "review.same_reviewer", "the county reviewer cannot also re-review for the city", status=403
-            )
+            raise DomainError("review.same_reviewer")
         if facts.city_reviewer_id not in (None, actor.user_id) and facts.status == CITY_REVIEW:
-            raise DomainError(
-                "review.not_assigned_reviewer", "another city reviewer holds this review", status=403
-            )
+            raise DomainError("review.not_assigned_reviewer")

@@ -17,19 +17,25 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import math
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from sqlalchemy.exc import OperationalError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from server.db import users as queries
+from server.db.engine import reading
 from server.db.models import AuthSession, LoginThrottle, User
 from server.domain.access import Principal
 from server.domain.errors import DomainError
 from server.extensions import db
 from server.services import audit
 from server.settings import Settings
+
+log = logging.getLogger(__name__)
 
 # Checked against when the username is unknown, so both paths cost the same.
 _DUMMY_HASH = generate_password_hash("not a password of anyone")
@@ -111,7 +117,8 @@ def login(settings: Settings, username: str, password: str, ip: str | None, now:
     """A new session, or 401 auth.invalid_credentials alike for a wrong password, an unknown and a
     disabled user, or 429 auth.throttled alike for every username from a throttled address."""
     key, address = username_key(username), address_key(ip)
-    blocks = queries.blocked_until(key, address)
+    with reading():  # no write lock on SQLite while the password is checked (it takes long)
+        blocks = queries.blocked_until(key, address)
     remaining = max((_aware(until) - now for until in blocks), default=dt.timedelta(0))
     if remaining > dt.timedelta(0):
         raise _throttled(math.ceil(remaining.total_seconds()))
@@ -239,15 +246,29 @@ def unblock_address(ip: str, actor: str = "cli", actor_id: int | None = None) ->
     return cleared
 
 
+def idle_clock_step(settings: Settings) -> dt.timedelta:
+    """How far a session's recorded last request may lag behind: a tenth of the idle timeout."""
+    return dt.timedelta(minutes=settings.session_idle_minutes) / 10
+
+
 def authenticate(settings: Settings, token: str, now: dt.datetime) -> Principal:
-    """The principal of a live session, refreshing its idle clock; 401 with a stable code otherwise."""
-    session = queries.session_by_token_hash(token_hash(token))
+    """The principal of a live session; 401 with a stable code otherwise.
+
+    Reading writes nothing: the session's idle clock (`last_seen_at`) is moved only once it lags
+    `idle_clock_step` behind, in a small transaction of its own that the request never waits on
+    for long and never fails by. So the clock is kept to within a step, and a session ends between
+    `session_idle_minutes` and that plus a step after its last request, never earlier. Writing
+    it on every request (or every 30 s) turned parallel reads into parallel writers, which
+    SQLite serialises and answered with 503 under load.
+    """
+    with reading():  # a writing request takes the write lock later, in a transaction of its own
+        session = queries.session_by_token_hash(token_hash(token))
     if session is None or session.ended_at is not None:
         raise DomainError("auth.required", "请先登录", status=401)
-    idle_limit = _aware(session.last_seen_at) + dt.timedelta(minutes=settings.session_idle_minutes)
+    session_id, step, last_seen = session.id, idle_clock_step(settings), _aware(session.last_seen_at)
+    idle_limit = last_seen + dt.timedelta(minutes=settings.session_idle_minutes) + step
     if _aware(session.expires_at) <= now or idle_limit <= now:
-        session.ended_at = now
-        db.session.commit()
+        _end_read_then(lambda: queries.end_session(session_id, now))
         raise DomainError("auth.session_expired", "登录已过期，请重新登录", status=401)
     user = queries.by_id(session.user_id)
     if (
@@ -256,13 +277,30 @@ def authenticate(settings: Settings, token: str, now: dt.datetime) -> Principal:
         or user.region_code != session.region_code
         or user.role != session.role
     ):
-        session.ended_at = now
-        db.session.commit()
+        _end_read_then(lambda: queries.end_session(session_id, now))
         raise DomainError("auth.required", "请先登录", status=401)
-    if (now - _aware(session.last_seen_at)).total_seconds() > 30:  # spare a write on every request
-        session.last_seen_at = now
+    principal = _principal(user, session)
+    if now - last_seen >= step:
+        _end_read_then(lambda: queries.touch_session(session_id, now))
+    else:
+        # End the reading transaction: on SQLite a writing request then takes the write lock
+        # only in its own transaction, after its input has been read and checked.
         db.session.commit()
-    return _principal(user, session)
+    return principal
+
+
+def _end_read_then(write: Callable[[], None]) -> None:
+    """End the reading transaction, then make one small bookkeeping write in its own (on SQLite
+    a write that comes first in its transaction waits for the lock; one after reads cannot).
+    When the database stays busy or has gone away, the write is skipped: nothing the request
+    answers depends on it, and the next request tries again."""
+    db.session.commit()
+    try:
+        write()
+        db.session.commit()
+    except OperationalError as exc:
+        db.session.rollback()
+        log.warning("session bookkeeping skipped, database unavailable: %s", type(exc.orig).__name__)
 
 
 def logout(principal: Principal, now: dt.datetime, ip: str | None) -> None:

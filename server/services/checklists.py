@@ -48,8 +48,18 @@ def read_json(path: Path) -> Any:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise DomainError("file.unreadable", f"cannot read {path}: {exc.strerror}") from exc
+        raise DomainError("file.unreadable", path=str(path), reason=_why(exc)) from exc
     return jsonstrict.loads(raw)
+
+
+def _why(exc: OSError) -> str:
+    if isinstance(exc, FileNotFoundError):
+        return "文件不存在"
+    if isinstance(exc, PermissionError):
+        return "没有读取权限"
+    if isinstance(exc, IsADirectoryError):
+        return "这是一个目录"
+    return f"读取出错（错误号 {exc.errno}）"
 
 
 def definition_files(root: Path) -> list[Path]:
@@ -72,7 +82,7 @@ def _location_problems(root: Path, path: Path, data: Any) -> list[Problem]:
                 Problem(
                     "checklist.location",
                     f"/{key}",
-                    f"{path.name} under {family}/{edition} needs {key} {value}",
+                    f"{family}/{edition} 下的 {path.name} 中 {key} 应为 {value}",
                 )
             )
     return problems
@@ -98,7 +108,7 @@ def validate_paths(root: Path, target: Path | None) -> list[FileReport]:
     else:
         files = [target]
     if not files:
-        raise DomainError("checklist.none_found", f"no checklist definitions under {target or root}")
+        raise DomainError("checklist.none_found", path=str(target or root))
     reports = [validate_file(root, p) for p in files]
     seen: dict[tuple[str, int], Path] = {}
     for report in reports:
@@ -108,7 +118,7 @@ def validate_paths(root: Path, target: Path | None) -> list[FileReport]:
         key = (data["id"], data["version"])
         if key in seen:
             report.problems.append(
-                Problem("checklist.duplicate", "/id", f"{key[0]} version {key[1]} is also {seen[key]}")
+                Problem("checklist.duplicate", "/id", f"{key[0]} 第 {key[1]} 版也在 {seen[key]} 中")
             )
         seen[key] = report.path
     return reports
@@ -117,7 +127,7 @@ def validate_paths(root: Path, target: Path | None) -> list[FileReport]:
 def load_definition(path: Path, root: Path) -> Checklist:
     report = validate_file(root, path)
     if report.problems:
-        raise DomainError("checklist.invalid", f"{path} is not a valid checklist", report.problems)
+        raise DomainError("checklist.invalid", problems=report.problems, count=len(report.problems))
     return parse_checklist(read_json(path))
 
 
@@ -132,7 +142,7 @@ def read_manifest(root: Path) -> dict[str, str]:
     data = read_json(path)
     files = data.get("files") if isinstance(data, dict) else None
     if not isinstance(files, dict):
-        raise DomainError("checklist.manifest_invalid", f"{path} has no files object")
+        raise DomainError("checklist.manifest_invalid", path=str(path))
     return {str(k): str(v) for k, v in files.items()}
 
 
@@ -143,13 +153,13 @@ def manifest_problems(root: Path) -> list[str]:
     for rel, digest in sorted(manifest.items()):
         path = root / rel
         if not path.is_file():
-            problems.append(f"{rel}: published but missing")
+            problems.append(f"{rel}：已发布但文件缺失")
         elif sha256_of(path) != digest:
-            problems.append(f"{rel}: changed after it was published (digest differs)")
+            problems.append(f"{rel}：发布后被修改（摘要不一致）")
     for path in definition_files(root):
         rel = path.relative_to(root).as_posix()
         if rel not in manifest:
-            problems.append(f"{rel}: not published (not in {MANIFEST})")
+            problems.append(f"{rel}：尚未发布（不在 {MANIFEST} 中）")
     return problems
 
 
@@ -157,17 +167,13 @@ def publish(root: Path, path: Path) -> str:
     """Record a definition's digest in the manifest; a published file can't be published again changed."""
     report = validate_file(root, path)
     if report.problems:
-        raise DomainError("checklist.invalid", f"{path} is not a valid checklist", report.problems)
+        raise DomainError("checklist.invalid", problems=report.problems, count=len(report.problems))
     rel = path.resolve().relative_to(root.resolve()).as_posix()
     manifest = read_manifest(root)
     digest = sha256_of(path)
     if rel in manifest:
         if manifest[rel] != digest:
-            raise DomainError(
-                "checklist.already_published",
-                f"{rel} was published with another content; publish a new version instead",
-                status=409,
-            )
+            raise DomainError("checklist.already_published", path=rel)
         return digest
     manifest[rel] = digest
     body = {
@@ -183,12 +189,8 @@ def sync_published(root: Path) -> dict[str, int]:
     problems = manifest_problems(root)
     changed = [p for p in problems if "not published" not in p]
     if changed:
-        raise DomainError(
-            "checklist.digest_mismatch",
-            "published checklist files do not match the manifest",
-            [Problem("checklist.digest_mismatch", "", p) for p in changed],
-            status=409,
-        )
+        differing = [Problem("checklist.digest_mismatch", "", p) for p in changed]
+        raise DomainError("checklist.digest_mismatch", problems=differing)
     added = unchanged = 0
     try:
         for rel, digest in sorted(read_manifest(root).items()):
@@ -207,10 +209,9 @@ def sync_published(root: Path) -> dict[str, int]:
                 )
                 added += 1
             elif row.sha256 != digest:
+                stored = f"{checklist.id} 第 {checklist.version} 版已以不同内容加载"
                 raise DomainError(
-                    "checklist.digest_mismatch",
-                    f"{checklist.id} version {checklist.version} is stored with another content",
-                    status=409,
+                    "checklist.digest_mismatch", problems=[Problem("checklist.digest_mismatch", "", stored)]
                 )
             else:
                 unchanged += 1
@@ -228,9 +229,7 @@ def get_checklist(checklist_id: str, version: int) -> Checklist:
     """The parsed checklist; parsed once per process and published content (by its digest)."""
     digest = queries.version_digest(checklist_id, version)
     if digest is None:
-        raise DomainError(
-            "checklist.not_found", f"no checklist {checklist_id} version {version} on this server", status=404
-        )
+        raise DomainError("checklist.not_found", checklist_id=checklist_id[:64], version=version)
     key = (checklist_id, version, digest)
     model = _models.get(key)
     if model is None:
@@ -241,9 +240,7 @@ def get_checklist(checklist_id: str, version: int) -> Checklist:
 def get_definition(checklist_id: str, version: int) -> dict[str, Any]:
     row = queries.find_version(checklist_id, version)
     if row is None:
-        raise DomainError(
-            "checklist.not_found", f"no checklist {checklist_id} version {version} on this server", status=404
-        )
+        raise DomainError("checklist.not_found", checklist_id=checklist_id[:64], version=version)
     return row.definition
 
 

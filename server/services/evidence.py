@@ -72,12 +72,15 @@ def _store() -> EvidenceStore:
     return current_app.extensions["evidence_store"]  # type: ignore[no-any-return]
 
 
+def megabytes(size: int) -> str:
+    """A size limit as people say it: 20 MB, 0.5 MB (of 1,048,576 bytes, as phones count)."""
+    return f"{round(size / 1024 / 1024, 2):g} MB"
+
+
 def unavailable(exc: Exception) -> DomainError:
     current_app.logger.warning("evidence store unavailable: %s", exc)
     return DomainError(
         "storage.unavailable",
-        "照片存储暂时不可用，请稍后重试",
-        status=503,
         retry_after=RETRY_AFTER,
     )
 
@@ -112,20 +115,20 @@ def upload(
             sha256.lower(),
         ):
             return existing, False
-        raise DomainError("evidence.upload_id_reused", "该上传编号已用于另一张照片", status=409)
+        raise DomainError("evidence.upload_id_reused")
     if principal.user_id not in participants(inspection):
-        raise DomainError("evidence.not_assigned", "只有本次检查的检查员可以上传照片", status=403)
+        raise DomainError("evidence.not_assigned")
     if inspection.status not in workflow.EDITABLE:
-        raise DomainError("evidence.frozen", "检查已提交，照片不能再更改", status=409)
+        raise DomainError("evidence.frozen")
     if item_id not in checklist_of(inspection).item_map():
-        raise DomainError("evidence.unknown_item", f"本版检查表中没有条目 {item_id[:64]!r}", status=422)
+        raise DomainError("evidence.unknown_item", item_id=item_id[:64])
     if len(data) > settings.max_photo_bytes:
-        raise DomainError("evidence.too_large", f"照片不能超过 {settings.max_photo_bytes} 字节", status=413)
+        raise DomainError("evidence.too_large", limit=megabytes(settings.max_photo_bytes))
     if not SHA256.match(sha256.lower()):
-        raise DomainError("evidence.invalid_digest", "sha256 应为 64 位十六进制字符", status=422)
+        raise DomainError("evidence.invalid_digest")
     actual = hashlib.sha256(data).hexdigest()
     if actual != sha256.lower():
-        raise DomainError("evidence.digest_mismatch", "文件内容与随附的 sha256 不一致", status=422)
+        raise DomainError("evidence.digest_mismatch")
     info, thumb = process_photo(data, settings.max_photo_pixels, settings.thumbnail_edge)
 
     facility = db.session.get(Facility, inspection.facility_id)
@@ -217,7 +220,7 @@ def upload(
         if winner is None:
             raise
         if (winner.inspection_id, winner.item_id, winner.sha256) != (inspection.id, item_id, actual):
-            raise DomainError("evidence.upload_id_reused", "该上传编号已用于另一张照片", status=409) from None
+            raise DomainError("evidence.upload_id_reused") from None
         return winner, False
     except BaseException:
         _rollback()
@@ -280,7 +283,7 @@ def content(principal: Principal, evidence_id: int, thumbnail: bool) -> Download
     try:
         chunks = _store().stream(key)
     except ObjectMissing as exc:
-        raise DomainError("evidence.missing", "照片在存储中缺失", status=410) from exc
+        raise DomainError("evidence.missing") from exc
     except StoreError as exc:
         raise unavailable(exc) from exc
     if thumbnail and row.thumb_key:
@@ -301,7 +304,7 @@ def retain_for_approval(inspection: Inspection, until: dt.datetime) -> int:
             if row.retained_until is None or _aware(row.retained_until) < until:
                 row.retained_until = until
     except ObjectMissing as exc:
-        raise DomainError("evidence.missing", f"有照片在存储中缺失：{exc}", status=409) from exc
+        raise DomainError("evidence.missing", status=409) from exc
     except StoreError as exc:
         raise unavailable(exc) from exc
     return len(rows)
@@ -327,11 +330,7 @@ def init_store() -> dict[str, Any]:
     except StoreError as exc:
         raise unavailable(exc) from exc
     if not locked:
-        raise DomainError(
-            "storage.no_object_lock",
-            "存储桶未启用对象锁定；请新建存储桶（对象锁定只能在创建时设置）",
-            status=409,
-        )
+        raise DomainError("storage.no_object_lock")
     return {"backend": store.backend, "created": created, "object_lock": True}
 
 

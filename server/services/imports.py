@@ -128,8 +128,8 @@ class Sheet:
     rows: list[tuple[int, list[Any]]]  # (line number, cells); blank rows left out
 
 
-def _unreadable(message: str) -> DomainError:
-    return DomainError("import.unreadable", message, status=422)
+def _unreadable(reason: str) -> DomainError:
+    return DomainError("import.unreadable", reason=reason)
 
 
 def read_sheet(filename: str, data: bytes) -> Sheet:
@@ -138,9 +138,8 @@ def read_sheet(filename: str, data: bytes) -> Sheet:
     if suffix not in FORMATS:
         raise DomainError(
             "import.unsupported_format",
-            f"不支持的文件类型“{suffix or '无扩展名'}”：请使用 CSV（UTF-8）或 XLSX 文件"
-            + ("（旧版 .xls 请在 Excel 中另存为 .xlsx）" if suffix == ".xls" else ""),
-            status=415,
+            suffix=suffix or "无扩展名",
+            hint="（旧版 .xls 请在 Excel 中另存为 .xlsx）" if suffix == ".xls" else "",
         )
     if not data.strip():
         raise _unreadable("文件为空")
@@ -154,7 +153,7 @@ def read_sheet(filename: str, data: bytes) -> Sheet:
     header = [_cell_text(c) or "" for c in header_cells]
     rows = [(line, cells) for line, cells in table[first + 1 :] if not _blank(cells)]
     if not rows:
-        raise DomainError("import.empty", "文件中只有表头，没有数据行", status=422)
+        raise DomainError("import.empty")
     return Sheet(header, rows)
 
 
@@ -178,7 +177,7 @@ def _read_csv(data: bytes) -> list[tuple[int, list[Any]]]:
             table.append((start, list(record)))
             start = reader.line_num + 1
     except csv.Error as exc:
-        raise _unreadable(f"CSV 文件第{reader.line_num}行格式错误：{exc}") from exc
+        raise _unreadable(f"CSV 文件第{reader.line_num}行格式错误（如引号不成对或含有空字符）") from exc
     return table
 
 
@@ -190,7 +189,7 @@ def _read_xlsx(data: bytes) -> list[tuple[int, list[Any]]]:
     except zipfile.BadZipFile as exc:
         raise _unreadable("无法读取 XLSX 文件：文件已损坏或不是 XLSX 格式") from exc
     except Exception as exc:  # openpyxl raises many kinds of errors on a malformed workbook
-        raise _unreadable(f"无法读取 XLSX 文件：{type(exc).__name__}") from exc
+        raise _unreadable("无法读取 XLSX 文件：内容不完整或含有不支持的格式") from exc
     try:
         if not book.worksheets:
             raise _unreadable("XLSX 文件中没有工作表")
@@ -238,12 +237,7 @@ class RowReport:
     def raise_if_any(self) -> None:
         if self.items:
             problems = [p for _, _, p in sorted(self.items, key=lambda t: (t[0], t[1]))]
-            raise DomainError(
-                "import.invalid",
-                f"导入文件有 {len(problems)} 处问题，未导入任何数据",
-                problems=problems,
-                status=422,
-            )
+            raise DomainError("import.invalid", problems=problems, count=len(problems))
 
 
 def map_header(sheet: Sheet, columns: Sequence[Column], report: RowReport) -> dict[str, int]:
@@ -416,7 +410,7 @@ def import_file(
         return import_facilities(filename, data, actor, actor_id)
     if kind == "users":
         return import_users(filename, data, actor, actor_id)
-    raise DomainError("import.unknown_kind", f"未知的导入类型：{kind}", status=400)
+    raise DomainError("import.unknown_kind", kind=kind[:40])
 
 
 def import_regions(
@@ -686,11 +680,7 @@ def _write(
         db.session.commit()
     except IntegrityError as exc:
         db.session.rollback()
-        raise DomainError(
-            "import.conflict",
-            "导入时与同时写入的数据冲突（如代码或用户名刚被占用），未导入任何数据，请重试",
-            status=409,
-        ) from exc
+        raise DomainError("import.conflict") from exc
     return ImportResult(kind, len(rows), dict(sorted(breakdown.items())), passwords)
 
 

@@ -137,7 +137,7 @@ def test_publish_refuses_to_change_a_published_file(
     assert "checklist.already_published" in result.stderr
     result = runner.invoke(args=["checklists", "validate"])
     assert result.exit_code == 1
-    assert "changed after it was published" in result.stderr
+    assert "发布后被修改" in result.stderr
 
 
 def test_load_into_the_database(runner: FlaskCliRunner, db: object) -> None:
