@@ -51,7 +51,7 @@ class Login:
 
 def hash_password(password: str) -> str:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise DomainError("auth.weak_password", f"密码至少需要 {MIN_PASSWORD_LENGTH} 个字符")
+        raise DomainError("auth.weak_password", min_length=MIN_PASSWORD_LENGTH)
     return generate_password_hash(password)
 
 
@@ -88,12 +88,7 @@ def delay_seconds(failures: int, free: int, first: int, cap: int) -> int:
 
 def _throttled(seconds: int) -> DomainError:
     minutes = max(1, math.ceil(seconds / 60))
-    return DomainError(
-        "auth.throttled",
-        f"登录失败次数过多，请 {minutes} 分钟后再试",
-        status=429,
-        retry_after=seconds,
-    )
+    return DomainError("auth.throttled", minutes=minutes, retry_after=seconds)
 
 
 def _count_failure(settings: Settings, key: str, address: str, now: dt.datetime) -> int:
@@ -152,7 +147,7 @@ def login(settings: Settings, username: str, password: str, ip: str | None, now:
         db.session.commit()
         if wait:
             raise _throttled(wait)
-        raise DomainError("auth.invalid_credentials", "用户名或密码错误", status=401)
+        raise DomainError("auth.invalid_credentials")
 
     queries.clear_throttle(key, address)
     token = secrets.token_urlsafe(32)
@@ -264,12 +259,12 @@ def authenticate(settings: Settings, token: str, now: dt.datetime) -> Principal:
     with reading():  # a writing request takes the write lock later, in a transaction of its own
         session = queries.session_by_token_hash(token_hash(token))
     if session is None or session.ended_at is not None:
-        raise DomainError("auth.required", "请先登录", status=401)
+        raise DomainError("auth.required")
     session_id, step, last_seen = session.id, idle_clock_step(settings), _aware(session.last_seen_at)
     idle_limit = last_seen + dt.timedelta(minutes=settings.session_idle_minutes) + step
     if _aware(session.expires_at) <= now or idle_limit <= now:
         _end_read_then(lambda: queries.end_session(session_id, now))
-        raise DomainError("auth.session_expired", "登录已过期，请重新登录", status=401)
+        raise DomainError("auth.session_expired")
     user = queries.by_id(session.user_id)
     if (
         user is None
@@ -278,7 +273,7 @@ def authenticate(settings: Settings, token: str, now: dt.datetime) -> Principal:
         or user.role != session.role
     ):
         _end_read_then(lambda: queries.end_session(session_id, now))
-        raise DomainError("auth.required", "请先登录", status=401)
+        raise DomainError("auth.required")
     principal = _principal(user, session)
     if now - last_seen >= step:
         _end_read_then(lambda: queries.touch_session(session_id, now))

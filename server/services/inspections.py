@@ -20,6 +20,7 @@ from server.db.models import (
     SampledInspection,
     StatusChange,
 )
+from server.domain import report as report_domain
 from server.domain import sampling, workflow
 from server.domain.access import Principal
 from server.domain.checklist import NOT_APPLICABLE, Checklist
@@ -34,11 +35,10 @@ from server.services import audit, checklists
 
 KINDS = ("self_assessment", "county_inspection", "city_reinspection")
 FAMILY_BY_TYPE = {"D600": {"village_clinic"}}
-NOT_FOUND = DomainError("http.not_found", "未找到", status=404)
 
 
 def not_found() -> DomainError:
-    return DomainError(NOT_FOUND.code, NOT_FOUND.message, status=404)
+    return DomainError("http.not_found")
 
 
 # --- facts and answers ---------------------------------------------------------------------------
@@ -132,22 +132,18 @@ def create(
         workflow.CITY_REVIEWER: "city_reinspection",
     }.get(principal.role)
     if kind not in KINDS:
-        raise DomainError("inspection.invalid_kind", f"kind must be one of {', '.join(KINDS)}", status=422)
+        kinds = "、".join(report_domain.KIND_LABELS.get(k, k) for k in KINDS)
+        raise DomainError("inspection.invalid_kind", reason=f"应为{kinds}")
     if expected_kind is not None and kind != expected_kind:
-        raise DomainError(
-            "inspection.kind_not_allowed", f"your role creates {expected_kind} inspections", status=403
-        )
+        label = report_domain.KIND_LABELS.get(expected_kind, expected_kind)
+        raise DomainError("inspection.kind_not_allowed", kind=label)
     checklist = checklists.get_checklist(checklist_id, checklist_version)
     allowed_families = FAMILY_BY_TYPE.get(facility.type_code, {"quality_service", "big_three"})
     if checklist.family not in allowed_families:
-        raise DomainError(
-            "inspection.checklist_mismatch", "this checklist is not for this kind of facility", status=422
-        )
+        raise DomainError("inspection.checklist_mismatch")
     check_facts(checklist, facility_facts(facility, checklist))
     if facility.type_code == VILLAGE_CLINIC and kind == "city_reinspection":
-        raise DomainError(
-            "inspection.invalid_kind", "village clinics are not re-inspected by the city", status=422
-        )
+        raise DomainError("inspection.invalid_kind", reason="村卫生室不做市级复核")
     inspectors = _check_inspectors(principal, facility, inspector_ids, kind)
     inspection = Inspection(
         facility_id=facility.id,
@@ -199,17 +195,17 @@ def _check_inspectors(
             or not facility.region_code.startswith(scope_prefix(user.region_code))
         ):
             problems.append(
-                Problem("inspection.invalid_inspector", f"/inspector_ids/{i}", "not an inspector here")
+                Problem("inspection.invalid_inspector", f"/inspector_ids/{i}", "不是本辖区的检查员")
             )
     if problems:
-        raise DomainError("inspection.invalid_inspector", "some inspectors cannot be assigned", problems, 422)
+        raise DomainError("inspection.invalid_inspector", problems=problems)
     return sorted(set(inspector_ids))
 
 
 def assign(principal: Principal, inspection_id: int, inspector_ids: list[int], ip: str | None) -> list[int]:
     inspection = load(principal, inspection_id)
     if inspection.status not in workflow.EDITABLE:
-        raise DomainError("inspection.not_editable", "inspectors can only be assigned to a draft", status=409)
+        raise DomainError("inspection.not_editable", status_label=workflow.status_label(inspection.status))
     facility = db.session.get(Facility, inspection.facility_id)
     assert facility is not None
     added = _check_inspectors(principal, facility, inspector_ids, inspection.kind)
@@ -388,27 +384,23 @@ def regrade(
     """A reviewer's grade change: a new revision with its reason; the inspector's stays in the history."""
     inspection = load(principal, inspection_id)
     if inspection.status in workflow.LOCKED:
-        raise DomainError("inspection.locked", "an approved inspection must be reopened first", status=409)
+        raise DomainError("inspection.locked")
     level = workflow.REVIEWABLE.get(inspection.status)
     expected = {"county": workflow.COUNTY_REVIEWER, "city": workflow.CITY_REVIEWER}.get(level or "")
     if level is None or principal.role != expected:
-        raise DomainError("review.not_in_review", "grades change only during your level's review", status=409)
+        raise DomainError("review.not_in_review")
     workflow.check_reviewer(
         level, workflow.Actor(principal.user_id, principal.role), _facts_for(inspection, False)
     )
     if not reason or len(reason.strip()) < 2:
-        raise DomainError("review.reason_required", "a grade change needs a written reason", status=400)
+        raise DomainError("review.reason_required")
     checklist = checklist_of(inspection)
     parsed = check_answers(checklist, {item_id: fields})[item_id]
     queries.lock_inspections([inspection.id])
     current = queries.answer(inspection.id, item_id)
     current_revision = current.revision if current else 0
     if base_revision != current_revision:
-        raise DomainError(
-            "review.stale_revision",
-            f"the answer changed (revision {current_revision}); reload and try again",
-            status=409,
-        )
+        raise DomainError("review.stale_revision", revision=current_revision)
     before = answer_json(current) if current else None
     current = _write_answer(
         inspection.id, item_id, current, parsed, fields.get("note"), principal.user_id, "review", reason, now
@@ -441,15 +433,11 @@ def resolve_conflict(
     if conflict is None:
         raise not_found()
     if conflict.resolved_at is not None:
-        raise DomainError("conflict.already_resolved", "this conflict was already resolved", status=409)
+        raise DomainError("conflict.already_resolved")
     level = workflow.REVIEWABLE.get(inspection.status)
     if inspection.status in workflow.EDITABLE:
         if principal.user_id not in participants(inspection):
-            raise DomainError(
-                "conflict.not_participant",
-                "only the inspection's inspectors resolve conflicts now",
-                status=403,
-            )
+            raise DomainError("conflict.not_participant")
         source = "inspector"
     elif level is not None:
         workflow.check_reviewer(
@@ -457,11 +445,9 @@ def resolve_conflict(
         )
         source = "review"
     else:
-        raise DomainError("inspection.locked", "conflicts cannot be resolved in this state", status=409)
+        raise DomainError("inspection.locked")
     if not reason or not reason.strip():
-        raise DomainError(
-            "conflict.reason_required", "resolving a conflict needs a written reason", status=400
-        )
+        raise DomainError("conflict.reason_required")
     queries.lock_inspections([inspection.id])
     revision = None
     if accept:
@@ -508,9 +494,9 @@ def resolve_conflict(
 def draw_sample(principal: Principal, size: int, seed: int | None, ip: str | None) -> ReviewSample:
     population = queries.county_approved_in(principal)
     if size < 1:
-        raise DomainError("sample.invalid_size", "a sample has at least one inspection", status=422)
+        raise DomainError("sample.invalid_size")
     if not population:
-        raise DomainError("sample.empty_population", "no county-approved inspection to sample", status=409)
+        raise DomainError("sample.empty_population")
     seed = seed if seed is not None else secrets.randbits(48)
     selected = sampling.draw(population, size, seed)
     sample = ReviewSample(
@@ -553,13 +539,11 @@ def migrate_draft(inspection_id: int, to_version: int, dry_run: bool, now: dt.da
     if inspection is None:
         raise not_found()
     if inspection.status not in workflow.EDITABLE:
-        raise DomainError(
-            "inspection.not_editable", "only a draft or returned inspection can move", status=409
-        )
+        raise DomainError("inspection.not_editable", status_label=workflow.status_label(inspection.status))
     old = checklist_of(inspection)
     new = checklists.get_checklist(inspection.checklist_id, to_version)
     if new.version <= old.version:
-        raise DomainError("inspection.version_not_newer", "the target version must be newer", status=409)
+        raise DomainError("inspection.version_not_newer")
     diff = diff_checklists(old, new)
     answers = current_answers(inspection.id)
     new_items = new.item_map()

@@ -145,9 +145,7 @@ def load_rules(filename: str, data: bytes, actor: str = "cli", actor_id: int | N
         db.session.commit()
     except IntegrityError as exc:
         db.session.rollback()
-        raise DomainError(
-            "payouts.rules_conflict", "导入时与同时写入的规则冲突，未导入任何规则，请重试", status=409
-        ) from exc
+        raise DomainError("payouts.rules_conflict") from exc
     breakdown = Counter(domain.FAMILY_LABELS[r.family] for r in new)
     return RulesResult(len(new), dict(sorted(breakdown.items())))
 
@@ -236,7 +234,7 @@ def default_rules(
         raise _region_missing(region_code)
     versions = checklist_queries.list_versions()
     if not versions:
-        raise DomainError("payouts.no_checklists", "尚未加载评审标准：请先运行 checklists load", status=409)
+        raise DomainError("payouts.no_checklists", command="flask --app wsgi checklists load")
     has_rules = queries.rule_families(region_code)
     amounts: dict[tuple[str, str], tuple[int, str]] = {}
     for version in sorted(versions, key=lambda v: v.pk):  # later loads win
@@ -284,7 +282,7 @@ def _checked_region(code: str) -> str | None:
 
 
 def _region_missing(code: str) -> DomainError:
-    return DomainError("payouts.region_not_found", f"地区“{code[:20]}”不存在", status=404)
+    return DomainError("payouts.region_not_found", region=code[:20])
 
 
 def _china_day(value: dt.datetime) -> dt.date:
@@ -427,11 +425,7 @@ def record(sheet: domain.Sheet, actor: str, now: dt.datetime) -> tuple[domain.Sh
     current = build_sheet(sheet.region_code, sheet.period.code, now)
     if current.digest != sheet.digest:
         db.session.rollback()
-        raise DomainError(
-            "payouts.sheet_changed",
-            "分配表生成后拨付记录或审批情况已变化，未登记任何款项，请重新生成分配表后再登记",
-            status=409,
-        )
+        raise DomainError("payouts.sheet_changed")
     sheet = current  # with the rows recorded meanwhile marked
     new = [
         Payout(
@@ -468,11 +462,7 @@ def record(sheet: domain.Sheet, actor: str, now: dt.datetime) -> tuple[domain.Sh
             db.session.commit()
         except IntegrityError as exc:
             db.session.rollback()
-            raise DomainError(
-                "payouts.record_conflict",
-                "登记时与同时进行的登记冲突，未登记任何款项，请重新生成后再登记",
-                status=409,
-            ) from exc
+            raise DomainError("payouts.record_conflict") from exc
     else:
         db.session.rollback()  # nothing to add: release the lock
     rows = tuple(replace(r, recorded=True) if r.amount_yuan > 0 else r for r in sheet.rows)

@@ -257,7 +257,7 @@ def report_for(principal: Principal, inspection_id: int, now: dt.datetime) -> tu
 def report_for_cli(inspection_id: int, now: dt.datetime) -> tuple[Report, bytes]:
     inspection = db.session.get(Inspection, inspection_id)
     if inspection is None:
-        raise DomainError("http.not_found", f"no inspection {inspection_id}", status=404)
+        raise DomainError("http.not_found")
     return _pdf_of(inspection, now)
 
 
@@ -266,7 +266,7 @@ def _pdf_of(inspection: Inspection, now: dt.datetime) -> tuple[Report, bytes]:
     try:
         return report, _store().get(report.pdf_key)
     except ObjectMissing as exc:
-        raise DomainError("report.missing", "the stored report is missing", status=409) from exc
+        raise DomainError("report.missing") from exc
     except StoreError as exc:
         raise unavailable(exc) from exc
 

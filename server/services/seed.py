@@ -120,9 +120,7 @@ def seed_demo(now: dt.datetime) -> dict[str, Any]:
     _require_checklists()
     taken = sorted(lookups.existing_usernames(u.username for u in USERS))
     if taken:
-        raise DomainError(
-            "seed.user_exists", f"演示用户名已被占用：{'、'.join(sorted(taken))}；请使用空数据库", status=409
-        )
+        raise DomainError("seed.user_exists", usernames="、".join(sorted(taken)))
     counts = _create_regions()
     facilities = _create_facilities()
     users, logins = _create_users(facilities)
@@ -145,8 +143,9 @@ def _require_checklists() -> None:
         except DomainError as exc:
             raise DomainError(
                 "seed.checklists_missing",
-                f"检查清单 {checklist_id} 第{version}版尚未加载：请先运行 flask --app wsgi checklists load",
-                status=409,
+                checklist_id=checklist_id,
+                version=version,
+                command="flask --app wsgi checklists load",
             ) from exc
 
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from server.db import inspections as queries
 from server.db.models import Answer, AnswerRevision, Conflict, SyncReceipt
-from server.domain import workflow
+from server.domain import catalog, workflow
 from server.domain.access import Principal
 from server.domain.audit import canonical
 from server.domain.checklist import Checklist
@@ -67,11 +67,14 @@ class Refusal:
     problems: list[dict[str, str]]
 
 
-def _rejected(change: Change, code: str, message: str, received_at: str) -> dict[str, Any]:
+def _rejected(
+    change: Change, code: str, received_at: str, message: str | None = None, **params: Any
+) -> dict[str, Any]:
+    """A rejected receipt: the catalog's message for `code`, or the message of a problem found."""
     return {
         "change_id": change.change_id,
         "status": "rejected",
-        "error": {"code": code, "message": message},
+        "error": {"code": code, "message": message or catalog.message(code, **params)},
         "received_at": received_at,
     }
 
@@ -141,22 +144,12 @@ def apply_batch(
             if earlier.payload_sha256 == digest and earlier.user_id == principal.user_id:
                 receipts[index] = {**earlier.receipt, "replayed": True}
             else:
-                receipts[index] = _rejected(
-                    change,
-                    "sync.change_id_reused",
-                    "此修改编号已用于其他内容",
-                    received_at,
-                )
+                receipts[index] = _rejected(change, "sync.change_id_reused", received_at)
             continue
         if change.change_id in seen_in_batch:
             first_digest, first_index = seen_in_batch[change.change_id]
             if first_digest != digest:
-                receipts[index] = _rejected(
-                    change,
-                    "sync.change_id_reused",
-                    "此修改编号已用于其他内容",
-                    received_at,
-                )
+                receipts[index] = _rejected(change, "sync.change_id_reused", received_at)
             else:
                 receipts[index] = {"duplicate_of": first_index}  # filled in below
             continue
@@ -194,19 +187,15 @@ def apply_batch(
     for index, change in pending:
         target = inspections.get(change.inspection_id)
         if target is None:
-            receipt = _rejected(change, "inspection.not_found", "评审不存在", received_at)
+            receipt = _rejected(change, "inspection.not_found", received_at)
         elif change.inspection_id not in writable:
             if principal.user_id not in assignees[change.inspection_id]:
-                receipt = _rejected(change, "sync.not_assigned", "您未被分派到此评审", received_at)
+                receipt = _rejected(change, "sync.not_assigned", received_at)
             elif target.status in workflow.LOCKED:
-                receipt = _rejected(change, "inspection.locked", "评审已审核通过并锁定", received_at)
+                receipt = _rejected(change, "inspection.locked", received_at)
             else:
-                receipt = _rejected(
-                    change,
-                    "inspection.not_editable",
-                    f"评审状态为{workflow.status_label(target.status)}，不能修改",
-                    received_at,
-                )
+                label = workflow.status_label(target.status)
+                receipt = _rejected(change, "inspection.not_editable", received_at, status_label=label)
         else:
             receipt = _apply_one(
                 change,
@@ -282,8 +271,8 @@ def _apply_one(
         return _rejected(
             change,
             problem.code if problem else exc.code,
-            problem.message if problem else exc.message,
             received_at,
+            problem.message if problem else exc.message,
         )
     key = (change.inspection_id, change.item_id)
     revision = revision_of.get(key, 0)

@@ -60,7 +60,7 @@ class PhotoInfo:
 
 
 def not_an_image() -> DomainError:
-    return DomainError("evidence.not_an_image", "文件不是完整的 JPEG 或 PNG 图片", status=415)
+    return DomainError("evidence.not_an_image")
 
 
 @contextlib.contextmanager
@@ -97,23 +97,19 @@ def _process(data: bytes, max_pixels: int, edge: int) -> tuple[PhotoInfo, bytes]
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data), formats=_identified())
             if image.format not in FORMATS:
-                raise DomainError("evidence.unsupported_type", "只接受 JPEG 和 PNG 格式的照片", status=415)
+                raise DomainError("evidence.unsupported_type")
             width, height = image.size
             if width < 1 or height < 1:
                 raise not_an_image()
             if width * height > max_pixels:
-                raise DomainError(
-                    "evidence.too_many_pixels",
-                    f"照片为 {width}×{height} 像素，超过上限 {max_pixels} 像素",
-                    status=413,
-                )
+                raise DomainError("evidence.too_many_pixels", max_pixels=max_pixels)
             image.load()  # decode every pixel: a truncated or corrupt file fails here
             info = _info(image, width, height)
             thumb = _thumbnail(image, edge, _orientation(image))
     except DomainError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise DomainError("evidence.too_many_pixels", "照片像素过多", status=413) from exc
+        raise DomainError("evidence.too_many_pixels", max_pixels=max_pixels) from exc
     except MemoryError:
         raise
     except Exception as exc:
