@@ -25,7 +25,7 @@ from server.api.fields import (
     length,
     one_of,
 )
-from server.domain import inputs
+from server.domain import inputs, workflow
 
 ID_TEXT = (r"^[A-Za-z0-9._:-]{1,64}$", "字母、数字和 . _ : -，最多 64 个字符")
 DEVICE_ID = (r"^[A-Za-z0-9_-]{8,64}$", "字母、数字和 _ -，8 至 64 个字符")
@@ -146,10 +146,52 @@ class InspectionOut(ma.Schema):
 
 
 class InspectionQuery(Strict):
-    status = Text(max_length=20)
+    status = Text(max_length=20, validate=one_of(list(workflow.STATUSES)))
     facility_id = ident_int(strict=False)
+    q = Text(max_length=64, metadata={"description": "part of the facility's name"})
+    region = Text(
+        max_length=12,
+        regex=(r"^(\d{6}|\d{9}|\d{12})$", "6、9 或 12 位区划代码"),
+        metadata={"description": "a county, township or village code: inspections inside it"},
+    )
+    checklist_id = ident()
+    tier = ident(metadata={"description": "a tier code of the loaded checklists, or none (未达标)"})
+    awaiting = Bool(metadata={"description": "only what awaits the caller's review"})
     limit = Int(load_default=100, min=1, max=500, strict=False)
     offset = Int(load_default=0, min=0, max=inputs.ID_MAX, strict=False)
+
+
+class QueueRowOut(ma.Schema):
+    inspection = fields.Nested(InspectionOut)
+    facility_name = fields.String()
+    tier = fields.String(allow_none=True, metadata={"description": "the tier reached now (code)"})
+    tier_label = fields.String(allow_none=True)
+    inspectors = fields.List(fields.String(), metadata={"description": "the inspectors' display names"})
+    sampled_at = fields.DateTime(allow_none=True, metadata={"description": "drawn for city re-review"})
+    awaiting_me = fields.Boolean()
+
+
+class QueueCountsOut(ma.Schema):
+    awaiting = fields.Integer(metadata={"description": "awaiting the caller, under the other filters"})
+    all = fields.Integer()
+
+
+class TierOptionOut(ma.Schema):
+    code = fields.String()
+    label = fields.String()
+
+
+class ChecklistOptionOut(ma.Schema):
+    id = fields.String()
+    title = fields.String()
+
+
+class QueueOut(ma.Schema):
+    total = fields.Integer(metadata={"description": "every row under the filters"})
+    counts = fields.Nested(QueueCountsOut)
+    items = fields.List(fields.Nested(QueueRowOut))
+    tiers = fields.List(fields.Nested(TierOptionOut))
+    checklists = fields.List(fields.Nested(ChecklistOptionOut))
 
 
 class InspectionCreateIn(Strict):
@@ -182,10 +224,23 @@ class StatusChangeOut(ma.Schema):
     created_at = fields.DateTime()
 
 
+class SampleMarkOut(ma.Schema):
+    sample_id = fields.Integer()
+    drawn_at = fields.DateTime()
+
+
 class InspectionDetailOut(ma.Schema):
     inspection = fields.Nested(InspectionOut)
     facility = fields.Nested(FacilityOut)
     inspectors = fields.List(fields.Integer())
+    people = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        metadata={"description": "display names of inspectors, answer authors, reviewers and actors by id"},
+    )
+    sample = fields.Nested(
+        SampleMarkOut, allow_none=True, metadata={"description": "the newest city sample that drew it"}
+    )
     answers = fields.Dict(keys=fields.String(), values=fields.Dict())
     open_conflicts = fields.Integer()
     status_changes = fields.List(fields.Nested(StatusChangeOut))
@@ -213,6 +268,7 @@ class RevisionOut(ma.Schema):
     valid_until = fields.Date(allow_none=True)
     note = fields.String(allow_none=True)
     author_id = fields.Integer()
+    author_name = fields.String(metadata={"description": "the author's display name"})
     source = fields.String()
     reason = fields.String(allow_none=True)
     change_id = fields.String(allow_none=True)

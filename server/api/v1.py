@@ -13,7 +13,7 @@ from server.api.base import Blueprint, client_ip, now, principal, problems_of, r
 from server.api.docs import raises
 from server.api.fields import Refused
 from server.db import inspections as inspection_queries
-from server.services import audit, auth, checklists, evidence, inspections, reports, sync
+from server.services import audit, auth, checklists, evidence, inspections, reports, review_queue, sync
 
 auth_bp = Blueprint("auth", __name__, url_prefix="/api/auth", description="登录与会话")
 catalog_bp = Blueprint("catalog", __name__, url_prefix="/api", description="地区、机构和评审标准")
@@ -98,10 +98,19 @@ def get_facility(facility_id: int) -> Any:
 @requires("inspections.list")
 @inspections_bp.arguments(s.InspectionQuery, location="query")
 @inspections_bp.response(200, s.InspectionOut(many=True))
+@raises(422)
 def list_inspections(query: dict[str, Any]) -> Any:
-    return inspection_queries.inspections(
-        principal(), query.get("status"), query.get("facility_id"), query["limit"], query["offset"]
-    )
+    return review_queue.listing(principal(), query)[0]
+
+
+@inspections_bp.route("/queue")
+@requires("inspections.list")
+@inspections_bp.arguments(s.InspectionQuery, location="query")
+@inspections_bp.response(200, s.QueueOut)
+@raises(422)
+def inspection_queue(query: dict[str, Any]) -> Any:
+    """The reviewers' queue: one page under the filters, with counts and filter options."""
+    return review_queue.queue(principal(), query)
 
 
 @inspections_bp.route("", methods=["POST"])

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import JSON, Select, func, insert, select, update
+from sqlalchemy import JSON, ColumnElement, Select, and_, false, func, insert, or_, select, update
 
 from server.db.models import (
     Answer,
@@ -17,12 +19,22 @@ from server.db.models import (
     Facility,
     Inspection,
     Region,
+    ReviewSample,
     SampledInspection,
     StatusChange,
     SyncReceipt,
+    User,
 )
 from server.domain.access import Principal
-from server.domain.workflow import SELF_ASSESSOR
+from server.domain.workflow import (
+    CITY_REVIEW,
+    CITY_REVIEWER,
+    COUNTY_APPROVED,
+    COUNTY_REVIEW,
+    COUNTY_REVIEWER,
+    SELF_ASSESSOR,
+    SUBMITTED,
+)
 from server.extensions import db
 
 
@@ -249,3 +261,135 @@ def in_open_sample(inspection_id: int) -> bool:
 def county_approved_in(principal: Principal) -> list[int]:
     stmt = _scoped_inspections(principal, select(Inspection.id).where(Inspection.status == "county_approved"))
     return list(db.session.scalars(stmt))
+
+
+# --- the reviewer's queue ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InspectionFilter:
+    """What a listing is narrowed to; every part is optional. The caller's scope always applies."""
+
+    status: str | None = None
+    facility_id: int | None = None
+    search: str | None = None  # part of the facility's name
+    region_code: str | None = None  # a county, township or village inside the caller's region
+    checklist_id: str | None = None
+    awaiting: bool = False  # only what awaits the caller (see `_awaiting`)
+
+
+def _awaiting(principal: Principal) -> ColumnElement[bool]:
+    """What awaits this user's action now. A county reviewer: submitted inspections in the region
+    and the county reviews they hold (or nobody holds). A city reviewer: county-approved
+    inspections drawn for re-review and the city reviews they hold (or nobody holds). Nothing
+    awaits anyone else (an administrator does not review)."""
+    if principal.role == COUNTY_REVIEWER:
+        return or_(
+            Inspection.status == SUBMITTED,
+            and_(
+                Inspection.status == COUNTY_REVIEW,
+                or_(
+                    Inspection.county_reviewer_id.is_(None),
+                    Inspection.county_reviewer_id == principal.user_id,
+                ),
+            ),
+        )
+    if principal.role == CITY_REVIEWER:
+        sampled = select(SampledInspection.inspection_id).where(
+            SampledInspection.inspection_id == Inspection.id
+        )
+        return or_(
+            and_(Inspection.status == COUNTY_APPROVED, sampled.exists()),
+            and_(
+                Inspection.status == CITY_REVIEW,
+                or_(Inspection.city_reviewer_id.is_(None), Inspection.city_reviewer_id == principal.user_id),
+            ),
+        )
+    return false()
+
+
+def filtered_inspections(
+    principal: Principal, f: InspectionFilter, awaiting: bool | None = None
+) -> Select[Any]:
+    """The caller's inspections narrowed by `f` (`awaiting` overrides `f.awaiting`), newest
+    inspection date first."""
+    stmt = _scoped_inspections(principal, select(Inspection))
+    if f.status:
+        stmt = stmt.where(Inspection.status == f.status)
+    if f.facility_id:
+        stmt = stmt.where(Inspection.facility_id == f.facility_id)
+    if f.region_code:
+        stmt = stmt.where(Inspection.region_code.startswith(f.region_code, autoescape=True))
+    if f.checklist_id:
+        stmt = stmt.where(Inspection.checklist_id == f.checklist_id)
+    if f.search:
+        stmt = stmt.where(
+            Inspection.facility_id.in_(
+                select(Facility.id).where(Facility.name.contains(f.search, autoescape=True))
+            )
+        )
+    if f.awaiting if awaiting is None else awaiting:
+        stmt = stmt.where(_awaiting(principal))
+    return stmt.order_by(Inspection.inspection_date.desc(), Inspection.id.desc())
+
+
+def awaiting_among(principal: Principal, inspection_ids: Iterable[int]) -> set[int]:
+    ids = list(set(inspection_ids))
+    if not ids:
+        return set()
+    stmt = _scoped_inspections(principal, select(Inspection.id).where(Inspection.id.in_(ids)))
+    return set(db.session.scalars(stmt.where(_awaiting(principal))))
+
+
+def count_of(stmt: Select[Any]) -> int:
+    return int(db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0)
+
+
+def page_of(stmt: Select[Any], limit: int, offset: int) -> list[Inspection]:
+    return list(db.session.scalars(stmt.limit(limit).offset(offset)))
+
+
+def all_of(stmt: Select[Any]) -> list[Inspection]:
+    return list(db.session.scalars(stmt))
+
+
+def sampled_at(inspection_ids: Iterable[int]) -> dict[int, dt.datetime]:
+    """When each of these inspections was last drawn for city re-review (absent: never)."""
+    ids = list(set(inspection_ids))
+    if not ids:
+        return {}
+    stmt = (
+        select(SampledInspection.inspection_id, func.max(ReviewSample.drawn_at))
+        .join(ReviewSample, ReviewSample.id == SampledInspection.sample_id)
+        .where(SampledInspection.inspection_id.in_(ids))
+        .group_by(SampledInspection.inspection_id)
+    )
+    result: dict[int, dt.datetime] = {}
+    for inspection_id, drawn_at in db.session.execute(stmt):
+        if drawn_at is not None:
+            result[inspection_id] = drawn_at if drawn_at.tzinfo else drawn_at.replace(tzinfo=dt.UTC)
+    return result
+
+
+def display_names(user_ids: Iterable[int | None]) -> dict[int, str]:
+    ids = {i for i in user_ids if i is not None}
+    if not ids:
+        return {}
+    rows = db.session.execute(select(User.id, User.display_name).where(User.id.in_(ids)))
+    return {user_id: name for user_id, name in rows}
+
+
+def inspector_names(inspection_ids: Iterable[int]) -> dict[int, list[str]]:
+    """The assigned inspectors' display names per inspection, in the order they were assigned."""
+    ids = list(set(inspection_ids))
+    result: dict[int, list[str]] = {i: [] for i in ids}
+    if ids:
+        stmt = (
+            select(Assignment.inspection_id, User.display_name)
+            .join(User, User.id == Assignment.user_id)
+            .where(Assignment.inspection_id.in_(ids))
+            .order_by(Assignment.inspection_id, Assignment.assigned_at, User.id)
+        )
+        for inspection_id, name in db.session.execute(stmt):
+            result[inspection_id].append(name)
+    return result

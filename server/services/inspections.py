@@ -242,22 +242,40 @@ def detail(principal: Principal, inspection_id: int) -> dict[str, Any]:
     facility = db.session.get(Facility, inspection.facility_id)
     assert facility is not None
     answers = current_answers(inspection.id)
+    inspectors = sorted(queries.assignees([inspection.id])[inspection.id])
+    changes = queries.status_changes(inspection.id)
+    people = queries.display_names(
+        [
+            *inspectors,
+            *(a.author_id for a in answers.values()),
+            *(c.actor_id for c in changes),
+            inspection.county_reviewer_id,
+            inspection.city_reviewer_id,
+        ]
+    )
+    sampled = queries.sampled_at([inspection.id]).get(inspection.id)
     return {
         "inspection": inspection,
         "facility": facility,
-        "inspectors": sorted(queries.assignees([inspection.id])[inspection.id]),
+        "inspectors": inspectors,
+        "people": {str(k): v for k, v in people.items()},
+        "sample": {"drawn_at": sampled} if sampled is not None else None,
         "answers": {
             item_id: {**answer_json(a), "revision": a.revision, "source": a.source, "author_id": a.author_id}
             for item_id, a in sorted(answers.items())
         },
         "open_conflicts": len(queries.conflicts(inspection.id, open_only=True)),
-        "status_changes": queries.status_changes(inspection.id),
+        "status_changes": changes,
     }
 
 
-def history(principal: Principal, inspection_id: int, item_id: str | None) -> list[AnswerRevision]:
+def history(principal: Principal, inspection_id: int, item_id: str | None) -> list[dict[str, Any]]:
+    """Every revision of the answers (of one item), each with its author's display name."""
     inspection = load(principal, inspection_id)
-    return queries.revisions(inspection.id, item_id)
+    rows = queries.revisions(inspection.id, item_id)
+    names = queries.display_names(r.author_id for r in rows)
+    columns = [c.key for c in AnswerRevision.__table__.columns]
+    return [{**{c: getattr(r, c) for c in columns}, "author_name": names.get(r.author_id, "")} for r in rows]
 
 
 # --- workflow ------------------------------------------------------------------------------------
