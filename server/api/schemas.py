@@ -108,6 +108,12 @@ class FacilityOut(ma.Schema):
     facts = fields.Dict()
 
 
+class ChecklistQuery(Strict):
+    facility_id = ident_int(
+        strict=False, metadata={"description": "only the checklists meant for this facility's kind"}
+    )
+
+
 class FacilityQuery(Strict):
     type_code = Text(min_length=4, max_length=4)
     limit = Int(load_default=200, min=1, max=500, strict=False)
@@ -300,19 +306,39 @@ class ConflictOut(ma.Schema):
     device_time = fields.String(allow_none=True)
     received_at = fields.DateTime()
     resolved_at = fields.DateTime(allow_none=True)
-    resolution = fields.String(allow_none=True)
+    resolution = fields.String(allow_none=True, metadata={"description": "accepted, dismissed or combined"})
     resolution_reason = fields.String(allow_none=True)
+    author_name = fields.String(allow_none=True)
+    resolved_by = fields.Integer(allow_none=True)
+    current = fields.Dict(
+        allow_none=True,
+        metadata={"description": "the answer the change collided with: grade, note, revision, author"},
+    )
 
 
 class ResolveIn(Strict):
-    accept = Bool(required=True)
+    accept = Bool(load_default=None, allow_none=True, metadata={"description": "older form of resolution"})
+    resolution = Text(
+        load_default=None,
+        allow_none=True,
+        max_length=12,
+        validate=one_of(["accept", "dismiss", "combine"]),
+        metadata={
+            "description": "accept: the proposed answer; dismiss: keep the current one; combine: "
+            "the chosen grade with both notes joined"
+        },
+    )
+    grade = Text(load_default=None, allow_none=True, min_length=1, max_length=16)
     reason = long_text(required=True, min_length=1)
 
 
 class ResolveOut(ma.Schema):
     id = fields.Integer()
+    item_id = fields.String()
     resolution = fields.String()
     revision = fields.Integer(allow_none=True)
+    answer = fields.Dict(allow_none=True, metadata={"description": "the item's answer after the resolution"})
+    replayed = fields.Boolean()
 
 
 # --- sync ----------------------------------------------------------------------------------------
@@ -359,8 +385,22 @@ class SyncOut(ma.Schema):
     receipts = fields.List(fields.Nested(ReceiptOut))
 
 
+class LastChangeOut(ma.Schema):
+    action = fields.String()
+    to_status = fields.String()
+    actor_name = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+
+
 class AssignmentOut(ma.Schema):
     inspection = fields.Nested(InspectionOut)
+    last_change = fields.Nested(
+        LastChangeOut,
+        allow_none=True,
+        metadata={"description": "the latest status change (a return's reason)"},
+    )
+    conflicts = fields.List(fields.Nested(ConflictOut), metadata={"description": "open sync conflicts"})
     checklist_key = fields.String()
     facts = fields.Dict()
     answers = fields.Dict()

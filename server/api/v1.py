@@ -54,8 +54,12 @@ def me() -> Any:
 
 @catalog_bp.route("/checklists")
 @requires("checklists.list")
+@catalog_bp.arguments(s.ChecklistQuery, location="query")
 @catalog_bp.response(200, s.ChecklistRefOut(many=True))
-def list_checklists() -> Any:
+@raises(404)
+def list_checklists(query: dict[str, Any]) -> Any:
+    if query.get("facility_id") is not None:
+        return inspections.checklists_for(principal(), query["facility_id"])
     return checklists.list_loaded()
 
 
@@ -198,7 +202,7 @@ def regrade(body: dict[str, Any], inspection_id: int, item_id: str) -> Any:
 @inspections_bp.response(200, s.ConflictOut(many=True))
 def list_conflicts(inspection_id: int) -> Any:
     inspection = inspections.load(principal(), inspection_id)
-    return inspection_queries.conflicts(inspection.id)
+    return inspections.conflict_views(inspection.id)
 
 
 @inspections_bp.route("/<int:inspection_id>/conflicts/<int:conflict_id>/resolution", methods=["POST"])
@@ -207,8 +211,18 @@ def list_conflicts(inspection_id: int) -> Any:
 @inspections_bp.response(200, s.ResolveOut)
 @raises(400, 403, 409, 422)
 def resolve_conflict(body: dict[str, Any], inspection_id: int, conflict_id: int) -> Any:
+    resolution = body["resolution"]
+    if resolution is None and body["accept"] is not None:
+        resolution = "accept" if body["accept"] else "dismiss"
     return inspections.resolve_conflict(
-        principal(), inspection_id, conflict_id, body["accept"], body["reason"], client_ip(), now()
+        principal(),
+        inspection_id,
+        conflict_id,
+        resolution or "",
+        body["reason"],
+        client_ip(),
+        now(),
+        grade=body["grade"],
     )
 
 

@@ -25,7 +25,7 @@ from server.domain import sampling, workflow
 from server.domain.access import Principal
 from server.domain.checklist import NOT_APPLICABLE, Checklist
 from server.domain.diff import diff_checklists
-from server.domain.errors import DomainError, Problem
+from server.domain.errors import DomainError, Problem, pointer
 from server.domain.identifiers import VILLAGE_CLINIC
 from server.domain.regions import scope_prefix
 from server.domain.scoring import Answer as ScoredAnswer
@@ -110,7 +110,69 @@ def missing(inspection: Inspection) -> list[str]:
     return gaps
 
 
+BLOCKING_REASONS = {
+    "answer": ("inspection.item_unanswered", "未作答"),
+    "evidence": ("inspection.item_photos_missing", "照片不足"),
+    "conflict": ("inspection.item_conflict", "有未解决的冲突"),
+}
+
+
+def blocking_problems(inspection: Inspection, gaps: list[str]) -> list[Problem]:
+    """Each gap as a problem located at its item (`/items/<item id>`), in checklist order, with
+    the item's number, text and why it blocks, in Chinese."""
+    checklist = checklist_of(inspection)
+    order = {item.id: n for n, item in enumerate(checklist.items())}
+    items = checklist.item_map()
+    kinds = list(BLOCKING_REASONS)
+    parsed = sorted(
+        {tuple(gap.split(":", 1)) for gap in gaps},
+        key=lambda g: (order.get(g[1], len(order)), g[1], kinds.index(g[0]) if g[0] in kinds else 9),
+    )
+    problems = []
+    for kind, item_id in parsed:
+        code, why = BLOCKING_REASONS.get(kind, ("inspection.item_incomplete", "未完成"))
+        item = items.get(item_id)
+        name = f"{item.number} {item.text}" if item is not None else item_id
+        problems.append(Problem(code, pointer("items", item_id), f"{name}：{why}"))
+    return problems
+
+
+def _incomplete(exc: DomainError, inspection: Inspection, gaps: list[str]) -> DomainError:
+    problems = blocking_problems(inspection, gaps)
+    count = len({p.pointer for p in problems})
+    return DomainError(exc.code, problems=problems, status=exc.status, count=count)
+
+
 # --- creation ------------------------------------------------------------------------------------
+
+
+def fits(facility: Facility, checklist: Checklist) -> bool:
+    """Whether a checklist is meant for this kind of facility (the one rule `create` applies)."""
+    allowed_families = FAMILY_BY_TYPE.get(facility.type_code, {"quality_service", "big_three"})
+    return checklist.family in allowed_families
+
+
+def checklists_for(principal: Principal, facility_id: int) -> list[dict[str, Any]]:
+    """The newest loaded version of every checklist meant for this facility's kind."""
+    facility = queries.facility(principal, facility_id)
+    if facility is None:
+        raise not_found()
+    newest: dict[str, dict[str, Any]] = {}
+    for ref in checklists.list_loaded():
+        if ref["id"] in newest and newest[ref["id"]]["version"] > ref["version"]:
+            continue
+        newest[ref["id"]] = ref
+    result = []
+    for ref in newest.values():
+        checklist = checklists.get_checklist(ref["id"], ref["version"])
+        if not fits(facility, checklist):
+            continue
+        try:
+            check_facts(checklist, facility_facts(facility, checklist))
+        except DomainError:
+            continue  # the facility record lacks a fact this checklist needs: creating would fail
+        result.append(ref)
+    return sorted(result, key=lambda r: (r["family"], r["id"]))
 
 
 def create(
@@ -138,8 +200,7 @@ def create(
         label = report_domain.KIND_LABELS.get(expected_kind, expected_kind)
         raise DomainError("inspection.kind_not_allowed", kind=label)
     checklist = checklists.get_checklist(checklist_id, checklist_version)
-    allowed_families = FAMILY_BY_TYPE.get(facility.type_code, {"quality_service", "big_three"})
-    if checklist.family not in allowed_families:
+    if not fits(facility, checklist):
         raise DomainError("inspection.checklist_mismatch")
     check_facts(checklist, facility_facts(facility, checklist))
     if facility.type_code == VILLAGE_CLINIC and kind == "city_reinspection":
@@ -304,7 +365,12 @@ def transition(
     inspection = load(principal, inspection_id)
     spec = workflow.TRANSITIONS.get(action)
     facts = _facts_for(inspection, with_missing=bool(spec and spec.needs_complete))
-    step = workflow.check(action, workflow.Actor(principal.user_id, principal.role), facts, reason)
+    try:
+        step = workflow.check(action, workflow.Actor(principal.user_id, principal.role), facts, reason)
+    except DomainError as exc:
+        if exc.code in ("inspection.incomplete", "review.evidence_incomplete") and facts.missing:
+            raise _incomplete(exc, inspection, list(facts.missing)) from None
+        raise
     before = inspection.status
     inspection.status = step.target
     inspection.updated_at = now
@@ -437,21 +503,92 @@ def regrade(
     return current
 
 
+RESOLUTIONS = {"accept": "accepted", "dismiss": "dismissed", "combine": "combined"}
+
+
+def display_names(user_ids: set[int]) -> dict[int, str]:
+    return {uid: u.display_name for uid, u in user_queries.users_by_ids(user_ids).items()}
+
+
+def conflict_views(inspection_id: int, open_only: bool = False) -> list[dict[str, Any]]:
+    """The conflicts of an inspection with who made them and the answer they collided with."""
+    rows = queries.conflicts(inspection_id, open_only=open_only)
+    if not rows:
+        return []
+    answers = current_answers(inspection_id)
+    people = {c.author_id for c in rows} | {c.resolved_by for c in rows if c.resolved_by is not None}
+    people |= {answers[c.item_id].author_id for c in rows if c.item_id in answers}
+    names = display_names(people)
+    views = []
+    for c in rows:
+        current = answers.get(c.item_id)
+        views.append(
+            {
+                "id": c.id,
+                "item_id": c.item_id,
+                "change_id": c.change_id,
+                "base_revision": c.base_revision,
+                "current_revision": c.current_revision,
+                "proposed": c.proposed,
+                "author_id": c.author_id,
+                "author_name": names.get(c.author_id),
+                "device_id": c.device_id,
+                "device_time": c.device_time,
+                "received_at": c.received_at,
+                "resolved_at": c.resolved_at,
+                "resolved_by": c.resolved_by,
+                "resolution": c.resolution,
+                "resolution_reason": c.resolution_reason,
+                "current": None
+                if current is None
+                else {
+                    **answer_json(current),
+                    "revision": current.revision,
+                    "author_id": current.author_id,
+                    "author_name": names.get(current.author_id),
+                },
+            }
+        )
+    return views
+
+
+def _joined_notes(*notes: Any) -> str | None:
+    parts: list[str] = []
+    for note in notes:
+        text = note.strip() if isinstance(note, str) else ""
+        if text and text not in parts:
+            parts.append(text)
+    return "\n".join(parts) or None
+
+
+def _resolution_answer(inspection_id: int, item_id: str) -> dict[str, Any] | None:
+    current = queries.answer(inspection_id, item_id)
+    return None if current is None else {**answer_json(current), "revision": current.revision}
+
+
 def resolve_conflict(
     principal: Principal,
     inspection_id: int,
     conflict_id: int,
-    accept: bool,
+    resolution: str,
     reason: str,
     ip: str | None,
     now: dt.datetime,
+    grade: str | None = None,
 ) -> dict[str, Any]:
+    """Settles one conflict: `accept` writes the proposed answer, `dismiss` keeps the current one,
+    `combine` writes the chosen grade with both notes joined. Sending the same resolution again
+    answers as the first time and writes nothing; a different one is refused."""
+    if resolution not in RESOLUTIONS:
+        raise DomainError("conflict.invalid_resolution")
+    if resolution == "combine" and not grade:
+        raise DomainError("conflict.grade_required")
     inspection = load(principal, inspection_id)
     conflict = queries.conflict(inspection.id, conflict_id)
     if conflict is None:
         raise not_found()
     if conflict.resolved_at is not None:
-        raise DomainError("conflict.already_resolved")
+        return _replayed(inspection, conflict, resolution, grade)
     level = workflow.REVIEWABLE.get(inspection.status)
     if inspection.status in workflow.EDITABLE:
         if principal.user_id not in participants(inspection):
@@ -468,9 +605,21 @@ def resolve_conflict(
         raise DomainError("conflict.reason_required")
     queries.lock_inspections([inspection.id])
     revision = None
-    if accept:
+    if resolution in ("accept", "combine"):
         current = queries.answer(inspection.id, conflict.item_id)
-        proposed = conflict.proposed
+        proposed = dict(conflict.proposed)
+        label = "采纳冲突修改"
+        if resolution == "combine":
+            label = "合并冲突修改"
+            mine = answer_json(current) if current is not None else {}
+            proposed = {
+                **{k: v for k, v in mine.items() if k in ("document_date", "valid_until")},
+                **{k: v for k, v in proposed.items() if k in ("document_date", "valid_until") and v},
+                "grade": grade,
+            }
+            note = _joined_notes(mine.get("note"), conflict.proposed.get("note"))
+            if note is not None:
+                proposed["note"] = note
         parsed = check_answers(checklist_of(inspection), {conflict.item_id: proposed})[conflict.item_id]
         current = _write_answer(
             inspection.id,
@@ -480,7 +629,7 @@ def resolve_conflict(
             proposed.get("note"),
             principal.user_id,
             source,
-            f"采纳冲突修改：{reason}",
+            f"{label}：{reason}",
             now,
             origin={
                 "change_id": conflict.change_id,
@@ -491,7 +640,7 @@ def resolve_conflict(
         revision = current.revision
     conflict.resolved_at = now
     conflict.resolved_by = principal.user_id
-    conflict.resolution = "accepted" if accept else "dismissed"
+    conflict.resolution = RESOLUTIONS[resolution]
     conflict.resolution_reason = reason
     audit.record(
         "conflict.resolve",
@@ -499,11 +648,39 @@ def resolve_conflict(
         actor=principal.username,
         target_type="conflict",
         target_id=conflict.id,
-        after={"resolution": conflict.resolution, "reason": reason, "revision": revision},
+        after={"resolution": conflict.resolution, "reason": reason, "revision": revision, "grade": grade},
         ip=ip,
     )
     db.session.commit()
-    return {"id": conflict.id, "resolution": conflict.resolution, "revision": revision}
+    return {
+        "id": conflict.id,
+        "item_id": conflict.item_id,
+        "resolution": conflict.resolution,
+        "revision": revision,
+        "answer": _resolution_answer(inspection.id, conflict.item_id),
+        "replayed": False,
+    }
+
+
+def _replayed(inspection: Inspection, conflict: Any, resolution: str, grade: str | None) -> dict[str, Any]:
+    """A resolution sent again: the first answer when it is the same, a refusal when it is not."""
+    revision = next(
+        (r for r in queries.revisions(inspection.id, conflict.item_id) if r.change_id == conflict.change_id),
+        None,
+    )
+    same = conflict.resolution == RESOLUTIONS[resolution] and (
+        resolution != "combine" or (revision is not None and revision.grade == grade)
+    )
+    if not same:
+        raise DomainError("conflict.already_resolved")
+    return {
+        "id": conflict.id,
+        "item_id": conflict.item_id,
+        "resolution": conflict.resolution,
+        "revision": revision.revision if revision is not None else None,
+        "answer": _resolution_answer(inspection.id, conflict.item_id),
+        "replayed": True,
+    }
 
 
 # --- samples -------------------------------------------------------------------------------------

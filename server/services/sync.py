@@ -30,9 +30,10 @@ from server.domain.errors import DomainError
 from server.domain.scoring import check_answers
 from server.extensions import db
 from server.services import audit, checklists
-from server.services.inspections import answer_json, facility_facts
+from server.services.inspections import answer_json, conflict_views, display_names, facility_facts
 
 ANSWER_FIELDS = ("grade", "document_date", "valid_until", "note")
+HISTORY_LIMIT = 50  # submitted and finished inspections a device keeps for its history list
 
 
 @dataclass(frozen=True)
@@ -87,8 +88,12 @@ def _refused(refusal: Refusal, received_at: str) -> dict[str, Any]:
 
 
 def bootstrap(principal: Principal) -> dict[str, Any]:
-    """Everything a device needs offline: its open assignments, their checklists and facilities."""
-    assigned = queries.assigned_inspections(principal.user_id, workflow.EDITABLE)
+    """Everything a device needs offline: its open assignments, their checklists and facilities,
+    and its most recent submitted or finished ones (read-only, for the history list)."""
+    finished = [s for s in workflow.STATUSES if s not in workflow.EDITABLE]
+    done = queries.assigned_inspections(principal.user_id, finished)
+    done = sorted(done, key=lambda i: i.id, reverse=True)[:HISTORY_LIMIT]
+    assigned = queries.assigned_inspections(principal.user_id, workflow.EDITABLE) + done
     facilities = queries.facilities_by_ids(i.facility_id for i in assigned)
     answers: dict[int, dict[str, Any]] = {i.id: {} for i in assigned}
     for row in queries.answers(answers):
@@ -103,6 +108,7 @@ def bootstrap(principal: Principal) -> dict[str, Any]:
             definitions[key] = checklists.get_definition(
                 inspection.checklist_id, inspection.checklist_version
             )
+    changes = last_changes([i.id for i in assigned])
     return {
         "assignments": [
             {
@@ -114,11 +120,35 @@ def bootstrap(principal: Principal) -> dict[str, Any]:
                 ),
                 "answers": answers[inspection.id],
                 "photos": photos[inspection.id],
+                "last_change": changes.get(inspection.id),
+                "conflicts": conflict_views(inspection.id, open_only=True)
+                if inspection.status in workflow.EDITABLE
+                else [],
             }
             for inspection in assigned
         ],
         "facilities": list(facilities.values()),
         "checklists": definitions,
+    }
+
+
+def last_changes(inspection_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """The latest status change of each inspection, with the name of who made it."""
+    latest = {}
+    for inspection_id in inspection_ids:
+        rows = queries.status_changes(inspection_id)
+        if rows:
+            latest[inspection_id] = rows[-1]
+    names = display_names({row.actor_id for row in latest.values()})
+    return {
+        inspection_id: {
+            "action": row.action,
+            "to_status": row.to_status,
+            "actor_name": names.get(row.actor_id),
+            "reason": row.reason,
+            "created_at": row.created_at,
+        }
+        for inspection_id, row in latest.items()
     }
 
 

@@ -8,11 +8,13 @@ import type {
   BootstrapOut,
   ChangeIn,
   ConflictOut,
+  ConflictResolution,
   EvidenceOut,
   InspectionDetailOut,
   InspectionKind,
   InspectionOut,
   LoginOut,
+  ResolveOut,
   RevisionOut,
   SyncOut,
   UserOut,
@@ -204,11 +206,11 @@ export function parseJson(text: string): unknown {
 export function toApiError(status: number, payload: unknown): ApiError {
   const error = isRecord(payload) ? payload['error'] : undefined
   if (isRecord(error) && typeof error['code'] === 'string') {
-    const message = typeof error['message'] === 'string' ? error['message'] : error['code']
+    const message = typeof error['message'] === 'string' ? error['message'] : `服务器拒绝了请求（HTTP ${status}）`
     const problems = Array.isArray(error['problems']) ? error['problems'].filter(isProblem) : []
     return new ApiError(status, error['code'], message, problems)
   }
-  return new ApiError(status, CLIENT_ERROR_CODES.unknown, `HTTP ${status}`)
+  return new ApiError(status, CLIENT_ERROR_CODES.unknown, `服务器返回了无法识别的答复（HTTP ${status}）`)
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -283,8 +285,11 @@ export function createInspection(body: {
   return request<InspectionOut>('/api/inspections', { method: 'POST', body })
 }
 
-export function listChecklists(): Promise<{ id: string; version: number; family: string; edition: string; title: string }[]> {
-  return request('/api/checklists')
+/** Loaded checklists; with a facility, only the newest of those meant for its kind (the server's rule). */
+export function listChecklists(
+  facilityId?: number,
+): Promise<{ id: string; version: number; family: string; edition: string; title: string }[]> {
+  return request(facilityId === undefined ? '/api/checklists' : `/api/checklists?facility_id=${facilityId}`)
 }
 
 export function getChecklist(id: string, version: number): Promise<unknown> {
@@ -317,6 +322,15 @@ export function listConflicts(id: number): Promise<ConflictOut[]> {
 
 export function resolveConflict(id: number, conflictId: number, accept: boolean, reason: string): Promise<unknown> {
   return request(`/api/inspections/${id}/conflicts/${conflictId}/resolution`, { method: 'POST', body: { accept, reason } })
+}
+
+/** The inspector's resolution of a conflict: `combine` joins both notes under the chosen grade. */
+export function settleConflict(
+  id: number,
+  conflictId: number,
+  body: { resolution: ConflictResolution; reason: string; grade?: string | null },
+): Promise<ResolveOut> {
+  return request<ResolveOut>(`/api/inspections/${id}/conflicts/${conflictId}/resolution`, { method: 'POST', body })
 }
 
 export function listEvidence(id: number): Promise<EvidenceOut[]> {

@@ -78,6 +78,18 @@ export interface AssignmentOut {
   answers: Record<string, ServerAnswer>
   /** Photos the server holds per item (from every device). */
   photos: Record<string, number>
+  /** The latest status change: who returned it, when and why. */
+  last_change?: LastChangeOut | null
+  /** Open sync conflicts of the inspection. */
+  conflicts?: ConflictOut[]
+}
+
+export interface LastChangeOut {
+  action: string
+  to_status: string
+  actor_name: string | null
+  reason: string | null
+  created_at: string
 }
 
 export interface BootstrapOut {
@@ -172,6 +184,21 @@ export interface ConflictOut {
   resolved_at: string | null
   resolution: string | null
   resolution_reason: string | null
+  author_name?: string | null
+  /** The answer the change collided with. */
+  current?: (ServerAnswer & { author_id?: number; author_name?: string | null }) | null
+}
+
+export type ConflictResolution = 'accept' | 'dismiss' | 'combine'
+
+export interface ResolveOut {
+  id: number
+  item_id: string
+  resolution: string
+  revision: number | null
+  /** The item's answer after the resolution. */
+  answer: ServerAnswer | null
+  replayed: boolean
 }
 
 export interface RevisionOut {

@@ -3,7 +3,7 @@
 // closing the app (or a flat battery) at any moment leaves either both or neither.
 //
 // No UI imports: pages and the sync engine both use these functions.
-import type { BootstrapOut } from '../api/types'
+import type { BootstrapOut, ResolveOut } from '../api/types'
 import type { AnswerRow, AnswerValue, DabiaoDatabase, OutboxRow, PhotoRow } from '../db'
 
 /** A fresh id for a change or an upload: 32 hex characters from the platform's CSPRNG. */
@@ -149,7 +149,7 @@ export async function saveBootstrap(
 ): Promise<BootstrapResult> {
   const at = now.toISOString()
   const facilities = new Map(payload.facilities.map((f) => [f.id, f]))
-  return db.transaction('rw', [db.assignments, db.checklists, db.answers, db.outbox, db.photos], async () => {
+  return db.transaction('rw', [db.assignments, db.checklists, db.answers, db.outbox, db.photos, db.meta], async () => {
     await db.checklists.bulkPut(
       Object.entries(payload.checklists).map(([key, definition]) => ({ key, definition })),
     )
@@ -176,6 +176,8 @@ export async function saveBootstrap(
         facility: facilities.get(assignment.inspection.facility_id) ?? null,
         serverPhotos: assignment.photos ?? {},
         downloadedAt: at,
+        conflicts: assignment.conflicts ?? [],
+        lastChange: assignment.last_change ?? null,
       })
       // An answer the device holds that the server does not, with nothing of it waiting to be
       // sent (a discarded change), goes: the device shows what the server holds.
@@ -202,7 +204,58 @@ export async function saveBootstrap(
       }
       await db.answers.bulkPut(rows)
     }
+    // The server's list of conflicts now stands for the notes the sync engine left on receipts.
+    const notes = await db.meta.where('key').startsWith('conflict:').toArray()
+    const noted = notes.filter((n) => listed.has((n.value as { inspectionId?: number } | null)?.inspectionId ?? -1))
+    await db.meta.bulkDelete(noted.map((n) => n.key))
     return { assignments: payload.assignments.length, removed, keptLocal }
+  })
+}
+
+/**
+ * Takes the server's answer to a conflict resolution: the conflict leaves the device's list and
+ * the item's answer becomes the server's (unless a newer change of it waits to be sent, which then
+ * goes on top of the server's new revision).
+ */
+export async function applyResolution(
+  db: DabiaoDatabase,
+  inspectionId: number,
+  result: ResolveOut,
+  now: Date = new Date(),
+): Promise<void> {
+  await db.transaction('rw', [db.assignments, db.answers, db.outbox, db.meta], async () => {
+    const assignment = await db.assignments.get(inspectionId)
+    if (assignment) {
+      await db.assignments.update(inspectionId, {
+        conflicts: (assignment.conflicts ?? []).filter((c) => c.id !== result.id),
+      })
+    }
+    const itemId = result.item_id
+    const queued = await db.outbox.where('[inspectionId+itemId]').equals([inspectionId, itemId]).toArray()
+    const busy = queued.some((row) => row.kind === 'answer')
+    const answer = result.answer
+    if (busy) {
+      if (answer) await db.answers.update([inspectionId, itemId], { serverRevision: answer.revision })
+    } else if (answer) {
+      await db.answers.put({
+        inspectionId,
+        itemId,
+        grade: answer.grade,
+        note: answer.note ?? null,
+        documentDate: answer.document_date ?? null,
+        validUntil: answer.valid_until ?? null,
+        serverRevision: answer.revision,
+        updatedAt: now.toISOString(),
+      })
+    } else {
+      await db.answers.delete([inspectionId, itemId])
+    }
+    const notes = await db.meta.where('key').startsWith('conflict:').toArray()
+    const mine = notes.filter((n) => {
+      const v = n.value as { inspectionId?: number; itemId?: string } | null
+      return v?.inspectionId === inspectionId && v?.itemId === itemId
+    })
+    await db.meta.bulkDelete(mine.map((n) => n.key))
   })
 }
 

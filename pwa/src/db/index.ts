@@ -5,7 +5,7 @@
 // rewriting) below the existing ones. Never edit or remove an old version(n) declaration: devices
 // in the field may still be on any of them, and Dexie needs the whole chain to upgrade them.
 import Dexie, { type EntityTable } from 'dexie'
-import type { FacilityOut, InspectionOut, UserOut } from '../api/types'
+import type { ConflictOut, FacilityOut, InspectionOut, LastChangeOut, UserOut } from '../api/types'
 
 export const DB_NAME = 'dabiao'
 
@@ -81,6 +81,10 @@ export interface AssignmentRow {
   /** Photos the server held per item at the download (taken on any device). */
   serverPhotos: Record<string, number>
   downloadedAt: string
+  /** Sync conflicts the server kept, open at the download (absent on rows of older versions). */
+  conflicts?: ConflictOut[]
+  /** The latest status change (for a returned inspection: who returned it, when and why). */
+  lastChange?: LastChangeOut | null
 }
 
 /** A checklist definition exactly as the server published it. */

@@ -1,6 +1,7 @@
 // What the inspector's screens compute from the device database: the parsed checklist, the live
 // score preview (the same engine and rules as the server), and progress by chapter and section.
 // Pure functions plus a cache of parsed checklists; no UI imports.
+import type { LastChangeOut } from '../api/types'
 import type { AnswerRow } from '../db'
 import {
   NOT_APPLICABLE,
@@ -142,4 +143,21 @@ export function missingPhotos(
       (photoCounts.get(item.id) ?? 0) < item.photosMin
     )
   })
+}
+
+export interface ReturnNotice {
+  reason: string
+  actor: string
+  at: string | null
+}
+
+/** Why, by whom and when a returned inspection came back; null for any other status. */
+export function returnNotice(assignment: {
+  inspection: { status: string }
+  lastChange?: LastChangeOut | null
+}): ReturnNotice | null {
+  if (assignment.inspection.status !== 'returned') return null
+  const change = assignment.lastChange
+  if (!change || change.to_status !== 'returned') return { reason: '（未记录）', actor: '审核人', at: null }
+  return { reason: change.reason?.trim() || '（未填写）', actor: change.actor_name ?? '审核人', at: change.created_at }
 }

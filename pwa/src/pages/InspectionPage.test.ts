@@ -9,9 +9,10 @@ import { closeDialog, closeNotify } from 'vant'
 import { createMemoryHistory, createRouter, type Router } from 'vue-router'
 import miniTest from '../../../checklists/examples/checklists/mini-test.v1.json'
 import { setAuth } from '../api/client'
-import type { BootstrapOut, InspectionOut, InspectionStatus, ServerAnswer } from '../api/types'
+import type { BootstrapOut, ConflictOut, InspectionOut, InspectionStatus, LastChangeOut, ServerAnswer } from '../api/types'
 import { addPhoto, recordAnswer, saveBootstrap } from '../data/local'
 import { getDb, wipeDb, type PhotoRow } from '../db'
+import { useSessionStore } from '../stores/session'
 import { useSyncStore } from '../stores/sync'
 import InspectionPage from './InspectionPage.vue'
 import {
@@ -83,16 +84,47 @@ interface Seed {
   photos?: Record<string, number>
   /** Use the copy of the checklist that asks for photos. */
   withPhotos?: boolean
+  /** Use the copy of the checklist with a chapter only for facilities with beds. */
+  withBedChapter?: boolean
+  conflicts?: ConflictOut[]
+  lastChange?: LastChangeOut | null
 }
 
-async function seed({ status = 'draft', facts = { has_beds: false }, answers = {}, photos = {}, withPhotos = false }: Seed = {}): Promise<void> {
-  const key = withPhotos ? PHOTO_CHECKLIST_KEY : CHECKLIST_KEY
+/** The mini-test checklist as a version 3 with a second chapter whose items all need beds. */
+const BED_CHECKLIST_KEY = 'mini-test@3'
+const bedChecklist = (() => {
+  const definition = structuredClone(miniTest)
+  definition.version = 3
+  const bedItem = structuredClone(definition.chapters[0]!.sections[0]!.items.find((i) => i.id === 'M-B09')!)
+  definition.chapters.push({
+    id: 'M-2',
+    number: '二',
+    title: '住院服务',
+    sections: [{ id: 'M-2.1', number: '2.1', title: '病房', items: [{ ...bedItem, id: 'M-W01', number: '2.1.1' }] }],
+  } as (typeof definition.chapters)[number])
+  return definition
+})()
+
+async function seed({
+  status = 'draft',
+  facts = { has_beds: false },
+  answers = {},
+  photos = {},
+  withPhotos = false,
+  withBedChapter = false,
+  conflicts = [],
+  lastChange = null,
+}: Seed = {}): Promise<void> {
+  const key = withPhotos ? PHOTO_CHECKLIST_KEY : withBedChapter ? BED_CHECKLIST_KEY : CHECKLIST_KEY
+  const version = withPhotos ? 2 : withBedChapter ? 3 : 1
   const payload: BootstrapOut = {
     server_time: '2026-11-23T00:00:00Z',
     user: INSPECTOR,
-    assignments: [{ inspection: inspection(status, withPhotos ? 2 : 1), checklist_key: key, facts, answers, photos }],
+    assignments: [
+      { inspection: inspection(status, version), checklist_key: key, facts, answers, photos, conflicts, last_change: lastChange },
+    ],
     facilities: [FACILITY],
-    checklists: { [key]: withPhotos ? photoChecklist : miniTest },
+    checklists: { [key]: withPhotos ? photoChecklist : withBedChapter ? bedChecklist : miniTest },
   }
   await saveBootstrap(getDb(), payload)
 }
@@ -368,16 +400,42 @@ describe('InspectionPage: chapters, sections and items', () => {
 })
 
 describe('InspectionPage: what blocks a submit', () => {
-  it('says how many items are unanswered and disables submit', async () => {
+  it('says how many items are unanswered; a refused submit names each blocking item with a link to it', async () => {
     await seed({ answers: { 'M-B01': { grade: 'A', revision: 1 }, 'M-B02': { grade: 'A', revision: 1 } } })
+    fetchMock.mockImplementation(async () =>
+      json(
+        {
+          error: {
+            code: 'inspection.incomplete',
+            message: '还有 2 个条款未完成，不能提交评审：请逐项处理后再试',
+            problems: [
+              { code: 'inspection.item_unanswered', pointer: '/items/M-B03', message: '1.1.3 第三条：未作答' },
+              { code: 'inspection.item_conflict', pointer: '/items/M-R1', message: '1.2.1 推荐条款：有未解决的冲突' },
+            ],
+          },
+        },
+        409,
+      ),
+    )
     const wrapper = await openInspection()
 
     expect(blockerText(wrapper)).toBe('还有 12 项未评')
-    expect(submitButton(wrapper).attributes('disabled')).toBeDefined()
-    await submitButton(wrapper).trigger('click')
-    await settle()
-    expect(visibleDialog()).toBeUndefined()
-    expect(transitionCalls()).toHaveLength(0)
+    expect(submitButton(wrapper).attributes('disabled')).toBeUndefined()
+    await submitAndConfirm(wrapper)
+
+    await until(() => expect(wrapper.find('[data-testid="submit-refusal"]').exists()).toBe(true))
+    const refusal = wrapper.get('[data-testid="submit-refusal"]')
+    expect(refusal.text()).toContain('还有 2 个条款未完成，不能提交评审')
+    const links = refusal.findAll('a')
+    expect(links.map((a) => a.text())).toEqual(['1.1.3 第三条：未作答', '1.2.1 推荐条款：有未解决的冲突'])
+    expect(links.map((a) => a.attributes('href'))).toEqual([
+      `/inspections/${INSPECTION_ID}/items/M-B03`,
+      `/inspections/${INSPECTION_ID}/items/M-R1`,
+    ])
+    await dialogClosed()
+    expect(run).toHaveBeenCalledWith({ pull: true })
+    await links[1]!.trigger('click')
+    await until(() => expect(router.currentRoute.value.params.itemId).toBe('M-R1'))
   })
 
   it('names the number of items short of photos once everything is answered', async () => {
@@ -386,7 +444,6 @@ describe('InspectionPage: what blocks a submit', () => {
 
     expect(progressText(wrapper)).toBe('14 / 14')
     expect(blockerText(wrapper)).toBe('2 项照片不足')
-    expect(submitButton(wrapper).attributes('disabled')).toBeDefined()
   })
 
   it('says so when a change still waits in the outbox', async () => {
@@ -502,7 +559,7 @@ describe('InspectionPage: read-only and missing', () => {
     await seed({ status: 'submitted', answers: allAnswered() })
     const wrapper = await openInspection()
 
-    expect(wrapper.get('.van-notice-bar').text()).toContain('当前状态“已提交”，不能修改。')
+    expect(wrapper.get('.van-notice-bar').text()).toContain('当前状态“已提交”，只能查看，不能修改。')
     expect(wrapper.find('[data-testid="inspection-submit"]').exists()).toBe(false)
     expect(progressText(wrapper)).toBe('14 / 14')
   })
@@ -534,5 +591,167 @@ describe('InspectionPage: read-only and missing', () => {
     expect(wrapper.get('.van-empty').text()).toContain('请联网同步任务后再打开')
     expect(wrapper.find('[data-testid="inspection-page"]').exists()).toBe(false)
     expect(wrapper.find('[data-testid="inspection-submit"]').exists()).toBe(false)
+  })
+})
+
+function conflictOut(overrides: Partial<ConflictOut> = {}): ConflictOut {
+  return {
+    id: 41,
+    item_id: 'M-B03',
+    change_id: 'c-0041',
+    base_revision: 0,
+    current_revision: 1,
+    proposed: { grade: 'C', note: '复查时发现问题' },
+    author_id: 99,
+    author_name: '陈志强',
+    device_id: 'phone-2',
+    device_time: '2026-11-23T09:30:00+08:00',
+    received_at: '2026-11-23T01:31:00+00:00',
+    resolved_at: null,
+    resolution: null,
+    resolution_reason: null,
+    current: { grade: 'A', note: '资料齐全', revision: 1, author_id: INSPECTOR.id, author_name: '张检查' },
+    ...overrides,
+  }
+}
+
+function resolutionCalls(): [string, RequestInit][] {
+  return (fetchMock.mock.calls as [string, RequestInit][]).filter(([url]) => url.includes('/conflicts/'))
+}
+
+async function resolve(wrapper: VueWrapper, button: 'keep' | 'take' | 'combine', reason: string, grade?: string): Promise<void> {
+  await wrapper.get(`[data-testid="conflict-M-B03-${button}"]`).trigger('click')
+  await until(() => expect(wrapper.find('[data-testid="conflict-sheet"]').exists()).toBe(true))
+  const confirm = () => wrapper.get('[data-testid="conflict-confirm"]')
+  expect(confirm().attributes('disabled')).toBeDefined() // a reason is required
+  if (grade) await wrapper.get(`[data-testid="conflict-grade-${grade}"]`).trigger('click')
+  await wrapper.get('[data-testid="conflict-reason"] textarea').setValue(reason)
+  await settle()
+  expect(confirm().attributes('disabled')).toBeUndefined()
+  await confirm().trigger('click')
+  await settle()
+}
+
+describe('InspectionPage: conflicts kept on the server', () => {
+  beforeEach(() => {
+    useSessionStore().user = INSPECTOR
+  })
+
+  it('shows both versions with who made them, from the device copy (offline too)', async () => {
+    await seed({ answers: { 'M-B03': { grade: 'A', note: '资料齐全', revision: 1 } }, conflicts: [conflictOut()] })
+    const wrapper = await openInspection()
+
+    const block = wrapper.get('[data-testid="conflicts"]')
+    expect(block.text()).toContain('有 1 处修改冲突')
+    expect(block.get('a').text()).toBe('1.1.3 基本条款3')
+    expect(block.get('a').attributes('href')).toBe(`/inspections/${INSPECTION_ID}/items/M-B03`)
+    const mine = wrapper.get('[data-testid="conflict-M-B03-current"]').text()
+    expect(mine).toContain('我的')
+    expect(mine).toContain('张检查')
+    expect(mine).toContain('资料齐全')
+    const other = wrapper.get('[data-testid="conflict-M-B03-proposed"]').text()
+    expect(other).toContain('对方的')
+    expect(other).toContain('陈志强')
+    expect(other).toContain('设备时间 2026-11-23 09:30')
+    expect(other).toContain('复查时发现问题')
+    expect(blockerText(wrapper)).toContain('1 处修改冲突待处理')
+    expect(fetchMock).not.toHaveBeenCalled()
+  })
+
+  it('keeps mine: the server is told to dismiss the other change, and the conflict leaves the device', async () => {
+    await seed({ answers: { 'M-B03': { grade: 'A', note: '资料齐全', revision: 1 } }, conflicts: [conflictOut()] })
+    fetchMock.mockImplementation(async () =>
+      json({ id: 41, item_id: 'M-B03', resolution: 'dismissed', revision: null, answer: { grade: 'A', note: '资料齐全', revision: 1 }, replayed: false }),
+    )
+    const wrapper = await openInspection()
+
+    await resolve(wrapper, 'keep', '现场核实资料齐全')
+
+    await until(() => expect(wrapper.find('[data-testid="conflicts"]').exists()).toBe(false))
+    const [url, init] = resolutionCalls()[0]!
+    expect(url).toBe(`/api/inspections/${INSPECTION_ID}/conflicts/41/resolution`)
+    expect(JSON.parse(init.body as string)).toEqual({ resolution: 'dismiss', reason: '现场核实资料齐全', grade: null })
+    expect((await getDb().assignments.get(INSPECTION_ID))?.conflicts).toEqual([])
+  })
+
+  it('takes the other: the proposed answer is accepted and becomes the device copy', async () => {
+    await seed({ answers: { 'M-B03': { grade: 'A', note: '资料齐全', revision: 1 } }, conflicts: [conflictOut()] })
+    fetchMock.mockImplementation(async () =>
+      json({ id: 41, item_id: 'M-B03', resolution: 'accepted', revision: 2, answer: { grade: 'C', note: '复查时发现问题', revision: 2 }, replayed: false }),
+    )
+    const wrapper = await openInspection()
+
+    await resolve(wrapper, 'take', '同意复查结论')
+
+    await until(() => expect(resolutionCalls()).toHaveLength(1))
+    expect(JSON.parse(resolutionCalls()[0]![1].body as string).resolution).toBe('accept')
+    await until(async () => expect((await getDb().answers.get([INSPECTION_ID, 'M-B03']))?.grade).toBe('C'))
+    const local = await getDb().answers.get([INSPECTION_ID, 'M-B03'])
+    expect(local).toMatchObject({ grade: 'C', note: '复查时发现问题', serverRevision: 2 })
+  })
+
+  it('combines the notes under the grade the inspector picks', async () => {
+    await seed({ answers: { 'M-B03': { grade: 'A', note: '资料齐全', revision: 1 } }, conflicts: [conflictOut()] })
+    fetchMock.mockImplementation(async () =>
+      json({
+        id: 41,
+        item_id: 'M-B03',
+        resolution: 'combined',
+        revision: 2,
+        answer: { grade: 'B', note: '资料齐全\n复查时发现问题', revision: 2 },
+        replayed: false,
+      }),
+    )
+    const wrapper = await openInspection()
+
+    await resolve(wrapper, 'combine', '两人意见合并', 'B')
+
+    await until(() => expect(resolutionCalls()).toHaveLength(1))
+    expect(JSON.parse(resolutionCalls()[0]![1].body as string)).toEqual({ resolution: 'combine', reason: '两人意见合并', grade: 'B' })
+    await until(async () => expect((await getDb().answers.get([INSPECTION_ID, 'M-B03']))?.grade).toBe('B'))
+    expect((await getDb().answers.get([INSPECTION_ID, 'M-B03']))?.note).toBe('资料齐全\n复查时发现问题')
+  })
+
+  it('says resolving needs the server when it cannot be reached, and keeps the conflict', async () => {
+    await seed({ answers: { 'M-B03': { grade: 'A', revision: 1 } }, conflicts: [conflictOut()] })
+    fetchMock.mockRejectedValue(new TypeError('Failed to fetch'))
+    const wrapper = await openInspection()
+
+    await resolve(wrapper, 'keep', '现场核实')
+
+    await until(() => expect(wrapper.find('[data-testid="conflict-error"]').text()).toContain('处理冲突需要联网'))
+    expect(wrapper.find('[data-testid="conflicts"]').exists()).toBe(true)
+  })
+})
+
+describe('InspectionPage: returned and not applicable', () => {
+  it('shows why, by whom and when (China time) a returned inspection came back', async () => {
+    await seed({
+      status: 'returned',
+      answers: allAnswered(),
+      lastChange: { action: 'return', to_status: 'returned', actor_name: '张卫东', reason: '设备照片不清晰', created_at: '2026-11-20T02:05:00+00:00' },
+    })
+    const wrapper = await openInspection()
+
+    const notice = wrapper.get('[data-testid="inspection-returned"]').text()
+    expect(notice).toContain('退回原因：设备照片不清晰')
+    expect(notice).toContain('张卫东 · 2026-11-20 10:05')
+  })
+
+  it('marks a chapter none of whose items apply as 不适用 instead of 0 / 0', async () => {
+    await seed({ withBedChapter: true, facts: { has_beds: false } })
+    const wrapper = await openInspection()
+
+    expect(wrapper.find('[data-testid="chapter-M-2-na"]').text()).toBe('不适用')
+    expect(wrapper.get('[data-testid="chapter-M-2"]').text()).not.toContain('0 / 0')
+    expect(wrapper.find('[data-testid="chapter-M-1-na"]').exists()).toBe(false)
+  })
+
+  it('counts the chapter again when the facility has beds', async () => {
+    await seed({ withBedChapter: true, facts: { has_beds: true } })
+    const wrapper = await openInspection()
+
+    expect(wrapper.find('[data-testid="chapter-M-2-na"]').exists()).toBe(false)
+    expect(wrapper.get('[data-testid="chapter-M-2"]').text()).toContain('0 / 1')
   })
 })

@@ -6,9 +6,10 @@ import type { VueWrapper } from '@vue/test-utils'
 import { createPinia, setActivePinia } from 'pinia'
 import { createMemoryHistory, createRouter, type Router } from 'vue-router'
 import miniTest from '../../../checklists/examples/checklists/mini-test.v1.json'
-import type { BootstrapOut, InspectionOut, InspectionStatus, ServerAnswer } from '../api/types'
+import type { BootstrapOut, ConflictOut, InspectionStatus, ServerAnswer } from '../api/types'
 import { recordAnswer, saveBootstrap } from '../data/local'
 import { getDb, wipeDb } from '../db'
+import { useSessionStore } from '../stores/session'
 import { useSyncStore } from '../stores/sync'
 import ItemPage from './ItemPage.vue'
 import {
@@ -28,23 +29,33 @@ const CHECKLIST_KEY = 'mini-test@1'
 
 const FACILITY = facilityOut({ beds: 0 })
 
-function inspection(status: InspectionStatus): InspectionOut {
-  return inspectionOut({ status })
-}
-
 interface Seed {
   status?: InspectionStatus
   facts?: Record<string, unknown>
   answers?: Record<string, ServerAnswer>
+  /** Use the copy of the checklist that asks for two photos on M-B01. */
+  withPhotos?: boolean
+  conflicts?: ConflictOut[]
 }
 
-async function seed({ status = 'draft', facts = { has_beds: false }, answers = {} }: Seed = {}): Promise<void> {
+const PHOTO_CHECKLIST_KEY = 'mini-test@2'
+const photoChecklist = (() => {
+  const definition = structuredClone(miniTest)
+  definition.version = 2
+  definition.chapters[0]!.sections[0]!.items.find((item) => item.id === 'M-B01')!.evidence.photos_min = 2
+  return definition
+})()
+
+async function seed({ status = 'draft', facts = { has_beds: false }, answers = {}, withPhotos = false, conflicts = [] }: Seed = {}): Promise<void> {
+  const key = withPhotos ? PHOTO_CHECKLIST_KEY : CHECKLIST_KEY
   const payload: BootstrapOut = {
     server_time: '2026-11-23T00:00:00Z',
     user: INSPECTOR,
-    assignments: [{ inspection: inspection(status), checklist_key: CHECKLIST_KEY, facts, answers, photos: {} }],
+    assignments: [
+      { inspection: inspectionOut({ status, checklist_version: withPhotos ? 2 : 1 }), checklist_key: key, facts, answers, photos: {}, conflicts },
+    ],
     facilities: [FACILITY],
-    checklists: { [CHECKLIST_KEY]: miniTest },
+    checklists: { [key]: withPhotos ? photoChecklist : miniTest },
   }
   await saveBootstrap(getDb(), payload)
 }
@@ -119,6 +130,54 @@ afterEach(async () => {
 })
 
 describe('ItemPage: what it shows', () => {
+  it('titles the photos 照片 with no minimum when the item asks for none', async () => {
+    await seed()
+    const wrapper = await openItem('M-B10')
+
+    const title = wrapper.get('[data-testid="item-photos"]').element.previousElementSibling?.textContent ?? ''
+    expect(title.trim()).toBe('照片')
+    expect(wrapper.text()).not.toContain('至少 0 张')
+  })
+
+  it('names the minimum when the item asks for photos', async () => {
+    await seed({ withPhotos: true })
+    const wrapper = await openItem('M-B01')
+
+    expect(wrapper.text()).toContain('照片（至少 2 张）')
+  })
+
+  it('shows an open conflict of this item with its three ways out', async () => {
+    useSessionStore().user = INSPECTOR
+    await seed({
+      answers: { 'M-B10': { grade: 'C', revision: 1 } },
+      conflicts: [
+        {
+          id: 5,
+          item_id: 'M-B10',
+          change_id: 'c-5',
+          base_revision: 0,
+          current_revision: 1,
+          proposed: { grade: 'not_met', note: '发现问题' },
+          author_id: 99,
+          author_name: '陈志强',
+          device_id: null,
+          device_time: null,
+          received_at: '2026-11-23T01:00:00+00:00',
+          resolved_at: null,
+          resolution: null,
+          resolution_reason: null,
+          current: { grade: 'C', revision: 1, author_id: INSPECTOR.id, author_name: '张检查' },
+        },
+      ],
+    })
+    const wrapper = await openItem('M-B10')
+
+    const block = wrapper.get('[data-testid="conflicts"]')
+    expect(block.text()).toContain('陈志强')
+    expect(block.findAll('button').map((b) => b.text())).toEqual(['保留我的', '采用对方的', '合并备注'])
+    expect(block.find('a').exists()).toBe(false) // already on the item
+  })
+
   it('shows the item, its tags and the grade choices best first', async () => {
     await seed()
     const wrapper = await openItem('M-B10')
@@ -183,7 +242,8 @@ describe('ItemPage: what it shows', () => {
       .modify({ state: 'failed', attempts: 1, error: { code: 'sync.not_editable', message: '评审已提交，不能修改', status: 409 } })
     const wrapper = await openItem('M-B01')
 
-    expect(wrapper.text()).toContain('服务器未接受本条修改：评审已提交，不能修改（sync.not_editable）')
+    expect(wrapper.text()).toContain('服务器未接受本条修改：评审已提交，不能修改')
+    expect(wrapper.text()).not.toContain('sync.not_editable')
   })
 })
 

@@ -7,7 +7,7 @@ import { createPinia, setActivePinia } from 'pinia'
 import { closeDialog } from 'vant'
 import { createMemoryHistory, createRouter, type Router } from 'vue-router'
 import miniTest from '../../../checklists/examples/checklists/mini-test.v1.json'
-import type { AssignmentOut, BootstrapOut, FacilityOut, InspectionOut } from '../api/types'
+import type { AssignmentOut, BootstrapOut, FacilityOut, InspectionOut, LastChangeOut } from '../api/types'
 import { addPhoto, recordAnswer, saveBootstrap } from '../data/local'
 import { getDb, wipeDb, type PhotoRow } from '../db'
 import { useSessionStore, type StoredSession } from '../stores/session'
@@ -177,7 +177,7 @@ describe('TasksPage: the list', () => {
     const me = wrapper.get('.me')
     expect(me.text()).toContain('张检查')
     expect(me.text()).toContain('检查员')
-    expect(me.text()).toContain(`任务更新于 ${new Date('2026-11-23T01:00:00Z').toLocaleString('zh-CN')}`)
+    expect(me.text()).toContain('任务更新于 2026-11-23 09:00') // China time
     expect(wrapper.get('[data-testid="sync-badge"]').text()).toBe('2 待传')
   })
 
@@ -194,7 +194,7 @@ describe('TasksPage: the list', () => {
   it('says how to get tasks when there are none', async () => {
     const wrapper = await openTasks()
 
-    await until(() => expect(wrapper.text()).toContain('暂无任务'))
+    await until(() => expect(wrapper.text()).toContain('暂无进行中的任务'))
     expect(wrapper.text()).toContain('尚未下载任务')
     expect(wrapper.findAll('[data-testid^="task-"]')).toHaveLength(0)
   })
@@ -226,6 +226,105 @@ describe('TasksPage: the list', () => {
     useSessionStore().user = { ...INSPECTOR, role: 'self_assessor', facility_id: 9 }
     await settle()
     expect(wrapper.find('[data-testid="self-new"]').exists()).toBe(true)
+  })
+})
+
+describe('TasksPage: returned and history', () => {
+  const returnedChange: LastChangeOut = {
+    action: 'return',
+    to_status: 'returned',
+    actor_name: '张卫东',
+    reason: 'QS-1.6.01 设备照片不清晰，请补拍',
+    created_at: '2026-11-20T16:30:00+00:00',
+  }
+
+  async function seedHistory(): Promise<void> {
+    const submitted = assignment(11, 9, { status: 'submitted', inspection_date: '2026-11-10' })
+    submitted.last_change = { action: 'submit', to_status: 'submitted', actor_name: '张检查', reason: null, created_at: '2026-11-11T02:00:00+00:00' }
+    const approved = assignment(12, 10, { status: 'approved', inspection_date: '2026-11-01' })
+    approved.last_change = { action: 'approve', to_status: 'approved', actor_name: '李建国', reason: null, created_at: '2026-11-18T03:00:00+00:00' }
+    const returned = assignment(8, 10, { status: 'returned', inspection_date: '2026-11-15' })
+    returned.last_change = returnedChange
+    returned.conflicts = []
+    const payload: BootstrapOut = {
+      server_time: '2026-11-23T00:00:00Z',
+      user: INSPECTOR,
+      assignments: [assignment(7, 9, {}), returned, submitted, approved],
+      facilities: [facility(9, '城关镇卫生院'), facility(10, '东风镇卫生院')],
+      checklists: { [CHECKLIST_KEY]: miniTest },
+    }
+    await saveBootstrap(getDb(), payload, new Date('2026-11-23T01:00:00Z'))
+  }
+
+  it('shows on a returned task why, by whom and when (China time) it came back', async () => {
+    await seedHistory()
+    const wrapper = await openTasks()
+
+    const notice = wrapper.get('[data-testid="returned-8"]').text()
+    expect(notice).toContain('退回原因：QS-1.6.01 设备照片不清晰，请补拍')
+    expect(notice).toContain('张卫东 退回 · 2026-11-21 00:30')
+    expect(wrapper.find('[data-testid="returned-7"]').exists()).toBe(false)
+  })
+
+  it('keeps submitted and finished inspections in a read-only history with their status', async () => {
+    await seedHistory()
+    const wrapper = await openTasks()
+
+    expect(wrapper.findAll('[data-testid^="task-"]').map((c) => c.attributes('data-testid'))).toEqual(['task-7', 'task-8'])
+    const history = wrapper.get('[data-testid="tasks-history"]')
+    expect(wrapper.text()).toContain('历史记录（只读）')
+    expect(history.findAll('[data-testid^="history-"][data-testid$="-status"]').map((t) => t.text())).toEqual([
+      '已通过（终审）',
+      '已提交',
+    ])
+    expect(wrapper.get('[data-testid="history-11"]').text()).toContain('更新于 2026-11-11 10:00')
+    await wrapper.get('[data-testid="history-11"]').trigger('click')
+    await until(() => expect(router.currentRoute.value.params.id).toBe('11'))
+  })
+
+  it('shows no history heading when nothing was submitted yet', async () => {
+    await seedTasks()
+    const wrapper = await openTasks()
+
+    expect(wrapper.find('[data-testid="tasks-history"]').exists()).toBe(false)
+  })
+})
+
+describe('TasksPage: the self-assessment picker', () => {
+  it('asks the server which checklists fit the facility and offers them by Chinese title', async () => {
+    useSessionStore().user = { ...INSPECTOR, role: 'self_assessor', facility_id: 9 }
+    fetchMock.mockImplementation(async (url: string) =>
+      url === '/api/checklists?facility_id=9'
+        ? new Response(
+            JSON.stringify([
+              { id: 'qs-2023-sample', version: 1, family: 'quality_service', edition: '2023-sample', title: '优质服务基层行服务能力评价（2023版）' },
+            ]),
+            { status: 200, headers: { 'Content-Type': 'application/json' } },
+          )
+        : new Response(JSON.stringify({ error: { code: 'http.not_found', message: '未找到' } }), { status: 404 }),
+    )
+    const wrapper = await openTasks()
+
+    await wrapper.get('[data-testid="self-new"]').trigger('click')
+
+    await until(() => expect(wrapper.find('.van-action-sheet').text()).toContain('优质服务基层行服务能力评价（2023版）'))
+    const sheet = wrapper.get('.van-action-sheet').text()
+    expect(sheet).toContain('第 1 版')
+    expect(sheet).not.toContain('qs-2023-sample')
+    expect(sheet).not.toContain('sample')
+    expect(fetchMock.mock.calls.map(([url]) => url)).toContain('/api/checklists?facility_id=9')
+  })
+
+  it('says so when no checklist fits the facility', async () => {
+    useSessionStore().user = { ...INSPECTOR, role: 'self_assessor', facility_id: 9 }
+    fetchMock.mockImplementation(
+      async () => new Response('[]', { status: 200, headers: { 'Content-Type': 'application/json' } }),
+    )
+    const wrapper = await openTasks()
+
+    await wrapper.get('[data-testid="self-new"]').trigger('click')
+
+    await dialogSays('没有适用于本机构类型的评价标准')
   })
 })
 

@@ -102,7 +102,7 @@ function describe(err: unknown): Stop {
   if (err instanceof OfflineError) return new Stop('无法连接服务器', true)
   if (err instanceof ApiError) {
     if (err.status === 401) return new Stop('登录已过期，请重新登录', false, true)
-    return new Stop(`服务器暂时不可用（${err.code}）`, false)
+    return new Stop(err.message || '服务器暂时不可用', false)
   }
   // Anything else (the device database refusing a write, a bug) must not stop syncing for good:
   // it is reported and retried like a failure of the server.
@@ -223,6 +223,8 @@ export class SyncEngine {
       await this.transport.probe()
       await this.sendAnswers(summary)
       await this.uploadPhotos(summary)
+      // A conflict is resolved on the device from the server's list: fetch it now.
+      if (summary.conflicts > 0) this.pullWanted = true
       if (this.pullDue()) {
         this.set({ phase: 'downloading' })
         await saveBootstrap(this.db, await this.transport.bootstrap())
