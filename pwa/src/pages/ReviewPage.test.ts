@@ -151,7 +151,7 @@ describe('ReviewPage: what it shows', () => {
   })
 
   it('shows the server error when the inspection is out of reach', async () => {
-    server.route('GET /api/inspections/7', apiError(404, 'http.not_found', '未找到'))
+    server.route('GET /api/inspections/7', apiError(404, 'http.not_found', 'Not Found'))
     const wrapper = await mountPage()
 
     expect(text(wrapper, 'review-load-error')).toContain('评审不存在或不在您的辖区内')
@@ -283,7 +283,7 @@ describe('ReviewPage: workflow actions', () => {
   it('shows the server message when the action is refused (409)', async () => {
     server.route(
       'POST /api/inspections/7/transitions',
-      apiError(409, 'review.evidence_incomplete', '还有 2 个条款未完成，不能通过审核：请逐项处理后再试'),
+      apiError(409, 'review.evidence_incomplete', '2 item(s) still missing'),
     )
     const wrapper = await mountPage()
 
@@ -295,7 +295,8 @@ describe('ReviewPage: workflow actions', () => {
 
     expect(server.calls('POST /api/inspections/7/transitions')[0]?.body).toEqual({ action: 'county_approve', reason: null })
     const error = text(wrapper, 'action-error')
-    expect(error).toBe('还有 2 个条款未完成，不能通过审核：请逐项处理后再试')
+    expect(error).toContain('2 item(s) still missing')
+    expect(error).toContain('评审未完成')
   })
 
   it('offers only 开始审核 on a submitted inspection and no regrading yet', async () => {

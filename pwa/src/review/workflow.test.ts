@@ -146,11 +146,11 @@ describe('isStaleError and errorText', () => {
     expect(isStaleError(new Error('stale'))).toBe(false)
   })
 
-  it('shows the server’s Chinese message as it is, without the code', () => {
-    const message = '还有 2 个条款未完成，不能通过审核：请逐项处理后再试'
-    expect(errorText(new ApiError(409, 'review.evidence_incomplete', message))).toBe(message)
-    expect(errorText(new ApiError(500, 'server.internal', ''))).toBe('操作失败，请稍后重试')
+  it('puts the server’s words and code after a Chinese summary', () => {
+    expect(errorText(new ApiError(409, 'review.evidence_incomplete', '2 item(s) still missing'))).toBe(
+      '评审未完成（有未评条款、缺少照片或未处理的冲突）：2 item(s) still missing（review.evidence_incomplete）',
+    )
+    expect(errorText(new ApiError(500, 'internal', 'boom'))).toBe('操作失败：boom（internal）')
     expect(errorText(new OfflineError('network request failed'))).toBe('无法连接服务器，请检查网络后重试')
   })
 })
-    expect(errorText(new TypeError('x is undefined'))).toBe('出错了，请稍后重试')

@@ -210,17 +210,32 @@ export function isStaleError(err: unknown): err is ApiError {
   return err instanceof ApiError && err.status === 409 && /stale|conflict/.test(err.code)
 }
 
-/** The thing asked for does not exist, or is out of this user's reach (both answer 404). */
-export function isMissing(err: unknown): boolean {
-  return err instanceof ApiError && err.status === 404
+const ERROR_MESSAGES: Record<string, string> = {
+  'review.evidence_incomplete': '评审未完成（有未评条款、缺少照片或未处理的冲突）',
+  'inspection.incomplete': '评审未完成',
+  'workflow.invalid_transition': '当前状态不能进行此操作',
+  'workflow.reason_required': '此操作需要填写理由',
+  'workflow.role_not_allowed': '您的角色不能进行此操作',
+  'workflow.sampled_for_review': '本评审已被抽中市级复核，请先开始复核',
+  'review.conflict_of_interest': '您参与了本次检查，不能审核',
+  'review.not_assigned_reviewer': '本评审由其他审核员负责',
+  'review.same_reviewer': '县级审核员不能同时做市级复核',
+  'review.not_in_review': '只有在本级审核期间才能修改评分',
+  'review.reason_required': '修改评分需要填写理由',
+  'review.stale_revision': '该条款已被他人修改',
+  'inspection.locked': '评审已锁定，请先重新开启',
+  'conflict.already_resolved': '该冲突已被处理',
+  'conflict.reason_required': '处理冲突需要填写理由',
+  'answers.invalid': '评分不符合评审标准',
+  'http.not_found': '评审不存在或不在您的辖区内',
 }
 
-/**
- * A failure as one line for the user. A refusal shows the server's own message: the server words
- * every error code in Chinese (one catalog), so the app adds nothing and never shows the code.
- */
+/** A failure as one line for the user: what went wrong in Chinese, plus the server's own words. */
 export function errorText(err: unknown): string {
   if (err instanceof OfflineError) return '无法连接服务器，请检查网络后重试'
-  if (err instanceof ApiError) return err.message || '操作失败，请稍后重试'
-  return '出错了，请稍后重试'
+  if (err instanceof ApiError) {
+    const known = ERROR_MESSAGES[err.code]
+    return known ? `${known}：${err.message}（${err.code}）` : `操作失败：${err.message}（${err.code}）`
+  }
+  return err instanceof Error ? `出错了：${err.message}` : '出错了'
 }
