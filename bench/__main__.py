@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 
-from bench import boundary, evidence, payouts, pwa, reports, scoring, sync
+from bench import boundary, evidence, payouts, pwa, reports, scoring, sqlite_load, sync
 
 BENCHMARKS = {
     "boundary": boundary.run,
@@ -17,6 +17,7 @@ BENCHMARKS = {
     "pwa": pwa.run,
     "reports": reports.run,
     "scoring": scoring.run,
+    "sqlite_load": sqlite_load.run,
     "sync": sync.run,
 }
 

@@ -1,9 +1,10 @@
 """The embedded default under load (issue 11, item 14): `make run`'s SQLite behind gunicorn's two
 sync workers, seeded with the demo, driven by real parallel clients over loopback.
 
-Before: 8 clients got about one 503 `db.unavailable` in 130 requests (deferred transactions that
-read and then wrote got SQLITE_BUSY at once, whatever the busy timeout, and every read wrote the
-session's last-seen time once it was 30 s old). The full minute is `make bench` (bench/sqlite_load.py)."""
+Before the fix this run got about one 503 `db.unavailable` in 12 requests, nearly all of them
+writes (deferred transactions that read and then wrote got SQLITE_BUSY at once, whatever the busy
+timeout), and reads wrote the session's last-seen time once it was 30 s old. The full minute,
+against the code before the fix, is `make bench` (bench/sqlite_load.py)."""
 
 from __future__ import annotations
 

@@ -206,11 +206,11 @@ export function parseJson(text: string): unknown {
 export function toApiError(status: number, payload: unknown): ApiError {
   const error = isRecord(payload) ? payload['error'] : undefined
   if (isRecord(error) && typeof error['code'] === 'string') {
-    const message = typeof error['message'] === 'string' ? error['message'] : error['code']
+    const message = typeof error['message'] === 'string' ? error['message'] : `服务器拒绝了请求（HTTP ${status}）`
     const problems = Array.isArray(error['problems']) ? error['problems'].filter(isProblem) : []
     return new ApiError(status, error['code'], message, problems)
   }
-  return new ApiError(status, CLIENT_ERROR_CODES.unknown, `HTTP ${status}`)
+  return new ApiError(status, CLIENT_ERROR_CODES.unknown, `服务器返回了无法识别的答复（HTTP ${status}）`)
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -168,6 +168,10 @@ export interface InspectionDetailOut {
   answers: Record<string, ServerAnswer>
   open_conflicts: number
   status_changes: StatusChangeOut[]
+  /** Display names by user id: inspectors, answer authors, reviewers, status-change actors. */
+  people?: Record<string, string>
+  /** The newest city sample that drew this inspection for re-review. */
+  sample?: { drawn_at: string } | null
 }
 
 export interface ConflictOut {
@@ -209,7 +213,40 @@ export interface RevisionOut {
   valid_until: string | null
   note: string | null
   author_id: number
+  /** The author's display name. */
+  author_name?: string
   source: string
   reason: string | null
   received_at: string
+}
+
+/** One row of the reviewers' queue (GET /api/inspections/queue). */
+export interface QueueRowOut {
+  inspection: InspectionOut
+  facility_name: string
+  /** The tier reached now (code and the checklist's label); null when it cannot be computed. */
+  tier: string | null
+  tier_label: string | null
+  /** The inspectors' display names. */
+  inspectors: string[]
+  /** When it was drawn for city re-review; null when never. */
+  sampled_at: string | null
+  awaiting_me: boolean
+}
+
+export interface QueueOut {
+  /** Every row under the filters. */
+  total: number
+  /** The two tabs under the other filters: awaiting the caller, everything. */
+  counts: { awaiting: number; all: number }
+  items: QueueRowOut[]
+  tiers: { code: string; label: string }[]
+  checklists: { id: string; title: string }[]
+}
+
+export interface RegionOut {
+  code: string
+  name: string
+  level: 'province' | 'city' | 'county' | 'township' | 'village'
+  parent_code: string | null
 }

@@ -197,7 +197,7 @@ export function parseStrictJson(text: string, maxDepth: number = MAX_DEPTH): unk
     const before = text.slice(0, pos)
     const line = before.split('\n').length
     const col = pos - before.lastIndexOf('\n')
-    return new ScoringError('json.invalid', `invalid JSON at line ${line} column ${col}: ${msg}`)
+    return new ScoringError('json.invalid', `内容不是有效的 JSON：第 ${line} 行第 ${col} 列格式错误`)
   }
   const skipWs = (): void => {
     while (pos < text.length && ' \t\n\r'.includes(text[pos] as string)) pos++
@@ -237,7 +237,7 @@ export function parseStrictJson(text: string, maxDepth: number = MAX_DEPTH): unk
     skipWs()
     const ch = text[pos]
     if (ch === '{' || ch === '[') {
-      if (depth > RECURSION_LIMIT) throw new ScoringError('json.too_deep', 'nesting too deep')
+      if (depth > RECURSION_LIMIT) throw new ScoringError('json.too_deep', `嵌套超过 ${RECURSION_LIMIT} 层`)
       deepest = Math.max(deepest, depth)
     }
     if (ch === '{') {
@@ -270,7 +270,7 @@ export function parseStrictJson(text: string, maxDepth: number = MAX_DEPTH): unk
       // Like Python's object_pairs_hook: duplicates are checked once the object is closed.
       const result: Record<string, unknown> = {}
       for (const [key, value] of pairs) {
-        if (has(result, key)) throw new ScoringError('json.duplicate_key', `duplicate key ${pyRepr(key)}`)
+        if (has(result, key)) throw new ScoringError('json.duplicate_key', `重复的键“${key}”`)
         Object.defineProperty(result, key, { value, enumerable: true, writable: true, configurable: true })
       }
       return result
@@ -306,7 +306,7 @@ export function parseStrictJson(text: string, maxDepth: number = MAX_DEPTH): unk
     }
     for (const name of ['NaN', 'Infinity', '-Infinity']) {
       if (text.startsWith(name, pos)) {
-        throw new ScoringError('json.non_finite_number', `${name} is not a valid JSON number`)
+        throw new ScoringError('json.non_finite_number', `数字 ${name} 无效或超出范围`)
       }
     }
     const m = /^-?(?:0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?/.exec(text.slice(pos))
@@ -314,7 +314,7 @@ export function parseStrictJson(text: string, maxDepth: number = MAX_DEPTH): unk
     pos += m[0].length
     const value = Number(m[0])
     if (!Number.isFinite(value)) {
-      throw new ScoringError('json.non_finite_number', `${m[0]} is out of range`)
+      throw new ScoringError('json.non_finite_number', `数字 ${m[0]} 无效或超出范围`)
     }
     return value
   }
@@ -322,7 +322,7 @@ export function parseStrictJson(text: string, maxDepth: number = MAX_DEPTH): unk
   const value = parseValue(1)
   skipWs()
   if (pos < text.length) throw invalid('Extra data')
-  if (deepest > maxDepth) throw new ScoringError('json.too_deep', `nesting deeper than ${maxDepth} levels`)
+  if (deepest > maxDepth) throw new ScoringError('json.too_deep', `嵌套超过 ${maxDepth} 层`)
   return value
 }
 
@@ -483,7 +483,7 @@ function obj(value: unknown): JsonObject {
 export function parseChecklist(data: unknown): Checklist {
   const problems = checkDefinition(data)
   if (problems.length > 0) {
-    throw new ScoringError('checklist.invalid', `checklist definition has ${problems.length} problem(s)`, problems)
+    throw new ScoringError('checklist.invalid', `评审标准定义有 ${problems.length} 处问题`, problems)
   }
   const d = obj(data)
   const chapters: Chapter[] = arr(d.chapters).map((chRaw) => {
@@ -588,11 +588,11 @@ export function parseChecklist(data: unknown): Checklist {
  * itself is not checked here: the server validates definitions before they are published.
  */
 export function checkDefinition(data: unknown): Problem[] {
-  if (!isObject(data)) return [problem('checklist.schema', '', 'a checklist definition is a JSON object')]
+  if (!isObject(data)) return [problem('checklist.schema', '', '评审标准定义应为 JSON 对象')]
   try {
     return semanticProblems(data)
   } catch (exc) {
-    return [problem('checklist.schema', '', `definition does not match the schema (${String(exc)})`)]
+    return [problem('checklist.schema', '', `评审标准定义不符合格式要求（${String(exc)}）`)]
   }
 }
 
@@ -841,7 +841,7 @@ export interface Answer {
 }
 
 export function checkFacts(checklist: Checklist, facts: unknown): Record<string, unknown> {
-  if (!isObject(facts)) throw new ScoringError('facts.invalid', 'facts must be an object')
+  if (!isObject(facts)) throw new ScoringError('facts.invalid', '机构信息无效')
   const problems: Problem[] = []
   for (const [key, value] of Object.entries(facts)) {
     const factType = checklist.facts.get(key)
@@ -854,7 +854,7 @@ export function checkFacts(checklist: Checklist, facts: unknown): Record<string,
   for (const key of [...referencedFacts(checklist)].filter((k) => !has(facts, k)).sort()) {
     problems.push(problem('facts.missing', pointer('facts', key), 'this fact is needed'))
   }
-  if (problems.length > 0) throw new ScoringError('facts.invalid', 'facility facts are invalid', problems)
+  if (problems.length > 0) throw new ScoringError('facts.invalid', '机构信息无效', problems)
   return { ...facts }
 }
 
@@ -865,7 +865,7 @@ function sortedCodepoints(values: Iterable<string>): string[] {
 
 /** Typed answers from raw JSON; every problem is reported at once with a stable code. */
 export function checkAnswers(checklist: Checklist, answers: unknown): Map<string, Answer> {
-  if (!isObject(answers)) throw new ScoringError('answers.invalid', 'answers must be an object keyed by item id')
+  if (!isObject(answers)) throw new ScoringError('answers.invalid', '评分不符合评审标准')
   const items = checklist.itemMap()
   const problems: Problem[] = []
   const result = new Map<string, Answer>()
@@ -910,7 +910,7 @@ export function checkAnswers(checklist: Checklist, answers: unknown): Map<string
     result.set(itemId, { grade, documentDate: dates.document_date ?? null, validUntil: dates.valid_until ?? null })
   }
   if (problems.length > 0) {
-    throw new ScoringError('answers.invalid', `${problems.length} answer problem(s)`, problems)
+    throw new ScoringError('answers.invalid', '评分不符合评审标准', problems)
   }
   return result
 }
@@ -1234,7 +1234,7 @@ const INPUT_FIELDS = ['checklist', 'inspection_date', 'facts', 'answers']
 
 /** Score a whole input document: {checklist: {id, version}, inspection_date, facts, answers}. */
 export function scoreInput(checklist: Checklist, document: unknown): ScoreResult {
-  if (!isObject(document)) throw new ScoringError('input.invalid', 'the input is a JSON object')
+  if (!isObject(document)) throw new ScoringError('input.invalid', '输入应为包含所需字段的 JSON 对象')
   const problems: Problem[] = [
     ...sortedCodepoints(Object.keys(document).filter((k) => !INPUT_FIELDS.includes(k))).map((key) =>
       problem('input.unknown_field', pointer(key), 'unknown field'),
@@ -1244,20 +1244,20 @@ export function scoreInput(checklist: Checklist, document: unknown): ScoreResult
     ),
   ]
   if (problems.length > 0) {
-    throw new ScoringError('input.invalid', 'the input does not have the expected fields', problems)
+    throw new ScoringError('input.invalid', '输入应为包含所需字段的 JSON 对象', problems)
   }
   const ref = document.checklist
   if (!isObject(ref) || ref.id !== checklist.id || ref.version !== checklist.version) {
     throw new ScoringError(
       'answers.checklist_mismatch',
-      `these answers are not for ${checklist.id} version ${checklist.version}`,
-      [problem('answers.checklist_mismatch', '/checklist', `got ${pyRepr(ref)}`)],
+      `这些答案不属于评审标准 ${checklist.id} 第 ${checklist.version} 版`,
+      [problem('answers.checklist_mismatch', '/checklist', `收到 ${pyRepr(ref)}`)],
     )
   }
   const dateProblems: Problem[] = []
   const inspectionDate = parseDate(document.inspection_date, '/inspection_date', dateProblems)
   if (inspectionDate === null) {
-    throw new ScoringError('input.invalid_date', 'inspection_date is not a date', dateProblems)
+    throw new ScoringError('input.invalid_date', '日期格式应为 YYYY-MM-DD，且在 1900-01-01 至 2100-12-31 之间', dateProblems)
   }
   return score(checklist, document.facts, document.answers, inspectionDate)
 }

@@ -3,6 +3,7 @@
 // Pure functions plus a cache of parsed checklists; no UI imports.
 import type { LastChangeOut } from '../api/types'
 import type { AnswerRow } from '../db'
+import { levelsBestFirst } from '../domain/grades'
 import {
   NOT_APPLICABLE,
   NOT_MET,
@@ -73,7 +74,7 @@ export interface GradeChoice {
 
 /** What an inspector may choose for an item: its levels (best last on the scale), not met, N/A. */
 export function gradeChoices(checklist: Checklist, item: Item): GradeChoice[] {
-  const levels = [...item.levels].reverse().map((level) => ({
+  const levels = levelsBestFirst(item.levels).map((level) => ({
     code: level.code,
     label: checklist.gradeLabels[level.code] ?? level.code,
     criteria: level.criteria,

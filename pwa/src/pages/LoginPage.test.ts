@@ -82,7 +82,7 @@ afterEach(async () => {
 
 describe('LoginPage: failures', () => {
   it('says 用户名或密码错误 on a wrong password and stays on the page', async () => {
-    stubFetch(() => json(401, { error: { code: 'auth.invalid_credentials', message: 'invalid username or password' } }))
+    stubFetch(() => json(401, { error: { code: 'auth.invalid_credentials', message: '用户名或密码错误' } }))
     const wrapper = await openLogin()
 
     await submit(wrapper, ' tx_inspector1 ', 'wrong')
@@ -113,13 +113,13 @@ describe('LoginPage: failures', () => {
     await until(() => expect(wrapper.get('[data-testid="login-error"]').text()).toBe('登录失败次数过多，请 15 分钟后再试'))
     expect(router.currentRoute.value.name).toBe('login')
 
-    stubFetch(() => json(403, { error: { code: 'auth.disabled', message: 'disabled' } }))
+    stubFetch(() => json(403, { error: { code: 'auth.disabled', message: '账号已停用，请联系管理员' } }))
     await submit(wrapper, 'tx_inspector1', 'x')
     await until(() => expect(wrapper.get('[data-testid="login-error"]').text()).toBe('账号已停用，请联系管理员'))
 
-    stubFetch(() => json(500, { error: { code: 'internal', message: 'oops' } }))
+    stubFetch(() => json(500, { error: { code: 'server.internal', message: '服务器内部错误，请稍后重试' } }))
     await submit(wrapper, 'tx_inspector1', 'x')
-    await until(() => expect(wrapper.get('[data-testid="login-error"]').text()).toBe('登录失败（internal）'))
+    await until(() => expect(wrapper.get('[data-testid="login-error"]').text()).toBe('服务器内部错误，请稍后重试'))
   })
 
   it('says the server cannot be reached when the request fails', async () => {

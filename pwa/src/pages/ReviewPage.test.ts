@@ -151,7 +151,7 @@ describe('ReviewPage: what it shows', () => {
   })
 
   it('shows the server error when the inspection is out of reach', async () => {
-    server.route('GET /api/inspections/7', apiError(404, 'http.not_found', 'Not Found'))
+    server.route('GET /api/inspections/7', apiError(404, 'http.not_found', '未找到'))
     const wrapper = await mountPage()
 
     expect(text(wrapper, 'review-load-error')).toContain('评审不存在或不在您的辖区内')
@@ -194,13 +194,13 @@ describe('ReviewPage: regrading', () => {
     expect(server.calls('GET /api/inspections/7')).toHaveLength(2) // reloaded
   })
 
-  it('offers the item levels, not met, and not applicable only where allowed', async () => {
+  it('offers the item levels best first (as the inspector’s form), not met, and not applicable only where allowed', async () => {
     const wrapper = await mountPage()
 
     await wrapper.get('[data-testid="regrade-T-01"]').trigger('click')
     await settle()
     const codes = wrapper.findAll('[data-testid^="regrade-grade-"]').map((c) => c.attributes('data-testid'))
-    expect(codes).toEqual(['regrade-grade-C', 'regrade-grade-B', 'regrade-grade-A', 'regrade-grade-not_met'])
+    expect(codes).toEqual(['regrade-grade-A', 'regrade-grade-B', 'regrade-grade-C', 'regrade-grade-not_met'])
 
     await wrapper.get('[data-testid="regrade-T-03"]').trigger('click')
     await settle()
@@ -283,7 +283,7 @@ describe('ReviewPage: workflow actions', () => {
   it('shows the server message when the action is refused (409)', async () => {
     server.route(
       'POST /api/inspections/7/transitions',
-      apiError(409, 'review.evidence_incomplete', '2 item(s) still missing'),
+      apiError(409, 'review.evidence_incomplete', '还有 2 个条款未完成，不能通过审核：请逐项处理后再试'),
     )
     const wrapper = await mountPage()
 
@@ -295,8 +295,7 @@ describe('ReviewPage: workflow actions', () => {
 
     expect(server.calls('POST /api/inspections/7/transitions')[0]?.body).toEqual({ action: 'county_approve', reason: null })
     const error = text(wrapper, 'action-error')
-    expect(error).toContain('2 item(s) still missing')
-    expect(error).toContain('评审未完成')
+    expect(error).toBe('还有 2 个条款未完成，不能通过审核：请逐项处理后再试')
   })
 
   it('offers only 开始审核 on a submitted inspection and no regrading yet', async () => {
@@ -369,5 +368,53 @@ describe('ReviewPage: report', () => {
     await settle()
 
     expect(text(wrapper, 'report-error')).toContain('the inspection is not approved yet')
+  })
+})
+
+describe('ReviewPage: names, regrades and city samples', () => {
+  it('names the inspectors and whoever gave each grade, not a role', async () => {
+    const wrapper = await mountPage()
+
+    expect(text(wrapper, 'review-inspectors')).toBe('检查员：刘秀英')
+    expect(text(wrapper, 'item-author-T-01')).toBe('刘秀英 · 第 2 版')
+    expect(text(wrapper, 'item-author-T-03')).toBe('张卫东（审核修改） · 第 1 版')
+    expect(wrapper.text()).not.toContain('检查员 · 第')
+    expect(text(wrapper, 'review-history')).toContain('开始县级审核 · 张卫东')
+  })
+
+  it('shows a regrade inline: original and new grade, who, why and when in China time', async () => {
+    const wrapper = await mountPage()
+
+    const change = wrapper.get('[data-testid="item-regrade-T-03-2"]')
+    expect(change.get('[data-role="from"]').text()).toBe('B级')
+    expect(change.get('[data-role="to"]').text()).toBe('不达标')
+    expect(change.get('[data-role="by"]').text()).toBe('张卫东')
+    expect(change.get('[data-role="reason"]').text()).toBe('现场未见消毒记录')
+    expect(change.get('[data-role="at"]').text()).toBe('2026-11-21 10:05')
+    expect(wrapper.find('[data-testid="item-regrades-T-01"]').exists()).toBe(false) // the inspector's own edits
+  })
+
+  it('marks a sampled inspection and offers 终审通过 only once its re-review has started', async () => {
+    const sampled = { sample: { drawn_at: '2026-11-27T17:30:00+00:00' } }
+    server = fakeServer(reviewRoutes({ ...detail({ status: 'county_approved', county_reviewer_id: 60 }), ...sampled }))
+    const before = await mountPage(user('city_reviewer'))
+
+    expect(text(before, 'review-sampled')).toBe('已抽中 · 2026-11-28 01:30')
+    expect(text(before, 'review-sample-note')).toContain('开始复核后才能终审通过')
+    expect(before.find('[data-testid="action-start_city_review"]').exists()).toBe(true)
+    expect(before.find('[data-testid="action-approve"]').exists()).toBe(false)
+
+    server = fakeServer(reviewRoutes({ ...detail({ status: 'city_review', county_reviewer_id: 60, city_reviewer_id: 50 }), ...sampled }))
+    const during = await mountPage(user('city_reviewer'))
+    expect(during.find('[data-testid="action-approve"]').exists()).toBe(true)
+    expect(during.find('[data-testid="review-sample-note"]').exists()).toBe(false)
+  })
+
+  it('still offers 终审通过 straight from county approval when the inspection was not drawn', async () => {
+    server = fakeServer(reviewRoutes(detail({ status: 'county_approved', county_reviewer_id: 60 })))
+    const wrapper = await mountPage(user('city_reviewer'))
+
+    expect(wrapper.find('[data-testid="review-sampled"]').exists()).toBe(false)
+    expect(wrapper.find('[data-testid="action-approve"]').exists()).toBe(true)
   })
 })

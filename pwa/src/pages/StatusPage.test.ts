@@ -64,12 +64,12 @@ describe('StatusPage', () => {
     expect(wrapper.find('[data-testid="health-database"]').exists()).toBe(false)
   })
 
-  it('shows the error code when the server answers with an error body', async () => {
-    stubHealth(500, { error: { code: 'internal', message: 'oops' } })
+  it('shows the server’s message when it answers with an error body', async () => {
+    stubHealth(500, { error: { code: 'server.internal', message: '服务器内部错误，请稍后重试' } })
     const wrapper = mount(StatusPage)
     await flushPromises()
 
-    expect(overallText(wrapper)).toBe('服务器错误（internal）')
+    expect(overallText(wrapper)).toBe('服务器内部错误，请稍后重试')
   })
 
   it('checks again when the refresh button is pressed', async () => {

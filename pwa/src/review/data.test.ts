@@ -5,7 +5,8 @@ import {
   loadChecklist,
   loadFacilityName,
   loadReview,
-  loadReviewQueue,
+  EMPTY_FILTERS,
+  loadQueue,
   pickSelfAssessment,
 } from './data'
 import {
@@ -22,38 +23,17 @@ beforeEach(() => {
   clearReviewCaches()
 })
 
-describe('loadReviewQueue', () => {
-  it('asks per actionable status, merges, drops strays and sorts newest first', async () => {
-    const server = fakeServer({
-      'GET /api/inspections': (req) => {
-        const status = req.query.get('status')
-        if (status === 'submitted') return { json: [inspection({ id: 1, status: 'submitted', inspection_date: '2026-11-01' })] }
-        if (status === 'county_review') {
-          return {
-            json: [
-              inspection({ id: 2, status: 'county_review', inspection_date: '2026-11-05' }),
-              inspection({ id: 3, status: 'approved', inspection_date: '2026-11-09' }), // changed meanwhile
-            ],
-          }
-        }
-        return { json: [inspection({ id: 9, status: 'draft', inspection_date: '2026-10-01' })] }
-      },
-    })
+describe('loadQueue', () => {
+  it('sends only the filters that are set, trimmed, with the page', async () => {
+    const page = { total: 0, counts: { awaiting: 0, all: 0 }, items: [], tiers: [], checklists: [] }
+    const server = fakeServer({ 'GET /api/inspections/queue': { json: page } })
 
-    const queue = await loadReviewQueue('county_reviewer')
+    await loadQueue({ ...EMPTY_FILTERS, q: '  城关 ', tier: 'basic', awaiting: true }, 50)
+    await loadQueue(EMPTY_FILTERS)
 
-    expect(queue.pending.map((i) => i.id)).toEqual([2, 1])
-    expect(queue.all.map((i) => i.id)).toEqual([9])
-    expect(server.requests.every((r) => r.query.get('limit') === '500')).toBe(true)
-  })
-
-  it('uses one listing for admin', async () => {
-    const server = fakeServer({ 'GET /api/inspections': { json: [inspection({ id: 1 }), inspection({ id: 2 })] } })
-
-    const queue = await loadReviewQueue('admin')
-
-    expect(queue.pending.map((i) => i.id)).toEqual([2, 1])
-    expect(server.requests).toHaveLength(1)
+    const [first, second] = server.calls('GET /api/inspections/queue')
+    expect(Object.fromEntries(first!.query)).toEqual({ q: '城关', tier: 'basic', awaiting: 'true', limit: '50', offset: '50' })
+    expect(Object.fromEntries(second!.query)).toEqual({ limit: '50', offset: '0' })
   })
 })
 

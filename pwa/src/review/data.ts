@@ -7,6 +7,7 @@ import {
   getScore,
   listConflicts,
   listEvidence,
+  getHistory,
   listInspections,
   request,
 } from '../api/client'
@@ -16,10 +17,12 @@ import type {
   FacilityOut,
   InspectionDetailOut,
   InspectionOut,
+  QueueOut,
+  RegionOut,
+  RevisionOut,
   ServerAnswer,
 } from '../api/types'
 import { parseChecklist, type Checklist, type ScoreResult } from '../domain/scoring'
-import { actionableStatuses } from './workflow'
 
 /** The server caps one page of a listing at 500. */
 export const LIST_LIMIT = 500
@@ -63,25 +66,48 @@ export function byDateDesc(a: InspectionOut, b: InspectionOut): number {
   return b.id - a.id
 }
 
-export interface ReviewQueue {
-  /** What this reviewer acts on now. */
-  pending: InspectionOut[]
-  /** Everything the server lists for the reviewer's region. */
-  all: InspectionOut[]
+/** The queue's filters, as the server takes them; empty text means no filter. */
+export interface QueueFilters {
+  /** Part of the facility's name. */
+  q: string
+  /** A county or township code. */
+  region: string
+  status: string
+  checklist_id: string
+  tier: string
+  /** Only what awaits the user (the 待我审核 tab). */
+  awaiting: boolean
 }
 
-export async function loadReviewQueue(role: string): Promise<ReviewQueue> {
-  const statuses = actionableStatuses(role)
-  const allRequest = listInspections({ limit: LIST_LIMIT })
-  const pendingRequest =
-    statuses === null
-      ? allRequest
-      : Promise.all(statuses.map((status) => listInspections({ status, limit: LIST_LIMIT }))).then((lists) => lists.flat())
-  const [all, pending] = await Promise.all([allRequest, pendingRequest])
-  // The server filters by status already; filtering again keeps a stale answer from slipping in.
-  const wanted = statuses === null ? null : new Set<string>(statuses)
-  const unique = new Map(pending.filter((i) => wanted === null || wanted.has(i.status)).map((i) => [i.id, i]))
-  return { pending: [...unique.values()].sort(byDateDesc), all: [...all].sort(byDateDesc) }
+export const EMPTY_FILTERS: Readonly<QueueFilters> = {
+  q: '',
+  region: '',
+  status: '',
+  checklist_id: '',
+  tier: '',
+  awaiting: false,
+}
+
+/** Rows per page of the queue. */
+export const QUEUE_PAGE = 50
+
+/** One page of the queue, filtered, counted and paged by the server (scoped to the user's region). */
+export function loadQueue(filters: QueueFilters, offset: number = 0, limit: number = QUEUE_PAGE): Promise<QueueOut> {
+  const params = new URLSearchParams()
+  const q = filters.q.trim()
+  if (q) params.set('q', q)
+  for (const key of ['region', 'status', 'checklist_id', 'tier'] as const) {
+    if (filters[key]) params.set(key, filters[key])
+  }
+  if (filters.awaiting) params.set('awaiting', 'true')
+  params.set('limit', String(limit))
+  params.set('offset', String(offset))
+  return request<QueueOut>(`/api/inspections/queue?${params.toString()}`)
+}
+
+/** Counties and townships of the user's region, for the region filters. */
+export function loadRegions(): Promise<RegionOut[]> {
+  return request<RegionOut[]>('/api/regions')
 }
 
 export interface ReviewData {
@@ -90,6 +116,8 @@ export interface ReviewData {
   score: ScoreResult
   evidence: EvidenceOut[]
   conflicts: ConflictOut[]
+  /** Every revision of every answer, with its author's name (for the regrades shown inline). */
+  history: RevisionOut[]
 }
 
 export interface ReviewLoad {
@@ -110,7 +138,8 @@ export function loadReview(id: number, withSelfAssessment: boolean = true): Revi
     getScore(id) as Promise<ScoreResult>,
     listEvidence(id),
     listConflicts(id),
-  ]).then(([detail, checklist, score, evidence, conflicts]) => ({ detail, checklist, score, evidence, conflicts }))
+    getHistory(id),
+  ]).then(([detail, checklist, score, evidence, conflicts, history]) => ({ detail, checklist, score, evidence, conflicts, history }))
   const selfAssessment = withSelfAssessment
     ? detailRequest.then((d) => loadSelfAssessment(d.inspection)).catch(() => null)
     : Promise.resolve(null)

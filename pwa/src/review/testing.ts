@@ -7,6 +7,7 @@ import type {
   FacilityOut,
   InspectionDetailOut,
   InspectionOut,
+  RevisionOut,
   UserOut,
 } from '../api/types'
 
@@ -232,6 +233,8 @@ export function detail(overrides: Partial<InspectionOut> = {}, inspectors: numbe
       'T-03': { grade: 'not_met', revision: 1, source: 'review', author_id: 50 },
     },
     open_conflicts: 1,
+    people: { '11': '刘秀英', '50': '张卫东' },
+    sample: null,
     status_changes: [
       {
         action: 'submit',
@@ -250,6 +253,39 @@ export function detail(overrides: Partial<InspectionOut> = {}, inspectors: numbe
         created_at: '2026-11-21T01:30:00+00:00',
       },
     ],
+  }
+}
+
+/** The answer history of inspection 7: T-03 was regraded by the county reviewer. */
+export const HISTORY: RevisionOut[] = [
+  revision('T-01', 1, 'C', 11, 'inspector', null, '2026-11-19T02:00:00+00:00'),
+  revision('T-01', 2, 'B', 11, 'inspector', null, '2026-11-19T03:00:00+00:00'),
+  revision('T-02', 1, 'A', 11, 'inspector', null, '2026-11-19T02:00:00+00:00'),
+  revision('T-03', 1, 'B', 11, 'inspector', null, '2026-11-19T02:00:00+00:00'),
+  revision('T-03', 2, 'not_met', 50, 'review', '现场未见消毒记录', '2026-11-21T02:05:00+00:00'),
+]
+
+function revision(
+  itemId: string,
+  rev: number,
+  grade: string,
+  authorId: number,
+  source: string,
+  reason: string | null,
+  receivedAt: string,
+): RevisionOut {
+  return {
+    item_id: itemId,
+    revision: rev,
+    grade,
+    document_date: null,
+    valid_until: null,
+    note: null,
+    author_id: authorId,
+    author_name: authorId === 50 ? '张卫东' : '刘秀英',
+    source,
+    reason,
+    received_at: receivedAt,
   }
 }
 
@@ -374,6 +410,7 @@ export function reviewRoutes(detailBody: InspectionDetailOut = detail()): Record
     'GET /api/inspections/7/score': { json: SCORE },
     'GET /api/inspections/7/evidence': { json: [PHOTO] },
     'GET /api/inspections/7/conflicts': { json: CONFLICTS },
+    'GET /api/inspections/7/history': { json: HISTORY },
     'GET /api/inspections': (req) =>
       req.query.get('facility_id') === '3'
         ? {

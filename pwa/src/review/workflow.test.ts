@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { ApiError, OfflineError } from '../api/client'
+import { gradeOrder } from '../domain/grades'
 import type { InspectionStatus } from '../api/types'
 import {
   ACTIONS,
@@ -43,6 +44,12 @@ describe('availableActions', () => {
     expect(actions('city_reviewer', 'approved')).toEqual(['reopen'])
     expect(actions('city_reviewer', 'rejected')).toEqual(['reopen'])
     expect(actions('city_reviewer', 'county_review')).toEqual([])
+  })
+
+  it('offers no final approval on a sampled inspection until its re-review has started', () => {
+    const sampled = (status: string) => availableActions('city_reviewer', status, true).map((a) => a.action)
+    expect(sampled('county_approved')).toEqual(['start_city_review'])
+    expect(sampled('city_review')).toEqual(['approve', 'city_return', 'city_reject'])
   })
 
   it('lets an admin only reopen', () => {
@@ -114,16 +121,17 @@ describe('gradeChoices', () => {
     { code: 'A', criteria: '好', points: null },
   ]
 
-  it('lists the item’s levels and not met', () => {
+  it('lists the item’s levels best first, then not met: the order of the inspector’s form', () => {
     expect(gradeChoices({ levels, allowNa: false }, labels)).toEqual([
-      { code: 'C', label: 'C级', criteria: '有' },
       { code: 'A', label: 'A级', criteria: '好' },
+      { code: 'C', label: 'C级', criteria: '有' },
       { code: 'not_met', label: '不达标', criteria: null },
     ])
+    expect(gradeChoices({ levels, allowNa: true }, labels).map((c) => c.code)).toEqual(gradeOrder({ levels, allowNa: true }))
   })
 
   it('adds not applicable only when the item allows it', () => {
-    expect(gradeChoices({ levels, allowNa: true }, labels).map((c) => c.code)).toEqual(['C', 'A', 'not_met', 'not_applicable'])
+    expect(gradeChoices({ levels, allowNa: true }, labels).map((c) => c.code)).toEqual(['A', 'C', 'not_met', 'not_applicable'])
   })
 })
 
@@ -146,11 +154,11 @@ describe('isStaleError and errorText', () => {
     expect(isStaleError(new Error('stale'))).toBe(false)
   })
 
-  it('puts the server’s words and code after a Chinese summary', () => {
-    expect(errorText(new ApiError(409, 'review.evidence_incomplete', '2 item(s) still missing'))).toBe(
-      '评审未完成（有未评条款、缺少照片或未处理的冲突）：2 item(s) still missing（review.evidence_incomplete）',
-    )
-    expect(errorText(new ApiError(500, 'internal', 'boom'))).toBe('操作失败：boom（internal）')
+  it('shows the server’s Chinese message as it is, without the code', () => {
+    const message = '还有 2 个条款未完成，不能通过审核：请逐项处理后再试'
+    expect(errorText(new ApiError(409, 'review.evidence_incomplete', message))).toBe(message)
+    expect(errorText(new ApiError(500, 'server.internal', ''))).toBe('操作失败，请稍后重试')
     expect(errorText(new OfflineError('network request failed'))).toBe('无法连接服务器，请检查网络后重试')
   })
 })
+    expect(errorText(new TypeError('x is undefined'))).toBe('出错了，请稍后重试')

@@ -5,6 +5,7 @@ import { ApiError, OfflineError } from '../api/client'
 import type { InspectionOut, InspectionStatus, Role, UserOut } from '../api/types'
 import type { Item } from '../domain/scoring'
 import { NOT_APPLICABLE, NOT_MET } from '../domain/scoring'
+import { levelsBestFirst } from '../domain/grades'
 import { gradeLabel } from '../domain/labels'
 
 export type ReviewAction =
@@ -131,10 +132,17 @@ export function actionSpec(action: string): ActionSpec | undefined {
   return ACTIONS.find((a) => a.action === action)
 }
 
-/** The actions a role may take on an inspection in `status`, in button order. */
-export function availableActions(role: string, status: string): ActionSpec[] {
+/**
+ * The actions a role may take on an inspection in `status`, in button order. An inspection drawn
+ * for city re-review (`sampled`) is approved only after its re-review has started, so 终审通过 is
+ * not offered on it while it is county-approved (the server refuses it too).
+ */
+export function availableActions(role: string, status: string, sampled: boolean = false): ActionSpec[] {
   return ACTIONS.filter(
-    (a) => (a.roles as readonly string[]).includes(role) && (a.from as readonly string[]).includes(status),
+    (a) =>
+      (a.roles as readonly string[]).includes(role) &&
+      (a.from as readonly string[]).includes(status) &&
+      !(a.action === 'approve' && status === 'county_approved' && sampled),
   )
 }
 
@@ -185,9 +193,10 @@ export interface GradeChoice {
   criteria: string | null
 }
 
-/** What a reviewer may grade an item: its levels, not met, and not applicable when allowed. */
+/** What a reviewer may grade an item: its levels best first, not met, and not applicable when
+ * allowed: the order of the inspector's form (domain/grades). */
 export function gradeChoices(item: Pick<Item, 'levels' | 'allowNa'>, gradeLabels: Readonly<Record<string, string>>): GradeChoice[] {
-  const choices: GradeChoice[] = item.levels.map((lv) => ({
+  const choices: GradeChoice[] = levelsBestFirst(item.levels).map((lv) => ({
     code: lv.code,
     label: gradeLabel(gradeLabels, lv.code),
     criteria: lv.criteria,
@@ -210,32 +219,17 @@ export function isStaleError(err: unknown): err is ApiError {
   return err instanceof ApiError && err.status === 409 && /stale|conflict/.test(err.code)
 }
 
-const ERROR_MESSAGES: Record<string, string> = {
-  'review.evidence_incomplete': '评审未完成（有未评条款、缺少照片或未处理的冲突）',
-  'inspection.incomplete': '评审未完成',
-  'workflow.invalid_transition': '当前状态不能进行此操作',
-  'workflow.reason_required': '此操作需要填写理由',
-  'workflow.role_not_allowed': '您的角色不能进行此操作',
-  'workflow.sampled_for_review': '本评审已被抽中市级复核，请先开始复核',
-  'review.conflict_of_interest': '您参与了本次检查，不能审核',
-  'review.not_assigned_reviewer': '本评审由其他审核员负责',
-  'review.same_reviewer': '县级审核员不能同时做市级复核',
-  'review.not_in_review': '只有在本级审核期间才能修改评分',
-  'review.reason_required': '修改评分需要填写理由',
-  'review.stale_revision': '该条款已被他人修改',
-  'inspection.locked': '评审已锁定，请先重新开启',
-  'conflict.already_resolved': '该冲突已被处理',
-  'conflict.reason_required': '处理冲突需要填写理由',
-  'answers.invalid': '评分不符合评审标准',
-  'http.not_found': '评审不存在或不在您的辖区内',
+/** The thing asked for does not exist, or is out of this user's reach (both answer 404). */
+export function isMissing(err: unknown): boolean {
+  return err instanceof ApiError && err.status === 404
 }
 
-/** A failure as one line for the user: what went wrong in Chinese, plus the server's own words. */
+/**
+ * A failure as one line for the user. A refusal shows the server's own message: the server words
+ * every error code in Chinese (one catalog), so the app adds nothing and never shows the code.
+ */
 export function errorText(err: unknown): string {
   if (err instanceof OfflineError) return '无法连接服务器，请检查网络后重试'
-  if (err instanceof ApiError) {
-    const known = ERROR_MESSAGES[err.code]
-    return known ? `${known}：${err.message}（${err.code}）` : `操作失败：${err.message}（${err.code}）`
-  }
-  return err instanceof Error ? `出错了：${err.message}` : '出错了'
+  if (err instanceof ApiError) return err.message || '操作失败，请稍后重试'
+  return '出错了，请稍后重试'
 }
