@@ -13,6 +13,7 @@ from server.api.base import Blueprint, client_ip, now, principal, problems_of, r
 from server.api.docs import raises
 from server.api.fields import Refused
 from server.db import inspections as inspection_queries
+from server.domain.errors import Problem
 from server.services import audit, auth, checklists, evidence, inspections, reports, review_queue, sync
 
 auth_bp = Blueprint("auth", __name__, url_prefix="/api/auth", description="登录与会话")
@@ -254,7 +255,7 @@ def _change(c: dict[str, Any] | Refused) -> sync.Change | sync.Refusal:
         change_id = c.field("change_id")
         valid_id = isinstance(change_id, str) and re.fullmatch(s.DEVICE_ID[0], change_id) is not None
         problems = problems_of(c.messages)
-        first = problems[0] if problems else {"code": "request.invalid_field", "message": "值无效"}
+        first = problems[0] if problems else Problem("request.invalid_field", "").to_json()
         return sync.Refusal(change_id if valid_id else None, first["code"], first["message"], problems)
     return sync.Change(
         change_id=c["change_id"],
