@@ -34,7 +34,11 @@ def resolve(world: World, user: str, inspection: Inspection, conflict: Conflict,
 def full_record(world: World, name: str = "own") -> None:
     """Give a facility every fact the published checklists ask about (the world leaves some out)."""
     facility = world.facilities[name]
-    facility.facts = {"community_hospital": False, "obstetric_ultrasound": False, "county_imaging_center": True}
+    facility.facts = {
+        "community_hospital": False,
+        "obstetric_ultrasound": False,
+        "county_imaging_center": True,
+    }
     if facility.population_served is None:
         facility.population_served = 30_000
     db.session.commit()
@@ -268,6 +272,7 @@ def test_bootstrap_carries_the_open_conflicts_of_a_draft(world: World) -> None:
 
 def test_the_server_says_which_checklists_fit_a_facility(world: World) -> None:
     full_record(world)
+
     def families(user: str, facility: str) -> set[str]:
         url = f"/api/checklists?facility_id={world.facilities[facility].id}"
         response = world.call(user, "GET", url)
