@@ -60,6 +60,13 @@ export interface RequestOptions {
   /** Statuses besides 2xx whose JSON body is a normal answer (for example 503 from /healthz). */
   acceptStatuses?: readonly number[]
   signal?: AbortSignal
+  /**
+   * Send it again by itself when the server answers 503 with Retry-After (its database was busy
+   * and it changed nothing). By default only for GET and PUT: sending those twice has the effect
+   * of sending them once (a PUT carries the revision it was made on). A POST only when the server
+   * makes it so, like a sync batch whose changes carry their ids.
+   */
+  retry?: boolean
 }
 
 export const DEFAULT_TIMEOUT_MS = 10_000
@@ -92,12 +99,62 @@ const NOT_JSON: unique symbol = Symbol('not-json')
 /** Our server always answers JSON; these statuses without a JSON body come from a proxy in front. */
 const GATEWAY_STATUSES: readonly number[] = [502, 503, 504]
 
+/** How often a request answered 503 with Retry-After is sent in all before its error is shown. */
+export const MAX_TRIES = 3
+/** Retry-After is honoured up to this many seconds between tries (the server asks 5 when busy). */
+export const MAX_RETRY_WAIT_S = 3
+
+const RETRIED_BY_DEFAULT: readonly string[] = ['GET', 'PUT']
+
+/** A 503 with Retry-After: the server is briefly unavailable and asks to be asked again. */
+class RetryLater {
+  constructor(
+    readonly error: ApiError,
+    readonly waitMs: number,
+  ) {}
+}
+
 /**
  * Sends one request and returns the parsed JSON body. Throws ApiError when the server rejects it,
  * OfflineError when the server cannot be reached, and re-throws the AbortError when the caller's
- * own signal cancelled it.
+ * own signal cancelled it. A 503 with Retry-After is tried again (see `retry`) up to MAX_TRIES
+ * times in all, waiting as asked but at most MAX_RETRY_WAIT_S, before it becomes an ApiError.
  */
 export async function request<T>(path: string, options: RequestOptions = {}): Promise<T> {
+  const retry = options.retry ?? RETRIED_BY_DEFAULT.includes(options.method ?? 'GET')
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await requestOnce<T>(path, options)
+    } catch (err) {
+      if (!(err instanceof RetryLater)) throw err
+      if (!retry || attempt >= MAX_TRIES) throw err.error
+      await pause(err.waitMs, options.signal)
+    }
+  }
+}
+
+/** Milliseconds to wait for a Retry-After header in seconds, capped; null without a usable one. */
+export function retryWaitMs(header: string | null): number | null {
+  if (header === null || !/^\s*\d+\s*$/.test(header)) return null
+  return Math.min(Number(header), MAX_RETRY_WAIT_S) * 1000
+}
+
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const aborted = (): void => {
+      clearTimeout(timer)
+      reject(new DOMException('aborted', 'AbortError'))
+    }
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', aborted)
+      resolve()
+    }, ms)
+    if (signal?.aborted) aborted()
+    else signal?.addEventListener('abort', aborted, { once: true })
+  })
+}
+
+async function requestOnce<T>(path: string, options: RequestOptions): Promise<T> {
   const { method = 'GET', body, timeoutMs = DEFAULT_TIMEOUT_MS, acceptStatuses = [] } = options
   const controller = new AbortController()
   const timer = setTimeout(() => controller.abort(), timeoutMs)
@@ -144,6 +201,8 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
       throw new OfflineError(`server unreachable behind a proxy (HTTP ${response.status})`)
     }
     if (response.status === 401 && authToken !== null) unauthorizedHandler?.()
+    const wait = response.status === 503 ? retryWaitMs(response.headers.get('Retry-After')) : null
+    if (wait !== null) throw new RetryLater(toApiError(response.status, payload), wait)
     throw toApiError(response.status, payload)
   } finally {
     clearTimeout(timer)
@@ -263,7 +322,13 @@ export function getBootstrap(): Promise<BootstrapOut> {
 }
 
 export function pushChanges(deviceId: string, changes: ChangeIn[]): Promise<SyncOut> {
-  return request<SyncOut>('/api/sync', { method: 'POST', body: { device_id: deviceId, changes }, timeoutMs: 60_000 })
+  // a batch sent twice is applied once: the server keeps each change's id (replayed receipts)
+  return request<SyncOut>('/api/sync', {
+    method: 'POST',
+    body: { device_id: deviceId, changes },
+    timeoutMs: 60_000,
+    retry: true,
+  })
 }
 
 export function listInspections(query: { status?: string; facility_id?: number; limit?: number } = {}): Promise<InspectionOut[]> {
