@@ -99,16 +99,21 @@ def parse_claimed_time(value: str | None) -> dt.datetime | None:
 
 
 def parse_exif_time(value: str | None) -> dt.datetime | None:
-    """EXIF DateTimeOriginal ("2026:11:20 10:31:05"), local time of the camera: China time.
-    None when it is missing, malformed (cameras without a clock write "0000:00:00 00:00:00")
-    or unusable."""
+    """EXIF DateTimeOriginal ("2026:11:20 10:31:05"), local time of the camera: China time; with
+    the offset the camera wrote in OffsetTimeOriginal ("2026:11:20 10:31:05+09:00") it is that
+    instant, in China time. None when it is missing, malformed (cameras without a clock write
+    "0000:00:00 00:00:00") or unusable."""
     if not value or not isinstance(value, str):
         return None
+    text = value.strip().rstrip("\x00").strip()
     try:
-        parsed = dt.datetime.strptime(value.strip().rstrip("\x00").strip(), "%Y:%m:%d %H:%M:%S")
+        if len(text) == 25:  # with its offset
+            parsed = dt.datetime.strptime(text, "%Y:%m:%d %H:%M:%S%z")
+        else:
+            parsed = dt.datetime.strptime(text, "%Y:%m:%d %H:%M:%S").replace(tzinfo=CHINA)
     except (ValueError, TypeError, OverflowError):
         return None
-    return china_time(parsed.replace(tzinfo=CHINA))
+    return china_time(parsed)
 
 
 def flags_for(

@@ -19,6 +19,7 @@ from server.domain.evidence import (
     FLAG_USED_FOR_OTHER_FACILITY,
 )
 from server.domain.identifiers import FACILITY_TYPES
+from server.domain.times import format_time
 
 KIND_LABELS = {
     "self_assessment": "机构自评",
@@ -58,7 +59,7 @@ FLAG_LABELS = {
 REASON_LABELS = {
     "document_expired": "证照或报告已过有效期",
     "document_date_missing": "未记录证照或报告日期",
-    "unanswered": "未评审",
+    "unanswered": "未作答",
 }
 
 
@@ -71,6 +72,14 @@ def _long(*texts: str | None) -> bool:
     return sum(len(t) for t in texts if t) > LONG_ROW_CHARS
 
 
+def counts(rollup: Mapping[str, Any]) -> dict[str, Any]:
+    """A roll-up of the score with 不达标 and 未作答 apart. The engine's `not_met` counts an
+    unanswered item as not met (so that a preview never promises too much); a person reads
+    不达标 as "graded and failed", so unanswered items are taken out of it and shown on their own."""
+    unanswered = int(rollup.get("unanswered", 0))
+    return {**rollup, "failed": int(rollup["not_met"]) - unanswered, "unanswered": unanswered}
+
+
 def snapshot_digest(snapshot: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical(snapshot).encode("utf-8")).hexdigest()
 
@@ -81,7 +90,7 @@ def report_number(region_code: str, inspection_id: int, digest: str) -> str:
 
 def _grade_label(checklist: Checklist, outcome: str | None) -> str:
     if outcome is None:
-        return "未评"
+        return "未作答"
     if outcome == NOT_MET:
         return "不达标"
     if outcome == NOT_APPLICABLE:
@@ -105,7 +114,7 @@ def _blocking_text(checklist: Checklist, block: Mapping[str, Any], numbers: Mapp
     if block["kind"] == "veto_failed":
         return f"否决项未达标：{items}{tail}"
     if block["kind"] == "veto_unanswered":
-        return f"否决项尚未评审：{items}{tail}"
+        return f"否决项未作答：{items}{tail}"
     needed = block.get("needed")
     if block["rule"] == "all_at_least":
         return f"{block['label']}：以下条款未达到要求 {items}{tail}"
@@ -137,7 +146,7 @@ def view(
     chapters = []
     for chapter_roll in score["chapters"]:
         sections = [s for s in score["sections"] if s["chapter"] == chapter_roll["id"]]
-        chapters.append({**chapter_roll, "sections": sections})
+        chapters.append({**counts(chapter_roll), "sections": [counts(s) for s in sections]})
 
     items_by_chapter = []
     rectification = []
@@ -155,7 +164,8 @@ def view(
                 reason = REASON_LABELS.get(outcome.get("reason") or "", "")
                 if outcome.get("reason") in ("condition", "inspector"):
                     reason = ""
-                not_met = outcome["outcome"] in (NOT_MET, None)
+                not_met = outcome["outcome"] == NOT_MET
+                unanswered = outcome["outcome"] is None
                 rows.append(
                     {
                         "number": item.number,
@@ -165,6 +175,7 @@ def view(
                         "tier_label": TIER_ITEM_LABELS.get(item.tier, item.tier),
                         "outcome_label": _grade_label(checklist, outcome["outcome"]),
                         "not_met": not_met,
+                        "unanswered": unanswered,
                         "reason": reason,
                         "changes": history,
                         "note": answer.get("note"),
@@ -177,8 +188,7 @@ def view(
                         {
                             "number": item.number,
                             "text": item.text,
-                            "problem": reason
-                            or ("未评审" if outcome["outcome"] is None else "未达到基本要求"),
+                            "problem": reason or "未达到基本要求",
                         }
                     )
         items_by_chapter.append({"title": f"{chapter.number} {chapter.title}".strip(), "rows": rows})
@@ -196,7 +206,8 @@ def view(
             "url": f"dabiao-evidence:/{p['thumb_key']}",
             "number": numbers.get(p["item_id"], p["item_id"]),
             "text": items[p["item_id"]].text[:60] if p["item_id"] in items else "",
-            "captured": p["captured"],
+            "claimed_at": format_time(p.get("claimed_at")),
+            "exif_at": format_time(p.get("exif_at")),
             "location": p["location"],
             "digest": p["sha256"][:16],
             "flags": [FLAG_LABELS.get(f, f) for f in p["flags"]],
@@ -228,7 +239,7 @@ def view(
         "reward": next((t.reward_yuan for t in checklist.tiers if t.code == tier_code), None),
         "grades": [{"code": g, "label": _grade_label(checklist, g)} for g in checklist.grade_scale],
         "points": checklist.method == "points",
-        "totals": score["totals"],
+        "totals": counts(score["totals"]),
         "chapters": chapters,
         "tiers": tiers,
         "veto_failed": [{"number": numbers[i], "text": items[i].text} for i in score["veto_failed"]],

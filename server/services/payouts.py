@@ -36,6 +36,7 @@ from server.domain.errors import DomainError
 from server.domain.evidence import CHINA
 from server.domain.identifiers import FACILITY_TYPES
 from server.domain.inputs import date_ok
+from server.domain.times import format_instant
 from server.extensions import db
 from server.reports import sheets
 from server.reports.render import ReportFetcher, render_html, write_pdf
@@ -377,7 +378,7 @@ def build_sheet(region_code: str, period_text: str, now: dt.datetime) -> domain.
         region_name=name,
         region_path=path,
         period=period,
-        generated_at=now.astimezone(CHINA).strftime("%Y-%m-%d %H:%M"),
+        generated_at=format_instant(now) or "",
         rows=tuple(rows),
         totals=tuple(domain.tier_totals(rows)),
         total_yuan=sum(r.amount_yuan for r in rows),

@@ -24,8 +24,8 @@ from server.db.models import Facility, Inspection, Report
 from server.domain import report as report_domain
 from server.domain.access import Principal
 from server.domain.errors import DomainError
-from server.domain.evidence import CHINA
 from server.domain.regions import parent_code
+from server.domain.times import format_instant
 from server.extensions import db
 from server.reports.render import ReportFetcher, render_html, write_pdf
 from server.services import audit
@@ -44,10 +44,7 @@ def _settings() -> Settings:
 
 
 def _local(value: dt.datetime | None) -> str | None:
-    if value is None:
-        return None
-    aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-    return aware.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+    return format_instant(value)
 
 
 def fingerprint_of(inspection_id: int, status: str, version: int, markers: Sequence[int]) -> str:
@@ -152,7 +149,8 @@ def build_snapshot(inspection: Inspection) -> dict[str, Any]:
                 "sha256": p.sha256,
                 "thumb_key": p.thumb_key,
                 "thumb_sha256": p.thumb_sha256,
-                "captured": p.exif_captured_at or p.claimed_captured_at,
+                "claimed_at": p.claimed_captured_at,
+                "exif_at": p.exif_captured_at,
                 "location": _place(p.exif_latitude, p.exif_longitude)
                 or _place(p.claimed_latitude, p.claimed_longitude),
                 "flags": list(p.flags or []),

@@ -32,6 +32,7 @@ from server.domain.access import Principal
 from server.domain.checklist import NOT_APPLICABLE, NOT_MET, Checklist, evaluate_condition
 from server.domain.errors import DomainError
 from server.domain.identifiers import USCC_CHARSET, VILLAGE_CLINIC, uscc_check_char
+from server.domain.times import china_date
 from server.extensions import db
 from server.services import audit, checklists, evidence, inspections, sync
 from server.services.auth import hash_password
@@ -436,11 +437,12 @@ def _create_inspections(now: dt.datetime, facilities: dict[str, Facility], users
     county = _principal(users["tx_county"])
     people = {name: _principal(user) for name, user in users.items()}
     start = now - dt.timedelta(days=7)
+    today = china_date(now)  # the inspectors' calendar day, not UTC's (8 hours behind)
 
     for n, story in enumerate(STORIES):
         facility = facilities[story.facility]
         inspector = story.steps[0][0]  # the one who submits
-        inspection_date = (start - dt.timedelta(days=n)).date()
+        inspection_date = china_date(start - dt.timedelta(days=n))
         inspection = inspections.create(
             county,
             facility.id,
@@ -468,14 +470,12 @@ def _create_inspections(now: dt.datetime, facilities: dict[str, Facility], users
         QS[0],
         QS[1],
         "county_inspection",
-        now.date(),
+        today,
         [users["tx_inspector1"].id, users["tx_inspector2"].id],
         ip=None,
     )
     checklist = inspections.checklist_of(inspection)
-    answers = _answers(
-        checklist, inspections.facility_facts(facility, checklist), now.date(), "fair", limit=30
-    )
+    answers = _answers(checklist, inspections.facility_facts(facility, checklist), today, "fair", limit=30)
     _send(people["tx_inspector1"], inspection.id, answers, now)
     first = next(iter(answers))
     other = {"grade": NOT_MET, "note": "复查时发现问题（第二名检查员离线录入）"}
@@ -485,8 +485,8 @@ def _create_inspections(now: dt.datetime, facilities: dict[str, Facility], users
     own = facilities["通许县竖岗镇中心卫生院"]
     self_assessor = people["tx_self"]
     inspection = inspections.create(
-        self_assessor, own.id, QS[0], QS[1], "self_assessment", now.date(), [], ip=None
+        self_assessor, own.id, QS[0], QS[1], "self_assessment", today, [], ip=None
     )
     checklist = inspections.checklist_of(inspection)
-    answers = _answers(checklist, inspections.facility_facts(own, checklist), now.date(), "good", limit=12)
+    answers = _answers(checklist, inspections.facility_facts(own, checklist), today, "good", limit=12)
     _send(self_assessor, inspection.id, answers, now)

@@ -18,6 +18,7 @@ import contextlib
 import io
 import logging
 import numbers
+import re
 import threading
 import warnings
 from collections.abc import Iterator
@@ -165,17 +166,35 @@ def _text(value: object) -> str | None:
 
 
 def _capture_time(exif: Image.Exif) -> str | None:
-    """DateTimeOriginal, else DateTime: as written, cleaned and bounded (parsed later)."""
+    """DateTimeOriginal, else DateTime: as written, cleaned and bounded (parsed later). When the
+    camera also wrote the matching offset (OffsetTimeOriginal, OffsetTime: "+08:00"), it follows
+    the time ("2026:11:20 10:31:05+08:00"); without one the time is the camera's clock, no zone."""
     try:
-        original = _text(exif.get_ifd(Base.ExifOffset).get(Base.DateTimeOriginal))
+        sub = exif.get_ifd(Base.ExifOffset)
+        original = _text(sub.get(Base.DateTimeOriginal))
+        if original:
+            return _with_offset(original, sub.get(Base.OffsetTimeOriginal))
     except Exception as exc:  # an unreadable EXIF sub-IFD: fall back on IFD0's DateTime
         log.info("EXIF sub-IFD unreadable: %s: %s", type(exc).__name__, exc)
-        original = None
+        sub = None
     try:
-        return original or _text(exif.get(Base.DateTime))
+        plain = _text(exif.get(Base.DateTime))
+        return _with_offset(plain, sub.get(Base.OffsetTime) if sub is not None else None) if plain else None
     except Exception as exc:  # values are decoded when read: a garbled one fails here
         log.info("EXIF DateTime unreadable: %s: %s", type(exc).__name__, exc)
         return None
+
+
+def _with_offset(time: str, offset: object) -> str:
+    """The time followed by its EXIF offset when that is a real one ("+08:00"); else the time."""
+    text = _text(offset)
+    if (
+        text
+        and re.fullmatch(r"[+-](?:[01]\d|2[0-3]):[0-5]\d", text)
+        and re.fullmatch(r"\d{4}:\d\d:\d\d \d\d:\d\d:\d\d", time)
+    ):
+        return time + text
+    return time
 
 
 def _coordinate(value: object, ref: object, negative: str) -> float:
