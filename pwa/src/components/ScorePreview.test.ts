@@ -57,7 +57,7 @@ function blockers(wrapper: VueWrapper): string[] {
 function cell(wrapper: VueWrapper, title: string): string | undefined {
   return wrapper
     .findAll('.van-cell')
-    .find((c) => c.find('.van-cell__title').text() === title)
+    .find((c) => c.find('.van-cell__title > span').text() === title)
     ?.find('.van-cell__value')
     .text()
 }
@@ -71,6 +71,7 @@ describe('ScorePreview', () => {
     expect(tier.get('.van-tag').classes()).toContain('van-tag--success')
     expect(cell(wrapper, '适用条款')).toBe('15')
     expect(cell(wrapper, '不达标')).toBe('0')
+    expect(cell(wrapper, '未作答')).toBe('0')
     expect(wrapper.text()).not.toContain('距“')
     expect(blockers(wrapper)).toEqual([])
   })
@@ -84,6 +85,7 @@ describe('ScorePreview', () => {
     expect(wrapper.text()).toContain('距“基本标准”')
     expect(blockers(wrapper)).toEqual(['否决项不达标：1.1.10'])
     expect(cell(wrapper, '不达标')).toBe('1')
+    expect(cell(wrapper, '未作答')).toBe('0')
   })
 
   it('names an unanswered veto item and how many more items each rule needs', () => {
@@ -91,10 +93,33 @@ describe('ScorePreview', () => {
 
     expect(wrapper.get('[data-testid="preview-tier"]').text()).toBe('未达标')
     expect(blockers(wrapper)).toEqual([
-      '否决项未评：1.1.10',
+      '否决项未作答：1.1.10',
       '核心条款全部达到C级：还差 2',
       '基本标准条款C级及以上不低于80%：还差 8',
     ])
+  })
+
+  it('counts a fresh draft as 0 不达标 and every applicable item 未作答', () => {
+    const wrapper = render(new Map())
+
+    expect(cell(wrapper, '适用条款')).toBe('15')
+    expect(cell(wrapper, '不达标')).toBe('0')
+    expect(cell(wrapper, '未作答')).toBe('15')
+    expect(wrapper.get('[data-testid="preview-unanswered"]').text()).toContain('达标判定时按不达标计')
+  })
+
+  it('counts graded failures apart from unanswered items', () => {
+    const wrapper = render(answers({ 'M-B01': { grade: NOT_MET }, 'M-B02': { grade: 'A' }, 'M-B03': { grade: NOT_MET } }))
+
+    expect(cell(wrapper, '不达标')).toBe('2')
+    expect(cell(wrapper, '未作答')).toBe('12')
+  })
+
+  it('leaves items not applicable by the facts out of 未作答', () => {
+    const wrapper = render(new Map(), { facts: { has_beds: false } })
+
+    expect(cell(wrapper, '适用条款')).toBe('14')
+    expect(cell(wrapper, '未作答')).toBe('14')
   })
 
   it('shows what blocks the next tier once the first is reached', () => {

@@ -102,30 +102,8 @@ export function facilityFallbackName(id: number): string {
   return `机构 #${id}`
 }
 
-const CHINA_OFFSET_MS = 8 * 60 * 60 * 1000
-const HAS_OFFSET = /(Z|[+-]\d{2}:?\d{2})$/i
-
-function pad(n: number): string {
-  return String(n).padStart(2, '0')
-}
-
-/**
- * A server or device time as China local time, "2026-11-20 10:31". Times without an offset are
- * taken as China time (as the server does with device claims). Unreadable text is shown as it is.
- */
-export function formatTime(value: string | null | undefined): string {
-  if (!value) return '—'
-  const text = value.trim()
-  const isDateOnly = /^\d{4}-\d{2}-\d{2}$/.test(text)
-  if (isDateOnly) return text
-  const ms = Date.parse(HAS_OFFSET.test(text) ? text : `${text}+08:00`)
-  if (Number.isNaN(ms)) return text
-  const d = new Date(ms + CHINA_OFFSET_MS)
-  return (
-    `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ` +
-    `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}`
-  )
-}
+/** Times as people read them (China time, "YYYY-MM-DD HH:mm"): one formatter, in ./time. */
+export { chinaDate, formatTime } from './time'
 
 /** The first 12 hex digits of a SHA-256, enough to recognise a photo. */
 export function shortHash(sha256: string): string {

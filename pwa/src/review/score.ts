@@ -1,6 +1,6 @@
 // Reading the server's score (the same JSON as domain/scoring.ts's ScoreResult) for people.
 import type { EvidenceOut } from '../api/types'
-import type { BlockedBy, Checklist, Item, ItemResult, ScoreResult } from '../domain/scoring'
+import type { BlockedBy, Checklist, Item, ItemResult, Rollup, ScoreResult } from '../domain/scoring'
 import { NOT_APPLICABLE, NOT_MET } from '../domain/scoring'
 import { gradeLabel } from '../domain/labels'
 
@@ -22,7 +22,7 @@ export function blockerLines(checklist: Checklist, blockers: readonly BlockedBy[
       case 'veto_failed':
         return `否决项不达标：${itemNumbers(checklist, items)}`
       case 'veto_unanswered':
-        return `否决项未评：${itemNumbers(checklist, items)}`
+        return `否决项未作答：${itemNumbers(checklist, items)}`
       case 'rule': {
         const label = typeof b['label'] === 'string' ? b['label'] : '规则未满足'
         const needed = typeof b['needed'] === 'number' ? b['needed'] : null
@@ -39,14 +39,23 @@ export interface TotalLine {
   value: string
 }
 
-/** The headline counts: applicable, not met, at least each grade (best first), points. */
+/**
+ * 不达标 as people read it: items graded (or scored) not met, without the unanswered ones. The
+ * engine's `not_met` counts an unanswered item as not met, so that a preview never promises a
+ * higher tier than the finished inspection could reach; a fresh draft has 0 不达标, N 未作答.
+ */
+export function failedCount(rollup: Pick<Rollup, 'not_met' | 'unanswered'>): number {
+  return Math.max(0, rollup.not_met - rollup.unanswered)
+}
+
+/** The headline counts: applicable, not met, unanswered, at least each grade (best first), points. */
 export function totalLines(checklist: Checklist, score: ScoreResult): TotalLine[] {
   const t = score.totals
   const lines: TotalLine[] = [
     { label: '适用条款', value: `${t.applicable} 项` },
-    { label: '不达标', value: `${t.not_met} 项` },
+    { label: '不达标', value: `${failedCount(t)} 项` },
+    { label: '未作答', value: `${t.unanswered} 项` },
   ]
-  if (t.unanswered > 0) lines.push({ label: '未评', value: `${t.unanswered} 项` })
   for (const code of [...checklist.gradeScale].reverse()) {
     const n = t.at_least[code]
     if (n !== undefined) lines.push({ label: `${gradeLabel(checklist.gradeLabels, code)}及以上`, value: `${n} 项` })
