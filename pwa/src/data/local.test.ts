@@ -2,7 +2,17 @@ import 'fake-indexeddb/auto'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { BootstrapOut } from '../api/types'
 import { DabiaoDatabase } from '../db'
-import { addPhoto, discardChange, newId, photoCounts, recordAnswer, removePhoto, saveBootstrap, unsentCount } from './local'
+import {
+  addPhoto,
+  applyResolution,
+  discardChange,
+  newId,
+  photoCounts,
+  recordAnswer,
+  removePhoto,
+  saveBootstrap,
+  unsentCount,
+} from './local'
 
 let db: DabiaoDatabase
 let counter = 0
@@ -196,5 +206,67 @@ describe('saveBootstrap after a discarded change', () => {
     await discardChange(db, row.seq)
     await saveBootstrap(db, bootstrap({}))
     expect(await db.answers.get([1, 'I7'])).toBeUndefined()
+  })
+})
+
+describe('applyResolution', () => {
+  const conflict = {
+    id: 5,
+    item_id: 'I1',
+    change_id: 'c-5',
+    base_revision: 0,
+    current_revision: 1,
+    proposed: { grade: 'C' },
+    author_id: 7,
+    device_id: null,
+    device_time: null,
+    received_at: '2026-11-23T00:00:00Z',
+    resolved_at: null,
+    resolution: null,
+    resolution_reason: null,
+  }
+
+  async function withConflict(): Promise<void> {
+    const payload = bootstrap({ I1: { grade: 'A', revision: 1 } })
+    payload.assignments[0]!.conflicts = [conflict, { ...conflict, id: 6, item_id: 'I2' }]
+    await saveBootstrap(db, payload)
+  }
+
+  it('takes the server answer and drops the conflict from the device list', async () => {
+    await withConflict()
+    await db.meta.put({ key: 'conflict:c-5', value: { inspectionId: 1, itemId: 'I1', currentRevision: 1, at: null } })
+    await applyResolution(db, 1, {
+      id: 5,
+      item_id: 'I1',
+      resolution: 'combined',
+      revision: 2,
+      answer: { grade: 'B', note: '甲\n乙', revision: 2 },
+      replayed: false,
+    })
+    expect(await db.answers.get([1, 'I1'])).toMatchObject({ grade: 'B', note: '甲\n乙', serverRevision: 2 })
+    expect((await db.assignments.get(1))?.conflicts?.map((c) => c.id)).toEqual([6])
+    expect(await db.meta.get('conflict:c-5')).toBeUndefined()
+  })
+
+  it('keeps a newer unsent change and moves its base to the server revision', async () => {
+    await withConflict()
+    await recordAnswer(db, 1, 'I1', A('C', '新的'))
+    await applyResolution(db, 1, {
+      id: 5,
+      item_id: 'I1',
+      resolution: 'accepted',
+      revision: 2,
+      answer: { grade: 'C', revision: 2 },
+      replayed: false,
+    })
+    expect(await db.answers.get([1, 'I1'])).toMatchObject({ grade: 'C', note: '新的', serverRevision: 2 })
+  })
+
+  it('a download replaces the notes the sync engine left on conflict receipts', async () => {
+    await db.meta.put({ key: 'conflict:x', value: { inspectionId: 1, itemId: 'I1', currentRevision: 1, at: null } })
+    await db.meta.put({ key: 'conflict:y', value: { inspectionId: 42, itemId: 'I1', currentRevision: 1, at: null } })
+    await saveBootstrap(db, bootstrap({}))
+    expect(await db.meta.get('conflict:x')).toBeUndefined()
+    expect(await db.meta.get('conflict:y')).toBeDefined() // not on the list: kept
   })
 })

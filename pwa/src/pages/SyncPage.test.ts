@@ -10,6 +10,7 @@ import miniTest from '../../../checklists/examples/checklists/mini-test.v1.json'
 import type { BootstrapOut } from '../api/types'
 import { addPhoto, recordAnswer, saveBootstrap } from '../data/local'
 import { getDb, wipeDb, type OutboxError, type PhotoRow } from '../db'
+import { useSessionStore } from '../stores/session'
 import { useSyncStore } from '../stores/sync'
 import SyncPage from './SyncPage.vue'
 import {
@@ -96,6 +97,8 @@ beforeEach(async () => {
     routes: [
       { path: '/sync', name: 'sync', component: SyncPage },
       { path: '/tasks', name: 'tasks', component: Blank },
+      { path: '/inspections/:id(\\d+)', name: 'inspection', component: Blank },
+      { path: '/inspections/:id(\\d+)/items/:itemId', name: 'item', component: Blank },
     ],
   })
 })
@@ -272,5 +275,54 @@ describe('SyncPage: conflicts', () => {
     expect(await getDb().meta.get('conflict:c0ffee01')).toBeUndefined()
     expect(await getDb().meta.get('conflict:c0ffee02')).toBeDefined()
     expect(await getDb().meta.get('deviceId')).toBeDefined()
+  })
+})
+
+describe('SyncPage: conflicts kept on the server', () => {
+  it('lists them by inspection with both sides, from the device copy, linked to the inspection', async () => {
+    useSessionStore().user = INSPECTOR
+    await saveBootstrap(getDb(), {
+      server_time: '2026-11-23T00:00:00Z',
+      user: INSPECTOR,
+      assignments: [
+        {
+          inspection: INSPECTION,
+          checklist_key: 'mini-test@1',
+          facts: { has_beds: true },
+          answers: { 'M-B05': { grade: 'A', revision: 1 } },
+          photos: {},
+          conflicts: [
+            {
+              id: 8,
+              item_id: 'M-B05',
+              change_id: 'c-8',
+              base_revision: 0,
+              current_revision: 1,
+              proposed: { grade: 'not_met', note: '复查发现问题' },
+              author_id: 77,
+              author_name: '陈志强',
+              device_id: null,
+              device_time: '2026-11-23T10:00:00+08:00',
+              received_at: '2026-11-23T02:01:00+00:00',
+              resolved_at: null,
+              resolution: null,
+              resolution_reason: null,
+              current: { grade: 'A', revision: 1, author_id: INSPECTOR.id, author_name: '张检查' },
+            },
+          ],
+        },
+      ],
+      facilities: [FACILITY],
+      checklists: { 'mini-test@1': miniTest },
+    })
+    const wrapper = await openSync()
+
+    const kept = wrapper.get(`[data-testid="sync-kept-${INSPECTION_ID}"]`)
+    expect(kept.get('.kept-title a').text()).toBe('城关镇卫生院')
+    expect(kept.get('.kept-title a').attributes('href')).toBe(`/inspections/${INSPECTION_ID}`)
+    expect(kept.get('[data-testid="conflict-M-B05-proposed"]').text()).toContain('陈志强')
+    expect(kept.text()).toContain('1.1.5 基本条款5')
+    expect(kept.findAll('button').map((b) => b.text())).toEqual(['保留我的', '采用对方的', '合并备注'])
+    expect(wrapper.text()).not.toContain('没有待上传的数据')
   })
 })

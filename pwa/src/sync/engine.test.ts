@@ -130,6 +130,8 @@ describe('SyncEngine', () => {
     expect(notes).toHaveLength(1)
     expect(notes[0]!.value).toMatchObject({ inspectionId: 1, itemId: 'I1', currentRevision: 3 })
     expect(server.values.has('1|I1')).toBe(false)
+    // The server's list of conflicts (to resolve on the device) is downloaded at once.
+    expect(server.calls).toEqual(['probe', 'push', 'bootstrap'])
   })
 
   it('keeps a refused change as failed with the reason, and holds back later changes of that item', async () => {
