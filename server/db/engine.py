@@ -19,7 +19,8 @@ SQLite under gunicorn's several worker processes (`make run`):
   committed since the read). Only a GET or HEAD request, and a transaction begun inside
   `reading()`, begin deferred, as pure readers; a write such a request makes (a session's idle
   clock, a report stored) must come first in a transaction of its own, so that it waits like any
-  other. Outside a request (the CLI, migrations) every transaction is taken to write.
+  other. In a command of the CLI (migrations included) every transaction is taken to write;
+  elsewhere (a script, a test reading what a request wrote) transactions begin deferred.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
+import click
 from flask import has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -51,10 +53,12 @@ def reading() -> Iterator[None]:
 
 
 def begin_statement() -> str:
-    """BEGIN for a transaction that only reads, BEGIN IMMEDIATE for every other."""
-    if _reading.get() or (has_request_context() and request.method in READING_METHODS):
+    """BEGIN IMMEDIATE for a transaction that may write, BEGIN for one that only reads."""
+    if _reading.get():
         return "BEGIN"
-    return "BEGIN IMMEDIATE"
+    if has_request_context():
+        return "BEGIN" if request.method in READING_METHODS else "BEGIN IMMEDIATE"
+    return "BEGIN IMMEDIATE" if click.get_current_context(silent=True) is not None else "BEGIN"
 
 
 def configure_engine(engine: Engine) -> None:

@@ -4,8 +4,8 @@ so `storage verify` finds no orphan, and the device's retry stores the photo onc
 Real failures, on both engines and both stores (local disk and the real MinIO):
 - the database refuses the row (a trigger raising in the INSERT of the evidence row or of its
   audit entry: the failing flush), inside the per-test transaction;
-- the connection dies before COMMIT (PostgreSQL: the backend terminated), or the database is
-  locked by another writer past the busy timeout (SQLite), on a database of the test's own.
+- the connection dies before COMMIT (PostgreSQL: the backend terminated), or SQLite interrupts
+  the COMMIT, on a database of the test's own.
 """
 
 from __future__ import annotations
@@ -115,20 +115,32 @@ def own_database(
         db.engine.dispose()
 
 
+def interrupt_once(connection: sqlite3.Connection) -> None:
+    fired: list[bool] = []
+
+    def handler() -> int:
+        if fired:
+            return 0
+        fired.append(True)
+        return 1
+
+    connection.set_progress_handler(handler, 1)
+
+
 def break_connection(url: str, monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
     """Make the next upload's write fail for real after the store writes; returns the undo."""
-    if url.startswith("sqlite"):
-        # another writer holds the database past the busy timeout: "database is locked"
-        holder = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
-        holder.execute("BEGIN IMMEDIATE")
-        return lambda: (holder.rollback(), holder.close())  # type: ignore[func-returns-value]
-
     real_record = audit.record
 
     def record_then_die(*args: Any, **kwargs: Any) -> Any:
         entry = real_record(*args, **kwargs)
         if args and args[0] == "evidence.upload":  # the row and its entry flushed, not committed
-            db.session.execute(sa.text("SELECT pg_terminate_backend(pg_backend_pid())"))
+            if url.startswith("sqlite"):
+                # The upload holds the write lock from its start (BEGIN IMMEDIATE), so no other
+                # writer can get in; SQLite interrupts its COMMIT instead (a progress handler
+                # answering non-zero, once): OperationalError "interrupted", nothing committed.
+                interrupt_once(db.session.connection().connection.driver_connection)
+            else:
+                db.session.execute(sa.text("SELECT pg_terminate_backend(pg_backend_pid())"))
         return entry
 
     monkeypatch.setattr(audit, "record", record_then_die)
