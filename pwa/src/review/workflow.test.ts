@@ -159,6 +159,6 @@ describe('isStaleError and errorText', () => {
     expect(errorText(new ApiError(409, 'review.evidence_incomplete', message))).toBe(message)
     expect(errorText(new ApiError(500, 'server.internal', ''))).toBe('操作失败，请稍后重试')
     expect(errorText(new OfflineError('network request failed'))).toBe('无法连接服务器，请检查网络后重试')
+    expect(errorText(new TypeError('x is undefined'))).toBe('出错了，请稍后重试')
   })
 })
-    expect(errorText(new TypeError('x is undefined'))).toBe('出错了，请稍后重试')
