@@ -737,7 +737,7 @@ def test_cli_sheet_writes_both_files_and_record_is_idempotent(
         (["payouts", "sheet", "410299", "2026"], "地区“410299”不存在"),
         (["payouts", "sheet", "abc", "2026"], "地区“abc”不存在"),
         (["payouts", "sheet", "410200", "2026Q9"], "无效的期间“2026Q9”"),
-        (["payouts", "sheet", "410200", "2026-13"], "无效的月份"),
+        (["payouts", "sheet", "410200", "2026-13"], "无效的期间“2026-13”"),
         (["payouts", "rules", "--defaults", "999999"], "地区“999999”不存在"),
     ],
 )
