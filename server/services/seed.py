@@ -414,7 +414,7 @@ STORIES = (
         "fair",
         (
             *IN_COUNTY_REVIEW,
-            ("tx_county", "return", "QS-1.6.01 设备照片不清晰，请补拍设备铭牌并核对医疗设备台账"),
+            ("tx_county", "return", "第 1.6.1 条设备照片不清晰，请补拍设备铭牌并核对医疗设备台账"),
         ),
     ),
     Story("通许县玉皇庙镇中心卫生院", QS, "good", COUNTY_APPROVED),  # county_approved
@@ -426,7 +426,7 @@ STORIES = (
         "poor",
         (
             *IN_COUNTY_REVIEW,
-            ("tx_county", "county_reject", "医疗机构执业许可证已过期（否决项 VC-1.1.01），本次不予通过"),
+            ("tx_county", "county_reject", "医疗机构执业许可证已过期（否决项第 1.1.1 条），本次不予通过"),
         ),
         expired_licence=True,
     ),
@@ -461,6 +461,10 @@ def _create_inspections(now: dt.datetime, facilities: dict[str, Facility], users
             inspections.transition(
                 people[actor], inspection.id, action, reason, ip=None, now=start + dt.timedelta(days=day)
             )
+
+    # The city's random sample of what the county approved: the drawn inspection awaits its
+    # re-review (已抽中) and cannot be finally approved before that starts.
+    inspections.draw_sample(people["kf_city"], 1, seed=20261128, ip=None)
 
     # A draft shared by both inspectors, half filled in, with one conflicting edit to resolve.
     facility = facilities["通许县城关镇卫生院"]

@@ -89,7 +89,7 @@ def test_the_inspector_resolves_the_seeded_conflict_and_learns_what_blocks_a_sub
     page.get_by_test_id(f"conflicts-{draft_id}").get_by_text("1 处冲突待处理").wait_for(timeout=15000)
     card = page.get_by_test_id(f"returned-{returned['inspection']['id']}")
     text = card.inner_text()
-    assert "退回原因：QS-1.6.01 设备照片不清晰，请补拍设备铭牌并核对医疗设备台账" in text
+    assert "退回原因：第 1.6.1 条设备照片不清晰，请补拍设备铭牌并核对医疗设备台账" in text
     assert re.search(rf"张卫东 退回 · {CHINA_TIME}", text), text
     # History: the submitted inspection with its status, read-only.
     history = page.get_by_test_id("tasks-history")
@@ -107,7 +107,7 @@ def test_the_inspector_resolves_the_seeded_conflict_and_learns_what_blocks_a_sub
     page.goto(f"{app_server.url}/inspections/{returned['inspection']['id']}")
     notice = page.get_by_test_id("inspection-returned")
     notice.wait_for(timeout=15000)
-    assert "退回原因：QS-1.6.01 设备照片不清晰" in notice.inner_text()
+    assert "退回原因：第 1.6.1 条设备照片不清晰" in notice.inner_text()
     assert re.search(rf"张卫东 · {CHINA_TIME}", notice.inner_text())
 
     # The draft: the seeded conflict, both sides with who made them; 五 社区医院 does not apply.

@@ -16,9 +16,10 @@ from flask.testing import FlaskCliRunner
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
-from server.db.models import Answer, AuditEntry, Facility, Inspection, Region, User
+from server.db.models import Answer, AuditEntry, Facility, Inspection, Region, SampledInspection, User
 from server.domain.access import Principal
 from server.domain.audit import entry_hash
+from server.domain.errors import DomainError
 from server.domain.identifiers import uscc_check_char
 from server.domain.regions import parent_code, region_level
 from server.services import audit, auth, checklists, inspections, sync
@@ -135,6 +136,19 @@ def test_seed_demo_writes_the_logins_once(runner: FlaskCliRunner, db: Any, app: 
     assert "演示数据已存在" in again.stdout
     assert content in again.stdout
     assert logins.read_text(encoding="utf-8") == content
+
+
+def test_the_demo_has_a_city_sample_awaiting_its_re_review(runner: FlaskCliRunner, db: Any) -> None:
+    seed(runner)
+    drawn = db.session.scalars(select(SampledInspection.inspection_id)).all()
+    assert len(drawn) == 1
+    inspection = db.session.get(Inspection, drawn[0])
+    assert inspection.status == "county_approved"  # drawn, its re-review not yet started
+    city = next(u for u in db.session.scalars(select(User)) if u.username == "kf_city")
+    principal = Principal(city.id, city.username, city.display_name, city.role, city.region_code, None, 0)
+    with pytest.raises(DomainError, match="抽中") as refused:
+        inspections.transition(principal, inspection.id, "approve", None, ip=None, now=NOW)
+    assert refused.value.code == "workflow.sampled_for_review"
 
 
 def _disable_append_only(db: Any) -> None:

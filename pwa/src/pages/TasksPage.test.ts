@@ -234,7 +234,7 @@ describe('TasksPage: returned and history', () => {
     action: 'return',
     to_status: 'returned',
     actor_name: '张卫东',
-    reason: 'QS-1.6.01 设备照片不清晰，请补拍',
+    reason: '第 1.6.1 条设备照片不清晰，请补拍',
     created_at: '2026-11-20T16:30:00+00:00',
   }
 
@@ -261,7 +261,7 @@ describe('TasksPage: returned and history', () => {
     const wrapper = await openTasks()
 
     const notice = wrapper.get('[data-testid="returned-8"]').text()
-    expect(notice).toContain('退回原因：QS-1.6.01 设备照片不清晰，请补拍')
+    expect(notice).toContain('退回原因：第 1.6.1 条设备照片不清晰，请补拍')
     expect(notice).toContain('张卫东 退回 · 2026-11-21 00:30')
     expect(wrapper.find('[data-testid="returned-7"]').exists()).toBe(false)
   })
