@@ -24,7 +24,7 @@ describe('labels', () => {
     expect(gradeLabel(labels, 'A')).toBe('A级')
     expect(gradeLabel(labels, 'not_met')).toBe('不达标')
     expect(gradeLabel(labels, 'not_applicable')).toBe('不适用')
-    expect(gradeLabel(labels, null)).toBe('未评')
+    expect(gradeLabel(labels, null)).toBe('未作答')
     expect(gradeLabel(labels, 'Z')).toBe('Z')
   })
 })

@@ -59,7 +59,7 @@ export const FLAG_LABELS: Record<string, string> = {
 export const OUTCOME_REASON_LABELS: Record<string, string> = {
   condition: '按机构条件不适用',
   inspector: '检查员判定不适用',
-  unanswered: '未评',
+  unanswered: '未作答',
   document_date_missing: '缺少文件日期，按不达标计',
   document_expired: '文件已过期，按不达标计',
 }
@@ -92,7 +92,7 @@ export function flagLabel(flag: string): string {
 
 /** A grade code as shown to people: the checklist's label, or 不达标 / 不适用. */
 export function gradeLabel(gradeLabels: Readonly<Record<string, string>>, code: string | null | undefined): string {
-  if (code === null || code === undefined) return '未评'
+  if (code === null || code === undefined) return '未作答'
   if (code === NOT_MET) return '不达标'
   if (code === NOT_APPLICABLE) return '不适用'
   return gradeLabels[code] ?? code

@@ -182,7 +182,7 @@ function row(wrapper: VueWrapper, itemId: string) {
   return wrapper.get(`[data-testid="item-${itemId}"]`)
 }
 
-/** The grade tag of a row (the first tag: 未评, 不适用 or the answer's grade). */
+/** The grade tag of a row (the first tag: 未作答, 不适用 or the answer's grade). */
 function gradeTag(wrapper: VueWrapper, itemId: string): string {
   return row(wrapper, itemId).get('.marks .van-tag').text()
 }
@@ -317,7 +317,7 @@ describe('InspectionPage: chapters, sections and items', () => {
     expect(row(wrapper, 'M-B01').get('.van-tag').classes()).toContain('van-tag--success')
     expect(gradeTag(wrapper, 'M-B02')).toBe('不达标')
     expect(row(wrapper, 'M-B02').get('.van-tag').classes()).toContain('van-tag--danger')
-    expect(gradeTag(wrapper, 'M-B03')).toBe('未评')
+    expect(gradeTag(wrapper, 'M-B03')).toBe('未作答')
     expect(gradeTag(wrapper, 'M-B09')).toBe('不适用')
     expect(row(wrapper, 'M-B10').text()).toContain('否决项')
     expect(row(wrapper, 'M-B01').text()).not.toContain('否决项')
@@ -419,7 +419,7 @@ describe('InspectionPage: what blocks a submit', () => {
     )
     const wrapper = await openInspection()
 
-    expect(blockerText(wrapper)).toBe('还有 12 项未评')
+    expect(blockerText(wrapper)).toBe('还有 12 项未作答')
     expect(submitButton(wrapper).attributes('disabled')).toBeUndefined()
     await submitAndConfirm(wrapper)
 
@@ -468,7 +468,7 @@ describe('InspectionPage: what blocks a submit', () => {
     await recordAnswer(getDb(), INSPECTION_ID, 'M-B03', { grade: 'C', note: null, documentDate: null, validUntil: null })
     const wrapper = await openInspection()
 
-    expect(blockerText(wrapper)).toBe('还有 12 项未评；1 项照片不足；1 条修改或照片尚未上传')
+    expect(blockerText(wrapper)).toBe('还有 12 项未作答；1 项照片不足；1 条修改或照片尚未上传')
   })
 
   it('enables submit when nothing is missing', async () => {

@@ -104,7 +104,7 @@ describe('ReviewPage: what it shows', () => {
     // Answered A, but not applicable because the facility has no beds.
     expect(text(wrapper, 'item-grade-T-02')).toContain('A级')
     expect(text(wrapper, 'item-outcome-T-02')).toBe('计分：不适用（按机构条件不适用）')
-    expect(text(wrapper, 'item-self-T-02')).toBe('自评：未评')
+    expect(text(wrapper, 'item-self-T-02')).toBe('自评：未作答')
     expect(text(wrapper, 'item-grade-T-03')).toContain('不达标')
     expect(text(wrapper, 'review-item-T-03')).toContain('审核修改')
     expect(text(wrapper, 'review-self')).toContain('2026-10-08')
