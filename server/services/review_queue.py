@@ -34,6 +34,11 @@ class Tier:
     label: str
 
 
+# An inspection with items still unanswered has reached no tier yet: showing the engine's 未达标
+# (which counts those items as not met) would read as a verdict on a half-filled draft.
+INCOMPLETE = Tier("incomplete", "未完成")
+
+
 def tier_options(checklist_id: str | None = None) -> list[dict[str, str]]:
     """The tiers a filter may ask for, by code, with the loaded checklists' labels (a code the
     families label differently shows each label once), then 未达标."""
@@ -47,7 +52,11 @@ def tier_options(checklist_id: str | None = None) -> list[dict[str, str]]:
             if tier.label not in names:
                 names.append(tier.label)
     options = [{"code": code, "label": " / ".join(names)} for code, names in labels.items()]
-    return [*options, {"code": TIER_NONE, "label": TIER_NONE_LABEL}]
+    return [
+        *options,
+        {"code": TIER_NONE, "label": TIER_NONE_LABEL},
+        {"code": INCOMPLETE.code, "label": INCOMPLETE.label},
+    ]
 
 
 def checklist_options() -> list[dict[str, str]]:
@@ -106,7 +115,9 @@ def tiers_of(inspections: list[Inspection]) -> dict[int, Tier]:
             except DomainError:
                 continue  # the facility record lacks a fact: no tier can be computed
             scored = score_checked(checklist, checked, answers[inspection.id], inspection.inspection_date)
-            tier = Tier(scored["tier"]["code"], scored["tier"]["label"])
+            tier = (
+                INCOMPLETE if scored["unanswered"] else Tier(scored["tier"]["code"], scored["tier"]["label"])
+            )
             result[inspection.id] = tier
             _tiers[key] = (tier.code, tier.label)
             if len(_tiers) > _CACHE_SIZE:

@@ -83,7 +83,7 @@ def township(world: World) -> str:
 
 
 def test_filters_narrow_on_the_server(world: World, township: str) -> None:
-    own = world.inspection()  # 通许县城关镇卫生院, draft, nothing answered: 未达标
+    own = world.inspection()  # 通许县城关镇卫生院, draft, nothing answered: 未完成
     complete(world, own2 := world.inspection(facility="own2"))  # 通许县练城乡卫生院, every item at C
     town = world.inspection(facility="township")
     sibling = sibling_inspection(world)  # 兰考县城关镇卫生院
@@ -98,7 +98,7 @@ def test_filters_narrow_on_the_server(world: World, township: str) -> None:
     assert row["inspectors"] == ["inspector"]
     assert row["sampled_at"] is None
     empty = next(r for r in everything["items"] if r["inspection"]["id"] == own.id)
-    assert (empty["tier"], empty["tier_label"]) == ("none", "未达标")
+    assert (empty["tier"], empty["tier_label"]) == ("incomplete", "未完成")
 
     assert ids(queue(world, "city_reviewer", q="城关镇")) == {own.id, town.id, sibling.id, village.id}
     assert ids(queue(world, "city_reviewer", q=" 练城 ")) == {own2.id}
@@ -108,7 +108,12 @@ def test_filters_narrow_on_the_server(world: World, township: str) -> None:
     assert ids(queue(world, "city_reviewer", region="410225")) == {sibling.id}
     assert ids(queue(world, "city_reviewer", checklist_id="vc-2022-sample")) == {village.id}
     assert ids(queue(world, "city_reviewer", tier="basic")) == {own2.id}
-    assert ids(queue(world, "city_reviewer", tier="none", region="410222")) == {own.id, town.id, village.id}
+    assert ids(queue(world, "city_reviewer", tier="incomplete", region="410222")) == {
+        own.id,
+        town.id,
+        village.id,
+    }
+    assert ids(queue(world, "city_reviewer", tier="none")) == set()  # no verdict on an unfinished draft
     assert queue(world, "city_reviewer", tier="basic")["total"] == 1
     act(world, "inspector", own2, "submit")
     assert ids(queue(world, "city_reviewer", status="submitted")) == {own2.id}
