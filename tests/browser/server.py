@@ -245,6 +245,15 @@ def log_in(page: Any, server: AppServer, username: str) -> None:
     page.get_by_test_id("login-submit").click()
 
 
+def screenshot(page: Any, name: str, **options: Any) -> None:
+    """Keeps a screenshot for a person to look at, in the folder $DABIAO_SCREENSHOTS names;
+    nothing when it is unset."""
+    folder = os.environ.get("DABIAO_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / name), **options)
+
+
 def copy_dist(target: Path) -> Path:
     """A private copy of the built PWA, for tests that publish a new version of it."""
     shutil.copytree(PROJECT_ROOT / "pwa" / "dist", target)

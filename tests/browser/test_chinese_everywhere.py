@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.browser.server import AppServer, log_in, serving
+from tests.browser.server import AppServer, log_in, screenshot, serving
 
 pytestmark = pytest.mark.browser
 
@@ -65,17 +64,12 @@ def settle(page: Any) -> None:
     page.wait_for_timeout(300)  # Vant's transitions
 
 
-def look(page: Any, screen: str, shots: Path, seen: dict[str, list[str]]) -> None:
+def look(page: Any, screen: str, seen: dict[str, list[str]]) -> None:
     settle(page)
     words = english_words(page.evaluate(TEXT))
     if words:
         seen[screen] = words
-    page.screenshot(path=str(shots / f"{screen}.png"), full_page=True)
-
-
-@pytest.fixture
-def shots(tmp_path: Path) -> Path:
-    return tmp_path
+    screenshot(page, f"chinese-{screen}.png", full_page=True)
 
 
 def session(browser: Any, viewport: dict[str, int]) -> Any:
@@ -91,26 +85,26 @@ def ids(app_server: AppServer, username: str) -> list[dict[str, Any]]:
     return list(rows)
 
 
-def test_the_login_and_status_screens(browser: Any, app_server: AppServer, shots: Path) -> None:
+def test_the_login_and_status_screens(browser: Any, app_server: AppServer) -> None:
     seen: dict[str, list[str]] = {}
     context = session(browser, PHONE)
     page = context.new_page()
     try:
         page.goto(app_server.url + "/login")
-        look(page, "login", shots, seen)
+        look(page, "login", seen)
         page.get_by_test_id("login-username").locator("input").fill("tx_inspector1")
         page.get_by_test_id("login-password").locator("input").fill("not the password")
         page.get_by_test_id("login-submit").click()
         page.wait_for_timeout(1000)
-        look(page, "login-refused", shots, seen)
+        look(page, "login-refused", seen)
         page.goto(app_server.url + "/status")
-        look(page, "status", shots, seen)
+        look(page, "status", seen)
     finally:
         context.close()
     assert seen == {}, f"English on screen: {seen}"
 
 
-def test_the_inspectors_screens(browser: Any, app_server: AppServer, shots: Path) -> None:
+def test_the_inspectors_screens(browser: Any, app_server: AppServer) -> None:
     seen: dict[str, list[str]] = {}
     token, _ = app_server.login("tx_inspector1")
     status, facilities = app_server.api("GET", "/api/facilities?limit=500", token)
@@ -126,33 +120,33 @@ def test_the_inspectors_screens(browser: Any, app_server: AppServer, shots: Path
     try:
         log_in(page, app_server, "tx_inspector1")
         page.wait_for_url("**/tasks", timeout=15000)
-        look(page, "tasks", shots, seen)
+        look(page, "tasks", seen)
         page.goto(f"{app_server.url}/inspections/{draft['id']}")
-        look(page, "inspection", shots, seen)
+        look(page, "inspection", seen)
         page.goto(f"{app_server.url}/inspections/{draft['id']}/items/QS-1.1.01")
-        look(page, "item", shots, seen)
+        look(page, "item", seen)
         page.goto(f"{app_server.url}/sync")
-        look(page, "sync", shots, seen)
+        look(page, "sync", seen)
     finally:
         context.close()
     assert seen == {}, f"English on screen: {seen}"
 
 
-def test_the_self_assessors_screens(browser: Any, app_server: AppServer, shots: Path) -> None:
+def test_the_self_assessors_screens(browser: Any, app_server: AppServer) -> None:
     seen: dict[str, list[str]] = {}
     context = session(browser, PHONE)
     page = context.new_page()
     try:
         log_in(page, app_server, "tx_self")
         page.wait_for_url("**/tasks", timeout=15000)
-        look(page, "self-tasks", shots, seen)
+        look(page, "self-tasks", seen)
     finally:
         context.close()
     assert seen == {}, f"English on screen: {seen}"
 
 
 @pytest.mark.parametrize("username", ["tx_county", "kf_city", "kf_admin"])
-def test_the_reviewers_screens(browser: Any, app_server: AppServer, shots: Path, username: str) -> None:
+def test_the_reviewers_screens(browser: Any, app_server: AppServer, username: str) -> None:
     seen: dict[str, list[str]] = {}
     rows = [row for row in ids(app_server, username) if row["status"] != "draft"]
     assert rows, f"{username} sees nothing to review in the demo"
@@ -161,10 +155,10 @@ def test_the_reviewers_screens(browser: Any, app_server: AppServer, shots: Path,
     try:
         log_in(page, app_server, username)
         page.wait_for_url("**/review", timeout=15000)
-        look(page, f"{username}-queue", shots, seen)
+        look(page, f"{username}-queue", seen)
         for row in rows[:3]:
             page.goto(f"{app_server.url}/review/{row['id']}")
-            look(page, f"{username}-review-{row['status']}", shots, seen)
+            look(page, f"{username}-review-{row['status']}", seen)
     finally:
         context.close()
     assert seen == {}, f"English on screen: {seen}"

@@ -5,17 +5,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from server.domain import catalog
-from tests.browser.server import AppServer, poll, serving
+from tests.browser.server import AppServer, poll, screenshot, serving
 
 pytestmark = pytest.mark.browser
-
-SHOTS = Path("/work/notes/shots")
 
 
 @pytest.fixture(scope="module")
@@ -37,12 +34,6 @@ def phone(browser: Any) -> Iterator[Any]:
     context.close()
 
 
-def shot(page: Any, name: str) -> None:
-    if SHOTS.parent.is_dir():
-        SHOTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(SHOTS / name))
-
-
 def test_a_wrong_password_then_the_lockout_read_in_chinese_with_the_wait(
     phone: Any, app_server: AppServer
 ) -> None:
@@ -56,9 +47,9 @@ def test_a_wrong_password_then_the_lockout_read_in_chinese_with_the_wait(
         poll(page, lambda: error.count() > 0 and error.inner_text().strip() != "", 15, "the login error")
         if attempt == 1:
             assert error.inner_text().strip() == catalog.message("auth.invalid_credentials")
-            shot(page, "error-wrong-password-390.png")
+            screenshot(page, "error-wrong-password-390.png")
         page.wait_for_timeout(300)
     text = error.inner_text().strip()
     assert re.fullmatch(r"登录失败次数过多，请 \d+ 分钟后再试", text), text
     assert "auth." not in page.locator("body").inner_text()
-    shot(page, "error-lockout-390.png")
+    screenshot(page, "error-lockout-390.png")

@@ -10,17 +10,15 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from server.settings import PROJECT_ROOT
-from tests.browser.server import AppServer, idb, log_in, poll, serving
+from tests.browser.server import AppServer, idb, log_in, poll, screenshot, serving
 
 pytestmark = pytest.mark.browser
 
-SHOTS = Path("/work/notes/shots")
 QS = json.loads(
     (PROJECT_ROOT / "checklists" / "quality_service" / "2023-sample" / "v1.json").read_text(encoding="utf-8")
 )
@@ -53,9 +51,8 @@ def phone(browser: Any) -> Iterator[Any]:
 
 
 def shot(page: Any, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
     page.wait_for_timeout(400)  # Vant's transitions
-    page.screenshot(path=str(SHOTS / name), full_page=True)
+    screenshot(page, name, full_page=True)
 
 
 def by_facility(app_server: AppServer, username: str) -> dict[str, list[dict[str, Any]]]:

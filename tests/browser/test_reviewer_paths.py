@@ -13,17 +13,15 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.browser.server import AppServer, log_in, poll, serving
+from tests.browser.server import AppServer, log_in, poll, screenshot, serving
 
 pytestmark = pytest.mark.browser
 
 CHINA = dt.timezone(dt.timedelta(hours=8))
-SHOTS = Path("/work/notes/shots")
 DESK = {"width": 1366, "height": 900}
 
 
@@ -41,12 +39,6 @@ def desk(browser: Any) -> Iterator[Any]:
         yield page
     finally:
         context.close()
-
-
-def shoot(page: Any, name: str, **kw: Any) -> None:
-    if SHOTS.parent.is_dir():
-        SHOTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(SHOTS / name), **kw)
 
 
 def queue_api(server: AppServer, token: str, query: str = "") -> Any:
@@ -129,7 +121,7 @@ def test_county_reviewer_queue_fills_the_desk_and_filters_on_the_server(
         assert row["tier_label"] in server_labels
     names = desk.locator('[data-col="inspectors"]').all_inner_texts()
     assert any("刘秀英" in n for n in names) and not any("检查员 ·" in n for n in names)
-    shoot(desk, "reviewer-queue-1366.png")
+    screenshot(desk, "reviewer-queue-1366.png")
 
     # search by facility name: the server answers
     desk.get_by_test_id("filter-q").fill("朱砂")
@@ -175,7 +167,7 @@ def test_county_reviewer_queue_fills_the_desk_and_filters_on_the_server(
     card = desk.locator('[data-testid^="queue-item-"]').first.bounding_box()
     assert card is not None and card["width"] <= 390 and card["height"] > 90, card
     assert desk.evaluate("document.documentElement.scrollWidth") <= 390
-    shoot(desk, "reviewer-queue-390.png")
+    screenshot(desk, "reviewer-queue-390.png")
 
 
 def test_a_regrade_in_the_page_shows_inline_with_names_order_and_readable_text(
@@ -258,7 +250,7 @@ def test_a_regrade_in_the_page_shows_inline_with_names_order_and_readable_text(
     )
     assert history[-1]["author_name"] == me["display_name"] and history[-1]["reason"] == reason
     card.scroll_into_view_if_needed()
-    shoot(desk, "reviewer-regraded-item-1366.png", clip=card.bounding_box())
+    screenshot(desk, "reviewer-regraded-item-1366.png", clip=card.bounding_box())
 
 
 def test_city_sample_is_marked_and_final_approval_waits_for_its_re_review(

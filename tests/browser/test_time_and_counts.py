@@ -17,14 +17,13 @@ import re
 import secrets
 import subprocess
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from PIL import Image
 from PIL.ExifTags import Base
 
-from tests.browser.server import AppServer, log_in, poll, serving
+from tests.browser.server import AppServer, log_in, poll, screenshot, serving
 from tests.photos import jpeg
 
 pytestmark = pytest.mark.browser
@@ -32,13 +31,7 @@ pytestmark = pytest.mark.browser
 CHINA = dt.timezone(dt.timedelta(hours=8))
 PHONE = {"width": 390, "height": 844}
 DESK = {"width": 1366, "height": 900}
-SHOTS = Path("/work/notes/shots")
 SHOWN = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}")
-
-
-def shot_path(name: str, tmp_path: Path) -> Path:
-    """Under /work/notes/shots when that folder exists (a person looks at them), else the test's."""
-    return (SHOTS if SHOTS.is_dir() else tmp_path) / name
 
 
 def with_exif_offset(data: bytes, offset: str) -> bytes:
@@ -127,7 +120,7 @@ def cell_value(page: Any, test_id: str) -> str:
 
 
 def test_the_inspection_page_counts_unanswered_apart_from_failed(
-    browser: Any, app_server: AppServer, visit: dict[str, Any], tmp_path: Path
+    browser: Any, app_server: AppServer, visit: dict[str, Any]
 ) -> None:
     inspection_id = visit["inspection"]["id"]
     context = browser.new_context(
@@ -152,14 +145,14 @@ def test_the_inspection_page_counts_unanswered_apart_from_failed(
         assert cell_value(page, "preview-unanswered") == str(applicable)
         page.get_by_test_id("preview-unanswered").scroll_into_view_if_needed()
         page.wait_for_timeout(300)
-        page.screenshot(path=str(shot_path("issue11-inspection-preview-counts.png", tmp_path)))
+        screenshot(page, "inspection-preview-counts.png")
     finally:
         context.close()
 
 
 @pytest.mark.parametrize("zone", ["Asia/Shanghai", "America/New_York"])
 def test_the_reviewer_reads_photo_times_as_china_time(
-    browser: Any, app_server: AppServer, visit: dict[str, Any], tmp_path: Path, zone: str
+    browser: Any, app_server: AppServer, visit: dict[str, Any], zone: str
 ) -> None:
     inspection_id = visit["inspection"]["id"]
     context = browser.new_context(locale="zh-CN", timezone_id=zone, viewport=DESK)
@@ -184,7 +177,7 @@ def test_the_reviewer_reads_photo_times_as_china_time(
             figure = page.get_by_test_id(f"evidence-{visit['photos']['morning']['id']}")
             figure.scroll_into_view_if_needed()
             page.wait_for_timeout(300)
-            page.screenshot(path=str(shot_path("issue11-review-photo-times-new-york.png", tmp_path)))
+            screenshot(page, "review-photo-times-new-york.png")
     finally:
         context.close()
 
