@@ -185,6 +185,7 @@ def render(inspection: Inspection, now: dt.datetime, current: str | None = None)
     existing = queries.by_snapshot(inspection.id, digest)
     if existing is not None:
         if existing.fingerprint != current:
+            db.session.commit()  # a report is made inside a GET: end its reads before writing
             existing.fingerprint = current
             db.session.commit()
         return existing
@@ -228,6 +229,9 @@ def render(inspection: Inspection, now: dt.datetime, current: str | None = None)
         tier_code=snapshot["score"]["tier"]["code"],
         created_at=now,
     )
+    # The report is made inside a GET, which reads without the write lock (server/db/engine.py):
+    # its reads end here, so the write below begins a transaction of its own and waits its turn.
+    db.session.commit()
     db.session.add(report)
     db.session.flush()
     audit.record(
