@@ -53,3 +53,12 @@ def test_a_report_check_opens_the_servers_page_in_a_browser_that_has_the_app(
     assert response.status == 404  # from the server, not the cached shell (200)
     page.get_by_text("未找到该报告").wait_for(timeout=15000)
     assert page.title() == "达标 · 评审报告核验"
+
+
+def test_a_cold_deep_link_to_an_item_whose_id_has_dots_opens_the_app(page: Any, live_server: str) -> None:
+    """Item ids such as QS-2.2.03 end in what looks like a file suffix; the link is still a page."""
+    response = page.goto(live_server + "/inspections/8/items/QS-2.2.03")
+    assert response is not None
+    assert response.status == 200
+    page.get_by_text("达标 · 基层医疗卫生机构评审").wait_for(timeout=15000)
+    page.wait_for_url("**/login?redirect=/inspections/8/items/QS-2.2.03", timeout=15000)
