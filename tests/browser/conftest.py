@@ -61,6 +61,32 @@ def browser() -> Iterator[Any]:
             browser.close()
 
 
+PHONE = {"width": 390, "height": 844}
+DESK = {"width": 1366, "height": 900}
+
+
+@pytest.fixture
+def phone(browser: Any) -> Iterator[Any]:
+    """An inspector's phone: a touch screen of 390×844 in China, Chinese first."""
+    context = browser.new_context(
+        locale="zh-CN", timezone_id="Asia/Shanghai", viewport=PHONE, is_mobile=True, has_touch=True
+    )
+    try:
+        yield context
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def desk(browser: Any) -> Iterator[Any]:
+    """A reviewer's or an administrator's desk screen of 1366×900 in China."""
+    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", viewport=DESK)
+    try:
+        yield context
+    finally:
+        context.close()
+
+
 @pytest.fixture
 def page(browser: Any, tmp_path: Path) -> Iterator[Any]:
     context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844})

@@ -31,21 +31,6 @@ def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
         yield server
 
 
-@pytest.fixture
-def phone(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(
-        locale="zh-CN",
-        timezone_id="Asia/Shanghai",
-        viewport={"width": 390, "height": 844},
-        is_mobile=True,
-        has_touch=True,
-    )
-    try:
-        yield context
-    finally:
-        context.close()
-
-
 def own_draft(server: AppServer) -> int:
     token, _ = server.login("tx_self")
     status, body = server.api("GET", "/api/sync/bootstrap", token)

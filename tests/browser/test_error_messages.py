@@ -21,23 +21,10 @@ def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
         yield server
 
 
-@pytest.fixture
-def phone(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(
-        locale="zh-CN",
-        timezone_id="Asia/Shanghai",
-        viewport={"width": 390, "height": 844},
-        is_mobile=True,
-        has_touch=True,
-    )
-    yield context.new_page()
-    context.close()
-
-
 def test_a_wrong_password_then_the_lockout_read_in_chinese_with_the_wait(
     phone: Any, app_server: AppServer
 ) -> None:
-    page = phone
+    page = phone.new_page()
     page.goto(app_server.url + "/")
     error = page.get_by_test_id("login-error")
     for attempt in range(1, 7):

@@ -35,21 +35,6 @@ def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
         yield server
 
 
-@pytest.fixture
-def phone(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(
-        locale="zh-CN",
-        timezone_id="Asia/Shanghai",
-        viewport={"width": 390, "height": 844},
-        is_mobile=True,
-        has_touch=True,
-    )
-    try:
-        yield context
-    finally:
-        context.close()
-
-
 def shot(page: Any, name: str) -> None:
     page.wait_for_timeout(400)  # Vant's transitions
     screenshot(page, name, full_page=True)
