@@ -32,14 +32,6 @@ def session_by_token_hash(token_hash: str) -> AuthSession | None:
     return db.session.scalars(select(AuthSession).where(AuthSession.token_hash == token_hash)).one_or_none()
 
 
-def end_sessions_of(user_id: int, at: dt.datetime) -> None:
-    db.session.execute(
-        update(AuthSession)
-        .where(AuthSession.user_id == user_id, AuthSession.ended_at.is_(None))
-        .values(ended_at=at)
-    )
-
-
 def touch_session(session_id: int, now: dt.datetime) -> None:
     """Move a live session's idle clock forward to `now` (never back)."""
     db.session.execute(

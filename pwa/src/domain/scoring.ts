@@ -1261,8 +1261,3 @@ export function scoreInput(checklist: Checklist, document: unknown): ScoreResult
   }
   return score(checklist, document.facts, document.answers, inspectionDate)
 }
-
-/** Score raw input text, decoded with the strict JSON rules first. */
-export function scoreInputText(checklist: Checklist, text: string): ScoreResult {
-  return scoreInput(checklist, parseStrictJson(text))
-}
