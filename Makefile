@@ -40,6 +40,7 @@ check: $(BIN)/.installed pwa/node_modules/.installed
 	$(BIN)/ruff format --check server tests bench wsgi.py
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	$(BIN)/python -m server export-rules --check
 	cd pwa && npm run --silent typecheck
 
 bench: apt-test $(BIN)/.installed minio pwa/dist/.built

@@ -3,16 +3,29 @@ database.
 
 - `python -m server init-secret` writes a random secret key into the instance folder (the app
   refuses to start without one);
-- `python -m server checklists validate|score|diff|publish` works on checklist files alone.
+- `python -m server checklists validate|score|diff|publish` works on checklist files alone;
+- `python -m server export-rules [--check]` writes the rules the app reads (pwa/src/generated/).
 """
 
+import json
 import os
+import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
 from server.cli.checklists import file_commands
+from server.domain import workflow
 from server.settings import PREFIX, PROJECT_ROOT, init_secret
+
+GENERATED = PROJECT_ROOT / "pwa" / "src" / "generated"
+EXPORTS: dict[str, Callable[[], Any]] = {"workflow.json": workflow.as_data}
+
+
+def exported(make: Callable[[], Any]) -> str:
+    return json.dumps(make(), ensure_ascii=False, indent=2) + "\n"
 
 
 @click.group()
@@ -25,6 +38,25 @@ def init_secret_command() -> None:
     """Write a random secret key into the instance folder unless one is there."""
     instance = Path(os.environ.get(PREFIX + "INSTANCE_PATH") or PROJECT_ROOT / "instance")
     click.echo(f"secret key in {init_secret(instance)}")
+
+
+@main.command("export-rules")
+@click.option("--check", is_flag=True, help="Only compare: fail when a file differs from the server's rules.")
+def export_rules(check: bool) -> None:
+    """Write the server's rules the app reads into pwa/src/generated/ (never edit those by hand)."""
+    stale = []
+    for name, make in EXPORTS.items():
+        path, text = GENERATED / name, exported(make)
+        if path.is_file() and path.read_text(encoding="utf-8") == text:
+            continue
+        if check:
+            stale.append(name)
+        else:
+            path.write_text(text, encoding="utf-8")
+            click.echo(f"已写入 {path}")
+    if stale:
+        click.echo(f"与服务器规则不一致，请运行 python -m server export-rules：{'、'.join(stale)}", err=True)
+        sys.exit(1)
 
 
 main.add_command(file_commands)

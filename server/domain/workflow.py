@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from typing import Any
 
 from server.domain.errors import DomainError
 
@@ -141,7 +142,7 @@ TRANSITIONS: dict[str, Transition] = {
             {CITY_REVIEWER},
             needs_complete=True,
             review_level="city",
-            label="市级确认（终审）",
+            label="终审通过",
         ),
         _t(
             "city_reject",
@@ -162,6 +163,33 @@ TRANSITIONS: dict[str, Transition] = {
         ),
     )
 }
+
+
+def as_data() -> dict[str, Any]:
+    """The workflow as plain data for the app (`python -m server export-rules` writes it into
+    pwa/src/generated/): states with their labels, where answers may change, where reviewers
+    regrade, and every transition with what it needs. The app offers what this allows; the
+    server still checks every request with `check`."""
+    return {
+        "statuses": [{"code": s, "label": STATUS_LABELS[s]} for s in STATUSES],
+        "editable": [s for s in STATUSES if s in EDITABLE],
+        "reviewable": {s: REVIEWABLE[s] for s in STATUSES if s in REVIEWABLE},
+        "locked": [s for s in STATUSES if s in LOCKED],
+        "roles": list(ROLES),
+        "transitions": [
+            {
+                "action": t.action,
+                "label": t.label,
+                "from": [s for s in STATUSES if s in t.sources],
+                "to": t.target,
+                "roles": [r for r in ROLES if r in t.roles],
+                "needs_reason": t.needs_reason,
+                "needs_complete": t.needs_complete,
+                "review_level": t.review_level,
+            }
+            for t in TRANSITIONS.values()
+        ],
+    }
 
 
 @dataclass(frozen=True)

@@ -2,19 +2,12 @@
 // formatting of server times. Pure: no I/O, no Vue.
 import type { InspectionKind, InspectionStatus } from '../api/types'
 import { NOT_APPLICABLE, NOT_MET } from '../domain/scoring'
+import { ACTION_LABELS, STATUS_LABELS } from './rules'
 
 export type TagType = 'primary' | 'success' | 'warning' | 'danger' | 'default'
 
-export const STATUS_LABELS: Record<InspectionStatus, string> = {
-  draft: '草稿',
-  submitted: '已提交',
-  county_review: '县级审核中',
-  returned: '已退回',
-  county_approved: '县级已通过',
-  city_review: '市级复核中',
-  approved: '已通过（终审）',
-  rejected: '不予通过',
-}
+// The state and action labels are the server's (src/generated/workflow.json).
+export { STATUS_LABELS } from './rules'
 
 const STATUS_TAG_TYPES: Record<InspectionStatus, TagType> = {
   draft: 'default',
@@ -33,19 +26,6 @@ export const KIND_LABELS: Record<InspectionKind, string> = {
   city_reinspection: '市级复核',
 }
 
-/** Every workflow action as the status history names it (server/domain/workflow.py labels). */
-export const ACTION_HISTORY_LABELS: Record<string, string> = {
-  submit: '提交',
-  start_county_review: '开始县级审核',
-  return: '退回修改',
-  county_approve: '县级审核通过',
-  county_reject: '县级不予通过',
-  start_city_review: '开始市级复核',
-  city_return: '退回县级',
-  approve: '市级确认（终审）',
-  city_reject: '市级不予通过',
-  reopen: '重新开启',
-}
 
 export const FLAG_LABELS: Record<string, string> = {
   time_outside_visit: '拍摄时间不在检查当天',
@@ -83,7 +63,7 @@ export function kindLabel(kind: string): string {
 }
 
 export function actionHistoryLabel(action: string): string {
-  return ACTION_HISTORY_LABELS[action] ?? action
+  return ACTION_LABELS[action] ?? action
 }
 
 export function flagLabel(flag: string): string {

@@ -298,12 +298,12 @@ describe('ReviewPage: workflow actions', () => {
     expect(error).toBe('还有 2 个条款未完成，不能通过审核：请逐项处理后再试')
   })
 
-  it('offers only 开始审核 on a submitted inspection and no regrading yet', async () => {
+  it('offers only 开始县级审核 on a submitted inspection and no regrading yet', async () => {
     server.route('GET /api/inspections/7', { json: detail({ status: 'submitted', county_reviewer_id: null }) })
     const wrapper = await mountPage()
 
     const actions = wrapper.findAll('[data-testid^="action-"]')
-    expect(actions.map((b) => b.text())).toEqual(['开始审核'])
+    expect(actions.map((b) => b.text())).toEqual(['开始县级审核'])
     expect(wrapper.find('[data-testid="regrade-T-01"]').exists()).toBe(false)
   })
 

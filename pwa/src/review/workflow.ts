@@ -7,6 +7,7 @@ import type { Item } from '../domain/scoring'
 import { NOT_APPLICABLE, NOT_MET } from '../domain/scoring'
 import { levelsBestFirst } from '../domain/grades'
 import { gradeLabel } from '../domain/labels'
+import { reviewLevelOf, rolesOfLevel, TRANSITIONS } from '../domain/rules'
 
 export type ReviewAction =
   | 'start_county_review'
@@ -35,98 +36,34 @@ export interface ActionSpec {
   confirm: string
 }
 
-export const ACTIONS: readonly ActionSpec[] = [
-  {
-    action: 'start_county_review',
-    label: '开始审核',
-    from: ['submitted'],
-    roles: ['county_reviewer'],
-    needsReason: false,
-    reviewLevel: 'county',
-    tone: 'primary',
-    confirm: '开始县级审核后，本评审由您负责审核。',
-  },
-  {
-    action: 'county_approve',
-    label: '审核通过',
-    from: ['county_review'],
-    roles: ['county_reviewer'],
-    needsReason: false,
-    reviewLevel: 'county',
-    tone: 'success',
-    confirm: '确认县级审核通过？通过后提交市级复核。',
-  },
-  {
-    action: 'return',
-    label: '退回修改',
-    from: ['county_review'],
-    roles: ['county_reviewer'],
-    needsReason: true,
-    reviewLevel: 'county',
-    tone: 'warning',
-    confirm: '退回检查员修改，请写明需要修改的内容。',
-  },
-  {
-    action: 'county_reject',
-    label: '不予通过',
-    from: ['county_review'],
-    roles: ['county_reviewer'],
-    needsReason: true,
-    reviewLevel: 'county',
-    tone: 'danger',
-    confirm: '县级不予通过，请写明理由。',
-  },
-  {
-    action: 'start_city_review',
-    label: '开始复核',
-    from: ['county_approved'],
-    roles: ['city_reviewer'],
-    needsReason: false,
-    reviewLevel: 'city',
-    tone: 'primary',
-    confirm: '开始市级复核后，本评审由您负责复核。',
-  },
-  {
-    action: 'approve',
-    label: '终审通过',
-    from: ['city_review', 'county_approved'],
-    roles: ['city_reviewer'],
-    needsReason: false,
-    reviewLevel: 'city',
-    tone: 'success',
-    confirm: '确认终审通过？通过后评审结果锁定。',
-  },
-  {
-    action: 'city_return',
-    label: '退回县级',
-    from: ['city_review'],
-    roles: ['city_reviewer'],
-    needsReason: true,
-    reviewLevel: 'city',
-    tone: 'warning',
-    confirm: '退回县级重新审核，请写明理由。',
-  },
-  {
-    action: 'city_reject',
-    label: '不予通过',
-    from: ['city_review'],
-    roles: ['city_reviewer'],
-    needsReason: true,
-    reviewLevel: 'city',
-    tone: 'danger',
-    confirm: '市级不予通过，请写明理由。',
-  },
-  {
-    action: 'reopen',
-    label: '重新开启',
-    from: ['approved', 'rejected'],
-    roles: ['city_reviewer', 'admin'],
-    needsReason: true,
-    reviewLevel: null,
-    tone: 'default',
-    confirm: '重新开启后进入市级复核，请写明理由。',
-  },
-]
+/** How each reviewer action looks: its tone and the sentence its confirmation shows. What it may
+ * start from, who may take it and whether it needs a reason come from the server's rules. */
+const PRESENTATION: Readonly<Record<ReviewAction, { tone: ActionTone; confirm: string }>> = {
+  start_county_review: { tone: 'primary', confirm: '开始县级审核后，本评审由您负责审核。' },
+  county_approve: { tone: 'success', confirm: '确认县级审核通过？通过后提交市级复核。' },
+  return: { tone: 'warning', confirm: '退回检查员修改，请写明需要修改的内容。' },
+  county_reject: { tone: 'danger', confirm: '县级不予通过，请写明理由。' },
+  start_city_review: { tone: 'primary', confirm: '开始市级复核后，本评审由您负责复核。' },
+  approve: { tone: 'success', confirm: '确认终审通过？通过后评审结果锁定。' },
+  city_return: { tone: 'warning', confirm: '退回县级重新审核，请写明理由。' },
+  city_reject: { tone: 'danger', confirm: '市级不予通过，请写明理由。' },
+  reopen: { tone: 'default', confirm: '重新开启后进入市级复核，请写明理由。' },
+}
+
+/** The reviewers' actions in button order (the order above), each as the server's rules have it. */
+export const ACTIONS: readonly ActionSpec[] = (Object.keys(PRESENTATION) as ReviewAction[]).map((action) => {
+  const t = TRANSITIONS.find((x) => x.action === action)
+  if (!t) throw new Error(`the server's workflow has no action ${action}`)
+  return {
+    action,
+    label: t.label,
+    from: t.from,
+    roles: t.roles,
+    needsReason: t.needsReason,
+    reviewLevel: t.reviewLevel,
+    ...PRESENTATION[action],
+  }
+})
 
 export function actionSpec(action: string): ActionSpec | undefined {
   return ACTIONS.find((a) => a.action === action)
@@ -162,7 +99,8 @@ export function actionableStatuses(role: string): readonly InspectionStatus[] | 
 
 /** Grades change (and sync conflicts are settled) only during the reviewer's own level of review. */
 export function canRegrade(role: string, status: string): boolean {
-  return (role === 'county_reviewer' && status === 'county_review') || (role === 'city_reviewer' && status === 'city_review')
+  const level = reviewLevelOf(status)
+  return level !== null && (rolesOfLevel(level) as string[]).includes(role)
 }
 
 /**

@@ -1,0 +1,52 @@
+// The server's workflow rules, typed: read from the file the server exports
+// (src/generated/workflow.json, written by `python -m server export-rules`), never restated here.
+import type { InspectionStatus, Role } from '../api/types'
+import data from '../generated/workflow.json'
+
+export interface Transition {
+  action: string
+  label: string
+  from: readonly InspectionStatus[]
+  to: InspectionStatus
+  roles: readonly Role[]
+  needsReason: boolean
+  needsComplete: boolean
+  reviewLevel: 'county' | 'city' | null
+}
+
+export const STATUS_LABELS = Object.fromEntries(data.statuses.map((s) => [s.code, s.label])) as Record<InspectionStatus, string>
+
+/** The states in the workflow's order. */
+export const STATUSES = data.statuses.map((s) => s.code) as InspectionStatus[]
+
+export const TRANSITIONS: readonly Transition[] = data.transitions.map((t) => ({
+  action: t.action,
+  label: t.label,
+  from: t.from as InspectionStatus[],
+  to: t.to as InspectionStatus,
+  roles: t.roles as Role[],
+  needsReason: t.needs_reason,
+  needsComplete: t.needs_complete,
+  reviewLevel: t.review_level as 'county' | 'city' | null,
+}))
+
+/** Each action's name as buttons and the status history show it. */
+export const ACTION_LABELS: Readonly<Record<string, string>> = Object.fromEntries(TRANSITIONS.map((t) => [t.action, t.label]))
+
+const EDITABLE: readonly string[] = data.editable
+const REVIEWABLE: Readonly<Record<string, string>> = data.reviewable
+
+/** Whether the inspector's answers may still change in this state. */
+export function isEditable(status: string | null | undefined): boolean {
+  return status !== null && status !== undefined && EDITABLE.includes(status)
+}
+
+/** The review level ('county' or 'city') whose reviewers regrade in this state, if any. */
+export function reviewLevelOf(status: string): string | null {
+  return REVIEWABLE[status] ?? null
+}
+
+/** The roles that take part in a review level: those with a transition of that level. */
+export function rolesOfLevel(level: string): Role[] {
+  return [...new Set(TRANSITIONS.filter((t) => t.reviewLevel === level).flatMap((t) => t.roles))]
+}
