@@ -4,7 +4,6 @@ import { gradeOrder } from '../domain/grades'
 import type { InspectionStatus } from '../api/types'
 import {
   ACTIONS,
-  actionableStatuses,
   availableActions,
   canRegrade,
   errorText,
@@ -65,15 +64,6 @@ describe('availableActions', () => {
   it('asks for a reason exactly where the server does', () => {
     const withReason = ACTIONS.filter((a) => a.needsReason).map((a) => a.action)
     expect(withReason.sort()).toEqual(['city_reject', 'city_return', 'county_reject', 'reopen', 'return'])
-  })
-})
-
-describe('actionableStatuses', () => {
-  it('is the statuses each role acts on, or everything for admin', () => {
-    expect(actionableStatuses('county_reviewer')).toEqual(['submitted', 'county_review'])
-    expect(actionableStatuses('city_reviewer')).toEqual(['county_approved', 'city_review'])
-    expect(actionableStatuses('admin')).toBeNull()
-    expect(actionableStatuses('inspector')).toEqual([])
   })
 })
 

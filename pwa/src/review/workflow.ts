@@ -83,20 +83,6 @@ export function availableActions(role: string, status: string, sampled: boolean 
   )
 }
 
-/** Statuses a role acts on (its "待我审核" list); null means every status (admin). */
-export function actionableStatuses(role: string): readonly InspectionStatus[] | null {
-  switch (role) {
-    case 'county_reviewer':
-      return ['submitted', 'county_review']
-    case 'city_reviewer':
-      return ['county_approved', 'city_review']
-    case 'admin':
-      return null
-    default:
-      return []
-  }
-}
-
 /** Grades change (and sync conflicts are settled) only during the reviewer's own level of review. */
 export function canRegrade(role: string, status: string): boolean {
   const level = reviewLevelOf(status)
