@@ -59,10 +59,6 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _aware(value: dt.datetime) -> dt.datetime:
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-
-
 def _principal(user: User, session: AuthSession) -> Principal:
     return Principal(
         user.id, user.username, user.display_name, user.role, user.region_code, user.facility_id, session.id
@@ -114,7 +110,7 @@ def login(settings: Settings, username: str, password: str, ip: str | None, now:
     key, address = username_key(username), address_key(ip)
     with reading():  # no write lock on SQLite while the password is checked (it takes long)
         blocks = queries.blocked_until(key, address)
-    remaining = max((_aware(until) - now for until in blocks), default=dt.timedelta(0))
+    remaining = max((until - now for until in blocks), default=dt.timedelta(0))
     if remaining > dt.timedelta(0):
         raise _throttled(math.ceil(remaining.total_seconds()))
 
@@ -190,7 +186,7 @@ class Throttle:
             "username": self.username,
             "ip": self.ip,
             "failures": self.failures,
-            "blocked_until": None if until is None else _aware(until).isoformat(),
+            "blocked_until": None if until is None else until.isoformat(),
         }
 
 
@@ -260,9 +256,9 @@ def authenticate(settings: Settings, token: str, now: dt.datetime) -> Principal:
         session = queries.session_by_token_hash(token_hash(token))
     if session is None or session.ended_at is not None:
         raise DomainError("auth.required")
-    session_id, step, last_seen = session.id, idle_clock_step(settings), _aware(session.last_seen_at)
+    session_id, step, last_seen = session.id, idle_clock_step(settings), session.last_seen_at
     idle_limit = last_seen + dt.timedelta(minutes=settings.session_idle_minutes) + step
-    if _aware(session.expires_at) <= now or idle_limit <= now:
+    if session.expires_at <= now or idle_limit <= now:
         _end_read_then(lambda: queries.end_session(session_id, now))
         raise DomainError("auth.session_expired")
     user = queries.by_id(session.user_id)

@@ -301,17 +301,13 @@ def retain_for_approval(inspection: Inspection, until: dt.datetime) -> int:
             for key in (row.object_key, row.thumb_key):
                 if key:
                     store.retain(key, until)
-            if row.retained_until is None or _aware(row.retained_until) < until:
+            if row.retained_until is None or row.retained_until < until:
                 row.retained_until = until
     except ObjectMissing as exc:
         raise DomainError("evidence.missing", status=409) from exc
     except StoreError as exc:
         raise unavailable(exc) from exc
     return len(rows)
-
-
-def _aware(value: dt.datetime) -> dt.datetime:
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 # --- operations ----------------------------------------------------------------------------------
