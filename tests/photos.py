@@ -301,3 +301,13 @@ def raw_png(
     chunks += before_data or []
     chunks += [png_chunk(b"IDAT", zlib.compress(raw, 9)), png_chunk(b"IEND", b"")]
     return b"\x89PNG\r\n\x1a\n" + b"".join(chunks)
+
+
+def with_exif_offset(data: bytes, offset: str) -> bytes:
+    """The same JPEG with OffsetTimeOriginal written beside its DateTimeOriginal."""
+    image = Image.open(io.BytesIO(data))
+    exif = image.getexif()
+    exif.get_ifd(Base.ExifOffset)[Base.OffsetTimeOriginal] = offset
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=85, exif=exif)
+    return out.getvalue()

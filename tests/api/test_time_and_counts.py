@@ -3,31 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
 import subprocess
 from pathlib import Path
-
-from PIL import Image
-from PIL.ExifTags import Base
 
 from server.domain.evidence import FLAG_TIME_OUTSIDE_VISIT
 from tests.api.test_evidence import post_photo
 from tests.api.test_reports import get_report, pdf_text
 from tests.api.world import World, change
-from tests.photos import jpeg
+from tests.photos import jpeg, with_exif_offset
 
 SHOWN = re.compile(r"\d{4}-\d{2}-\d{2}\d{2}:\d{2}")  # "YYYY-MM-DD HH:mm" once pdf_text drops the space
-
-
-def with_exif_offset(data: bytes, offset: str) -> bytes:
-    """The same JPEG with OffsetTimeOriginal written beside its DateTimeOriginal."""
-    image = Image.open(io.BytesIO(data))
-    exif = image.getexif()
-    exif.get_ifd(Base.ExifOffset)[Base.OffsetTimeOriginal] = offset
-    out = io.BytesIO()
-    image.save(out, "JPEG", quality=85, exif=exif)
-    return out.getvalue()
 
 
 def test_a_photo_at_half_past_midnight_china_time_is_on_the_visit_day(world: World) -> None:

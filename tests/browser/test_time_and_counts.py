@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
 import re
 import secrets
 import subprocess
@@ -20,11 +19,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from PIL import Image
-from PIL.ExifTags import Base
 
 from tests.browser.server import AppServer, log_in, poll, screenshot, serving
-from tests.photos import jpeg
+from tests.photos import jpeg, with_exif_offset
 
 pytestmark = pytest.mark.browser
 
@@ -32,15 +29,6 @@ CHINA = dt.timezone(dt.timedelta(hours=8))
 PHONE = {"width": 390, "height": 844}
 DESK = {"width": 1366, "height": 900}
 SHOWN = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}")
-
-
-def with_exif_offset(data: bytes, offset: str) -> bytes:
-    image = Image.open(io.BytesIO(data))
-    exif = image.getexif()
-    exif.get_ifd(Base.ExifOffset)[Base.OffsetTimeOriginal] = offset
-    out = io.BytesIO()
-    image.save(out, "JPEG", quality=85, exif=exif)
-    return out.getvalue()
 
 
 @pytest.fixture(scope="module")
