@@ -92,7 +92,10 @@ def test_a_new_version_waits_while_a_note_is_typed_and_nothing_typed_is_lost(
     page.wait_for_function("() => window.__sameDocument === undefined", timeout=30000)
     page.get_by_test_id("item-page").wait_for(timeout=30000)
     assert not page.evaluate(WAITING_WORKER)
-    assert page.get_by_test_id("item-note").locator("textarea").input_value() == expected
+    # The field stays disabled until the stored answer is read; then it holds every word typed.
+    note = page.get_by_test_id("item-note").locator("textarea")
+    poll(page, note.is_enabled, 15, "the stored note to be read")
+    assert note.input_value() == expected
     poll(page, lambda: not idb(page, "outbox"), 60, "the note to reach the server")
     status, history = app_server.api(
         "GET", f"/api/inspections/{inspection_id}/history?item_id={item_id}", app_server.login("tx_county")[0]
