@@ -20,7 +20,7 @@ APT_TEST := $(APT_RUN) poppler-utils postgresql chromium
 
 PWA_SOURCES := $(shell find pwa/src pwa/public -type f 2>/dev/null) pwa/index.html pwa/vite.config.ts pwa/package-lock.json
 
-.PHONY: run test check bench apt-run apt-test minio pwa clean
+.PHONY: run test check generate bench apt-run apt-test minio pwa clean
 
 run: apt-run $(BIN)/.installed pwa/dist/.built
 	$(BIN)/python -m server init-secret
@@ -41,7 +41,14 @@ check: $(BIN)/.installed pwa/node_modules/.installed
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(BIN)/python -m server export-rules --check
+	.ci/generated-types $(BIN)/python --check
 	cd pwa && npm run --silent typecheck
+
+# The files in pwa/src/generated/ from the server: its rules, its OpenAPI document and the
+# TypeScript wire types made of it. `make check` fails when they differ from these.
+generate: $(BIN)/.installed pwa/node_modules/.installed
+	$(BIN)/python -m server export-rules
+	.ci/generated-types $(BIN)/python
 
 bench: apt-test $(BIN)/.installed minio pwa/dist/.built
 	DABIAO_MINIO_BIN=$(MINIO_DIR)/minio $(BIN)/python -m bench
