@@ -25,7 +25,14 @@ from server.api.fields import (
     length,
     one_of,
 )
-from server.domain import inputs, workflow
+from server.domain import inputs, regions, workflow
+
+# The values a field can take, from the domain (each becomes an enum in the OpenAPI document).
+STATUS = one_of(list(workflow.STATUSES))
+ROLE = one_of(list(workflow.ROLES))
+KIND = one_of(list(workflow.KINDS))
+ACTION = one_of(list(workflow.TRANSITIONS))
+RESOLVED = one_of(list(workflow.RESOLUTIONS.values()))
 
 ID_TEXT = (r"^[A-Za-z0-9._:-]{1,64}$", "字母、数字和 . _ : -，最多 64 个字符")
 DEVICE_ID = (r"^[A-Za-z0-9_-]{8,64}$", "字母、数字和 _ -，8 至 64 个字符")
@@ -69,43 +76,43 @@ class LoginIn(Strict):
 
 
 class UserOut(ma.Schema):
-    id = fields.Integer(attribute="user_id")
-    username = fields.String()
-    display_name = fields.String()
-    role = fields.String()
-    region_code = fields.String()
-    facility_id = fields.Integer(allow_none=True)
+    id = fields.Integer(required=True, attribute="user_id")
+    username = fields.String(required=True)
+    display_name = fields.String(required=True)
+    role = fields.String(required=True, validate=ROLE)
+    region_code = fields.String(required=True)
+    facility_id = fields.Integer(required=True, allow_none=True)
 
 
 class LoginOut(ma.Schema):
-    token = fields.String()
-    expires_at = fields.DateTime()
-    user = fields.Nested(UserOut, attribute="principal")
+    token = fields.String(required=True)
+    expires_at = fields.DateTime(required=True)
+    user = fields.Nested(UserOut, required=True, attribute="principal")
 
 
 # --- regions and facilities ----------------------------------------------------------------------
 
 
 class RegionOut(ma.Schema):
-    code = fields.String()
-    name = fields.String()
-    level = fields.String()
-    parent_code = fields.String(allow_none=True)
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    level = fields.String(required=True, validate=one_of(list(regions.LEVELS)))
+    parent_code = fields.String(required=True, allow_none=True)
 
 
 class FacilityOut(ma.Schema):
-    id = fields.Integer()
-    name = fields.String()
-    type_code = fields.String()
-    region_code = fields.String()
-    uscc = fields.String(allow_none=True)
-    licence_no = fields.String(allow_none=True)
-    latitude = fields.Float(allow_none=True)
-    longitude = fields.Float(allow_none=True)
-    beds = fields.Integer()
-    iv_infusion = fields.Boolean()
-    population_served = fields.Integer(allow_none=True)
-    facts = fields.Dict()
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    type_code = fields.String(required=True)
+    region_code = fields.String(required=True)
+    uscc = fields.String(required=True, allow_none=True)
+    licence_no = fields.String(required=True, allow_none=True)
+    latitude = fields.Float(required=True, allow_none=True)
+    longitude = fields.Float(required=True, allow_none=True)
+    beds = fields.Integer(required=True)
+    iv_infusion = fields.Boolean(required=True)
+    population_served = fields.Integer(required=True, allow_none=True)
+    facts = fields.Dict(required=True, keys=fields.String())
 
 
 class ChecklistQuery(Strict):
@@ -124,31 +131,31 @@ class FacilityQuery(Strict):
 
 
 class ChecklistRefOut(ma.Schema):
-    id = fields.String()
-    version = fields.Integer()
-    family = fields.String()
-    edition = fields.String()
-    title = fields.String()
-    sha256 = fields.String()
+    id = fields.String(required=True)
+    version = fields.Integer(required=True)
+    family = fields.String(required=True)
+    edition = fields.String(required=True)
+    title = fields.String(required=True)
+    sha256 = fields.String(required=True)
 
 
 # --- inspections ---------------------------------------------------------------------------------
 
 
 class InspectionOut(ma.Schema):
-    id = fields.Integer()
-    facility_id = fields.Integer()
-    region_code = fields.String()
-    checklist_id = fields.String()
-    checklist_version = fields.Integer()
-    kind = fields.String()
-    status = fields.String()
-    inspection_date = fields.Date()
-    created_by = fields.Integer()
-    county_reviewer_id = fields.Integer(allow_none=True)
-    city_reviewer_id = fields.Integer(allow_none=True)
-    created_at = fields.DateTime()
-    updated_at = fields.DateTime()
+    id = fields.Integer(required=True)
+    facility_id = fields.Integer(required=True)
+    region_code = fields.String(required=True)
+    checklist_id = fields.String(required=True)
+    checklist_version = fields.Integer(required=True)
+    kind = fields.String(required=True, validate=KIND)
+    status = fields.String(required=True, validate=STATUS)
+    inspection_date = fields.Date(required=True)
+    created_by = fields.Integer(required=True)
+    county_reviewer_id = fields.Integer(required=True, allow_none=True)
+    city_reviewer_id = fields.Integer(required=True, allow_none=True)
+    created_at = fields.DateTime(required=True)
+    updated_at = fields.DateTime(required=True)
 
 
 class InspectionQuery(Strict):
@@ -168,36 +175,44 @@ class InspectionQuery(Strict):
 
 
 class QueueRowOut(ma.Schema):
-    inspection = fields.Nested(InspectionOut)
-    facility_name = fields.String()
-    tier = fields.String(allow_none=True, metadata={"description": "the tier reached now (code)"})
-    tier_label = fields.String(allow_none=True)
-    inspectors = fields.List(fields.String(), metadata={"description": "the inspectors' display names"})
-    sampled_at = fields.DateTime(allow_none=True, metadata={"description": "drawn for city re-review"})
-    awaiting_me = fields.Boolean()
+    inspection = fields.Nested(InspectionOut, required=True)
+    facility_name = fields.String(required=True)
+    tier = fields.String(
+        required=True, allow_none=True, metadata={"description": "the tier reached now (code)"}
+    )
+    tier_label = fields.String(required=True, allow_none=True)
+    inspectors = fields.List(
+        fields.String(), required=True, metadata={"description": "the inspectors' display names"}
+    )
+    sampled_at = fields.DateTime(
+        required=True, allow_none=True, metadata={"description": "drawn for city re-review"}
+    )
+    awaiting_me = fields.Boolean(required=True)
 
 
 class QueueCountsOut(ma.Schema):
-    awaiting = fields.Integer(metadata={"description": "awaiting the caller, under the other filters"})
-    all = fields.Integer()
+    awaiting = fields.Integer(
+        required=True, metadata={"description": "awaiting the caller, under the other filters"}
+    )
+    all = fields.Integer(required=True)
 
 
 class TierOptionOut(ma.Schema):
-    code = fields.String()
-    label = fields.String()
+    code = fields.String(required=True)
+    label = fields.String(required=True)
 
 
 class ChecklistOptionOut(ma.Schema):
-    id = fields.String()
-    title = fields.String()
+    id = fields.String(required=True)
+    title = fields.String(required=True)
 
 
 class QueueOut(ma.Schema):
-    total = fields.Integer(metadata={"description": "every row under the filters"})
-    counts = fields.Nested(QueueCountsOut)
-    items = fields.List(fields.Nested(QueueRowOut))
-    tiers = fields.List(fields.Nested(TierOptionOut))
-    checklists = fields.List(fields.Nested(ChecklistOptionOut))
+    total = fields.Integer(required=True, metadata={"description": "every row under the filters"})
+    counts = fields.Nested(QueueCountsOut, required=True)
+    items = fields.List(fields.Nested(QueueRowOut), required=True)
+    tiers = fields.List(fields.Nested(TierOptionOut), required=True)
+    checklists = fields.List(fields.Nested(ChecklistOptionOut), required=True)
 
 
 class InspectionCreateIn(Strict):
@@ -207,7 +222,7 @@ class InspectionCreateIn(Strict):
     kind = Text(
         required=True,
         max_length=24,
-        validate=one_of(["self_assessment", "county_inspection", "city_reinspection"]),
+        validate=KIND,
     )
     inspection_date = Date(required=True)
     inspector_ids = List(ident_int(), load_default=list, validate=length(max=20))
@@ -218,38 +233,65 @@ class AssignIn(Strict):
 
 
 class AssignOut(ma.Schema):
-    inspector_ids = fields.List(fields.Integer())
+    inspector_ids = fields.List(fields.Integer(), required=True)
 
 
 class StatusChangeOut(ma.Schema):
-    action = fields.String()
-    from_status = fields.String()
-    to_status = fields.String()
-    actor_id = fields.Integer()
-    reason = fields.String(allow_none=True)
-    created_at = fields.DateTime()
+    action = fields.String(required=True, validate=ACTION)
+    from_status = fields.String(required=True, validate=STATUS)
+    to_status = fields.String(required=True, validate=STATUS)
+    actor_id = fields.Integer(required=True)
+    reason = fields.String(required=True, allow_none=True)
+    created_at = fields.DateTime(required=True)
+
+
+class AnswerValuesOut(ma.Schema):
+    """An answer's values as stored: a date or note that is not set is left out."""
+
+    grade = fields.String(required=True)
+    document_date = fields.String(metadata={"format": "date"})
+    valid_until = fields.String(metadata={"format": "date"})
+    note = fields.String()
+
+
+class StoredAnswerOut(AnswerValuesOut):
+    revision = fields.Integer(required=True)
+
+
+class DetailAnswerOut(StoredAnswerOut):
+    source = fields.String(required=True)
+    author_id = fields.Integer(required=True)
+
+
+class CurrentAnswerOut(StoredAnswerOut):
+    author_id = fields.Integer(required=True)
+    author_name = fields.String(required=True, allow_none=True)
 
 
 class SampleMarkOut(ma.Schema):
-    sample_id = fields.Integer()
-    drawn_at = fields.DateTime()
+    sample_id = fields.Integer(required=True)
+    drawn_at = fields.DateTime(required=True)
 
 
 class InspectionDetailOut(ma.Schema):
-    inspection = fields.Nested(InspectionOut)
-    facility = fields.Nested(FacilityOut)
-    inspectors = fields.List(fields.Integer())
+    inspection = fields.Nested(InspectionOut, required=True)
+    facility = fields.Nested(FacilityOut, required=True)
+    inspectors = fields.List(fields.Integer(), required=True)
     people = fields.Dict(
+        required=True,
         keys=fields.String(),
         values=fields.String(),
         metadata={"description": "display names of inspectors, answer authors, reviewers and actors by id"},
     )
     sample = fields.Nested(
-        SampleMarkOut, allow_none=True, metadata={"description": "the newest city sample that drew it"}
+        SampleMarkOut,
+        required=True,
+        allow_none=True,
+        metadata={"description": "the newest city sample that drew it"},
     )
-    answers = fields.Dict(keys=fields.String(), values=fields.Dict())
-    open_conflicts = fields.Integer()
-    status_changes = fields.List(fields.Nested(StatusChangeOut))
+    answers = fields.Dict(required=True, keys=fields.String(), values=fields.Nested(DetailAnswerOut))
+    open_conflicts = fields.Integer(required=True)
+    status_changes = fields.List(fields.Nested(StatusChangeOut), required=True)
 
 
 class TransitionIn(Strict):
@@ -267,27 +309,29 @@ class RegradeIn(Strict):
 
 
 class RevisionOut(ma.Schema):
-    item_id = fields.String()
-    revision = fields.Integer()
-    grade = fields.String()
-    document_date = fields.Date(allow_none=True)
-    valid_until = fields.Date(allow_none=True)
-    note = fields.String(allow_none=True)
-    author_id = fields.Integer()
-    author_name = fields.String(metadata={"description": "the author's display name"})
-    source = fields.String()
-    reason = fields.String(allow_none=True)
-    change_id = fields.String(allow_none=True)
-    device_id = fields.String(allow_none=True)
-    device_time = fields.String(allow_none=True, metadata={"description": "as claimed by the device"})
-    received_at = fields.DateTime(metadata={"description": "the server's receipt time"})
+    item_id = fields.String(required=True)
+    revision = fields.Integer(required=True)
+    grade = fields.String(required=True)
+    document_date = fields.Date(required=True, allow_none=True)
+    valid_until = fields.Date(required=True, allow_none=True)
+    note = fields.String(required=True, allow_none=True)
+    author_id = fields.Integer(required=True)
+    author_name = fields.String(required=True, metadata={"description": "the author's display name"})
+    source = fields.String(required=True)
+    reason = fields.String(required=True, allow_none=True)
+    change_id = fields.String(required=True, allow_none=True)
+    device_id = fields.String(required=True, allow_none=True)
+    device_time = fields.String(
+        required=True, allow_none=True, metadata={"description": "as claimed by the device"}
+    )
+    received_at = fields.DateTime(required=True, metadata={"description": "the server's receipt time"})
 
 
 class AnswerOut(ma.Schema):
-    item_id = fields.String()
-    revision = fields.Integer()
-    grade = fields.String()
-    source = fields.String()
+    item_id = fields.String(required=True)
+    revision = fields.Integer(required=True)
+    grade = fields.String(required=True)
+    source = fields.String(required=True)
 
 
 class HistoryQuery(Strict):
@@ -295,24 +339,26 @@ class HistoryQuery(Strict):
 
 
 class ConflictOut(ma.Schema):
-    id = fields.Integer()
-    item_id = fields.String()
-    change_id = fields.String()
-    base_revision = fields.Integer()
-    current_revision = fields.Integer()
-    proposed = fields.Dict()
-    author_id = fields.Integer()
-    device_id = fields.String(allow_none=True)
-    device_time = fields.String(allow_none=True)
-    received_at = fields.DateTime()
-    resolved_at = fields.DateTime(allow_none=True)
-    resolution = fields.String(allow_none=True, metadata={"description": "accepted, dismissed or combined"})
-    resolution_reason = fields.String(allow_none=True)
-    author_name = fields.String(allow_none=True)
-    resolved_by = fields.Integer(allow_none=True)
-    current = fields.Dict(
+    id = fields.Integer(required=True)
+    item_id = fields.String(required=True)
+    change_id = fields.String(required=True)
+    base_revision = fields.Integer(required=True)
+    current_revision = fields.Integer(required=True)
+    proposed = fields.Nested(AnswerValuesOut, required=True, metadata={"description": "the answer as sent"})
+    author_id = fields.Integer(required=True)
+    device_id = fields.String(required=True, allow_none=True)
+    device_time = fields.String(required=True, allow_none=True)
+    received_at = fields.DateTime(required=True)
+    resolved_at = fields.DateTime(required=True, allow_none=True)
+    resolution = fields.String(required=True, allow_none=True, validate=RESOLVED)
+    resolution_reason = fields.String(required=True, allow_none=True)
+    author_name = fields.String(required=True, allow_none=True)
+    resolved_by = fields.Integer(required=True, allow_none=True)
+    current = fields.Nested(
+        CurrentAnswerOut,
+        required=True,
         allow_none=True,
-        metadata={"description": "the answer the change collided with: grade, note, revision, author"},
+        metadata={"description": "the answer the change collided with"},
     )
 
 
@@ -322,7 +368,7 @@ class ResolveIn(Strict):
         load_default=None,
         allow_none=True,
         max_length=12,
-        validate=one_of(["accept", "dismiss", "combine"]),
+        validate=one_of(list(workflow.RESOLUTIONS)),
         metadata={
             "description": "accept: the proposed answer; dismiss: keep the current one; combine: "
             "the chosen grade with both notes joined"
@@ -333,12 +379,17 @@ class ResolveIn(Strict):
 
 
 class ResolveOut(ma.Schema):
-    id = fields.Integer()
-    item_id = fields.String()
-    resolution = fields.String()
-    revision = fields.Integer(allow_none=True)
-    answer = fields.Dict(allow_none=True, metadata={"description": "the item's answer after the resolution"})
-    replayed = fields.Boolean()
+    id = fields.Integer(required=True)
+    item_id = fields.String(required=True)
+    resolution = fields.String(required=True, validate=RESOLVED)
+    revision = fields.Integer(required=True, allow_none=True)
+    answer = fields.Nested(
+        StoredAnswerOut,
+        required=True,
+        allow_none=True,
+        metadata={"description": "the item's answer after the resolution"},
+    )
+    replayed = fields.Boolean(required=True)
 
 
 # --- sync ----------------------------------------------------------------------------------------
@@ -371,50 +422,58 @@ class SyncIn(Strict):
 
 class ReceiptOut(ma.Schema):
     change_id = fields.String(
-        allow_none=True, metadata={"description": "null when the change did not carry a valid change id"}
+        required=True,
+        allow_none=True,
+        metadata={"description": "null when the change did not carry a valid change id"},
     )
-    status = fields.String(metadata={"description": "applied, conflict or rejected"})
-    revision = fields.Integer()
-    current_revision = fields.Integer()
-    error = fields.Nested(ErrorBody)
-    received_at = fields.String()
-    replayed = fields.Boolean()
+    status = fields.String(required=True, validate=one_of(list(workflow.RECEIPT_STATUSES)))
+    revision = fields.Integer(metadata={"description": "applied: the answer's new revision"})
+    current_revision = fields.Integer(metadata={"description": "conflict: the revision the change missed"})
+    error = fields.Nested(ErrorBody, metadata={"description": "rejected: why"})
+    received_at = fields.String(required=True, metadata={"format": "date-time"})
+    replayed = fields.Boolean(metadata={"description": "the change id was applied before"})
 
 
 class SyncOut(ma.Schema):
-    receipts = fields.List(fields.Nested(ReceiptOut))
+    receipts = fields.List(fields.Nested(ReceiptOut), required=True)
 
 
 class LastChangeOut(ma.Schema):
-    action = fields.String()
-    to_status = fields.String()
-    actor_name = fields.String(allow_none=True)
-    reason = fields.String(allow_none=True)
-    created_at = fields.DateTime()
+    action = fields.String(required=True, validate=ACTION)
+    to_status = fields.String(required=True, validate=STATUS)
+    actor_name = fields.String(required=True, allow_none=True)
+    reason = fields.String(required=True, allow_none=True)
+    created_at = fields.DateTime(required=True)
 
 
 class AssignmentOut(ma.Schema):
-    inspection = fields.Nested(InspectionOut)
+    inspection = fields.Nested(InspectionOut, required=True)
     last_change = fields.Nested(
         LastChangeOut,
+        required=True,
         allow_none=True,
         metadata={"description": "the latest status change (a return's reason)"},
     )
-    conflicts = fields.List(fields.Nested(ConflictOut), metadata={"description": "open sync conflicts"})
-    checklist_key = fields.String()
-    facts = fields.Dict()
-    answers = fields.Dict()
+    conflicts = fields.List(
+        fields.Nested(ConflictOut), required=True, metadata={"description": "open sync conflicts"}
+    )
+    checklist_key = fields.String(required=True)
+    facts = fields.Dict(required=True, keys=fields.String())
+    answers = fields.Dict(required=True, keys=fields.String(), values=fields.Nested(StoredAnswerOut))
     photos = fields.Dict(
-        keys=fields.String(), values=fields.Integer(), metadata={"description": "stored photos per item"}
+        required=True,
+        keys=fields.String(),
+        values=fields.Integer(),
+        metadata={"description": "stored photos per item"},
     )
 
 
 class BootstrapOut(ma.Schema):
-    server_time = fields.DateTime()
-    user = fields.Nested(UserOut)
-    assignments = fields.List(fields.Nested(AssignmentOut))
-    facilities = fields.List(fields.Nested(FacilityOut))
-    checklists = fields.Dict(keys=fields.String(), values=fields.Dict())
+    server_time = fields.DateTime(required=True)
+    user = fields.Nested(UserOut, required=True)
+    assignments = fields.List(fields.Nested(AssignmentOut), required=True)
+    facilities = fields.List(fields.Nested(FacilityOut), required=True)
+    checklists = fields.Dict(required=True, keys=fields.String(), values=fields.Dict())
 
 
 # --- samples and audit ---------------------------------------------------------------------------
@@ -426,29 +485,31 @@ class SampleIn(Strict):
 
 
 class SampleOut(ma.Schema):
-    id = fields.Integer()
-    region_code = fields.String()
-    seed = fields.Integer()
-    size = fields.Integer()
-    population = fields.List(fields.Integer())
-    selected = fields.List(fields.Integer())
-    drawn_by = fields.Integer()
-    drawn_at = fields.DateTime()
+    id = fields.Integer(required=True)
+    region_code = fields.String(required=True)
+    seed = fields.Integer(required=True)
+    size = fields.Integer(required=True)
+    population = fields.List(fields.Integer(), required=True)
+    selected = fields.List(fields.Integer(), required=True)
+    drawn_by = fields.Integer(required=True)
+    drawn_at = fields.DateTime(required=True)
 
 
 class AuditOut(ma.Schema):
-    seq = fields.Integer()
-    at = fields.DateTime()
-    actor_id = fields.Integer(allow_none=True)
-    actor = fields.String(allow_none=True)
-    action = fields.String()
-    target_type = fields.String(allow_none=True)
-    target_id = fields.String(allow_none=True)
-    ip = fields.String(allow_none=True)
-    region_code = fields.String(allow_none=True, metadata={"description": "the region the entry concerns"})
-    before = fields.Raw(allow_none=True)
-    after = fields.Raw(allow_none=True)
-    hash = fields.String()
+    seq = fields.Integer(required=True)
+    at = fields.DateTime(required=True)
+    actor_id = fields.Integer(required=True, allow_none=True)
+    actor = fields.String(required=True, allow_none=True)
+    action = fields.String(required=True)
+    target_type = fields.String(required=True, allow_none=True)
+    target_id = fields.String(required=True, allow_none=True)
+    ip = fields.String(required=True, allow_none=True)
+    region_code = fields.String(
+        required=True, allow_none=True, metadata={"description": "the region the entry concerns"}
+    )
+    before = fields.Raw(required=True, allow_none=True)
+    after = fields.Raw(required=True, allow_none=True)
+    hash = fields.String(required=True)
 
 
 class AuditQuery(Strict):
@@ -476,24 +537,24 @@ class EvidenceFile(Strict):
 
 
 class EvidenceOut(ma.Schema):
-    id = fields.Integer()
-    inspection_id = fields.Integer()
-    item_id = fields.String()
-    upload_id = fields.String(allow_none=True)
-    sha256 = fields.String()
-    size = fields.Integer()
-    content_type = fields.String()
-    width = fields.Integer(allow_none=True)
-    height = fields.Integer(allow_none=True)
-    original_name = fields.String(allow_none=True)
-    claimed_captured_at = fields.String(allow_none=True)
-    claimed_latitude = fields.Float(allow_none=True)
-    claimed_longitude = fields.Float(allow_none=True)
-    exif_captured_at = fields.String(allow_none=True)
-    exif_latitude = fields.Float(allow_none=True)
-    exif_longitude = fields.Float(allow_none=True)
-    flags = fields.List(fields.String())
-    status = fields.String()
-    retained_until = fields.DateTime(allow_none=True)
-    uploaded_by = fields.Integer()
-    created_at = fields.DateTime(metadata={"description": "the server's receipt time"})
+    id = fields.Integer(required=True)
+    inspection_id = fields.Integer(required=True)
+    item_id = fields.String(required=True)
+    upload_id = fields.String(required=True, allow_none=True)
+    sha256 = fields.String(required=True)
+    size = fields.Integer(required=True)
+    content_type = fields.String(required=True)
+    width = fields.Integer(required=True, allow_none=True)
+    height = fields.Integer(required=True, allow_none=True)
+    original_name = fields.String(required=True, allow_none=True)
+    claimed_captured_at = fields.String(required=True, allow_none=True)
+    claimed_latitude = fields.Float(required=True, allow_none=True)
+    claimed_longitude = fields.Float(required=True, allow_none=True)
+    exif_captured_at = fields.String(required=True, allow_none=True)
+    exif_latitude = fields.Float(required=True, allow_none=True)
+    exif_longitude = fields.Float(required=True, allow_none=True)
+    flags = fields.List(fields.String(), required=True)
+    status = fields.String(required=True)
+    retained_until = fields.DateTime(required=True, allow_none=True)
+    uploaded_by = fields.Integer(required=True)
+    created_at = fields.DateTime(required=True, metadata={"description": "the server's receipt time"})

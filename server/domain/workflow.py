@@ -51,6 +51,18 @@ CITY_REVIEWER = "city_reviewer"
 ADMIN = "admin"
 ROLES = (INSPECTOR, SELF_ASSESSOR, COUNTY_REVIEWER, CITY_REVIEWER, ADMIN)
 
+# What an inspection is: a facility's own assessment, a county inspection, a city re-inspection.
+SELF_ASSESSMENT = "self_assessment"
+COUNTY_INSPECTION = "county_inspection"
+CITY_REINSPECTION = "city_reinspection"
+KINDS = (SELF_ASSESSMENT, COUNTY_INSPECTION, CITY_REINSPECTION)
+
+# How an open sync conflict is settled (the request's word) and what the conflict then records.
+RESOLUTIONS = {"accept": "accepted", "dismiss": "dismissed", "combine": "combined"}
+
+# What a sync receipt says of one change: applied, in conflict with a newer answer, or refused.
+RECEIPT_STATUSES = ("applied", "conflict", "rejected")
+
 
 @dataclass(frozen=True)
 class Transition:

@@ -33,7 +33,7 @@ from server.domain.scoring import check_answers, check_facts, score_checked
 from server.extensions import db
 from server.services import audit, checklists
 
-KINDS = ("self_assessment", "county_inspection", "city_reinspection")
+KINDS = workflow.KINDS
 FAMILY_BY_TYPE = {"D600": {"village_clinic"}}
 
 
@@ -503,7 +503,7 @@ def regrade(
     return current
 
 
-RESOLUTIONS = {"accept": "accepted", "dismiss": "dismissed", "combine": "combined"}
+RESOLUTIONS = workflow.RESOLUTIONS
 
 
 def display_names(user_ids: set[int]) -> dict[int, str]:

@@ -4,28 +4,36 @@
 // Offline is decided here, not by navigator.onLine: that flag only reflects the network interface
 // and stays true while the server is unreachable. A request that cannot complete is an OfflineError.
 
+// Request and response types are the server's, generated from its OpenAPI document.
+import type { paths } from '../generated/api'
 import type {
+  AnswerOut,
   BootstrapOut,
   ChangeIn,
+  ChecklistRefOut,
   ConflictOut,
-  ConflictResolution,
+  ErrorProblem,
   EvidenceOut,
+  InspectionCreateIn,
   InspectionDetailOut,
-  InspectionKind,
   InspectionOut,
+  LoginIn,
   LoginOut,
+  RegradeIn,
+  ResolveIn,
   ResolveOut,
   RevisionOut,
+  SyncIn,
   SyncOut,
+  TransitionIn,
   UserOut,
 } from './types'
 
 /** One located problem inside a rejected input, as the server reports it. */
-export interface ApiProblem {
-  code: string
-  pointer: string
-  message: string
-}
+export type ApiProblem = ErrorProblem
+
+/** The query parameters of GET /api/inspections. */
+export type InspectionQuery = NonNullable<paths['/api/inspections']['get']['parameters']['query']>
 
 /** The server answered with an error status. `code` is stable (for example `sync.stale_base_version`). */
 export class ApiError extends Error {
@@ -306,7 +314,8 @@ export function getHealth(options: Pick<RequestOptions, 'timeoutMs' | 'signal'> 
 }
 
 export function login(username: string, password: string): Promise<LoginOut> {
-  return request<LoginOut>('/api/auth/login', { method: 'POST', body: { username, password } })
+  const body: LoginIn = { username, password }
+  return request<LoginOut>('/api/auth/login', { method: 'POST', body })
 }
 
 export function logout(): Promise<void> {
@@ -323,15 +332,16 @@ export function getBootstrap(): Promise<BootstrapOut> {
 
 export function pushChanges(deviceId: string, changes: ChangeIn[]): Promise<SyncOut> {
   // a batch sent twice is applied once: the server keeps each change's id (replayed receipts)
+  const body: SyncIn = { device_id: deviceId, changes }
   return request<SyncOut>('/api/sync', {
     method: 'POST',
-    body: { device_id: deviceId, changes },
+    body,
     timeoutMs: 60_000,
     retry: true,
   })
 }
 
-export function listInspections(query: { status?: string; facility_id?: number; limit?: number } = {}): Promise<InspectionOut[]> {
+export function listInspections(query: InspectionQuery = {}): Promise<InspectionOut[]> {
   const params = new URLSearchParams()
   for (const [key, value] of Object.entries(query)) {
     if (value !== undefined) params.set(key, String(value))
@@ -340,21 +350,13 @@ export function listInspections(query: { status?: string; facility_id?: number; 
   return request<InspectionOut[]>(`/api/inspections${qs ? `?${qs}` : ''}`)
 }
 
-export function createInspection(body: {
-  facility_id: number
-  checklist_id: string
-  checklist_version: number
-  kind: InspectionKind
-  inspection_date: string
-}): Promise<InspectionOut> {
+export function createInspection(body: InspectionCreateIn): Promise<InspectionOut> {
   return request<InspectionOut>('/api/inspections', { method: 'POST', body })
 }
 
 /** Loaded checklists; with a facility, only the newest of those meant for its kind (the server's rule). */
-export function listChecklists(
-  facilityId?: number,
-): Promise<{ id: string; version: number; family: string; edition: string; title: string }[]> {
-  return request(facilityId === undefined ? '/api/checklists' : `/api/checklists?facility_id=${facilityId}`)
+export function listChecklists(facilityId?: number): Promise<ChecklistRefOut[]> {
+  return request<ChecklistRefOut[]>(facilityId === undefined ? '/api/checklists' : `/api/checklists?facility_id=${facilityId}`)
 }
 
 export function getChecklist(id: string, version: number): Promise<unknown> {
@@ -370,31 +372,25 @@ export function getScore(id: number): Promise<unknown> {
 }
 
 export function transition(id: number, action: string, reason: string | null = null): Promise<InspectionOut> {
-  return request<InspectionOut>(`/api/inspections/${id}/transitions`, { method: 'POST', body: { action, reason } })
+  const body: TransitionIn = { action, reason }
+  return request<InspectionOut>(`/api/inspections/${id}/transitions`, { method: 'POST', body })
 }
 
-export function regrade(
-  id: number,
-  itemId: string,
-  body: { grade: string; base_revision: number; reason: string; note?: string | null; document_date?: string | null; valid_until?: string | null },
-): Promise<{ item_id: string; revision: number; grade: string; source: string }> {
-  return request(`/api/inspections/${id}/items/${encodeURIComponent(itemId)}/grade`, { method: 'PUT', body })
+export function regrade(id: number, itemId: string, body: RegradeIn): Promise<AnswerOut> {
+  return request<AnswerOut>(`/api/inspections/${id}/items/${encodeURIComponent(itemId)}/grade`, { method: 'PUT', body })
 }
 
 export function listConflicts(id: number): Promise<ConflictOut[]> {
   return request<ConflictOut[]>(`/api/inspections/${id}/conflicts`)
 }
 
-export function resolveConflict(id: number, conflictId: number, accept: boolean, reason: string): Promise<unknown> {
-  return request(`/api/inspections/${id}/conflicts/${conflictId}/resolution`, { method: 'POST', body: { accept, reason } })
+export function resolveConflict(id: number, conflictId: number, accept: boolean, reason: string): Promise<ResolveOut> {
+  const body: ResolveIn = { accept, reason }
+  return request<ResolveOut>(`/api/inspections/${id}/conflicts/${conflictId}/resolution`, { method: 'POST', body })
 }
 
 /** The inspector's resolution of a conflict: `combine` joins both notes under the chosen grade. */
-export function settleConflict(
-  id: number,
-  conflictId: number,
-  body: { resolution: ConflictResolution; reason: string; grade?: string | null },
-): Promise<ResolveOut> {
+export function settleConflict(id: number, conflictId: number, body: ResolveIn): Promise<ResolveOut> {
   return request<ResolveOut>(`/api/inspections/${id}/conflicts/${conflictId}/resolution`, { method: 'POST', body })
 }
 

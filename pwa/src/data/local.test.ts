@@ -38,6 +38,8 @@ function bootstrap(answers: Record<string, { grade: string; revision: number }>,
       facts: { has_beds: true },
       answers: id === 1 ? answers : {},
       photos: id === 1 ? { I1: 2 } : ({} as Record<string, number>),
+      last_change: null,
+      conflicts: [],
     })),
     facilities: [{ id: 9, name: '城关镇卫生院' } as BootstrapOut['facilities'][0]],
     checklists: { 'qs@1': { id: 'qs', version: 1 } },
@@ -224,6 +226,9 @@ describe('applyResolution', () => {
     resolved_at: null,
     resolution: null,
     resolution_reason: null,
+    author_name: null,
+    resolved_by: null,
+    current: null,
   }
 
   async function withConflict(): Promise<void> {

@@ -2577,62 +2577,70 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         AnswerOut: {
-            grade?: string;
-            item_id?: string;
-            revision?: number;
-            source?: string;
+            grade: string;
+            item_id: string;
+            revision: number;
+            source: string;
+        };
+        AnswerValuesOut: {
+            /** Format: date */
+            document_date?: string;
+            grade: string;
+            note?: string;
+            /** Format: date */
+            valid_until?: string;
         };
         AssignIn: {
             inspector_ids: number[];
         };
         AssignOut: {
-            inspector_ids?: number[];
+            inspector_ids: number[];
         };
         AssignmentOut: {
-            answers?: {
-                [key: string]: unknown;
+            answers: {
+                [key: string]: components["schemas"]["StoredAnswerOut"];
             };
-            checklist_key?: string;
+            checklist_key: string;
             /** @description open sync conflicts */
-            conflicts?: components["schemas"]["ConflictOut"][];
-            facts?: {
+            conflicts: components["schemas"]["ConflictOut"][];
+            facts: {
                 [key: string]: unknown;
             };
-            inspection?: components["schemas"]["InspectionOut"];
+            inspection: components["schemas"]["InspectionOut"];
             /** @description the latest status change (a return's reason) */
-            last_change?: components["schemas"]["LastChangeOut"] | null;
+            last_change: components["schemas"]["LastChangeOut"] | null;
             /** @description stored photos per item */
-            photos?: {
+            photos: {
                 [key: string]: number;
             };
         };
         AuditOut: {
-            action?: string;
-            actor?: string | null;
-            actor_id?: number | null;
-            after?: unknown;
+            action: string;
+            actor: string | null;
+            actor_id: number | null;
+            after: unknown;
             /** Format: date-time */
-            at?: string;
-            before?: unknown;
-            hash?: string;
-            ip?: string | null;
+            at: string;
+            before: unknown;
+            hash: string;
+            ip: string | null;
             /** @description the region the entry concerns */
-            region_code?: string | null;
-            seq?: number;
-            target_id?: string | null;
-            target_type?: string | null;
+            region_code: string | null;
+            seq: number;
+            target_id: string | null;
+            target_type: string | null;
         };
         BootstrapOut: {
-            assignments?: components["schemas"]["AssignmentOut"][];
-            checklists?: {
+            assignments: components["schemas"]["AssignmentOut"][];
+            checklists: {
                 [key: string]: {
                     [key: string]: unknown;
                 };
             };
-            facilities?: components["schemas"]["FacilityOut"][];
+            facilities: components["schemas"]["FacilityOut"][];
             /** Format: date-time */
-            server_time?: string;
-            user?: components["schemas"]["UserOut"];
+            server_time: string;
+            user: components["schemas"]["UserOut"];
         };
         ChangeIn: {
             /** Format: int32 */
@@ -2642,61 +2650,80 @@ export interface components {
              * Format: date-time
              * @default null
              */
-            device_time: string | null;
+            device_time?: string | null;
             /**
              * Format: date
              * @default null
              */
-            document_date: string | null;
+            document_date?: string | null;
             grade: string;
             /** Format: int32 */
             inspection_id: number;
             item_id: string;
             /** @default null */
-            note: string | null;
+            note?: string | null;
             /**
              * Format: date
              * @default null
              */
-            valid_until: string | null;
+            valid_until?: string | null;
         };
         ChecklistOptionOut: {
-            id?: string;
-            title?: string;
+            id: string;
+            title: string;
         };
         ChecklistRefOut: {
-            edition?: string;
-            family?: string;
-            id?: string;
-            sha256?: string;
-            title?: string;
-            version?: number;
+            edition: string;
+            family: string;
+            id: string;
+            sha256: string;
+            title: string;
+            version: number;
         };
         ConflictOut: {
-            author_id?: number;
-            author_name?: string | null;
-            base_revision?: number;
-            change_id?: string;
-            /** @description the answer the change collided with: grade, note, revision, author */
-            current?: {
-                [key: string]: unknown;
-            } | null;
-            current_revision?: number;
-            device_id?: string | null;
-            device_time?: string | null;
-            id?: number;
-            item_id?: string;
-            proposed?: {
-                [key: string]: unknown;
-            };
+            author_id: number;
+            author_name: string | null;
+            base_revision: number;
+            change_id: string;
+            /** @description the answer the change collided with */
+            current: components["schemas"]["CurrentAnswerOut"] | null;
+            current_revision: number;
+            device_id: string | null;
+            device_time: string | null;
+            id: number;
+            item_id: string;
+            /** @description the answer as sent */
+            proposed: components["schemas"]["AnswerValuesOut"];
             /** Format: date-time */
-            received_at?: string;
-            /** @description accepted, dismissed or combined */
-            resolution?: string | null;
-            resolution_reason?: string | null;
+            received_at: string;
+            /** @enum {string|null} */
+            resolution: "accepted" | "dismissed" | "combined" | null;
+            resolution_reason: string | null;
             /** Format: date-time */
-            resolved_at?: string | null;
-            resolved_by?: number | null;
+            resolved_at: string | null;
+            resolved_by: number | null;
+        };
+        CurrentAnswerOut: {
+            author_id: number;
+            author_name: string | null;
+            /** Format: date */
+            document_date?: string;
+            grade: string;
+            note?: string;
+            revision: number;
+            /** Format: date */
+            valid_until?: string;
+        };
+        DetailAnswerOut: {
+            author_id: number;
+            /** Format: date */
+            document_date?: string;
+            grade: string;
+            note?: string;
+            revision: number;
+            source: string;
+            /** Format: date */
+            valid_until?: string;
         };
         Error: {
             error: components["schemas"]["ErrorBody"];
@@ -2717,48 +2744,48 @@ export interface components {
             file: string;
         };
         EvidenceOut: {
-            claimed_captured_at?: string | null;
-            claimed_latitude?: number | null;
-            claimed_longitude?: number | null;
-            content_type?: string;
+            claimed_captured_at: string | null;
+            claimed_latitude: number | null;
+            claimed_longitude: number | null;
+            content_type: string;
             /**
              * Format: date-time
              * @description the server's receipt time
              */
-            created_at?: string;
-            exif_captured_at?: string | null;
-            exif_latitude?: number | null;
-            exif_longitude?: number | null;
-            flags?: string[];
-            height?: number | null;
-            id?: number;
-            inspection_id?: number;
-            item_id?: string;
-            original_name?: string | null;
+            created_at: string;
+            exif_captured_at: string | null;
+            exif_latitude: number | null;
+            exif_longitude: number | null;
+            flags: string[];
+            height: number | null;
+            id: number;
+            inspection_id: number;
+            item_id: string;
+            original_name: string | null;
             /** Format: date-time */
-            retained_until?: string | null;
-            sha256?: string;
-            size?: number;
-            status?: string;
-            upload_id?: string | null;
-            uploaded_by?: number;
-            width?: number | null;
+            retained_until: string | null;
+            sha256: string;
+            size: number;
+            status: string;
+            upload_id: string | null;
+            uploaded_by: number;
+            width: number | null;
         };
         FacilityOut: {
-            beds?: number;
-            facts?: {
+            beds: number;
+            facts: {
                 [key: string]: unknown;
             };
-            id?: number;
-            iv_infusion?: boolean;
-            latitude?: number | null;
-            licence_no?: string | null;
-            longitude?: number | null;
-            name?: string;
-            population_served?: number | null;
-            region_code?: string;
-            type_code?: string;
-            uscc?: string | null;
+            id: number;
+            iv_infusion: boolean;
+            latitude: number | null;
+            licence_no: string | null;
+            longitude: number | null;
+            name: string;
+            population_served: number | null;
+            region_code: string;
+            type_code: string;
+            uscc: string | null;
         };
         InspectionCreateIn: {
             checklist_id: string;
@@ -2773,48 +2800,50 @@ export interface components {
             kind: "self_assessment" | "county_inspection" | "city_reinspection";
         };
         InspectionDetailOut: {
-            answers?: {
-                [key: string]: {
-                    [key: string]: unknown;
-                };
+            answers: {
+                [key: string]: components["schemas"]["DetailAnswerOut"];
             };
-            facility?: components["schemas"]["FacilityOut"];
-            inspection?: components["schemas"]["InspectionOut"];
-            inspectors?: number[];
-            open_conflicts?: number;
+            facility: components["schemas"]["FacilityOut"];
+            inspection: components["schemas"]["InspectionOut"];
+            inspectors: number[];
+            open_conflicts: number;
             /** @description display names of inspectors, answer authors, reviewers and actors by id */
-            people?: {
+            people: {
                 [key: string]: string;
             };
             /** @description the newest city sample that drew it */
-            sample?: components["schemas"]["SampleMarkOut"] | null;
-            status_changes?: components["schemas"]["StatusChangeOut"][];
+            sample: components["schemas"]["SampleMarkOut"] | null;
+            status_changes: components["schemas"]["StatusChangeOut"][];
         };
         InspectionOut: {
-            checklist_id?: string;
-            checklist_version?: number;
-            city_reviewer_id?: number | null;
-            county_reviewer_id?: number | null;
+            checklist_id: string;
+            checklist_version: number;
+            city_reviewer_id: number | null;
+            county_reviewer_id: number | null;
             /** Format: date-time */
-            created_at?: string;
-            created_by?: number;
-            facility_id?: number;
-            id?: number;
+            created_at: string;
+            created_by: number;
+            facility_id: number;
+            id: number;
             /** Format: date */
-            inspection_date?: string;
-            kind?: string;
-            region_code?: string;
-            status?: string;
+            inspection_date: string;
+            /** @enum {string} */
+            kind: "self_assessment" | "county_inspection" | "city_reinspection";
+            region_code: string;
+            /** @enum {string} */
+            status: "draft" | "submitted" | "county_review" | "returned" | "county_approved" | "city_review" | "approved" | "rejected";
             /** Format: date-time */
-            updated_at?: string;
+            updated_at: string;
         };
         LastChangeOut: {
-            action?: string;
-            actor_name?: string | null;
+            /** @enum {string} */
+            action: "submit" | "start_county_review" | "return" | "county_approve" | "county_reject" | "start_city_review" | "city_return" | "approve" | "city_reject" | "reopen";
+            actor_name: string | null;
             /** Format: date-time */
-            created_at?: string;
-            reason?: string | null;
-            to_status?: string;
+            created_at: string;
+            reason: string | null;
+            /** @enum {string} */
+            to_status: "draft" | "submitted" | "county_review" | "returned" | "county_approved" | "city_review" | "approved" | "rejected";
         };
         LoginIn: {
             password: string;
@@ -2822,9 +2851,9 @@ export interface components {
         };
         LoginOut: {
             /** Format: date-time */
-            expires_at?: string;
-            token?: string;
-            user?: components["schemas"]["UserOut"];
+            expires_at: string;
+            token: string;
+            user: components["schemas"]["UserOut"];
         };
         PaginationMetadata: {
             /** @description First available page number. */
@@ -2843,49 +2872,55 @@ export interface components {
             total_pages?: number;
         };
         QueueCountsOut: {
-            all?: number;
+            all: number;
             /** @description awaiting the caller, under the other filters */
-            awaiting?: number;
+            awaiting: number;
         };
         QueueOut: {
-            checklists?: components["schemas"]["ChecklistOptionOut"][];
-            counts?: components["schemas"]["QueueCountsOut"];
-            items?: components["schemas"]["QueueRowOut"][];
-            tiers?: components["schemas"]["TierOptionOut"][];
+            checklists: components["schemas"]["ChecklistOptionOut"][];
+            counts: components["schemas"]["QueueCountsOut"];
+            items: components["schemas"]["QueueRowOut"][];
+            tiers: components["schemas"]["TierOptionOut"][];
             /** @description every row under the filters */
-            total?: number;
+            total: number;
         };
         QueueRowOut: {
-            awaiting_me?: boolean;
-            facility_name?: string;
-            inspection?: components["schemas"]["InspectionOut"];
+            awaiting_me: boolean;
+            facility_name: string;
+            inspection: components["schemas"]["InspectionOut"];
             /** @description the inspectors' display names */
-            inspectors?: string[];
+            inspectors: string[];
             /**
              * Format: date-time
              * @description drawn for city re-review
              */
-            sampled_at?: string | null;
+            sampled_at: string | null;
             /** @description the tier reached now (code) */
-            tier?: string | null;
-            tier_label?: string | null;
+            tier: string | null;
+            tier_label: string | null;
         };
         ReceiptOut: {
             /** @description null when the change did not carry a valid change id */
-            change_id?: string | null;
+            change_id: string | null;
+            /** @description conflict: the revision the change missed */
             current_revision?: number;
+            /** @description rejected: why */
             error?: components["schemas"]["ErrorBody"];
-            received_at?: string;
+            /** Format: date-time */
+            received_at: string;
+            /** @description the change id was applied before */
             replayed?: boolean;
+            /** @description applied: the answer's new revision */
             revision?: number;
-            /** @description applied, conflict or rejected */
-            status?: string;
+            /** @enum {string} */
+            status: "applied" | "conflict" | "rejected";
         };
         RegionOut: {
-            code?: string;
-            level?: string;
-            name?: string;
-            parent_code?: string | null;
+            code: string;
+            /** @enum {string} */
+            level: "province" | "city" | "county" | "township" | "village";
+            name: string;
+            parent_code: string | null;
         };
         RegradeIn: {
             /** Format: int32 */
@@ -2894,101 +2929,112 @@ export interface components {
              * Format: date
              * @default null
              */
-            document_date: string | null;
+            document_date?: string | null;
             grade: string;
             /** @default null */
-            note: string | null;
+            note?: string | null;
             reason: string;
             /**
              * Format: date
              * @default null
              */
-            valid_until: string | null;
+            valid_until?: string | null;
         };
         ResolveIn: {
             /**
              * @description older form of resolution
              * @default null
              */
-            accept: boolean | null;
+            accept?: boolean | null;
             /** @default null */
-            grade: string | null;
+            grade?: string | null;
             reason: string;
             /**
              * @description accept: the proposed answer; dismiss: keep the current one; combine: the chosen grade with both notes joined
              * @default null
              * @enum {string|null}
              */
-            resolution: "accept" | "dismiss" | "combine" | null;
+            resolution?: "accept" | "dismiss" | "combine" | null;
         };
         ResolveOut: {
             /** @description the item's answer after the resolution */
-            answer?: {
-                [key: string]: unknown;
-            } | null;
-            id?: number;
-            item_id?: string;
-            replayed?: boolean;
-            resolution?: string;
-            revision?: number | null;
+            answer: components["schemas"]["StoredAnswerOut"] | null;
+            id: number;
+            item_id: string;
+            replayed: boolean;
+            /** @enum {string} */
+            resolution: "accepted" | "dismissed" | "combined";
+            revision: number | null;
         };
         RevisionOut: {
-            author_id?: number;
+            author_id: number;
             /** @description the author's display name */
-            author_name?: string;
-            change_id?: string | null;
-            device_id?: string | null;
+            author_name: string;
+            change_id: string | null;
+            device_id: string | null;
             /** @description as claimed by the device */
-            device_time?: string | null;
+            device_time: string | null;
             /** Format: date */
-            document_date?: string | null;
-            grade?: string;
-            item_id?: string;
-            note?: string | null;
-            reason?: string | null;
+            document_date: string | null;
+            grade: string;
+            item_id: string;
+            note: string | null;
+            reason: string | null;
             /**
              * Format: date-time
              * @description the server's receipt time
              */
-            received_at?: string;
-            revision?: number;
-            source?: string;
+            received_at: string;
+            revision: number;
+            source: string;
             /** Format: date */
-            valid_until?: string | null;
+            valid_until: string | null;
         };
         SampleIn: {
             /**
              * Format: int64
              * @default null
              */
-            seed: number | null;
+            seed?: number | null;
             /** Format: int32 */
             size: number;
         };
         SampleMarkOut: {
             /** Format: date-time */
-            drawn_at?: string;
-            sample_id?: number;
+            drawn_at: string;
+            sample_id: number;
         };
         SampleOut: {
             /** Format: date-time */
-            drawn_at?: string;
-            drawn_by?: number;
-            id?: number;
-            population?: number[];
-            region_code?: string;
-            seed?: number;
-            selected?: number[];
-            size?: number;
+            drawn_at: string;
+            drawn_by: number;
+            id: number;
+            population: number[];
+            region_code: string;
+            seed: number;
+            selected: number[];
+            size: number;
         };
         StatusChangeOut: {
-            action?: string;
-            actor_id?: number;
+            /** @enum {string} */
+            action: "submit" | "start_county_review" | "return" | "county_approve" | "county_reject" | "start_city_review" | "city_return" | "approve" | "city_reject" | "reopen";
+            actor_id: number;
             /** Format: date-time */
-            created_at?: string;
-            from_status?: string;
-            reason?: string | null;
-            to_status?: string;
+            created_at: string;
+            /** @enum {string} */
+            from_status: "draft" | "submitted" | "county_review" | "returned" | "county_approved" | "city_review" | "approved" | "rejected";
+            reason: string | null;
+            /** @enum {string} */
+            to_status: "draft" | "submitted" | "county_review" | "returned" | "county_approved" | "city_review" | "approved" | "rejected";
+        };
+        StoredAnswerOut: {
+            /** Format: date */
+            document_date?: string;
+            grade: string;
+            note?: string;
+            revision: number;
+            /** Format: date */
+            valid_until?: string;
         };
         SyncIn: {
             /** @description each change is checked on its own: a bad one gets a rejected receipt, the others are applied */
@@ -2996,24 +3042,25 @@ export interface components {
             device_id: string;
         };
         SyncOut: {
-            receipts?: components["schemas"]["ReceiptOut"][];
+            receipts: components["schemas"]["ReceiptOut"][];
         };
         TierOptionOut: {
-            code?: string;
-            label?: string;
+            code: string;
+            label: string;
         };
         TransitionIn: {
             action: string;
             /** @default null */
-            reason: string | null;
+            reason?: string | null;
         };
         UserOut: {
-            display_name?: string;
-            facility_id?: number | null;
-            id?: number;
-            region_code?: string;
-            role?: string;
-            username?: string;
+            display_name: string;
+            facility_id: number | null;
+            id: number;
+            region_code: string;
+            /** @enum {string} */
+            role: "inspector" | "self_assessor" | "county_reviewer" | "city_reviewer" | "admin";
+            username: string;
         };
     };
     responses: {

@@ -610,6 +610,7 @@ function conflictOut(overrides: Partial<ConflictOut> = {}): ConflictOut {
     resolved_at: null,
     resolution: null,
     resolution_reason: null,
+    resolved_by: null,
     current: { grade: 'A', note: '资料齐全', revision: 1, author_id: INSPECTOR.id, author_name: '张检查' },
     ...overrides,
   }

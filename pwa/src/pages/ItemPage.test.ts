@@ -52,7 +52,7 @@ async function seed({ status = 'draft', facts = { has_beds: false }, answers = {
     server_time: '2026-11-23T00:00:00Z',
     user: INSPECTOR,
     assignments: [
-      { inspection: inspectionOut({ status, checklist_version: withPhotos ? 2 : 1 }), checklist_key: key, facts, answers, photos: {}, conflicts },
+      { inspection: inspectionOut({ status, checklist_version: withPhotos ? 2 : 1 }), checklist_key: key, facts, answers, photos: {}, last_change: null, conflicts },
     ],
     facilities: [FACILITY],
     checklists: { [key]: withPhotos ? photoChecklist : miniTest },
@@ -166,6 +166,7 @@ describe('ItemPage: what it shows', () => {
           resolved_at: null,
           resolution: null,
           resolution_reason: null,
+          resolved_by: null,
           current: { grade: 'C', revision: 1, author_id: INSPECTOR.id, author_name: '张检查' },
         },
       ],

@@ -395,7 +395,7 @@ describe('ReviewPage: names, regrades and city samples', () => {
   })
 
   it('marks a sampled inspection and offers 终审通过 only once its re-review has started', async () => {
-    const sampled = { sample: { drawn_at: '2026-11-27T17:30:00+00:00' } }
+    const sampled = { sample: { sample_id: 4, drawn_at: '2026-11-27T17:30:00+00:00' } }
     server = fakeServer(reviewRoutes({ ...detail({ status: 'county_approved', county_reviewer_id: 60 }), ...sampled }))
     const before = await mountPage(user('city_reviewer'))
 

@@ -39,7 +39,7 @@ async function seedAssignment(): Promise<void> {
   const payload: BootstrapOut = {
     server_time: '2026-11-23T00:00:00Z',
     user: INSPECTOR,
-    assignments: [{ inspection: INSPECTION, checklist_key: 'mini-test@1', facts: { has_beds: true }, answers: {}, photos: {} }],
+    assignments: [{ inspection: INSPECTION, checklist_key: 'mini-test@1', facts: { has_beds: true }, answers: {}, photos: {}, last_change: null, conflicts: [] }],
     facilities: [FACILITY],
     checklists: { 'mini-test@1': miniTest },
   }
@@ -287,6 +287,7 @@ describe('SyncPage: conflicts kept on the server', () => {
       assignments: [
         {
           inspection: INSPECTION,
+          last_change: null,
           checklist_key: 'mini-test@1',
           facts: { has_beds: true },
           answers: { 'M-B05': { grade: 'A', revision: 1 } },
@@ -307,6 +308,7 @@ describe('SyncPage: conflicts kept on the server', () => {
               resolved_at: null,
               resolution: null,
               resolution_reason: null,
+              resolved_by: null,
               current: { grade: 'A', revision: 1, author_id: INSPECTOR.id, author_name: '张检查' },
             },
           ],

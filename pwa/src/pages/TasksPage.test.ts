@@ -42,6 +42,8 @@ function assignment(id: number, facilityId: number, over: Partial<InspectionOut>
     facts: { has_beds: true },
     answers,
     photos: {},
+    last_change: null,
+    conflicts: [],
   }
 }
 

@@ -13,6 +13,7 @@ import {
 } from '../api/client'
 import type {
   ConflictOut,
+  DetailAnswerOut,
   EvidenceOut,
   FacilityOut,
   InspectionDetailOut,
@@ -20,7 +21,6 @@ import type {
   QueueOut,
   RegionOut,
   RevisionOut,
-  ServerAnswer,
 } from '../api/types'
 import { parseChecklist, type Checklist, type ScoreResult } from '../domain/scoring'
 
@@ -165,7 +165,7 @@ export function pickSelfAssessment(inspection: InspectionOut, candidates: readon
 
 export interface SelfAssessment {
   inspection: InspectionOut
-  answers: Record<string, ServerAnswer>
+  answers: Record<string, DetailAnswerOut>
 }
 
 export async function loadSelfAssessment(inspection: InspectionOut): Promise<SelfAssessment | null> {

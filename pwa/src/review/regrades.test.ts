@@ -14,6 +14,9 @@ function rev(item_id: string, revision: number, grade: string, source: string, e
     author_name: source === 'review' ? '张卫东' : '刘秀英',
     source,
     reason: null,
+    change_id: null,
+    device_id: null,
+    device_time: null,
     received_at: '2026-11-28T02:05:00+00:00',
     ...extra,
   }

@@ -285,6 +285,9 @@ function revision(
     author_name: authorId === 50 ? '张卫东' : '刘秀英',
     source,
     reason,
+    change_id: null,
+    device_id: null,
+    device_time: null,
     received_at: receivedAt,
   }
 }
@@ -343,8 +346,10 @@ export function selfDetail(): InspectionDetailOut {
     inspection: SELF_ASSESSMENT,
     facility: facility(3, '东风镇卫生院'),
     inspectors: [30],
-    answers: { 'T-01': { grade: 'A', revision: 1, source: 'inspector' } },
+    answers: { 'T-01': { grade: 'A', revision: 1, source: 'inspector', author_id: 30 } },
     open_conflicts: 0,
+    people: {},
+    sample: null,
     status_changes: [],
   }
 }
@@ -362,9 +367,13 @@ export const PHOTO: EvidenceOut = {
   claimed_captured_at: '2026-11-19T09:05:00+08:00',
   claimed_latitude: 34.75,
   claimed_longitude: 113.62,
+  original_name: null,
   exif_captured_at: null,
+  exif_latitude: null,
+  exif_longitude: null,
   flags: ['time_outside_visit'],
   status: 'verified',
+  retained_until: null,
   uploaded_by: 11,
   created_at: '2026-11-20T02:00:00+00:00',
 }
@@ -378,12 +387,15 @@ export const CONFLICTS: ConflictOut[] = [
     current_revision: 1,
     proposed: { grade: 'C', note: '已补记录', document_date: '2026-09-01' },
     author_id: 11,
+    author_name: '刘秀英',
     device_id: 'dev-1',
     device_time: '2026-11-20T10:15:00',
     received_at: '2026-11-21T02:00:00+00:00',
     resolved_at: null,
     resolution: null,
     resolution_reason: null,
+    resolved_by: null,
+    current: null,
   },
   {
     id: 3,
@@ -393,12 +405,15 @@ export const CONFLICTS: ConflictOut[] = [
     current_revision: 2,
     proposed: { grade: 'C' },
     author_id: 11,
+    author_name: '刘秀英',
     device_id: 'dev-1',
     device_time: '2026-11-20T09:00:00',
     received_at: '2026-11-21T01:00:00+00:00',
     resolved_at: '2026-11-21T01:10:00+00:00',
     resolution: 'dismissed',
     resolution_reason: '以现场为准',
+    resolved_by: 50,
+    current: null,
   },
 ]
 

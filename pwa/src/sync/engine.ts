@@ -338,6 +338,7 @@ export class SyncEngine {
     const byId = new Map(rows.map((r) => [r.changeId, r]))
     await db.transaction('rw', db.outbox, db.answers, db.meta, async () => {
       for (const receipt of result.receipts) {
+        if (receipt.change_id === null) continue // refused without a valid change id: not one of ours
         const row = byId.get(receipt.change_id)
         if (!row) continue
         byId.delete(receipt.change_id)

@@ -51,22 +51,23 @@ export class FakeServer implements SyncTransport {
   private apply(change: ChangeIn): ReceiptOut {
     const digest = JSON.stringify({ ...change, change_id: undefined })
     const earlier = this.receipts.get(change.change_id)
+    const received_at = new Date().toISOString()
     if (earlier) {
       if (earlier.digest === digest) return { ...earlier.receipt, replayed: true }
-      return { change_id: change.change_id, status: 'rejected', error: { code: 'sync.change_id_reused', message: 'reused' } }
+      return { change_id: change.change_id, status: 'rejected', error: { code: 'sync.change_id_reused', message: 'reused' }, received_at }
     }
     const key = `${change.inspection_id}|${change.item_id}`
     let receipt: ReceiptOut
     if (this.reject.has(change.item_id)) {
-      receipt = { change_id: change.change_id, status: 'rejected', error: { code: 'answers.invalid_grade', message: 'bad grade' } }
+      receipt = { change_id: change.change_id, status: 'rejected', error: { code: 'answers.invalid_grade', message: 'bad grade' }, received_at }
     } else {
       const current = this.revisions.get(key) ?? 0
       if (change.base_revision !== current) {
-        receipt = { change_id: change.change_id, status: 'conflict', current_revision: current }
+        receipt = { change_id: change.change_id, status: 'conflict', current_revision: current, received_at }
       } else {
         this.revisions.set(key, current + 1)
         this.values.set(key, change)
-        receipt = { change_id: change.change_id, status: 'applied', revision: current + 1 }
+        receipt = { change_id: change.change_id, status: 'applied', revision: current + 1, received_at }
       }
     }
     this.receipts.set(change.change_id, { digest, receipt })
