@@ -900,7 +900,7 @@ export function checkAnswers(checklist: Checklist, answers: unknown): Map<string
       problems.push(problem('answers.invalid_grade', where + '/grade', `expected one of ${allowed.join(', ')}`))
       continue
     }
-    if (has(raw, 'note') && typeof raw.note !== 'string') {
+    if (raw.note !== undefined && raw.note !== null && typeof raw.note !== 'string') {
       problems.push(problem('answers.invalid', where + '/note', 'a note is text'))
     }
     const dates: Record<string, CalendarDate | null> = {}
@@ -948,7 +948,7 @@ export function itemOutcome(
   const validity = item.validity
   if (validity.kind === 'max_age') {
     if (answer.documentDate === null) return { item, outcome: NOT_MET, reason: 'document_date_missing', answered }
-    if (compareDates(addMonths(answer.documentDate, validity.maxAgeMonths ?? 0), inspectionDate) < 0) {
+    if (compareDates(answer.documentDate, addMonths(inspectionDate, -(validity.maxAgeMonths ?? 0))) < 0) {
       return { item, outcome: NOT_MET, reason: 'document_expired', answered }
     }
   } else {
