@@ -12,7 +12,10 @@ Per edition (every file in checklists/MANIFEST.json) the corpus holds
 - threshold pairs for every rule of every tier: starting from a set that reaches the tier, items
   the rule selects are lowered one at a time for as long as the rule still holds. The last set
   that holds is at the threshold (exactly on it when the threshold allows, as close as the
-  points allow otherwise) and the set one lowering further fails it.
+  points allow otherwise) and the set one lowering further fails it;
+- `--invalid` refused inputs (unknown items, fields and facts, grades an item does not have,
+  not-applicable where only facts decide it, impossible or out-of-range dates, facts of the wrong
+  type or missing), whose expected result is the whole error: {"error": {code, message, problems}}.
 
 The same seed gives byte-identical files. The corpus is not checked in: `make corpus` (run by
 `make test` before the PWA tests) writes it under build/.
@@ -34,7 +37,15 @@ from typing import Any
 
 from dateutil.relativedelta import relativedelta
 
-from server.domain.checklist import NOT_APPLICABLE, NOT_MET, Checklist, Item, selector_matches
+from server.domain.checklist import (
+    NOT_APPLICABLE,
+    NOT_MET,
+    Checklist,
+    Item,
+    referenced_facts,
+    selector_matches,
+)
+from server.domain.errors import DomainError
 from server.domain.scoring import score_input
 from server.services.checklists import load_definition, read_manifest
 from server.settings import PROJECT_ROOT
@@ -219,6 +230,56 @@ def scored(checklist: Checklist, name: str, document: dict[str, Any]) -> Case:
     return Case(name, document, score_input(checklist, document))
 
 
+def refused(checklist: Checklist, name: str, document: dict[str, Any]) -> Case:
+    try:
+        result = score_input(checklist, document)
+    except DomainError as err:
+        return Case(name, document, {"error": err.to_json()})
+    raise AssertionError(f"{name}: expected a refusal, got tier {result['tier']['code']}")
+
+
+BAD_DATES = ["2026-02-30", "2025-02-29", "1899-12-31", "2101-01-01", "20260101", "2026-1-01", 20260101, ""]
+BAD_GRADES = ["D", "", "c", "NOT_MET", None, 3, True]
+WRONG_TYPE = {
+    "boolean": [1, "true", None],
+    "integer": ["12", True, 1.5, None],
+    "string": [1, False],
+    "number": ["1"],
+}
+
+
+def spoil(rng: random.Random, checklist: Checklist, document: dict[str, Any]) -> None:
+    """One thing the server refuses, in the answers or the facts."""
+    answers = document["answers"]
+    items = list(checklist.items())
+    item = rng.choice(items)
+    kind = rng.randrange(10)
+    if kind == 0:
+        answers[f"X-{rng.randint(1, 99):02d}"] = {"grade": item.levels[0].code}
+    elif kind == 1:
+        answers[item.id] = {"grade": rng.choice(BAD_GRADES)}
+    elif kind == 2:
+        fixed = [i for i in items if not i.allow_na]
+        answers[rng.choice(fixed).id] = {"grade": NOT_APPLICABLE}
+    elif kind == 3:
+        answers[item.id] = {"grade": item.levels[-1].code, rng.choice(["score", "photos", "Grade"]): 5}
+    elif kind == 4:
+        answers[item.id] = rng.choice([item.levels[-1].code, None, [], 1])
+    elif kind == 5:
+        key = rng.choice(["document_date", "valid_until"])
+        answers[item.id] = {"grade": item.levels[-1].code, key: rng.choice(BAD_DATES)}
+    elif kind == 6:
+        answers[item.id] = {"grade": item.levels[-1].code, "note": rng.choice([5, [], {"text": "x"}])}
+    elif kind == 7:
+        document["facts"][rng.choice(["colour", "beds_total", "Has_beds"])] = rng.choice([True, 3, "x"])
+    elif kind == 8:
+        key = rng.choice(sorted(checklist.facts))
+        document["facts"][key] = rng.choice(WRONG_TYPE[checklist.facts[key]])
+    else:
+        needed = sorted(referenced_facts(checklist))
+        document["facts"].pop(rng.choice(needed), None)
+
+
 def threshold_pair(
     rng: random.Random,
     checklist: Checklist,
@@ -278,7 +339,7 @@ def threshold_pair(
     return scored(checklist, "", at), below
 
 
-def build_cases(checklist: Checklist, random_count: int, seed: int) -> list[Case]:
+def build_cases(checklist: Checklist, random_count: int, invalid_count: int, seed: int) -> list[Case]:
     rng = random.Random(f"{seed}:{checklist.id}:{checklist.version}")
     values = _fact_values(checklist)
     cases: list[Case] = []
@@ -297,16 +358,24 @@ def build_cases(checklist: Checklist, random_count: int, seed: int) -> list[Case
                 at.name = f"threshold-{tier.code}-rule{ri}-{k}-at"
                 below.name = f"threshold-{tier.code}-rule{ri}-{k}-below"
                 cases += [at, below]
+    for i in range(invalid_count):
+        day = random_inspection_date(rng)
+        document = make_input(checklist, day, random_facts(rng, values), random_answers(rng, checklist, day))
+        for _ in range(rng.choice([1, 1, 1, 2, 3])):
+            spoil(rng, checklist, document)
+        cases.append(refused(checklist, f"invalid-{i:04d}", json.loads(json.dumps(document))))
     return cases
 
 
-def write_corpus(out: Path, random_count: int, seed: int) -> list[tuple[str, int, int, float]]:
+def write_corpus(
+    out: Path, random_count: int, invalid_count: int, seed: int
+) -> list[tuple[str, int, int, float]]:
     out.mkdir(parents=True, exist_ok=True)
     summary = []
     for rel, digest in sorted(read_manifest(ROOT).items()):
         started = time.perf_counter()
         checklist = load_definition(ROOT / rel, ROOT)
-        cases = build_cases(checklist, random_count, seed)
+        cases = build_cases(checklist, random_count, invalid_count, seed)
         body = {
             "format": FORMAT,
             "checklist": rel,
@@ -327,9 +396,10 @@ def main(argv: list[str]) -> int:
     )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--random", type=int, default=1000, help="random cases per edition")
+    parser.add_argument("--invalid", type=int, default=200, help="refused inputs per edition")
     parser.add_argument("--seed", type=int, default=12)
     args = parser.parse_args(argv)
-    for rel, count, size, seconds in write_corpus(args.out, args.random, args.seed):
+    for rel, count, size, seconds in write_corpus(args.out, args.random, args.invalid, args.seed):
         digest = hashlib.sha256((args.out / corpus_name(rel)).read_bytes()).hexdigest()[:12]
         print(f"{rel}: {count} cases, {size} bytes, {seconds:.1f} s, sha256 {digest}")
     return 0

@@ -3,7 +3,7 @@
 // The comparison corpus: for every published edition, the inputs and the server engine's whole
 // results written by `python -m tests.scoring_corpus` (`make corpus`, which `make test` runs before
 // these tests). The TypeScript engine, called the way the app calls it, must give the same result
-// serialised the same way: every key, value and key order.
+// (or, for a refused input, the same error) serialised the same way: every key, value and key order.
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -60,6 +60,7 @@ describe('scoring comparison corpus', () => {
       )
       expect(corpus.cases.filter((c) => c.name.startsWith('random-')).length).toBeGreaterThanOrEqual(MIN_RANDOM_CASES)
       expect(corpus.cases.some((c) => c.name.startsWith('threshold-'))).toBe(true)
+      expect(corpus.cases.some((c) => c.name.startsWith('invalid-'))).toBe(true)
 
       const checklist = parseChecklist(JSON.parse(readFileSync(join(CHECKLISTS, rel), 'utf-8')))
       const failures: string[] = []
@@ -70,8 +71,9 @@ describe('scoring comparison corpus', () => {
         try {
           actual = JSON.parse(JSON.stringify(score(checklist, c.input.facts, c.input.answers, date)))
         } catch (err) {
-          failures.push(`${c.name}: threw ${err instanceof ScoringError ? JSON.stringify(err.toJSON()) : String(err)}`)
-          continue
+          // a refused input: the whole error, as the server's {"error": DomainError.to_json()}
+          if (!(err instanceof ScoringError)) throw err
+          actual = { error: err.toJSON() }
         }
         const diff = firstDifference(c.expected, actual)
         if (diff !== null) failures.push(`${c.name}: ${diff}`)
