@@ -303,7 +303,7 @@ export function evaluateCondition(cond: Condition, facts: Record<string, unknown
   }
 }
 
-export function conditionFacts(cond: Condition): Set<string> {
+function conditionFacts(cond: Condition): Set<string> {
   if (has(cond, 'all') || has(cond, 'any')) {
     const subs = arr(cond.all ?? cond.any ?? [])
     return new Set(subs.flatMap((c) => [...conditionFacts(obj(c))]))

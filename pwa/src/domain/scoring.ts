@@ -58,7 +58,7 @@ export class ScoringError extends Error {
 }
 
 /** An RFC 6901 JSON pointer from path parts. */
-export function pointer(...parts: (string | number)[]): string {
+function pointer(...parts: (string | number)[]): string {
   return parts.map((p) => '/' + String(p).replace(/~/g, '~0').replace(/\//g, '~1')).join('')
 }
 
@@ -87,7 +87,7 @@ export interface Answer {
   validUntil: CalendarDate | null
 }
 
-export function checkFacts(checklist: Checklist, facts: unknown): Record<string, unknown> {
+function checkFacts(checklist: Checklist, facts: unknown): Record<string, unknown> {
   if (!isObject(facts)) throw new ScoringError('facts.invalid', '机构信息无效')
   const problems: Problem[] = []
   for (const [key, value] of Object.entries(facts)) {
@@ -111,7 +111,7 @@ function sortedCodepoints(values: Iterable<string>): string[] {
 }
 
 /** Typed answers from raw JSON; every problem is reported at once with a stable code. */
-export function checkAnswers(checklist: Checklist, answers: unknown): Map<string, Answer> {
+function checkAnswers(checklist: Checklist, answers: unknown): Map<string, Answer> {
   if (!isObject(answers)) throw new ScoringError('answers.invalid', '评分不符合评审标准')
   const items = checklist.itemMap()
   const problems: Problem[] = []
@@ -179,7 +179,7 @@ const applicable = (o: ItemOutcome): boolean => o.outcome !== NOT_APPLICABLE
 /** The outcome as rules see it: unanswered counts as not met. */
 const effective = (o: ItemOutcome): string => o.outcome ?? NOT_MET
 
-export function itemOutcome(
+function itemOutcome(
   item: Item,
   answer: Answer | undefined,
   facts: Record<string, unknown>,
