@@ -270,7 +270,7 @@ def spoil(rng: random.Random, checklist: Checklist, document: dict[str, Any]) ->
         answers[item.id] = {"grade": item.levels[-1].code, key: rng.choice(BAD_DATES)}
     elif kind == 6:
         answers[item.id] = {"grade": item.levels[-1].code, "note": rng.choice([5, [], {"text": "x"}])}
-    elif kind == 7:
+    elif kind == 7 or not referenced_facts(checklist):
         document["facts"][rng.choice(["colour", "beds_total", "Has_beds"])] = rng.choice([True, 3, "x"])
     elif kind == 8:
         key = rng.choice(sorted(checklist.facts))
