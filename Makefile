@@ -20,7 +20,7 @@ APT_TEST := $(APT_RUN) poppler-utils postgresql chromium
 
 PWA_SOURCES := $(shell find pwa/src pwa/public -type f 2>/dev/null) pwa/index.html pwa/vite.config.ts pwa/package-lock.json
 
-.PHONY: run test check generate bench apt-run apt-test minio pwa clean
+.PHONY: run test check generate corpus bench apt-run apt-test minio pwa clean
 
 run: apt-run $(BIN)/.installed pwa/dist/.built
 	$(BIN)/python -m server init-secret
@@ -32,7 +32,7 @@ run: apt-run $(BIN)/.installed pwa/dist/.built
 	$(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
 
 # The checks come first: a lint, type or import-contract error fails the run before any test.
-test: apt-test $(BIN)/.installed minio pwa/dist/.built check
+test: apt-test $(BIN)/.installed minio pwa/dist/.built check corpus
 	DABIAO_MINIO_BIN=$(MINIO_DIR)/minio $(BIN)/python -m tests.harness $(ARGS)
 
 check: $(BIN)/.installed pwa/node_modules/.installed
@@ -49,6 +49,19 @@ check: $(BIN)/.installed pwa/node_modules/.installed
 generate: $(BIN)/.installed pwa/node_modules/.installed
 	$(BIN)/python -m server export-rules
 	.ci/generated-types $(BIN)/python
+
+# The scoring comparison corpus the PWA's tests compare with (pwa/src/domain/scoring.corpus.test.ts):
+# generated, not checked in (about 34 MB); rewritten when the engine, the generator or a published
+# checklist changes.
+CORPUS_DIR := build/scoring-corpus
+CORPUS_SOURCES := tests/scoring_corpus.py server/domain/scoring.py server/domain/checklist.py server/domain/inputs.py \
+	checklists/MANIFEST.json $(wildcard checklists/*/*/v*.json)
+
+corpus: $(CORPUS_DIR)/.built
+
+$(CORPUS_DIR)/.built: $(BIN)/.installed $(CORPUS_SOURCES)
+	$(BIN)/python -m tests.scoring_corpus --out $(CORPUS_DIR)
+	touch $@
 
 bench: apt-test $(BIN)/.installed minio pwa/dist/.built
 	DABIAO_MINIO_BIN=$(MINIO_DIR)/minio $(BIN)/python -m bench
@@ -84,4 +97,4 @@ pwa/dist/.built: pwa/node_modules/.installed $(PWA_SOURCES)
 pwa: pwa/dist/.built
 
 clean:
-	rm -rf $(VENV) pwa/node_modules pwa/dist
+	rm -rf $(VENV) pwa/node_modules pwa/dist $(CORPUS_DIR)

@@ -150,7 +150,7 @@ def check_answers(checklist: Checklist, answers: Any) -> dict[str, Answer]:
         where = pointer("answers", item_id)
         item = items.get(item_id)
         if item is None:
-            problems.append(Problem("answers.unknown_item", where, f"此版本评审标准中没有条款 {item_id!r}"))
+            problems.append(Problem("answers.unknown_item", where, f"此版本评审标准中没有条款“{item_id}”"))
             continue
         if not isinstance(raw, Mapping):
             problems.append(Problem("answers.invalid", where, "答案应为对象"))

@@ -1,13 +1,16 @@
 """The golden vectors in checklists/examples/: the contract of the scoring engine.
 
-Each vector names a checklist, gives an input (or raw input text) and the expected result as a
-subset: every key given must match, lists must match element by element. The PWA's preview runs
-the same files. `fill` answers every item not listed: the highest of the item's levels not above
-fill.grade, with fill's document dates on items that need them.
+Each vector names a checklist, gives an input (or raw input text) and the whole expected result
+or error: every key and value, in the order the engine writes them (the serialisation is part of
+the contract). The PWA's engine runs the same files (pwa/src/domain/scoring.test.ts) except the
+`server_only` ones, about input the app never scores. `fill` answers every item not listed: the
+highest of the item's levels not above fill.grade, with fill's document dates on items that need
+them.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -39,17 +42,22 @@ def expand_fill(checklist: Checklist, document: dict[str, Any], fill: dict[str, 
         answers[item.id] = answer
 
 
-def assert_subset(expected: Any, actual: Any, where: str = "") -> None:
+def assert_same(expected: Any, actual: Any, where: str = "") -> None:
+    """Equal JSON values with their keys in the same order; the message names the first difference."""
     if isinstance(expected, dict):
         assert isinstance(actual, dict), f"{where}: expected an object, got {actual!r}"
-        for key, value in expected.items():
+        for key in expected:
             assert key in actual, f"{where}/{key}: missing"
-            assert_subset(value, actual[key], f"{where}/{key}")
+        for key in actual:
+            assert key in expected, f"{where}/{key}: unexpected {actual[key]!r}"
+        for key, value in expected.items():
+            assert_same(value, actual[key], f"{where}/{key}")
+        assert list(expected) == list(actual), f"{where}: keys in another order: {list(actual)}"
     elif isinstance(expected, list):
         assert isinstance(actual, list), f"{where}: expected a list, got {actual!r}"
+        for i, (e, a) in enumerate(zip(expected, actual, strict=False)):
+            assert_same(e, a, f"{where}/{i}")
         assert len(expected) == len(actual), f"{where}: expected {len(expected)} elements, got {actual!r}"
-        for i, (e, a) in enumerate(zip(expected, actual, strict=True)):
-            assert_subset(e, a, f"{where}/{i}")
     else:
         assert type(expected) is type(actual) and expected == actual, (
             f"{where}: expected {expected!r}, got {actual!r}"
@@ -78,12 +86,30 @@ def test_golden_vector(path: Path) -> None:
         "input",
         "input_text",
         "fill",
+        "server_only",
         "expected",
         "expected_error",
     }
     if "expected_error" in vector:
         with pytest.raises(DomainError) as err:
             run_vector(vector)
-        assert_subset(vector["expected_error"], err.value.to_json())
+        actual = err.value.to_json()
+        assert_same(vector["expected_error"], actual)
     else:
-        assert_subset(vector["expected"], run_vector(vector))
+        actual = run_vector(vector)
+        assert_same(vector["expected"], actual)
+    # the same serialisation: what the API sends is what the vector holds
+    assert json.dumps(actual, ensure_ascii=False) == json.dumps(
+        vector.get("expected", vector.get("expected_error")), ensure_ascii=False
+    )
+
+
+def test_assert_same_names_the_first_difference() -> None:
+    with pytest.raises(AssertionError, match=r"^/a/1/b: expected 2, got 3"):
+        assert_same({"a": [1, {"b": 2}]}, {"a": [1, {"b": 3}]})
+    with pytest.raises(AssertionError, match=r"^/z: unexpected"):
+        assert_same({"a": 1}, {"a": 1, "z": 0})
+    with pytest.raises(AssertionError, match=r"keys in another order"):
+        assert_same({"a": 1, "b": 2}, {"b": 2, "a": 1})
+    with pytest.raises(AssertionError, match=r"^/n: expected 1, got 1.0"):
+        assert_same({"n": 1}, {"n": 1.0})
