@@ -19,10 +19,11 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from server import registry
 from server.domain.errors import DomainError
 from server.services import audit, checklists, imports, inspections
 from server.services.seed import seed_demo
-from server.storage import EvidenceStore, StoreError
+from server.storage import StoreError
 
 import_group = AppGroup("import", help="Import regions, facilities, users (CSV UTF-8 or XLSX, header row).")
 seed_group = AppGroup("seed", help="Demo data.")
@@ -126,17 +127,13 @@ def demo() -> None:
 # --- audit ---------------------------------------------------------------------------------------
 
 
-def _store() -> EvidenceStore:
-    return current_app.extensions["evidence_store"]  # type: ignore[no-any-return]
-
-
 @audit_group.command("verify")
 @click.option("--no-anchors", is_flag=True, help="Check the chain only, not its anchors.")
 def verify(no_anchors: bool) -> None:
     """Walk the hash chain of the audit log and check it against its anchors; exit 1 when an entry
     was edited or deleted, or entries were cut off the end."""
     try:
-        count, problems = audit.verify(None if no_anchors else _store())
+        count, problems = audit.verify(None if no_anchors else registry.evidence_store())
     except StoreError as exc:
         click.echo(f"错误：无法读取证据存储中的审计锚点（{exc}）", err=True)
         sys.exit(1)
@@ -152,9 +149,9 @@ def verify(no_anchors: bool) -> None:
 def anchor() -> None:
     """Copy the head of the audit chain into the evidence store under retention (run regularly,
     for example hourly): `audit verify` then detects entries cut off the end."""
-    settings = current_app.config["DABIAO_SETTINGS"]
+    days = registry.settings().evidence_retention_days
     try:
-        result = audit.anchor(_store(), dt.datetime.now(dt.UTC), settings.evidence_retention_days)
+        result = audit.anchor(registry.evidence_store(), dt.datetime.now(dt.UTC), days)
     except StoreError as exc:
         click.echo(f"错误：无法写入证据存储（{exc}）", err=True)
         sys.exit(1)
