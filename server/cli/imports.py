@@ -21,6 +21,7 @@ from flask.cli import AppGroup
 
 from server import registry
 from server.domain.errors import DomainError
+from server.formats.tables import problem_location
 from server.services import audit, checklists, imports, inspections
 from server.services.seed import seed_demo
 from server.storage import StoreError
@@ -38,7 +39,7 @@ KIND_LABELS = {"regions": "地区", "facilities": "机构", "users": "用户"}
 def fail(exc: DomainError) -> NoReturn:
     click.echo(f"错误：{exc.message}（{exc.code}）", err=True)
     for problem in exc.problems:
-        line, column = imports.problem_location(problem)
+        line, column = problem_location(problem)
         if line:
             click.echo(f"line {line}, {column}: {problem.message}", err=True)
         else:
