@@ -27,9 +27,8 @@ from server.domain import payouts as domain
 from server.domain import regions
 from server.domain.access import Principal
 from server.domain.errors import DomainError
-from server.domain.evidence import CHINA
 from server.domain.identifiers import FACILITY_TYPES
-from server.domain.times import format_instant
+from server.domain.times import china_date, format_instant
 from server.extensions import db
 from server.formats import payout_rules, payout_sheet
 from server.reports.render import ReportFetcher, render_html, write_pdf
@@ -170,11 +169,6 @@ def _region_missing(code: str) -> DomainError:
     return DomainError("payouts.region_not_found", region=code[:20])
 
 
-def _china_day(value: dt.datetime) -> dt.date:
-    aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-    return aware.astimezone(CHINA).date()
-
-
 def _rule(row: PayoutRule) -> domain.Rule:
     return domain.Rule(
         row.region_code,
@@ -204,7 +198,7 @@ def build_sheet(region_code: str, period_text: str, now: dt.datetime) -> domain.
     approved = [
         a
         for a in queries.approved_inspections(regions.scope_prefix(region_code))
-        if period.contains(_china_day(a.approved_at))
+        if period.contains(china_date(a.approved_at))
     ]
     models = {
         key: checklists.get_checklist(*key)
@@ -234,7 +228,7 @@ def build_sheet(region_code: str, period_text: str, now: dt.datetime) -> domain.
                 region_code=a.region_code,
                 family=family,
                 inspection_id=a.inspection_id,
-                approved_on=_china_day(a.approved_at),
+                approved_on=china_date(a.approved_at),
                 tier_code=tier_code,
                 tier_label=tier_label,
                 tier_order=tuple(t.code for t in model.tiers),
