@@ -23,6 +23,7 @@ def run() -> list[str]:
     from server import create_app
     from server.db.models import Facility, Inspection, Region, Report, StatusChange, User
     from server.extensions import db
+    from server.formats import payout_sheet
     from server.services import checklists, payouts, reports
     from server.settings import PROJECT_ROOT
 
@@ -114,7 +115,7 @@ def run() -> list[str]:
             built = time.perf_counter() - started
             pdf = payouts.pdf(sheet)
             written_pdf = time.perf_counter() - started
-            workbook = payouts.xlsx(sheet)
+            workbook = payout_sheet.xlsx(sheet)
             total = time.perf_counter() - started
             rows = len(sheet.rows)
             db.engine.dispose()

@@ -20,7 +20,6 @@ def create_app(settings: Settings) -> Flask:
         JSON_SORT_KEYS=False,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        DABIAO_SETTINGS=settings,
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     from server.api.converters import CONVERTERS
@@ -42,6 +41,7 @@ def create_app(settings: Settings) -> Flask:
 
 def _init_extensions(app: Flask, settings: Settings) -> None:
     import server.db.models  # noqa: F401  (registers the tables for migrations)
+    from server import registry
     from server.db.engine import configure_engine
     from server.extensions import db, migrate
     from server.storage.factory import make_store
@@ -50,7 +50,7 @@ def _init_extensions(app: Flask, settings: Settings) -> None:
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     with app.app_context():
         configure_engine(db.engine)
-    app.extensions["evidence_store"] = make_store(settings)
+    registry.install(app, settings, make_store(settings))
 
 
 def _register_blueprints(app: Flask) -> None:

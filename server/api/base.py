@@ -18,6 +18,7 @@ from flask import Response, current_app, g, request
 from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException
 
+from server import registry
 from server.api.errors import catalog_response, error_response, http_error
 from server.api.fields import problem_code
 from server.api.schemas import Error as ErrorSchema
@@ -97,7 +98,7 @@ def _is_api_route(path: str) -> bool:
 
 
 def settings() -> Settings:
-    return cast(Settings, current_app.config["DABIAO_SETTINGS"])
+    return registry.settings()
 
 
 def now() -> dt.datetime:

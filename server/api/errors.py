@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 
 from server.domain import catalog
 from server.domain.errors import DomainError
+from server.services import transaction
 
 HTTP_CODES = {
     400: "http.bad_request",
@@ -117,9 +118,4 @@ def register_error_handlers(app: Flask) -> None:
 
 
 def _rollback() -> None:
-    from server.extensions import db
-
-    try:
-        db.session.rollback()
-    except Exception:  # the connection is gone; the session is discarded at teardown anyway
-        db.session.remove()
+    transaction.abandon()

@@ -6,6 +6,7 @@ from flask import Response
 
 from server.api.base import Blueprint, now, principal, requires
 from server.api.docs import raises
+from server.formats.payout_sheet import XLSX_TYPE
 from server.services import payouts
 
 bp = Blueprint("payouts", __name__, url_prefix="/api/payouts", description="达标奖补")
@@ -32,7 +33,7 @@ def sheet_pdf(region_code: str, period: str) -> Response:
 
 @bp.route("/<region_code>/<period>.xlsx")
 @requires("payouts.sheet")
-@bp.response(200, {"format": "binary", "type": "string"}, content_type=payouts.XLSX_TYPE)
+@bp.response(200, {"format": "binary", "type": "string"}, content_type=XLSX_TYPE)
 @raises(409, 422)
 def sheet_xlsx(region_code: str, period: str) -> Response:
     """The same sheet as XLSX: the same rows and totals, amounts as numbers."""

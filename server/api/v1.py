@@ -12,9 +12,18 @@ from server.api import schemas as s
 from server.api.base import Blueprint, client_ip, now, principal, problems_of, requires, settings
 from server.api.docs import raises
 from server.api.fields import Refused
-from server.db import inspections as inspection_queries
 from server.domain.errors import Problem
-from server.services import audit, auth, checklists, evidence, inspections, reports, review_queue, sync
+from server.services import (
+    audit,
+    auth,
+    checklists,
+    evidence,
+    inspections,
+    places,
+    reports,
+    review_queue,
+    sync,
+)
 
 auth_bp = Blueprint("auth", __name__, url_prefix="/api/auth", description="登录与会话")
 catalog_bp = Blueprint("catalog", __name__, url_prefix="/api", description="地区、机构和评审标准")
@@ -75,7 +84,7 @@ def get_checklist(checklist_id: str, version: int) -> Any:
 @requires("regions.list")
 @catalog_bp.response(200, s.RegionOut(many=True))
 def list_regions() -> Any:
-    return inspection_queries.regions_in_scope(principal())
+    return places.regions(principal())
 
 
 @catalog_bp.route("/facilities")
@@ -83,17 +92,14 @@ def list_regions() -> Any:
 @catalog_bp.arguments(s.FacilityQuery, location="query")
 @catalog_bp.response(200, s.FacilityOut(many=True))
 def list_facilities(query: dict[str, Any]) -> Any:
-    return inspection_queries.facilities(principal(), query.get("type_code"), query["limit"], query["offset"])
+    return places.facilities(principal(), query.get("type_code"), query["limit"], query["offset"])
 
 
 @catalog_bp.route("/facilities/<int:facility_id>")
 @requires("facilities.get")
 @catalog_bp.response(200, s.FacilityOut)
 def get_facility(facility_id: int) -> Any:
-    facility = inspection_queries.facility(principal(), facility_id)
-    if facility is None:
-        raise inspections.not_found()
-    return facility
+    return places.facility(principal(), facility_id)
 
 
 # --- inspections ---------------------------------------------------------------------------------

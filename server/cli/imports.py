@@ -19,10 +19,12 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from server import registry
 from server.domain.errors import DomainError
+from server.formats.tables import problem_location
 from server.services import audit, checklists, imports, inspections
 from server.services.seed import seed_demo
-from server.storage import EvidenceStore, StoreError
+from server.storage import StoreError
 
 import_group = AppGroup("import", help="Import regions, facilities, users (CSV UTF-8 or XLSX, header row).")
 seed_group = AppGroup("seed", help="Demo data.")
@@ -37,7 +39,7 @@ KIND_LABELS = {"regions": "地区", "facilities": "机构", "users": "用户"}
 def fail(exc: DomainError) -> NoReturn:
     click.echo(f"错误：{exc.message}（{exc.code}）", err=True)
     for problem in exc.problems:
-        line, column = imports.problem_location(problem)
+        line, column = problem_location(problem)
         if line:
             click.echo(f"line {line}, {column}: {problem.message}", err=True)
         else:
@@ -126,17 +128,13 @@ def demo() -> None:
 # --- audit ---------------------------------------------------------------------------------------
 
 
-def _store() -> EvidenceStore:
-    return current_app.extensions["evidence_store"]  # type: ignore[no-any-return]
-
-
 @audit_group.command("verify")
 @click.option("--no-anchors", is_flag=True, help="Check the chain only, not its anchors.")
 def verify(no_anchors: bool) -> None:
     """Walk the hash chain of the audit log and check it against its anchors; exit 1 when an entry
     was edited or deleted, or entries were cut off the end."""
     try:
-        count, problems = audit.verify(None if no_anchors else _store())
+        count, problems = audit.verify(None if no_anchors else registry.evidence_store())
     except StoreError as exc:
         click.echo(f"错误：无法读取证据存储中的审计锚点（{exc}）", err=True)
         sys.exit(1)
@@ -152,9 +150,9 @@ def verify(no_anchors: bool) -> None:
 def anchor() -> None:
     """Copy the head of the audit chain into the evidence store under retention (run regularly,
     for example hourly): `audit verify` then detects entries cut off the end."""
-    settings = current_app.config["DABIAO_SETTINGS"]
+    days = registry.settings().evidence_retention_days
     try:
-        result = audit.anchor(_store(), dt.datetime.now(dt.UTC), settings.evidence_retention_days)
+        result = audit.anchor(registry.evidence_store(), dt.datetime.now(dt.UTC), days)
     except StoreError as exc:
         click.echo(f"错误：无法写入证据存储（{exc}）", err=True)
         sys.exit(1)

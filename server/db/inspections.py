@@ -367,7 +367,7 @@ def sampled_at(inspection_ids: Iterable[int]) -> dict[int, dt.datetime]:
     result: dict[int, dt.datetime] = {}
     for inspection_id, drawn_at in db.session.execute(stmt):
         if drawn_at is not None:
-            result[inspection_id] = drawn_at if drawn_at.tzinfo else drawn_at.replace(tzinfo=dt.UTC)
+            result[inspection_id] = drawn_at  # UTCDateTime: max() keeps the column type, and its offset
     return result
 
 

@@ -14,6 +14,8 @@ from sqlalchemy import DateTime
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
+from server.domain.times import utc
+
 
 class UTCDateTime(TypeDecorator[dt.datetime]):
     impl = DateTime(timezone=True)
@@ -22,9 +24,7 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
     def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
         if value is None:
             return None
-        if value.tzinfo is None:
-            raise ValueError("a naive datetime cannot be stored: give it a time zone")
-        return value.astimezone(dt.UTC)
+        return utc(value)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
         if not isinstance(value, dt.datetime):

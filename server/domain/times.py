@@ -33,6 +33,14 @@ _EXIF = re.compile(
 _DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
+def utc(value: dt.datetime) -> dt.datetime:
+    """An instant in UTC. A naive datetime is refused: nothing says which zone it was meant in
+    (the database's UTCDateTime column already answers every stored instant with its offset)."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("a naive datetime is not an instant: give it a time zone")
+    return value.astimezone(dt.UTC)
+
+
 def china_now(now: dt.datetime) -> dt.datetime:
     """An instant in China time; a naive datetime is taken as UTC (as the database returns it)."""
     aware = now if now.tzinfo is not None and now.utcoffset() is not None else now.replace(tzinfo=dt.UTC)

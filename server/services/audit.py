@@ -37,16 +37,16 @@ from server.db import audit as queries
 from server.db.models import AuditEntry
 from server.domain.access import Principal
 from server.domain.audit import GENESIS, Anchor, ChainEntry, check_anchors, entry_hash, verify_chain
+from server.domain.times import utc
 from server.storage import EvidenceStore
 
 ANCHOR_PREFIX = "audit-anchors/"
 
 
 def payload_of(entry: AuditEntry) -> dict[str, Any]:
-    at = entry.at if entry.at.tzinfo else entry.at.replace(tzinfo=dt.UTC)
     payload = {
         "seq": entry.seq,
-        "at": at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
+        "at": utc(entry.at).isoformat(timespec="microseconds"),
         "actor_id": entry.actor_id,
         "actor": entry.actor,
         "action": entry.action,

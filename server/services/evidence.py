@@ -38,11 +38,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
+from server import registry
 from server.db import evidence as queries
-from server.db.models import Evidence, Facility, Inspection
+from server.db.models import Evidence, Facility
 from server.domain import workflow
 from server.domain.access import Principal
 from server.domain.errors import DomainError
@@ -56,12 +56,12 @@ from server.domain.evidence import (
 from server.extensions import db
 from server.services import audit
 from server.services.inspections import checklist_of, load, not_found, participants
+from server.services.retention import unavailable
 from server.settings import Settings
 from server.storage import EvidenceStore, ObjectMissing, StoreError
 from server.storage.images import process_photo
 
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
-RETRY_AFTER = 10
 NAME_MAX = 255  # the original_name column
 TIME_TEXT_MAX = 40  # claimed_captured_at and exif_captured_at
 
@@ -69,20 +69,12 @@ log = logging.getLogger(__name__)
 
 
 def _store() -> EvidenceStore:
-    return current_app.extensions["evidence_store"]  # type: ignore[no-any-return]
+    return registry.evidence_store()
 
 
 def megabytes(size: int) -> str:
     """A size limit as people say it: 20 MB, 0.5 MB (of 1,048,576 bytes, as phones count)."""
     return f"{round(size / 1024 / 1024, 2):g} MB"
-
-
-def unavailable(exc: Exception) -> DomainError:
-    current_app.logger.warning("evidence store unavailable: %s", exc)
-    return DomainError(
-        "storage.unavailable",
-        retry_after=RETRY_AFTER,
-    )
 
 
 @dataclass(frozen=True)
@@ -290,24 +282,6 @@ def content(principal: Principal, evidence_id: int, thumbnail: bool) -> Download
         return Download(chunks, "image/jpeg", row.thumb_size, f"evidence-{row.id}-thumb.jpg")
     extension = "png" if row.content_type == "image/png" else "jpg"
     return Download(chunks, row.content_type, row.size, f"evidence-{row.id}.{extension}")
-
-
-def retain_for_approval(inspection: Inspection, until: dt.datetime) -> int:
-    """Put every photo of an approved inspection (and its thumbnail) under retention."""
-    store = _store()
-    rows = queries.of_inspection(inspection.id)
-    try:
-        for row in rows:
-            for key in (row.object_key, row.thumb_key):
-                if key:
-                    store.retain(key, until)
-            if row.retained_until is None or row.retained_until < until:
-                row.retained_until = until
-    except ObjectMissing as exc:
-        raise DomainError("evidence.missing", status=409) from exc
-    except StoreError as exc:
-        raise unavailable(exc) from exc
-    return len(rows)
 
 
 # --- operations ----------------------------------------------------------------------------------

@@ -6,9 +6,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import text
 
+from server import registry
 from server.extensions import db
 from server.services import checklists
 
@@ -37,7 +37,7 @@ def _database() -> dict[str, Any]:
 
 
 def _evidence_store() -> dict[str, Any]:
-    return current_app.extensions["evidence_store"].ping()  # type: ignore[no-any-return]
+    return registry.evidence_store().ping()
 
 
 def _checklists() -> dict[str, Any]:

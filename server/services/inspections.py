@@ -7,8 +7,7 @@ import datetime as dt
 import secrets
 from typing import Any
 
-from flask import current_app
-
+from server import registry
 from server.db import inspections as queries
 from server.db import users as user_queries
 from server.db.models import (
@@ -31,7 +30,7 @@ from server.domain.regions import scope_prefix
 from server.domain.scoring import Answer as ScoredAnswer
 from server.domain.scoring import check_answers, check_facts, score_checked
 from server.extensions import db
-from server.services import audit, checklists
+from server.services import audit, checklists, retention
 
 KINDS = workflow.KINDS
 FAMILY_BY_TYPE = {"D600": {"village_clinic"}}
@@ -383,10 +382,8 @@ def transition(
     if action == "city_return":
         inspection.city_reviewer_id = None
     if step.target == workflow.APPROVED:
-        from server.services import evidence  # evidence builds on this module
-
-        settings = current_app.config["DABIAO_SETTINGS"]
-        evidence.retain_for_approval(inspection, now + dt.timedelta(days=settings.evidence_retention_days))
+        settings = registry.settings()
+        retention.retain_for_approval(inspection, now + dt.timedelta(days=settings.evidence_retention_days))
     db.session.add(
         StatusChange(
             inspection_id=inspection.id,

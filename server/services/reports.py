@@ -14,9 +14,9 @@ from typing import Any
 
 import qrcode
 import qrcode.image.svg
-from flask import current_app
 from markupsafe import Markup
 
+from server import registry
 from server.db import inspections as inspection_queries
 from server.db import reports as queries
 from server.db import users as user_queries
@@ -29,18 +29,18 @@ from server.domain.times import format_instant
 from server.extensions import db
 from server.reports.render import ReportFetcher, render_html, write_pdf
 from server.services import audit
-from server.services.evidence import unavailable
 from server.services.inspections import answer_json, checklist_of, load, score_of
+from server.services.retention import unavailable
 from server.settings import Settings
 from server.storage import EvidenceStore, ObjectMissing, StoreError
 
 
 def _store() -> EvidenceStore:
-    return current_app.extensions["evidence_store"]  # type: ignore[no-any-return]
+    return registry.evidence_store()
 
 
 def _settings() -> Settings:
-    return current_app.config["DABIAO_SETTINGS"]  # type: ignore[no-any-return]
+    return registry.settings()
 
 
 def _local(value: dt.datetime | None) -> str | None:

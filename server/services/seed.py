@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from flask import current_app
 from PIL import Image, ImageDraw
 from PIL.ExifTags import GPS, Base
 
+from server import registry
 from server.db import lookups
 from server.db.models import Facility, Inspection, Region, User
 from server.domain import regions, workflow
@@ -359,7 +359,7 @@ def _demo_photo(inspection: Inspection, facility: Facility, item_id: str, n: int
 
 def _add_evidence(principal: Principal, inspection: Inspection, now: dt.datetime) -> None:
     """Real photos, uploaded through the evidence service, for every answered item that needs them."""
-    settings = current_app.config["DABIAO_SETTINGS"]
+    settings = registry.settings()
     facility = db.session.get(Facility, inspection.facility_id)
     assert facility is not None
     result = inspections.score_of(inspection)

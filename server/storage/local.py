@@ -15,6 +15,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from server.domain.times import utc
 from server.storage import DigestMismatch, ObjectMissing, Retained, StoredObject, check_key
 
 META_SUFFIX = ".meta.json"
@@ -102,7 +103,7 @@ class LocalDiskStore:
     def retain(self, key: str, until: dt.datetime) -> None:
         # Local disk cannot enforce retention against someone with a shell; it does refuse
         # this application's own deletes and overwrites. Production evidence belongs in S3.
-        until = until if until.tzinfo else until.replace(tzinfo=dt.UTC)
+        until = utc(until)
         path = self._path(key)
         meta_path = self._meta(path)
         try:

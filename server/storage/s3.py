@@ -18,6 +18,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from server.domain.times import utc
 from server.settings import S3Settings
 from server.storage import DigestMismatch, ObjectMissing, StoredObject, StoreError, check_key
 
@@ -119,7 +120,7 @@ class S3Store:
         return chunks()
 
     def retain(self, key: str, until: dt.datetime) -> None:
-        until = until if until.tzinfo else until.replace(tzinfo=dt.UTC)
+        until = utc(until)
         current = self._call(self.client.head_object, key).get("ObjectLockRetainUntilDate")
         if current is not None and current >= until:
             return  # compliance retention can only be extended, never shortened

@@ -6,7 +6,7 @@ import io
 
 from openpyxl import load_workbook  # type: ignore[import-untyped]
 
-from server.services import payouts
+from server.formats import payout_sheet
 from tests.api.test_access_matrix import DENIALS
 from tests.api.world import World
 from tests.services.test_payouts import approved, qs_rules
@@ -28,7 +28,7 @@ def test_a_city_reviewer_gets_the_sheet_as_pdf_and_xlsx(world: World) -> None:
     assert pdf.data.startswith(b"%PDF")
     xlsx = world.call("admin", "GET", sheet_url("410200", "2026Q4", "xlsx"))
     assert xlsx.status_code == 200
-    assert xlsx.headers["Content-Type"] == payouts.XLSX_TYPE
+    assert xlsx.headers["Content-Type"] == payout_sheet.XLSX_TYPE
     assert xlsx.headers["X-Payout-Sheet-Digest"] == pdf.headers["X-Payout-Sheet-Digest"]
     values = [row for row in load_workbook(io.BytesIO(xlsx.data)).active.iter_rows(values_only=True)]
     assert ("合计", None, 2, 450_000) in [row[:4] for row in values]

@@ -8,7 +8,7 @@ import pytest
 
 from server.domain.evidence import parse_exif_time
 from server.domain.report import counts
-from server.domain.times import china_date, format_instant, format_time
+from server.domain.times import china_date, format_instant, format_time, utc
 
 UTC = dt.UTC
 
@@ -78,3 +78,12 @@ def test_counts_keep_unanswered_apart_from_failed() -> None:
     assert (fresh["failed"], fresh["unanswered"]) == (0, 13)
     graded = counts({"applicable": 15, "not_met": 3, "unanswered": 1})
     assert (graded["failed"], graded["unanswered"]) == (2, 1)
+
+
+def test_utc_converts_an_offset_and_refuses_a_naive_datetime() -> None:
+    china = dt.timezone(dt.timedelta(hours=8))
+    converted = utc(dt.datetime(2026, 11, 29, 8, 0, tzinfo=china))
+    assert converted == dt.datetime(2026, 11, 29, 0, 0, tzinfo=dt.UTC)
+    assert converted.tzinfo is dt.UTC
+    with pytest.raises(ValueError, match="naive"):
+        utc(dt.datetime(2026, 11, 29, 8, 0))

@@ -19,6 +19,7 @@ from server.domain import regions
 from server.domain.errors import DomainError
 from server.domain.identifiers import uscc_check_char, uscc_problem
 from server.domain.workflow import STATUSES
+from server.formats.tables import problem_location
 from server.services import audit, auth, checklists, imports
 from server.services.seed import seed_demo
 from server.settings import PROJECT_ROOT
@@ -67,7 +68,7 @@ def xlsx_bytes(rows: list[list[Any]]) -> bytes:
 
 
 def problems_of(err: pytest.ExceptionInfo[DomainError]) -> list[tuple[str, str, str]]:
-    return [(*imports.problem_location(p), p.message) for p in err.value.problems]
+    return [(*problem_location(p), p.message) for p in err.value.problems]
 
 
 def assert_problem(found: list[tuple[str, str, str]], line: int, column: str, fragment: str) -> None:

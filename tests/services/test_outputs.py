@@ -22,7 +22,8 @@ from server.db.models import Answer, Region, Report
 from server.domain import display
 from server.domain import payouts as domain
 from server.extensions import db
-from server.reports import sheets
+from server.formats import cells as sheets
+from server.formats import payout_sheet
 from server.services import payouts
 from tests.api.world import World, add_facility, complete_changes
 from tests.services.test_payouts import NOW, approved, qs_rules
@@ -68,7 +69,7 @@ def test_the_payout_workbook_keeps_hostile_names_as_text_and_amounts_as_numbers(
         approved(world, add_facility("410222", name), tier="basic")
     approved(world, add_facility("410222", "\u202e院生卫镇关城"), tier="recommended")
     sheet = payouts.build_sheet("410200", "2026Q4", NOW)
-    ws = load_workbook(io.BytesIO(payouts.xlsx(sheet))).active
+    ws = load_workbook(io.BytesIO(payout_sheet.xlsx(sheet))).active
     rows = list(ws.iter_rows())
     header_at = next(i for i, r in enumerate(rows) if r[0].value == "序号")
     header = [c.value for c in rows[header_at]]
@@ -287,6 +288,6 @@ def test_bidi_controls_never_reach_a_report_the_verify_page_or_a_payout_sheet(
     path.write_bytes(payouts.pdf(sheet))
     raw = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, check=True, text=True).stdout
     assert no_bidi(raw) and "abc通许县卫生院" in re.sub(r"\s+", "", raw)
-    workbook = load_workbook(io.BytesIO(payouts.xlsx(sheet))).active
+    workbook = load_workbook(io.BytesIO(payout_sheet.xlsx(sheet))).active
     values = [c.value for row in workbook.iter_rows() for c in row if isinstance(c.value, str)]
     assert "abc通许县卫生院" in values and all(no_bidi(v) for v in values)

@@ -36,7 +36,9 @@ from server.db.models import (
 )
 from server.domain import payouts as domain
 from server.domain.errors import DomainError
-from server.services import imports, payouts, reports
+from server.formats import payout_sheet
+from server.formats.tables import problem_location
+from server.services import payouts, reports
 from tests.api.world import MINI_ANSWERS, World, add_facility, add_photo, complete_changes
 
 NOW = dt.datetime(2027, 1, 5, 2, 0, tzinfo=dt.UTC)
@@ -537,7 +539,7 @@ def test_the_pdf_and_the_xlsx_carry_the_same_numbers(world: World, tmp_path: Pat
         )
     sheet = payouts.build_sheet("410200", "2026Q4", NOW)
     pdf = payouts.pdf(sheet)
-    data = payouts.xlsx(sheet)
+    data = payout_sheet.xlsx(sheet)
     rows, totals = xlsx_table(data)
     lines = pdf_lines(pdf, tmp_path)
     in_pdf = pdf_numbers(lines)
@@ -584,7 +586,7 @@ def test_an_empty_sheet_still_renders(world: World, tmp_path: Path) -> None:
     sheet = payouts.build_sheet("410222", "2026-11", NOW)
     assert sheet.rows == () and sheet.total_yuan == 0
     assert "本期没有终审通过并达到奖补等级的机构" in "".join(pdf_lines(payouts.pdf(sheet), tmp_path))
-    rows, totals = xlsx_table(payouts.xlsx(sheet))
+    rows, totals = xlsx_table(payout_sheet.xlsx(sheet))
     assert rows == [] and totals == [("合计", None, 0, 0)]
 
 
@@ -658,7 +660,7 @@ def test_every_bad_rule_row_is_reported_and_nothing_is_loaded(world: World) -> N
     with pytest.raises(DomainError) as err:
         payouts.load_rules("rules.csv", data)
     assert err.value.code == "import.invalid"
-    found = {(line, column) for line, column in map(imports.problem_location, err.value.problems)}
+    found = {(line, column) for line, column in map(problem_location, err.value.problems)}
     assert found == {
         ("2", "地区代码"),
         ("3", "标准类别"),
