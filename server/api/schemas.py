@@ -25,7 +25,7 @@ from server.api.fields import (
     length,
     one_of,
 )
-from server.domain import inputs, workflow
+from server.domain import catalog, inputs, workflow
 
 ID_TEXT = (r"^[A-Za-z0-9._:-]{1,64}$", "字母、数字和 . _ : -，最多 64 个字符")
 DEVICE_ID = (r"^[A-Za-z0-9_-]{8,64}$", "字母、数字和 _ -，8 至 64 个字符")
@@ -51,7 +51,11 @@ class ErrorProblem(ma.Schema):
 
 
 class ErrorBody(ma.Schema):
-    code = fields.String(required=True, metadata={"description": "stable error code"})
+    code = fields.String(
+        required=True,
+        validate=one_of(sorted(catalog.CATALOG)),
+        metadata={"description": "stable error code: one of the catalog (`x-error-catalog`)"},
+    )
     message = fields.String(required=True)
     problems = fields.List(fields.Nested(ErrorProblem))
 

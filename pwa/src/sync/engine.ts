@@ -7,6 +7,7 @@
 // retried with capped exponential backoff and jitter; changes the server refused for good stay in
 // the outbox as `failed`, with the server's reason, until the inspector retries or discards them.
 import { ApiError, OfflineError } from '../api/client'
+import { isRetryable } from '../api/errors'
 import type { BootstrapOut, ChangeIn, EvidenceOut, SyncOut } from '../api/types'
 import type { AnswerValue, DabiaoDatabase, OutboxError, OutboxRow, PhotoRow } from '../db'
 import { saveBootstrap } from '../data/local'
@@ -85,8 +86,15 @@ export interface EngineOptions {
   pullEveryMs?: number | null
 }
 
-/** Receipts whose change the server refused for good (not worth sending again unchanged). */
-const PERMANENT_STATUSES = new Set([400, 403, 404, 409, 410, 413, 415, 422])
+/**
+ * The server refused this change for good: sending it again unchanged cannot succeed, as the
+ * server's error catalog says of the code (api/errors). An ended session (401) is not a refusal of
+ * the change: it goes again once the user has logged in. An answer without a catalog code (a
+ * proxy's error page) is transient and retried.
+ */
+export function refusedForGood(err: unknown): err is ApiError {
+  return err instanceof ApiError && err.status !== 401 && !isRetryable(err.code)
+}
 
 class Stop extends Error {
   constructor(
@@ -321,7 +329,7 @@ export class SyncEngine {
       try {
         result = await this.transport.push(this.options.deviceId, changes)
       } catch (err) {
-        if (err instanceof ApiError && PERMANENT_STATUSES.has(err.status)) {
+        if (refusedForGood(err)) {
           // The whole batch was refused (for example the assignment was withdrawn).
           await this.db.outbox.bulkUpdate(rows.map((r) => ({ key: r.seq, changes: { state: 'failed', error: errorOf(err) } })))
           summary.rejected += rows.length
@@ -401,7 +409,7 @@ export class SyncEngine {
           this.set({ upload: { ...progress, loaded, total } })
         })
       } catch (err) {
-        if (err instanceof ApiError && PERMANENT_STATUSES.has(err.status)) {
+        if (refusedForGood(err)) {
           await db.transaction('rw', db.outbox, db.photos, async () => {
             await db.outbox.update(row.seq, { state: 'failed', error: errorOf(err) })
             await db.photos.update(photo.uploadId, { state: 'failed' })
