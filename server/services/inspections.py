@@ -20,8 +20,7 @@ from server.db.models import (
     SampledInspection,
     StatusChange,
 )
-from server.domain import report as report_domain
-from server.domain import sampling, workflow
+from server.domain import labels, sampling, workflow
 from server.domain.access import Principal
 from server.domain.checklist import NOT_APPLICABLE, Checklist
 from server.domain.diff import diff_checklists
@@ -194,10 +193,10 @@ def create(
         workflow.CITY_REVIEWER: "city_reinspection",
     }.get(principal.role)
     if kind not in KINDS:
-        kinds = "、".join(report_domain.KIND_LABELS.get(k, k) for k in KINDS)
+        kinds = "、".join(labels.KIND_LABELS.get(k, k) for k in KINDS)
         raise DomainError("inspection.invalid_kind", reason=f"应为{kinds}")
     if expected_kind is not None and kind != expected_kind:
-        label = report_domain.KIND_LABELS.get(expected_kind, expected_kind)
+        label = labels.KIND_LABELS.get(expected_kind, expected_kind)
         raise DomainError("inspection.kind_not_allowed", kind=label)
     checklist = checklists.get_checklist(checklist_id, checklist_version)
     if not fits(facility, checklist):
