@@ -239,6 +239,12 @@ class SampleMarkOut(ma.Schema):
     drawn_at = fields.DateTime()
 
 
+class RefusalOut(ma.Schema):
+    action = fields.String()
+    code = fields.String(metadata={"description": "the error code the action would be refused with"})
+    message = fields.String()
+
+
 class InspectionDetailOut(ma.Schema):
     inspection = fields.Nested(InspectionOut)
     facility = fields.Nested(FacilityOut)
@@ -254,6 +260,19 @@ class InspectionDetailOut(ma.Schema):
     answers = fields.Dict(keys=fields.String(), values=fields.Dict())
     open_conflicts = fields.Integer()
     status_changes = fields.List(fields.Nested(StatusChangeOut))
+    actions = fields.List(
+        fields.String(),
+        metadata={
+            "description": "the workflow actions the caller may take now (reason, completeness asked then)"
+        },
+    )
+    refusals = fields.List(
+        fields.Nested(RefusalOut),
+        metadata={
+            "description": "actions of the caller's role from this state that the server refuses now, and why"
+        },
+    )
+    may_regrade = fields.Boolean(metadata={"description": "whether the caller may regrade answers now"})
 
 
 class TransitionIn(Strict):

@@ -172,6 +172,12 @@ export interface InspectionDetailOut {
   people?: Record<string, string>
   /** The newest city sample that drew this inspection for re-review. */
   sample?: { drawn_at: string } | null
+  /** The workflow actions the caller may take now, as the server's checks decide. */
+  actions: string[]
+  /** Actions of the caller's role from this state that the server refuses now, and why. */
+  refusals: { action: string; code: string; message: string }[]
+  /** Whether the caller may regrade answers now. */
+  may_regrade: boolean
 }
 
 export interface ConflictOut {

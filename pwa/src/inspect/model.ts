@@ -4,6 +4,7 @@
 import type { LastChangeOut } from '../api/types'
 import type { AnswerRow } from '../db'
 import { levelsBestFirst } from '../domain/grades'
+import { targetOf } from '../domain/rules'
 import {
   NOT_APPLICABLE,
   NOT_MET,
@@ -152,13 +153,16 @@ export interface ReturnNotice {
   at: string | null
 }
 
-/** Why, by whom and when a returned inspection came back; null for any other status. */
+/** The state a reviewer's `return` leads to (the server's workflow table). */
+const SENT_BACK = targetOf('return')
+
+/** Why, by whom and when an inspection sent back for changes came back; null in any other state. */
 export function returnNotice(assignment: {
   inspection: { status: string }
   lastChange?: LastChangeOut | null
 }): ReturnNotice | null {
-  if (assignment.inspection.status !== 'returned') return null
+  if (SENT_BACK === null || assignment.inspection.status !== SENT_BACK) return null
   const change = assignment.lastChange
-  if (!change || change.to_status !== 'returned') return { reason: '（未记录）', actor: '审核人', at: null }
+  if (!change || change.to_status !== SENT_BACK) return { reason: '（未记录）', actor: '审核人', at: null }
   return { reason: change.reason?.trim() || '（未填写）', actor: change.actor_name ?? '审核人', at: change.created_at }
 }
