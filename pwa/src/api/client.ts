@@ -21,7 +21,7 @@ import type {
 } from './types'
 import { isRetryable } from './errors'
 
-/** One located problem inside a rejected input, as the server reports it. */
+/** One located problem inside a refused input, as the server reports it. */
 export interface ApiProblem {
   code: string
   pointer: string
@@ -416,7 +416,7 @@ export function getHistory(id: number, itemId?: string): Promise<RevisionOut[]> 
 
 /**
  * Fetches a binary resource (photo, PDF) with the session's token; images and downloads cannot
- * carry the Authorization header by themselves, so pages show them from the returned Blob.
+ * carry the Authorization header by themselves, so pages show them from the Blob it answers.
  */
 export async function fetchBlob(path: string, timeoutMs: number = 120_000): Promise<Blob> {
   const controller = new AbortController()

@@ -75,7 +75,7 @@ describe('SyncEngine', () => {
 
     const summary = await engine().request()
 
-    expect(summary).toMatchObject({ ok: true, applied: 2, uploaded: 1, conflicts: 0, rejected: 0 })
+    expect(summary).toMatchObject({ ok: true, applied: 2, uploaded: 1, conflicts: 0, refused: 0 })
     expect(server.calls).toEqual(['probe', 'push', 'upload'])
     expect(await db.outbox.count()).toBe(0)
     expect((await db.answers.get([1, 'I1']))?.serverRevision).toBe(1)
@@ -145,7 +145,7 @@ describe('SyncEngine', () => {
 
     const summary = await e.request()
 
-    expect(summary).toMatchObject({ ok: true, applied: 1, rejected: 1 })
+    expect(summary).toMatchObject({ ok: true, applied: 1, refused: 1 })
     const row = (await db.outbox.toArray())[0]!
     expect(row).toMatchObject({ itemId: 'I1', state: 'failed', error: { code: 'answers.invalid_grade' } })
 
@@ -220,7 +220,7 @@ describe('SyncEngine', () => {
         await recordAnswer(db, 1, 'I1', A('A'))
         server.fail('push', { code })
         const summary = await engine().request()
-        expect(summary).toMatchObject({ ok: true, applied: 0, rejected: 1 })
+        expect(summary).toMatchObject({ ok: true, applied: 0, refused: 1 })
         expect(await db.outbox.toArray()).toMatchObject([{ state: 'failed', error: { code } }])
         expect(server.calls.filter((c) => c === 'push')).toHaveLength(1)
       },
@@ -233,7 +233,7 @@ describe('SyncEngine', () => {
       expect((await e.request()).ok).toBe(false)
       expect(e.status.phase).toBe('waiting')
       expect(await db.outbox.toArray()).toMatchObject([{ state: 'pending' }])
-      expect(await e.request()).toMatchObject({ ok: true, applied: 1, rejected: 0 })
+      expect(await e.request()).toMatchObject({ ok: true, applied: 1, refused: 0 })
     })
 
     it('takes an answer without a catalog code (a proxy page) as transient, whatever its status', async () => {
@@ -255,7 +255,7 @@ describe('SyncEngine', () => {
       expect((await e.request()).ok).toBe(false)
       expect(await db.photos.get('up-later-001')).toMatchObject({ state: 'pending' })
       server.fail('upload', { code: 'evidence.frozen' })
-      expect(await e.request()).toMatchObject({ ok: true, uploaded: 0, rejected: 1 })
+      expect(await e.request()).toMatchObject({ ok: true, uploaded: 0, refused: 1 })
       expect(await db.photos.get('up-later-001')).toMatchObject({ state: 'failed' })
     })
   })
@@ -290,7 +290,7 @@ describe('SyncEngine', () => {
 
     const summary = await e.request()
 
-    expect(summary).toMatchObject({ ok: true, uploaded: 1, rejected: 1 })
+    expect(summary).toMatchObject({ ok: true, uploaded: 1, refused: 1 })
     expect(await db.photos.get('up-bad-0001')).toMatchObject({ state: 'failed' })
     expect(await db.outbox.toArray()).toMatchObject([{ changeId: 'up-bad-0001', state: 'failed' }])
   })

@@ -66,7 +66,7 @@ export interface RunSummary {
   ok: boolean
   applied: number
   conflicts: number
-  rejected: number
+  refused: number
   uploaded: number
 }
 
@@ -181,7 +181,7 @@ export class SyncEngine {
    */
   request(options: { pull?: boolean } = {}): Promise<RunSummary> {
     if (options.pull) this.pullWanted = true
-    if (this.stopped) return Promise.resolve({ ok: false, applied: 0, conflicts: 0, rejected: 0, uploaded: 0 })
+    if (this.stopped) return Promise.resolve({ ok: false, applied: 0, conflicts: 0, refused: 0, uploaded: 0 })
     if (this.running) {
       this.again = true
       return this.running
@@ -225,7 +225,7 @@ export class SyncEngine {
   }
 
   private async run(): Promise<RunSummary> {
-    const summary: RunSummary = { ok: false, applied: 0, conflicts: 0, rejected: 0, uploaded: 0 }
+    const summary: RunSummary = { ok: false, applied: 0, conflicts: 0, refused: 0, uploaded: 0 }
     try {
       this.set({ phase: 'checking', nextAttemptAt: null })
       await this.transport.probe()
@@ -332,7 +332,7 @@ export class SyncEngine {
         if (refusedForGood(err)) {
           // The whole batch was refused (for example the assignment was withdrawn).
           await this.db.outbox.bulkUpdate(rows.map((r) => ({ key: r.seq, changes: { state: 'failed', error: errorOf(err) } })))
-          summary.rejected += rows.length
+          summary.refused += rows.length
           continue
         }
         throw err
@@ -371,12 +371,12 @@ export class SyncEngine {
           })
           summary.conflicts += 1
         } else {
-          const error = receipt.error ?? { code: 'sync.rejected', message: 'rejected' }
+          const error = receipt.error ?? { code: 'sync.refused', message: 'refused' }
           await db.outbox.update(row.seq, {
             state: 'failed',
             error: { code: error.code, message: error.message, status: null },
           })
-          summary.rejected += 1
+          summary.refused += 1
         }
       }
     })
@@ -414,7 +414,7 @@ export class SyncEngine {
             await db.outbox.update(row.seq, { state: 'failed', error: errorOf(err) })
             await db.photos.update(photo.uploadId, { state: 'failed' })
           })
-          summary.rejected += 1
+          summary.refused += 1
           continue
         }
         throw err

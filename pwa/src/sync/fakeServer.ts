@@ -1,6 +1,6 @@
 // A small in-memory stand-in for the server's sync API, with its rules: revisions per item, a
 // stale base revision becomes a conflict, a replayed change id returns the stored receipt, and a
-// reused change id with other content is rejected. Used by the engine's unit tests; the browser
+// reused change id with other content is refused. Used by the engine's unit tests; the browser
 // tests run against the real server.
 import { ApiError, OfflineError } from '../api/client'
 import { catalogEntry } from '../api/errors'
