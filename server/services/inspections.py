@@ -22,9 +22,10 @@ from server.db.models import (
 )
 from server.domain import labels, sampling, workflow
 from server.domain.access import Principal
-from server.domain.checklist import NOT_APPLICABLE, Checklist
+from server.domain.checklist import Checklist
 from server.domain.diff import diff_checklists
 from server.domain.errors import DomainError, Problem, pointer
+from server.domain.evidence import needs_more_photos
 from server.domain.identifiers import VILLAGE_CLINIC
 from server.domain.regions import scope_prefix
 from server.domain.scoring import Answer as ScoredAnswer
@@ -103,7 +104,7 @@ def missing(inspection: Inspection) -> list[str]:
     gaps = [f"answer:{item_id}" for item_id in result["unanswered"]]
     for item in checklist.items():
         outcome = result["items"][item.id]["outcome"]
-        if outcome not in (None, NOT_APPLICABLE) and photos.get(item.id, 0) < item.photos_min:
+        if needs_more_photos(item.photos_min, outcome, photos.get(item.id, 0)):
             gaps.append(f"evidence:{item.id}")
     gaps += [f"conflict:{c.item_id}" for c in queries.conflicts(inspection.id, open_only=True)]
     return gaps

@@ -3,7 +3,9 @@
 // Pure functions plus a cache of parsed checklists; no UI imports.
 import type { LastChangeOut } from '../api/types'
 import type { AnswerRow } from '../db'
+import { needsMorePhotos } from '../domain/evidence'
 import { levelsBestFirst } from '../domain/grades'
+import { gradeLabel } from '../domain/labels'
 import { targetOf } from '../domain/rules'
 import {
   NOT_APPLICABLE,
@@ -81,8 +83,8 @@ export function gradeChoices(checklist: Checklist, item: Item): GradeChoice[] {
     criteria: level.criteria,
     points: level.points ? `${level.points.toNumber()} 分` : null,
   }))
-  const choices: GradeChoice[] = [...levels, { code: NOT_MET, label: '不达标', criteria: null, points: null }]
-  if (item.allowNa) choices.push({ code: NOT_APPLICABLE, label: '不适用', criteria: null, points: null })
+  const choices: GradeChoice[] = [...levels, { code: NOT_MET, label: gradeLabel({}, NOT_MET), criteria: null, points: null }]
+  if (item.allowNa) choices.push({ code: NOT_APPLICABLE, label: gradeLabel({}, NOT_APPLICABLE), criteria: null, points: null })
   return choices
 }
 
@@ -137,13 +139,7 @@ export function missingPhotos(
 ): Item[] {
   if (!result) return []
   return checklist.items().filter((item) => {
-    const outcome = result.items[item.id]?.outcome ?? null
-    return (
-      item.photosMin > 0 &&
-      outcome !== null &&
-      outcome !== NOT_APPLICABLE &&
-      (photoCounts.get(item.id) ?? 0) < item.photosMin
-    )
+    return needsMorePhotos(item.photosMin, result.items[item.id]?.outcome ?? null, photoCounts.get(item.id) ?? 0)
   })
 }
 
