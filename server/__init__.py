@@ -58,6 +58,7 @@ def _register_blueprints(app: Flask) -> None:
     from server.api.base import Api
     from server.api.docs import ErrorResponsesPlugin
     from server.api.errors import register_error_handlers
+    from server.domain import catalog
 
     app.config.update(
         API_TITLE="达标 Dabiao API",
@@ -68,6 +69,8 @@ def _register_blueprints(app: Flask) -> None:
         API_SPEC_OPTIONS={
             "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
             "security": [{"bearer": []}],
+            # every error code with its status, Chinese message and whether to send again
+            "x-error-catalog": catalog.as_data(),
         },
     )
     register_error_handlers(app)

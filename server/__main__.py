@@ -20,11 +20,15 @@ from typing import Any
 import click
 
 from server.cli.checklists import file_commands
-from server.domain import workflow
+from server.domain import catalog, labels, workflow
 from server.settings import PREFIX, PROJECT_ROOT, Settings, init_secret
 
 GENERATED = PROJECT_ROOT / "pwa" / "src" / "generated"
-EXPORTS: dict[str, Callable[[], Any]] = {"workflow.json": workflow.as_data}
+EXPORTS: dict[str, Callable[[], Any]] = {
+    "workflow.json": workflow.as_data,
+    "errors.json": catalog.as_data,
+    "labels.json": labels.as_data,
+}
 
 
 def exported(make: Callable[[], Any]) -> str:

@@ -44,8 +44,9 @@ HTTP_MESSAGES = {status: catalog.message(code) for status, code in HTTP_CODES.it
 
 
 def http_error(status: int) -> tuple[str, str]:
-    """(code, Chinese message) of a protocol error."""
-    code = HTTP_CODES.get(status, f"http.{status}")
+    """(code, Chinese message) of a protocol error; a status without its own code answers with
+    the general one of its class, so that every code is in the catalog."""
+    code = HTTP_CODES.get(status) or ("http.internal" if status >= 500 else "http.bad_request")
     return code, catalog.message(code)
 
 

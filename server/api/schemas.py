@@ -25,7 +25,7 @@ from server.api.fields import (
     length,
     one_of,
 )
-from server.domain import inputs, regions, workflow
+from server.domain import catalog, inputs, regions, workflow
 
 # The values a field can take, from the domain (each becomes an enum in the OpenAPI document).
 STATUS = one_of(list(workflow.STATUSES))
@@ -58,7 +58,11 @@ class ErrorProblem(ma.Schema):
 
 
 class ErrorBody(ma.Schema):
-    code = fields.String(required=True, metadata={"description": "stable error code"})
+    code = fields.String(
+        required=True,
+        validate=one_of(sorted(catalog.CATALOG)),
+        metadata={"description": "stable error code: one of the catalog (`x-error-catalog`)"},
+    )
     message = fields.String(required=True)
     problems = fields.List(fields.Nested(ErrorProblem))
 
@@ -273,6 +277,14 @@ class SampleMarkOut(ma.Schema):
     drawn_at = fields.DateTime(required=True)
 
 
+class RefusalOut(ma.Schema):
+    action = fields.String(required=True, validate=ACTION)
+    code = fields.String(
+        required=True, metadata={"description": "the error code the action would be refused with"}
+    )
+    message = fields.String(required=True)
+
+
 class InspectionDetailOut(ma.Schema):
     inspection = fields.Nested(InspectionOut, required=True)
     facility = fields.Nested(FacilityOut, required=True)
@@ -292,6 +304,23 @@ class InspectionDetailOut(ma.Schema):
     answers = fields.Dict(required=True, keys=fields.String(), values=fields.Nested(DetailAnswerOut))
     open_conflicts = fields.Integer(required=True)
     status_changes = fields.List(fields.Nested(StatusChangeOut), required=True)
+    actions = fields.List(
+        fields.String(validate=ACTION),
+        required=True,
+        metadata={
+            "description": "the workflow actions the caller may take now (reason, completeness asked then)"
+        },
+    )
+    refusals = fields.List(
+        fields.Nested(RefusalOut),
+        required=True,
+        metadata={
+            "description": "actions of the caller's role from this state that the server refuses now, and why"
+        },
+    )
+    may_regrade = fields.Boolean(
+        required=True, metadata={"description": "whether the caller may regrade answers now"}
+    )
 
 
 class TransitionIn(Strict):

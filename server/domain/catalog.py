@@ -9,6 +9,14 @@ from here, so one code always reads the same wherever it is raised:
 A message is a `str.format` template; its {fields} are the parameters the raise site passes.
 Messages never end with the code: the code travels in its own field. Codes are part of the
 public contract (see errors.py): never rename one, add a new one instead.
+Each entry also says whether a client may simply send the same request again (`retryable`): yes
+for what passes by itself (a timeout, throttling, a server or store briefly unavailable, a
+conflict with a concurrent write that was rolled back whole), no for a refusal that holds until
+something changes (an invalid field, a missing permission, a missing resource, a workflow step
+the inspection's state does not allow). The catalog is published in the OpenAPI document
+(`x-error-catalog`, and the error body's `code` as an enum) and exported to the app
+(`python -m server export-rules` writes pwa/src/generated/errors.json), which decides from it
+what to send again.
 tests/api/test_error_catalog.py reads the server's source and fails on a code raised anywhere
 that is missing here, on a status that disagrees, and on a message with English words in it.
 """
@@ -24,6 +32,7 @@ from typing import Any
 class Entry:
     status: int  # the HTTP status the code is answered with
     message: str  # Chinese; a str.format template over the raise site's parameters
+    retryable: bool = False  # sending the same request again, unchanged, may succeed
     also: tuple[int, ...] = ()  # other statuses a raise site may give for the same code
 
     @property
@@ -45,7 +54,7 @@ CATALOG: dict[str, Entry] = {
     "http.not_found": Entry(404, "未找到"),
     "http.method_not_allowed": Entry(405, "不支持此请求方法"),
     "http.not_acceptable": Entry(406, "无法按要求的格式回答"),
-    "http.request_timeout": Entry(408, "请求超时，请重试"),
+    "http.request_timeout": Entry(408, "请求超时，请重试", retryable=True),
     "http.conflict": Entry(409, "与当前状态冲突"),
     "http.gone": Entry(410, "已不存在"),
     "http.length_required": Entry(411, "请求缺少内容长度"),
@@ -55,13 +64,13 @@ CATALOG: dict[str, Entry] = {
     "http.unsupported_media_type": Entry(415, "不支持的内容类型"),
     "http.range_not_satisfiable": Entry(416, "请求的范围无效"),
     "http.precondition_required": Entry(428, "请求缺少前提条件"),
-    "http.too_many_requests": Entry(429, "请求过于频繁，请稍后再试"),
+    "http.too_many_requests": Entry(429, "请求过于频繁，请稍后再试", retryable=True),
     "http.headers_too_large": Entry(431, "请求头过大"),
-    "http.internal": Entry(500, "服务器内部错误，请稍后重试"),
+    "http.internal": Entry(500, "服务器内部错误，请稍后重试", retryable=True),
     "http.not_implemented": Entry(501, "服务器不支持此操作"),
-    "http.unavailable": Entry(503, "服务暂时不可用，请稍后再试"),
-    "server.internal": Entry(500, "服务器内部错误，请稍后重试；如果一再出现，请联系管理员"),
-    "db.unavailable": Entry(503, "数据库暂时繁忙或不可用，请稍后重试"),
+    "http.unavailable": Entry(503, "服务暂时不可用，请稍后再试", retryable=True),
+    "server.internal": Entry(500, "服务器内部错误，请稍后重试；如果一再出现，请联系管理员", retryable=True),
+    "db.unavailable": Entry(503, "数据库暂时繁忙或不可用，请稍后重试", retryable=True),
     "pwa.not_built": Entry(503, "应用尚未构建，请管理员运行 {command}"),
     # --- the request and its fields (server/api/base.py, server/api/fields.py) ---
     "request.invalid": Entry(422, "请求中有无效的字段"),
@@ -84,7 +93,7 @@ CATALOG: dict[str, Entry] = {
     "auth.required": Entry(401, "请先登录"),
     "auth.session_expired": Entry(401, "登录已过期，请重新登录"),
     "auth.invalid_credentials": Entry(401, "用户名或密码错误"),
-    "auth.throttled": Entry(429, "登录失败次数过多，请 {minutes} 分钟后再试"),
+    "auth.throttled": Entry(429, "登录失败次数过多，请 {minutes} 分钟后再试", retryable=True),
     "auth.forbidden": Entry(403, "您的角色无权进行此操作"),
     "auth.weak_password": Entry(400, "密码至少需要 {min_length} 个字符"),
     # --- checklists (files, manifest, loading) ---
@@ -171,7 +180,7 @@ CATALOG: dict[str, Entry] = {
     "evidence.unsupported_type": Entry(415, "只接受 JPEG 和 PNG 格式的照片"),
     "evidence.too_many_pixels": Entry(413, "照片像素过多（上限 {max_pixels} 像素）"),
     "evidence.missing": Entry(410, "照片在存储中缺失", also=(409,)),
-    "storage.unavailable": Entry(503, "照片存储暂时不可用，请稍后重试"),
+    "storage.unavailable": Entry(503, "照片存储暂时不可用，请稍后重试", retryable=True),
     "storage.no_object_lock": Entry(409, "存储桶未启用对象锁定；请新建存储桶（对象锁定只能在创建时设置）"),
     # --- reports ---
     "report.missing": Entry(409, "已存档的报告缺失，请联系管理员"),
@@ -185,14 +194,16 @@ CATALOG: dict[str, Entry] = {
     "import.invalid_row": Entry(422, "此行数据有误"),
     "import.unknown_kind": Entry(400, "未知的导入类型：{kind}"),
     "import.conflict": Entry(
-        409, "导入时与同时写入的数据冲突（如代码或用户名刚被占用），未导入任何数据，请重试"
+        409, "导入时与同时写入的数据冲突（如代码或用户名刚被占用），未导入任何数据，请重试", retryable=True
     ),
     "seed.checklists_missing": Entry(
         409, "评审标准 {checklist_id} 第 {version} 版尚未加载：请先运行 {command}"
     ),
     "seed.user_exists": Entry(409, "演示用户名已被占用：{usernames}；请使用空数据库"),
     # --- payouts ---
-    "payouts.rules_conflict": Entry(409, "导入时与同时写入的规则冲突，未导入任何规则，请重试"),
+    "payouts.rules_conflict": Entry(
+        409, "导入时与同时写入的规则冲突，未导入任何规则，请重试", retryable=True
+    ),
     "payouts.no_checklists": Entry(409, "尚未加载评审标准：请先运行 {command}"),
     "payouts.region_not_found": Entry(404, "地区“{region}”不存在"),
     "payouts.sheet_changed": Entry(
@@ -221,6 +232,15 @@ def entry(code: str) -> Entry:
 
 def status(code: str) -> int:
     return entry(code).status
+
+
+def as_data() -> dict[str, Any]:
+    """The catalog as plain data, for the OpenAPI document and the app: code -> status, message
+    (the template, its {fields} unfilled) and whether a client may send the request again."""
+    return {
+        code: {"status": e.status, "message": e.message, "retryable": e.retryable}
+        for code, e in sorted(CATALOG.items())
+    }
 
 
 def message(code: str, **params: Any) -> str:

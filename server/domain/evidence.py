@@ -18,6 +18,8 @@ import math
 import unicodedata
 from dataclasses import dataclass
 
+from server.domain.checklist import NOT_APPLICABLE
+
 CHINA = dt.timezone(dt.timedelta(hours=8))
 EARTH_RADIUS_M = 6_371_000
 YEAR_MIN, YEAR_MAX = 1900, 2100  # the same years the API accepts for any date
@@ -33,6 +35,14 @@ FLAG_NO_CAPTURE_TIME = "no_capture_time"
 class Place:
     latitude: float
     longitude: float
+
+
+def needs_more_photos(photos_min: int, outcome: str | None, photos: int) -> bool:
+    """Whether an item still lacks evidence: it is answered and counts (its outcome is neither
+    unanswered nor not applicable) and has fewer photos than its checklist asks for. The one
+    definition of the photo minimum; pwa/src/domain/evidence.ts is its twin, both proven on the
+    cases of tests/vectors/photo_minimum.json."""
+    return outcome is not None and outcome != NOT_APPLICABLE and photos < photos_min
 
 
 def place_or_none(latitude: float | None, longitude: float | None) -> Place | None:

@@ -11,56 +11,20 @@ from typing import Any
 
 from server.domain.audit import canonical
 from server.domain.checklist import NOT_APPLICABLE, NOT_MET, Checklist
-from server.domain.evidence import (
-    FLAG_EXIF_PLACE_INVALID,
-    FLAG_FAR_FROM_FACILITY,
-    FLAG_NO_CAPTURE_TIME,
-    FLAG_TIME_OUTSIDE_VISIT,
-    FLAG_USED_FOR_OTHER_FACILITY,
-)
 from server.domain.identifiers import FACILITY_TYPES
+from server.domain.labels import (
+    FLAG_LABELS,
+    KIND_LABELS,
+    OUTCOME_LABELS,
+    REASON_LABELS,
+    TIER_ITEM_LABELS,
+    UNANSWERED,
+)
 from server.domain.times import format_time
+from server.domain.workflow import STATUS_LABELS, TRANSITIONS
 
-KIND_LABELS = {
-    "self_assessment": "机构自评",
-    "county_inspection": "县级评审",
-    "city_reinspection": "市级复核评审",
-}
-STATUS_LABELS = {
-    "draft": "填报中",
-    "submitted": "已提交",
-    "county_review": "县级审核中",
-    "returned": "已退回修改",
-    "county_approved": "县级审核通过",
-    "city_review": "市级复核中",
-    "approved": "终审通过",
-    "rejected": "不予通过",
-}
-ACTION_LABELS = {
-    "submit": "提交",
-    "start_county_review": "开始县级审核",
-    "return": "退回修改",
-    "county_approve": "县级审核通过",
-    "county_reject": "县级不予通过",
-    "start_city_review": "开始市级复核",
-    "city_return": "退回县级",
-    "approve": "终审通过",
-    "city_reject": "市级不予通过",
-    "reopen": "重新开启",
-}
-TIER_ITEM_LABELS = {"basic": "基本", "recommended": "推荐", "community_hospital": "社区医院"}
-FLAG_LABELS = {
-    FLAG_TIME_OUTSIDE_VISIT: "拍摄时间不在评审当日",
-    FLAG_FAR_FROM_FACILITY: "拍摄地点距机构较远",
-    FLAG_EXIF_PLACE_INVALID: "照片中的定位信息无效",
-    FLAG_USED_FOR_OTHER_FACILITY: "同一照片已用于其他机构",
-    FLAG_NO_CAPTURE_TIME: "无拍摄时间",
-}
-REASON_LABELS = {
-    "document_expired": "证照或报告已过有效期",
-    "document_date_missing": "未记录证照或报告日期",
-    "unanswered": "未作答",
-}
+# The words of the report are the app's: server/domain/labels.py and the workflow's own labels.
+ACTION_LABELS = {action: t.label for action, t in TRANSITIONS.items()}
 
 
 # A table row whose text is longer than this may break across pages; shorter rows are kept whole.
@@ -90,11 +54,9 @@ def report_number(region_code: str, inspection_id: int, digest: str) -> str:
 
 def _grade_label(checklist: Checklist, outcome: str | None) -> str:
     if outcome is None:
-        return "未作答"
-    if outcome == NOT_MET:
-        return "不达标"
-    if outcome == NOT_APPLICABLE:
-        return "不适用"
+        return OUTCOME_LABELS[UNANSWERED]
+    if outcome in (NOT_MET, NOT_APPLICABLE):
+        return OUTCOME_LABELS[outcome]
     return checklist.grade_labels.get(outcome, outcome).split("（")[0]
 
 

@@ -9,7 +9,7 @@ they write anything.
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from server.domain.errors import DomainError
@@ -264,3 +264,32 @@ def check_reviewer(level: str, actor: Actor, facts: InspectionFacts) -> None:
             raise DomainError("review.same_reviewer")
         if facts.city_reviewer_id not in (None, actor.user_id) and facts.status == CITY_REVIEW:
             raise DomainError("review.not_assigned_reviewer")
+
+
+@dataclass(frozen=True)
+class Options:
+    """What an actor may do with one inspection now, as `check` decides it."""
+
+    allowed: tuple[str, ...]  # the actions `check` lets through, in the table's order
+    refused: tuple[tuple[str, DomainError], ...]  # actions the role has from this state, refused
+
+
+def options(actor: Actor, facts: InspectionFacts) -> Options:
+    """Each action of the actor's role from the inspection's state, run through `check` as if a
+    reason were given and the inspection were complete: those two are asked and checked when the
+    action is taken (the refusal then lists every missing item). What `check` refuses otherwise
+    (separation of duties, another reviewer's inspection, the city sample) is refused here too,
+    with the same error, so the app shows the server's rule instead of restating it."""
+    allowed: list[str] = []
+    refused: list[tuple[str, DomainError]] = []
+    ready = replace(facts, missing=())
+    for t in TRANSITIONS.values():
+        if actor.role not in t.roles or facts.status not in t.sources:
+            continue
+        try:
+            check(t.action, actor, ready, reason="(asked when taken)")
+        except DomainError as exc:
+            refused.append((t.action, exc))
+        else:
+            allowed.append(t.action)
+    return Options(tuple(allowed), tuple(refused))

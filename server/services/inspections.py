@@ -19,12 +19,12 @@ from server.db.models import (
     SampledInspection,
     StatusChange,
 )
-from server.domain import report as report_domain
-from server.domain import sampling, workflow
+from server.domain import labels, sampling, workflow
 from server.domain.access import Principal
-from server.domain.checklist import NOT_APPLICABLE, Checklist
+from server.domain.checklist import Checklist
 from server.domain.diff import diff_checklists
 from server.domain.errors import DomainError, Problem, pointer
+from server.domain.evidence import needs_more_photos
 from server.domain.identifiers import VILLAGE_CLINIC
 from server.domain.regions import scope_prefix
 from server.domain.scoring import Answer as ScoredAnswer
@@ -103,7 +103,7 @@ def missing(inspection: Inspection) -> list[str]:
     gaps = [f"answer:{item_id}" for item_id in result["unanswered"]]
     for item in checklist.items():
         outcome = result["items"][item.id]["outcome"]
-        if outcome not in (None, NOT_APPLICABLE) and photos.get(item.id, 0) < item.photos_min:
+        if needs_more_photos(item.photos_min, outcome, photos.get(item.id, 0)):
             gaps.append(f"evidence:{item.id}")
     gaps += [f"conflict:{c.item_id}" for c in queries.conflicts(inspection.id, open_only=True)]
     return gaps
@@ -193,10 +193,10 @@ def create(
         workflow.CITY_REVIEWER: "city_reinspection",
     }.get(principal.role)
     if kind not in KINDS:
-        kinds = "、".join(report_domain.KIND_LABELS.get(k, k) for k in KINDS)
+        kinds = "、".join(labels.KIND_LABELS.get(k, k) for k in KINDS)
         raise DomainError("inspection.invalid_kind", reason=f"应为{kinds}")
     if expected_kind is not None and kind != expected_kind:
-        label = report_domain.KIND_LABELS.get(expected_kind, expected_kind)
+        label = labels.KIND_LABELS.get(expected_kind, expected_kind)
         raise DomainError("inspection.kind_not_allowed", kind=label)
     checklist = checklists.get_checklist(checklist_id, checklist_version)
     if not fits(facility, checklist):
@@ -326,6 +326,7 @@ def detail(principal: Principal, inspection_id: int) -> dict[str, Any]:
         },
         "open_conflicts": len(queries.conflicts(inspection.id, open_only=True)),
         "status_changes": changes,
+        **offered(principal, inspection),
     }
 
 
@@ -339,6 +340,39 @@ def history(principal: Principal, inspection_id: int, item_id: str | None) -> li
 
 
 # --- workflow ------------------------------------------------------------------------------------
+
+
+def check_regrade(principal: Principal, inspection: Inspection, facts: workflow.InspectionFacts) -> None:
+    """A DomainError unless `principal` may regrade the inspection's answers now: during their
+    own level of review, on an inspection they took no part in and nobody else reviews."""
+    if inspection.status in workflow.LOCKED:
+        raise DomainError("inspection.locked")
+    level = workflow.REVIEWABLE.get(inspection.status)
+    expected = {"county": workflow.COUNTY_REVIEWER, "city": workflow.CITY_REVIEWER}.get(level or "")
+    if level is None or principal.role != expected:
+        raise DomainError("review.not_in_review")
+    workflow.check_reviewer(level, workflow.Actor(principal.user_id, principal.role), facts)
+
+
+def offered(principal: Principal, inspection: Inspection) -> dict[str, Any]:
+    """What the caller may do with the inspection now, decided by the checks that guard each
+    request: the workflow actions `workflow.check` lets through, those it refuses (with the
+    error's code and Chinese message), and whether they may regrade."""
+    facts = _facts_for(inspection, with_missing=False)
+    choice = workflow.options(workflow.Actor(principal.user_id, principal.role), facts)
+    try:
+        check_regrade(principal, inspection, facts)
+    except DomainError:
+        may_regrade = False
+    else:
+        may_regrade = True
+    return {
+        "actions": list(choice.allowed),
+        "refusals": [
+            {"action": action, "code": exc.code, "message": exc.message} for action, exc in choice.refused
+        ],
+        "may_regrade": may_regrade,
+    }
 
 
 def _facts_for(inspection: Inspection, with_missing: bool) -> workflow.InspectionFacts:
@@ -464,15 +498,7 @@ def regrade(
 ) -> Answer:
     """A reviewer's grade change: a new revision with its reason; the inspector's stays in the history."""
     inspection = load(principal, inspection_id)
-    if inspection.status in workflow.LOCKED:
-        raise DomainError("inspection.locked")
-    level = workflow.REVIEWABLE.get(inspection.status)
-    expected = {"county": workflow.COUNTY_REVIEWER, "city": workflow.CITY_REVIEWER}.get(level or "")
-    if level is None or principal.role != expected:
-        raise DomainError("review.not_in_review")
-    workflow.check_reviewer(
-        level, workflow.Actor(principal.user_id, principal.role), _facts_for(inspection, False)
-    )
+    check_regrade(principal, inspection, _facts_for(inspection, False))
     if not reason or len(reason.strip()) < 2:
         raise DomainError("review.reason_required")
     checklist = checklist_of(inspection)

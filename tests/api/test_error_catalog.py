@@ -3,6 +3,7 @@ with the status it is answered with and a Chinese message, and the API answers w
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -238,3 +239,56 @@ def test_a_refused_sync_change_speaks_chinese(world: World) -> None:
     assert receipts[0]["status"] == "rejected"
     error = receipts[0]["error"]
     assert (error["code"], error["message"]) == ("sync.not_assigned", catalog.message("sync.not_assigned"))
+
+
+# --- published: the OpenAPI document and the app's copy --------------------------------------------
+
+
+def test_the_server_decides_what_a_client_may_send_again() -> None:
+    retryable = {code for code, e in catalog.CATALOG.items() if e.retryable}
+    # what passes by itself: timeouts, throttling, a server, database or store briefly away,
+    # a write that lost a race with a concurrent one and was rolled back whole
+    assert {
+        "http.request_timeout", "http.too_many_requests", "http.internal", "http.unavailable",
+        "server.internal", "db.unavailable", "storage.unavailable", "auth.throttled",
+        "import.conflict", "payouts.rules_conflict",
+    } <= retryable  # fmt: skip
+    for code, entry in catalog.CATALOG.items():
+        # a refusal that holds until something changes is never retried: invalid input, a missing
+        # permission or login, a missing resource, a workflow step the state does not allow
+        if entry.status in (400, 401, 403, 404, 410, 413, 415, 422) or code.startswith("workflow."):
+            assert not entry.retryable, code
+    assert not catalog.entry("review.stale_revision").retryable  # the user must look first
+    assert not catalog.entry("pwa.not_built").retryable  # waits for an administrator
+
+
+def test_the_apps_copy_of_the_catalog_is_the_catalog() -> None:
+    from server.__main__ import GENERATED
+
+    stored = json.loads((GENERATED / "errors.json").read_text(encoding="utf-8"))
+    assert stored.keys() == catalog.CATALOG.keys()
+    for code, entry in catalog.CATALOG.items():
+        assert stored[code] == {
+            "status": entry.status,
+            "message": entry.message,
+            "retryable": entry.retryable,
+        }, code
+
+
+def test_the_openapi_document_publishes_the_catalog(world: World) -> None:
+    spec = world.client.get("/api/openapi.json").json
+    assert spec["x-error-catalog"] == catalog.as_data()
+    published = spec["x-error-catalog"]
+    assert published["db.unavailable"] == {
+        "status": 503,
+        "message": "数据库暂时繁忙或不可用，请稍后重试",
+        "retryable": True,
+    }
+    code = spec["components"]["schemas"]["ErrorBody"]["properties"]["code"]
+    assert code["enum"] == sorted(catalog.CATALOG)
+
+
+def test_every_protocol_error_answers_with_a_catalog_code() -> None:
+    for status in range(400, 600):
+        code, _ = api_errors.http_error(status)
+        assert code in catalog.CATALOG, status

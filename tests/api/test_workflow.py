@@ -259,3 +259,74 @@ def test_city_sample_is_recorded_and_reproducible(world: World) -> None:
     assert world.call("county_reviewer", "POST", "/api/samples", {"size": 1}).status_code == 403
     got = world.call("city_reviewer", "GET", f"/api/samples/{sample['id']}").json
     assert got["selected"] == sample["selected"]
+
+
+# --- what the detail offers: the same checks as the requests ---------------------------------------
+
+
+def offered(world: World, who: str, inspection: Inspection) -> dict[str, Any]:
+    body = world.call(who, "GET", f"/api/inspections/{inspection.id}").json
+    return {
+        "actions": body["actions"],
+        "refusals": {r["action"]: r["code"] for r in body["refusals"]},
+        "may_regrade": body["may_regrade"],
+    }
+
+
+def test_the_detail_offers_what_the_server_would_let_through(world: World) -> None:
+    inspection = submitted(world)
+    assert offered(world, "county_reviewer", inspection) == {
+        "actions": ["start_county_review"],
+        "refusals": {},
+        "may_regrade": False,
+    }
+    assert offered(world, "inspector", inspection)["actions"] == []
+    act(world, "county_reviewer", inspection, "start_county_review")
+    mine = offered(world, "county_reviewer", inspection)
+    # the order of the server's table; reason and completeness are asked when taken
+    assert mine == {
+        "actions": ["return", "county_approve", "county_reject"],
+        "refusals": {},
+        "may_regrade": True,
+    }
+    # another county reviewer of the region: every action refused as the request would be
+    other = offered(world, "county_reviewer2", inspection)
+    assert other["actions"] == [] and other["may_regrade"] is False
+    assert set(other["refusals"].values()) == {"review.not_assigned_reviewer"}
+    refused = act(world, "county_reviewer2", inspection, "county_approve")
+    assert refused.json["error"]["code"] == "review.not_assigned_reviewer"
+    body = world.call("county_reviewer2", "GET", f"/api/inspections/{inspection.id}").json
+    assert body["refusals"][0]["message"] == refused.json["error"]["message"]
+
+
+def test_the_detail_holds_back_final_approval_of_a_sampled_inspection(world: World) -> None:
+    chosen = county_approved(world)
+    assert offered(world, "city_reviewer", chosen)["actions"] == ["start_city_review", "approve"]
+    assert world.call("city_reviewer", "POST", "/api/samples", {"size": 1, "seed": 7}).status_code == 201
+    held = offered(world, "city_reviewer", chosen)
+    assert held["actions"] == ["start_city_review"]
+    assert held["refusals"] == {"approve": "workflow.sampled_for_review"}
+    assert (
+        act(world, "city_reviewer", chosen, "approve").json["error"]["code"] == "workflow.sampled_for_review"
+    )
+    act(world, "city_reviewer", chosen, "start_city_review")
+    assert offered(world, "city_reviewer", chosen) == {
+        "actions": ["city_return", "approve", "city_reject"],
+        "refusals": {},
+        "may_regrade": True,
+    }
+
+
+def test_the_detail_refuses_a_reviewer_who_took_part(world: World) -> None:
+    from server.db.models import User
+
+    inspection = submitted(world)
+    user = db.session.get(User, world.users["inspector"].id)
+    user.role = "county_reviewer"
+    db.session.commit()
+    world.tokens.pop("inspector")
+    assert offered(world, "inspector", inspection) == {
+        "actions": [],
+        "refusals": {"start_county_review": "review.conflict_of_interest"},
+        "may_regrade": False,
+    }

@@ -69,7 +69,7 @@ def test_the_inspector_resolves_the_seeded_conflict_and_learns_what_blocks_a_sub
 
     # The tasks page: the open conflict on the draft's card, the return's reason, who and when.
     page.get_by_test_id(f"conflicts-{draft_id}").get_by_text("1 处冲突待处理").wait_for(timeout=15000)
-    card = page.get_by_test_id(f"returned-{returned['inspection']['id']}")
+    card = page.get_by_test_id(f"sent-back-{returned['inspection']['id']}")
     text = card.inner_text()
     assert "退回原因：第 1.6.1 条设备照片不清晰，请补拍设备铭牌并核对医疗设备台账" in text
     assert re.search(rf"张卫东 退回 · {CHINA_TIME}", text), text
@@ -87,7 +87,7 @@ def test_the_inspector_resolves_the_seeded_conflict_and_learns_what_blocks_a_sub
 
     # The returned inspection says the same on its page.
     page.goto(f"{app_server.url}/inspections/{returned['inspection']['id']}")
-    notice = page.get_by_test_id("inspection-returned")
+    notice = page.get_by_test_id("inspection-sent-back")
     notice.wait_for(timeout=15000)
     assert "退回原因：第 1.6.1 条设备照片不清晰" in notice.inner_text()
     assert re.search(rf"张卫东 · {CHINA_TIME}", notice.inner_text())

@@ -281,6 +281,8 @@ def test_city_sample_is_marked_and_final_approval_waits_for_its_re_review(
     assert desk.get_by_test_id("review-sampled").inner_text() == f"已抽中 · {drawn_time}"
     desk.get_by_test_id("action-start_city_review").wait_for()
     assert desk.get_by_test_id("action-approve").count() == 0
+    # why, in the server's words (the review detail carries the refusal of its own check)
+    assert "复核后才能终审通过" in desk.get_by_test_id("review-block").inner_text()
 
     # the server refuses it too, in Chinese
     status, refused = app_server.api(
@@ -294,7 +296,7 @@ def test_city_sample_is_marked_and_final_approval_waits_for_its_re_review(
     desk.get_by_test_id("action-confirm").click()
     poll(desk, lambda: desk.get_by_test_id("review-status").inner_text() == "市级复核中", 15, "the re-review")
     desk.get_by_test_id("action-approve").wait_for()
-    assert desk.get_by_test_id("review-sample-note").count() == 0
+    assert desk.get_by_test_id("review-block").count() == 0
 
 
 def test_nothing_awaits_an_administrator(app_server: AppServer, desk: Any) -> None:

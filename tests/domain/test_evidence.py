@@ -167,7 +167,8 @@ def test_flags_ignore_impossible_places_and_flag_an_invalid_exif_place() -> None
 
 
 def test_every_flag_has_a_chinese_label_in_the_report() -> None:
-    from server.domain import evidence, report
+    from server.domain import evidence
+    from server.domain import labels as report
 
     codes = {value for name, value in vars(evidence).items() if name.startswith("FLAG_")}
     assert codes == set(report.FLAG_LABELS)

@@ -28,8 +28,9 @@ import type {
   TransitionIn,
   UserOut,
 } from './types'
+import { isRetryable } from './errors'
 
-/** One located problem inside a rejected input, as the server reports it. */
+/** One located problem inside a refused input, as the server reports it. */
 export type ApiProblem = ErrorProblem
 
 /** The query parameters of GET /api/inspections. */
@@ -111,10 +112,13 @@ const GATEWAY_STATUSES: readonly number[] = [502, 503, 504]
 export const MAX_TRIES = 3
 /** Retry-After is honoured up to this many seconds between tries (the server asks 5 when busy). */
 export const MAX_RETRY_WAIT_S = 3
+/** A Retry-After longer than this (throttled logins wait minutes) is shown, not waited out. */
+export const MAX_ASKED_WAIT_S = 10
 
 const RETRIED_BY_DEFAULT: readonly string[] = ['GET', 'PUT']
 
-/** A 503 with Retry-After: the server is briefly unavailable and asks to be asked again. */
+/** A retryable error (the catalog says so) with a short Retry-After: the server is briefly
+ * unavailable and asks to be asked again. */
 class RetryLater {
   constructor(
     readonly error: ApiError,
@@ -125,7 +129,8 @@ class RetryLater {
 /**
  * Sends one request and returns the parsed JSON body. Throws ApiError when the server rejects it,
  * OfflineError when the server cannot be reached, and re-throws the AbortError when the caller's
- * own signal cancelled it. A 503 with Retry-After is tried again (see `retry`) up to MAX_TRIES
+ * own signal cancelled it. An error the server's catalog calls retryable (api/errors), answered
+ * with a Retry-After of at most MAX_ASKED_WAIT_S, is tried again (see `retry`) up to MAX_TRIES
  * times in all, waiting as asked but at most MAX_RETRY_WAIT_S, before it becomes an ApiError.
  */
 export async function request<T>(path: string, options: RequestOptions = {}): Promise<T> {
@@ -141,9 +146,10 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
   }
 }
 
-/** Milliseconds to wait for a Retry-After header in seconds, capped; null without a usable one. */
-export function retryWaitMs(header: string | null): number | null {
-  if (header === null || !/^\s*\d+\s*$/.test(header)) return null
+/** Milliseconds to wait for a Retry-After header in seconds, capped; null without a usable one,
+ * or when the server asks for more than `longest` seconds. */
+export function retryWaitMs(header: string | null, longest: number = Infinity): number | null {
+  if (header === null || !/^\s*\d+\s*$/.test(header) || Number(header) > longest) return null
   return Math.min(Number(header), MAX_RETRY_WAIT_S) * 1000
 }
 
@@ -209,9 +215,10 @@ async function requestOnce<T>(path: string, options: RequestOptions): Promise<T>
       throw new OfflineError(`server unreachable behind a proxy (HTTP ${response.status})`)
     }
     if (response.status === 401 && authToken !== null) unauthorizedHandler?.()
-    const wait = response.status === 503 ? retryWaitMs(response.headers.get('Retry-After')) : null
-    if (wait !== null) throw new RetryLater(toApiError(response.status, payload), wait)
-    throw toApiError(response.status, payload)
+    const error = toApiError(response.status, payload)
+    const wait = isRetryable(error.code) ? retryWaitMs(response.headers.get('Retry-After'), MAX_ASKED_WAIT_S) : null
+    if (wait !== null) throw new RetryLater(error, wait)
+    throw error
   } finally {
     clearTimeout(timer)
     options.signal?.removeEventListener('abort', onOuterAbort)
@@ -405,7 +412,7 @@ export function getHistory(id: number, itemId?: string): Promise<RevisionOut[]> 
 
 /**
  * Fetches a binary resource (photo, PDF) with the session's token; images and downloads cannot
- * carry the Authorization header by themselves, so pages show them from the returned Blob.
+ * carry the Authorization header by themselves, so pages show them from the Blob it answers.
  */
 export async function fetchBlob(path: string, timeoutMs: number = 120_000): Promise<Blob> {
   const controller = new AbortController()

@@ -1,5 +1,6 @@
-// A 503 with Retry-After (the server's database was busy, nothing was changed) is sent again by the
-// client itself, a bounded number of times, before the page shows an error (issue 11, item 14).
+// An error the server's catalog calls retryable, answered with a short Retry-After (the database was
+// busy, nothing was changed), is sent again by the client itself, a bounded number of times, before
+// the page shows an error (issue 11, item 14; the catalog decides since issue 12).
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { ApiError, MAX_RETRY_WAIT_S, MAX_TRIES, pushChanges, regrade, request, retryWaitMs } from './client'
 
@@ -45,7 +46,7 @@ describe('a busy server', () => {
   })
 
   it('gives up after MAX_TRIES with the server error, waiting at most MAX_RETRY_WAIT_S each time', async () => {
-    const fetchMock = answers(() => busy('120'))
+    const fetchMock = answers(() => busy('8'))
     vi.stubGlobal('fetch', fetchMock)
 
     const result = request('/api/inspections/3').catch((e: unknown) => e)
@@ -82,7 +83,7 @@ describe('a busy server', () => {
     expect(fetchMock).toHaveBeenCalledTimes(1)
   })
 
-  it('does not retry a 503 without Retry-After, nor another status with it', async () => {
+  it('does not retry without Retry-After, nor a refusal the catalog calls final, nor a long wait', async () => {
     const without = answers(() => busy(null))
     vi.stubGlobal('fetch', without)
     await expect(request('/api/inspections')).rejects.toMatchObject({ status: 503 })
@@ -92,6 +93,25 @@ describe('a busy server', () => {
     vi.stubGlobal('fetch', throttled)
     await expect(request('/api/inspections')).rejects.toMatchObject({ status: 429 })
     expect(throttled).toHaveBeenCalledTimes(1)
+
+    const locked = answers(() => jsonResponse(409, { error: { code: 'inspection.locked', message: '已锁定' } }, { 'Retry-After': '1' }))
+    vi.stubGlobal('fetch', locked)
+    await expect(request('/api/inspections')).rejects.toMatchObject({ status: 409 })
+    expect(locked).toHaveBeenCalledTimes(1)
+  })
+
+  it('retries what the catalog calls retryable with a short Retry-After, whatever the status', async () => {
+    let calls = 0
+    const fetchMock = vi.fn(async () => {
+      calls += 1
+      if (calls > 1) return jsonResponse(200, { ok: true })
+      return jsonResponse(429, { error: { code: 'http.too_many_requests', message: '请稍后' } }, { 'Retry-After': '1' })
+    })
+    vi.stubGlobal('fetch', fetchMock)
+    const result = request('/api/inspections')
+    await vi.advanceTimersByTimeAsync(1000)
+    await expect(result).resolves.toEqual({ ok: true })
+    expect(fetchMock).toHaveBeenCalledTimes(2)
   })
 
   it('stops waiting when the caller cancels', async () => {

@@ -130,7 +130,7 @@ export async function unsentCount(db: DabiaoDatabase): Promise<number> {
 
 export interface BootstrapResult {
   assignments: number
-  /** Assignments that left the list (submitted, reassigned) and were removed from the device. */
+  /** Assignments that left the list (handed in, reassigned) and were removed from the device. */
   removed: number
   /** Server answers not taken because the device holds a newer, unsent one. */
   keptLocal: number

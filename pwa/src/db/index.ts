@@ -83,7 +83,7 @@ export interface AssignmentRow {
   downloadedAt: string
   /** Sync conflicts the server kept, open at the download (absent on rows of older versions). */
   conflicts?: ConflictOut[]
-  /** The latest status change (for a returned inspection: who returned it, when and why). */
+  /** The latest status change (for an inspection sent back: who sent it back, when and why). */
   lastChange?: LastChangeOut | null
 }
 

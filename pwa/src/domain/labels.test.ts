@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { flagLabel, formatTime, gradeLabel, kindLabel, shortHash, statusLabel, statusTagType } from './labels'
+import { STATUSES } from './rules'
 
 describe('labels', () => {
   it('names every status and kind in Chinese, and passes unknown codes through', () => {
@@ -8,7 +9,13 @@ describe('labels', () => {
     expect(statusLabel('archived')).toBe('archived')
     expect(statusTagType('rejected')).toBe('danger')
     expect(statusTagType('archived')).toBe('default')
-    expect(kindLabel('city_reinspection')).toBe('市级复核')
+    expect(kindLabel('city_reinspection')).toBe('市级复核评审')
+  })
+
+  it('marks every state of the workflow with a tone the server chose', () => {
+    expect(STATUSES.length).toBeGreaterThan(5)
+    for (const status of STATUSES) expect(['default', 'primary', 'warning', 'success', 'danger']).toContain(statusTagType(status))
+    expect(statusTagType(STATUSES[0] as string)).toBe('default')
   })
 
   it('names the photo flags', () => {

@@ -1,6 +1,8 @@
-// Chinese labels for the reviewer screens: statuses, kinds, actions, grades, photo flags, and the
-// formatting of server times. Pure: no I/O, no Vue.
-import type { InspectionKind, InspectionStatus } from '../api/types'
+// Chinese labels for the screens: statuses, kinds, roles, actions, grades, photo flags, and the
+// formatting of server times. Every label of a server code is the server's: the workflow's in
+// src/generated/workflow.json, the others in src/generated/labels.json (server/domain/labels.py,
+// the same words the PDF report uses). Pure: no I/O, no Vue.
+import data from '../generated/labels.json'
 import { NOT_APPLICABLE, NOT_MET } from '../domain/scoring'
 import { ACTION_LABELS, STATUS_LABELS } from './rules'
 
@@ -9,57 +11,36 @@ export type TagType = 'primary' | 'success' | 'warning' | 'danger' | 'default'
 // The state and action labels are the server's (src/generated/workflow.json).
 export { STATUS_LABELS } from './rules'
 
-const STATUS_TAG_TYPES: Record<InspectionStatus, TagType> = {
-  draft: 'default',
-  submitted: 'primary',
-  county_review: 'warning',
-  returned: 'danger',
-  county_approved: 'primary',
-  city_review: 'warning',
-  approved: 'success',
-  rejected: 'danger',
-}
+const STATUS_TAG_TYPES = data.status_tones as Readonly<Record<string, TagType>>
 
-export const KIND_LABELS: Record<InspectionKind, string> = {
-  self_assessment: '机构自评',
-  county_inspection: '县级评审',
-  city_reinspection: '市级复核',
-}
+export const KIND_LABELS: Readonly<Record<string, string>> = data.kinds
 
+export const ROLE_LABELS: Readonly<Record<string, string>> = data.roles
 
-export const FLAG_LABELS: Record<string, string> = {
-  time_outside_visit: '拍摄时间不在检查当天',
-  far_from_facility: '拍摄地点远离机构',
-  exif_place_invalid: '照片中的定位信息无效',
-  used_for_other_facility: '同一照片用于其他机构',
-  no_capture_time: '无拍摄时间',
-}
+export const FLAG_LABELS: Readonly<Record<string, string>> = data.flags
 
 /** Why a scored outcome differs from the answer (the engine's `reason`). */
-export const OUTCOME_REASON_LABELS: Record<string, string> = {
-  condition: '按机构条件不适用',
-  inspector: '检查员判定不适用',
-  unanswered: '未作答',
-  document_date_missing: '缺少文件日期，按不达标计',
-  document_expired: '文件已过期，按不达标计',
-}
+export const OUTCOME_REASON_LABELS: Readonly<Record<string, string>> = data.reasons
 
 /** Who wrote the current answer. */
-export const SOURCE_LABELS: Record<string, string> = {
-  inspector: '检查员',
-  review: '审核修改',
-}
+export const SOURCE_LABELS: Readonly<Record<string, string>> = data.sources
+
+/** The parts /healthz reports on. */
+export const HEALTH_COMPONENT_LABELS: Readonly<Record<string, string>> = data.health_components
+
+/** An item's outcome when it is not one of the checklist's grades: 不达标, 不适用, 未作答. */
+const OUTCOME_LABELS: Readonly<Record<string, string>> = data.outcomes
 
 export function statusLabel(status: string): string {
   return (STATUS_LABELS as Record<string, string>)[status] ?? status
 }
 
 export function statusTagType(status: string): TagType {
-  return (STATUS_TAG_TYPES as Record<string, TagType>)[status] ?? 'default'
+  return STATUS_TAG_TYPES[status] ?? 'default'
 }
 
 export function kindLabel(kind: string): string {
-  return (KIND_LABELS as Record<string, string>)[kind] ?? kind
+  return KIND_LABELS[kind] ?? kind
 }
 
 export function actionHistoryLabel(action: string): string {
@@ -72,9 +53,8 @@ export function flagLabel(flag: string): string {
 
 /** A grade code as shown to people: the checklist's label, or 不达标 / 不适用. */
 export function gradeLabel(gradeLabels: Readonly<Record<string, string>>, code: string | null | undefined): string {
-  if (code === null || code === undefined) return '未作答'
-  if (code === NOT_MET) return '不达标'
-  if (code === NOT_APPLICABLE) return '不适用'
+  if (code === null || code === undefined) return OUTCOME_LABELS.unanswered ?? ''
+  if (code === NOT_MET || code === NOT_APPLICABLE) return OUTCOME_LABELS[code] ?? code
   return gradeLabels[code] ?? code
 }
 

@@ -50,3 +50,8 @@ export function reviewLevelOf(status: string): string | null {
 export function rolesOfLevel(level: string): Role[] {
   return [...new Set(TRANSITIONS.filter((t) => t.reviewLevel === level).flatMap((t) => t.roles))]
 }
+
+/** The state `action` leads to, as the server's table has it. */
+export function targetOf(action: string): InspectionStatus | null {
+  return TRANSITIONS.find((t) => t.action === action)?.to ?? null
+}

@@ -2729,8 +2729,11 @@ export interface components {
             error: components["schemas"]["ErrorBody"];
         };
         ErrorBody: {
-            /** @description stable error code */
-            code: string;
+            /**
+             * @description stable error code: one of the catalog (`x-error-catalog`)
+             * @enum {string}
+             */
+            code: "answers.checklist_mismatch" | "answers.invalid" | "answers.invalid_grade" | "answers.invalid_note" | "answers.not_applicable_not_allowed" | "answers.unknown_field" | "answers.unknown_item" | "auth.forbidden" | "auth.invalid_credentials" | "auth.required" | "auth.session_expired" | "auth.throttled" | "auth.weak_password" | "checklist.already_published" | "checklist.digest_mismatch" | "checklist.duplicate" | "checklist.invalid" | "checklist.invalid_date" | "checklist.invalid_text" | "checklist.location" | "checklist.manifest_invalid" | "checklist.none_found" | "checklist.not_found" | "checklist.schema" | "checklist.semantic" | "checklist.too_long" | "conflict.already_resolved" | "conflict.grade_required" | "conflict.invalid_resolution" | "conflict.not_participant" | "conflict.reason_required" | "db.unavailable" | "evidence.digest_mismatch" | "evidence.frozen" | "evidence.invalid_digest" | "evidence.missing" | "evidence.not_an_image" | "evidence.not_assigned" | "evidence.too_large" | "evidence.too_many_pixels" | "evidence.unknown_item" | "evidence.unsupported_type" | "evidence.upload_id_reused" | "facts.invalid" | "facts.missing" | "facts.type" | "facts.unknown" | "file.unreadable" | "http.bad_request" | "http.conflict" | "http.forbidden" | "http.gone" | "http.headers_too_large" | "http.internal" | "http.length_required" | "http.method_not_allowed" | "http.not_acceptable" | "http.not_found" | "http.not_implemented" | "http.payload_too_large" | "http.precondition_failed" | "http.precondition_required" | "http.range_not_satisfiable" | "http.request_timeout" | "http.too_many_requests" | "http.unauthorized" | "http.unavailable" | "http.unsupported_media_type" | "http.uri_too_long" | "import.conflict" | "import.empty" | "import.invalid" | "import.invalid_row" | "import.unknown_kind" | "import.unreadable" | "import.unsupported_format" | "input.invalid" | "input.invalid_date" | "input.missing_field" | "input.unknown_field" | "inspection.checklist_mismatch" | "inspection.incomplete" | "inspection.invalid_inspector" | "inspection.invalid_kind" | "inspection.item_conflict" | "inspection.item_incomplete" | "inspection.item_photos_missing" | "inspection.item_unanswered" | "inspection.kind_not_allowed" | "inspection.locked" | "inspection.not_editable" | "inspection.not_found" | "inspection.unknown_tier" | "inspection.version_not_newer" | "json.duplicate_key" | "json.invalid" | "json.non_finite_number" | "json.number_too_long" | "json.too_deep" | "payouts.invalid_period" | "payouts.no_checklists" | "payouts.record_conflict" | "payouts.region_not_found" | "payouts.rules_conflict" | "payouts.sheet_changed" | "pwa.not_built" | "report.missing" | "request.invalid" | "request.invalid_datetime" | "request.invalid_field" | "request.invalid_text" | "request.missing_field" | "request.out_of_range" | "request.unknown_field" | "request.unsupported_media_type" | "review.conflict_of_interest" | "review.evidence_incomplete" | "review.not_assigned_reviewer" | "review.not_in_review" | "review.reason_required" | "review.same_reviewer" | "review.stale_revision" | "sample.empty_population" | "sample.invalid_size" | "seed.checklists_missing" | "seed.user_exists" | "server.internal" | "storage.no_object_lock" | "storage.unavailable" | "sync.change_id_reused" | "sync.not_assigned" | "workflow.invalid_transition" | "workflow.not_participant" | "workflow.reason_required" | "workflow.role_not_allowed" | "workflow.sampled_for_review" | "workflow.unknown_action";
             message: string;
             problems?: components["schemas"]["ErrorProblem"][];
         };
@@ -2800,17 +2803,23 @@ export interface components {
             kind: "self_assessment" | "county_inspection" | "city_reinspection";
         };
         InspectionDetailOut: {
+            /** @description the workflow actions the caller may take now (reason, completeness asked then) */
+            actions: ("submit" | "start_county_review" | "return" | "county_approve" | "county_reject" | "start_city_review" | "city_return" | "approve" | "city_reject" | "reopen")[];
             answers: {
                 [key: string]: components["schemas"]["DetailAnswerOut"];
             };
             facility: components["schemas"]["FacilityOut"];
             inspection: components["schemas"]["InspectionOut"];
             inspectors: number[];
+            /** @description whether the caller may regrade answers now */
+            may_regrade: boolean;
             open_conflicts: number;
             /** @description display names of inspectors, answer authors, reviewers and actors by id */
             people: {
                 [key: string]: string;
             };
+            /** @description actions of the caller's role from this state that the server refuses now, and why */
+            refusals: components["schemas"]["RefusalOut"][];
             /** @description the newest city sample that drew it */
             sample: components["schemas"]["SampleMarkOut"] | null;
             status_changes: components["schemas"]["StatusChangeOut"][];
@@ -2914,6 +2923,13 @@ export interface components {
             revision?: number;
             /** @enum {string} */
             status: "applied" | "conflict" | "rejected";
+        };
+        RefusalOut: {
+            /** @enum {string} */
+            action: "submit" | "start_county_review" | "return" | "county_approve" | "county_reject" | "start_city_review" | "city_return" | "approve" | "city_reject" | "reopen";
+            /** @description the error code the action would be refused with */
+            code: string;
+            message: string;
         };
         RegionOut: {
             code: string;

@@ -3,7 +3,10 @@
 // Pure functions plus a cache of parsed checklists; no UI imports.
 import type { LastChangeOut } from '../api/types'
 import type { AnswerRow } from '../db'
+import { needsMorePhotos } from '../domain/evidence'
 import { levelsBestFirst } from '../domain/grades'
+import { gradeLabel } from '../domain/labels'
+import { targetOf } from '../domain/rules'
 import {
   NOT_APPLICABLE,
   NOT_MET,
@@ -80,8 +83,8 @@ export function gradeChoices(checklist: Checklist, item: Item): GradeChoice[] {
     criteria: level.criteria,
     points: level.points ? `${level.points.toNumber()} 分` : null,
   }))
-  const choices: GradeChoice[] = [...levels, { code: NOT_MET, label: '不达标', criteria: null, points: null }]
-  if (item.allowNa) choices.push({ code: NOT_APPLICABLE, label: '不适用', criteria: null, points: null })
+  const choices: GradeChoice[] = [...levels, { code: NOT_MET, label: gradeLabel({}, NOT_MET), criteria: null, points: null }]
+  if (item.allowNa) choices.push({ code: NOT_APPLICABLE, label: gradeLabel({}, NOT_APPLICABLE), criteria: null, points: null })
   return choices
 }
 
@@ -136,13 +139,7 @@ export function missingPhotos(
 ): Item[] {
   if (!result) return []
   return checklist.items().filter((item) => {
-    const outcome = result.items[item.id]?.outcome ?? null
-    return (
-      item.photosMin > 0 &&
-      outcome !== null &&
-      outcome !== NOT_APPLICABLE &&
-      (photoCounts.get(item.id) ?? 0) < item.photosMin
-    )
+    return needsMorePhotos(item.photosMin, result.items[item.id]?.outcome ?? null, photoCounts.get(item.id) ?? 0)
   })
 }
 
@@ -152,13 +149,16 @@ export interface ReturnNotice {
   at: string | null
 }
 
-/** Why, by whom and when a returned inspection came back; null for any other status. */
+/** The state a reviewer's `return` leads to (the server's workflow table). */
+const SENT_BACK = targetOf('return')
+
+/** Why, by whom and when an inspection sent back for changes came back; null in any other state. */
 export function returnNotice(assignment: {
   inspection: { status: string }
   lastChange?: LastChangeOut | null
 }): ReturnNotice | null {
-  if (assignment.inspection.status !== 'returned') return null
+  if (SENT_BACK === null || assignment.inspection.status !== SENT_BACK) return null
   const change = assignment.lastChange
-  if (!change || change.to_status !== 'returned') return { reason: '（未记录）', actor: '审核人', at: null }
+  if (!change || change.to_status !== SENT_BACK) return { reason: '（未记录）', actor: '审核人', at: null }
   return { reason: change.reason?.trim() || '（未填写）', actor: change.actor_name ?? '审核人', at: change.created_at }
 }

@@ -734,7 +734,7 @@ describe('InspectionPage: returned and not applicable', () => {
     })
     const wrapper = await openInspection()
 
-    const notice = wrapper.get('[data-testid="inspection-returned"]').text()
+    const notice = wrapper.get('[data-testid="inspection-sent-back"]').text()
     expect(notice).toContain('退回原因：设备照片不清晰')
     expect(notice).toContain('张卫东 · 2026-11-20 10:05')
   })

@@ -331,7 +331,7 @@ describe('ItemPage: saving', () => {
     window.dispatchEvent(new Event('pagehide'))
 
     await vi.waitFor(
-      async () => expect((await getDb().meta.get(`draft:${INSPECTION_ID}:M-B03`))?.value).toMatchObject({ note: '切到相机前输入' }),
+      async () => expect((await getDb().meta.get(`unsaved:${INSPECTION_ID}:M-B03`))?.value).toMatchObject({ note: '切到相机前输入' }),
       { timeout: 200, interval: 5 },
     )
   })
@@ -373,7 +373,7 @@ describe('ItemPage: saving', () => {
 
     await noteArea(wrapper).setValue('先记下：灭火器过期')
     await until(async () =>
-      expect((await getDb().meta.get(`draft:${INSPECTION_ID}:M-B02`))?.value).toEqual({
+      expect((await getDb().meta.get(`unsaved:${INSPECTION_ID}:M-B02`))?.value).toEqual({
         note: '先记下：灭火器过期',
         documentDate: '',
         validUntil: '',
@@ -390,7 +390,7 @@ describe('ItemPage: saving', () => {
 
     // Choosing a grade sends the note along and the draft is no longer needed.
     await wrapper.get('[data-testid="grade-C"]').trigger('click')
-    await until(async () => expect(await getDb().meta.get(`draft:${INSPECTION_ID}:M-B02`)).toBeUndefined())
+    await until(async () => expect(await getDb().meta.get(`unsaved:${INSPECTION_ID}:M-B02`)).toBeUndefined())
     expect(await getDb().answers.get([INSPECTION_ID, 'M-B02'])).toMatchObject({ grade: 'C', note: '先记下：灭火器过期' })
     const rows = await outbox()
     expect(rows).toHaveLength(1)
@@ -399,7 +399,7 @@ describe('ItemPage: saving', () => {
 
   it('prefers an unsaved draft over the stored answer’s note', async () => {
     await seed({ answers: { 'M-B01': { grade: 'B', note: '服务器上的备注', revision: 1 } } })
-    await getDb().meta.put({ key: `draft:${INSPECTION_ID}:M-B01`, value: { note: '本机草稿', documentDate: '', validUntil: '' } })
+    await getDb().meta.put({ key: `unsaved:${INSPECTION_ID}:M-B01`, value: { note: '本机草稿', documentDate: '', validUntil: '' } })
 
     const wrapper = await openItem('M-B01')
 
@@ -457,7 +457,7 @@ describe('ItemPage: when the inspection cannot be changed', () => {
 
     expect(await getDb().answers.get([INSPECTION_ID, 'M-B01'])).toMatchObject({ grade: 'B', note: '原备注' })
     expect(await outbox()).toHaveLength(0)
-    expect(await getDb().meta.get(`draft:${INSPECTION_ID}:M-B01`)).toBeUndefined()
+    expect(await getDb().meta.get(`unsaved:${INSPECTION_ID}:M-B01`)).toBeUndefined()
     expect(kick).not.toHaveBeenCalled()
   })
 

@@ -7,15 +7,18 @@ import ReviewPage from './ReviewPage.vue'
 import { useSessionStore } from '../stores/session'
 import type { UserOut } from '../api/types'
 import { clearReviewCaches } from '../review/data'
+import { catalogEntry } from '../api/errors'
 import {
   apiError,
   detail,
   fakeServer,
+  NOTHING_OFFERED,
   offline,
   reviewRoutes,
   stubVisibleIntersections,
   user,
   type FakeServer,
+  type Offer,
 } from '../review/testing'
 
 enableAutoUnmount(afterEach)
@@ -241,7 +244,7 @@ describe('ReviewPage: regrading', () => {
   })
 
   it('offers no regrading outside the reviewer’s own level of review', async () => {
-    server.route('GET /api/inspections/7', { json: detail({ status: 'county_review' }) })
+    server.route('GET /api/inspections/7', { json: detail({ status: 'county_review' }, [11], NOTHING_OFFERED) })
     const wrapper = await mountPage(user('city_reviewer', 60))
 
     expect(wrapper.find('[data-testid="regrade-T-01"]').exists()).toBe(false)
@@ -250,7 +253,7 @@ describe('ReviewPage: regrading', () => {
 })
 
 describe('ReviewPage: workflow actions', () => {
-  it('offers the county reviewer the actions of a county review', async () => {
+  it('offers the county reviewer the actions the server offers, in button order', async () => {
     const wrapper = await mountPage()
 
     const actions = wrapper.findAll('[data-testid^="action-"]').map((b) => b.attributes('data-testid'))
@@ -299,7 +302,8 @@ describe('ReviewPage: workflow actions', () => {
   })
 
   it('offers only 开始县级审核 on a submitted inspection and no regrading yet', async () => {
-    server.route('GET /api/inspections/7', { json: detail({ status: 'submitted', county_reviewer_id: null }) })
+    const offer: Offer = { actions: ['start_county_review'], refusals: [], may_regrade: false }
+    server.route('GET /api/inspections/7', { json: detail({ status: 'submitted', county_reviewer_id: null }, [11], offer) })
     const wrapper = await mountPage()
 
     const actions = wrapper.findAll('[data-testid^="action-"]')
@@ -308,10 +312,13 @@ describe('ReviewPage: workflow actions', () => {
   })
 
   it('explains and withholds the review from someone who took part in the inspection', async () => {
-    server.route('GET /api/inspections/7', { json: detail({ status: 'county_review' }, [50]) })
+    const why = catalogEntry('review.conflict_of_interest')?.message ?? ''
+    const refusals: Offer['refusals'] = (['return', 'county_approve', 'county_reject'] as const).map((action) => ({ action, code: 'review.conflict_of_interest', message: why }))
+    server.route('GET /api/inspections/7', { json: detail({ status: 'county_review' }, [50], { ...NOTHING_OFFERED, refusals }) })
     const wrapper = await mountPage()
 
-    expect(text(wrapper, 'review-block')).toContain('您参与了本次检查')
+    expect(wrapper.findAll('[data-testid="review-block"]').map((p) => p.text())).toEqual([why])
+    expect(why).toContain('您参与了本次检查')
     expect(wrapper.find('[data-testid^="action-"]').exists()).toBe(false)
     expect(wrapper.find('[data-testid="regrade-T-01"]').exists()).toBe(false)
   })
@@ -396,22 +403,29 @@ describe('ReviewPage: names, regrades and city samples', () => {
 
   it('marks a sampled inspection and offers 终审通过 only once its re-review has started', async () => {
     const sampled = { sample: { sample_id: 4, drawn_at: '2026-11-27T17:30:00+00:00' } }
-    server = fakeServer(reviewRoutes({ ...detail({ status: 'county_approved', county_reviewer_id: 60 }), ...sampled }))
+    const held: Offer = {
+      actions: ['start_city_review'],
+      refusals: [{ action: 'approve', code: 'workflow.sampled_for_review', message: catalogEntry('workflow.sampled_for_review')?.message ?? '' }],
+      may_regrade: false,
+    }
+    server = fakeServer(reviewRoutes({ ...detail({ status: 'county_approved', county_reviewer_id: 60 }, [11], held), ...sampled }))
     const before = await mountPage(user('city_reviewer'))
 
     expect(text(before, 'review-sampled')).toBe('已抽中 · 2026-11-28 01:30')
-    expect(text(before, 'review-sample-note')).toContain('开始复核后才能终审通过')
+    expect(text(before, 'review-block')).toContain('复核后才能终审通过')
     expect(before.find('[data-testid="action-start_city_review"]').exists()).toBe(true)
     expect(before.find('[data-testid="action-approve"]').exists()).toBe(false)
 
-    server = fakeServer(reviewRoutes({ ...detail({ status: 'city_review', county_reviewer_id: 60, city_reviewer_id: 50 }), ...sampled }))
+    const reviewing: Offer = { actions: ['city_return', 'approve', 'city_reject'], refusals: [], may_regrade: true }
+    server = fakeServer(reviewRoutes({ ...detail({ status: 'city_review', county_reviewer_id: 60, city_reviewer_id: 50 }, [11], reviewing), ...sampled }))
     const during = await mountPage(user('city_reviewer'))
     expect(during.find('[data-testid="action-approve"]').exists()).toBe(true)
-    expect(during.find('[data-testid="review-sample-note"]').exists()).toBe(false)
+    expect(during.find('[data-testid="review-block"]').exists()).toBe(false)
   })
 
   it('still offers 终审通过 straight from county approval when the inspection was not drawn', async () => {
-    server = fakeServer(reviewRoutes(detail({ status: 'county_approved', county_reviewer_id: 60 })))
+    const offer: Offer = { actions: ['start_city_review', 'approve'], refusals: [], may_regrade: false }
+    server = fakeServer(reviewRoutes(detail({ status: 'county_approved', county_reviewer_id: 60 }, [11], offer)))
     const wrapper = await mountPage(user('city_reviewer'))
 
     expect(wrapper.find('[data-testid="review-sampled"]').exists()).toBe(false)

@@ -262,10 +262,10 @@ describe('TasksPage: returned and history', () => {
     await seedHistory()
     const wrapper = await openTasks()
 
-    const notice = wrapper.get('[data-testid="returned-8"]').text()
+    const notice = wrapper.get('[data-testid="sent-back-8"]').text()
     expect(notice).toContain('退回原因：第 1.6.1 条设备照片不清晰，请补拍')
     expect(notice).toContain('张卫东 退回 · 2026-11-21 00:30')
-    expect(wrapper.find('[data-testid="returned-7"]').exists()).toBe(false)
+    expect(wrapper.find('[data-testid="sent-back-7"]').exists()).toBe(false)
   })
 
   it('keeps submitted and finished inspections in a read-only history with their status', async () => {

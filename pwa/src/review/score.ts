@@ -42,7 +42,7 @@ export interface TotalLine {
 /**
  * 不达标 as people read it: items graded (or scored) not met, without the unanswered ones. The
  * engine's `not_met` counts an unanswered item as not met, so that a preview never promises a
- * higher tier than the finished inspection could reach; a fresh draft has 0 不达标, N 未作答.
+ * higher tier than the finished inspection could reach; a fresh inspection has 0 不达标, N 未作答.
  */
 export function failedCount(rollup: Pick<Rollup, 'not_met' | 'unanswered'>): number {
   return Math.max(0, rollup.not_met - rollup.unanswered)

@@ -222,8 +222,25 @@ export const CHECKLIST_DEFINITION = {
   ],
 }
 
-export function detail(overrides: Partial<InspectionOut> = {}, inspectors: number[] = [11]): InspectionDetailOut {
+/** What the server offers the user on the inspection (by default: its county reviewer during the
+ * county review). The server computes it with the checks that guard each request. */
+export type Offer = Pick<InspectionDetailOut, 'actions' | 'refusals' | 'may_regrade'>
+
+export const COUNTY_REVIEWER_OFFER: Offer = {
+  actions: ['return', 'county_approve', 'county_reject'],
+  refusals: [],
+  may_regrade: true,
+}
+
+export const NOTHING_OFFERED: Offer = { actions: [], refusals: [], may_regrade: false }
+
+export function detail(
+  overrides: Partial<InspectionOut> = {},
+  inspectors: number[] = [11],
+  offer: Offer = COUNTY_REVIEWER_OFFER,
+): InspectionDetailOut {
   return {
+    ...offer,
     inspection: inspection({ id: 7, ...overrides }),
     facility: facility(3, '东风镇卫生院'),
     inspectors,
@@ -351,6 +368,7 @@ export function selfDetail(): InspectionDetailOut {
     people: {},
     sample: null,
     status_changes: [],
+    ...NOTHING_OFFERED,
   }
 }
 

@@ -1,64 +1,23 @@
 import { describe, expect, it } from 'vitest'
 import { ApiError, OfflineError } from '../api/client'
 import { gradeOrder } from '../domain/grades'
-import type { InspectionStatus } from '../api/types'
 import {
   ACTIONS,
-  availableActions,
-  canRegrade,
   errorText,
   gradeChoices,
   isStaleError,
+  offeredActions,
   reasonOk,
-  reviewBlock,
+  refusalTexts,
 } from './workflow'
 
-const STATUSES: InspectionStatus[] = [
-  'draft',
-  'submitted',
-  'county_review',
-  'returned',
-  'county_approved',
-  'city_review',
-  'approved',
-  'rejected',
-]
-
-function actions(role: string, status: string): string[] {
-  return availableActions(role, status).map((a) => a.action)
-}
-
-describe('availableActions', () => {
-  it('gives a county reviewer the county steps', () => {
-    expect(actions('county_reviewer', 'submitted')).toEqual(['start_county_review'])
-    expect(actions('county_reviewer', 'county_review')).toEqual(['county_approve', 'return', 'county_reject'])
-    for (const status of ['draft', 'returned', 'county_approved', 'city_review', 'approved', 'rejected']) {
-      expect(actions('county_reviewer', status), status).toEqual([])
-    }
-  })
-
-  it('gives a city reviewer the city steps, final approval straight from county approved, and reopen', () => {
-    expect(actions('city_reviewer', 'county_approved')).toEqual(['start_city_review', 'approve'])
-    expect(actions('city_reviewer', 'city_review')).toEqual(['approve', 'city_return', 'city_reject'])
-    expect(actions('city_reviewer', 'approved')).toEqual(['reopen'])
-    expect(actions('city_reviewer', 'rejected')).toEqual(['reopen'])
-    expect(actions('city_reviewer', 'county_review')).toEqual([])
-  })
-
-  it('offers no final approval on a sampled inspection until its re-review has started', () => {
-    const sampled = (status: string) => availableActions('city_reviewer', status, true).map((a) => a.action)
-    expect(sampled('county_approved')).toEqual(['start_city_review'])
-    expect(sampled('city_review')).toEqual(['approve', 'city_return', 'city_reject'])
-  })
-
-  it('lets an admin only reopen', () => {
-    for (const status of STATUSES) {
-      expect(actions('admin', status), status).toEqual(status === 'approved' || status === 'rejected' ? ['reopen'] : [])
-    }
-  })
-
-  it('gives inspectors nothing here', () => {
-    for (const status of STATUSES) expect(actions('inspector', status)).toEqual([])
+describe('offeredActions', () => {
+  it('shows the actions the server offers in button order, each as the server\'s rules have it', () => {
+    const offered = offeredActions(['county_reject', 'return', 'county_approve'])
+    expect(offered.map((a) => a.action)).toEqual(['county_approve', 'return', 'county_reject'])
+    expect(offered.map((a) => a.needsReason)).toEqual([false, true, true])
+    expect(offeredActions([])).toEqual([])
+    expect(offeredActions(['no_such_action'])).toEqual([])
   })
 
   it('asks for a reason exactly where the server does', () => {
@@ -67,40 +26,14 @@ describe('availableActions', () => {
   })
 })
 
-describe('canRegrade', () => {
-  it('is only during the reviewer’s own level of review', () => {
-    const allowed = (role: string): string[] => STATUSES.filter((s) => canRegrade(role, s))
-    expect(allowed('county_reviewer')).toEqual(['county_review'])
-    expect(allowed('city_reviewer')).toEqual(['city_review'])
-    expect(allowed('admin')).toEqual([])
-  })
-})
-
-describe('reviewBlock', () => {
-  const county = { id: 50, role: 'county_reviewer' as const }
-  const city = { id: 60, role: 'city_reviewer' as const }
-
-  it('stops anyone who took part in the inspection', () => {
-    const insp = { status: 'submitted' as const, county_reviewer_id: null, city_reviewer_id: null }
-    expect(reviewBlock(county, insp, [50, 11])).toContain('参与')
-    expect(reviewBlock(county, insp, [11])).toBeNull()
-  })
-
-  it('stops a county reviewer from another reviewer’s county review', () => {
-    expect(reviewBlock(county, { status: 'county_review', county_reviewer_id: 51, city_reviewer_id: null }, [])).toContain('其他')
-    expect(reviewBlock(county, { status: 'county_review', county_reviewer_id: 50, city_reviewer_id: null }, [])).toBeNull()
-    // Taking over a submitted inspection is open to any county reviewer.
-    expect(reviewBlock(county, { status: 'submitted', county_reviewer_id: 51, city_reviewer_id: null }, [])).toBeNull()
-  })
-
-  it('stops the county reviewer from re-reviewing for the city, and a second city reviewer', () => {
-    expect(reviewBlock(city, { status: 'county_approved', county_reviewer_id: 60, city_reviewer_id: null }, [])).toContain('县级审核')
-    expect(reviewBlock(city, { status: 'city_review', county_reviewer_id: 50, city_reviewer_id: 61 }, [])).toContain('其他')
-    expect(reviewBlock(city, { status: 'city_review', county_reviewer_id: 50, city_reviewer_id: 60 }, [])).toBeNull()
-  })
-
-  it('never blocks an admin', () => {
-    expect(reviewBlock({ id: 1, role: 'admin' }, { status: 'approved', county_reviewer_id: 1, city_reviewer_id: 1 }, [1])).toBeNull()
+describe('refusalTexts', () => {
+  it('shows each of the server\'s reasons once', () => {
+    const refusals = [
+      { action: 'return', code: 'review.conflict_of_interest', message: '您参与了本次检查，不能审核' },
+      { action: 'county_approve', code: 'review.conflict_of_interest', message: '您参与了本次检查，不能审核' },
+    ]
+    expect(refusalTexts(refusals)).toEqual(['您参与了本次检查，不能审核'])
+    expect(refusalTexts([])).toEqual([])
   })
 })
 

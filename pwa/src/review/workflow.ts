@@ -1,13 +1,13 @@
-// What a reviewer may do with an inspection, mirroring server/domain/workflow.py. The server has
-// the last word (it also checks separation of duties and completeness); these functions decide
-// which buttons to offer. Pure: no I/O, no Vue.
+// How a reviewer's actions look and what a regrade may choose. Which actions the user may take now
+// is the server's answer (the review detail's `actions` and `refusals`, computed with the checks
+// that guard each request); nothing here restates a workflow rule. Pure: no I/O, no Vue.
 import { ApiError, OfflineError } from '../api/client'
-import type { InspectionOut, InspectionStatus, Role, UserOut } from '../api/types'
+import type { InspectionStatus, Role } from '../api/types'
 import type { Item } from '../domain/scoring'
 import { NOT_APPLICABLE, NOT_MET } from '../domain/scoring'
 import { levelsBestFirst } from '../domain/grades'
 import { gradeLabel } from '../domain/labels'
-import { reviewLevelOf, rolesOfLevel, TRANSITIONS } from '../domain/rules'
+import { TRANSITIONS } from '../domain/rules'
 
 export type ReviewAction =
   | 'start_county_review'
@@ -69,46 +69,15 @@ export function actionSpec(action: string): ActionSpec | undefined {
   return ACTIONS.find((a) => a.action === action)
 }
 
-/**
- * The actions a role may take on an inspection in `status`, in button order. An inspection drawn
- * for city re-review (`sampled`) is approved only after its re-review has started, so 终审通过 is
- * not offered on it while it is county-approved (the server refuses it too).
- */
-export function availableActions(role: string, status: string, sampled: boolean = false): ActionSpec[] {
-  return ACTIONS.filter(
-    (a) =>
-      (a.roles as readonly string[]).includes(role) &&
-      (a.from as readonly string[]).includes(status) &&
-      !(a.action === 'approve' && status === 'county_approved' && sampled),
-  )
+/** The actions the server offers (the review detail's `actions`), in button order. */
+export function offeredActions(offered: readonly string[]): ActionSpec[] {
+  return ACTIONS.filter((a) => offered.includes(a.action))
 }
 
-/** Grades change (and sync conflicts are settled) only during the reviewer's own level of review. */
-export function canRegrade(role: string, status: string): boolean {
-  const level = reviewLevelOf(status)
-  return level !== null && (rolesOfLevel(level) as string[]).includes(role)
-}
-
-/**
- * Why this user may not review this inspection, as the server would refuse it (separation of
- * duties), or null. Only for the actions that have a review level.
- */
-export function reviewBlock(
-  user: Pick<UserOut, 'id' | 'role'>,
-  inspection: Pick<InspectionOut, 'status' | 'county_reviewer_id' | 'city_reviewer_id'>,
-  inspectors: readonly number[],
-): string | null {
-  if (user.role !== 'county_reviewer' && user.role !== 'city_reviewer') return null
-  if (inspectors.includes(user.id)) return '您参与了本次检查，不能审核。'
-  const { status, county_reviewer_id: county, city_reviewer_id: city } = inspection
-  if (user.role === 'county_reviewer' && status === 'county_review' && county !== null && county !== user.id) {
-    return '本评审由其他县级审核员负责。'
-  }
-  if (user.role === 'city_reviewer') {
-    if (county === user.id) return '您已做过县级审核，不能再做市级复核。'
-    if (status === 'city_review' && city !== null && city !== user.id) return '本评审由其他市级复核员负责。'
-  }
-  return null
+/** Why the server refuses actions of the user's role now (another reviewer's inspection, the
+ * user took part, the city sample), each reason once. */
+export function refusalTexts(refusals: readonly { message: string }[]): string[] {
+  return [...new Set(refusals.map((r) => r.message))]
 }
 
 export interface GradeChoice {

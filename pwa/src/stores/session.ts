@@ -31,13 +31,8 @@ export class UnsentChangesError extends Error {
 
 export const REVIEWER_ROLES = ['county_reviewer', 'city_reviewer', 'admin'] as const
 
-export const ROLE_LABELS: Record<string, string> = {
-  inspector: '检查员',
-  self_assessor: '机构自评人员',
-  county_reviewer: '县级审核员',
-  city_reviewer: '市级复核员',
-  admin: '管理员',
-}
+/** The roles' names, the server's (src/generated/labels.json). */
+export { ROLE_LABELS } from '../domain/labels'
 
 export const useSessionStore = defineStore('session', () => {
   const user = ref<UserOut | null>(null)

@@ -2,7 +2,10 @@ import 'fake-indexeddb/auto'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { DabiaoDatabase, type PhotoRow } from '../db'
 import { addPhoto, recordAnswer } from '../data/local'
-import { SyncEngine, type Clock } from './engine'
+import { ApiError } from '../api/client'
+import { catalogEntry } from '../api/errors'
+import errors from '../generated/errors.json'
+import { refusedForGood, SyncEngine, type Clock } from './engine'
 import { FakeServer } from './fakeServer'
 
 let db: DabiaoDatabase
@@ -72,7 +75,7 @@ describe('SyncEngine', () => {
 
     const summary = await engine().request()
 
-    expect(summary).toMatchObject({ ok: true, applied: 2, uploaded: 1, conflicts: 0, rejected: 0 })
+    expect(summary).toMatchObject({ ok: true, applied: 2, uploaded: 1, conflicts: 0, refused: 0 })
     expect(server.calls).toEqual(['probe', 'push', 'upload'])
     expect(await db.outbox.count()).toBe(0)
     expect((await db.answers.get([1, 'I1']))?.serverRevision).toBe(1)
@@ -142,7 +145,7 @@ describe('SyncEngine', () => {
 
     const summary = await e.request()
 
-    expect(summary).toMatchObject({ ok: true, applied: 1, rejected: 1 })
+    expect(summary).toMatchObject({ ok: true, applied: 1, refused: 1 })
     const row = (await db.outbox.toArray())[0]!
     expect(row).toMatchObject({ itemId: 'I1', state: 'failed', error: { code: 'answers.invalid_grade' } })
 
@@ -199,6 +202,64 @@ describe('SyncEngine', () => {
     expect(await db.outbox.count()).toBe(1)
   })
 
+  describe('sends a change again only when the error catalog allows it', () => {
+    const retryable = Object.entries(errors).filter(([, e]) => e.retryable)
+    const final = Object.entries(errors).filter(([, e]) => !e.retryable && e.status !== 401)
+
+    it('reads the catalog the server exports, with both kinds of entries', () => {
+      expect(retryable.map(([code]) => code)).toEqual(expect.arrayContaining(['db.unavailable', 'storage.unavailable', 'http.too_many_requests']))
+      expect(final.map(([code]) => code)).toEqual(expect.arrayContaining(['sync.not_assigned', 'evidence.frozen', 'workflow.invalid_transition']))
+      for (const [code, entry] of Object.entries(errors)) {
+        expect(refusedForGood(new ApiError(entry.status, code, entry.message))).toBe(!entry.retryable && entry.status !== 401)
+      }
+    })
+
+    it.each(final.map(([code]) => code).filter((c) => /^(sync|auth|http|evidence)\./.test(c)))(
+      'gives up on a batch refused with %s and keeps it for the user',
+      async (code) => {
+        await recordAnswer(db, 1, 'I1', A('A'))
+        server.fail('push', { code })
+        const summary = await engine().request()
+        expect(summary).toMatchObject({ ok: true, applied: 0, refused: 1 })
+        expect(await db.outbox.toArray()).toMatchObject([{ state: 'failed', error: { code } }])
+        expect(server.calls.filter((c) => c === 'push')).toHaveLength(1)
+      },
+    )
+
+    it.each(retryable.map(([code]) => code))('sends a batch answered %s again on the next run', async (code) => {
+      await recordAnswer(db, 1, 'I1', A('A'))
+      const e = engine()
+      server.fail('push', { code })
+      expect((await e.request()).ok).toBe(false)
+      expect(e.status.phase).toBe('waiting')
+      expect(await db.outbox.toArray()).toMatchObject([{ state: 'pending' }])
+      expect(await e.request()).toMatchObject({ ok: true, applied: 1, refused: 0 })
+    })
+
+    it('takes an answer without a catalog code (a proxy page) as transient, whatever its status', async () => {
+      for (const status of [400, 409, 502]) {
+        await recordAnswer(db, 1, `I${status}`, A('A'))
+        const e = engine()
+        server.fail('push', { code: 'http.unknown_error', status })
+        expect(catalogEntry('http.unknown_error')).toBeUndefined()
+        expect((await e.request()).ok).toBe(false)
+        expect(await db.outbox.where('state').equals('failed').count()).toBe(0)
+        expect((await e.request()).ok).toBe(true)
+      }
+    })
+
+    it('keeps a photo the store could not take (storage.unavailable) and gives up on a frozen inspection', async () => {
+      await addPhoto(db, photo('up-later-001'))
+      const e = engine()
+      server.fail('upload', { code: 'storage.unavailable' })
+      expect((await e.request()).ok).toBe(false)
+      expect(await db.photos.get('up-later-001')).toMatchObject({ state: 'pending' })
+      server.fail('upload', { code: 'evidence.frozen' })
+      expect(await e.request()).toMatchObject({ ok: true, uploaded: 0, refused: 1 })
+      expect(await db.photos.get('up-later-001')).toMatchObject({ state: 'failed' })
+    })
+  })
+
   it('retries after an unexpected error instead of stopping for good', async () => {
     await recordAnswer(db, 1, 'I1', A('A'))
     const e = engine()
@@ -229,7 +290,7 @@ describe('SyncEngine', () => {
 
     const summary = await e.request()
 
-    expect(summary).toMatchObject({ ok: true, uploaded: 1, rejected: 1 })
+    expect(summary).toMatchObject({ ok: true, uploaded: 1, refused: 1 })
     expect(await db.photos.get('up-bad-0001')).toMatchObject({ state: 'failed' })
     expect(await db.outbox.toArray()).toMatchObject([{ changeId: 'up-bad-0001', state: 'failed' }])
   })

@@ -7,6 +7,7 @@
 // retried with capped exponential backoff and jitter; changes the server refused for good stay in
 // the outbox as `failed`, with the server's reason, until the inspector retries or discards them.
 import { ApiError, OfflineError } from '../api/client'
+import { isRetryable } from '../api/errors'
 import type { BootstrapOut, ChangeIn, EvidenceOut, SyncOut } from '../api/types'
 import type { AnswerValue, DabiaoDatabase, OutboxError, OutboxRow, PhotoRow } from '../db'
 import { saveBootstrap } from '../data/local'
@@ -65,7 +66,7 @@ export interface RunSummary {
   ok: boolean
   applied: number
   conflicts: number
-  rejected: number
+  refused: number
   uploaded: number
 }
 
@@ -85,8 +86,15 @@ export interface EngineOptions {
   pullEveryMs?: number | null
 }
 
-/** Receipts whose change the server refused for good (not worth sending again unchanged). */
-const PERMANENT_STATUSES = new Set([400, 403, 404, 409, 410, 413, 415, 422])
+/**
+ * The server refused this change for good: sending it again unchanged cannot succeed, as the
+ * server's error catalog says of the code (api/errors). An ended session (401) is not a refusal of
+ * the change: it goes again once the user has logged in. An answer without a catalog code (a
+ * proxy's error page) is transient and retried.
+ */
+export function refusedForGood(err: unknown): err is ApiError {
+  return err instanceof ApiError && err.status !== 401 && !isRetryable(err.code)
+}
 
 class Stop extends Error {
   constructor(
@@ -173,7 +181,7 @@ export class SyncEngine {
    */
   request(options: { pull?: boolean } = {}): Promise<RunSummary> {
     if (options.pull) this.pullWanted = true
-    if (this.stopped) return Promise.resolve({ ok: false, applied: 0, conflicts: 0, rejected: 0, uploaded: 0 })
+    if (this.stopped) return Promise.resolve({ ok: false, applied: 0, conflicts: 0, refused: 0, uploaded: 0 })
     if (this.running) {
       this.again = true
       return this.running
@@ -217,7 +225,7 @@ export class SyncEngine {
   }
 
   private async run(): Promise<RunSummary> {
-    const summary: RunSummary = { ok: false, applied: 0, conflicts: 0, rejected: 0, uploaded: 0 }
+    const summary: RunSummary = { ok: false, applied: 0, conflicts: 0, refused: 0, uploaded: 0 }
     try {
       this.set({ phase: 'checking', nextAttemptAt: null })
       await this.transport.probe()
@@ -321,10 +329,10 @@ export class SyncEngine {
       try {
         result = await this.transport.push(this.options.deviceId, changes)
       } catch (err) {
-        if (err instanceof ApiError && PERMANENT_STATUSES.has(err.status)) {
+        if (refusedForGood(err)) {
           // The whole batch was refused (for example the assignment was withdrawn).
           await this.db.outbox.bulkUpdate(rows.map((r) => ({ key: r.seq, changes: { state: 'failed', error: errorOf(err) } })))
-          summary.rejected += rows.length
+          summary.refused += rows.length
           continue
         }
         throw err
@@ -364,12 +372,12 @@ export class SyncEngine {
           })
           summary.conflicts += 1
         } else {
-          const error = receipt.error ?? { code: 'sync.rejected', message: 'rejected' }
+          const error = receipt.error ?? { code: 'sync.refused', message: 'refused' }
           await db.outbox.update(row.seq, {
             state: 'failed',
             error: { code: error.code, message: error.message, status: null },
           })
-          summary.rejected += 1
+          summary.refused += 1
         }
       }
     })
@@ -402,12 +410,12 @@ export class SyncEngine {
           this.set({ upload: { ...progress, loaded, total } })
         })
       } catch (err) {
-        if (err instanceof ApiError && PERMANENT_STATUSES.has(err.status)) {
+        if (refusedForGood(err)) {
           await db.transaction('rw', db.outbox, db.photos, async () => {
             await db.outbox.update(row.seq, { state: 'failed', error: errorOf(err) })
             await db.photos.update(photo.uploadId, { state: 'failed' })
           })
-          summary.rejected += 1
+          summary.refused += 1
           continue
         }
         throw err

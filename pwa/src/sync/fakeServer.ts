@@ -1,14 +1,15 @@
 // A small in-memory stand-in for the server's sync API, with its rules: revisions per item, a
 // stale base revision becomes a conflict, a replayed change id returns the stored receipt, and a
-// reused change id with other content is rejected. Used by the engine's unit tests; the browser
+// reused change id with other content is refused. Used by the engine's unit tests; the browser
 // tests run against the real server.
 import { ApiError, OfflineError } from '../api/client'
+import { catalogEntry } from '../api/errors'
 import type { BootstrapOut, ChangeIn, EvidenceOut, ReceiptOut, SyncOut } from '../api/types'
 import type { PhotoRow } from '../db'
 import type { SyncTransport } from './engine'
 
 export type CallKind = 'probe' | 'push' | 'upload' | 'bootstrap'
-export type Failure = 'offline' | 'lose' | number
+export type Failure = 'offline' | 'lose' | number | { code: string; status?: number }
 
 export class FakeServer implements SyncTransport {
   revisions = new Map<string, number>()
@@ -17,8 +18,9 @@ export class FakeServer implements SyncTransport {
   uploads = new Map<string, { sha256: string; itemId: string }>()
   calls: CallKind[] = []
   /**
-   * How the next calls of a kind fail, in order: 'offline', an HTTP status, or 'lose' (the server
-   * does the work, then the answer is lost on the way back).
+   * How the next calls of a kind fail, in order: 'offline', an HTTP status, an error code (answered
+   * with the catalog's status unless one is given), or 'lose' (the server does the work, then the
+   * answer is lost on the way back).
    */
   failures: Partial<Record<CallKind, Failure[]>> = {}
   reject = new Set<string>()
@@ -34,6 +36,10 @@ export class FakeServer implements SyncTransport {
     if (next === undefined) return null
     if (next === 'offline') throw new OfflineError('network request failed')
     if (next === 'lose') return 'lose'
+    if (typeof next === 'object') {
+      const entry = catalogEntry(next.code)
+      throw new ApiError(next.status ?? entry?.status ?? 500, next.code, entry?.message ?? next.code)
+    }
     throw new ApiError(next, next === 401 ? 'auth.session_expired' : 'http.error', `HTTP ${next}`)
   }
 

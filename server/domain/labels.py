@@ -1,0 +1,99 @@
+"""The words people read for the server's codes: one module, so that the PDF report and the app
+say the same thing. The workflow's states and actions have their labels in workflow.py, with the
+table they belong to; everything else is here. `python -m server export-rules` writes `as_data()`
+into pwa/src/generated/labels.json, which the app reads instead of keeping its own copy.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from server.domain import workflow
+from server.domain.checklist import NOT_APPLICABLE, NOT_MET
+from server.domain.evidence import (
+    FLAG_EXIF_PLACE_INVALID,
+    FLAG_FAR_FROM_FACILITY,
+    FLAG_NO_CAPTURE_TIME,
+    FLAG_TIME_OUTSIDE_VISIT,
+    FLAG_USED_FOR_OTHER_FACILITY,
+)
+
+# The kinds of inspection (services/inspections.py KINDS).
+KIND_LABELS = {
+    "self_assessment": "机构自评",
+    "county_inspection": "县级评审",
+    "city_reinspection": "市级复核评审",
+}
+
+ROLE_LABELS = {
+    workflow.INSPECTOR: "检查员",
+    workflow.SELF_ASSESSOR: "机构自评人员",
+    workflow.COUNTY_REVIEWER: "县级审核员",
+    workflow.CITY_REVIEWER: "市级复核员",
+    workflow.ADMIN: "管理员",
+}
+
+# How a state is marked on screen (a Vant tag type): where it stands, at a glance.
+Tone = str  # "default" | "primary" | "warning" | "success" | "danger"
+STATUS_TONES: dict[str, Tone] = {
+    workflow.DRAFT: "default",
+    workflow.SUBMITTED: "primary",
+    workflow.COUNTY_REVIEW: "warning",
+    workflow.RETURNED: "danger",
+    workflow.COUNTY_APPROVED: "primary",
+    workflow.CITY_REVIEW: "warning",
+    workflow.APPROVED: "success",
+    workflow.REJECTED: "danger",
+}
+
+# An item's outcome when it is not one of the checklist's own grades.
+UNANSWERED = "unanswered"
+OUTCOME_LABELS = {NOT_MET: "不达标", NOT_APPLICABLE: "不适用", UNANSWERED: "未作答"}
+
+# Why a scored outcome differs from the answer (scoring.py, ItemOutcome.reason), and why a
+# tier's rule did not count (`no_applicable_items`).
+REASON_LABELS = {
+    "condition": "按机构条件不适用",
+    "inspector": "检查员判定不适用",
+    UNANSWERED: "未作答",
+    "document_date_missing": "缺少文件日期，按不达标计",
+    "document_expired": "文件已过期，按不达标计",
+    "no_applicable_items": "没有适用的条款",
+}
+
+FLAG_LABELS = {
+    FLAG_TIME_OUTSIDE_VISIT: "拍摄时间不在检查当天",
+    FLAG_FAR_FROM_FACILITY: "拍摄地点远离机构",
+    FLAG_EXIF_PLACE_INVALID: "照片中的定位信息无效",
+    FLAG_USED_FOR_OTHER_FACILITY: "同一照片用于其他机构",
+    FLAG_NO_CAPTURE_TIME: "无拍摄时间",
+}
+
+# Who wrote an answer revision (AnswerRevision.source).
+SOURCE_LABELS = {"inspector": "检查员", "review": "审核修改", "migration": "数据迁移"}
+
+# An item's tier in the checklist (reports).
+TIER_ITEM_LABELS = {"basic": "基本", "recommended": "推荐", "community_hospital": "社区医院"}
+
+# The parts /healthz reports on.
+HEALTH_COMPONENT_LABELS = {"database": "数据库", "evidence_store": "证据存储", "checklists": "评审标准"}
+
+
+def label(labels: dict[str, str], code: str | None) -> str:
+    """The label of `code`, or the code itself when it has none."""
+    return labels.get(code or "", code or "")
+
+
+def as_data() -> dict[str, Any]:
+    """Every label here as plain data for the app (pwa/src/generated/labels.json)."""
+    return {
+        "kinds": KIND_LABELS,
+        "roles": ROLE_LABELS,
+        "status_tones": {s: STATUS_TONES[s] for s in workflow.STATUSES},
+        "outcomes": OUTCOME_LABELS,
+        "reasons": REASON_LABELS,
+        "flags": FLAG_LABELS,
+        "sources": SOURCE_LABELS,
+        "tier_items": TIER_ITEM_LABELS,
+        "health_components": HEALTH_COMPONENT_LABELS,
+    }
