@@ -1,7 +1,7 @@
 import 'fake-indexeddb/auto'
 import Dexie from 'dexie'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { DabiaoDatabase, DB_NAME, getDb, type OutboxRow } from './index'
+import { DabiaoDatabase, DB_NAME, getDb, LEGACY_UNSAVED_PREFIX, type OutboxRow } from './index'
 
 let db: DabiaoDatabase
 let counter = 0
@@ -92,8 +92,36 @@ describe('DabiaoDatabase', () => {
     const upgraded = new DabiaoDatabase(name)
     try {
       expect(await upgraded.meta.get('deviceId')).toEqual({ key: 'deviceId', value: 'dev-old' })
-      expect(upgraded.verno).toBe(2)
+      expect(upgraded.verno).toBe(3)
       expect(await upgraded.answers.count()).toBe(0)
+    } finally {
+      await upgraded.delete()
+    }
+  })
+
+  it('keeps a note typed before any grade when a version 2 database is upgraded', async () => {
+    const name = `dabiao-upgrade-notes-${counter}`
+    const old = new Dexie(name)
+    old.version(1).stores({ meta: 'key', outbox: '++seq, &changeId, createdAt' })
+    old.version(2).stores({
+      outbox: '++seq, &changeId, createdAt, kind, state, inspectionId, [inspectionId+itemId]',
+      answers: '[inspectionId+itemId], inspectionId',
+      assignments: 'inspectionId',
+      checklists: 'key',
+      photos: 'uploadId, inspectionId, [inspectionId+itemId], state',
+    })
+    const note = { note: '药品效期检查：发现两盒过期药品', documentDate: '', validUntil: '' }
+    await old.table('meta').bulkPut([
+      { key: `${LEGACY_UNSAVED_PREFIX}7:QS-1.1.01`, value: note },
+      { key: 'deviceId', value: 'dev-old' },
+    ])
+    old.close()
+
+    const upgraded = new DabiaoDatabase(name)
+    try {
+      expect(await upgraded.meta.get('unsaved:7:QS-1.1.01')).toEqual({ key: 'unsaved:7:QS-1.1.01', value: note })
+      expect(await upgraded.meta.get(`${LEGACY_UNSAVED_PREFIX}7:QS-1.1.01`)).toBeUndefined()
+      expect(await upgraded.meta.get('deviceId')).toEqual({ key: 'deviceId', value: 'dev-old' })
     } finally {
       await upgraded.delete()
     }

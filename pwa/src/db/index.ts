@@ -139,8 +139,23 @@ export class DabiaoDatabase extends Dexie {
       checklists: 'key',
       photos: 'uploadId, inspectionId, [inspectionId+itemId], state',
     })
+    // Version 3: the notes kept for an item with no grade yet moved to the key `unsaved:<inspection>:<item>`.
+    // The old prefix is a device storage key from version 2, not a workflow state.
+    this.version(3).upgrade(async (tx) => {
+      const meta = tx.table<MetaRow, string>('meta')
+      const old = await meta.where('key').startsWith(LEGACY_UNSAVED_PREFIX).toArray()
+      await meta.bulkPut(old.map((row) => ({ ...row, key: `${UNSAVED_PREFIX}${row.key.slice(LEGACY_UNSAVED_PREFIX.length)}` })))
+      await meta.bulkDelete(old.map((row) => row.key))
+    })
   }
 }
+
+/** The meta key prefix of a note typed before any grade was chosen (`unsaved:<inspection>:<item>`). */
+export const UNSAVED_PREFIX = 'unsaved:'
+
+/** Where version 2 kept a note typed before any grade was chosen. */
+export const LEGACY_UNSAVED_PREFIX = 'draft:'
+
 
 let instance: DabiaoDatabase | undefined
 
