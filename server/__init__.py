@@ -54,7 +54,7 @@ def _init_extensions(app: Flask, settings: Settings) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from server.api import health, payouts, pwa, v1, verify
+    from server.api import health, payouts, pwa, schemas, v1, verify
     from server.api.base import Api
     from server.api.docs import ErrorResponsesPlugin
     from server.api.errors import register_error_handlers
@@ -76,9 +76,10 @@ def _register_blueprints(app: Flask) -> None:
     register_error_handlers(app)
     # Api replaces the HTTPException handler with its own, which keeps our error shape
     api = Api(app, spec_kwargs={"extra_plugins": [ErrorResponsesPlugin(app)]})
-    for blueprint in (*v1.BLUEPRINTS, payouts.bp):
+    for schema in schemas.REFERENCED:
+        api.spec.components.schema(schema.__name__, schema=schema)
+    for blueprint in (*v1.BLUEPRINTS, payouts.bp, health.bp):
         api.register_blueprint(blueprint)
-    app.register_blueprint(health.bp)
     app.register_blueprint(verify.bp)
     app.register_blueprint(pwa.bp)  # last: its catch-all route serves the app shell
 

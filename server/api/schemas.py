@@ -6,6 +6,8 @@ reviewer). No I/O here.
 
 from __future__ import annotations
 
+from typing import Any
+
 import marshmallow as ma
 from flask_smorest.fields import Upload
 from marshmallow import fields
@@ -25,7 +27,7 @@ from server.api.fields import (
     length,
     one_of,
 )
-from server.domain import catalog, inputs, regions, workflow
+from server.domain import catalog, inputs, regions, scoring, workflow
 
 # The values a field can take, from the domain (each becomes an enum in the OpenAPI document).
 STATUS = one_of(list(workflow.STATUSES))
@@ -69,6 +71,56 @@ class ErrorBody(ma.Schema):
 
 class Error(ma.Schema):
     error = fields.Nested(ErrorBody, required=True)
+
+
+class JsonOut(ma.Schema):
+    """An output schema of plain JSON built by the domain: a key that is absent stays absent.
+
+    marshmallow falls back to attributes for a missing key, and a dict has attributes named like
+    keys of ours (a passed rule has no "items", and dict.items would be dumped)."""
+
+    def get_attribute(self, obj: Any, attr: str, default: Any) -> Any:
+        return obj.get(attr, default)
+
+
+# --- health --------------------------------------------------------------------------------------
+
+HEALTH_OK = "ok"
+HEALTH_DEGRADED = "degraded"
+COMPONENT_OK = "ok"
+COMPONENT_ERROR = "error"
+
+
+class ComponentHealthOut(JsonOut):
+    status = fields.String(required=True, validate=one_of([COMPONENT_OK, COMPONENT_ERROR]))
+    ms = fields.Float(metadata={"description": "how long the check took; absent when it was not run"})
+    error = fields.String(metadata={"description": "error: what failed, safe to show"})
+
+
+class DatabaseHealthOut(ComponentHealthOut):
+    engine = fields.String(metadata={"description": "ok: the SQL dialect (sqlite, postgresql)"})
+
+
+class StoreHealthOut(ComponentHealthOut):
+    backend = fields.String(metadata={"description": "ok: local or s3"})
+    bucket = fields.String(metadata={"description": "ok, s3: the bucket"})
+
+
+class ChecklistsHealthOut(ComponentHealthOut):
+    loaded = fields.Integer(metadata={"description": "ok: checklist versions loaded"})
+
+
+class HealthComponentsOut(JsonOut):
+    database = fields.Nested(DatabaseHealthOut, required=True)
+    evidence_store = fields.Nested(StoreHealthOut, required=True)
+    checklists = fields.Nested(
+        ChecklistsHealthOut, required=True, metadata={"description": "not checked while the database is down"}
+    )
+
+
+class HealthOut(JsonOut):
+    status = fields.String(required=True, validate=one_of([HEALTH_OK, HEALTH_DEGRADED]))
+    components = fields.Nested(HealthComponentsOut, required=True)
 
 
 # --- auth ----------------------------------------------------------------------------------------
@@ -141,6 +193,189 @@ class ChecklistRefOut(ma.Schema):
     edition = fields.String(required=True)
     title = fields.String(required=True)
     sha256 = fields.String(required=True)
+
+
+# A checklist definition is sent as it was published. Its schema is the JSON Schema the server
+# validates it with (too rich for marshmallow); the document says so, and the app's type is
+# generated from that file (pwa/src/generated/checklist.ts).
+CHECKLIST_SCHEMA_PATH = "checklists/schema/checklist.schema.json"
+DEFINITION = {
+    "type": "object",
+    "additionalProperties": {},
+    "description": f"A published checklist definition, as defined by the JSON Schema {CHECKLIST_SCHEMA_PATH}",
+}
+
+
+# --- scores --------------------------------------------------------------------------------------
+
+
+class Numeric(fields.Float):
+    """A JSON number sent as the engine wrote it: an integer stays an integer (3, not 3.0)."""
+
+    def _format_num(self, value: Any) -> Any:
+        return value if isinstance(value, int) and not isinstance(value, bool) else float(value)
+
+
+class ChecklistKeyOut(JsonOut):
+    id = fields.String(required=True)
+    version = fields.Integer(required=True)
+
+
+class TierMarkOut(JsonOut):
+    code = fields.String(required=True, metadata={"description": "a tier code, or none (未达标)"})
+    label = fields.String(required=True)
+
+
+class CountActualOut(JsonOut):
+    """all_at_least: items at the grade or above, of the items selected."""
+
+    met = fields.Integer(required=True)
+    of = fields.Integer(required=True)
+
+
+class ShareActualOut(JsonOut):
+    """share_at_least (items) and points_share_at_least (points): the share reached."""
+
+    numerator = Numeric(required=True)
+    denominator = Numeric(required=True)
+    share = fields.String(
+        required=True, allow_none=True, metadata={"description": "4 decimals; null over nothing"}
+    )
+
+
+RULE = one_of(list(scoring.RULES))
+# `actual` is one of two shapes: sent as the engine wrote it, documented by reference (the two
+# schemas are registered with the document by name: REFERENCED).
+ACTUAL = {
+    "oneOf": [
+        {"$ref": "#/components/schemas/CountActualOut"},
+        {"$ref": "#/components/schemas/ShareActualOut"},
+    ]
+}
+
+
+class RuleResultOut(JsonOut):
+    rule = fields.String(required=True, validate=RULE)
+    label = fields.String(required=True)
+    passed = fields.Boolean(required=True)
+    grade = fields.String(metadata={"description": "the grade the rule counts (not for points rules)"})
+    threshold = fields.String(metadata={"description": "share rules: the threshold as published"})
+    actual = fields.Raw(required=True, metadata=ACTUAL)
+    needed = Numeric(metadata={"description": "failed: items (or points) still missing"})
+    items = fields.List(fields.String(), metadata={"description": "failed: the items below the rule"})
+    reason = fields.String(validate=one_of([scoring.RULE_REASON_NO_ITEMS]))
+
+
+class BlockedByOut(JsonOut):
+    """What keeps the next tier out of reach: failed or unanswered veto items, or a failed rule
+    (then with the rule's result and its index in the tier)."""
+
+    kind = fields.String(required=True, validate=one_of(list(scoring.BLOCK_KINDS)))
+    items = fields.List(fields.String(), required=True)
+    index = fields.Integer(metadata={"description": "rule: its index in the tier's rules"})
+    rule = fields.String(validate=RULE)
+    label = fields.String()
+    passed = fields.Boolean()
+    grade = fields.String()
+    threshold = fields.String()
+    actual = fields.Raw(metadata=ACTUAL)
+    needed = Numeric()
+    reason = fields.String(validate=one_of([scoring.RULE_REASON_NO_ITEMS]))
+
+
+class TierResultOut(JsonOut):
+    code = fields.String(required=True)
+    label = fields.String(required=True)
+    assessed = fields.Boolean(
+        required=True, metadata={"description": "false: the tier does not apply to the facility"}
+    )
+    reached = fields.Boolean(metadata={"description": "assessed tiers only"})
+    rules = fields.List(fields.Nested(RuleResultOut), metadata={"description": "assessed tiers only"})
+
+
+class NextTierOut(JsonOut):
+    code = fields.String(required=True)
+    label = fields.String(required=True)
+    blocked_by = fields.List(fields.Nested(BlockedByOut), required=True)
+
+
+class PointsOut(JsonOut):
+    earned = Numeric(required=True)
+    possible = Numeric(required=True)
+
+
+class RollupOut(JsonOut):
+    """Counts over the scored (non-monitoring) items; not-applicable ones are left out of the rest."""
+
+    items = fields.Integer(required=True)
+    applicable = fields.Integer(required=True)
+    not_applicable = fields.Integer(required=True)
+    unanswered = fields.Integer(required=True)
+    not_met = fields.Integer(required=True, metadata={"description": "unanswered items included"})
+    at_least = fields.Dict(
+        required=True,
+        keys=fields.String(),
+        values=fields.Integer(),
+        metadata={"description": "applicable items at each grade of the scale or above"},
+    )
+    points = fields.Nested(PointsOut, metadata={"description": "points scoring only"})
+
+
+class ChapterRollupOut(RollupOut):
+    id = fields.String(required=True)
+    title = fields.String(required=True)
+
+
+class SectionRollupOut(RollupOut):
+    id = fields.String(required=True)
+    chapter = fields.String(required=True)
+    title = fields.String(required=True)
+
+
+class ItemResultOut(JsonOut):
+    outcome = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "a grade code, not_met or not_applicable; null when unanswered"},
+    )
+    reason = fields.String(
+        validate=one_of(list(scoring.ITEM_REASONS)),
+        metadata={"description": "why the outcome differs from the answer, or why it is not applicable"},
+    )
+    answered = fields.String(metadata={"description": "the grade answered, when the outcome differs"})
+    points = Numeric(metadata={"description": "points scoring, applicable items"})
+    flagged = fields.Boolean(metadata={"description": "a monitoring item not met", "enum": [True]})
+
+
+REFERENCED: tuple[type[ma.Schema], ...] = (CountActualOut, ShareActualOut)
+
+
+class ScoreOut(JsonOut):
+    """The scoring engine's result (server/domain/scoring.py), as the app's engine also writes it."""
+
+    checklist = fields.Nested(ChecklistKeyOut, required=True)
+    inspection_date = fields.String(required=True, metadata={"format": "date"})
+    complete = fields.Boolean(required=True)
+    unanswered = fields.List(fields.String(), required=True)
+    tier = fields.Nested(TierMarkOut, required=True, metadata={"description": "the tier reached"})
+    veto_failed = fields.List(fields.String(), required=True)
+    monitoring_flags = fields.List(fields.String(), required=True)
+    tiers = fields.List(fields.Nested(TierResultOut), required=True)
+    next_tier = fields.Nested(
+        NextTierOut,
+        required=True,
+        allow_none=True,
+        metadata={"description": "the lowest tier not reached and why; null when the top is reached"},
+    )
+    totals = fields.Nested(RollupOut, required=True)
+    chapters = fields.List(fields.Nested(ChapterRollupOut), required=True)
+    sections = fields.List(fields.Nested(SectionRollupOut), required=True)
+    items = fields.Dict(
+        required=True,
+        keys=fields.String(),
+        values=fields.Nested(ItemResultOut),
+        metadata={"description": "by item id"},
+    )
 
 
 # --- inspections ---------------------------------------------------------------------------------
@@ -324,7 +559,7 @@ class InspectionDetailOut(ma.Schema):
 
 
 class TransitionIn(Strict):
-    action = Text(required=True, min_length=1, max_length=32)
+    action = Text(required=True, min_length=1, max_length=32, validate=ACTION)
     reason = long_text(load_default=None, allow_none=True)
 
 
@@ -502,7 +737,12 @@ class BootstrapOut(ma.Schema):
     user = fields.Nested(UserOut, required=True)
     assignments = fields.List(fields.Nested(AssignmentOut), required=True)
     facilities = fields.List(fields.Nested(FacilityOut), required=True)
-    checklists = fields.Dict(required=True, keys=fields.String(), values=fields.Dict())
+    checklists = fields.Dict(
+        required=True,
+        keys=fields.String(),
+        values=fields.Dict(keys=fields.String(), metadata={"description": DEFINITION["description"]}),
+        metadata={"description": "the definitions of the assignments' checklists, by checklist_key"},
+    )
 
 
 # --- samples and audit ---------------------------------------------------------------------------

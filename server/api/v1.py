@@ -75,9 +75,10 @@ def list_checklists(query: dict[str, Any]) -> Any:
 
 @catalog_bp.route("/checklists/<checklist_id>/<int:version>")
 @requires("checklists.get")
-@catalog_bp.response(200)
-def get_checklist(checklist_id: str, version: int) -> Any:
-    return checklists.get_definition(checklist_id, version)
+@catalog_bp.response(200, s.DEFINITION)
+def get_checklist(checklist_id: str, version: int) -> Response:
+    # sent as published (a dict schema documents it; smorest only allows one with a Response)
+    return jsonify(checklists.get_definition(checklist_id, version))
 
 
 @catalog_bp.route("/regions")
@@ -151,7 +152,7 @@ def get_inspection(inspection_id: int) -> Any:
 
 @inspections_bp.route("/<int:inspection_id>/score")
 @requires("inspections.score")
-@inspections_bp.response(200)
+@inspections_bp.response(200, s.ScoreOut)
 @raises(400)
 def score_inspection(inspection_id: int) -> Any:
     return inspections.score_of(inspections.load(principal(), inspection_id))

@@ -371,6 +371,21 @@ def sampled_at(inspection_ids: Iterable[int]) -> dict[int, dt.datetime]:
     return result
 
 
+def newest_sample(inspection_id: int) -> tuple[int, dt.datetime] | None:
+    """The newest city sample that drew this inspection: its id and when it was drawn."""
+    row = db.session.execute(
+        select(ReviewSample.id, ReviewSample.drawn_at)
+        .join(SampledInspection, SampledInspection.sample_id == ReviewSample.id)
+        .where(SampledInspection.inspection_id == inspection_id)
+        .order_by(ReviewSample.drawn_at.desc(), ReviewSample.id.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    drawn_at = row.drawn_at if row.drawn_at.tzinfo else row.drawn_at.replace(tzinfo=dt.UTC)
+    return row.id, drawn_at
+
+
 def display_names(user_ids: Iterable[int | None]) -> dict[int, str]:
     ids = {i for i in user_ids if i is not None}
     if not ids:

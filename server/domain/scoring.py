@@ -43,6 +43,28 @@ ANSWER_FIELDS = {"grade", "document_date", "valid_until", "note"}
 TIER_NONE = "none"
 TIER_NONE_LABEL = "未达标"
 
+# Why an item's outcome differs from its answer, or why it is not applicable (the result's
+# items[...].reason; the API publishes these as an enum).
+REASON_CONDITION = "condition"  # not applicable by the item's condition on facility facts
+REASON_UNANSWERED = "unanswered"
+REASON_INSPECTOR = "inspector"  # marked not applicable by the inspector
+REASON_DOCUMENT_DATE_MISSING = "document_date_missing"
+REASON_DOCUMENT_EXPIRED = "document_expired"
+ITEM_REASONS = (
+    REASON_CONDITION,
+    REASON_UNANSWERED,
+    REASON_INSPECTOR,
+    REASON_DOCUMENT_DATE_MISSING,
+    REASON_DOCUMENT_EXPIRED,
+)
+# Why a failed rule failed when no item was left to assess.
+RULE_REASON_NO_ITEMS = "no_applicable_items"
+# What keeps the next tier out of reach (next_tier.blocked_by[...].kind).
+BLOCK_VETO_FAILED = "veto_failed"
+BLOCK_VETO_UNANSWERED = "veto_unanswered"
+BLOCK_RULE = "rule"
+BLOCK_KINDS = (BLOCK_VETO_FAILED, BLOCK_VETO_UNANSWERED, BLOCK_RULE)
+
 
 @dataclass(frozen=True)
 class Answer:
@@ -98,7 +120,7 @@ class RuleResult:
             body["needed"] = _num(self.needed)
             body["items"] = self.items
             if self.denominator == 0:
-                body["reason"] = "no_applicable_items"
+                body["reason"] = RULE_REASON_NO_ITEMS
         return body
 
 
@@ -203,27 +225,27 @@ def item_outcome(
 ) -> ItemOutcome:
     answered = answer.grade if answer else None
     if item.applies_if is not None and not evaluate_condition(item.applies_if, facts):
-        return ItemOutcome(item, NOT_APPLICABLE, "condition", answered)
+        return ItemOutcome(item, NOT_APPLICABLE, REASON_CONDITION, answered)
     if answer is None:
-        return ItemOutcome(item, None, "unanswered", None)
+        return ItemOutcome(item, None, REASON_UNANSWERED, None)
     if answer.grade == NOT_APPLICABLE:
-        return ItemOutcome(item, NOT_APPLICABLE, "inspector", answered)
+        return ItemOutcome(item, NOT_APPLICABLE, REASON_INSPECTOR, answered)
     if answer.grade == NOT_MET or item.validity is None:
         return ItemOutcome(item, answer.grade, None, answered)
     validity = item.validity
     if validity.kind == "max_age":
         if answer.document_date is None:
-            return ItemOutcome(item, NOT_MET, "document_date_missing", answered)
+            return ItemOutcome(item, NOT_MET, REASON_DOCUMENT_DATE_MISSING, answered)
         assert validity.max_age_months is not None
         # subtract from the inspection date (always within the sane range) rather than adding to
         # the document's date, which could overflow for a date stored before dates were bounded
         if answer.document_date < inspection_date - relativedelta(months=validity.max_age_months):
-            return ItemOutcome(item, NOT_MET, "document_expired", answered)
+            return ItemOutcome(item, NOT_MET, REASON_DOCUMENT_EXPIRED, answered)
     else:
         if answer.valid_until is None:
-            return ItemOutcome(item, NOT_MET, "document_date_missing", answered)
+            return ItemOutcome(item, NOT_MET, REASON_DOCUMENT_DATE_MISSING, answered)
         if answer.valid_until < inspection_date:
-            return ItemOutcome(item, NOT_MET, "document_expired", answered)
+            return ItemOutcome(item, NOT_MET, REASON_DOCUMENT_EXPIRED, answered)
     return ItemOutcome(item, answer.grade, None, answered)
 
 
@@ -359,11 +381,11 @@ def score_checked(
         elif next_tier is None:
             blocked_by: list[dict[str, Any]] = []
             if veto_failed:
-                blocked_by.append({"kind": "veto_failed", "items": veto_failed})
+                blocked_by.append({"kind": BLOCK_VETO_FAILED, "items": veto_failed})
             if veto_unanswered:
-                blocked_by.append({"kind": "veto_unanswered", "items": veto_unanswered})
+                blocked_by.append({"kind": BLOCK_VETO_UNANSWERED, "items": veto_unanswered})
             blocked_by.extend(
-                {"kind": "rule", "index": i, **r.to_json()}
+                {"kind": BLOCK_RULE, "index": i, **r.to_json()}
                 for i, r in enumerate(rule_results)
                 if not r.passed
             )

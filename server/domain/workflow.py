@@ -61,7 +61,10 @@ KINDS = (SELF_ASSESSMENT, COUNTY_INSPECTION, CITY_REINSPECTION)
 RESOLUTIONS = {"accept": "accepted", "dismiss": "dismissed", "combine": "combined"}
 
 # What a sync receipt says of one change: applied, in conflict with a newer answer, or refused.
-RECEIPT_STATUSES = ("applied", "conflict", "rejected")
+RECEIPT_APPLIED = "applied"
+RECEIPT_CONFLICT = "conflict"
+RECEIPT_REJECTED = "rejected"
+RECEIPT_STATUSES = (RECEIPT_APPLIED, RECEIPT_CONFLICT, RECEIPT_REJECTED)
 
 
 @dataclass(frozen=True)

@@ -313,13 +313,13 @@ def detail(principal: Principal, inspection_id: int) -> dict[str, Any]:
             inspection.city_reviewer_id,
         ]
     )
-    sampled = queries.sampled_at([inspection.id]).get(inspection.id)
+    sampled = queries.newest_sample(inspection.id)
     return {
         "inspection": inspection,
         "facility": facility,
         "inspectors": inspectors,
         "people": {str(k): v for k, v in people.items()},
-        "sample": {"drawn_at": sampled} if sampled is not None else None,
+        "sample": {"sample_id": sampled[0], "drawn_at": sampled[1]} if sampled is not None else None,
         "answers": {
             item_id: {**answer_json(a), "revision": a.revision, "source": a.source, "author_id": a.author_id}
             for item_id, a in sorted(answers.items())

@@ -74,7 +74,7 @@ def _rejected(
     """A rejected receipt: the catalog's message for `code`, or the message of a problem found."""
     return {
         "change_id": change.change_id,
-        "status": "rejected",
+        "status": workflow.RECEIPT_REJECTED,
         "error": {"code": code, "message": message or catalog.message(code, **params)},
         "received_at": received_at,
     }
@@ -84,7 +84,12 @@ def _refused(refusal: Refusal, received_at: str) -> dict[str, Any]:
     error: dict[str, Any] = {"code": refusal.code, "message": refusal.message}
     if refusal.problems:
         error["problems"] = refusal.problems
-    return {"change_id": refusal.change_id, "status": "rejected", "error": error, "received_at": received_at}
+    return {
+        "change_id": refusal.change_id,
+        "status": workflow.RECEIPT_REJECTED,
+        "error": error,
+        "received_at": received_at,
+    }
 
 
 def bootstrap(principal: Principal) -> dict[str, Any]:
@@ -241,9 +246,11 @@ def apply_batch(
                 now,
                 received_at,
             )
-            if receipt["status"] != "rejected":
+            if receipt["status"] != workflow.RECEIPT_REJECTED:
                 stats = touched.setdefault(change.inspection_id, {"applied": [], "conflicts": []})
-                stats["applied" if receipt["status"] == "applied" else "conflicts"].append(change.item_id)
+                stats["applied" if receipt["status"] == workflow.RECEIPT_APPLIED else "conflicts"].append(
+                    change.item_id
+                )
         receipts[index] = receipt
         new_receipts.append(
             {
@@ -323,7 +330,7 @@ def _apply_one(
         )
         return {
             "change_id": change.change_id,
-            "status": "conflict",
+            "status": workflow.RECEIPT_CONFLICT,
             "current_revision": revision,
             "received_at": received_at,
         }
@@ -362,7 +369,7 @@ def _apply_one(
     )
     return {
         "change_id": change.change_id,
-        "status": "applied",
+        "status": workflow.RECEIPT_APPLIED,
         "revision": revision,
         "received_at": received_at,
     }

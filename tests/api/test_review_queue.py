@@ -203,7 +203,7 @@ def test_a_sampled_inspection_is_marked_and_cannot_be_approved_before_its_re_rev
     assert row["sampled_at"].endswith("+00:00")
     detail = world.call("city_reviewer", "GET", f"/api/inspections/{inspection.id}").json
     assert "sample" in detail, detail
-    assert detail["sample"]["drawn_at"] == sample["drawn_at"]
+    assert detail["sample"] == {"sample_id": sample["id"], "drawn_at": sample["drawn_at"]}
 
     url = f"/api/inspections/{inspection.id}/transitions"
     refused = world.call("city_reviewer", "POST", url, {"action": "approve"})

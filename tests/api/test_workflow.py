@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 
 from server.db.models import Answer, AuditEntry, Inspection, StatusChange
+from server.domain import workflow
 from server.extensions import db
 from server.services import audit
 from tests.api.world import World, add_photo, change, complete_changes
@@ -136,9 +137,16 @@ def test_wrong_state_is_a_conflict(world: World) -> None:
     assert response.json["error"]["code"] == "workflow.invalid_transition"
 
 
-def test_unknown_action(world: World) -> None:
+def test_unknown_action_is_refused_at_the_boundary_with_the_actions_listed(world: World) -> None:
     inspection = world.inspection()
-    assert act(world, "inspector", inspection, "teleport").json["error"]["code"] == "workflow.unknown_action"
+    response = act(world, "inspector", inspection, "teleport")
+    assert response.status_code == 422
+    assert response.json["error"]["code"] == "request.invalid"
+    (problem,) = response.json["error"]["problems"]
+    assert problem["pointer"] == "/action"
+    assert all(action in problem["message"] for action in workflow.TRANSITIONS)
+    db.session.refresh(inspection)
+    assert inspection.status == workflow.DRAFT
 
 
 def test_nobody_reviews_an_inspection_they_took_part_in(world: World) -> None:

@@ -10,10 +10,12 @@ import type {
   AnswerOut,
   BootstrapOut,
   ChangeIn,
+  ChecklistDefinition,
   ChecklistRefOut,
   ConflictOut,
   ErrorProblem,
   EvidenceOut,
+  HealthOut,
   InspectionCreateIn,
   InspectionDetailOut,
   InspectionOut,
@@ -23,8 +25,10 @@ import type {
   ResolveIn,
   ResolveOut,
   RevisionOut,
+  ScoreOut,
   SyncIn,
   SyncOut,
+  TransitionAction,
   TransitionIn,
   UserOut,
 } from './types'
@@ -302,21 +306,11 @@ function isProblem(value: unknown): value is ApiProblem {
 
 // --- Endpoints -----------------------------------------------------------------------------------
 
-export type ComponentStatus = 'ok' | 'error'
-
-export interface ComponentHealth {
-  status: ComponentStatus
-  [detail: string]: unknown
-}
-
-/** Body of GET /healthz. Components are keyed by name: database, evidence_store, checklists, ... */
-export interface HealthReport {
-  status: 'ok' | 'degraded'
-  components: Record<string, ComponentHealth>
-}
+/** Body of GET /healthz: the overall status and each component's (database, evidence_store, checklists). */
+export type HealthReport = HealthOut
 
 export function getHealth(options: Pick<RequestOptions, 'timeoutMs' | 'signal'> = {}): Promise<HealthReport> {
-  // A degraded server may answer 503 with the same body; that is a report, not an error.
+  // A degraded server answers 503 with the same body; that is a report, not an error.
   return request<HealthReport>('/healthz', { ...options, acceptStatuses: [503] })
 }
 
@@ -366,19 +360,19 @@ export function listChecklists(facilityId?: number): Promise<ChecklistRefOut[]> 
   return request<ChecklistRefOut[]>(facilityId === undefined ? '/api/checklists' : `/api/checklists?facility_id=${facilityId}`)
 }
 
-export function getChecklist(id: string, version: number): Promise<unknown> {
-  return request<unknown>(`/api/checklists/${encodeURIComponent(id)}/${version}`)
+export function getChecklist(id: string, version: number): Promise<ChecklistDefinition> {
+  return request<ChecklistDefinition>(`/api/checklists/${encodeURIComponent(id)}/${version}`)
 }
 
 export function getInspection(id: number): Promise<InspectionDetailOut> {
   return request<InspectionDetailOut>(`/api/inspections/${id}`)
 }
 
-export function getScore(id: number): Promise<unknown> {
-  return request<unknown>(`/api/inspections/${id}/score`)
+export function getScore(id: number): Promise<ScoreOut> {
+  return request<ScoreOut>(`/api/inspections/${id}/score`)
 }
 
-export function transition(id: number, action: string, reason: string | null = null): Promise<InspectionOut> {
+export function transition(id: number, action: TransitionAction, reason: string | null = null): Promise<InspectionOut> {
   const body: TransitionIn = { action, reason }
   return request<InspectionOut>(`/api/inspections/${id}/transitions`, { method: 'POST', body })
 }

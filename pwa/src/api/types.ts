@@ -3,8 +3,15 @@
 // is fixed in the server's schemas (server/api/schemas.py), never here.
 
 import type { components } from '../generated/api'
+import type { DabiaoChecklistDefinition } from '../generated/checklist'
 
 type Schemas = components['schemas']
+
+/**
+ * A published checklist definition. The OpenAPI document describes it as an object whose schema is
+ * checklists/schema/checklist.schema.json; its type is generated from that file (generated/checklist.ts).
+ */
+export type ChecklistDefinition = DabiaoChecklistDefinition
 
 export type UserOut = Schemas['UserOut']
 export type LoginIn = Schemas['LoginIn']
@@ -42,13 +49,22 @@ export type ConflictResolution = NonNullable<ResolveIn['resolution']>
 export type ResolveOut = Schemas['ResolveOut']
 
 export type AssignmentOut = Schemas['AssignmentOut']
-export type BootstrapOut = Schemas['BootstrapOut']
+/** The sync bootstrap, its definitions typed by their JSON Schema (see ChecklistDefinition). */
+export type BootstrapOut = Omit<Schemas['BootstrapOut'], 'checklists'> & {
+  checklists: Record<string, ChecklistDefinition>
+}
 export type ChangeIn = Schemas['ChangeIn']
 export type SyncIn = Schemas['SyncIn']
 export type ReceiptOut = Schemas['ReceiptOut']
 export type SyncOut = Schemas['SyncOut']
 
 export type EvidenceOut = Schemas['EvidenceOut']
+
+export type ScoreOut = Schemas['ScoreOut']
+
+/** GET /healthz (200, or 503 with the same body when a component is down). */
+export type HealthOut = Schemas['HealthOut']
+export type HealthComponents = Schemas['HealthComponentsOut']
 
 export type ErrorBody = Schemas['ErrorBody']
 export type ErrorProblem = Schemas['ErrorProblem']

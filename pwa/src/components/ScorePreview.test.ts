@@ -1,7 +1,7 @@
 // The live tier preview, fed by the real mini-test checklist and the same preview() the pages use.
 import { afterEach, describe, expect, it } from 'vitest'
 import { enableAutoUnmount, mount, type VueWrapper } from '@vue/test-utils'
-import miniTest from '../../../checklists/examples/checklists/mini-test.v1.json'
+import { MINI_TEST as miniTest } from '../domain/testing'
 import type { AnswerRow } from '../db'
 import { NOT_MET, parseChecklist } from '../domain/scoring'
 import { preview } from '../inspect/model'

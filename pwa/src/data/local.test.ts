@@ -1,6 +1,6 @@
 import 'fake-indexeddb/auto'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { BootstrapOut } from '../api/types'
+import type { BootstrapOut, ChecklistDefinition } from '../api/types'
 import { DabiaoDatabase } from '../db'
 import {
   addPhoto,
@@ -42,7 +42,7 @@ function bootstrap(answers: Record<string, { grade: string; revision: number }>,
       conflicts: [],
     })),
     facilities: [{ id: 9, name: '城关镇卫生院' } as BootstrapOut['facilities'][0]],
-    checklists: { 'qs@1': { id: 'qs', version: 1 } },
+    checklists: { 'qs@1': { id: 'qs', version: 1 } as ChecklistDefinition },
   }
 }
 

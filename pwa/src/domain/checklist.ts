@@ -1,7 +1,15 @@
 // The checklist model the scoring engine and the screens read, built from a definition the server
 // has validated and published (the server's checklist.py validates; this file only reads), and the
 // conditions and selectors of server/domain/checklist.py.
+import type { Condition as DefinitionCondition, DabiaoChecklistDefinition } from '../generated/checklist'
 import { maxRational, Rational } from './rational'
+
+/**
+ * A checklist definition as the server publishes it (GET /api/checklists/{id}/{version}, the sync
+ * bootstrap's `checklists`). Generated from checklists/schema/checklist.schema.json, the JSON
+ * Schema the server validates every definition with.
+ */
+export type ChecklistDefinition = DabiaoChecklistDefinition
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json }
 export type JsonObject = { [key: string]: Json }
@@ -17,8 +25,8 @@ export function has(obj: object, key: string): boolean {
 export const NOT_MET = 'not_met'
 export const NOT_APPLICABLE = 'not_applicable'
 
-export type FactType = 'boolean' | 'integer' | 'number' | 'string'
-export type Condition = JsonObject
+export type FactType = NonNullable<ChecklistDefinition['facts']>[number]['type']
+export type Condition = DefinitionCondition
 
 export interface Level {
   code: string
@@ -27,7 +35,7 @@ export interface Level {
 }
 
 export interface Validity {
-  kind: 'max_age' | 'valid_until'
+  kind: NonNullable<DefinitionItem['validity']>['kind']
   document: string
   maxAgeMonths: number | null
 }
@@ -69,7 +77,7 @@ export interface Chapter {
 }
 
 export interface Rule {
-  rule: 'all_at_least' | 'share_at_least' | 'points_share_at_least'
+  rule: DefinitionRule['rule']
   label: string
   select: JsonObject
   grade: string | null
@@ -97,7 +105,7 @@ export class Checklist {
     readonly version: number,
     readonly title: string,
     readonly sample: boolean,
-    readonly method: 'graded' | 'points',
+    readonly method: ChecklistDefinition['scoring']['method'],
     readonly gradeScale: string[],
     readonly gradeLabels: Record<string, string>,
     readonly facts: Map<string, FactType>,
@@ -145,124 +153,101 @@ export function factValueOk(factType: string, value: unknown): boolean {
   }
 }
 
-function fractionOf(value: unknown): Rational {
+type DefinitionChapter = ChecklistDefinition['chapters'][number]
+type DefinitionItem = DefinitionChapter['sections'][number]['items'][number]
+type DefinitionRule = ChecklistDefinition['tiers'][number]['rules'][number]
+
+function fractionOf(value: number | string): Rational {
   return Rational.parse(String(value))
 }
 
-function str(value: unknown): string {
-  if (typeof value !== 'string') throw new TypeError('expected a string')
+/** A rule's fields past rule and label: the schema states them per kind (if/then), which the
+ *  generated type leaves open, so they are read with a check. */
+function optionalText(value: unknown): string | null {
+  return typeof value === 'string' ? value : null
+}
+
+function selector(value: unknown): JsonObject {
+  if (!isObject(value)) throw new TypeError('a rule without a selector')
   return value
 }
 
-function arr(value: unknown): unknown[] {
-  if (!Array.isArray(value)) throw new TypeError('expected a list')
-  return value
+function parseItem(it: DefinitionItem, chId: string, secId: string): Item {
+  const levels: Level[] = it.levels.map((lv) => ({
+    code: lv.code,
+    criteria: lv.criteria,
+    points: lv.points !== undefined ? fractionOf(lv.points) : null,
+  }))
+  const v = it.validity
+  return {
+    id: it.id,
+    number: it.number ?? it.id,
+    text: it.text,
+    tier: it.tier,
+    core: it.core === true,
+    veto: it.veto === true,
+    monitoring: it.monitoring === true,
+    allowNa: it.allow_na === true,
+    appliesIf: it.applies_if ?? null,
+    levels,
+    validity: v
+      ? { kind: v.kind, document: v.document, maxAgeMonths: v.kind === 'max_age' ? v.max_age_months : null }
+      : null,
+    photosMin: it.evidence?.photos_min ?? 0,
+    guidance: it.guidance ?? null,
+    documents: [...(it.evidence?.documents ?? [])],
+    chapterId: chId,
+    sectionId: secId,
+    maxPoints: levels.reduce((m, lv) => maxRational(m, lv.points ?? Rational.ZERO), Rational.ZERO),
+  }
 }
 
-function obj(value: unknown): JsonObject {
-  if (!isObject(value)) throw new TypeError('expected an object')
-  return value
+function parseRule(r: DefinitionRule): Rule {
+  const threshold = optionalText(r.threshold)
+  return {
+    rule: r.rule,
+    label: r.label,
+    select: selector(r.select),
+    grade: optionalText(r.grade),
+    threshold: threshold !== null ? fractionOf(threshold) : null,
+    thresholdText: threshold,
+  }
 }
 
 /**
  * Build the model from a published definition. The server validated it (JSON Schema and the
- * semantic rules of server/domain/checklist.py) before publishing; this only reads it, and throws
- * a TypeError if the data is not a definition at all.
+ * semantic rules of server/domain/checklist.py) before publishing; this only reads it.
  */
-export function parseChecklist(data: unknown): Checklist {
-  const d = obj(data)
-  const chapters: Chapter[] = arr(d.chapters).map((chRaw) => {
-    const ch = obj(chRaw)
-    const chId = str(ch.id)
-    return {
-      id: chId,
-      number: typeof ch.number === 'string' ? ch.number : '',
-      title: str(ch.title),
-      sections: arr(ch.sections).map((secRaw) => {
-        const sec = obj(secRaw)
-        const secId = str(sec.id)
-        return {
-          id: secId,
-          number: typeof sec.number === 'string' ? sec.number : '',
-          title: str(sec.title),
-          items: arr(sec.items).map((itRaw) => {
-            const it = obj(itRaw)
-            const v = it.validity
-            const evidence = isObject(it.evidence) ? it.evidence : {}
-            const levels: Level[] = arr(it.levels).map((lvRaw) => {
-              const lv = obj(lvRaw)
-              return {
-                code: str(lv.code),
-                criteria: str(lv.criteria),
-                points: has(lv, 'points') ? fractionOf(lv.points) : null,
-              }
-            })
-            return {
-              id: str(it.id),
-              number: typeof it.number === 'string' ? it.number : str(it.id),
-              text: str(it.text),
-              tier: str(it.tier),
-              core: it.core === true,
-              veto: it.veto === true,
-              monitoring: it.monitoring === true,
-              allowNa: it.allow_na === true,
-              appliesIf: isObject(it.applies_if) ? it.applies_if : null,
-              levels,
-              validity: isObject(v)
-                ? {
-                    kind: v.kind === 'max_age' ? 'max_age' : 'valid_until',
-                    document: str(v.document),
-                    maxAgeMonths: typeof v.max_age_months === 'number' ? v.max_age_months : null,
-                  }
-                : null,
-              photosMin: typeof evidence.photos_min === 'number' ? evidence.photos_min : 0,
-              guidance: typeof it.guidance === 'string' ? it.guidance : null,
-              documents: Array.isArray(evidence.documents)
-                ? evidence.documents.filter((x): x is string => typeof x === 'string')
-                : [],
-              chapterId: chId,
-              sectionId: secId,
-              maxPoints: levels.reduce((m, lv) => maxRational(m, lv.points ?? Rational.ZERO), Rational.ZERO),
-            }
-          }),
-        }
-      }),
-    }
-  })
-  const tiers: Tier[] = arr(d.tiers).map((tRaw) => {
-    const t = obj(tRaw)
-    return {
-      code: str(t.code),
-      label: str(t.label),
-      appliesIf: isObject(t.applies_if) ? t.applies_if : null,
-      rewardYuan: typeof t.reward_yuan === 'number' ? t.reward_yuan : null,
-      rules: arr(t.rules).map((rRaw) => {
-        const r = obj(rRaw)
-        return {
-          rule: str(r.rule) as Rule['rule'],
-          label: str(r.label),
-          select: obj(r.select),
-          grade: typeof r.grade === 'string' ? r.grade : null,
-          threshold: has(r, 'threshold') ? fractionOf(r.threshold) : null,
-          thresholdText: has(r, 'threshold') ? (r.threshold as string) : null,
-        }
-      }),
-    }
-  })
-  const scale = arr(d.grade_scale).map(obj)
-  const facts = new Map<string, FactType>()
-  for (const f of arr(d.facts ?? []).map(obj)) facts.set(str(f.key), str(f.type) as FactType)
+export function parseChecklist(d: ChecklistDefinition): Checklist {
+  const chapters: Chapter[] = d.chapters.map((ch) => ({
+    id: ch.id,
+    number: ch.number ?? '',
+    title: ch.title,
+    sections: ch.sections.map((sec) => ({
+      id: sec.id,
+      number: sec.number ?? '',
+      title: sec.title,
+      items: sec.items.map((it) => parseItem(it, ch.id, sec.id)),
+    })),
+  }))
+  const tiers: Tier[] = d.tiers.map((t) => ({
+    code: t.code,
+    label: t.label,
+    appliesIf: t.applies_if ?? null,
+    rewardYuan: t.reward_yuan ?? null,
+    rules: t.rules.map(parseRule),
+  }))
   return new Checklist(
-    str(d.id),
-    str(d.family),
-    str(d.edition),
-    d.version as number,
-    str(d.title),
+    d.id,
+    d.family,
+    d.edition,
+    d.version,
+    d.title,
     d.sample === true,
-    obj(d.scoring).method === 'points' ? 'points' : 'graded',
-    scale.map((g) => str(g.code)),
-    Object.fromEntries(scale.map((g) => [str(g.code), str(g.label)])),
-    facts,
+    d.scoring.method,
+    d.grade_scale.map((g) => g.code),
+    Object.fromEntries(d.grade_scale.map((g) => [g.code, g.label])),
+    new Map((d.facts ?? []).map((f) => [f.key, f.type])),
     tiers,
     chapters,
   )
@@ -282,11 +267,11 @@ export function selectorMatches(select: JsonObject, item: Item): boolean {
 }
 
 export function evaluateCondition(cond: Condition, facts: Record<string, unknown>): boolean {
-  if (has(cond, 'all')) return arr(cond.all).every((c) => evaluateCondition(obj(c), facts))
-  if (has(cond, 'any')) return arr(cond.any).some((c) => evaluateCondition(obj(c), facts))
-  if (has(cond, 'not')) return !evaluateCondition(obj(cond.not), facts)
-  const actual = facts[str(cond.fact)] as number | string | boolean
-  const expected = cond.value as number | string | boolean
+  if ('all' in cond) return cond.all.every((c) => evaluateCondition(c, facts))
+  if ('any' in cond) return cond.any.some((c) => evaluateCondition(c, facts))
+  if ('not' in cond) return !evaluateCondition(cond.not, facts)
+  const actual = facts[cond.fact] as number | string | boolean
+  const expected = cond.value
   switch (cond.op) {
     case 'eq':
       return actual === expected
@@ -304,12 +289,10 @@ export function evaluateCondition(cond: Condition, facts: Record<string, unknown
 }
 
 function conditionFacts(cond: Condition): Set<string> {
-  if (has(cond, 'all') || has(cond, 'any')) {
-    const subs = arr(cond.all ?? cond.any ?? [])
-    return new Set(subs.flatMap((c) => [...conditionFacts(obj(c))]))
-  }
-  if (has(cond, 'not')) return conditionFacts(obj(cond.not))
-  return new Set([str(cond.fact)])
+  if ('all' in cond) return new Set(cond.all.flatMap((c) => [...conditionFacts(c)]))
+  if ('any' in cond) return new Set(cond.any.flatMap((c) => [...conditionFacts(c)]))
+  if ('not' in cond) return conditionFacts(cond.not)
+  return new Set([cond.fact])
 }
 
 export function referencedFacts(checklist: Checklist): Set<string> {

@@ -1,9 +1,7 @@
 // One grade order everywhere: the inspector's item form and the reviewer's regrade dialog list the
 // same grades in the same order, best first, on every item of the real checklists.
 import { describe, expect, it } from 'vitest'
-import miniTest from '../../../checklists/examples/checklists/mini-test.v1.json'
-import qs from '../../../checklists/quality_service/2023-sample/v1.json'
-import vc from '../../../checklists/village_clinic/2022-sample/v1.json'
+import { MINI_TEST as miniTest, QUALITY_SERVICE_SAMPLE as qs, VILLAGE_CLINIC_SAMPLE as vc } from './testing'
 import { gradeChoices as inspectorChoices } from '../inspect/model'
 import { gradeChoices as reviewerChoices } from '../review/workflow'
 import { gradeOrder, levelsBestFirst } from './grades'

@@ -9,7 +9,16 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { firstDifference } from './jsonDiff'
-import { addMonths, parseChecklist, parseIsoDate, Rational, score, ScoringError, type Checklist } from './scoring'
+import {
+  addMonths,
+  parseChecklist,
+  parseIsoDate,
+  Rational,
+  score,
+  ScoringError,
+  type Checklist,
+  type ChecklistDefinition,
+} from './scoring'
 
 const ROOT = fileURLToPath(new URL('../../../checklists/', import.meta.url))
 const EXAMPLES = join(ROOT, 'examples')
@@ -51,7 +60,7 @@ function expandFill(checklist: Checklist, document: Obj, fill: Obj): void {
 
 /** The result or the error's JSON, as the app's preview would get it. */
 function runVector(vector: Obj): unknown {
-  const checklist = parseChecklist(readJson(join(ROOT, vector.checklist as string)))
+  const checklist = parseChecklist(readJson(join(ROOT, vector.checklist as string)) as ChecklistDefinition)
   const document = vector.input as Obj
   expect(document.checklist).toEqual(checklist.ref)
   if ('fill' in vector) expandFill(checklist, document, vector.fill as Obj)

@@ -3,6 +3,8 @@
 //
 // The result is the server's, serialised the same way (keys, values and key order): the golden
 // vectors in checklists/examples/ and the comparison corpus (scoring.corpus.test.ts) prove it.
+// Its types are the server's published ones (ScoreOut and its parts in the OpenAPI document,
+// generated into generated/api.ts), so what this engine writes is compile-checked against them.
 // Input problems carry the server's codes, pointers and Chinese messages. What only the server
 // needs stays there: validating definitions (checklist.py), strict JSON decoding (jsonstrict.py)
 // and reading a whole input document (score_input).
@@ -21,6 +23,19 @@ import {
   type Rule,
 } from './checklist'
 import { maxRational, num, Rational, share, sumRational } from './rational'
+import type { components } from '../generated/api'
+
+type Schemas = components['schemas']
+
+/** The whole result, as GET /api/inspections/{id}/score sends it. */
+export type ScoreResult = Schemas['ScoreOut']
+export type ItemResult = Schemas['ItemResultOut']
+export type TierResult = Schemas['TierResultOut']
+export type RuleJson = Schemas['RuleResultOut']
+export type BlockedBy = Schemas['BlockedByOut']
+export type Rollup = Schemas['RollupOut']
+/** Why an item's outcome differs from its answer, or why it is not applicable. */
+export type OutcomeReason = NonNullable<ItemResult['reason']>
 
 // The app reads the model and dates through this module.
 export { addMonths, compareDates, isoDate, parseIsoDate, type CalendarDate } from './calendar'
@@ -171,7 +186,7 @@ export interface ItemOutcome {
   /** A grade code, not_met or not_applicable; null when unanswered. */
   outcome: string | null
   /** Why the outcome differs from the answer, or why it is not applicable. */
-  reason: string | null
+  reason: OutcomeReason | null
   answered: string | null
 }
 
@@ -230,19 +245,18 @@ interface RuleResult {
   items: string[]
 }
 
-export type RuleJson = Record<string, unknown>
-
 function ruleJson(r: RuleResult): RuleJson {
-  const body: RuleJson = { rule: r.rule.rule, label: r.rule.label, passed: r.passed }
-  if (r.rule.grade !== null) body.grade = r.rule.grade
+  // the server's key order: rule, label, passed, grade, threshold, actual, needed, items, reason
+  const head: Omit<RuleJson, 'actual'> = { rule: r.rule.rule, label: r.rule.label, passed: r.passed }
+  if (r.rule.grade !== null) head.grade = r.rule.grade
+  let body: RuleJson
   if (r.rule.rule === 'all_at_least') {
-    body.actual = { met: num(r.numerator), of: num(r.denominator) }
+    body = { ...head, actual: { met: num(r.numerator), of: num(r.denominator) } }
   } else {
-    body.threshold = r.rule.thresholdText
-    body.actual = {
-      numerator: num(r.numerator),
-      denominator: num(r.denominator),
-      share: share(r.numerator, r.denominator),
+    if (r.rule.thresholdText !== null) head.threshold = r.rule.thresholdText
+    body = {
+      ...head,
+      actual: { numerator: num(r.numerator), denominator: num(r.denominator), share: share(r.numerator, r.denominator) },
     }
   }
   if (!r.passed) {
@@ -304,16 +318,6 @@ const RULES: Record<Rule['rule'], RuleFn> = {
 
 // --- roll-ups ------------------------------------------------------------------------------------
 
-export interface Rollup {
-  items: number
-  applicable: number
-  not_applicable: number
-  unanswered: number
-  not_met: number
-  at_least: Record<string, number>
-  points?: { earned: number; possible: number }
-}
-
 function rollup(checklist: Checklist, outcomes: ItemOutcome[]): Rollup {
   const scored = outcomes.filter((o) => !o.item.monitoring)
   const app = scored.filter(applicable)
@@ -337,43 +341,6 @@ function rollup(checklist: Checklist, outcomes: ItemOutcome[]): Rollup {
 }
 
 // --- the engine ----------------------------------------------------------------------------------
-
-export interface ItemResult {
-  outcome: string | null
-  reason?: string
-  answered?: string
-  points?: number
-  flagged?: true
-}
-
-export interface TierResult {
-  code: string
-  label: string
-  assessed: boolean
-  reached?: boolean
-  rules?: RuleJson[]
-}
-
-export interface BlockedBy {
-  kind: 'veto_failed' | 'veto_unanswered' | 'rule'
-  [key: string]: unknown
-}
-
-export interface ScoreResult {
-  checklist: { id: string; version: number }
-  inspection_date: string
-  complete: boolean
-  unanswered: string[]
-  tier: { code: string; label: string }
-  veto_failed: string[]
-  monitoring_flags: string[]
-  tiers: TierResult[]
-  next_tier: { code: string; label: string; blocked_by: BlockedBy[] } | null
-  totals: Rollup
-  chapters: (Rollup & { id: string; title: string })[]
-  sections: (Rollup & { id: string; chapter: string; title: string })[]
-  items: Record<string, ItemResult>
-}
 
 /** Score one inspection. Throws ScoringError (with every problem) on invalid facts or answers. */
 export function score(
@@ -428,7 +395,10 @@ export function score(
       if (vetoFailed.length > 0) blockedBy.push({ kind: 'veto_failed', items: vetoFailed })
       if (vetoUnanswered.length > 0) blockedBy.push({ kind: 'veto_unanswered', items: vetoUnanswered })
       ruleResults.forEach((r, i) => {
-        if (!r.passed) blockedBy.push({ kind: 'rule', index: i, ...ruleJson(r) })
+        if (r.passed) return
+        const rule = ruleJson(r)
+        // a failed rule always lists its items (the key keeps its place in the rule's JSON)
+        blockedBy.push({ kind: 'rule', index: i, ...rule, items: rule.items ?? [] })
       })
       nextTier = { code: tier.code, label: tier.label, blocked_by: blockedBy }
     }

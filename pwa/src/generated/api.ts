@@ -373,7 +373,11 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            [key: string]: unknown;
+                        };
+                    };
                 };
                 /** @description Not logged in, or the session ended */
                 401: {
@@ -1808,7 +1812,9 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": components["schemas"]["ScoreOut"];
+                    };
                 };
                 /** @description Malformed request (invalid JSON, NaN, duplicate keys, nesting too deep, number too long) */
                 400: {
@@ -2572,6 +2578,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/healthz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["HealthOut"];
+                    };
+                };
+                /** @description a component is down: the same report */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["HealthOut"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2630,8 +2680,26 @@ export interface components {
             target_id: string | null;
             target_type: string | null;
         };
+        BlockedByOut: {
+            actual?: components["schemas"]["CountActualOut"] | components["schemas"]["ShareActualOut"];
+            grade?: string;
+            /** @description rule: its index in the tier's rules */
+            index?: number;
+            items: string[];
+            /** @enum {string} */
+            kind: "veto_failed" | "veto_unanswered" | "rule";
+            label?: string;
+            needed?: number;
+            passed?: boolean;
+            /** @enum {string} */
+            reason?: "no_applicable_items";
+            /** @enum {string} */
+            rule?: "all_at_least" | "share_at_least" | "points_share_at_least";
+            threshold?: string;
+        };
         BootstrapOut: {
             assignments: components["schemas"]["AssignmentOut"][];
+            /** @description the definitions of the assignments' checklists, by checklist_key */
             checklists: {
                 [key: string]: {
                     [key: string]: unknown;
@@ -2668,6 +2736,26 @@ export interface components {
              */
             valid_until?: string | null;
         };
+        ChapterRollupOut: {
+            applicable: number;
+            /** @description applicable items at each grade of the scale or above */
+            at_least: {
+                [key: string]: number;
+            };
+            id: string;
+            items: number;
+            not_applicable: number;
+            /** @description unanswered items included */
+            not_met: number;
+            /** @description points scoring only */
+            points?: components["schemas"]["PointsOut"];
+            title: string;
+            unanswered: number;
+        };
+        ChecklistKeyOut: {
+            id: string;
+            version: number;
+        };
         ChecklistOptionOut: {
             id: string;
             title: string;
@@ -2679,6 +2767,16 @@ export interface components {
             sha256: string;
             title: string;
             version: number;
+        };
+        ChecklistsHealthOut: {
+            /** @description error: what failed, safe to show */
+            error?: string;
+            /** @description ok: checklist versions loaded */
+            loaded?: number;
+            /** @description how long the check took; absent when it was not run */
+            ms?: number;
+            /** @enum {string} */
+            status: "ok" | "error";
         };
         ConflictOut: {
             author_id: number;
@@ -2703,6 +2801,10 @@ export interface components {
             resolved_at: string | null;
             resolved_by: number | null;
         };
+        CountActualOut: {
+            met: number;
+            of: number;
+        };
         CurrentAnswerOut: {
             author_id: number;
             author_name: string | null;
@@ -2713,6 +2815,16 @@ export interface components {
             revision: number;
             /** Format: date */
             valid_until?: string;
+        };
+        DatabaseHealthOut: {
+            /** @description ok: the SQL dialect (sqlite, postgresql) */
+            engine?: string;
+            /** @description error: what failed, safe to show */
+            error?: string;
+            /** @description how long the check took; absent when it was not run */
+            ms?: number;
+            /** @enum {string} */
+            status: "ok" | "error";
         };
         DetailAnswerOut: {
             author_id: number;
@@ -2790,6 +2902,17 @@ export interface components {
             type_code: string;
             uscc: string | null;
         };
+        HealthComponentsOut: {
+            /** @description not checked while the database is down */
+            checklists: components["schemas"]["ChecklistsHealthOut"];
+            database: components["schemas"]["DatabaseHealthOut"];
+            evidence_store: components["schemas"]["StoreHealthOut"];
+        };
+        HealthOut: {
+            components: components["schemas"]["HealthComponentsOut"];
+            /** @enum {string} */
+            status: "ok" | "degraded";
+        };
         InspectionCreateIn: {
             checklist_id: string;
             /** Format: int32 */
@@ -2844,6 +2967,24 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
+        ItemResultOut: {
+            /** @description the grade answered, when the outcome differs */
+            answered?: string;
+            /**
+             * @description a monitoring item not met
+             * @enum {boolean}
+             */
+            flagged?: true;
+            /** @description a grade code, not_met or not_applicable; null when unanswered */
+            outcome: string | null;
+            /** @description points scoring, applicable items */
+            points?: number;
+            /**
+             * @description why the outcome differs from the answer, or why it is not applicable
+             * @enum {string}
+             */
+            reason?: "condition" | "unanswered" | "inspector" | "document_date_missing" | "document_expired";
+        };
         LastChangeOut: {
             /** @enum {string} */
             action: "submit" | "start_county_review" | "return" | "county_approve" | "county_reject" | "start_city_review" | "city_return" | "approve" | "city_reject" | "reopen";
@@ -2864,6 +3005,11 @@ export interface components {
             token: string;
             user: components["schemas"]["UserOut"];
         };
+        NextTierOut: {
+            blocked_by: components["schemas"]["BlockedByOut"][];
+            code: string;
+            label: string;
+        };
         PaginationMetadata: {
             /** @description First available page number. */
             first_page?: number;
@@ -2879,6 +3025,10 @@ export interface components {
             total?: number;
             /** @description Total number of pages. */
             total_pages?: number;
+        };
+        PointsOut: {
+            earned: number;
+            possible: number;
         };
         QueueCountsOut: {
             all: number;
@@ -3006,6 +3156,37 @@ export interface components {
             /** Format: date */
             valid_until: string | null;
         };
+        RollupOut: {
+            applicable: number;
+            /** @description applicable items at each grade of the scale or above */
+            at_least: {
+                [key: string]: number;
+            };
+            items: number;
+            not_applicable: number;
+            /** @description unanswered items included */
+            not_met: number;
+            /** @description points scoring only */
+            points?: components["schemas"]["PointsOut"];
+            unanswered: number;
+        };
+        RuleResultOut: {
+            actual: components["schemas"]["CountActualOut"] | components["schemas"]["ShareActualOut"];
+            /** @description the grade the rule counts (not for points rules) */
+            grade?: string;
+            /** @description failed: the items below the rule */
+            items?: string[];
+            label: string;
+            /** @description failed: items (or points) still missing */
+            needed?: number;
+            passed: boolean;
+            /** @enum {string} */
+            reason?: "no_applicable_items";
+            /** @enum {string} */
+            rule: "all_at_least" | "share_at_least" | "points_share_at_least";
+            /** @description share rules: the threshold as published */
+            threshold?: string;
+        };
         SampleIn: {
             /**
              * Format: int64
@@ -3031,6 +3212,50 @@ export interface components {
             selected: number[];
             size: number;
         };
+        ScoreOut: {
+            chapters: components["schemas"]["ChapterRollupOut"][];
+            checklist: components["schemas"]["ChecklistKeyOut"];
+            complete: boolean;
+            /** Format: date */
+            inspection_date: string;
+            /** @description by item id */
+            items: {
+                [key: string]: components["schemas"]["ItemResultOut"];
+            };
+            monitoring_flags: string[];
+            /** @description the lowest tier not reached and why; null when the top is reached */
+            next_tier: components["schemas"]["NextTierOut"] | null;
+            sections: components["schemas"]["SectionRollupOut"][];
+            /** @description the tier reached */
+            tier: components["schemas"]["TierMarkOut"];
+            tiers: components["schemas"]["TierResultOut"][];
+            totals: components["schemas"]["RollupOut"];
+            unanswered: string[];
+            veto_failed: string[];
+        };
+        SectionRollupOut: {
+            applicable: number;
+            /** @description applicable items at each grade of the scale or above */
+            at_least: {
+                [key: string]: number;
+            };
+            chapter: string;
+            id: string;
+            items: number;
+            not_applicable: number;
+            /** @description unanswered items included */
+            not_met: number;
+            /** @description points scoring only */
+            points?: components["schemas"]["PointsOut"];
+            title: string;
+            unanswered: number;
+        };
+        ShareActualOut: {
+            denominator: number;
+            numerator: number;
+            /** @description 4 decimals; null over nothing */
+            share: string | null;
+        };
         StatusChangeOut: {
             /** @enum {string} */
             action: "submit" | "start_county_review" | "return" | "county_approve" | "county_reject" | "start_city_review" | "city_return" | "approve" | "city_reject" | "reopen";
@@ -3042,6 +3267,18 @@ export interface components {
             reason: string | null;
             /** @enum {string} */
             to_status: "draft" | "submitted" | "county_review" | "returned" | "county_approved" | "city_review" | "approved" | "rejected";
+        };
+        StoreHealthOut: {
+            /** @description ok: local or s3 */
+            backend?: string;
+            /** @description ok, s3: the bucket */
+            bucket?: string;
+            /** @description error: what failed, safe to show */
+            error?: string;
+            /** @description how long the check took; absent when it was not run */
+            ms?: number;
+            /** @enum {string} */
+            status: "ok" | "error";
         };
         StoredAnswerOut: {
             /** Format: date */
@@ -3060,12 +3297,28 @@ export interface components {
         SyncOut: {
             receipts: components["schemas"]["ReceiptOut"][];
         };
+        TierMarkOut: {
+            /** @description a tier code, or none (未达标) */
+            code: string;
+            label: string;
+        };
         TierOptionOut: {
             code: string;
             label: string;
         };
+        TierResultOut: {
+            /** @description false: the tier does not apply to the facility */
+            assessed: boolean;
+            code: string;
+            label: string;
+            /** @description assessed tiers only */
+            reached?: boolean;
+            /** @description assessed tiers only */
+            rules?: components["schemas"]["RuleResultOut"][];
+        };
         TransitionIn: {
-            action: string;
+            /** @enum {string} */
+            action: "submit" | "start_county_review" | "return" | "county_approve" | "county_reject" | "start_city_review" | "city_return" | "approve" | "city_reject" | "reopen";
             /** @default null */
             reason?: string | null;
         };

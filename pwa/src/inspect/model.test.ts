@@ -1,9 +1,9 @@
 // What the inspector's screens compute from the device database, on the real mini-test checklist
 // (15 items: a fact-conditioned item, a veto item, document validity rules and an N/A-able item).
 import { describe, expect, it } from 'vitest'
-import miniTest from '../../../checklists/examples/checklists/mini-test.v1.json'
+import { MINI_TEST as miniTest } from '../domain/testing'
 import type { AnswerRow } from '../db'
-import { NOT_APPLICABLE, NOT_MET, parseChecklist, type Checklist } from '../domain/scoring'
+import { NOT_APPLICABLE, NOT_MET, parseChecklist, type Checklist, type ChecklistDefinition } from '../domain/scoring'
 import { answersForScoring, checklistFor, gradeChoices, missingPhotos, preview, progressOf } from './model'
 
 /** The parts of a definition the tests change. */
@@ -23,7 +23,7 @@ const INSPECTION_DATE = '2026-11-23'
 function variant(edit: (d: Definition) => void = () => {}): Checklist {
   const copy = structuredClone(miniTest) as unknown as Definition
   edit(copy)
-  return parseChecklist(copy)
+  return parseChecklist(copy as unknown as ChecklistDefinition)
 }
 
 function allItems(d: Definition): ItemDef[] {

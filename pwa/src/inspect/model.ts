@@ -1,7 +1,7 @@
 // What the inspector's screens compute from the device database: the parsed checklist, the live
 // score preview (the same engine and rules as the server), and progress by chapter and section.
 // Pure functions plus a cache of parsed checklists; no UI imports.
-import type { LastChangeOut } from '../api/types'
+import type { ChecklistDefinition, LastChangeOut } from '../api/types'
 import type { AnswerRow } from '../db'
 import { needsMorePhotos } from '../domain/evidence'
 import { levelsBestFirst } from '../domain/grades'
@@ -22,7 +22,7 @@ import {
 const parsed = new Map<string, Checklist>()
 
 /** The checklist of `key` (`id@version`), parsed once per app start. */
-export function checklistFor(key: string, definition: unknown): Checklist {
+export function checklistFor(key: string, definition: ChecklistDefinition): Checklist {
   let checklist = parsed.get(key)
   if (!checklist) {
     checklist = parseChecklist(definition)

@@ -7,7 +7,7 @@ import type { VueWrapper } from '@vue/test-utils'
 import { createPinia, setActivePinia } from 'pinia'
 import { closeDialog, closeNotify } from 'vant'
 import { createMemoryHistory, createRouter, type Router } from 'vue-router'
-import miniTest from '../../../checklists/examples/checklists/mini-test.v1.json'
+import { MINI_TEST as miniTest } from '../domain/testing'
 import { setAuth } from '../api/client'
 import type { BootstrapOut, ConflictOut, InspectionOut, InspectionStatus, LastChangeOut, ServerAnswer } from '../api/types'
 import { addPhoto, recordAnswer, saveBootstrap } from '../data/local'
@@ -48,10 +48,9 @@ const photoChecklist = (() => {
     { code: 'B', label: 'B级（良好）' },
     { code: 'A', label: 'A级（优秀）' },
   ]
-  const items: { id: string; evidence: { photos_min: number } }[] = []
-  for (const chapter of definition.chapters) for (const section of chapter.sections) items.push(...section.items)
-  items.find((item) => item.id === 'M-B01')!.evidence.photos_min = 2
-  items.find((item) => item.id === 'M-R1')!.evidence.photos_min = 1
+  const items = definition.chapters.flatMap((chapter) => chapter.sections.flatMap((section) => section.items))
+  items.find((item) => item.id === 'M-B01')!.evidence!.photos_min = 2
+  items.find((item) => item.id === 'M-R1')!.evidence!.photos_min = 1
   return definition
 })()
 

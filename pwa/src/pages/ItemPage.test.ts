@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { VueWrapper } from '@vue/test-utils'
 import { createPinia, setActivePinia } from 'pinia'
 import { createMemoryHistory, createRouter, type Router } from 'vue-router'
-import miniTest from '../../../checklists/examples/checklists/mini-test.v1.json'
+import { MINI_TEST as miniTest } from '../domain/testing'
 import type { BootstrapOut, ConflictOut, InspectionStatus, ServerAnswer } from '../api/types'
 import { recordAnswer, saveBootstrap } from '../data/local'
 import { getDb, wipeDb } from '../db'
@@ -42,7 +42,7 @@ const PHOTO_CHECKLIST_KEY = 'mini-test@2'
 const photoChecklist = (() => {
   const definition = structuredClone(miniTest)
   definition.version = 2
-  definition.chapters[0]!.sections[0]!.items.find((item) => item.id === 'M-B01')!.evidence.photos_min = 2
+  definition.chapters[0]!.sections[0]!.items.find((item) => item.id === 'M-B01')!.evidence!.photos_min = 2
   return definition
 })()
 

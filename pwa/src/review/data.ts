@@ -135,7 +135,7 @@ export function loadReview(id: number, withSelfAssessment: boolean = true): Revi
   const data = Promise.all([
     detailRequest,
     detailRequest.then((d) => loadChecklist(d.inspection.checklist_id, d.inspection.checklist_version)),
-    getScore(id) as Promise<ScoreResult>,
+    getScore(id),
     listEvidence(id),
     listConflicts(id),
     getHistory(id),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import miniTest from '../../../checklists/examples/checklists/mini-test.v1.json'
+import { MINI_TEST as miniTest } from '../domain/testing'
 import { NOT_MET, parseChecklist, parseIsoDate, score, type BlockedBy, type CalendarDate, type ScoreResult } from '../domain/scoring'
 import { blockerLines, failedCount, needsAttention, totalLines } from './score'
 import { CHECKLIST_DEFINITION, SCORE } from './testing'
@@ -13,8 +13,8 @@ describe('blockerLines', () => {
     const blockers: BlockedBy[] = [
       { kind: 'veto_failed', items: ['T-01'] },
       { kind: 'veto_unanswered', items: ['T-02', 'X-9'] },
-      { kind: 'rule', label: '核心条款全部达到C级', needed: 2 },
-      { kind: 'rule', label: '推荐标准条款B级及以上不低于50%', needed: 0 },
+      { kind: 'rule', label: '核心条款全部达到C级', needed: 2, items: ['T-01', 'T-02'] },
+      { kind: 'rule', label: '推荐标准条款B级及以上不低于50%', needed: 0, items: [] },
     ]
     expect(blockerLines(checklist, blockers)).toEqual([
       '否决项不达标：1.1.1',

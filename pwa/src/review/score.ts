@@ -4,10 +4,6 @@ import type { BlockedBy, Checklist, Item, ItemResult, Rollup, ScoreResult } from
 import { NOT_APPLICABLE, NOT_MET } from '../domain/scoring'
 import { gradeLabel } from '../domain/labels'
 
-function stringList(value: unknown): string[] {
-  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []
-}
-
 /** Item ids as their printed numbers ("1.1.3"), for messages. */
 export function itemNumbers(checklist: Checklist, ids: readonly string[]): string {
   const items = checklist.itemMap()
@@ -17,15 +13,14 @@ export function itemNumbers(checklist: Checklist, ids: readonly string[]): strin
 /** One line per reason the next tier is out of reach. */
 export function blockerLines(checklist: Checklist, blockers: readonly BlockedBy[]): string[] {
   return blockers.map((b) => {
-    const items = stringList(b['items'])
     switch (b.kind) {
       case 'veto_failed':
-        return `否决项不达标：${itemNumbers(checklist, items)}`
+        return `否决项不达标：${itemNumbers(checklist, b.items)}`
       case 'veto_unanswered':
-        return `否决项未作答：${itemNumbers(checklist, items)}`
+        return `否决项未作答：${itemNumbers(checklist, b.items)}`
       case 'rule': {
-        const label = typeof b['label'] === 'string' ? b['label'] : '规则未满足'
-        const needed = typeof b['needed'] === 'number' ? b['needed'] : null
+        const label = b.label ?? '规则未满足'
+        const needed = b.needed ?? null
         return needed !== null && needed > 0 ? `${label}（还差 ${needed} 项）` : label
       }
       default:

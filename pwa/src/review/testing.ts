@@ -2,12 +2,14 @@
 // like the server from a route table, and realistic fixtures for one inspection under review.
 import { vi } from 'vitest'
 import type {
+  ChecklistDefinition,
   ConflictOut,
   EvidenceOut,
   FacilityOut,
   InspectionDetailOut,
   InspectionOut,
   RevisionOut,
+  ScoreOut,
   UserOut,
 } from '../api/types'
 
@@ -135,7 +137,7 @@ export function facility(id: number, name: string): FacilityOut {
 }
 
 /** A small checklist definition in the server's format: three items in one section. */
-export const CHECKLIST_DEFINITION = {
+export const CHECKLIST_DEFINITION: ChecklistDefinition = {
   id: 'test-cl',
   family: 'quality_service',
   edition: 'test',
@@ -309,7 +311,7 @@ function revision(
   }
 }
 
-export const SCORE = {
+export const SCORE: ScoreOut = {
   checklist: { id: 'test-cl', version: 1 },
   inspection_date: '2026-11-20',
   complete: true,

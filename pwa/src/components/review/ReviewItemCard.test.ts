@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { mount } from '@vue/test-utils'
 import ReviewItemCard from './ReviewItemCard.vue'
-import type { Item } from '../../domain/scoring'
+import type { Item, ItemResult } from '../../domain/scoring'
 
 const item = {
   id: 'T-09',
@@ -23,7 +23,7 @@ const item = {
   maxPoints: null,
 } as unknown as Item
 
-const grade = (result: { outcome: string | null; reason?: string } | null) =>
+const grade = (result: Pick<ItemResult, 'outcome' | 'reason'> | null) =>
   mount(ReviewItemCard, { props: { item, result, gradeLabels: {} } })
 
 describe('ReviewItemCard', () => {
