@@ -69,8 +69,11 @@ def test_generated_requests_get_documented_answers(server: AppServer, role: str,
         str(EXAMPLES),
         "--seed",
         str(SEED),
+        # One worker: with two threads, Hypothesis's ast.parse calls sometimes raise CPython 3.11's
+        # "AST constructor recursion depth mismatch" (cpython#106905, fixed after 3.11), counted as
+        # a failing case that no server answer caused.
         "--workers",
-        "2",
+        "1",
         "--request-timeout",
         "60",
         "--report",
