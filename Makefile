@@ -32,6 +32,7 @@ run: apt-run $(BIN)/.installed pwa/dist/.built
 	$(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
 
 # The checks come first: a lint, type or import-contract error fails the run before any test.
+# `check` ends with the PWA's vue-tsc and ESLint (pwa/eslint.config.js).
 test: apt-test $(BIN)/.installed minio pwa/dist/.built check corpus
 	DABIAO_MINIO_BIN=$(MINIO_DIR)/minio $(BIN)/python -m tests.harness $(ARGS)
 
@@ -43,6 +44,7 @@ check: $(BIN)/.installed pwa/node_modules/.installed
 	$(BIN)/python -m server export-rules --check
 	.ci/generated-types $(BIN)/python --check
 	cd pwa && npm run --silent typecheck
+	cd pwa && npm run --silent lint
 
 # The files in pwa/src/generated/ from the server: its rules, its OpenAPI document and the
 # TypeScript wire types made of it. `make check` fails when they differ from these.

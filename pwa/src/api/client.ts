@@ -123,11 +123,14 @@ const RETRIED_BY_DEFAULT: readonly string[] = ['GET', 'PUT']
 
 /** A retryable error (the catalog says so) with a short Retry-After: the server is briefly
  * unavailable and asks to be asked again. */
-class RetryLater {
+class RetryLater extends Error {
+  override readonly name = 'RetryLater'
   constructor(
     readonly error: ApiError,
     readonly waitMs: number,
-  ) {}
+  ) {
+    super(error.message)
+  }
 }
 
 /**

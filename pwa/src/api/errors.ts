@@ -15,6 +15,9 @@ export interface CatalogEntry {
 
 const CATALOG: Readonly<Record<string, CatalogEntry>> = data
 
+/** A code of the catalog: a code the app names must be one (vue-tsc checks it). */
+export type ErrorCode = keyof typeof data
+
 /** The catalog's entry for `code`, or undefined for a code the server never sends. */
 export function catalogEntry(code: string): CatalogEntry | undefined {
   return Object.hasOwn(CATALOG, code) ? CATALOG[code] : undefined

@@ -102,10 +102,10 @@ describe('a busy server', () => {
 
   it('retries what the catalog calls retryable with a short Retry-After, whatever the status', async () => {
     let calls = 0
-    const fetchMock = vi.fn(async () => {
+    const fetchMock = vi.fn(() => {
       calls += 1
-      if (calls > 1) return jsonResponse(200, { ok: true })
-      return jsonResponse(429, { error: { code: 'http.too_many_requests', message: '请稍后' } }, { 'Retry-After': '1' })
+      if (calls > 1) return Promise.resolve(jsonResponse(200, { ok: true }))
+      return Promise.resolve(jsonResponse(429, { error: { code: 'http.too_many_requests', message: '请稍后' } }, { 'Retry-After': '1' }))
     })
     vi.stubGlobal('fetch', fetchMock)
     const result = request('/api/inspections')

@@ -1,5 +1,5 @@
 import 'fake-indexeddb/auto'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { BootstrapOut, ChecklistDefinition } from '../api/types'
 import { DabiaoDatabase } from '../db'
 import {
@@ -32,12 +32,12 @@ function bootstrap(answers: Record<string, { grade: string; revision: number }>,
   return {
     server_time: '2026-11-23T00:00:00Z',
     user: { id: 3, username: 'tx_inspector1', display_name: '检查员', role: 'inspector', region_code: '410222', facility_id: null },
-    assignments: ids.map((id) => ({
+    assignments: ids.map((id): BootstrapOut['assignments'][number] => ({
       inspection: { id, facility_id: 9, status: 'draft', inspection_date: '2026-11-23' } as BootstrapOut['assignments'][0]['inspection'],
       checklist_key: 'qs@1',
       facts: { has_beds: true },
       answers: id === 1 ? answers : {},
-      photos: id === 1 ? { I1: 2 } : ({} as Record<string, number>),
+      photos: id === 1 ? { I1: 2 } : {},
       last_change: null,
       conflicts: [],
     })),
@@ -82,14 +82,13 @@ describe('recordAnswer', () => {
 
   it('is all or nothing: a failing write leaves neither the answer nor the outbox row', async () => {
     await db.outbox.add({ changeId: 'taken', kind: 'answer' } as never)
-    const realRandom = crypto.getRandomValues
     // Force a changeId collision inside the transaction.
-    crypto.getRandomValues = (<T extends ArrayBufferView>(array: T): T => array) as typeof crypto.getRandomValues
+    const random = vi.spyOn(crypto, 'getRandomValues').mockImplementation((array) => array)
     try {
       await db.outbox.add({ changeId: '00000000000000000000000000000000', kind: 'answer' } as never)
       await expect(recordAnswer(db, 2, 'I9', A('A'))).rejects.toMatchObject({ name: 'ConstraintError' })
     } finally {
-      crypto.getRandomValues = realRandom
+      random.mockRestore()
     }
     expect(await db.answers.get([2, 'I9'])).toBeUndefined()
     expect(await db.outbox.where('inspectionId').equals(2).count()).toBe(0)

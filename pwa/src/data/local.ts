@@ -4,7 +4,7 @@
 //
 // No UI imports: pages and the sync engine both use these functions.
 import type { BootstrapOut, ResolveOut } from '../api/types'
-import type { AnswerRow, AnswerValue, DabiaoDatabase, OutboxRow, PhotoRow } from '../db'
+import type { AnswerRow, AnswerValue, DabiaoDatabase, PhotoRow } from '../db'
 
 /** A fresh id for a change or an upload: 32 hex characters from the platform's CSPRNG. */
 export function newId(): string {
@@ -74,7 +74,7 @@ export async function recordAnswer(
       sentBase: null,
       error: null,
       payload: answer,
-    } as OutboxRow)
+    })
     return true
   })
 }
@@ -94,7 +94,7 @@ export async function addPhoto(db: DabiaoDatabase, photo: PhotoRow): Promise<voi
       sentBase: null,
       error: null,
       payload: null,
-    } as OutboxRow)
+    })
   })
 }
 

@@ -39,7 +39,7 @@ describe('DabiaoDatabase', () => {
   })
 
   it('stores and reads back an outbox row with an assigned seq', async () => {
-    const seq = await db.outbox.add(change('c-1') as OutboxRow)
+    const seq = await db.outbox.add(change('c-1'))
 
     expect(seq).toBe(1)
     const row = await db.outbox.where('changeId').equals('c-1').first()
@@ -54,7 +54,7 @@ describe('DabiaoDatabase', () => {
   })
 
   it('rejects a second outbox row with the same changeId', async () => {
-    await db.outbox.add(change('dup', { attempts: 1 }) as OutboxRow)
+    await db.outbox.add(change('dup', { attempts: 1 }))
 
     await expect(db.outbox.add(change('dup', { attempts: 2 }) as OutboxRow)).rejects.toMatchObject({
       name: 'ConstraintError',

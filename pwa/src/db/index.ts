@@ -5,7 +5,7 @@
 // rewriting) below the existing ones. Never edit or remove an old version(n) declaration: devices
 // in the field may still be on any of them, and Dexie needs the whole chain to upgrade them.
 import Dexie, { type EntityTable } from 'dexie'
-import type { ChecklistDefinition, ConflictOut, FacilityOut, InspectionOut, LastChangeOut, UserOut } from '../api/types'
+import type { ChecklistDefinition, ConflictOut, FacilityOut, InspectionOut, LastChangeOut } from '../api/types'
 
 export const DB_NAME = 'dabiao'
 

@@ -31,6 +31,11 @@ export const HEALTH_COMPONENT_LABELS: Readonly<Record<string, string>> = data.he
 /** An item's outcome when it is not one of the checklist's grades: 不达标, 不适用, 未作答. */
 const OUTCOME_LABELS: Readonly<Record<string, string>> = data.outcomes
 
+/** An outcome's label: 'not_met', 'not_applicable' or 'unanswered'. */
+export function outcomeLabel(outcome: 'not_met' | 'not_applicable' | 'unanswered'): string {
+  return OUTCOME_LABELS[outcome] ?? outcome
+}
+
 export function statusLabel(status: string): string {
   return (STATUS_LABELS as Record<string, string>)[status] ?? status
 }

@@ -34,22 +34,23 @@ export const TRANSITIONS: readonly Transition[] = data.transitions.map((t) => ({
 export const ACTION_LABELS: Readonly<Record<string, string>> = Object.fromEntries(TRANSITIONS.map((t) => [t.action, t.label]))
 
 const EDITABLE: readonly string[] = data.editable
-const REVIEWABLE: Readonly<Record<string, string>> = data.reviewable
 
 /** Whether the inspector's answers may still change in this state. */
 export function isEditable(status: string | null | undefined): boolean {
   return status !== null && status !== undefined && EDITABLE.includes(status)
 }
 
-/** The review level ('county' or 'city') whose reviewers regrade in this state, if any. */
-export function reviewLevelOf(status: string): string | null {
-  return REVIEWABLE[status] ?? null
+function rolesTaking(which: (t: Transition) => boolean): readonly Role[] {
+  return [...new Set(TRANSITIONS.filter(which).flatMap((t) => t.roles))]
 }
 
-/** The roles that take part in a review level: those with a transition of that level. */
-export function rolesOfLevel(level: string): Role[] {
-  return [...new Set(TRANSITIONS.filter((t) => t.reviewLevel === level).flatMap((t) => t.roles))]
-}
+/** The roles that fill in checklists: those that move an inspection on from a state where its
+ * answers may change (the submit). They use the inspector's pages and sync. */
+export const INSPECTING_ROLES = rolesTaking((t) => t.from.some((s) => isEditable(s)))
+
+/** The roles that act on an inspection once it is submitted: the reviewers of both levels, and
+ * whoever may reopen a closed one. They use the review desk. */
+export const REVIEWING_ROLES = rolesTaking((t) => t.from.some((s) => !isEditable(s)))
 
 /** The state `action` leads to, as the server's table has it. */
 export function targetOf(action: string): InspectionStatus | null {

@@ -2,7 +2,7 @@
 // preview, the checklist rows with their marks, what blocks a submit, and the submit itself. The
 // checklist is the real mini-test definition (and a copy of it that asks for photos).
 import 'fake-indexeddb/auto'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi, type Mock } from 'vitest'
 import type { VueWrapper } from '@vue/test-utils'
 import { createPinia, setActivePinia } from 'pinia'
 import { closeDialog, closeNotify } from 'vant'
@@ -100,7 +100,7 @@ const bedChecklist = (() => {
     number: '二',
     title: '住院服务',
     sections: [{ id: 'M-2.1', number: '2.1', title: '病房', items: [{ ...bedItem, id: 'M-W01', number: '2.1.1' }] }],
-  } as (typeof definition.chapters)[number])
+  })
   return definition
 })()
 
@@ -151,7 +151,7 @@ function makeRouter(): Router {
 
 let router: Router
 let pinia: ReturnType<typeof createPinia>
-let fetchMock: ReturnType<typeof vi.fn>
+let fetchMock: Mock<(url: string, init?: RequestInit) => Promise<Response>>
 let run: ReturnType<typeof vi.fn>
 
 
@@ -218,8 +218,8 @@ beforeEach(async () => {
   await wipeDb()
   pinia = createPinia()
   setActivePinia(pinia)
-  run = vi.spyOn(useSyncStore(), 'run').mockResolvedValue(null) as unknown as ReturnType<typeof vi.fn>
-  fetchMock = vi.fn(async () => json({ error: { code: 'http.not_found', message: 'Not Found' } }, 404))
+  run = vi.spyOn(useSyncStore(), 'run').mockResolvedValue(null)
+  fetchMock = vi.fn(() => Promise.resolve(json({ error: { code: 'http.not_found', message: 'Not Found' } }, 404)))
   vi.stubGlobal('fetch', fetchMock)
   router = makeRouter()
 })
@@ -401,19 +401,21 @@ describe('InspectionPage: chapters, sections and items', () => {
 describe('InspectionPage: what blocks a submit', () => {
   it('says how many items are unanswered; a refused submit names each blocking item with a link to it', async () => {
     await seed({ answers: { 'M-B01': { grade: 'A', revision: 1 }, 'M-B02': { grade: 'A', revision: 1 } } })
-    fetchMock.mockImplementation(async () =>
-      json(
-        {
-          error: {
-            code: 'inspection.incomplete',
-            message: '还有 2 个条款未完成，不能提交评审：请逐项处理后再试',
-            problems: [
-              { code: 'inspection.item_unanswered', pointer: '/items/M-B03', message: '1.1.3 第三条：未作答' },
-              { code: 'inspection.item_conflict', pointer: '/items/M-R1', message: '1.2.1 推荐条款：有未解决的冲突' },
-            ],
+    fetchMock.mockImplementation(() =>
+      Promise.resolve(
+        json(
+          {
+            error: {
+              code: 'inspection.incomplete',
+              message: '还有 2 个条款未完成，不能提交评审：请逐项处理后再试',
+              problems: [
+                { code: 'inspection.item_unanswered', pointer: '/items/M-B03', message: '1.1.3 第三条：未作答' },
+                { code: 'inspection.item_conflict', pointer: '/items/M-R1', message: '1.2.1 推荐条款：有未解决的冲突' },
+              ],
+            },
           },
-        },
-        409,
+          409,
+        ),
       ),
     )
     const wrapper = await openInspection()
@@ -484,7 +486,7 @@ describe('InspectionPage: submitting', () => {
   it('submits after confirmation with the session token, syncs and returns to the tasks', async () => {
     await seed({ answers: allAnswered() })
     setAuth('tok-9')
-    fetchMock.mockImplementation(async () => json(inspection('submitted', 1)))
+    fetchMock.mockImplementation(() => Promise.resolve(json(inspection('submitted', 1))))
     const wrapper = await openInspection()
 
     await submitAndConfirm(wrapper)
@@ -518,8 +520,8 @@ describe('InspectionPage: submitting', () => {
 
   it('shows the server’s refusal in a dialog and stays', async () => {
     await seed({ answers: allAnswered() })
-    fetchMock.mockImplementation(async () =>
-      json({ error: { code: 'workflow.invalid_transition', message: '该评审已提交，不能重复提交' } }, 409),
+    fetchMock.mockImplementation(() =>
+      Promise.resolve(json({ error: { code: 'workflow.invalid_transition', message: '该评审已提交，不能重复提交' } }, 409)),
     )
     const wrapper = await openInspection()
 
@@ -660,8 +662,8 @@ describe('InspectionPage: conflicts kept on the server', () => {
 
   it('keeps mine: the server is told to dismiss the other change, and the conflict leaves the device', async () => {
     await seed({ answers: { 'M-B03': { grade: 'A', note: '资料齐全', revision: 1 } }, conflicts: [conflictOut()] })
-    fetchMock.mockImplementation(async () =>
-      json({ id: 41, item_id: 'M-B03', resolution: 'dismissed', revision: null, answer: { grade: 'A', note: '资料齐全', revision: 1 }, replayed: false }),
+    fetchMock.mockImplementation(() =>
+      Promise.resolve(json({ id: 41, item_id: 'M-B03', resolution: 'dismissed', revision: null, answer: { grade: 'A', note: '资料齐全', revision: 1 }, replayed: false })),
     )
     const wrapper = await openInspection()
 
@@ -676,15 +678,15 @@ describe('InspectionPage: conflicts kept on the server', () => {
 
   it('takes the other: the proposed answer is accepted and becomes the device copy', async () => {
     await seed({ answers: { 'M-B03': { grade: 'A', note: '资料齐全', revision: 1 } }, conflicts: [conflictOut()] })
-    fetchMock.mockImplementation(async () =>
-      json({ id: 41, item_id: 'M-B03', resolution: 'accepted', revision: 2, answer: { grade: 'C', note: '复查时发现问题', revision: 2 }, replayed: false }),
+    fetchMock.mockImplementation(() =>
+      Promise.resolve(json({ id: 41, item_id: 'M-B03', resolution: 'accepted', revision: 2, answer: { grade: 'C', note: '复查时发现问题', revision: 2 }, replayed: false })),
     )
     const wrapper = await openInspection()
 
     await resolve(wrapper, 'take', '同意复查结论')
 
     await until(() => expect(resolutionCalls()).toHaveLength(1))
-    expect(JSON.parse(resolutionCalls()[0]![1].body as string).resolution).toBe('accept')
+    expect(JSON.parse(resolutionCalls()[0]![1].body as string)).toMatchObject({ resolution: 'accept' })
     await until(async () => expect((await getDb().answers.get([INSPECTION_ID, 'M-B03']))?.grade).toBe('C'))
     const local = await getDb().answers.get([INSPECTION_ID, 'M-B03'])
     expect(local).toMatchObject({ grade: 'C', note: '复查时发现问题', serverRevision: 2 })
@@ -692,15 +694,17 @@ describe('InspectionPage: conflicts kept on the server', () => {
 
   it('combines the notes under the grade the inspector picks', async () => {
     await seed({ answers: { 'M-B03': { grade: 'A', note: '资料齐全', revision: 1 } }, conflicts: [conflictOut()] })
-    fetchMock.mockImplementation(async () =>
-      json({
-        id: 41,
-        item_id: 'M-B03',
-        resolution: 'combined',
-        revision: 2,
-        answer: { grade: 'B', note: '资料齐全\n复查时发现问题', revision: 2 },
-        replayed: false,
-      }),
+    fetchMock.mockImplementation(() =>
+      Promise.resolve(
+        json({
+          id: 41,
+          item_id: 'M-B03',
+          resolution: 'combined',
+          revision: 2,
+          answer: { grade: 'B', note: '资料齐全\n复查时发现问题', revision: 2 },
+          replayed: false,
+        }),
+      ),
     )
     const wrapper = await openInspection()
 

@@ -91,7 +91,7 @@ describe('LoginPage: failures', () => {
     expect(wrapper.get('[data-testid="login-error"]').text()).toBe('用户名或密码错误')
     const [init] = loginCalls()
     expect(init?.method).toBe('POST')
-    expect(JSON.parse(String(init?.body))).toEqual({ username: 'tx_inspector1', password: 'wrong' })
+    expect(JSON.parse(init?.body as string)).toEqual({ username: 'tx_inspector1', password: 'wrong' })
     expect(router.currentRoute.value.name).toBe('login')
     expect(await getDb().meta.get('session')).toBeUndefined()
     expect(useSessionStore().user).toBeNull()

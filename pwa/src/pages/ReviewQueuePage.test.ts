@@ -114,9 +114,12 @@ describe('ReviewQueuePage', () => {
   it('shows each row’s facility, township, checklist, inspectors by name, status, tier and sample mark', async () => {
     const { wrapper } = await mountQueue(user('county_reviewer'))
 
-    const cells = (id: number) =>
+    const cells = (id: number): Record<string, string> =>
       Object.fromEntries(
-        wrapper.get(`[data-testid="queue-item-${id}"]`).findAll('[data-col]').map((c) => [c.attributes('data-col'), c.text()]),
+        wrapper
+          .get(`[data-testid="queue-item-${id}"]`)
+          .findAll('[data-col]')
+          .map((c): [string, string] => [c.attributes('data-col') ?? '', c.text()]),
       )
     const second = cells(2)
     expect(second['facility']).toContain('通许县城关镇卫生院')

@@ -1,7 +1,7 @@
 // The inspector's start page against a real device database (fake-indexeddb): the assignments and
 // their progress, the storage warning, and logout, which must never silently drop unsent work.
 import 'fake-indexeddb/auto'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi, type Mock } from 'vitest'
 import type { VueWrapper } from '@vue/test-utils'
 import { createPinia, setActivePinia } from 'pinia'
 import { closeDialog } from 'vant'
@@ -73,7 +73,7 @@ const SESSION: StoredSession = { token: 'tok-1', expiresAt: '2026-11-30T00:00:00
 
 let router: Router
 let pinia: ReturnType<typeof createPinia>
-let fetchMock: ReturnType<typeof vi.fn>
+let fetchMock: Mock<(url: string) => Promise<Response>>
 
 function makeRouter(): Router {
   return createRouter({
@@ -95,9 +95,9 @@ interface StorageStub {
 
 function stubStorage(stub: Partial<StorageStub>): StorageStub {
   const storage: StorageStub = {
-    persisted: vi.fn(async () => true),
-    persist: vi.fn(async () => true),
-    estimate: vi.fn(async () => ({ usage: 10 * 1024 * 1024, quota: 10 * 1024 * 1024 * 1024 })),
+    persisted: vi.fn(() => Promise.resolve(true)),
+    persist: vi.fn(() => Promise.resolve(true)),
+    estimate: vi.fn(() => Promise.resolve({ usage: 10 * 1024 * 1024, quota: 10 * 1024 * 1024 * 1024 })),
     ...stub,
   }
   Object.defineProperty(navigator, 'storage', { value: storage, configurable: true })
@@ -127,10 +127,12 @@ beforeEach(async () => {
   setActivePinia(pinia)
   router = makeRouter()
   stubStorage({})
-  fetchMock = vi.fn(async (url: string) =>
-    url === '/api/auth/logout'
-      ? new Response(null, { status: 204 })
-      : new Response(JSON.stringify({ error: { code: 'http.not_found', message: 'Not Found' } }), { status: 404 }),
+  fetchMock = vi.fn((url: string) =>
+    Promise.resolve(
+      url === '/api/auth/logout'
+        ? new Response(null, { status: 204 })
+        : new Response(JSON.stringify({ error: { code: 'http.not_found', message: 'Not Found' } }), { status: 404 }),
+    ),
   )
   vi.stubGlobal('fetch', fetchMock)
   await getDb().meta.put({ key: 'session', value: SESSION })
@@ -295,15 +297,17 @@ describe('TasksPage: returned and history', () => {
 describe('TasksPage: the self-assessment picker', () => {
   it('asks the server which checklists fit the facility and offers them by Chinese title', async () => {
     useSessionStore().user = { ...INSPECTOR, role: 'self_assessor', facility_id: 9 }
-    fetchMock.mockImplementation(async (url: string) =>
-      url === '/api/checklists?facility_id=9'
-        ? new Response(
-            JSON.stringify([
-              { id: 'qs-2023-sample', version: 1, family: 'quality_service', edition: '2023-sample', title: '优质服务基层行服务能力评价（2023版）' },
-            ]),
-            { status: 200, headers: { 'Content-Type': 'application/json' } },
-          )
-        : new Response(JSON.stringify({ error: { code: 'http.not_found', message: '未找到' } }), { status: 404 }),
+    fetchMock.mockImplementation((url: string) =>
+      Promise.resolve(
+        url === '/api/checklists?facility_id=9'
+          ? new Response(
+              JSON.stringify([
+                { id: 'qs-2023-sample', version: 1, family: 'quality_service', edition: '2023-sample', title: '优质服务基层行服务能力评价（2023版）' },
+              ]),
+              { status: 200, headers: { 'Content-Type': 'application/json' } },
+            )
+          : new Response(JSON.stringify({ error: { code: 'http.not_found', message: '未找到' } }), { status: 404 }),
+      ),
     )
     const wrapper = await openTasks()
 
@@ -319,8 +323,8 @@ describe('TasksPage: the self-assessment picker', () => {
 
   it('says so when no checklist fits the facility', async () => {
     useSessionStore().user = { ...INSPECTOR, role: 'self_assessor', facility_id: 9 }
-    fetchMock.mockImplementation(
-      async () => new Response('[]', { status: 200, headers: { 'Content-Type': 'application/json' } }),
+    fetchMock.mockImplementation(() =>
+      Promise.resolve(new Response('[]', { status: 200, headers: { 'Content-Type': 'application/json' } })),
     )
     const wrapper = await openTasks()
 
@@ -332,7 +336,7 @@ describe('TasksPage: the self-assessment picker', () => {
 
 describe('TasksPage: storage', () => {
   it('warns when the browser does not promise to keep the data', async () => {
-    const storage = stubStorage({ persisted: vi.fn(async () => false), persist: vi.fn(async () => false) })
+    const storage = stubStorage({ persisted: vi.fn(() => Promise.resolve(false)), persist: vi.fn(() => Promise.resolve(false)) })
     const wrapper = await openTasks()
 
     await until(() => expect(wrapper.find('[data-testid="storage-warning"]').exists()).toBe(true))
@@ -341,7 +345,7 @@ describe('TasksPage: storage', () => {
   })
 
   it('warns when little space is left', async () => {
-    stubStorage({ estimate: vi.fn(async () => ({ usage: 900 * 1024 * 1024, quota: 1000 * 1024 * 1024 })) })
+    stubStorage({ estimate: vi.fn(() => Promise.resolve({ usage: 900 * 1024 * 1024, quota: 1000 * 1024 * 1024 })) })
     const wrapper = await openTasks()
 
     await until(() => expect(wrapper.find('[data-testid="storage-warning"]').exists()).toBe(true))
@@ -349,7 +353,7 @@ describe('TasksPage: storage', () => {
   })
 
   it('says nothing when storage is persistent and roomy', async () => {
-    const storage = stubStorage({ persisted: vi.fn(async () => false), persist: vi.fn(async () => true) })
+    const storage = stubStorage({ persisted: vi.fn(() => Promise.resolve(false)), persist: vi.fn(() => Promise.resolve(true)) })
     const wrapper = await openTasks()
     await settle()
 

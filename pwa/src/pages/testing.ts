@@ -82,13 +82,12 @@ export function photoRow(uploadId: string, itemId: string, overrides: Partial<Ph
 
 /** A route target the page under test navigates to. */
 export const Blank = defineComponent({ render: () => h('div', { 'data-testid': 'elsewhere' }) })
-const Host = defineComponent({ render: () => h(RouterView) })
 
 const mounted = new Set<VueWrapper>()
 
 /** Renders the router's current page, as the app does. */
 export function mountHost(pinia: Pinia, router: Router): VueWrapper {
-  const wrapper = mount(Host, { global: { plugins: [pinia, router] } })
+  const wrapper = mount(RouterView, { global: { plugins: [pinia, router] } })
   mounted.add(wrapper)
   return wrapper
 }

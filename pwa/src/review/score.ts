@@ -2,7 +2,7 @@
 import type { EvidenceOut } from '../api/types'
 import type { BlockedBy, Checklist, Item, ItemResult, Rollup, ScoreResult } from '../domain/scoring'
 import { NOT_APPLICABLE, NOT_MET } from '../domain/scoring'
-import { gradeLabel } from '../domain/labels'
+import { gradeLabel, outcomeLabel } from '../domain/labels'
 
 /** Item ids as their printed numbers ("1.1.3"), for messages. */
 export function itemNumbers(checklist: Checklist, ids: readonly string[]): string {
@@ -48,8 +48,8 @@ export function totalLines(checklist: Checklist, score: ScoreResult): TotalLine[
   const t = score.totals
   const lines: TotalLine[] = [
     { label: '适用条款', value: `${t.applicable} 项` },
-    { label: '不达标', value: `${failedCount(t)} 项` },
-    { label: '未作答', value: `${t.unanswered} 项` },
+    { label: outcomeLabel('not_met'), value: `${failedCount(t)} 项` },
+    { label: outcomeLabel('unanswered'), value: `${t.unanswered} 项` },
   ]
   for (const code of [...checklist.gradeScale].reverse()) {
     const n = t.at_least[code]

@@ -40,7 +40,8 @@ export function fakeServer(routes: Record<string, FakeRoute> = {}): FakeServer {
   const table = new Map(Object.entries(routes))
   const requests: FakeRequest[] = []
   const fetchMock = vi.fn(async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
-    const url = new URL(String(input), 'http://localhost')
+    const href = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
+    const url = new URL(href, 'http://localhost')
     const method = init?.method ?? 'GET'
     const body: unknown = typeof init?.body === 'string' ? JSON.parse(init.body) : undefined
     const req: FakeRequest = { method, path: url.pathname, query: url.searchParams, body }

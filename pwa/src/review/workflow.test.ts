@@ -73,7 +73,9 @@ describe('isStaleError and errorText', () => {
     expect(isStaleError(new ApiError(409, 'review.stale_revision', 'changed'))).toBe(true)
     expect(isStaleError(new ApiError(409, 'conflict.already_resolved', 'done'))).toBe(true)
     expect(isStaleError(new ApiError(409, 'review.evidence_incomplete', '2 missing'))).toBe(false)
-    expect(isStaleError(new ApiError(400, 'review.stale_revision', 'x'))).toBe(false)
+    // Decided by the code, not guessed from its status or its wording.
+    expect(isStaleError(new ApiError(409, 'inspection.item_conflict', 'open conflict'))).toBe(false)
+    expect(isStaleError(new ApiError(409, 'payouts.record_conflict', 'raced'))).toBe(false)
     expect(isStaleError(new Error('stale'))).toBe(false)
   })
 

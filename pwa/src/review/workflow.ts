@@ -2,7 +2,8 @@
 // is the server's answer (the review detail's `actions` and `refusals`, computed with the checks
 // that guard each request); nothing here restates a workflow rule. Pure: no I/O, no Vue.
 import { ApiError, OfflineError } from '../api/client'
-import type { InspectionStatus, Role } from '../api/types'
+import type { ErrorCode } from '../api/errors'
+import type { InspectionStatus, RegradeIn, Role } from '../api/types'
 import type { Item } from '../domain/scoring'
 import { NOT_APPLICABLE, NOT_MET } from '../domain/scoring'
 import { levelsBestFirst } from '../domain/grades'
@@ -99,6 +100,10 @@ export function gradeChoices(item: Pick<Item, 'levels' | 'allowNa'>, gradeLabels
   return choices
 }
 
+/** A reviewer's grade change as the regrade dialog gives it: the server's request without the
+ * base revision, which the page adds. */
+export type RegradeInput = Required<Omit<RegradeIn, 'base_revision'>>
+
 export const REGRADE_REASON_MIN = 2
 export const ACTION_REASON_MIN = 2
 
@@ -107,9 +112,13 @@ export function reasonOk(reason: string, min: number = REGRADE_REASON_MIN): bool
   return reason.trim().length >= min
 }
 
+/** The catalog's codes for "changed by someone else since it was loaded": a regrade on an old
+ * revision of the answer, a conflict settled meanwhile. */
+const STALE_CODES: readonly ErrorCode[] = ['review.stale_revision', 'conflict.already_resolved']
+
 /** Someone changed the answer (or settled the conflict) since it was loaded. */
 export function isStaleError(err: unknown): err is ApiError {
-  return err instanceof ApiError && err.status === 409 && /stale|conflict/.test(err.code)
+  return err instanceof ApiError && (STALE_CODES as readonly string[]).includes(err.code)
 }
 
 /** The thing asked for does not exist, or is out of this user's reach (both answer 404). */

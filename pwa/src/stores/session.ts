@@ -5,6 +5,7 @@ import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import { ApiError, login as apiLogin, logout as apiLogout, OfflineError, setAuth } from '../api/client'
 import type { UserOut } from '../api/types'
+import { INSPECTING_ROLES, REVIEWING_ROLES } from '../domain/rules'
 import { getDb, wipeDb } from '../db'
 import { newId, unsentCount } from '../data/local'
 
@@ -29,8 +30,6 @@ export class UnsentChangesError extends Error {
   }
 }
 
-export const REVIEWER_ROLES = ['county_reviewer', 'city_reviewer', 'admin'] as const
-
 /** The roles' names, the server's (src/generated/labels.json). */
 export { ROLE_LABELS } from '../domain/labels'
 
@@ -42,8 +41,10 @@ export const useSessionStore = defineStore('session', () => {
   const restored = ref(false)
   const deviceId = ref<string | null>(null)
 
-  const isReviewer = computed(() => user.value !== null && (REVIEWER_ROLES as readonly string[]).includes(user.value.role))
-  const canInspect = computed(() => user.value?.role === 'inspector' || user.value?.role === 'self_assessor')
+  /** Uses the review desk; which roles do is the server's workflow (domain/rules). */
+  const isReviewer = computed(() => user.value !== null && REVIEWING_ROLES.includes(user.value.role))
+  /** Fills in checklists on this device (and syncs them). */
+  const canInspect = computed(() => user.value !== null && INSPECTING_ROLES.includes(user.value.role))
 
   function apply(session: StoredSession | null): void {
     user.value = session?.user ?? null

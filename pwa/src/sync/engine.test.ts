@@ -264,9 +264,9 @@ describe('SyncEngine', () => {
     await recordAnswer(db, 1, 'I1', A('A'))
     const e = engine()
     const push = server.push.bind(server)
-    server.push = async () => {
+    server.push = () => {
       server.push = push
-      throw new TypeError('boom')
+      return Promise.reject(new TypeError('boom'))
     }
     const errors = vi.spyOn(console, 'error').mockImplementation(() => undefined)
     expect((await e.request()).ok).toBe(false)

@@ -43,15 +43,19 @@ export class FakeServer implements SyncTransport {
     throw new ApiError(next, next === 401 ? 'auth.session_expired' : 'http.error', `HTTP ${next}`)
   }
 
-  async probe(): Promise<void> {
-    this.gate('probe')
+  probe(): Promise<void> {
+    return answered(() => {
+      this.gate('probe')
+    })
   }
 
-  async push(_deviceId: string, changes: ChangeIn[]): Promise<SyncOut> {
-    const lose = this.gate('push')
-    const receipts = changes.map((change) => this.apply(change))
-    if (lose) throw new OfflineError('connection lost after the server committed')
-    return { receipts }
+  push(_deviceId: string, changes: ChangeIn[]): Promise<SyncOut> {
+    return answered(() => {
+      const lose = this.gate('push')
+      const receipts = changes.map((change) => this.apply(change))
+      if (lose) throw new OfflineError('connection lost after the server committed')
+      return { receipts }
+    })
   }
 
   private apply(change: ChangeIn): ReceiptOut {
@@ -80,17 +84,26 @@ export class FakeServer implements SyncTransport {
     return receipt
   }
 
-  async upload(photo: PhotoRow, onProgress: (loaded: number, total: number) => void): Promise<EvidenceOut> {
-    const lose = this.gate('upload')
-    onProgress(photo.size, photo.size)
-    const known = this.uploads.size + 1
-    this.uploads.set(photo.uploadId, { sha256: photo.sha256, itemId: photo.itemId })
-    if (lose) throw new OfflineError('connection lost after the upload')
-    return { id: known, flags: [], sha256: photo.sha256 } as unknown as EvidenceOut
+  upload(photo: PhotoRow, onProgress: (loaded: number, total: number) => void): Promise<EvidenceOut> {
+    return answered(() => {
+      const lose = this.gate('upload')
+      onProgress(photo.size, photo.size)
+      const known = this.uploads.size + 1
+      this.uploads.set(photo.uploadId, { sha256: photo.sha256, itemId: photo.itemId })
+      if (lose) throw new OfflineError('connection lost after the upload')
+      return { id: known, flags: [], sha256: photo.sha256 } as unknown as EvidenceOut
+    })
   }
 
-  async bootstrap(): Promise<BootstrapOut> {
-    this.gate('bootstrap')
-    return this.bootstrapPayload
+  bootstrap(): Promise<BootstrapOut> {
+    return answered(() => {
+      this.gate('bootstrap')
+      return this.bootstrapPayload
+    })
   }
+}
+
+/** Runs a call as a network transport answers: a result resolves, a thrown error rejects. */
+function answered<T>(work: () => T): Promise<T> {
+  return new Promise((resolve) => resolve(work()))
 }

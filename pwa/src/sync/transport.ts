@@ -32,7 +32,7 @@ export function uploadPhoto(photo: PhotoRow, onProgress: (loaded: number, total:
     xhr.ontimeout = () => reject(new OfflineError(`timed out after ${UPLOAD_TIMEOUT_MS} ms`))
     xhr.onabort = () => reject(new OfflineError('upload aborted'))
     xhr.onload = () => {
-      let payload: unknown = null
+      let payload: unknown
       try {
         payload = parseJson(xhr.responseText)
       } catch {

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { enableAutoUnmount, flushPromises, mount } from '@vue/test-utils'
-import { ref } from 'vue'
+import { defineComponent, ref } from 'vue'
 import { showConfirmDialog } from 'vant'
 
 // The real module exists only inside a vite-plugin-pwa build; the test drives its refs directly.
@@ -17,7 +17,15 @@ vi.mock('vant', async (importOriginal) => {
   return { ...vant, showConfirmDialog: vi.fn(vant.showConfirmDialog) }
 })
 
-const { default: UpdatePrompt } = await import('./UpdatePrompt.vue')
+const { useUpdatePrompt } = await import('./updatePrompt')
+
+/** The root component's part in it: the prompt, and nothing rendered. */
+const UpdatePrompt = defineComponent({
+  setup() {
+    useUpdatePrompt()
+    return () => null
+  },
+})
 
 const PROMPT = '有新版本，是否刷新？'
 
@@ -34,7 +42,7 @@ afterEach(() => {
   vi.useRealTimers()
 })
 
-describe('UpdatePrompt', () => {
+describe('useUpdatePrompt', () => {
   it('asks before updating and updates only after the user agrees', async () => {
     mount(UpdatePrompt, { attachTo: document.body })
     await flushPromises()
