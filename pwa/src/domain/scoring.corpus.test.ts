@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
+import type { ChecklistDefinition } from '../api/types'
 import { firstDifference } from './jsonDiff'
 import { parseChecklist, parseIsoDate, score, ScoringError } from './scoring'
 
@@ -62,7 +63,8 @@ describe('scoring comparison corpus', () => {
       expect(corpus.cases.some((c) => c.name.startsWith('threshold-'))).toBe(true)
       expect(corpus.cases.some((c) => c.name.startsWith('invalid-'))).toBe(true)
 
-      const checklist = parseChecklist(JSON.parse(readFileSync(join(CHECKLISTS, rel), 'utf-8')))
+      const definition = JSON.parse(readFileSync(join(CHECKLISTS, rel), 'utf-8')) as ChecklistDefinition
+      const checklist = parseChecklist(definition)
       const failures: string[] = []
       for (const c of corpus.cases) {
         const date = parseIsoDate(c.input.inspection_date)

@@ -27,7 +27,7 @@ describe('blockerLines', () => {
 
 describe('totalLines', () => {
   it('lists the counts with the best grade first', () => {
-    expect(totalLines(checklist, SCORE as ScoreResult)).toEqual([
+    expect(totalLines(checklist, SCORE)).toEqual([
       { label: '适用条款', value: '2 项' },
       { label: '不达标', value: '1 项' },
       { label: '未作答', value: '0 项' },
