@@ -170,7 +170,7 @@ describe('ReviewPage: regrading', () => {
     await settle()
     await wrapper.get('[data-testid="regrade-grade-A"]').trigger('click')
     expect(button(wrapper, 'regrade-submit').disabled).toBe(true)
-    expect(wrapper.find('[data-testid="regrade-hint"]').exists()).toBe(true)
+    expect(wrapper.get('[data-testid="regrade-hint"]').text()).toBe('修改评分需要填写理由（至少 2 个字）')
 
     await wrapper.get('[data-testid="regrade-reason"]').setValue(' 好 ')
     expect(button(wrapper, 'regrade-submit').disabled).toBe(true)

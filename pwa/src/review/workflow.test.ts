@@ -7,7 +7,6 @@ import {
   gradeChoices,
   isStaleError,
   offeredActions,
-  reasonOk,
   refusalTexts,
 } from './workflow'
 
@@ -55,16 +54,6 @@ describe('gradeChoices', () => {
 
   it('adds not applicable only when the item allows it', () => {
     expect(gradeChoices({ levels, allowNa: true }, labels).map((c) => c.code)).toEqual(['A', 'C', 'not_met', 'not_applicable'])
-  })
-})
-
-describe('reasonOk', () => {
-  it('needs at least two characters besides whitespace', () => {
-    expect(reasonOk('')).toBe(false)
-    expect(reasonOk('   ')).toBe(false)
-    expect(reasonOk(' 好 ')).toBe(false)
-    expect(reasonOk('好的')).toBe(true)
-    expect(reasonOk('x', 1)).toBe(true)
   })
 })
 

@@ -104,14 +104,6 @@ export function gradeChoices(item: Pick<Item, 'levels' | 'allowNa'>, gradeLabels
  * base revision, which the page adds. */
 export type RegradeInput = Required<Omit<RegradeIn, 'base_revision'>>
 
-export const REGRADE_REASON_MIN = 2
-export const ACTION_REASON_MIN = 2
-
-/** A written reason long enough (the server strips whitespace before it counts). */
-export function reasonOk(reason: string, min: number = REGRADE_REASON_MIN): boolean {
-  return reason.trim().length >= min
-}
-
 /** The catalog's codes for "changed by someone else since it was loaded": a regrade on an old
  * revision of the answer, a conflict settled meanwhile. */
 const STALE_CODES: readonly ErrorCode[] = ['review.stale_revision', 'conflict.already_resolved']
