@@ -31,6 +31,15 @@ export function catalogMessage(code: ErrorCode, params: Readonly<Record<string, 
   )
 }
 
+/** The catalog's codes for "this session is over, log in again": the token is unknown or ended,
+ * or the session expired. The app decides from the code, and shows the server's message. */
+const SESSION_ENDED_CODES: readonly ErrorCode[] = ['auth.session_expired', 'auth.required', 'http.unauthorized']
+
+/** Whether an answer with `code` says the session is over (the user must log in again). */
+export function endsSession(code: string): boolean {
+  return (SESSION_ENDED_CODES as readonly string[]).includes(code)
+}
+
 /**
  * Whether the same request may succeed when sent again. A code of the catalog answers as the
  * catalog says. An answer without one (a proxy's error page, a body that is not ours, a receipt
