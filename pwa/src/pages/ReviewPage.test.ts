@@ -157,7 +157,9 @@ describe('ReviewPage: what it shows', () => {
     server.route('GET /api/inspections/7', apiError(404, 'http.not_found', '未找到'))
     const wrapper = await mountPage()
 
-    expect(text(wrapper, 'review-load-error')).toContain('评审不存在或不在您的辖区内')
+    expect(text(wrapper, 'review-load-error')).toContain('未找到')
+    expect(wrapper.find('[data-testid="review-back"]').exists()).toBe(true)
+    expect(text(wrapper, 'review-load-error')).not.toContain('重试')
   })
 })
 

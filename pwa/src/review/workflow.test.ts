@@ -5,6 +5,7 @@ import {
   ACTIONS,
   errorText,
   gradeChoices,
+  isMissing,
   isStaleError,
   offeredActions,
   refusalTexts,
@@ -74,5 +75,15 @@ describe('isStaleError and errorText', () => {
     expect(errorText(new ApiError(500, 'server.internal', ''))).toBe('操作失败，请稍后重试')
     expect(errorText(new OfflineError('network request failed'))).toBe('无法连接服务器，请检查网络后重试')
     expect(errorText(new TypeError('x is undefined'))).toBe('出错了，请稍后重试')
+  })
+})
+
+describe('isMissing', () => {
+  it('is decided by the catalog code the server sent, not by the status', () => {
+    expect(isMissing(new ApiError(404, 'http.not_found', '未找到'))).toBe(true)
+    expect(isMissing(new ApiError(404, 'inspection.not_found', '评审不存在'))).toBe(true)
+    expect(isMissing(new ApiError(404, 'checklist.not_found', '本服务器上没有评审标准'))).toBe(false)
+    expect(isMissing(new ApiError(404, 'client.unknown', '服务器返回了无法识别的答复（HTTP 404）'))).toBe(false)
+    expect(isMissing(new OfflineError('network request failed'))).toBe(false)
   })
 })

@@ -113,9 +113,13 @@ export function isStaleError(err: unknown): err is ApiError {
   return err instanceof ApiError && (STALE_CODES as readonly string[]).includes(err.code)
 }
 
-/** The thing asked for does not exist, or is out of this user's reach (both answer 404). */
-export function isMissing(err: unknown): boolean {
-  return err instanceof ApiError && err.status === 404
+/** The catalog's codes for "not there": the thing asked for does not exist or is out of this
+ * user's reach (the server answers both alike). */
+const MISSING_CODES: readonly ErrorCode[] = ['http.not_found', 'inspection.not_found']
+
+/** The thing asked for is not there for this user: asking again will not help. */
+export function isMissing(err: unknown): err is ApiError {
+  return err instanceof ApiError && (MISSING_CODES as readonly string[]).includes(err.code)
 }
 
 /**
