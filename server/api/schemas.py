@@ -49,6 +49,14 @@ def ident_int(**kwargs: object) -> Int:
     return Int(min=1, max=inputs.ID_MAX, **kwargs)  # type: ignore[arg-type]
 
 
+# A written reason: its minimum (server/domain/workflow.py's REASON_MIN, counted after stripping)
+# is the domain's check, refused with the catalog code of what the reason is for.
+REASON_DOC = {
+    "description": f"a reason a person will read later: at least {workflow.REASON_MIN} characters "
+    "once surrounding whitespace is stripped"
+}
+
+
 def long_text(**kwargs: object) -> Text:
     return Text(max_length=inputs.NOTE_MAX, multiline=True, **kwargs)  # type: ignore[arg-type]
 
@@ -560,7 +568,7 @@ class InspectionDetailOut(ma.Schema):
 
 class TransitionIn(Strict):
     action = Text(required=True, min_length=1, max_length=32, validate=ACTION)
-    reason = long_text(load_default=None, allow_none=True)
+    reason = long_text(load_default=None, allow_none=True, metadata=REASON_DOC)
 
 
 class RegradeIn(Strict):
@@ -569,7 +577,7 @@ class RegradeIn(Strict):
     valid_until = Date(load_default=None, allow_none=True)
     note = long_text(load_default=None, allow_none=True)
     base_revision = Int(required=True, min=0, max=inputs.ID_MAX)
-    reason = long_text(required=True, min_length=2)
+    reason = long_text(required=True, metadata=REASON_DOC)
 
 
 class RevisionOut(ma.Schema):
@@ -639,7 +647,7 @@ class ResolveIn(Strict):
         },
     )
     grade = Text(load_default=None, allow_none=True, min_length=1, max_length=16)
-    reason = long_text(required=True, min_length=1)
+    reason = long_text(required=True, metadata=REASON_DOC)
 
 
 class ResolveOut(ma.Schema):

@@ -60,6 +60,19 @@ KINDS = (SELF_ASSESSMENT, COUNTY_INSPECTION, CITY_REINSPECTION)
 # How an open sync conflict is settled (the request's word) and what the conflict then records.
 RESOLUTIONS = {"accept": "accepted", "dismiss": "dismissed", "combine": "combined"}
 
+# A written reason (a return, a rejection, a reopening, a regrade, a settled conflict) is read
+# later by someone else: it needs at least this many characters once surrounding whitespace is
+# stripped. Exported to the app (`reason_min_length`), which asks for as much before sending.
+REASON_MIN = 2
+
+
+def reason_given(reason: str | None) -> bool:
+    """Whether `reason` is long enough: at least REASON_MIN characters once stripped. Every check
+    of a reason uses it (transitions here, regrades and settled conflicts in the services), each
+    refusing with its own catalog code and `min_length=REASON_MIN`."""
+    return reason is not None and len(reason.strip()) >= REASON_MIN
+
+
 # What a sync receipt says of one change: applied, in conflict with a newer answer, or refused.
 RECEIPT_APPLIED = "applied"
 RECEIPT_CONFLICT = "conflict"
@@ -191,6 +204,7 @@ def as_data() -> dict[str, Any]:
         "reviewable": {s: REVIEWABLE[s] for s in STATUSES if s in REVIEWABLE},
         "locked": [s for s in STATUSES if s in LOCKED],
         "roles": list(ROLES),
+        "reason_min_length": REASON_MIN,
         "transitions": [
             {
                 "action": t.action,
@@ -238,8 +252,8 @@ def check(action: str, actor: Actor, facts: InspectionFacts, reason: str | None)
             status_label=status_label(facts.status),
             action=transition.label or action,
         )
-    if transition.needs_reason and not (reason and reason.strip()):
-        raise DomainError("workflow.reason_required")
+    if transition.needs_reason and not reason_given(reason):
+        raise DomainError("workflow.reason_required", min_length=REASON_MIN)
     if transition.participant_only and actor.user_id not in facts.participants:
         raise DomainError("workflow.not_participant")
     if transition.review_level is not None:

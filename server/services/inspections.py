@@ -499,8 +499,8 @@ def regrade(
     """A reviewer's grade change: a new revision with its reason; the inspector's stays in the history."""
     inspection = load(principal, inspection_id)
     check_regrade(principal, inspection, _facts_for(inspection, False))
-    if not reason or len(reason.strip()) < 2:
-        raise DomainError("review.reason_required")
+    if not workflow.reason_given(reason):
+        raise DomainError("review.reason_required", min_length=workflow.REASON_MIN)
     checklist = checklist_of(inspection)
     parsed = check_answers(checklist, {item_id: fields})[item_id]
     queries.lock_inspections([inspection.id])
@@ -624,8 +624,8 @@ def resolve_conflict(
         source = "review"
     else:
         raise DomainError("inspection.locked")
-    if not reason or not reason.strip():
-        raise DomainError("conflict.reason_required")
+    if not workflow.reason_given(reason):
+        raise DomainError("conflict.reason_required", min_length=workflow.REASON_MIN)
     queries.lock_inspections([inspection.id])
     revision = None
     if resolution in ("accept", "combine"):

@@ -154,8 +154,14 @@ def test_conflicts_are_resolved_by_a_person_with_a_reason(world: World) -> None:
     world.sync("inspector2", [change(inspection.id, "M-B03", "C")])
     conflict = db.session.query(Conflict).one()
     url = f"/api/inspections/{inspection.id}/conflicts/{conflict.id}/resolution"
-    assert world.call("inspector", "POST", url, {"accept": True, "reason": ""}).status_code == 422
-    response = world.call("inspector", "POST", url, {"accept": True, "reason": "现场复核为C"})
+    for short in ("", "C", " C "):
+        refused = world.call("inspector", "POST", url, {"accept": True, "reason": short})
+        assert refused.status_code == 400
+        assert refused.json["error"] == {
+            "code": "conflict.reason_required",
+            "message": "处理冲突需要填写理由（至少 2 个字）",
+        }
+    response = world.call("inspector", "POST", url, {"accept": True, "reason": "为C"})
     assert {k: response.json[k] for k in ("id", "resolution", "revision")} == {
         "id": conflict.id,
         "resolution": "accepted",

@@ -221,6 +221,36 @@ def test_regrade_needs_a_reason_and_keeps_the_original(world: World) -> None:
     assert stale.json["error"]["code"] == "review.stale_revision"
 
 
+def test_every_reason_needs_the_domains_minimum_after_stripping(world: World) -> None:
+    """One minimum (workflow.REASON_MIN, exported to the app) for a transition's reason and a
+    regrade's: one character, or blanks around it, is refused with the catalog's code and
+    Chinese message naming the minimum; two characters are enough."""
+    assert workflow.REASON_MIN == 2
+    assert workflow.as_data()["reason_min_length"] == workflow.REASON_MIN
+    inspection = submitted(world)
+    act(world, "county_reviewer", inspection, "start_county_review")
+    url = f"/api/inspections/{inspection.id}/items/M-B01/grade"
+    for short in ("补", "  补\n", "\u3000补\u3000"):
+        refused = act(world, "county_reviewer", inspection, "return", short)
+        assert refused.status_code == 400
+        assert refused.json["error"] == {
+            "code": "workflow.reason_required",
+            "message": "此操作需要填写理由（至少 2 个字）",
+        }
+        body = {"grade": "B", "base_revision": 1, "reason": short}
+        refused = world.call("county_reviewer", "PUT", url, body)
+        assert refused.status_code == 400
+        assert refused.json["error"] == {
+            "code": "review.reason_required",
+            "message": "修改评分需要填写理由（至少 2 个字）",
+        }
+    regraded = world.call(
+        "county_reviewer", "PUT", url, {"grade": "B", "base_revision": 1, "reason": " 补拍 "}
+    )
+    assert regraded.status_code == 200
+    assert act(world, "county_reviewer", inspection, "return", "补拍").status_code == 200
+
+
 def test_regrade_only_by_the_reviewer_during_review(world: World) -> None:
     inspection = submitted(world)
     url = f"/api/inspections/{inspection.id}/items/M-B01/grade"

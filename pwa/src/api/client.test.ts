@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest'
-import { ApiError, CLIENT_ERROR_CODES, getHealth, OfflineError, request } from './client'
+import { ApiError, CLIENT_ERROR_CODES, getHealth, OfflineError, request, setAuth } from './client'
 
 function jsonResponse(status: number, body: unknown): Response {
   return new Response(JSON.stringify(body), {
@@ -114,6 +114,27 @@ describe('request', () => {
     vi.stubGlobal('fetch', vi.fn().mockResolvedValue(new Response('<html>Bad Gateway</html>', { status })))
 
     await expect(request('/api/x')).rejects.toBeInstanceOf(OfflineError)
+  })
+})
+
+describe('an ended session', () => {
+  it('is told by the code the server sent, with its message; another 401 is not one', async () => {
+    const ended = vi.fn()
+    setAuth('tok-1', ended)
+    try {
+      const expired = { error: { code: 'auth.session_expired', message: '登录已过期，请重新登录' } }
+      vi.stubGlobal('fetch', vi.fn().mockResolvedValue(jsonResponse(401, expired)))
+      await request('/api/me').catch(() => undefined)
+      expect(ended).toHaveBeenCalledTimes(1)
+      expect(ended.mock.calls[0]?.[0]).toMatchObject({ code: 'auth.session_expired', message: '登录已过期，请重新登录' })
+
+      const wrong = { error: { code: 'auth.invalid_credentials', message: '用户名或密码错误' } }
+      vi.stubGlobal('fetch', vi.fn().mockResolvedValue(jsonResponse(401, wrong)))
+      await request('/api/auth/login').catch(() => undefined)
+      expect(ended).toHaveBeenCalledTimes(1)
+    } finally {
+      setAuth(null)
+    }
   })
 })
 

@@ -32,7 +32,7 @@ import type {
   TransitionIn,
   UserOut,
 } from './types'
-import { isRetryable } from './errors'
+import { endsSession, isRetryable } from './errors'
 
 /** One located problem inside a refused input, as the server reports it. */
 export type ApiProblem = ErrorProblem
@@ -87,13 +87,14 @@ export const DEFAULT_TIMEOUT_MS = 10_000
 // --- Authentication ------------------------------------------------------------------------------
 
 let authToken: string | null = null
-let unauthorizedHandler: (() => void) | null = null
+let unauthorizedHandler: ((err: ApiError) => void) | null = null
 
 /**
  * The bearer token sent with every request, and what to do when the server says the session is
- * over (401). The session store sets both; this module keeps no other state.
+ * over (a code of api/errors' `endsSession`; the handler gets the server's error). The session
+ * store sets both; this module keeps no other state.
  */
-export function setAuth(token: string | null, onUnauthorized: (() => void) | null = null): void {
+export function setAuth(token: string | null, onUnauthorized: ((err: ApiError) => void) | null = null): void {
   authToken = token
   unauthorizedHandler = onUnauthorized
 }
@@ -221,8 +222,8 @@ async function requestOnce<T>(path: string, options: RequestOptions): Promise<T>
       // A reverse proxy (or the dev server) answering for a server that is down.
       throw new OfflineError(`server unreachable behind a proxy (HTTP ${response.status})`)
     }
-    if (response.status === 401 && authToken !== null) unauthorizedHandler?.()
     const error = toApiError(response.status, payload)
+    if (authToken !== null && endsSession(error.code)) unauthorizedHandler?.(error)
     const wait = isRetryable(error.code) ? retryWaitMs(response.headers.get('Retry-After'), MAX_ASKED_WAIT_S) : null
     if (wait !== null) throw new RetryLater(error, wait)
     throw error
@@ -432,8 +433,9 @@ export async function fetchBlob(path: string, timeoutMs: number = 120_000): Prom
       if (payload === null && GATEWAY_STATUSES.includes(response.status)) {
         throw new OfflineError(`server unreachable behind a proxy (HTTP ${response.status})`)
       }
-      if (response.status === 401 && authToken !== null) unauthorizedHandler?.()
-      throw toApiError(response.status, payload)
+      const error = toApiError(response.status, payload)
+      if (authToken !== null && endsSession(error.code)) unauthorizedHandler?.(error)
+      throw error
     }
     return await response.blob()
   } catch (err) {

@@ -23,6 +23,23 @@ export function catalogEntry(code: string): CatalogEntry | undefined {
   return Object.hasOwn(CATALOG, code) ? CATALOG[code] : undefined
 }
 
+/** The catalog's message for `code` with its {fields} filled from `params` (a field not given
+ * stays empty, as the server fills it): the words the server answers the code with. */
+export function catalogMessage(code: ErrorCode, params: Readonly<Record<string, string | number>> = {}): string {
+  return CATALOG[code]!.message.replace(/\{([a-z_]+)\}/g, (_, name: string) =>
+    Object.hasOwn(params, name) ? String(params[name]) : '',
+  )
+}
+
+/** The catalog's codes for "this session is over, log in again": the token is unknown or ended,
+ * or the session expired. The app decides from the code, and shows the server's message. */
+const SESSION_ENDED_CODES: readonly ErrorCode[] = ['auth.session_expired', 'auth.required', 'http.unauthorized']
+
+/** Whether an answer with `code` says the session is over (the user must log in again). */
+export function endsSession(code: string): boolean {
+  return (SESSION_ENDED_CODES as readonly string[]).includes(code)
+}
+
 /**
  * Whether the same request may succeed when sent again. A code of the catalog answers as the
  * catalog says. An answer without one (a proxy's error page, a body that is not ours, a receipt

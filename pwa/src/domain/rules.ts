@@ -52,6 +52,16 @@ export const INSPECTING_ROLES = rolesTaking((t) => t.from.some((s) => isEditable
  * whoever may reopen a closed one. They use the review desk. */
 export const REVIEWING_ROLES = rolesTaking((t) => t.from.some((s) => !isEditable(s)))
 
+/** The fewest characters a written reason (a return, a rejection, a regrade, a settled conflict)
+ * may have once surrounding whitespace is trimmed: the server's one minimum for every reason. */
+export const REASON_MIN_LENGTH: number = data.reason_min_length
+
+/** A written reason long enough: the server's minimum, counted as the server counts, in
+ * characters (code points, not UTF-16 units) once trimmed. */
+export function reasonOk(reason: string): boolean {
+  return [...reason.trim()].length >= REASON_MIN_LENGTH
+}
+
 /** The state `action` leads to, as the server's table has it. */
 export function targetOf(action: string): InspectionStatus | null {
   return TRANSITIONS.find((t) => t.action === action)?.to ?? null

@@ -24,6 +24,7 @@ import {
 } from './checklist'
 import { maxRational, num, Rational, share, sumRational } from './rational'
 import type { components } from '../generated/api'
+import { catalogMessage, type ErrorCode } from '../api/errors'
 
 type Schemas = components['schemas']
 
@@ -81,12 +82,19 @@ function problem(code: string, where: string, message: string): Problem {
   return { code, pointer: where, message }
 }
 
-/** server/domain/inputs.py's MSG_DATE. */
-const MSG_DATE = '日期格式应为 YYYY-MM-DD，且在 1900-01-01 至 2100-12-31 之间'
+/** A problem whose message is its code's in the server's catalog (src/api/errors). */
+function catalogProblem(code: ErrorCode, where: string): Problem {
+  return problem(code, where, catalogMessage(code))
+}
+
+/** An error whose message is its code's in the server's catalog. */
+function catalogError(code: ErrorCode, problems: Problem[] = []): ScoringError {
+  return new ScoringError(code, catalogMessage(code), problems)
+}
 
 function parseDate(value: unknown, where: string, problems: Problem[]): CalendarDate | null {
   const date = parseIsoDate(value)
-  if (date === null) problems.push(problem('input.invalid_date', where, MSG_DATE))
+  if (date === null) problems.push(catalogProblem('input.invalid_date', where))
   return date
 }
 
@@ -103,20 +111,20 @@ export interface Answer {
 }
 
 function checkFacts(checklist: Checklist, facts: unknown): Record<string, unknown> {
-  if (!isObject(facts)) throw new ScoringError('facts.invalid', '机构信息无效')
+  if (!isObject(facts)) throw catalogError('facts.invalid')
   const problems: Problem[] = []
   for (const [key, value] of Object.entries(facts)) {
     const factType = checklist.facts.get(key)
     if (factType === undefined) {
-      problems.push(problem('facts.unknown', pointer('facts', key), '不是此评审标准使用的机构信息'))
+      problems.push(catalogProblem('facts.unknown', pointer('facts', key)))
     } else if (!factValueOk(factType, value) || (typeof value === 'number' && !Number.isFinite(value))) {
       problems.push(problem('facts.type', pointer('facts', key), `类型应为 ${factType}`))
     }
   }
   for (const key of [...referencedFacts(checklist)].filter((k) => !has(facts, k)).sort()) {
-    problems.push(problem('facts.missing', pointer('facts', key), '缺少此项机构信息'))
+    problems.push(catalogProblem('facts.missing', pointer('facts', key)))
   }
-  if (problems.length > 0) throw new ScoringError('facts.invalid', '机构信息无效', problems)
+  if (problems.length > 0) throw catalogError('facts.invalid', problems)
   return { ...facts }
 }
 
@@ -127,7 +135,7 @@ function sortedCodepoints(values: Iterable<string>): string[] {
 
 /** Typed answers from raw JSON; every problem is reported at once with a stable code. */
 function checkAnswers(checklist: Checklist, answers: unknown): Map<string, Answer> {
-  if (!isObject(answers)) throw new ScoringError('answers.invalid', '评分不符合评审标准')
+  if (!isObject(answers)) throw catalogError('answers.invalid')
   const items = checklist.itemMap()
   const problems: Problem[] = []
   const result = new Map<string, Answer>()
@@ -143,19 +151,13 @@ function checkAnswers(checklist: Checklist, answers: unknown): Map<string, Answe
       continue
     }
     for (const key of sortedCodepoints(Object.keys(raw).filter((k) => !ANSWER_FIELDS.has(k)))) {
-      problems.push(problem('answers.unknown_field', `${where}/${pointer(key).slice(1)}`, '未知字段'))
+      problems.push(catalogProblem('answers.unknown_field', `${where}/${pointer(key).slice(1)}`))
     }
     const grade = raw.grade
     const allowed = [...item.levels.map((lv) => lv.code), NOT_MET]
     if (item.allowNa) allowed.push(NOT_APPLICABLE)
     if (grade === NOT_APPLICABLE && !item.allowNa) {
-      problems.push(
-        problem(
-          'answers.not_applicable_not_allowed',
-          where + '/grade',
-          '此条款只能根据机构信息判定为不适用',
-        ),
-      )
+      problems.push(catalogProblem('answers.not_applicable_not_allowed', where + '/grade'))
       continue
     }
     if (typeof grade !== 'string' || !allowed.includes(grade)) {
@@ -174,7 +176,7 @@ function checkAnswers(checklist: Checklist, answers: unknown): Map<string, Answe
     result.set(itemId, { grade, documentDate: dates.document_date ?? null, validUntil: dates.valid_until ?? null })
   }
   if (problems.length > 0) {
-    throw new ScoringError('answers.invalid', '评分不符合评审标准', problems)
+    throw catalogError('answers.invalid', problems)
   }
   return result
 }

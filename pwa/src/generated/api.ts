@@ -3099,6 +3099,7 @@ export interface components {
             grade: string;
             /** @default null */
             note?: string | null;
+            /** @description a reason a person will read later: at least 2 characters once surrounding whitespace is stripped */
             reason: string;
             /**
              * Format: date
@@ -3114,6 +3115,7 @@ export interface components {
             accept?: boolean | null;
             /** @default null */
             grade?: string | null;
+            /** @description a reason a person will read later: at least 2 characters once surrounding whitespace is stripped */
             reason: string;
             /**
              * @description accept: the proposed answer; dismiss: keep the current one; combine: the chosen grade with both notes joined
@@ -3319,7 +3321,10 @@ export interface components {
         TransitionIn: {
             /** @enum {string} */
             action: "submit" | "start_county_review" | "return" | "county_approve" | "county_reject" | "start_city_review" | "city_return" | "approve" | "city_reject" | "reopen";
-            /** @default null */
+            /**
+             * @description a reason a person will read later: at least 2 characters once surrounding whitespace is stripped
+             * @default null
+             */
             reason?: string | null;
         };
         UserOut: {

@@ -244,6 +244,9 @@ describe('LoginPage: what it shows', () => {
     await settle()
 
     expect(wrapper.text()).toContain('登录已过期，请重新登录；本机数据不会丢失。')
+    useSessionStore().endedMessage = '请先登录'
+    await settle()
+    expect(wrapper.text()).toContain('请先登录；本机数据不会丢失。')
     expect(wrapper.text()).toContain('服务器状态')
   })
 

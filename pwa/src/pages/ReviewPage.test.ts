@@ -157,7 +157,9 @@ describe('ReviewPage: what it shows', () => {
     server.route('GET /api/inspections/7', apiError(404, 'http.not_found', '未找到'))
     const wrapper = await mountPage()
 
-    expect(text(wrapper, 'review-load-error')).toContain('评审不存在或不在您的辖区内')
+    expect(text(wrapper, 'review-load-error')).toContain('未找到')
+    expect(wrapper.find('[data-testid="review-back"]').exists()).toBe(true)
+    expect(text(wrapper, 'review-load-error')).not.toContain('重试')
   })
 })
 
@@ -170,7 +172,7 @@ describe('ReviewPage: regrading', () => {
     await settle()
     await wrapper.get('[data-testid="regrade-grade-A"]').trigger('click')
     expect(button(wrapper, 'regrade-submit').disabled).toBe(true)
-    expect(wrapper.find('[data-testid="regrade-hint"]').exists()).toBe(true)
+    expect(wrapper.get('[data-testid="regrade-hint"]').text()).toBe('修改评分需要填写理由（至少 2 个字）')
 
     await wrapper.get('[data-testid="regrade-reason"]').setValue(' 好 ')
     expect(button(wrapper, 'regrade-submit').disabled).toBe(true)

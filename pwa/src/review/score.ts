@@ -15,9 +15,9 @@ export function blockerLines(checklist: Checklist, blockers: readonly BlockedBy[
   return blockers.map((b) => {
     switch (b.kind) {
       case 'veto_failed':
-        return `否决项不达标：${itemNumbers(checklist, b.items)}`
+        return `否决项${outcomeLabel('not_met')}：${itemNumbers(checklist, b.items)}`
       case 'veto_unanswered':
-        return `否决项未作答：${itemNumbers(checklist, b.items)}`
+        return `否决项${outcomeLabel('unanswered')}：${itemNumbers(checklist, b.items)}`
       case 'rule': {
         const label = b.label ?? '规则未满足'
         const needed = b.needed ?? null

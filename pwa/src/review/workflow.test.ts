@@ -5,9 +5,9 @@ import {
   ACTIONS,
   errorText,
   gradeChoices,
+  isMissing,
   isStaleError,
   offeredActions,
-  reasonOk,
   refusalTexts,
 } from './workflow'
 
@@ -58,16 +58,6 @@ describe('gradeChoices', () => {
   })
 })
 
-describe('reasonOk', () => {
-  it('needs at least two characters besides whitespace', () => {
-    expect(reasonOk('')).toBe(false)
-    expect(reasonOk('   ')).toBe(false)
-    expect(reasonOk(' 好 ')).toBe(false)
-    expect(reasonOk('好的')).toBe(true)
-    expect(reasonOk('x', 1)).toBe(true)
-  })
-})
-
 describe('isStaleError and errorText', () => {
   it('recognises a stale revision or an already settled conflict', () => {
     expect(isStaleError(new ApiError(409, 'review.stale_revision', 'changed'))).toBe(true)
@@ -85,5 +75,15 @@ describe('isStaleError and errorText', () => {
     expect(errorText(new ApiError(500, 'server.internal', ''))).toBe('操作失败，请稍后重试')
     expect(errorText(new OfflineError('network request failed'))).toBe('无法连接服务器，请检查网络后重试')
     expect(errorText(new TypeError('x is undefined'))).toBe('出错了，请稍后重试')
+  })
+})
+
+describe('isMissing', () => {
+  it('is decided by the catalog code the server sent, not by the status', () => {
+    expect(isMissing(new ApiError(404, 'http.not_found', '未找到'))).toBe(true)
+    expect(isMissing(new ApiError(404, 'inspection.not_found', '评审不存在'))).toBe(true)
+    expect(isMissing(new ApiError(404, 'checklist.not_found', '本服务器上没有评审标准'))).toBe(false)
+    expect(isMissing(new ApiError(404, 'client.unknown', '服务器返回了无法识别的答复（HTTP 404）'))).toBe(false)
+    expect(isMissing(new OfflineError('network request failed'))).toBe(false)
   })
 })

@@ -104,14 +104,6 @@ export function gradeChoices(item: Pick<Item, 'levels' | 'allowNa'>, gradeLabels
  * base revision, which the page adds. */
 export type RegradeInput = Required<Omit<RegradeIn, 'base_revision'>>
 
-export const REGRADE_REASON_MIN = 2
-export const ACTION_REASON_MIN = 2
-
-/** A written reason long enough (the server strips whitespace before it counts). */
-export function reasonOk(reason: string, min: number = REGRADE_REASON_MIN): boolean {
-  return reason.trim().length >= min
-}
-
 /** The catalog's codes for "changed by someone else since it was loaded": a regrade on an old
  * revision of the answer, a conflict settled meanwhile. */
 const STALE_CODES: readonly ErrorCode[] = ['review.stale_revision', 'conflict.already_resolved']
@@ -121,9 +113,13 @@ export function isStaleError(err: unknown): err is ApiError {
   return err instanceof ApiError && (STALE_CODES as readonly string[]).includes(err.code)
 }
 
-/** The thing asked for does not exist, or is out of this user's reach (both answer 404). */
-export function isMissing(err: unknown): boolean {
-  return err instanceof ApiError && err.status === 404
+/** The catalog's codes for "not there": the thing asked for does not exist or is out of this
+ * user's reach (the server answers both alike). */
+const MISSING_CODES: readonly ErrorCode[] = ['http.not_found', 'inspection.not_found']
+
+/** The thing asked for is not there for this user: asking again will not help. */
+export function isMissing(err: unknown): err is ApiError {
+  return err instanceof ApiError && (MISSING_CODES as readonly string[]).includes(err.code)
 }
 
 /**

@@ -4,6 +4,7 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import { ApiError, login as apiLogin, logout as apiLogout, OfflineError, setAuth } from '../api/client'
+import { catalogMessage } from '../api/errors'
 import type { UserOut } from '../api/types'
 import { INSPECTING_ROLES, REVIEWING_ROLES } from '../domain/rules'
 import { getDb, wipeDb } from '../db'
@@ -36,8 +37,10 @@ export { ROLE_LABELS } from '../domain/labels'
 export const useSessionStore = defineStore('session', () => {
   const user = ref<UserOut | null>(null)
   const token = ref<string | null>(null)
-  /** The server said the session ended (401); the user must log in again, data stays. */
+  /** The server said the session ended; the user must log in again, data stays. */
   const expired = ref(false)
+  /** Why, in the server's words: the message of the code it ended the session with. */
+  const endedMessage = ref(catalogMessage('auth.session_expired'))
   const restored = ref(false)
   const deviceId = ref<string | null>(null)
 
@@ -49,7 +52,8 @@ export const useSessionStore = defineStore('session', () => {
   function apply(session: StoredSession | null): void {
     user.value = session?.user ?? null
     token.value = session?.token ?? null
-    setAuth(token.value, () => {
+    setAuth(token.value, (err) => {
+      endedMessage.value = err.message || catalogMessage('auth.session_expired')
       expired.value = true
     })
   }
@@ -114,5 +118,5 @@ export const useSessionStore = defineStore('session', () => {
     deviceId.value = await ensureDeviceId()
   }
 
-  return { user, token, expired, restored, deviceId, isReviewer, canInspect, restore, login, logout }
+  return { user, token, expired, endedMessage, restored, deviceId, isReviewer, canInspect, restore, login, logout }
 })

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { DabiaoDatabase, type PhotoRow } from '../db'
 import { addPhoto, recordAnswer } from '../data/local'
 import { ApiError } from '../api/client'
-import { catalogEntry } from '../api/errors'
+import { catalogEntry, endsSession } from '../api/errors'
 import errors from '../generated/errors.json'
 import { refusedForGood, SyncEngine, type Clock } from './engine'
 import { FakeServer } from './fakeServer'
@@ -198,19 +198,20 @@ describe('SyncEngine', () => {
     server.fail('probe', 401)
     await e.request()
     expect(e.status.phase).toBe('signed_out')
+    expect(e.status.lastError).toBe('登录已过期，请重新登录')
     expect(clock.timers).toHaveLength(0)
     expect(await db.outbox.count()).toBe(1)
   })
 
   describe('sends a change again only when the error catalog allows it', () => {
     const retryable = Object.entries(errors).filter(([, e]) => e.retryable)
-    const final = Object.entries(errors).filter(([, e]) => !e.retryable && e.status !== 401)
+    const final = Object.entries(errors).filter(([code, e]) => !e.retryable && !endsSession(code))
 
     it('reads the catalog the server exports, with both kinds of entries', () => {
       expect(retryable.map(([code]) => code)).toEqual(expect.arrayContaining(['db.unavailable', 'storage.unavailable', 'http.too_many_requests']))
       expect(final.map(([code]) => code)).toEqual(expect.arrayContaining(['sync.not_assigned', 'evidence.frozen', 'workflow.invalid_transition']))
       for (const [code, entry] of Object.entries(errors)) {
-        expect(refusedForGood(new ApiError(entry.status, code, entry.message))).toBe(!entry.retryable && entry.status !== 401)
+        expect(refusedForGood(new ApiError(entry.status, code, entry.message))).toBe(!entry.retryable && !endsSession(code))
       }
     })
 

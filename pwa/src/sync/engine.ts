@@ -7,7 +7,7 @@
 // retried with capped exponential backoff and jitter; changes the server refused for good stay in
 // the outbox as `failed`, with the server's reason, until the inspector retries or discards them.
 import { ApiError, OfflineError } from '../api/client'
-import { isRetryable } from '../api/errors'
+import { catalogMessage, endsSession, isRetryable } from '../api/errors'
 import type { BootstrapOut, ChangeIn, EvidenceOut, SyncOut } from '../api/types'
 import type { AnswerValue, DabiaoDatabase, OutboxError, OutboxRow, PhotoRow } from '../db'
 import { saveBootstrap } from '../data/local'
@@ -88,12 +88,12 @@ export interface EngineOptions {
 
 /**
  * The server refused this change for good: sending it again unchanged cannot succeed, as the
- * server's error catalog says of the code (api/errors). An ended session (401) is not a refusal of
+ * server's error catalog says of the code (api/errors). An ended session (`endsSession`) is not a refusal of
  * the change: it goes again once the user has logged in. An answer without a catalog code (a
  * proxy's error page) is transient and retried.
  */
 export function refusedForGood(err: unknown): err is ApiError {
-  return err instanceof ApiError && err.status !== 401 && !isRetryable(err.code)
+  return err instanceof ApiError && !endsSession(err.code) && !isRetryable(err.code)
 }
 
 class Stop extends Error {
@@ -109,7 +109,7 @@ class Stop extends Error {
 function describe(err: unknown): Stop {
   if (err instanceof OfflineError) return new Stop('无法连接服务器', true)
   if (err instanceof ApiError) {
-    if (err.status === 401) return new Stop('登录已过期，请重新登录', false, true)
+    if (endsSession(err.code)) return new Stop(err.message || catalogMessage('auth.session_expired'), false, true)
     return new Stop(err.message || '服务器暂时不可用', false)
   }
   // Anything else (the device database refusing a write, a bug) must not stop syncing for good:

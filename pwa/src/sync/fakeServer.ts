@@ -3,7 +3,7 @@
 // reused change id with other content is refused. Used by the engine's unit tests; the browser
 // tests run against the real server.
 import { ApiError, OfflineError } from '../api/client'
-import { catalogEntry } from '../api/errors'
+import { catalogEntry, catalogMessage } from '../api/errors'
 import type { BootstrapOut, ChangeIn, EvidenceOut, ReceiptOut, SyncOut } from '../api/types'
 import type { PhotoRow } from '../db'
 import type { SyncTransport } from './engine'
@@ -40,7 +40,8 @@ export class FakeServer implements SyncTransport {
       const entry = catalogEntry(next.code)
       throw new ApiError(next.status ?? entry?.status ?? 500, next.code, entry?.message ?? next.code)
     }
-    throw new ApiError(next, next === 401 ? 'auth.session_expired' : 'http.error', `HTTP ${next}`)
+    if (next === 401) throw new ApiError(401, 'auth.session_expired', catalogMessage('auth.session_expired'))
+    throw new ApiError(next, 'http.error', `HTTP ${next}`)
   }
 
   probe(): Promise<void> {
