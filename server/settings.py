@@ -13,8 +13,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from server.domain import evidence
-
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PREFIX = "DABIAO_"
 SECRET_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
@@ -62,7 +60,7 @@ class Settings:
     # 0 (default): the app faces clients directly (gunicorn) and the header is ignored.
     trusted_proxies: int = 0
     max_photo_bytes: int = 20 * 1024 * 1024
-    max_photo_pixels: int = evidence.MAX_PHOTO_PIXELS
+    max_photo_pixels: int = 40_000_000
     thumbnail_edge: int = 800  # 84 mm in the report's photo appendix at about 240 dpi
     photo_max_distance_m: int = 2000
     evidence_retention_days: int = 3650

@@ -17,7 +17,6 @@ import datetime as dt
 import math
 import unicodedata
 from dataclasses import dataclass
-from typing import Any
 
 from server.domain.checklist import NOT_APPLICABLE
 
@@ -25,22 +24,11 @@ CHINA = dt.timezone(dt.timedelta(hours=8))
 EARTH_RADIUS_M = 6_371_000
 YEAR_MIN, YEAR_MAX = 1900, 2100  # the same years the API accepts for any date
 
-# The most pixels a photo may have: the server refuses a larger upload before decoding it whole
-# (evidence.too_many_pixels), and the app refuses a larger camera picture before shrinking it.
-# The default of Settings.max_photo_pixels; exported to the app (pwa/src/generated/evidence.json).
-MAX_PHOTO_PIXELS = 40_000_000
-
 FLAG_TIME_OUTSIDE_VISIT = "time_outside_visit"
 FLAG_FAR_FROM_FACILITY = "far_from_facility"
 FLAG_EXIF_PLACE_INVALID = "exif_place_invalid"
 FLAG_USED_FOR_OTHER_FACILITY = "used_for_other_facility"
 FLAG_NO_CAPTURE_TIME = "no_capture_time"
-
-
-def as_data() -> dict[str, Any]:
-    """The evidence limits the app applies before it sends a photo (`python -m server export-rules`
-    writes them into pwa/src/generated/evidence.json)."""
-    return {"max_photo_pixels": MAX_PHOTO_PIXELS}
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ import struct
 import pytest
 from PIL import Image
 
-from server.domain import evidence
 from server.domain.errors import DomainError
 from server.storage import images
 from server.storage.images import process_photo
@@ -30,7 +29,7 @@ from tests.photos import (
     short_entry,
 )
 
-LIMIT = evidence.MAX_PHOTO_PIXELS
+LIMIT = 40_000_000
 EDGE = 800
 SIZES = [(60, 40), (2600, 1733), (3000, 2000)]  # 2,560 px or more on the long edge: reduce() runs
 
@@ -289,16 +288,3 @@ def test_mpo_is_a_jpeg() -> None:
     assert Image.open(io.BytesIO(data)).format == "MPO"
     info, _ = thumb_of(data)
     assert info.content_type == "image/jpeg"
-
-
-def test_the_pixel_limit_is_the_domains_and_the_apps() -> None:
-    """One limit: the settings' default, the refusal's message and the app's export are the
-    domain's MAX_PHOTO_PIXELS."""
-    from server.settings import Settings
-
-    assert Settings.max_photo_pixels == evidence.MAX_PHOTO_PIXELS
-    assert evidence.as_data() == {"max_photo_pixels": evidence.MAX_PHOTO_PIXELS}
-    with pytest.raises(DomainError) as refused:
-        process_photo(bomb_png(6325), evidence.MAX_PHOTO_PIXELS, EDGE)  # 40,005,625 pixels
-    assert refused.value.code == "evidence.too_many_pixels"
-    assert refused.value.message == f"照片像素过多（上限 {evidence.MAX_PHOTO_PIXELS} 像素）"

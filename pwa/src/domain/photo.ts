@@ -2,16 +2,12 @@
 // its EXIF orientation applied, re-encoded as JPEG, and its SHA-256 computed, so the server receives
 // (and the report shows) exactly the bytes the device hashed. Capture time and place are recorded
 // with it. No UI imports.
-import { catalogMessage } from '../api/errors'
-import evidence from '../generated/evidence.json'
 
 export const MAX_EDGE = 1600
 export const JPEG_QUALITY = 0.85
 /** Camera pictures larger than this are refused before decoding (the server limit is 20 MB). */
 export const MAX_INPUT_BYTES = 40 * 1024 * 1024
-/** Camera pictures with more pixels are refused before shrinking: the server's limit
- * (src/generated/evidence.json, from server/domain/evidence.py). */
-export const MAX_INPUT_PIXELS: number = evidence.max_photo_pixels
+export const MAX_INPUT_PIXELS = 50_000_000
 
 export class PhotoError extends Error {
   override readonly name = 'PhotoError'
@@ -81,7 +77,7 @@ export async function shrinkPhoto(file: Blob, maxEdge: number = MAX_EDGE, qualit
   }
   let scaled: ImageBitmap
   try {
-    if (full.width * full.height > MAX_INPUT_PIXELS) throw new PhotoError('photo.too_many_pixels', catalogMessage('evidence.too_many_pixels', { max_pixels: MAX_INPUT_PIXELS }))
+    if (full.width * full.height > MAX_INPUT_PIXELS) throw new PhotoError('photo.too_many_pixels', '照片像素过多')
     const size = fitWithin(full.width, full.height, maxEdge)
     scaled =
       size.width === full.width && size.height === full.height
