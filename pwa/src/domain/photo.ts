@@ -5,9 +5,12 @@
 
 export const MAX_EDGE = 1600
 export const JPEG_QUALITY = 0.85
+// The app's own limits on a camera picture before it is shrunk: what a phone can decode and scale.
+// They are not the server's upload limits, which apply to the shrunk JPEG.
 /** Camera pictures larger than this are refused before decoding (the server limit is 20 MB). */
 export const MAX_INPUT_BYTES = 40 * 1024 * 1024
-export const MAX_INPUT_PIXELS = 50_000_000
+/** Enough for the full-resolution mode of a 50-megapixel camera (8192 × 6144). */
+export const MAX_INPUT_PIXELS = 64_000_000
 
 export class PhotoError extends Error {
   override readonly name = 'PhotoError'
@@ -77,7 +80,7 @@ export async function shrinkPhoto(file: Blob, maxEdge: number = MAX_EDGE, qualit
   }
   let scaled: ImageBitmap
   try {
-    if (full.width * full.height > MAX_INPUT_PIXELS) throw new PhotoError('photo.too_many_pixels', '照片像素过多')
+    if (full.width * full.height > MAX_INPUT_PIXELS) throw new PhotoError('photo.too_many_pixels', '照片像素过多，请用相机的标准画质重拍')
     const size = fitWithin(full.width, full.height, maxEdge)
     scaled =
       size.width === full.width && size.height === full.height
