@@ -51,7 +51,7 @@ CATALOG: dict[str, Entry] = {
     "http.bad_request": Entry(400, "请求无效"),
     "http.unauthorized": Entry(401, "请先登录"),
     "http.forbidden": Entry(403, "无权进行此操作"),
-    "http.not_found": Entry(404, "未找到"),
+    "http.not_found": Entry(404, "未找到，或不在您的权限范围内"),
     "http.method_not_allowed": Entry(405, "不支持此请求方法"),
     "http.not_acceptable": Entry(406, "无法按要求的格式回答"),
     "http.request_timeout": Entry(408, "请求超时，请重试", retryable=True),

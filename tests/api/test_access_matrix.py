@@ -43,7 +43,7 @@ INSIDE = {
 FACILITY_OF = {"own": "own", "sibling": "sibling", "other_city": "other_city", "parent": "parent"}
 DENIALS = {
     403: {"error": {"code": "auth.forbidden", "message": "您的角色无权进行此操作"}},
-    404: {"error": {"code": "http.not_found", "message": "未找到"}},
+    404: {"error": {"code": "http.not_found", "message": "未找到，或不在您的权限范围内"}},
 }
 
 

@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 def test_unknown_api_route_is_a_json_404(client: FlaskClient) -> None:
     response = client.get("/api/nothing-here")
     assert response.status_code == 404
-    assert response.json == {"error": {"code": "http.not_found", "message": "未找到"}}
+    assert response.json == {"error": {"code": "http.not_found", "message": "未找到，或不在您的权限范围内"}}
 
 
 def test_wrong_method_is_a_json_405(client: FlaskClient) -> None:

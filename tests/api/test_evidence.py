@@ -221,7 +221,7 @@ def test_download_is_scoped_and_safe(world: World) -> None:
     denied = world.call("sibling_county_reviewer", "GET", f"/api/evidence/{evidence_id}/content")
     assert (denied.status_code, denied.json) == (
         404,
-        {"error": {"code": "http.not_found", "message": "未找到"}},
+        {"error": {"code": "http.not_found", "message": "未找到，或不在您的权限范围内"}},
     )
     assert world.client.get(f"/api/evidence/{evidence_id}/content").status_code == 401
     listing = world.call("county_reviewer", "GET", f"/api/inspections/{inspection.id}/evidence").json

@@ -154,10 +154,10 @@ describe('ReviewPage: what it shows', () => {
   })
 
   it('shows the server error when the inspection is out of reach', async () => {
-    server.route('GET /api/inspections/7', apiError(404, 'http.not_found', '未找到'))
+    server.route('GET /api/inspections/7', apiError(404, 'http.not_found', '未找到，或不在您的权限范围内'))
     const wrapper = await mountPage()
 
-    expect(text(wrapper, 'review-load-error')).toContain('未找到')
+    expect(text(wrapper, 'review-load-error')).toContain('未找到，或不在您的权限范围内')
     expect(wrapper.find('[data-testid="review-back"]').exists()).toBe(true)
     expect(text(wrapper, 'review-load-error')).not.toContain('重试')
   })

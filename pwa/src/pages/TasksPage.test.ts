@@ -306,7 +306,7 @@ describe('TasksPage: the self-assessment picker', () => {
               ]),
               { status: 200, headers: { 'Content-Type': 'application/json' } },
             )
-          : new Response(JSON.stringify({ error: { code: 'http.not_found', message: '未找到' } }), { status: 404 }),
+          : new Response(JSON.stringify({ error: { code: 'http.not_found', message: '未找到，或不在您的权限范围内' } }), { status: 404 }),
       ),
     )
     const wrapper = await openTasks()

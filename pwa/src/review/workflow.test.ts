@@ -80,7 +80,7 @@ describe('isStaleError and errorText', () => {
 
 describe('isMissing', () => {
   it('is decided by the catalog code the server sent, not by the status', () => {
-    expect(isMissing(new ApiError(404, 'http.not_found', '未找到'))).toBe(true)
+    expect(isMissing(new ApiError(404, 'http.not_found', '未找到，或不在您的权限范围内'))).toBe(true)
     expect(isMissing(new ApiError(404, 'inspection.not_found', '评审不存在'))).toBe(true)
     expect(isMissing(new ApiError(404, 'checklist.not_found', '本服务器上没有评审标准'))).toBe(false)
     expect(isMissing(new ApiError(404, 'client.unknown', '服务器返回了无法识别的答复（HTTP 404）'))).toBe(false)
