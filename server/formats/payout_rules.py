@@ -6,7 +6,6 @@ exists or repeats another rule is for the service to check.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from server.domain import payouts as domain
@@ -32,26 +31,15 @@ RULE_COLUMNS = (
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日")
 
 
-@dataclass(frozen=True)
-class Rule:
-    region_code: str
-    family: str
-    tier_code: str
-    amount_yuan: int
-    top_up: bool
-    valid_from: dt.date
-    note: str | None
-
-
 def read_rules(
     filename: str, data: bytes, tiers: dict[str, dict[str, str]]
-) -> tuple[RowReport, list[tuple[ImportRow, Rule]]]:
+) -> tuple[RowReport, list[tuple[ImportRow, domain.Rule]]]:
     """Each well-formed row of the file as a rule; `tiers` (family -> tier code -> label) are the
     tiers the loaded checklists know. Problems go to the report, which the caller raises once it
     has added its own."""
     sheet = read_sheet(filename, data)
     report = RowReport()
-    read: list[tuple[ImportRow, Rule]] = []
+    read: list[tuple[ImportRow, domain.Rule]] = []
     for row in rows_of(sheet, RULE_COLUMNS, report):
         region = row.region_code("region_code")
         family = _family(row)
@@ -67,7 +55,7 @@ def read_rules(
             continue
         assert region is not None and family is not None and tier is not None and amount is not None
         assert top_up is not None and valid_from is not None
-        read.append((row, Rule(region[0], family, tier, amount, top_up, valid_from, note)))
+        read.append((row, domain.Rule(region[0], family, tier, amount, top_up, valid_from, note)))
     return report, read
 
 
