@@ -372,7 +372,7 @@ export class SyncEngine {
           })
           summary.conflicts += 1
         } else {
-          const error = receipt.error ?? { code: 'sync.refused', message: 'refused' }
+          const error = receipt.error ?? { code: 'sync.refused', message: '服务器拒绝了此修改，未说明原因' }
           await db.outbox.update(row.seq, {
             state: 'failed',
             error: { code: error.code, message: error.message, status: null },
