@@ -380,10 +380,7 @@ def newest_sample(inspection_id: int) -> tuple[int, dt.datetime] | None:
         .order_by(ReviewSample.drawn_at.desc(), ReviewSample.id.desc())
         .limit(1)
     ).first()
-    if row is None:
-        return None
-    drawn_at = row.drawn_at if row.drawn_at.tzinfo else row.drawn_at.replace(tzinfo=dt.UTC)
-    return row.id, drawn_at
+    return None if row is None else (row.id, row.drawn_at)  # UTCDateTime: already aware
 
 
 def display_names(user_ids: Iterable[int | None]) -> dict[int, str]:

@@ -18,7 +18,7 @@ from server.domain.evidence import (
     FLAG_USED_FOR_OTHER_FACILITY,
 )
 
-# The kinds of inspection (services/inspections.py KINDS).
+# The kinds of inspection (workflow.KINDS).
 KIND_LABELS = {
     "self_assessment": "机构自评",
     "county_inspection": "县级评审",

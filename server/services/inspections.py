@@ -32,7 +32,6 @@ from server.domain.scoring import check_answers, check_facts, score_checked
 from server.extensions import db
 from server.services import audit, checklists, retention
 
-KINDS = workflow.KINDS
 FAMILY_BY_TYPE = {"D600": {"village_clinic"}}
 
 
@@ -192,8 +191,8 @@ def create(
         workflow.COUNTY_REVIEWER: "county_inspection",
         workflow.CITY_REVIEWER: "city_reinspection",
     }.get(principal.role)
-    if kind not in KINDS:
-        kinds = "、".join(labels.KIND_LABELS.get(k, k) for k in KINDS)
+    if kind not in workflow.KINDS:
+        kinds = "、".join(labels.KIND_LABELS.get(k, k) for k in workflow.KINDS)
         raise DomainError("inspection.invalid_kind", reason=f"应为{kinds}")
     if expected_kind is not None and kind != expected_kind:
         label = labels.KIND_LABELS.get(expected_kind, expected_kind)
@@ -526,9 +525,6 @@ def regrade(
     return current
 
 
-RESOLUTIONS = workflow.RESOLUTIONS
-
-
 def display_names(user_ids: set[int]) -> dict[int, str]:
     return {uid: u.display_name for uid, u in user_queries.users_by_ids(user_ids).items()}
 
@@ -602,7 +598,7 @@ def resolve_conflict(
     """Settles one conflict: `accept` writes the proposed answer, `dismiss` keeps the current one,
     `combine` writes the chosen grade with both notes joined. Sending the same resolution again
     answers as the first time and writes nothing; a different one is refused."""
-    if resolution not in RESOLUTIONS:
+    if resolution not in workflow.RESOLUTIONS:
         raise DomainError("conflict.invalid_resolution")
     if resolution == "combine" and not grade:
         raise DomainError("conflict.grade_required")
@@ -663,7 +659,7 @@ def resolve_conflict(
         revision = current.revision
     conflict.resolved_at = now
     conflict.resolved_by = principal.user_id
-    conflict.resolution = RESOLUTIONS[resolution]
+    conflict.resolution = workflow.RESOLUTIONS[resolution]
     conflict.resolution_reason = reason
     audit.record(
         "conflict.resolve",
@@ -691,7 +687,7 @@ def _replayed(inspection: Inspection, conflict: Any, resolution: str, grade: str
         (r for r in queries.revisions(inspection.id, conflict.item_id) if r.change_id == conflict.change_id),
         None,
     )
-    same = conflict.resolution == RESOLUTIONS[resolution] and (
+    same = conflict.resolution == workflow.RESOLUTIONS[resolution] and (
         resolution != "combine" or (revision is not None and revision.grade == grade)
     )
     if not same:
