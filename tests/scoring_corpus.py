@@ -4,7 +4,8 @@ server's engine, for the PWA's engine to score again and compare deep-equal
 
     python -m tests.scoring_corpus [--out build/scoring-corpus] [--random 1000] [--seed 12]
 
-Per edition (every file in checklists/MANIFEST.json) the corpus holds
+Per edition (every file in checklists/MANIFEST.json, and the test checklists of the golden vectors,
+checklists/examples/checklists/*.json, which use every rule kind) the corpus holds
 - `--random` random cases: facts drawn around the values the edition's conditions name, inspection
   dates that include month ends and 29 February, answer sets from strong to unfinished with
   not-applicable answers, failed and unanswered veto items, and document dates and licence expiry
@@ -42,8 +43,9 @@ from server.domain.checklist import (
     NOT_MET,
     Checklist,
     Item,
+    evaluate_condition,
     referenced_facts,
-    selector_matches,
+    rule_selection,
 )
 from server.domain.errors import DomainError
 from server.domain.scoring import score_input
@@ -75,6 +77,7 @@ def corpus_name(rel: str) -> str:
 
 def _conditions(checklist: Checklist) -> Iterator[Mapping[str, Any]]:
     stack = [i.applies_if for i in checklist.items()] + [t.applies_if for t in checklist.tiers]
+    stack += [r.when for t in checklist.tiers for r in t.rules]
     while stack:
         cond = stack.pop()
         if cond is None:
@@ -292,6 +295,8 @@ def threshold_pair(
     rule = tier.rules[rule_index]
     for _ in range(50):
         facts = random_facts(rng, values)
+        if rule.when is not None and not evaluate_condition(rule.when, facts):
+            continue  # the rule is not assessed for such a facility
         day = random_inspection_date(rng)
         answers: dict[str, dict[str, Any]] = {}
         for item in checklist.items():
@@ -303,15 +308,19 @@ def threshold_pair(
     else:
         return None
 
+    # the rule's place among the rules assessed for these facts
+    place = sum(1 for r in tier.rules[:rule_index] if r.when is None or evaluate_condition(r.when, facts))
+
     def passes(document: dict[str, Any]) -> tuple[bool, dict[str, Any]]:
         res = score_input(checklist, document)
-        return res["tiers"][tier_index]["rules"][rule_index]["passed"], res
+        return res["tiers"][tier_index]["rules"][place]["passed"], res
 
     items = checklist.item_map()
+    counted = {i.id for i in rule_selection(checklist, rule, checklist.items())}
     candidates = [
         item_id
         for item_id, body in result["items"].items()
-        if body["outcome"] != NOT_APPLICABLE and selector_matches(rule.select, items[item_id])
+        if body["outcome"] != NOT_APPLICABLE and item_id in counted
     ]
     rng.shuffle(candidates)
     at: dict[str, Any] | None = None
@@ -367,12 +376,21 @@ def build_cases(checklist: Checklist, random_count: int, invalid_count: int, see
     return cases
 
 
+def editions() -> dict[str, str]:
+    """Every checklist the corpus covers (path under checklists/ -> SHA-256): the published
+    editions and the golden vectors' test checklists. The PWA's test lists them the same way."""
+    found = dict(read_manifest(ROOT))
+    for path in sorted((ROOT / "examples" / "checklists").glob("*.json")):
+        found[path.relative_to(ROOT).as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return found
+
+
 def write_corpus(
     out: Path, random_count: int, invalid_count: int, seed: int
 ) -> list[tuple[str, int, int, float]]:
     out.mkdir(parents=True, exist_ok=True)
     summary = []
-    for rel, digest in sorted(read_manifest(ROOT).items()):
+    for rel, digest in sorted(editions().items()):
         started = time.perf_counter()
         checklist = load_definition(ROOT / rel, ROOT)
         cases = build_cases(checklist, random_count, invalid_count, seed)

@@ -235,14 +235,15 @@ class TierMarkOut(JsonOut):
 
 
 class CountActualOut(JsonOut):
-    """all_at_least: items at the grade or above, of the items selected."""
+    """all_at_least and count_at_least: items at the grade or above, of the items selected."""
 
     met = fields.Integer(required=True)
     of = fields.Integer(required=True)
 
 
 class ShareActualOut(JsonOut):
-    """share_at_least (items) and points_share_at_least (points): the share reached."""
+    """share_at_least (items), points_share_at_least and points_at_least (points earned over
+    points possible): the share reached."""
 
     numerator = Numeric(required=True)
     denominator = Numeric(required=True)
@@ -268,6 +269,8 @@ class RuleResultOut(JsonOut):
     passed = fields.Boolean(required=True)
     grade = fields.String(metadata={"description": "the grade the rule counts (not for points rules)"})
     threshold = fields.String(metadata={"description": "share rules: the threshold as published"})
+    count = fields.Integer(metadata={"description": "count_at_least: the items needed at the grade"})
+    points = fields.String(metadata={"description": "points_at_least: the pass mark as published"})
     actual = fields.Raw(required=True, metadata=ACTUAL)
     needed = Numeric(metadata={"description": "failed: items (or points) still missing"})
     items = fields.List(fields.String(), metadata={"description": "failed: the items below the rule"})
@@ -286,6 +289,8 @@ class BlockedByOut(JsonOut):
     passed = fields.Boolean()
     grade = fields.String()
     threshold = fields.String()
+    count = fields.Integer()
+    points = fields.String()
     actual = fields.Raw(metadata=ACTUAL)
     needed = Numeric()
     reason = fields.String(validate=one_of([scoring.RULE_REASON_NO_ITEMS]))
@@ -298,7 +303,17 @@ class TierResultOut(JsonOut):
         required=True, metadata={"description": "false: the tier does not apply to the facility"}
     )
     reached = fields.Boolean(metadata={"description": "assessed tiers only"})
-    rules = fields.List(fields.Nested(RuleResultOut), metadata={"description": "assessed tiers only"})
+    downgraded = fields.Boolean(
+        metadata={
+            "description": "true only: the tier was reached, then lowered by a failed downgrade veto (降级)"
+        }
+    )
+    rules = fields.List(
+        fields.Nested(RuleResultOut),
+        metadata={
+            "description": "assessed tiers only: the rules assessed (a rule whose `when` fails is left out)"
+        },
+    )
 
 
 class NextTierOut(JsonOut):

@@ -7,7 +7,7 @@ pointer; `parse_checklist` builds the model from a definition that has no proble
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -21,6 +21,11 @@ from server.domain.errors import DomainError, Problem, pointer
 
 NOT_MET = "not_met"
 NOT_APPLICABLE = "not_applicable"
+
+# What a failed (or unanswered) veto item does (Item.veto_effect).
+VETO_ALL = "all"  # `veto: true`: no tier is reached
+VETO_BLOCK = "block"  # `veto: {effect: block, tier}`: that tier (and so those above it) is not reached
+VETO_DOWNGRADE = "downgrade"  # `veto: {effect: downgrade}`: the tier reached is lowered by one
 
 FACT_TYPES: dict[str, tuple[type, ...]] = {
     "boolean": (bool,),
@@ -58,7 +63,7 @@ class Item:
     text: str
     tier: str
     core: bool
-    veto: bool
+    veto: bool  # a veto item, whatever its effect
     monitoring: bool
     allow_na: bool
     applies_if: Mapping[str, Any] | None
@@ -67,6 +72,9 @@ class Item:
     photos_min: int
     chapter_id: str
     section_id: str
+    tags: frozenset[str] = frozenset()
+    veto_effect: str | None = None  # VETO_ALL, VETO_BLOCK or VETO_DOWNGRADE for a veto item
+    veto_tier: str | None = None  # VETO_BLOCK: the tier it blocks
 
     def level(self, code: str) -> Level | None:
         return next((lv for lv in self.levels if lv.code == code), None)
@@ -90,6 +98,7 @@ class Chapter:
     number: str
     title: str
     sections: tuple[Section, ...]
+    weight: Fraction | None = None
 
 
 @dataclass(frozen=True)
@@ -100,6 +109,10 @@ class Rule:
     grade: str | None
     threshold: Fraction | None
     threshold_text: str | None
+    count: int | None = None
+    points: Fraction | None = None
+    points_text: str | None = None
+    when: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -125,6 +138,7 @@ class Checklist:
     facts: Mapping[str, str]  # key -> type
     tiers: tuple[Tier, ...]
     chapters: tuple[Chapter, ...]
+    veto_in_denominators: bool = True
 
     @property
     def ref(self) -> dict[str, Any]:
@@ -154,14 +168,27 @@ class Checklist:
 
 
 def _fraction(value: Any) -> Fraction:
+    """The exact value of a number, a decimal string ("0.8") or a fraction string ("2/3")."""
+    if isinstance(value, str) and "/" in value:
+        numerator, denominator = value.split("/")
+        return Fraction(int(numerator), int(denominator))
     return Fraction(Decimal(str(value)))
 
 
-def parse_checklist(data: Mapping[str, Any]) -> Checklist:
-    """Build the model from a definition; raises DomainError if it has any problem."""
-    problems = check_definition(data)
-    if problems:
-        raise DomainError("checklist.invalid", problems=problems, count=len(problems))
+def _veto(value: Any) -> tuple[bool, str | None, str | None]:
+    """(is a veto item, its effect, the tier it blocks) from an item's `veto`."""
+    if isinstance(value, Mapping):
+        return True, value["effect"], value.get("tier")
+    return bool(value), VETO_ALL if value else None, None
+
+
+def parse_checklist(data: Mapping[str, Any], checked: bool = False) -> Checklist:
+    """Build the model from a definition; raises DomainError if it has any problem (`checked`:
+    the caller has checked it already)."""
+    if not checked:
+        problems = check_definition(data)
+        if problems:
+            raise DomainError("checklist.invalid", problems=problems, count=len(problems))
     chapters = []
     for ch in data["chapters"]:
         sections = []
@@ -170,6 +197,7 @@ def parse_checklist(data: Mapping[str, Any]) -> Checklist:
             for it in sec["items"]:
                 validity = it.get("validity")
                 evidence = it.get("evidence", {})
+                veto, veto_effect, veto_tier = _veto(it.get("veto", False))
                 items.append(
                     Item(
                         id=it["id"],
@@ -177,7 +205,7 @@ def parse_checklist(data: Mapping[str, Any]) -> Checklist:
                         text=it["text"],
                         tier=it["tier"],
                         core=it.get("core", False),
-                        veto=it.get("veto", False),
+                        veto=veto,
                         monitoring=it.get("monitoring", False),
                         allow_na=it.get("allow_na", False),
                         applies_if=it.get("applies_if"),
@@ -197,10 +225,14 @@ def parse_checklist(data: Mapping[str, Any]) -> Checklist:
                         photos_min=evidence.get("photos_min", 0),
                         chapter_id=ch["id"],
                         section_id=sec["id"],
+                        tags=frozenset(it.get("tags", ())),
+                        veto_effect=veto_effect,
+                        veto_tier=veto_tier,
                     )
                 )
             sections.append(Section(sec["id"], sec.get("number", ""), sec["title"], tuple(items)))
-        chapters.append(Chapter(ch["id"], ch.get("number", ""), ch["title"], tuple(sections)))
+        weight = _fraction(ch["weight"]) if "weight" in ch else None
+        chapters.append(Chapter(ch["id"], ch.get("number", ""), ch["title"], tuple(sections), weight))
     tiers = tuple(
         Tier(
             code=t["code"],
@@ -215,6 +247,10 @@ def parse_checklist(data: Mapping[str, Any]) -> Checklist:
                     grade=r.get("grade"),
                     threshold=_fraction(r["threshold"]) if "threshold" in r else None,
                     threshold_text=r.get("threshold"),
+                    count=r.get("count"),
+                    points=_fraction(r["points"]) if "points" in r else None,
+                    points_text=r.get("points"),
+                    when=r.get("when"),
                 )
                 for r in t["rules"]
             ),
@@ -234,6 +270,7 @@ def parse_checklist(data: Mapping[str, Any]) -> Checklist:
         facts={f["key"]: f["type"] for f in data.get("facts", [])},
         tiers=tiers,
         chapters=tuple(chapters),
+        veto_in_denominators=data["scoring"].get("veto_in_denominators", True),
     )
 
 
@@ -365,6 +402,9 @@ def _semantic_problems(data: Mapping[str, Any]) -> list[Problem]:
                     add(iw + "/tier", f"tier {item['tier']!r} is not declared in /tiers")
                 if item.get("veto") and (item.get("monitoring") or item.get("allow_na")):
                     add(iw, "a veto item can be neither a monitoring item nor marked not applicable")
+                veto = item.get("veto")
+                if isinstance(veto, Mapping) and "tier" in veto and veto["tier"] not in tier_codes:
+                    add(iw + "/veto/tier", f"等级“{veto['tier']}”未在 /tiers 中声明")
                 if item.get("monitoring") and item.get("core"):
                     add(iw, "a monitoring item cannot be core")
                 if "applies_if" in item:
@@ -391,16 +431,32 @@ def _semantic_problems(data: Mapping[str, Any]) -> list[Problem]:
                     elif "points" in level:
                         add(lw + "/points", "points are only used by the points scoring method")
 
+    weighted = [ch for ch in data["chapters"] if "weight" in ch]
+    if weighted and method != "points":
+        add("/chapters", "章节权重只用于计分制（points）评审标准")
+    elif weighted and len(weighted) != len(data["chapters"]):
+        add("/chapters", "章节权重须每章都有，或都没有")
+
+    if problems:
+        return problems  # the rules below are checked against a sound item tree
+    model = parse_checklist(data, checked=True)
+    items_by_id = model.item_map()
+    tags = set().union(*(item.tags for item in model.items()))
     for ti, tier in enumerate(data["tiers"]):
         tw = pointer("tiers", ti)
         if "applies_if" in tier:
             check_condition(tw + "/applies_if", tier["applies_if"])
         for ri, rule in enumerate(tier["rules"]):
             rw = f"{tw}/rules/{ri}"
-            if rule["rule"] == "points_share_at_least" and method != "points":
-                add(rw + "/rule", "points_share_at_least needs the points scoring method")
+            if rule["rule"] in POINTS_RULES and method != "points":
+                add(rw + "/rule", f"规则 {rule['rule']} 只用于计分制（points）评审标准")
             if "grade" in rule and rule["grade"] not in scale:
                 add(rw + "/grade", f"grade {rule['grade']!r} is not on /grade_scale")
+            if "when" in rule:
+                check_condition(rw + "/when", rule["when"])
+            threshold = rule.get("threshold")
+            if isinstance(threshold, str) and _fraction(threshold) > 1:
+                add(rw + "/threshold", "比例不能大于 1")
             select = rule["select"]
             tiers_named = select.get("tier", [])
             for code in [tiers_named] if isinstance(tiers_named, str) else tiers_named:
@@ -410,11 +466,86 @@ def _semantic_problems(data: Mapping[str, Any]) -> list[Problem]:
                 add(rw + "/select/chapter", f"chapter {select['chapter']!r} does not exist")
             if "section" in select and select["section"] not in section_ids:
                 add(rw + "/select/section", f"section {select['section']!r} does not exist")
+            for i, item_id in enumerate(select.get("items", [])):
+                named = items_by_id.get(item_id)
+                if named is None:
+                    add(f"{rw}/select/items/{i}", f"条款“{item_id}”不存在")
+                elif named.monitoring:
+                    add(f"{rw}/select/items/{i}", f"条款“{item_id}”是监测条款，不参与达标规则")
+            for i, tag in enumerate(select.get("tags", [])):
+                if tag not in tags:
+                    add(f"{rw}/select/tags/{i}", f"没有条款带有标签“{tag}”")
+    if problems:
+        return problems
+    for ti, tier in enumerate(model.tiers):
+        for ri, parsed in enumerate(tier.rules):
+            why = unreachable(model, parsed)
+            if why is not None:
+                add(pointer("tiers", ti, "rules", ri), f"等级“{tier.label}”永远无法达到：{why}")
     return problems
+
+
+POINTS_RULES = ("points_share_at_least", "points_at_least")
+
+
+def rule_selection(checklist: Checklist, rule: Rule, items: Iterable[Item]) -> list[Item]:
+    """The items a rule counts (before applicability): its selector's, less the veto items when
+    the edition leaves them out of denominators and the rule does not name them."""
+    select = rule.select
+    keep_veto = checklist.veto_in_denominators or select.get("veto") is True or "items" in select
+    return [i for i in items if selector_matches(select, i) and (keep_veto or not i.veto)]
+
+
+def _may_be_not_applicable(item: Item) -> bool:
+    return item.allow_na or item.applies_if is not None
+
+
+def unreachable(checklist: Checklist, rule: Rule) -> str | None:
+    """Why no set of answers could ever satisfy `rule`, or None. The best case: every item that
+    can be not applicable is, where that helps, and every other item is at its highest level."""
+    selected = rule_selection(checklist, rule, checklist.items())
+    if not selected:
+        # "all at least" holds over nothing; every other rule needs something assessed
+        return None if rule.rule == "all_at_least" else "规则选中的条款为空"
+    if rule.rule in POINTS_RULES:
+        possible = sum((item.max_points for item in selected), Fraction(0))
+        if possible == 0:
+            return "选中的条款没有分值"
+        if rule.rule == "points_at_least" and not any(ch.weight for ch in checklist.chapters):
+            assert rule.points is not None
+            if possible < rule.points:
+                return f"选中的条款最多 {_text(possible)} 分，少于 {rule.points_text} 分"
+        return None
+    assert rule.grade is not None
+    rank = checklist.rank(rule.grade)
+    capable = [i for i in selected if max(checklist.rank(lv.code) for lv in i.levels) >= rank]
+    stuck = [i for i in selected if i not in capable and not _may_be_not_applicable(i)]
+    if rule.rule == "all_at_least":
+        if stuck:
+            return f"条款“{stuck[0].id}”没有 {rule.grade} 级及以上的等级"
+        return None
+    if rule.rule == "count_at_least":
+        assert rule.count is not None
+        if len(capable) < rule.count:
+            return f"选中的条款中只有 {len(capable)} 条能达到 {rule.grade} 级，少于 {rule.count} 条"
+        return None
+    assert rule.threshold is not None
+    if not capable or Fraction(len(capable), len(capable) + len(stuck)) < rule.threshold:
+        total = len(capable) + len(stuck)
+        return f"选中的 {total} 条中最多 {len(capable)} 条能达到 {rule.grade} 级，达不到要求的比例"
+    return None
+
+
+def _text(value: Fraction) -> str:
+    return str(int(value)) if value.denominator == 1 else str(float(value))
 
 
 def selector_matches(select: Mapping[str, Any], item: Item) -> bool:
     if item.monitoring:
+        return False
+    if "items" in select and item.id not in select["items"]:
+        return False
+    if "tags" in select and item.tags.isdisjoint(select["tags"]):
         return False
     tiers = select.get("tier")
     if tiers is not None:
@@ -470,4 +601,7 @@ def referenced_facts(checklist: Checklist) -> set[str]:
     for tier in checklist.tiers:
         if tier.applies_if:
             needed |= condition_facts(tier.applies_if)
+        for rule in tier.rules:
+            if rule.when:
+                needed |= condition_facts(rule.when)
     return needed

@@ -8,10 +8,18 @@ Decisions worth knowing:
   where the item allows it) are left out of every count and denominator.
 - An unanswered item counts as not met, so a preview of an unfinished inspection never states
   a higher tier than the finished one could; `complete` says whether anything is missing.
-- A failed (or unanswered) veto item forces "none" whatever the totals.
-- A share rule whose selection is empty (every item not applicable) does not hold: a tier is
-  never granted on the strength of nothing assessed. An "all at least" rule over nothing holds.
-- Shares are compared as exact fractions: 8 of 10 meets a threshold of "0.8".
+- A failed (or unanswered) veto item forces "none" whatever the totals (`veto: true`), keeps one
+  named tier and those above it out of reach (`{effect: block, tier}`), or lowers the tier reached
+  by one (`{effect: downgrade}`, 降级: one tier however many such items failed).
+- A share, count or points rule whose selection is empty (every item not applicable) does not
+  hold: a tier is never granted on the strength of nothing assessed. An "all at least" rule over
+  nothing holds.
+- Shares are compared as exact fractions: 8 of 10 meets a threshold of "0.8", 2 of 3 one of "2/3".
+- A rule with a `when` condition the facility's facts do not meet is not assessed (left out of
+  the tier's rules); a tier's rules can so differ by facility kind under one tier code.
+- Points: where chapters carry weights, the points earned in a chapter are scaled to its weight
+  over its applicable items (earned / possible x weight), for every points rule and roll-up. An
+  item's own `points` in the result stay the level's points as published.
 """
 
 from __future__ import annotations
@@ -19,7 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any
 
@@ -29,13 +37,16 @@ from server.domain import inputs
 from server.domain.checklist import (
     NOT_APPLICABLE,
     NOT_MET,
+    VETO_ALL,
+    VETO_BLOCK,
+    VETO_DOWNGRADE,
     Checklist,
     Item,
     Rule,
     evaluate_condition,
     fact_value_ok,
     referenced_facts,
-    selector_matches,
+    rule_selection,
 )
 from server.domain.errors import DomainError, Problem, pointer
 
@@ -62,8 +73,9 @@ RULE_REASON_NO_ITEMS = "no_applicable_items"
 # What keeps the next tier out of reach (next_tier.blocked_by[...].kind).
 BLOCK_VETO_FAILED = "veto_failed"
 BLOCK_VETO_UNANSWERED = "veto_unanswered"
+BLOCK_VETO_DOWNGRADE = "veto_downgrade"  # failed downgrade veto items lowered the tier reached
 BLOCK_RULE = "rule"
-BLOCK_KINDS = (BLOCK_VETO_FAILED, BLOCK_VETO_UNANSWERED, BLOCK_RULE)
+BLOCK_KINDS = (BLOCK_VETO_FAILED, BLOCK_VETO_UNANSWERED, BLOCK_VETO_DOWNGRADE, BLOCK_RULE)
 
 
 @dataclass(frozen=True)
@@ -79,6 +91,9 @@ class ItemOutcome:
     outcome: str | None  # a grade code, not_met, not_applicable; None when unanswered
     reason: str | None  # why the outcome differs from the answer, or why it is not applicable
     answered: str | None
+    # points earned and possible as rules and roll-ups count them (scaled by the chapter's weight)
+    earned: Fraction = Fraction(0)
+    possible: Fraction = Fraction(0)
 
     @property
     def applicable(self) -> bool:
@@ -98,6 +113,7 @@ class RuleResult:
     denominator: Fraction = Fraction(0)
     needed: Fraction = Fraction(0)
     items: list[str] = field(default_factory=list)
+    index: int = 0  # the rule's place in its tier's definition
 
     def to_json(self) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -107,10 +123,15 @@ class RuleResult:
         }
         if self.rule.grade is not None:
             body["grade"] = self.rule.grade
-        if self.rule.rule == "all_at_least":
+        if self.rule.rule in COUNT_RULES:
+            if self.rule.count is not None:
+                body["count"] = self.rule.count
             body["actual"] = {"met": _num(self.numerator), "of": _num(self.denominator)}
         else:
-            body["threshold"] = self.rule.threshold_text
+            if self.rule.threshold_text is not None:
+                body["threshold"] = self.rule.threshold_text
+            if self.rule.points_text is not None:
+                body["points"] = self.rule.points_text
             body["actual"] = {
                 "numerator": _num(self.numerator),
                 "denominator": _num(self.denominator),
@@ -250,8 +271,31 @@ def item_outcome(
 
 
 def _points(outcome: ItemOutcome) -> Fraction:
+    """The level's points as published (unweighted)."""
     level = outcome.item.level(outcome.effective)
     return level.points if level is not None and level.points is not None else Fraction(0)
+
+
+def _weigh(checklist: Checklist, outcomes: list[ItemOutcome]) -> list[ItemOutcome]:
+    """Each applicable outcome with the points it earns and could earn, scaled by its chapter's
+    weight over the chapter's applicable items where chapters carry weights."""
+    if checklist.method != "points":
+        return outcomes
+    factors: dict[str, Fraction] = {}
+    for chapter in checklist.chapters:
+        if chapter.weight is None:
+            factors[chapter.id] = Fraction(1)
+            continue
+        ids = {i.id for s in chapter.sections for i in s.items if not i.monitoring}
+        possible = sum(
+            (o.item.max_points for o in outcomes if o.item.id in ids and o.applicable), Fraction(0)
+        )
+        factors[chapter.id] = chapter.weight / possible if possible else Fraction(0)
+    weighed = []
+    for o in outcomes:
+        factor = factors[o.item.chapter_id] if o.applicable and not o.item.monitoring else Fraction(0)
+        weighed.append(replace(o, earned=_points(o) * factor, possible=o.item.max_points * factor))
+    return weighed
 
 
 def _at_least(checklist: Checklist, outcome: ItemOutcome, grade: str) -> bool:
@@ -261,6 +305,7 @@ def _at_least(checklist: Checklist, outcome: ItemOutcome, grade: str) -> bool:
 # --- rules ---------------------------------------------------------------------------------------
 
 RuleFn = Callable[[Checklist, Rule, list[ItemOutcome]], RuleResult]
+COUNT_RULES = ("all_at_least", "count_at_least")  # their `actual` is {met, of}
 
 
 def _all_at_least(checklist: Checklist, rule: Rule, selected: list[ItemOutcome]) -> RuleResult:
@@ -279,19 +324,38 @@ def _share_at_least(checklist: Checklist, rule: Rule, selected: list[ItemOutcome
     return RuleResult(rule, needed == 0 and denominator > 0, numerator, denominator, needed, below)
 
 
+def _count_at_least(checklist: Checklist, rule: Rule, selected: list[ItemOutcome]) -> RuleResult:
+    assert rule.grade is not None and rule.count is not None
+    below = [o.item.id for o in selected if not _at_least(checklist, o, rule.grade)]
+    met = len(selected) - len(below)
+    needed = Fraction(max(0, rule.count - met))
+    return RuleResult(rule, needed == 0, Fraction(met), Fraction(len(selected)), needed, below)
+
+
 def _points_share_at_least(checklist: Checklist, rule: Rule, selected: list[ItemOutcome]) -> RuleResult:
     assert rule.threshold is not None
-    earned = sum((_points(o) for o in selected), Fraction(0))
-    possible = sum((o.item.max_points for o in selected), Fraction(0))
+    earned = sum((o.earned for o in selected), Fraction(0))
+    possible = sum((o.possible for o in selected), Fraction(0))
     needed = max(Fraction(0), rule.threshold * possible - earned)
-    short = [o.item.id for o in selected if _points(o) < o.item.max_points]
+    short = [o.item.id for o in selected if o.earned < o.possible]
+    return RuleResult(rule, needed == 0 and possible > 0, earned, possible, needed, short)
+
+
+def _points_at_least(checklist: Checklist, rule: Rule, selected: list[ItemOutcome]) -> RuleResult:
+    assert rule.points is not None
+    earned = sum((o.earned for o in selected), Fraction(0))
+    possible = sum((o.possible for o in selected), Fraction(0))
+    needed = max(Fraction(0), rule.points - earned)
+    short = [o.item.id for o in selected if o.earned < o.possible]
     return RuleResult(rule, needed == 0 and possible > 0, earned, possible, needed, short)
 
 
 RULES: dict[str, RuleFn] = {
     "all_at_least": _all_at_least,
     "share_at_least": _share_at_least,
+    "count_at_least": _count_at_least,
     "points_share_at_least": _points_share_at_least,
+    "points_at_least": _points_at_least,
 }
 
 
@@ -314,8 +378,8 @@ def _rollup(checklist: Checklist, outcomes: Iterable[ItemOutcome]) -> dict[str, 
     }
     if checklist.method == "points":
         body["points"] = {
-            "earned": _num(sum((_points(o) for o in applicable), Fraction(0))),
-            "possible": _num(sum((o.item.max_points for o in applicable), Fraction(0))),
+            "earned": _num(sum((o.earned for o in applicable), Fraction(0))),
+            "possible": _num(sum((o.possible for o in applicable), Fraction(0))),
         }
     return body
 
@@ -343,18 +407,39 @@ def score_checked(
 ) -> dict[str, Any]:
     """Score answers that were checked when they were stored: their values are taken as they are
     (a date stored before dates were bounded still scores, it does not fail the inspection)."""
-    outcomes = [
-        item_outcome(checklist, item, checked_answers.get(item.id), checked_facts, inspection_date)
-        for item in checklist.items()
-    ]
+    outcomes = _weigh(
+        checklist,
+        [
+            item_outcome(checklist, item, checked_answers.get(item.id), checked_facts, inspection_date)
+            for item in checklist.items()
+        ],
+    )
     by_id = {o.item.id: o for o in outcomes}
 
     veto_failed = [o.item.id for o in outcomes if o.item.veto and o.outcome == NOT_MET]
     veto_unanswered = [o.item.id for o in outcomes if o.item.veto and o.applicable and o.outcome is None]
-    vetoed = bool(veto_failed or veto_unanswered)
 
-    tier_results = []
-    reached: str | None = None
+    def vetoes(effect: str, tier: str | None = None) -> tuple[list[str], list[str]]:
+        """The failed and the unanswered veto items of one effect (and blocked tier)."""
+
+        def keep(item_id: str) -> bool:
+            item = by_id[item_id].item
+            return item.veto_effect == effect and (tier is None or item.veto_tier == tier)
+
+        return [i for i in veto_failed if keep(i)], [i for i in veto_unanswered if keep(i)]
+
+    def blocked_by(
+        failed: list[str], unanswered: list[str], kind: str = BLOCK_VETO_FAILED
+    ) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        if failed:
+            found.append({"kind": kind, "items": failed})
+        if unanswered:
+            found.append({"kind": BLOCK_VETO_UNANSWERED, "items": unanswered})
+        return found
+
+    tier_results: list[dict[str, Any]] = []
+    reached_chain: list[int] = []  # indexes in tier_results of the tiers reached, lowest first
     next_tier: dict[str, Any] | None = None
     chain_intact = True
     for tier in checklist.tiers:
@@ -362,11 +447,22 @@ def score_checked(
             tier_results.append({"code": tier.code, "label": tier.label, "assessed": False})
             continue
         rule_results = []
-        for rule in tier.rules:
-            selected = [o for o in outcomes if o.applicable and selector_matches(rule.select, o.item)]
-            rule_results.append(RULES[rule.rule](checklist, rule, selected))
+        for index, rule in enumerate(tier.rules):
+            if rule.when is not None and not evaluate_condition(rule.when, checked_facts):
+                continue
+            counted = {i.id for i in rule_selection(checklist, rule, (o.item for o in outcomes))}
+            selected = [o for o in outcomes if o.applicable and o.item.id in counted]
+            result = RULES[rule.rule](checklist, rule, selected)
+            result.index = index
+            rule_results.append(result)
+        all_failed, all_unanswered = vetoes(VETO_ALL)
+        tier_failed, tier_unanswered = vetoes(VETO_BLOCK, tier.code)
+        veto_items = (
+            [i for i in veto_failed if i in all_failed or i in tier_failed],
+            [i for i in veto_unanswered if i in all_unanswered or i in tier_unanswered],
+        )
         rules_pass = all(r.passed for r in rule_results)
-        tier_reached = chain_intact and rules_pass and not vetoed
+        tier_reached = chain_intact and rules_pass and not any(veto_items)
         tier_results.append(
             {
                 "code": tier.code,
@@ -377,20 +473,23 @@ def score_checked(
             }
         )
         if tier_reached:
-            reached = tier.code
+            reached_chain.append(len(tier_results) - 1)
         elif next_tier is None:
-            blocked_by: list[dict[str, Any]] = []
-            if veto_failed:
-                blocked_by.append({"kind": BLOCK_VETO_FAILED, "items": veto_failed})
-            if veto_unanswered:
-                blocked_by.append({"kind": BLOCK_VETO_UNANSWERED, "items": veto_unanswered})
-            blocked_by.extend(
-                {"kind": BLOCK_RULE, "index": i, **r.to_json()}
-                for i, r in enumerate(rule_results)
-                if not r.passed
+            found = blocked_by(*veto_items)
+            found.extend(
+                {"kind": BLOCK_RULE, "index": r.index, **r.to_json()} for r in rule_results if not r.passed
             )
-            next_tier = {"code": tier.code, "label": tier.label, "blocked_by": blocked_by}
+            next_tier = {"code": tier.code, "label": tier.label, "blocked_by": found}
         chain_intact = tier_reached
+
+    downgrade_failed, downgrade_unanswered = vetoes(VETO_DOWNGRADE)
+    if reached_chain and (downgrade_failed or downgrade_unanswered):
+        lowered = tier_results[reached_chain.pop()]
+        lowered["reached"] = False
+        lowered["downgraded"] = True
+        found = blocked_by(downgrade_failed, downgrade_unanswered, BLOCK_VETO_DOWNGRADE)
+        next_tier = {"code": lowered["code"], "label": lowered["label"], "blocked_by": found}
+    reached = tier_results[reached_chain[-1]]["code"] if reached_chain else None
 
     tier_by_code = {t.code: t for t in checklist.tiers}
     reached_tier = tier_by_code.get(reached) if reached else None

@@ -1,10 +1,11 @@
 """The definition checks: each broken rule is reported at its JSON pointer."""
 
+from fractions import Fraction
 from typing import Any
 
 import pytest
 
-from server.domain.checklist import check_definition, parse_checklist
+from server.domain.checklist import check_definition, parse_checklist, referenced_facts
 from server.domain.errors import DomainError
 from server.services.checklists import schema_validator
 from server.settings import PROJECT_ROOT
@@ -62,7 +63,7 @@ def test_conditions_must_name_declared_facts_of_the_right_type() -> None:
 
 
 def test_rules_must_name_declared_tiers_and_grades() -> None:
-    data = definition([item("I1")])
+    data = definition([item("I1"), item("R1", tier="recommended")])
     data["tiers"][0]["rules"][1]["select"] = {"tier": "gold"}
     data["tiers"][1]["rules"][0]["grade"] = "Z"
     found = pointers(data)
@@ -105,3 +106,180 @@ def test_parse_refuses_a_broken_definition() -> None:
         parse_checklist(definition([item("I1"), item("I1")]))
     assert err.value.code == "checklist.invalid"
     assert err.value.problems[0].pointer == "/chapters/0/sections/0/items/1/id"
+
+
+# --- the rule vocabulary -------------------------------------------------------------------------
+
+
+def _rule(data: dict[str, Any], tier: int = 0, index: int = 1) -> dict[str, Any]:
+    rule: dict[str, Any] = data["tiers"][tier]["rules"][index]
+    return rule
+
+
+def test_a_threshold_may_be_an_exact_fraction_up_to_one() -> None:
+    data = definition([item("I1"), item("I2"), item("I3")])
+    _rule(data)["threshold"] = "2/3"
+    assert pointers(data) == {}
+    assert parse_checklist(data).tiers[0].rules[1].threshold == Fraction(2, 3)
+    _rule(data)["threshold"] = "4/3"
+    assert pointers(data) == {"/tiers/0/rules/1/threshold": "比例不能大于 1"}
+    for bad in ("2/0", "-1/3", "1/3/4", "2 / 3"):
+        _rule(data)["threshold"] = bad
+        assert "/tiers/0/rules/1/threshold" in pointers(data), bad
+
+
+def test_selections_by_items_and_tags_must_name_what_exists() -> None:
+    data = definition([item("I1", tags=["infection"]), item("M1", monitoring=True)])
+    _rule(data)["select"] = {"items": ["I1", "I9", "M1"]}
+    found = pointers(data)
+    assert found["/tiers/0/rules/1/select/items/1"] == "条款“I9”不存在"
+    assert "监测条款" in found["/tiers/0/rules/1/select/items/2"]
+    assert "/tiers/0/rules/1/select/items/0" not in found
+    _rule(data)["select"] = {"tags": ["infection", "safety"]}
+    assert pointers(data) == {"/tiers/0/rules/1/select/tags/1": "没有条款带有标签“safety”"}
+    _rule(data)["select"] = {"items": []}
+    assert "/tiers/0/rules/1/select/items" in pointers(data)
+
+
+def test_a_count_rule_needs_a_whole_count_and_a_grade() -> None:
+    data = definition([item("I1"), item("I2")])
+    data["tiers"][0]["rules"][1] = {
+        "rule": "count_at_least",
+        "label": "至少1项",
+        "select": {},
+        "grade": "B",
+        "count": 1,
+    }
+    assert pointers(data) == {}
+    for bad in (0, 1.5, "1"):
+        _rule(data)["count"] = bad
+        assert "/tiers/0/rules/1/count" in pointers(data), bad
+    del _rule(data)["grade"]
+    assert "/tiers/0/rules/1" in pointers(data)
+
+
+def test_veto_scopes_name_a_declared_tier() -> None:
+    data = definition(
+        [item("I1"), item("R1", tier="recommended"), item("V1", veto={"effect": "block", "tier": "gold"})]
+    )
+    assert pointers(data) == {"/chapters/0/sections/0/items/2/veto/tier": "等级“gold”未在 /tiers 中声明"}
+    data["chapters"][0]["sections"][0]["items"][2]["veto"] = {"effect": "downgrade"}
+    assert pointers(data) == {}
+    data["chapters"][0]["sections"][0]["items"][2]["veto"] = {"effect": "suspend"}
+    assert any(p.startswith("/chapters/0/sections/0/items/2/veto") for p in pointers(data))
+
+
+def test_a_rule_condition_names_declared_facts() -> None:
+    data = definition([item("I1")])
+    _rule(data)["when"] = {"fact": "medical_staff", "op": "lt", "value": 10}
+    assert "/tiers/0/rules/1/when/fact" in pointers(data)
+    _rule(data)["when"] = {"fact": "beds", "op": "lt", "value": 10}
+    assert pointers(data) == {}
+    checklist = parse_checklist(data)
+    assert "beds" in referenced_facts(checklist)
+
+
+def test_chapter_weights_are_for_points_checklists_and_all_or_none() -> None:
+    points = [level("C", points=1), level("B", points=2)]
+    data = definition([{**item("I1"), "levels": points}], scoring={"method": "points"})
+    data["tiers"][0]["rules"] = [{"rule": "points_at_least", "label": "及格", "select": {}, "points": "1"}]
+    data["chapters"][0]["weight"] = 100
+    assert pointers(data) == {}
+    data["chapters"].append(
+        {
+            "id": "CH2",
+            "title": "第二章",
+            "sections": [{"id": "S2", "title": "节", "items": [{**item("I2"), "levels": points}]}],
+        }
+    )
+    assert pointers(data) == {"/chapters": "章节权重须每章都有，或都没有"}
+    graded = definition([item("I1")])
+    graded["chapters"][0]["weight"] = 100
+    assert pointers(graded) == {"/chapters": "章节权重只用于计分制（points）评审标准"}
+
+
+@pytest.mark.parametrize(
+    ("change", "why"),
+    [
+        # B asked of an item whose only level is C
+        (
+            lambda d: d["tiers"][0]["rules"].append(
+                {"rule": "all_at_least", "label": "x", "select": {"items": ["C1"]}, "grade": "B"}
+            ),
+            "没有 B 级及以上",
+        ),
+        # a share over an empty selection
+        (
+            lambda d: d["tiers"][0]["rules"].append(
+                {
+                    "rule": "share_at_least",
+                    "label": "x",
+                    "select": {"core": True},
+                    "grade": "C",
+                    "threshold": "0.5",
+                }
+            ),
+            "选中的条款为空",
+        ),
+        # 3 at B asked of 3 items, one of them C-only
+        (
+            lambda d: d["tiers"][0]["rules"].append(
+                {
+                    "rule": "count_at_least",
+                    "label": "x",
+                    "select": {"tier": "basic"},
+                    "grade": "B",
+                    "count": 3,
+                }
+            ),
+            "只有 2 条",
+        ),
+        # 100 % at B over items one of which can only reach C
+        (
+            lambda d: d["tiers"][0]["rules"].append(
+                {
+                    "rule": "share_at_least",
+                    "label": "x",
+                    "select": {"tier": "basic"},
+                    "grade": "B",
+                    "threshold": "1",
+                }
+            ),
+            "最多 2 条",
+        ),
+    ],
+)
+def test_a_tier_that_can_never_be_reached_is_refused(change: Any, why: str) -> None:
+    data = definition([item("I1"), item("I2"), item("C1", levels=["C"])])
+    assert pointers(data) == {}
+    change(data)
+    found = pointers(data)
+    assert list(found) == ["/tiers/0/rules/2"], found
+    assert found["/tiers/0/rules/2"].startswith("等级“基本标准”永远无法达到：")
+    assert why in found["/tiers/0/rules/2"]
+
+
+def test_an_item_that_may_not_apply_keeps_a_share_reachable() -> None:
+    """A C-only item the inspector may mark not applicable leaves 100 % at B reachable (for a
+    facility where it does not apply); one that always applies does not."""
+    data = definition([item("I1"), item("C1", levels=["C"], allow_na=True)])
+    data["tiers"][0]["rules"].append(
+        {"rule": "share_at_least", "label": "x", "select": {}, "grade": "B", "threshold": "1"}
+    )
+    assert pointers(data) == {}
+
+
+def test_a_points_mark_above_the_points_on_offer_is_refused() -> None:
+    data = definition(
+        [{**item("I1"), "levels": [level("C", points=3), level("B", points=5)]}], scoring={"method": "points"}
+    )
+    data["tiers"][0]["rules"] = [{"rule": "points_at_least", "label": "及格", "select": {}, "points": "6"}]
+    assert "最多 5 分，少于 6 分" in pointers(data)["/tiers/0/rules/0"]
+    data["tiers"][0]["rules"][0]["points"] = "5"
+    assert pointers(data) == {}
+
+
+def test_points_rules_need_the_points_method() -> None:
+    data = definition([item("I1")])
+    data["tiers"][0]["rules"].append({"rule": "points_at_least", "label": "x", "select": {}, "points": "1"})
+    assert "/tiers/0/rules/2/rule" in pointers(data)

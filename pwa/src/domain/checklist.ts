@@ -25,6 +25,10 @@ export function has(obj: object, key: string): boolean {
 export const NOT_MET = 'not_met'
 export const NOT_APPLICABLE = 'not_applicable'
 
+/** What a failed (or unanswered) veto item does: no tier at all, one tier (and those above), or
+ *  the tier reached lowered by one (降级). */
+export type VetoEffect = 'all' | 'block' | 'downgrade'
+
 export type FactType = NonNullable<ChecklistDefinition['facts']>[number]['type']
 export type Condition = DefinitionCondition
 
@@ -46,7 +50,12 @@ export interface Item {
   text: string
   tier: string
   core: boolean
+  /** A veto item, whatever its effect. */
   veto: boolean
+  vetoEffect: VetoEffect | null
+  /** effect block: the tier it blocks. */
+  vetoTier: string | null
+  tags: ReadonlySet<string>
   monitoring: boolean
   allowNa: boolean
   appliesIf: Condition | null
@@ -74,6 +83,8 @@ export interface Chapter {
   number: string
   title: string
   sections: Section[]
+  /** Points scoring: the chapter's points out of the whole, or null. */
+  weight: Rational | null
 }
 
 export interface Rule {
@@ -83,6 +94,11 @@ export interface Rule {
   grade: string | null
   threshold: Rational | null
   thresholdText: string | null
+  count: number | null
+  points: Rational | null
+  pointsText: string | null
+  /** The rule is assessed only where the facility's facts meet this. */
+  when: Condition | null
 }
 
 export interface Tier {
@@ -111,6 +127,7 @@ export class Checklist {
     readonly facts: Map<string, FactType>,
     readonly tiers: Tier[],
     readonly chapters: Chapter[],
+    readonly vetoInDenominators: boolean = true,
   ) {
     this.itemList = chapters.flatMap((ch) => ch.sections.flatMap((s) => s.items))
     this.byId = new Map(this.itemList.map((it) => [it.id, it]))
@@ -157,8 +174,19 @@ type DefinitionChapter = ChecklistDefinition['chapters'][number]
 type DefinitionItem = DefinitionChapter['sections'][number]['items'][number]
 type DefinitionRule = ChecklistDefinition['tiers'][number]['rules'][number]
 
+/** A number, a decimal string ("0.8") or an exact fraction ("2/3"). */
 function fractionOf(value: number | string): Rational {
-  return Rational.parse(String(value))
+  const text = String(value)
+  const slash = text.indexOf('/')
+  if (slash < 0) return Rational.parse(text)
+  return new Rational(BigInt(text.slice(0, slash)), BigInt(text.slice(slash + 1)))
+}
+
+function vetoOf(value: DefinitionItem['veto']): { veto: boolean; effect: VetoEffect | null; tier: string | null } {
+  if (typeof value === 'object' && value !== null) {
+    return { veto: true, effect: value.effect, tier: 'tier' in value ? value.tier : null }
+  }
+  return { veto: value === true, effect: value === true ? 'all' : null, tier: null }
 }
 
 /** A rule's fields past rule and label: the schema states them per kind (if/then), which the
@@ -179,13 +207,17 @@ function parseItem(it: DefinitionItem, chId: string, secId: string): Item {
     points: lv.points !== undefined ? fractionOf(lv.points) : null,
   }))
   const v = it.validity
+  const veto = vetoOf(it.veto)
   return {
     id: it.id,
     number: it.number ?? it.id,
     text: it.text,
     tier: it.tier,
     core: it.core === true,
-    veto: it.veto === true,
+    veto: veto.veto,
+    vetoEffect: veto.effect,
+    vetoTier: veto.tier,
+    tags: new Set(it.tags ?? []),
     monitoring: it.monitoring === true,
     allowNa: it.allow_na === true,
     appliesIf: it.applies_if ?? null,
@@ -204,6 +236,7 @@ function parseItem(it: DefinitionItem, chId: string, secId: string): Item {
 
 function parseRule(r: DefinitionRule): Rule {
   const threshold = optionalText(r.threshold)
+  const points = optionalText(r.points)
   return {
     rule: r.rule,
     label: r.label,
@@ -211,6 +244,10 @@ function parseRule(r: DefinitionRule): Rule {
     grade: optionalText(r.grade),
     threshold: threshold !== null ? fractionOf(threshold) : null,
     thresholdText: threshold,
+    count: typeof r.count === 'number' ? r.count : null,
+    points: points !== null ? fractionOf(points) : null,
+    pointsText: points,
+    when: r.when ?? null,
   }
 }
 
@@ -229,6 +266,7 @@ export function parseChecklist(d: ChecklistDefinition): Checklist {
       title: sec.title,
       items: sec.items.map((it) => parseItem(it, ch.id, sec.id)),
     })),
+    weight: ch.weight !== undefined ? fractionOf(ch.weight) : null,
   }))
   const tiers: Tier[] = d.tiers.map((t) => ({
     code: t.code,
@@ -250,11 +288,14 @@ export function parseChecklist(d: ChecklistDefinition): Checklist {
     new Map((d.facts ?? []).map((f) => [f.key, f.type])),
     tiers,
     chapters,
+    d.scoring.veto_in_denominators ?? true,
   )
 }
 
 export function selectorMatches(select: JsonObject, item: Item): boolean {
   if (item.monitoring) return false
+  if (Array.isArray(select.items) && !select.items.includes(item.id)) return false
+  if (Array.isArray(select.tags) && !select.tags.some((t) => typeof t === 'string' && item.tags.has(t))) return false
   const tiers = select.tier
   if (tiers !== undefined && tiers !== null) {
     const list = typeof tiers === 'string' ? [tiers] : Array.isArray(tiers) ? tiers : []
@@ -264,6 +305,14 @@ export function selectorMatches(select: JsonObject, item: Item): boolean {
   if (has(select, 'veto') && item.veto !== select.veto) return false
   if (has(select, 'chapter') && item.chapterId !== select.chapter) return false
   return !(has(select, 'section') && item.sectionId !== select.section)
+}
+
+/** The items a rule counts (before applicability): its selector's, less the veto items when the
+ *  edition leaves them out of denominators and the rule does not name them. */
+export function ruleSelection(checklist: Checklist, rule: Rule, items: Iterable<Item>): Item[] {
+  const select = rule.select
+  const keepVeto = checklist.vetoInDenominators || select.veto === true || has(select, 'items')
+  return [...items].filter((i) => selectorMatches(select, i) && (keepVeto || !i.veto))
 }
 
 export function evaluateCondition(cond: Condition, facts: Record<string, unknown>): boolean {
@@ -300,6 +349,7 @@ export function referencedFacts(checklist: Checklist): Set<string> {
   const conds = [
     ...checklist.items().map((it) => it.appliesIf),
     ...checklist.tiers.map((t) => t.appliesIf),
+    ...checklist.tiers.flatMap((t) => t.rules.map((r) => r.when)),
   ]
   for (const cond of conds) {
     if (cond) for (const f of conditionFacts(cond)) needed.add(f)

@@ -56,6 +56,10 @@ export class Rational {
     return new Rational(this.n * o.n, this.d * o.d)
   }
 
+  div(o: Rational): Rational {
+    return new Rational(this.n * o.d, this.d * o.n)
+  }
+
   cmp(o: Rational): number {
     const diff = this.n * o.d - o.n * this.d
     return diff < 0n ? -1 : diff > 0n ? 1 : 0

@@ -1,10 +1,12 @@
 // @vitest-environment node
 /// <reference types="node" />
-// The comparison corpus: for every published edition, the inputs and the server engine's whole
+// The comparison corpus: for every published edition and every test checklist of the golden vectors
+// (checklists/examples/checklists/, which use every rule kind), the inputs and the server engine's whole
 // results written by `python -m tests.scoring_corpus` (`make corpus`, which `make test` runs before
 // these tests). The TypeScript engine, called the way the app calls it, must give the same result
 // (or, for a refused input, the same error) serialised the same way: every key, value and key order.
-import { existsSync, readFileSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
@@ -32,8 +34,14 @@ interface Corpus {
   cases: Case[]
 }
 
-const manifest = (JSON.parse(readFileSync(join(CHECKLISTS, 'MANIFEST.json'), 'utf-8')) as { files: Record<string, string> })
+const published = (JSON.parse(readFileSync(join(CHECKLISTS, 'MANIFEST.json'), 'utf-8')) as { files: Record<string, string> })
   .files
+// what tests/scoring_corpus.py's editions() lists: the published files and the vectors' checklists
+const manifest: Record<string, string> = { ...published }
+for (const name of readdirSync(join(CHECKLISTS, 'examples', 'checklists')).filter((n) => n.endsWith('.json'))) {
+  const rel = `examples/checklists/${name}`
+  manifest[rel] = createHash('sha256').update(readFileSync(join(CHECKLISTS, rel))).digest('hex')
+}
 
 function readCorpus(rel: string): Corpus {
   // the same name tests/scoring_corpus.py's corpus_name() gives
@@ -48,8 +56,9 @@ function readCorpus(rel: string): Corpus {
 }
 
 describe('scoring comparison corpus', () => {
-  it('covers every published edition', () => {
-    expect(Object.keys(manifest).length).toBeGreaterThanOrEqual(3)
+  it('covers every published edition and the rule vocabulary', () => {
+    expect(Object.keys(published).length).toBeGreaterThanOrEqual(3)
+    expect(Object.keys(manifest)).toContain('examples/checklists/vocab-graded.v1.json')
   })
 
   for (const rel of Object.keys(manifest).sort()) {

@@ -17,7 +17,7 @@ import {
   NOT_APPLICABLE,
   NOT_MET,
   referencedFacts,
-  selectorMatches,
+  ruleSelection,
   type Checklist,
   type Item,
   type Rule,
@@ -190,6 +190,9 @@ export interface ItemOutcome {
   /** Why the outcome differs from the answer, or why it is not applicable. */
   reason: OutcomeReason | null
   answered: string | null
+  /** Points earned and possible as rules and roll-ups count them (scaled by the chapter's weight). */
+  earned: Rational
+  possible: Rational
 }
 
 const applicable = (o: ItemOutcome): boolean => o.outcome !== NOT_APPLICABLE
@@ -201,7 +204,7 @@ function itemOutcome(
   answer: Answer | undefined,
   facts: Record<string, unknown>,
   inspectionDate: CalendarDate,
-): ItemOutcome {
+): Outcome {
   const answered = answer ? answer.grade : null
   if (item.appliesIf !== null && !evaluateCondition(item.appliesIf, facts)) {
     return { item, outcome: NOT_APPLICABLE, reason: 'condition', answered }
@@ -226,10 +229,37 @@ function itemOutcome(
   return { item, outcome: answer.grade, reason: null, answered }
 }
 
-function points(o: ItemOutcome): Rational {
-  const code = effective(o)
+/** The level's points as published (unweighted). */
+function points(o: Pick<ItemOutcome, 'item' | 'outcome'>): Rational {
+  const code = o.outcome ?? NOT_MET
   const level = o.item.levels.find((lv) => lv.code === code)
   return level?.points ?? Rational.ZERO
+}
+
+type Outcome = Omit<ItemOutcome, 'earned' | 'possible'>
+
+/** Each outcome with the points it earns and could earn, scaled by its chapter's weight over the
+ *  chapter's applicable items where chapters carry weights. */
+function weigh(checklist: Checklist, outcomes: Outcome[]): ItemOutcome[] {
+  const zero = { earned: Rational.ZERO, possible: Rational.ZERO }
+  if (checklist.method !== 'points') return outcomes.map((o) => ({ ...o, ...zero }))
+  const factors = new Map<string, Rational>()
+  for (const chapter of checklist.chapters) {
+    if (chapter.weight === null) {
+      factors.set(chapter.id, Rational.of(1))
+      continue
+    }
+    const ids = new Set(chapter.sections.flatMap((s) => s.items.filter((i) => !i.monitoring).map((i) => i.id)))
+    const possible = sumRational(
+      outcomes.filter((o) => ids.has(o.item.id) && o.outcome !== NOT_APPLICABLE).map((o) => o.item.maxPoints),
+    )
+    factors.set(chapter.id, possible.isZero() ? Rational.ZERO : chapter.weight.div(possible))
+  }
+  return outcomes.map((o) => {
+    const factor =
+      o.outcome !== NOT_APPLICABLE && !o.item.monitoring ? (factors.get(o.item.chapterId) as Rational) : Rational.ZERO
+    return { ...o, earned: points(o).mul(factor), possible: o.item.maxPoints.mul(factor) }
+  })
 }
 
 function atLeast(checklist: Checklist, o: ItemOutcome, grade: string): boolean {
@@ -245,17 +275,24 @@ interface RuleResult {
   denominator: Rational
   needed: Rational
   items: string[]
+  /** The rule's place in its tier's definition. */
+  index: number
 }
 
+const COUNT_RULES: readonly string[] = ['all_at_least', 'count_at_least'] // `actual` is {met, of}
+
 function ruleJson(r: RuleResult): RuleJson {
-  // the server's key order: rule, label, passed, grade, threshold, actual, needed, items, reason
+  // the server's key order: rule, label, passed, grade, count | threshold, points, actual, needed,
+  // items, reason
   const head: Omit<RuleJson, 'actual'> = { rule: r.rule.rule, label: r.rule.label, passed: r.passed }
   if (r.rule.grade !== null) head.grade = r.rule.grade
   let body: RuleJson
-  if (r.rule.rule === 'all_at_least') {
+  if (COUNT_RULES.includes(r.rule.rule)) {
+    if (r.rule.count !== null) head.count = r.rule.count
     body = { ...head, actual: { met: num(r.numerator), of: num(r.denominator) } }
   } else {
     if (r.rule.thresholdText !== null) head.threshold = r.rule.thresholdText
+    if (r.rule.pointsText !== null) head.points = r.rule.pointsText
     body = {
       ...head,
       actual: { numerator: num(r.numerator), denominator: num(r.denominator), share: share(r.numerator, r.denominator) },
@@ -269,7 +306,19 @@ function ruleJson(r: RuleResult): RuleJson {
   return body
 }
 
-type RuleFn = (checklist: Checklist, rule: Rule, selected: ItemOutcome[]) => RuleResult
+type RuleFn = (checklist: Checklist, rule: Rule, selected: ItemOutcome[]) => Omit<RuleResult, 'index'>
+
+function pointsResult(rule: Rule, selected: ItemOutcome[], needed: Rational): Omit<RuleResult, 'index'> {
+  const possible = sumRational(selected.map((o) => o.possible))
+  return {
+    rule,
+    passed: needed.isZero() && possible.cmp(Rational.ZERO) > 0,
+    numerator: sumRational(selected.map((o) => o.earned)),
+    denominator: possible,
+    needed,
+    items: selected.filter((o) => o.earned.cmp(o.possible) < 0).map((o) => o.item.id),
+  }
+}
 
 const RULES: Record<Rule['rule'], RuleFn> = {
   all_at_least(checklist, rule, selected) {
@@ -301,20 +350,30 @@ const RULES: Record<Rule['rule'], RuleFn> = {
       items: below,
     }
   },
-  points_share_at_least(_checklist, rule, selected) {
-    const threshold = rule.threshold as Rational
-    const earned = sumRational(selected.map(points))
-    const possible = sumRational(selected.map((o) => o.item.maxPoints))
-    const needed = maxRational(Rational.ZERO, threshold.mul(possible).sub(earned))
-    const short = selected.filter((o) => points(o).cmp(o.item.maxPoints) < 0).map((o) => o.item.id)
+  count_at_least(checklist, rule, selected) {
+    const grade = rule.grade as string
+    const count = rule.count as number
+    const below = selected.filter((o) => !atLeast(checklist, o, grade)).map((o) => o.item.id)
+    const met = selected.length - below.length
     return {
       rule,
-      passed: needed.isZero() && possible.cmp(Rational.ZERO) > 0,
-      numerator: earned,
-      denominator: possible,
-      needed,
-      items: short,
+      passed: met >= count,
+      numerator: Rational.of(met),
+      denominator: Rational.of(selected.length),
+      needed: Rational.of(Math.max(0, count - met)),
+      items: below,
     }
+  },
+  points_share_at_least(_checklist, rule, selected) {
+    const threshold = rule.threshold as Rational
+    const earned = sumRational(selected.map((o) => o.earned))
+    const possible = sumRational(selected.map((o) => o.possible))
+    return pointsResult(rule, selected, maxRational(Rational.ZERO, threshold.mul(possible).sub(earned)))
+  },
+  points_at_least(_checklist, rule, selected) {
+    const mark = rule.points as Rational
+    const earned = sumRational(selected.map((o) => o.earned))
+    return pointsResult(rule, selected, maxRational(Rational.ZERO, mark.sub(earned)))
   },
 }
 
@@ -335,8 +394,8 @@ function rollup(checklist: Checklist, outcomes: ItemOutcome[]): Rollup {
   }
   if (checklist.method === 'points') {
     body.points = {
-      earned: num(sumRational(app.map(points))),
-      possible: num(sumRational(app.map((o) => o.item.maxPoints))),
+      earned: num(sumRational(app.map((o) => o.earned))),
+      possible: num(sumRational(app.map((o) => o.possible))),
     }
   }
   return body
@@ -354,19 +413,38 @@ export function score(
   const checkedFacts = checkFacts(checklist, facts)
   const checkedAnswers = checkAnswers(checklist, answers)
 
-  const outcomes = checklist
-    .items()
-    .map((item) => itemOutcome(item, checkedAnswers.get(item.id), checkedFacts, inspectionDate))
+  const outcomes = weigh(
+    checklist,
+    checklist.items().map((item) => itemOutcome(item, checkedAnswers.get(item.id), checkedFacts, inspectionDate)),
+  )
   const byId = new Map(outcomes.map((o) => [o.item.id, o]))
 
   const vetoFailed = outcomes.filter((o) => o.item.veto && o.outcome === NOT_MET).map((o) => o.item.id)
   const vetoUnanswered = outcomes
     .filter((o) => o.item.veto && applicable(o) && o.outcome === null)
     .map((o) => o.item.id)
-  const vetoed = vetoFailed.length > 0 || vetoUnanswered.length > 0
+
+  /** The failed and the unanswered veto items of one effect (and blocked tier). */
+  const vetoes = (effect: string, tier: string | null = null): [string[], string[]] => {
+    const keep = (id: string): boolean => {
+      const item = (byId.get(id) as ItemOutcome).item
+      return item.vetoEffect === effect && (tier === null || item.vetoTier === tier)
+    }
+    return [vetoFailed.filter(keep), vetoUnanswered.filter(keep)]
+  }
+  const blockedByVetoes = (
+    failed: string[],
+    unanswered: string[],
+    kind: 'veto_failed' | 'veto_downgrade' = 'veto_failed',
+  ): BlockedBy[] => {
+    const found: BlockedBy[] = []
+    if (failed.length > 0) found.push({ kind, items: failed })
+    if (unanswered.length > 0) found.push({ kind: 'veto_unanswered', items: unanswered })
+    return found
+  }
 
   const tierResults: TierResult[] = []
-  let reached: string | null = null
+  const reachedChain: number[] = [] // indexes in tierResults of the tiers reached, lowest first
   let nextTier: ScoreResult['next_tier'] = null
   let chainIntact = true
   for (const tier of checklist.tiers) {
@@ -374,15 +452,19 @@ export function score(
       tierResults.push({ code: tier.code, label: tier.label, assessed: false })
       continue
     }
-    const ruleResults = tier.rules.map((rule) =>
-      RULES[rule.rule](
-        checklist,
-        rule,
-        outcomes.filter((o) => applicable(o) && selectorMatches(rule.select, o.item)),
-      ),
-    )
+    const ruleResults: RuleResult[] = []
+    tier.rules.forEach((rule, index) => {
+      if (rule.when !== null && !evaluateCondition(rule.when, checkedFacts)) return
+      const counted = new Set(ruleSelection(checklist, rule, checklist.items()).map((i) => i.id))
+      const selected = outcomes.filter((o) => applicable(o) && counted.has(o.item.id))
+      ruleResults.push({ ...RULES[rule.rule](checklist, rule, selected), index })
+    })
+    const [allFailed, allUnanswered] = vetoes('all')
+    const [tierFailed, tierUnanswered] = vetoes('block', tier.code)
+    const failedHere = vetoFailed.filter((i) => allFailed.includes(i) || tierFailed.includes(i))
+    const unansweredHere = vetoUnanswered.filter((i) => allUnanswered.includes(i) || tierUnanswered.includes(i))
     const rulesPass = ruleResults.every((r) => r.passed)
-    const tierReached: boolean = chainIntact && rulesPass && !vetoed
+    const tierReached: boolean = chainIntact && rulesPass && failedHere.length === 0 && unansweredHere.length === 0
     tierResults.push({
       code: tier.code,
       label: tier.label,
@@ -391,21 +473,29 @@ export function score(
       rules: ruleResults.map(ruleJson),
     })
     if (tierReached) {
-      reached = tier.code
+      reachedChain.push(tierResults.length - 1)
     } else if (nextTier === null) {
-      const blockedBy: BlockedBy[] = []
-      if (vetoFailed.length > 0) blockedBy.push({ kind: 'veto_failed', items: vetoFailed })
-      if (vetoUnanswered.length > 0) blockedBy.push({ kind: 'veto_unanswered', items: vetoUnanswered })
-      ruleResults.forEach((r, i) => {
-        if (r.passed) return
+      const blockedBy = blockedByVetoes(failedHere, unansweredHere)
+      for (const r of ruleResults) {
+        if (r.passed) continue
         const rule = ruleJson(r)
         // a failed rule always lists its items (the key keeps its place in the rule's JSON)
-        blockedBy.push({ kind: 'rule', index: i, ...rule, items: rule.items ?? [] })
-      })
+        blockedBy.push({ kind: 'rule', index: r.index, ...rule, items: rule.items ?? [] })
+      }
       nextTier = { code: tier.code, label: tier.label, blocked_by: blockedBy }
     }
     chainIntact = tierReached
   }
+
+  const [downgradeFailed, downgradeUnanswered] = vetoes('downgrade')
+  if (reachedChain.length > 0 && (downgradeFailed.length > 0 || downgradeUnanswered.length > 0)) {
+    const lowered = tierResults[reachedChain.pop() as number] as TierResult
+    lowered.reached = false
+    lowered.downgraded = true
+    const blockedBy = blockedByVetoes(downgradeFailed, downgradeUnanswered, 'veto_downgrade')
+    nextTier = { code: lowered.code, label: lowered.label, blocked_by: blockedBy }
+  }
+  const reached = reachedChain.length > 0 ? (tierResults[reachedChain[reachedChain.length - 1] as number] as TierResult).code : null
 
   const reachedTier = reached !== null ? checklist.tiers.find((t) => t.code === reached) : undefined
   const flagged = (o: ItemOutcome): boolean => o.item.monitoring && applicable(o) && effective(o) === NOT_MET

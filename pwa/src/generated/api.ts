@@ -2682,19 +2682,21 @@ export interface components {
         };
         BlockedByOut: {
             actual?: components["schemas"]["CountActualOut"] | components["schemas"]["ShareActualOut"];
+            count?: number;
             grade?: string;
             /** @description rule: its index in the tier's rules */
             index?: number;
             items: string[];
             /** @enum {string} */
-            kind: "veto_failed" | "veto_unanswered" | "rule";
+            kind: "veto_failed" | "veto_unanswered" | "veto_downgrade" | "rule";
             label?: string;
             needed?: number;
             passed?: boolean;
+            points?: string;
             /** @enum {string} */
             reason?: "no_applicable_items";
             /** @enum {string} */
-            rule?: "all_at_least" | "share_at_least" | "points_share_at_least";
+            rule?: "all_at_least" | "share_at_least" | "count_at_least" | "points_share_at_least" | "points_at_least";
             threshold?: string;
         };
         BootstrapOut: {
@@ -3174,6 +3176,8 @@ export interface components {
         };
         RuleResultOut: {
             actual: components["schemas"]["CountActualOut"] | components["schemas"]["ShareActualOut"];
+            /** @description count_at_least: the items needed at the grade */
+            count?: number;
             /** @description the grade the rule counts (not for points rules) */
             grade?: string;
             /** @description failed: the items below the rule */
@@ -3182,10 +3186,12 @@ export interface components {
             /** @description failed: items (or points) still missing */
             needed?: number;
             passed: boolean;
+            /** @description points_at_least: the pass mark as published */
+            points?: string;
             /** @enum {string} */
             reason?: "no_applicable_items";
             /** @enum {string} */
-            rule: "all_at_least" | "share_at_least" | "points_share_at_least";
+            rule: "all_at_least" | "share_at_least" | "count_at_least" | "points_share_at_least" | "points_at_least";
             /** @description share rules: the threshold as published */
             threshold?: string;
         };
@@ -3312,10 +3318,12 @@ export interface components {
             /** @description false: the tier does not apply to the facility */
             assessed: boolean;
             code: string;
+            /** @description true only: the tier was reached, then lowered by a failed downgrade veto (降级) */
+            downgraded?: boolean;
             label: string;
             /** @description assessed tiers only */
             reached?: boolean;
-            /** @description assessed tiers only */
+            /** @description assessed tiers only: the rules assessed (a rule whose `when` fails is left out) */
             rules?: components["schemas"]["RuleResultOut"][];
         };
         TransitionIn: {

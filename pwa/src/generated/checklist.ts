@@ -28,8 +28,32 @@ export type Condition =
       not: Condition;
     };
 export type Rule = {
-  rule: "all_at_least" | "share_at_least" | "points_share_at_least";
+  rule: "all_at_least" | "share_at_least" | "count_at_least" | "points_share_at_least" | "points_at_least";
   label: Text;
+  /**
+   * A condition on facility facts.
+   */
+  when?:
+    | {
+        fact: string;
+        op: "eq" | "ne" | "gt" | "gte" | "lt" | "lte";
+        value: boolean | number | string;
+      }
+    | {
+        /**
+         * @minItems 1
+         */
+        all: Condition[];
+      }
+    | {
+        /**
+         * @minItems 1
+         */
+        any: Condition[];
+      }
+    | {
+        not: Condition;
+      };
   [k: string]: unknown;
 };
 export type Code = string;
@@ -58,6 +82,10 @@ export interface DabiaoChecklistDefinition {
      * graded: C/B/A style levels; points: each level carries points.
      */
     method: "graded" | "points";
+    /**
+     * false: veto items are left out of every rule's selection (and so of share denominators) unless the rule selects them by `veto: true` or by `items`.
+     */
+    veto_in_denominators?: boolean;
   };
   /**
    * Grade levels from lowest to highest. 'not_met' and 'not_applicable' are implicit and never listed.
@@ -128,6 +156,10 @@ export interface Chapter {
   number?: string;
   title: Text;
   /**
+   * Points scoring: the chapter's points out of the whole. The points earned in the chapter are scaled to it (earned / possible over its applicable items x weight). Either every chapter has a weight or none.
+   */
+  weight?: number;
+  /**
    * @minItems 1
    */
   sections: Section[];
@@ -153,8 +185,23 @@ export interface Item {
    */
   guidance?: string;
   tier: Code;
+  /**
+   * Codes rules can select items by.
+   */
+  tags?: Code[];
   core?: boolean;
-  veto?: boolean;
+  /**
+   * 一票否决. true: a failed (or unanswered) veto item keeps every tier out of reach. {effect: block, tier}: it keeps that tier (and so the tiers above it) out of reach. {effect: downgrade}: the tier reached is lowered by one (降级), however many such items failed.
+   */
+  veto?:
+    | boolean
+    | {
+        effect: "block";
+        tier: Code;
+      }
+    | {
+        effect: "downgrade";
+      };
   /**
    * Recorded and flagged but never part of a tier rule.
    */

@@ -18,6 +18,8 @@ export function blockerLines(checklist: Checklist, blockers: readonly BlockedBy[
         return `否决项${outcomeLabel('not_met')}：${itemNumbers(checklist, b.items)}`
       case 'veto_unanswered':
         return `否决项${outcomeLabel('unanswered')}：${itemNumbers(checklist, b.items)}`
+      case 'veto_downgrade':
+        return `降级否决项${outcomeLabel('not_met')}，降一级：${itemNumbers(checklist, b.items)}`
       case 'rule': {
         const label = b.label ?? '规则未满足'
         const needed = b.needed ?? null
