@@ -107,10 +107,22 @@ CATALOG: dict[str, Entry] = {
     "checklist.schema": Entry(400, "评审标准定义不符合格式要求"),
     "checklist.semantic": Entry(400, "评审标准定义内容有误"),
     "checklist.invalid_text": Entry(400, "文本中含有不允许的字符"),
-    "checklist.too_long": Entry(400, "标题过长"),
+    "checklist.too_long": Entry(400, "文本超过数据库可存储的长度"),
     "checklist.invalid_date": Entry(400, "日期格式应为 YYYY-MM-DD，且在 1900-01-01 至 2100-12-31 之间"),
     "checklist.location": Entry(400, "文件所在目录与定义中的类别、版别或版本号不一致"),
     "checklist.duplicate": Entry(400, "同一评审标准的同一版本出现在多个文件中"),
+    "checklist.out_of_range": Entry(400, "数值或文本超出数据库可存储的范围"),
+    "checklist.db_refused": Entry(
+        409,
+        "数据库拒绝保存评审标准 {path}（可能有其他进程正在同时加载），"
+        "请稍后重试；如仍失败，请先运行 {command} 检查",
+        retryable=True,
+    ),
+    "checklist.unknown_family": Entry(400, "评审标准类别未登记"),
+    "families.invalid": Entry(400, "评审标准类别登记文件 {path} 有 {count} 处问题"),
+    "families.schema": Entry(400, "评审标准类别登记不符合格式要求"),
+    "families.duplicate": Entry(400, "评审标准类别的代码或名称重复"),
+    "families.facility_type": Entry(400, "未知的机构类别代码"),
     # --- scoring input: facts and answers (server/domain/scoring.py) ---
     "input.invalid": Entry(400, "输入应为包含所需字段的 JSON 对象"),
     "input.unknown_field": Entry(400, "未知字段"),

@@ -311,12 +311,45 @@ def check_definition(data: Any, validator: jsonschema.protocols.Validator | None
         return [Problem("checklist.schema", "", f"评审标准定义不符合格式要求（{exc!r}）")]
 
 
-TITLE_MAX = 200  # the title column of checklist_versions
+# The columns a definition's values go into (server/db/models.py; tests/db/test_checklist_limits.py
+# compares them): checklist_versions.title, checklist_versions.version and
+# inspections.checklist_version (32-bit INTEGER), reports.tier_code / tier_label and
+# payout_rules.tier_code (String(40)), payout_rules.amount_yuan (64-bit, from a tier's reward).
+# Ids, families, editions and grade codes are held to their columns by the schema's patterns.
+TITLE_MAX = 200
+VERSION_MAX = 2**31 - 1
+TIER_CODE_MAX = 40
+TIER_LABEL_MAX = 40
+REWARD_MAX = 2**63 - 1
+
+
+def _limit_problems(data: Mapping[str, Any]) -> list[Problem]:
+    problems: list[Problem] = []
+
+    def too_long(where: str, value: Any, limit: int, what: str) -> None:
+        if isinstance(value, str) and len(value) > limit:
+            problems.append(
+                Problem("checklist.too_long", where, f"{what}最多 {limit} 个字符，现为 {len(value)} 个")
+            )
+
+    def too_big(where: str, value: Any, limit: int, what: str) -> None:
+        if isinstance(value, int) and not isinstance(value, bool) and value > limit:
+            problems.append(Problem("checklist.out_of_range", where, f"{what}最大为 {limit}"))
+
+    too_long("/title", data.get("title"), TITLE_MAX, "标题")
+    too_big("/version", data.get("version"), VERSION_MAX, "版本号")
+    tiers = data.get("tiers")
+    for i, tier in enumerate(tiers if isinstance(tiers, list) else []):
+        if isinstance(tier, Mapping):
+            too_long(pointer("tiers", i, "code"), tier.get("code"), TIER_CODE_MAX, "等级代码")
+            too_long(pointer("tiers", i, "label"), tier.get("label"), TIER_LABEL_MAX, "等级名称")
+            too_big(pointer("tiers", i, "reward_yuan"), tier.get("reward_yuan"), REWARD_MAX, "奖补金额（元）")
+    return problems
 
 
 def _input_problems(data: Mapping[str, Any]) -> list[Problem]:
     """What the database could not store: text with NUL, surrogates or control characters, a
-    title longer than its column, a publication date outside the sane range."""
+    value longer or larger than its column, a publication date outside the sane range."""
     problems: list[Problem] = []
     stack: list[tuple[str, Any]] = [("", data)]
     while stack:
@@ -330,9 +363,7 @@ def _input_problems(data: Mapping[str, Any]) -> list[Problem]:
             stack.extend((f"{where}/{i}", value) for i, value in enumerate(node))
         elif isinstance(node, str) and inputs.text_error(node, multiline=True) is not None:
             problems.append(Problem("checklist.invalid_text", where, inputs.text_error(node, True) or ""))
-    title = data.get("title")
-    if isinstance(title, str) and len(title) > TITLE_MAX:
-        problems.append(Problem("checklist.too_long", "/title", f"标题最多 {TITLE_MAX} 个字符"))
+    problems.extend(_limit_problems(data))
     published = data.get("published_on")
     if published is not None and inputs.parse_date(published) is None:
         problems.append(Problem("checklist.invalid_date", "/published_on", inputs.MSG_DATE))

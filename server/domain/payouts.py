@@ -30,18 +30,6 @@ from server.domain import display, regions
 from server.domain.audit import canonical
 from server.domain.errors import DomainError
 
-FAMILIES = ("quality_service", "village_clinic", "big_three")
-FAMILY_LABELS = {
-    "quality_service": "优质服务基层行",
-    "village_clinic": "村卫生室标准化建设",
-    "big_three": "乡镇卫生院“三大件”",
-}
-FAMILY_NAMES = {
-    **{label: code for code, label in FAMILY_LABELS.items()},
-    "优质服务": "quality_service",
-    "村卫生室": "village_clinic",
-    "三大件": "big_three",
-}
 TIER_NONE = "none"
 
 FULL = "full"
@@ -241,7 +229,11 @@ class Sheet:
     totals: tuple[TierTotal, ...]
     total_yuan: int
     not_reached: int  # approved in the period without reaching any tier: no payout
+    family_names: Mapping[str, str]  # code -> Chinese name, in the registry's order
     digest: str = field(default="")
+
+    def family_name(self, code: str) -> str:
+        return self.family_names.get(code, code)
 
 
 def build_rows(
@@ -250,11 +242,13 @@ def build_rows(
     paid: Mapping[tuple[int, str], Sequence[tuple[int, str, Paid]]],
     recorded: Mapping[tuple[int, str], Recorded],
     on: dt.date,
+    family_order: Sequence[str],
 ) -> list[SheetRow]:
-    """Rows in sheet order (family, region, facility). `paid` holds every recorded payout per
-    (facility, family) as (inspection, report digest, paid); the one of the row's own report is
-    left out of what was paid before it. `recorded` holds those by (inspection, report digest)."""
-    order = {family: i for i, family in enumerate(FAMILIES)}
+    """Rows in sheet order (family in `family_order`, region, facility). `paid` holds every
+    recorded payout per (facility, family) as (inspection, report digest, paid); the one of the
+    row's own report is left out of what was paid before it. `recorded` holds those by
+    (inspection, report digest)."""
+    order = {family: i for i, family in enumerate(family_order)}
     ordered = sorted(
         (c for c in candidates if c.tier_code != TIER_NONE),
         key=lambda c: (
@@ -309,10 +303,10 @@ def _basis(rule: Rule | None, amount: int) -> str:
     return TOP_UP if rule.top_up else FULL
 
 
-def tier_totals(rows: Sequence[SheetRow]) -> list[TierTotal]:
+def tier_totals(rows: Sequence[SheetRow], family_order: Sequence[str]) -> list[TierTotal]:
     """Facilities and amounts per family and reached tier: families in sheet order, tiers in
     checklist order."""
-    order = {family: i for i, family in enumerate(FAMILIES)}
+    order = {family: i for i, family in enumerate(family_order)}
     totals: dict[tuple[str, str], TierTotal] = {}
     ranks: dict[tuple[str, str], tuple[int, str, int]] = {}
     for row in rows:
@@ -374,7 +368,7 @@ def title(sheet: Sheet) -> str:
 def totals_view(sheet: Sheet) -> list[dict[str, Any]]:
     return [
         {
-            "family": FAMILY_LABELS.get(t.family, t.family),
+            "family": sheet.family_name(t.family),
             "tier": t.tier_label,
             "facilities": t.facilities,
             "amount": t.amount_yuan,
@@ -517,7 +511,7 @@ def view(sheet: Sheet) -> dict[str, Any]:
         rows = [r for r in sheet.rows if r.candidate.family == family]
         sections.append(
             {
-                "title": FAMILY_LABELS.get(family, family),
+                "title": sheet.family_name(family),
                 "count": len(rows),
                 "amount": sum(r.amount_yuan for r in rows),
                 "blocks": [_block(rows[i : i + ROWS_PER_BLOCK]) for i in range(0, len(rows), ROWS_PER_BLOCK)],

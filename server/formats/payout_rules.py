@@ -9,6 +9,7 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 
 from server.domain import payouts as domain
+from server.domain.families import Families
 from server.domain.inputs import date_ok
 from server.formats.tables import Column, ImportRow, RowReport, read_sheet, rows_of
 
@@ -32,18 +33,19 @@ DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日")
 
 
 def read_rules(
-    filename: str, data: bytes, tiers: dict[str, dict[str, str]]
+    filename: str, data: bytes, tiers: dict[str, dict[str, str]], families: Families
 ) -> tuple[RowReport, list[tuple[ImportRow, domain.Rule]]]:
     """Each well-formed row of the file as a rule; `tiers` (family -> tier code -> label) are the
-    tiers the loaded checklists know. Problems go to the report, which the caller raises once it
-    has added its own."""
+    tiers the loaded checklists know, `families` the registry a row's family is looked up in (by
+    code, name or alias). Problems go to the report, which the caller raises once it has added
+    its own."""
     sheet = read_sheet(filename, data)
     report = RowReport()
     read: list[tuple[ImportRow, domain.Rule]] = []
     for row in rows_of(sheet, RULE_COLUMNS, report):
         region = row.region_code("region_code")
-        family = _family(row)
-        tier = _tier(row, family, tiers)
+        family = _family(row, families)
+        tier = _tier(row, family, tiers, families)
         amount = _amount(row)
         before = row.problems
         top_up = row.boolean("top_up")
@@ -59,31 +61,31 @@ def read_rules(
     return report, read
 
 
-def _family(row: ImportRow) -> str | None:
+def _family(row: ImportRow, families: Families) -> str | None:
     text = row.text("family", required=True)
     if text is None:
         return None
-    family = domain.FAMILY_NAMES.get(text, text.lower())
-    if family not in domain.FAMILIES:
-        known = "、".join(f"{code}（{label}）" for code, label in domain.FAMILY_LABELS.items())
-        row.problem("family", f"未知的标准类别“{text}”，应为：{known}")
-        return None
+    family = families.lookup(text)
+    if family is None:
+        row.problem("family", f"未知的标准类别“{text}”，应为：{families.listing()}")
     return family
 
 
-def _tier(row: ImportRow, family: str | None, tiers: dict[str, dict[str, str]]) -> str | None:
+def _tier(
+    row: ImportRow, family: str | None, tiers: dict[str, dict[str, str]], families: Families
+) -> str | None:
     text = row.text("tier", required=True)
     if text is None or family is None:
         return None
     known = tiers.get(family)
     if not known:
-        row.problem("tier", f"尚未加载“{domain.FAMILY_LABELS[family]}”类的评审标准，无法核对等级")
+        row.problem("tier", f"尚未加载“{families.name(family)}”类的评审标准，无法核对等级")
         return None
     by_label = {label: code for code, label in known.items()}
     code = text if text in known else by_label.get(text)
     if code is None:
         listed = "、".join(f"{c}（{label}）" for c, label in known.items())
-        row.problem("tier", f"“{domain.FAMILY_LABELS[family]}”没有等级“{text}”，应为：{listed}")
+        row.problem("tier", f"“{families.name(family)}”没有等级“{text}”，应为：{listed}")
     return code
 
 

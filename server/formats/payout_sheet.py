@@ -47,7 +47,7 @@ def xlsx_rows(sheet: domain.Sheet) -> list[list[Any]]:
         rows.append(
             [
                 r.index,
-                domain.FAMILY_LABELS.get(c.family, c.family),
+                sheet.family_name(c.family),
                 c.facility_name,
                 c.uscc or "",
                 c.type_name,

@@ -2,7 +2,9 @@
 
 Files live in checklists/<family>/<edition>/v<version>.json. A file is published when its SHA-256
 is in checklists/MANIFEST.json; after that it never changes (a new version is a new file), and
-loading refuses a file whose bytes no longer match its digest.
+loading refuses a file whose bytes no longer match its digest. A definition's family must be one
+listed in checklists/families.json, the registry of families (read here, for the CLI and the
+services alike).
 """
 
 from __future__ import annotations
@@ -15,15 +17,20 @@ from pathlib import Path
 from typing import Any
 
 from jsonschema.protocols import Validator
+from sqlalchemy.exc import DataError, IntegrityError
 
+from server import registry
 from server.db import checklists as queries
 from server.domain import jsonstrict
 from server.domain.checklist import Checklist, check_definition, make_validator, parse_checklist
 from server.domain.errors import DomainError, Problem
+from server.domain.families import Families, parse_families
 from server.extensions import db
 
 MANIFEST = "MANIFEST.json"
 SCHEMA = Path("schema") / "checklist.schema.json"
+FAMILIES = "families.json"
+FAMILIES_SCHEMA = Path("schema") / "families.schema.json"
 NOT_DEFINITIONS = {"schema", "examples"}
 
 
@@ -41,6 +48,37 @@ def _validator(schema_path: Path, mtime_ns: int) -> Validator:
 def schema_validator(root: Path) -> Validator:
     path = (root / SCHEMA).resolve()
     return _validator(path, path.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=8)
+def _families(path: Path, mtime_ns: int, schema_path: Path, schema_mtime_ns: int) -> Families:
+    validator = make_validator(json.loads(schema_path.read_text(encoding="utf-8")))
+    return parse_families(read_json(path), validator, str(path))
+
+
+def families(root: Path) -> Families:
+    """The registry of checklist families under `root`, validated by its schema; read again when
+    the file changes."""
+    path, schema = (root / FAMILIES).resolve(), (root / FAMILIES_SCHEMA).resolve()
+    try:
+        stamps = path.stat().st_mtime_ns, schema.stat().st_mtime_ns
+    except OSError as exc:
+        missing = path if not path.is_file() else schema
+        raise DomainError("file.unreadable", path=str(missing), reason=_why(exc)) from exc
+    return _families(path, stamps[0], schema, stamps[1])
+
+
+def current_families() -> Families:
+    """The registry of the running app (its CHECKLISTS_DIR)."""
+    return families(registry.settings().checklists_dir)
+
+
+def _family_problems(root: Path, data: Any) -> list[Problem]:
+    known = families(root)
+    if known.get(data["family"]) is not None:
+        return []
+    message = f"类别“{data['family']}”未在 {FAMILIES} 中登记，应为：{known.listing()}"
+    return [Problem("checklist.unknown_family", "/family", message)]
 
 
 def read_json(path: Path) -> Any:
@@ -95,7 +133,7 @@ def validate_file(root: Path, path: Path) -> FileReport:
         return FileReport(path, [Problem(exc.code, "", exc.message)])
     problems = check_definition(data, schema_validator(root))
     if not problems:
-        problems = _location_problems(root, path, data)
+        problems = _family_problems(root, data) + _location_problems(root, path, data)
     return FileReport(path, problems)
 
 
@@ -146,16 +184,22 @@ def read_manifest(root: Path) -> dict[str, str]:
     return {str(k): str(v) for k, v in files.items()}
 
 
-def manifest_problems(root: Path) -> list[str]:
-    """Every published file that changed or vanished, and every definition not yet published."""
-    manifest = read_manifest(root)
+def _changed_since_publication(root: Path) -> list[str]:
+    """Every published file that changed or vanished."""
     problems = []
-    for rel, digest in sorted(manifest.items()):
+    for rel, digest in sorted(read_manifest(root).items()):
         path = root / rel
         if not path.is_file():
             problems.append(f"{rel}：已发布但文件缺失")
         elif sha256_of(path) != digest:
             problems.append(f"{rel}：发布后被修改（摘要不一致）")
+    return problems
+
+
+def manifest_problems(root: Path) -> list[str]:
+    """Every published file that changed or vanished, and every definition not yet published."""
+    manifest = read_manifest(root)
+    problems = _changed_since_publication(root)
     for path in definition_files(root):
         rel = path.relative_to(root).as_posix()
         if rel not in manifest:
@@ -185,13 +229,16 @@ def publish(root: Path, path: Path) -> str:
 
 
 def sync_published(root: Path) -> dict[str, int]:
-    """Load every published definition into the database; idempotent, all or nothing."""
-    problems = manifest_problems(root)
-    changed = [p for p in problems if "not published" not in p]
+    """Load every published definition into the database; idempotent, all or nothing. A draft
+    not yet published is left alone. What the database would refuse is refused by the validator
+    first; should the database refuse a row all the same (a concurrent load), that is an error
+    naming the file, never a traceback."""
+    changed = _changed_since_publication(root)
     if changed:
         differing = [Problem("checklist.digest_mismatch", "", p) for p in changed]
         raise DomainError("checklist.digest_mismatch", problems=differing)
     added = unchanged = 0
+    rel = ""
     try:
         for rel, digest in sorted(read_manifest(root).items()):
             path = root / rel
@@ -207,6 +254,7 @@ def sync_published(root: Path) -> dict[str, int]:
                     digest,
                     read_json(path),
                 )
+                db.session.flush()  # a refusal names this file, not the next one
                 added += 1
             elif row.sha256 != digest:
                 stored = f"{checklist.id} 第 {checklist.version} 版已以不同内容加载"
@@ -215,10 +263,16 @@ def sync_published(root: Path) -> dict[str, int]:
                 )
             else:
                 unchanged += 1
+        rel = ""
+        db.session.commit()
     except DomainError:
         db.session.rollback()
         raise
-    db.session.commit()
+    except (DataError, IntegrityError) as exc:
+        db.session.rollback()
+        raise DomainError(
+            "checklist.db_refused", path=rel or MANIFEST, command="checklists validate"
+        ) from exc
     return {"added": added, "unchanged": unchanged}
 
 

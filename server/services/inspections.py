@@ -32,8 +32,6 @@ from server.domain.scoring import check_answers, check_facts, score_checked
 from server.extensions import db
 from server.services import audit, checklists, retention
 
-FAMILY_BY_TYPE = {"D600": {"village_clinic"}}
-
 
 def not_found() -> DomainError:
     return DomainError("http.not_found")
@@ -145,9 +143,9 @@ def _incomplete(exc: DomainError, inspection: Inspection, gaps: list[str]) -> Do
 
 
 def fits(facility: Facility, checklist: Checklist) -> bool:
-    """Whether a checklist is meant for this kind of facility (the one rule `create` applies)."""
-    allowed_families = FAMILY_BY_TYPE.get(facility.type_code, {"quality_service", "big_three"})
-    return checklist.family in allowed_families
+    """Whether a checklist is meant for this kind of facility (the one rule `create` applies): its
+    family lists the facility's type in the registry of families (checklists/families.json)."""
+    return checklists.current_families().fits(checklist.family, facility.type_code)
 
 
 def checklists_for(principal: Principal, facility_id: int) -> list[dict[str, Any]]:

@@ -58,7 +58,8 @@ def _loaded_tiers() -> dict[str, dict[str, str]]:
 
 def load_rules(filename: str, data: bytes, actor: str = "cli", actor_id: int | None = None) -> RulesResult:
     """Rules from a CSV or XLSX file: every row checked, all written or none."""
-    report, read = payout_rules.read_rules(filename, data, _loaded_tiers())
+    families = checklists.current_families()
+    report, read = payout_rules.read_rules(filename, data, _loaded_tiers(), families)
     parsed = [
         (
             row,
@@ -105,7 +106,7 @@ def load_rules(filename: str, data: bytes, actor: str = "cli", actor_id: int | N
     except IntegrityError as exc:
         db.session.rollback()
         raise DomainError("payouts.rules_conflict") from exc
-    breakdown = Counter(domain.FAMILY_LABELS[r.family] for r in new)
+    breakdown = Counter(families.name(r.family) for r in new)
     return RulesResult(len(new), dict(sorted(breakdown.items())))
 
 
@@ -249,7 +250,8 @@ def build_sheet(region_code: str, period_text: str, now: dt.datetime) -> domain.
         recorded[(payout.inspection_id, payout.report_sha256)] = domain.Recorded(
             payout.amount_yuan, by_id.get(payout.rule_id) if payout.rule_id else None
         )
-    rows = domain.build_rows(candidates, rules, paid, recorded, period.end)
+    families = checklists.current_families()
+    rows = domain.build_rows(candidates, rules, paid, recorded, period.end, families.codes)
     name, path = _region_path(region_code)
     sheet = domain.Sheet(
         region_code=region_code,
@@ -258,9 +260,10 @@ def build_sheet(region_code: str, period_text: str, now: dt.datetime) -> domain.
         period=period,
         generated_at=format_instant(now) or "",
         rows=tuple(rows),
-        totals=tuple(domain.tier_totals(rows)),
+        totals=tuple(domain.tier_totals(rows, families.codes)),
         total_yuan=sum(r.amount_yuan for r in rows),
         not_reached=sum(1 for c in candidates if c.tier_code == domain.TIER_NONE),
+        family_names=families.names,
     )
     return replace(sheet, digest=domain.sheet_digest(sheet))
 

@@ -24,7 +24,6 @@ from server.services import checklists
 from server.services.inspections import facility_facts
 
 _CACHE_SIZE = 20_000
-_FAMILY_ORDER = {"quality_service": 0, "village_clinic": 1, "big_three": 2}  # whose labels come first
 _tiers: OrderedDict[tuple[Any, ...], tuple[str, str]] = OrderedDict()
 
 
@@ -43,7 +42,8 @@ def tier_options(checklist_id: str | None = None) -> list[dict[str, str]]:
     """The tiers a filter may ask for, by code, with the loaded checklists' labels (a code the
     families label differently shows each label once), then 未达标."""
     labels: dict[str, list[str]] = {}
-    refs = sorted(checklists.list_loaded(), key=lambda r: (_FAMILY_ORDER.get(r["family"], 9), r["id"]))
+    order = {code: i for i, code in enumerate(checklists.current_families().codes)}  # whose labels come first
+    refs = sorted(checklists.list_loaded(), key=lambda r: (order.get(r["family"], len(order)), r["id"]))
     for ref in refs:
         if checklist_id and ref["id"] != checklist_id:
             continue

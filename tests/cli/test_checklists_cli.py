@@ -2,12 +2,17 @@
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
+import pytest
+from flask import Flask
 from flask.testing import FlaskCliRunner
 
+from server.services import checklists
 from server.settings import PROJECT_ROOT
 
 ROOT = PROJECT_ROOT / "checklists"
@@ -125,8 +130,6 @@ def test_diff_lists_added_removed_and_changed_items(runner: FlaskCliRunner, tmp_
 def test_publish_refuses_to_change_a_published_file(
     runner: FlaskCliRunner, tmp_path: Path, app: object
 ) -> None:
-    import shutil
-
     root = tmp_path / "checklists"
     shutil.copytree(ROOT, root)
     app.config["CHECKLISTS_DIR"] = str(root)  # type: ignore[attr-defined]
@@ -141,14 +144,78 @@ def test_publish_refuses_to_change_a_published_file(
 
 
 def test_load_into_the_database(runner: FlaskCliRunner, db: object) -> None:
+    published = len(checklists.read_manifest(ROOT))  # however many editions are published
     result = runner.invoke(args=["checklists", "load"])
     assert result.exit_code == 0, result.output
-    assert "3 added" in result.output
+    assert f"{published} added, 0 already loaded" in result.output
+    result = runner.invoke(args=["checklists", "load"])
+    assert f"0 added, {published} already loaded" in result.output
+
+
+def _published_copy(tmp_path: Path, data: dict[str, Any]) -> Path:
+    """A copy of checklists/ with `data` at its place, in the manifest as if published (publish
+    itself would refuse an invalid file)."""
+    root = tmp_path / "checklists"
+    shutil.copytree(ROOT, root)
+    rel = f"{data['family']}/{data['edition']}/v{data['version']}.json"
+    (root / rel).parent.mkdir(parents=True, exist_ok=True)
+    (root / rel).write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    manifest = json.loads((root / "MANIFEST.json").read_text(encoding="utf-8"))
+    manifest["files"][rel] = checklists.sha256_of(root / rel)
+    (root / "MANIFEST.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    return root
+
+
+REFUSED = {
+    "title of 201 characters": ("title", "标" * 201, "/title: checklist.too_long: 标题最多 200 个字符"),
+    "version 2**31": ("version", 2**31, "/version: checklist.out_of_range: 版本号最大为 2147483647"),
+    "family outside the registry": (
+        "family",
+        "dental_care",
+        "/family: checklist.unknown_family: 类别“dental_care”",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", REFUSED)
+def test_load_refuses_what_the_database_would_refuse_without_a_traceback(
+    case: str, runner: FlaskCliRunner, app: Flask, db: object, tmp_path: Path
+) -> None:
+    key, value, line = REFUSED[case]
+    data = json.loads(MINI.read_text(encoding="utf-8"))
+    data.update({"id": "mini-load", "edition": "2026-test", key: value})
+    app.config["CHECKLISTS_DIR"] = str(_published_copy(tmp_path, data))
+    result = runner.invoke(args=["checklists", "load"])
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert "error: checklist.invalid: 评审标准定义有 1 处问题" in result.stderr
+    assert line in result.stderr
+    assert "Traceback" not in result.output
+    assert checklists.loaded_count() == 0  # all or nothing: the good editions are not loaded either
+
+
+def test_a_draft_not_yet_published_does_not_stop_load(
+    runner: FlaskCliRunner, app: Flask, db: object, tmp_path: Path
+) -> None:
+    root = tmp_path / "checklists"
+    shutil.copytree(ROOT, root)
+    draft = root / "quality_service" / "2026-draft" / "v1.json"
+    draft.parent.mkdir()
+    draft.write_text(MINI.read_text(encoding="utf-8").replace('"edition": "test"', '"edition": "2026-draft"'))
+    app.config["CHECKLISTS_DIR"] = str(root)
+    result = runner.invoke(args=["checklists", "load"])
+    assert result.exit_code == 0, result.output
+    assert f"{len(checklists.read_manifest(root))} added" in result.output
+    assert runner.invoke(args=["checklists", "validate"]).exit_code == 1  # validate still says so
 
 
 def _bare(tmp_path: Path, *args: str) -> "subprocess.CompletedProcess[str]":
-    """`python -m server ...` with no secret key, no database and no instance folder."""
-    env = {"PATH": os.environ["PATH"], "DABIAO_INSTANCE_PATH": str(tmp_path / "no-instance")}
+    """`python -m server ...` in a clean environment: no secret key, no database URL, and an empty
+    instance folder (where the app would keep its secret and its SQLite database)."""
+    instance = tmp_path / "instance"
+    instance.mkdir(exist_ok=True)
+    # PYTHONPATH: this tree's server package, whatever an installed copy points at
+    env = {"PATH": os.environ["PATH"], "PYTHONPATH": str(PROJECT_ROOT), "DABIAO_INSTANCE_PATH": str(instance)}
     return subprocess.run(
         [sys.executable, "-m", "server", *args],
         cwd=tmp_path,
@@ -163,7 +230,7 @@ def _bare(tmp_path: Path, *args: str) -> "subprocess.CompletedProcess[str]":
 def test_validate_score_and_diff_need_neither_a_secret_nor_a_database(tmp_path: Path) -> None:
     validated = _bare(tmp_path, "checklists", "validate")
     assert validated.returncode == 0, validated.stderr
-    assert validated.stdout.count(": ok") >= 3
+    assert validated.stdout.count(": ok") == len(checklists.definition_files(ROOT))
     vector = json.loads((ROOT / "examples" / "mini-01-all-a-reaches-recommended.json").read_text())
     scored = _bare(
         tmp_path, "checklists", "score", str(MINI), write(tmp_path, "a.json", json.dumps(vector["input"]))
@@ -175,7 +242,28 @@ def test_validate_score_and_diff_need_neither_a_secret_nor_a_database(tmp_path: 
     diffed = _bare(tmp_path, "checklists", "diff", str(MINI), write(tmp_path, "v2.json", json.dumps(changed)))
     assert diffed.returncode == 0, diffed.stderr
     assert json.loads(diffed.stdout)["removed"]
-    assert not (tmp_path / "no-instance").exists()  # nothing written, no database created
+    assert list((tmp_path / "instance").iterdir()) == []  # nothing written, no database created
+
+
+def test_problems_are_reported_without_a_secret_or_a_database(tmp_path: Path) -> None:
+    data = json.loads(MINI.read_text())
+    data["family"] = "dental_care"
+    data["version"] = 2**31
+    path = write(tmp_path, "v1.json", json.dumps(data))
+    validated = _bare(tmp_path, "checklists", "validate", path)
+    assert validated.returncode == 1
+    assert validated.stdout == ""
+    assert "  /version: checklist.out_of_range: 版本号最大为 2147483647" in validated.stderr
+    data["version"] = 1
+    path = write(tmp_path, "v1.json", json.dumps(data))
+    for args in (["validate", path], ["diff", str(MINI), path], ["score", path, path]):
+        result = _bare(tmp_path, "checklists", *args)
+        assert result.returncode == 1, args
+        assert (
+            "  /family: checklist.unknown_family: 类别“dental_care”未在 families.json 中登记" in result.stderr
+        )
+        assert "Traceback" not in result.stderr, args
+    assert list((tmp_path / "instance").iterdir()) == []
 
 
 def test_a_boolean_is_not_a_checklist_version(runner: FlaskCliRunner, tmp_path: Path) -> None:

@@ -67,7 +67,10 @@ export interface DabiaoChecklistDefinition {
    * Stable checklist id, the same for every version of one edition.
    */
   id: string;
-  family: "quality_service" | "village_clinic" | "big_three";
+  /**
+   * A family code listed in checklists/families.json (checked by the validator).
+   */
+  family: string;
   edition: string;
   version: number;
   title: Text;
