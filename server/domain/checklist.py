@@ -379,7 +379,7 @@ def _semantic_problems(data: Mapping[str, Any]) -> list[Problem]:
     method = data["scoring"]["method"]
     scale = [g["code"] for g in data["grade_scale"]]
     if len(set(scale)) != len(scale):
-        add("/grade_scale", "grade codes must be unique")
+        add("/grade_scale", "等级代码不能重复")
     facts: dict[str, str] = {}
     for i, fact in enumerate(data.get("facts", [])):
         if fact["key"] in facts:
@@ -388,7 +388,7 @@ def _semantic_problems(data: Mapping[str, Any]) -> list[Problem]:
 
     tier_codes: list[str] = [t["code"] for t in data["tiers"]]
     if len(set(tier_codes)) != len(tier_codes):
-        add("/tiers", "tier codes must be unique")
+        add("/tiers", "达标等级代码不能重复")
 
     seen_ids: dict[str, str] = {}
     chapter_ids: set[str] = set()
@@ -396,7 +396,7 @@ def _semantic_problems(data: Mapping[str, Any]) -> list[Problem]:
 
     def check_id(where: str, ident: str) -> None:
         if ident in seen_ids:
-            add(where, f"id {ident!r} already used at {seen_ids[ident]}")
+            add(where, f"编号“{ident}”已在 {seen_ids[ident]} 使用")
         else:
             seen_ids[ident] = where
 
@@ -430,14 +430,14 @@ def _semantic_problems(data: Mapping[str, Any]) -> list[Problem]:
                 iw = f"{sw}/items/{ii}"
                 check_id(iw + "/id", item["id"])
                 if item["tier"] not in tier_codes:
-                    add(iw + "/tier", f"tier {item['tier']!r} is not declared in /tiers")
+                    add(iw + "/tier", f"达标等级“{item['tier']}”未在 /tiers 中声明")
                 if item.get("veto") and (item.get("monitoring") or item.get("allow_na")):
-                    add(iw, "a veto item can be neither a monitoring item nor marked not applicable")
+                    add(iw, "否决项不能是监测条款，也不能由评审员标为不适用")
                 veto = item.get("veto")
                 if isinstance(veto, Mapping) and "tier" in veto and veto["tier"] not in tier_codes:
-                    add(iw + "/veto/tier", f"等级“{veto['tier']}”未在 /tiers 中声明")
+                    add(iw + "/veto/tier", f"达标等级“{veto['tier']}”未在 /tiers 中声明")
                 if item.get("monitoring") and item.get("core"):
-                    add(iw, "a monitoring item cannot be core")
+                    add(iw, "监测条款不能是核心条款")
                 if "applies_if" in item:
                     check_condition(iw + "/applies_if", item["applies_if"])
                 last_rank = -1
@@ -445,22 +445,22 @@ def _semantic_problems(data: Mapping[str, Any]) -> list[Problem]:
                 for li, level in enumerate(item["levels"]):
                     lw = f"{iw}/levels/{li}"
                     if level["code"] not in scale:
-                        add(lw + "/code", f"grade {level['code']!r} is not on /grade_scale")
+                        add(lw + "/code", f"等级“{level['code']}”不在 /grade_scale 中")
                         continue
                     rank = scale.index(level["code"])
                     if rank <= last_rank:
-                        add(lw + "/code", "levels must follow /grade_scale order without repeats")
+                        add(lw + "/code", "各级要求须按 /grade_scale 的顺序排列，且不能重复")
                     last_rank = rank
                     if method == "points":
                         if "points" not in level:
-                            add(lw, "every level needs points in a points checklist")
+                            add(lw, "计分制评审标准的每一级都须有分值")
                         else:
                             pts = _fraction(level["points"])
                             if last_points is not None and pts <= last_points:
-                                add(lw + "/points", "points must increase with the level")
+                                add(lw + "/points", "分值须随等级升高而增加")
                             last_points = pts
                     elif "points" in level:
-                        add(lw + "/points", "points are only used by the points scoring method")
+                        add(lw + "/points", "分值只用于计分制（points）评审标准")
 
     weighted = [ch for ch in data["chapters"] if "weight" in ch]
     if weighted and method != "points":
@@ -482,7 +482,7 @@ def _semantic_problems(data: Mapping[str, Any]) -> list[Problem]:
             if rule["rule"] in POINTS_RULES and method != "points":
                 add(rw + "/rule", f"规则 {rule['rule']} 只用于计分制（points）评审标准")
             if "grade" in rule and rule["grade"] not in scale:
-                add(rw + "/grade", f"grade {rule['grade']!r} is not on /grade_scale")
+                add(rw + "/grade", f"等级“{rule['grade']}”不在 /grade_scale 中")
             if "when" in rule:
                 check_condition(rw + "/when", rule["when"])
             threshold = rule.get("threshold")
@@ -492,11 +492,11 @@ def _semantic_problems(data: Mapping[str, Any]) -> list[Problem]:
             tiers_named = select.get("tier", [])
             for code in [tiers_named] if isinstance(tiers_named, str) else tiers_named:
                 if code not in tier_codes:
-                    add(rw + "/select/tier", f"tier {code!r} is not declared")
+                    add(rw + "/select/tier", f"达标等级“{code}”未声明")
             if "chapter" in select and select["chapter"] not in chapter_ids:
-                add(rw + "/select/chapter", f"chapter {select['chapter']!r} does not exist")
+                add(rw + "/select/chapter", f"章“{select['chapter']}”不存在")
             if "section" in select and select["section"] not in section_ids:
-                add(rw + "/select/section", f"section {select['section']!r} does not exist")
+                add(rw + "/select/section", f"节“{select['section']}”不存在")
             for i, item_id in enumerate(select.get("items", [])):
                 named = items_by_id.get(item_id)
                 if named is None:
@@ -512,7 +512,7 @@ def _semantic_problems(data: Mapping[str, Any]) -> list[Problem]:
         for ri, parsed in enumerate(tier.rules):
             why = unreachable(model, parsed)
             if why is not None:
-                add(pointer("tiers", ti, "rules", ri), f"等级“{tier.label}”永远无法达到：{why}")
+                add(pointer("tiers", ti, "rules", ri), f"达标等级“{tier.label}”永远无法达到：{why}")
     return problems
 
 

@@ -162,7 +162,7 @@ def test_veto_scopes_name_a_declared_tier() -> None:
     data = definition(
         [item("I1"), item("R1", tier="recommended"), item("V1", veto={"effect": "block", "tier": "gold"})]
     )
-    assert pointers(data) == {"/chapters/0/sections/0/items/2/veto/tier": "等级“gold”未在 /tiers 中声明"}
+    assert pointers(data) == {"/chapters/0/sections/0/items/2/veto/tier": "达标等级“gold”未在 /tiers 中声明"}
     data["chapters"][0]["sections"][0]["items"][2]["veto"] = {"effect": "downgrade"}
     assert pointers(data) == {}
     data["chapters"][0]["sections"][0]["items"][2]["veto"] = {"effect": "suspend"}
@@ -255,7 +255,7 @@ def test_a_tier_that_can_never_be_reached_is_refused(change: Any, why: str) -> N
     change(data)
     found = pointers(data)
     assert list(found) == ["/tiers/0/rules/2"], found
-    assert found["/tiers/0/rules/2"].startswith("等级“基本标准”永远无法达到：")
+    assert found["/tiers/0/rules/2"].startswith("达标等级“基本标准”永远无法达到：")
     assert why in found["/tiers/0/rules/2"]
 
 
