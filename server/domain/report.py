@@ -60,13 +60,17 @@ def _grade_label(checklist: Checklist, outcome: str | None) -> str:
     return checklist.grade_labels.get(outcome, outcome).split("（")[0]
 
 
+POINTS_RULES = ("points_share_at_least", "points_at_least")
+
+
 def _rule_actual(rule: Mapping[str, Any]) -> str:
     actual = rule["actual"]
-    if rule["rule"] == "all_at_least":
+    if "met" in actual:  # all_at_least, count_at_least
         return f"{actual['met']} / {actual['of']} 项"
+    unit = " 分" if rule["rule"] in POINTS_RULES else ""
     share = actual.get("share")
     percent = f"{float(share) * 100:.1f}%" if share is not None else "—"
-    return f"{actual['numerator']} / {actual['denominator']}（{percent}）"
+    return f"{actual['numerator']} / {actual['denominator']}{unit}（{percent}）"
 
 
 def _blocking_text(checklist: Checklist, block: Mapping[str, Any], numbers: Mapping[str, str]) -> str:
@@ -77,10 +81,12 @@ def _blocking_text(checklist: Checklist, block: Mapping[str, Any], numbers: Mapp
         return f"否决项未达标：{items}{tail}"
     if block["kind"] == "veto_unanswered":
         return f"否决项未作答：{items}{tail}"
+    if block["kind"] == "veto_downgrade":
+        return f"降级否决项未达标，达到的等级降一级：{items}{tail}"
     needed = block.get("needed")
     if block["rule"] == "all_at_least":
         return f"{block['label']}：以下条款未达到要求 {items}{tail}"
-    if block["rule"] == "points_share_at_least":
+    if block["rule"] in POINTS_RULES:
         return f"{block['label']}：实际 {_rule_actual(block)}，还差 {needed} 分；失分条款 {items}{tail}"
     actual = _rule_actual(block)
     return f"{block['label']}：实际 {actual}，至少还需 {needed} 项达到要求；可提升条款 {items}{tail}"
@@ -161,7 +167,7 @@ def view(
             {"label": r["label"], "actual": _rule_actual(r), "passed": r["passed"]}
             for r in tier.get("rules", [])
         ]
-        tiers.append({"label": tier["label"], "rules": rules})
+        tiers.append({"label": tier["label"], "rules": rules, "downgraded": tier.get("downgraded", False)})
     next_tier = score["next_tier"]
     photos = [
         {
