@@ -149,26 +149,25 @@ def fits(facility: Facility, checklist: Checklist) -> bool:
 
 
 def checklists_for(principal: Principal, facility_id: int) -> list[dict[str, Any]]:
-    """The newest loaded version of every checklist meant for this facility's kind."""
+    """For every checklist meant for this facility's kind, the newest loaded version it can be
+    inspected on: one whose facts the facility record supplies (a newer version that needs a fact
+    the facility has not given yet leaves the one before it on offer)."""
     facility = queries.facility(principal, facility_id)
     if facility is None:
         raise not_found()
-    newest: dict[str, dict[str, Any]] = {}
-    for ref in checklists.list_loaded():
-        if ref["id"] in newest and newest[ref["id"]]["version"] > ref["version"]:
+    usable: dict[str, dict[str, Any]] = {}
+    for ref in sorted(checklists.list_loaded(), key=lambda r: -int(r["version"])):
+        if ref["id"] in usable:
             continue
-        newest[ref["id"]] = ref
-    result = []
-    for ref in newest.values():
         checklist = checklists.get_checklist(ref["id"], ref["version"])
         if not fits(facility, checklist):
             continue
         try:
             check_facts(checklist, facility_facts(facility, checklist))
         except DomainError:
-            continue  # the facility record lacks a fact this checklist needs: creating would fail
-        result.append(ref)
-    return sorted(result, key=lambda r: (r["family"], r["id"]))
+            continue  # the facility record lacks a fact this version needs: creating would fail
+        usable[ref["id"]] = ref
+    return sorted(usable.values(), key=lambda r: (r["family"], r["id"]))
 
 
 def create(
