@@ -128,6 +128,7 @@ CATALOG: dict[str, Entry] = {
     "facts.out_of_range": Entry(400, "超出允许范围（{range}）"),
     "facts.read_only": Entry(400, "此项机构信息由机构记录得出（床位数、机构类别），不能直接修改"),
     "facts.required": Entry(400, "此项机构信息不能清空"),
+    "facts.invalid_text": Entry(400, "文本中含有不允许的字符，或过长"),
     "answers.invalid": Entry(400, "评分不符合评审标准"),
     "answers.unknown_item": Entry(400, "此版本评审标准中没有该条款"),
     "answers.unknown_field": Entry(400, "未知字段"),

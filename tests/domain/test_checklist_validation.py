@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from server.domain.checklist import check_definition, parse_checklist
+from server.domain.checklist import check_definition, merge_facts, parse_checklist
 from server.domain.errors import DomainError
 from server.services.checklists import schema_validator
 from server.settings import PROJECT_ROOT
@@ -170,3 +170,25 @@ def test_an_integer_fact_has_whole_bounds_and_bounds_are_numbers() -> None:
     assert "须为整数" in found[at(0, "min")]
     found = pointers(_with_facts({"key": "staff", "type": "integer", "label": "人员", "max": "5"}))
     assert at(0, "max") in found
+
+
+def test_merged_declarations_keep_the_narrowest_range_and_report_type_conflicts() -> None:
+    one = parse_checklist(
+        _with_facts({"key": "staff", "type": "integer", "label": "人员", "unit": "人", "min": 0, "max": 500})
+    )
+    two = dict(_with_facts({"key": "staff", "type": "integer", "label": "卫技人员", "min": 1, "max": 900}))
+    two["version"] = 2
+    three = dict(_with_facts({"key": "staff", "type": "number", "label": "人员"}))
+    three["version"] = 3
+    merged, conflicts = merge_facts([one, parse_checklist(two)])
+    assert conflicts == []
+    assert (merged["staff"].label, merged["staff"].unit, merged["staff"].min, merged["staff"].max) == (
+        "人员",
+        "人",
+        1,
+        500,
+    )
+    _, conflicts = merge_facts([one, parse_checklist(three)])
+    assert (
+        len(conflicts) == 1 and "staff" in conflicts[0] and "数值" in conflicts[0] and "整数" in conflicts[0]
+    )
