@@ -96,15 +96,17 @@ def _fact_values(checklist: Checklist) -> dict[str, list[Any]]:
     for cond in _conditions(checklist):
         named[cond["fact"]].add(cond["value"])
     values: dict[str, list[Any]] = {}
-    for key, fact_type in sorted(checklist.facts.items()):
-        if fact_type == "boolean":
+    for key, fact in sorted(checklist.facts.items()):
+        if fact.type == "boolean":
             values[key] = [True, False]
-        elif fact_type == "integer":
+        elif fact.type == "integer":
             near = {v + d for v in named[key] for d in (-1, 0, 1)}
-            values[key] = sorted(near | {0, 1, 1200, 35000, 250000})
-        elif fact_type == "number":
+            bounds = {b for b in (fact.min, fact.max) if b is not None}
+            values[key] = sorted(v for v in near | bounds | {0, 1, 1200, 35000, 250000} if fact.in_range(v))
+        elif fact.type == "number":
             near = {v + d for v in named[key] for d in (-0.5, 0, 0.5)}
-            values[key] = sorted(near | {0, 2.5, 1000.25})
+            bounds = {b for b in (fact.min, fact.max) if b is not None}
+            values[key] = sorted(v for v in near | bounds | {0, 2.5, 1000.25} if fact.in_range(v))
         else:
             values[key] = sorted(named[key] | {"其他"})
     return values
@@ -277,7 +279,9 @@ def spoil(rng: random.Random, checklist: Checklist, document: dict[str, Any]) ->
         document["facts"][rng.choice(["colour", "beds_total", "Has_beds"])] = rng.choice([True, 3, "x"])
     elif kind == 8:
         key = rng.choice(sorted(checklist.facts))
-        document["facts"][key] = rng.choice(WRONG_TYPE[checklist.facts[key]])
+        fact = checklist.facts[key]
+        outside = [b + d for b, d in ((fact.min, -1), (fact.max, 1)) if b is not None]
+        document["facts"][key] = rng.choice(WRONG_TYPE[fact.type] + outside)
     else:
         needed = sorted(referenced_facts(checklist))
         document["facts"].pop(rng.choice(needed), None)

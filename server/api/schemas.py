@@ -28,6 +28,7 @@ from server.api.fields import (
     one_of,
 )
 from server.domain import catalog, inputs, regions, scoring, workflow
+from server.domain.checklist import FACT_TYPE_LABELS
 
 # The values a field can take, from the domain (each becomes an enum in the OpenAPI document).
 STATUS = one_of(list(workflow.STATUSES))
@@ -179,6 +180,54 @@ class FacilityOut(ma.Schema):
     facts = fields.Dict(required=True, keys=fields.String())
 
 
+class Numeric(fields.Float):
+    """A JSON number sent as the engine wrote it: an integer stays an integer (3, not 3.0)."""
+
+    def _format_num(self, value: Any) -> Any:
+        return value if isinstance(value, int) and not isinstance(value, bool) else float(value)
+
+
+class FacilityFactOut(JsonOut):
+    key = fields.String(required=True)
+    label = fields.String(required=True, metadata={"description": "the Chinese label the edition declares"})
+    type = fields.String(required=True, validate=one_of(sorted(FACT_TYPE_LABELS)))
+    type_label = fields.String(
+        required=True, metadata={"description": "the type in Chinese (整数, 数值, 是或否, 文本)"}
+    )
+    unit = fields.String(required=True, allow_none=True)
+    min = Numeric(required=True, allow_none=True, metadata={"description": "the smallest allowed value"})
+    max = Numeric(required=True, allow_none=True, metadata={"description": "the largest allowed value"})
+    value = fields.Raw(
+        required=True,
+        allow_none=True,
+        metadata={"description": "the facility's value (boolean, number or text), null when it has none"},
+    )
+    editable = fields.Boolean(
+        required=True,
+        metadata={"description": "false for facts worked out from the record (has_beds, facility_kind)"},
+    )
+
+
+class FacilityFactsOut(JsonOut):
+    facility_id = fields.Integer(required=True)
+    facts = fields.List(
+        fields.Nested(FacilityFactOut),
+        required=True,
+        metadata={"description": "every fact a loaded edition declares, by key"},
+    )
+
+
+class FacilityFactsIn(Strict):
+    facts = fields.Dict(
+        required=True,
+        keys=Text(min_length=1, max_length=64),
+        values=fields.Raw(allow_none=True),
+        validate=length(min=1, max=100),
+        metadata={"description": "fact key -> new value (null clears a fact the facility may lack)"},
+    )
+    reason = long_text(required=True, metadata=REASON_DOC)
+
+
 class ChecklistQuery(Strict):
     facility_id = ident_int(
         strict=False, metadata={"description": "only the checklists meant for this facility's kind"}
@@ -215,13 +264,6 @@ DEFINITION = {
 
 
 # --- scores --------------------------------------------------------------------------------------
-
-
-class Numeric(fields.Float):
-    """A JSON number sent as the engine wrote it: an integer stays an integer (3, not 3.0)."""
-
-    def _format_num(self, value: Any) -> Any:
-        return value if isinstance(value, int) and not isinstance(value, bool) else float(value)
 
 
 class ChecklistKeyOut(JsonOut):

@@ -18,6 +18,7 @@ from server.services import (
     auth,
     checklists,
     evidence,
+    facilities,
     inspections,
     places,
     reports,
@@ -101,6 +102,25 @@ def list_facilities(query: dict[str, Any]) -> Any:
 @catalog_bp.response(200, s.FacilityOut)
 def get_facility(facility_id: int) -> Any:
     return places.facility(principal(), facility_id)
+
+
+@catalog_bp.route("/facilities/<int:facility_id>/facts")
+@requires("facilities.facts")
+@catalog_bp.response(200, s.FacilityFactsOut)
+def get_facility_facts(facility_id: int) -> Any:
+    """The facts the loaded checklists declare (label, type, unit, allowed range) and the
+    facility's values."""
+    return facilities.facts_of(principal(), facility_id)
+
+
+@catalog_bp.route("/facilities/<int:facility_id>/facts", methods=["PATCH"])
+@requires("facilities.set_facts")
+@catalog_bp.arguments(s.FacilityFactsIn)
+@catalog_bp.response(200, s.FacilityFactsOut)
+def set_facility_facts(body: dict[str, Any], facility_id: int) -> Any:
+    """Set some of a facility's facts (null clears one): each value is checked against the
+    declaration (type, allowed range); a written reason is required; the change is audited."""
+    return facilities.set_facts(principal(), facility_id, body["facts"], body["reason"], client_ip(), now())
 
 
 # --- inspections ---------------------------------------------------------------------------------

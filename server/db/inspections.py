@@ -131,6 +131,12 @@ def lock_inspections(ids: Sequence[int]) -> None:
         )
 
 
+def lock_facility(facility_id: int) -> None:
+    """Serialise concurrent writers of this facility's record until the transaction ends (a row
+    lock on PostgreSQL, the write lock on SQLite): its facts are read and written whole."""
+    db.session.execute(update(Facility).where(Facility.id == facility_id).values(name=Facility.name))
+
+
 def assignees(inspection_ids: Iterable[int]) -> dict[int, set[int]]:
     ids = set(inspection_ids)
     result: dict[int, set[int]] = {i: set() for i in ids}

@@ -24,6 +24,8 @@ POLICY: dict[str, frozenset[str]] = {
     "regions.list": ALL,
     "facilities.list": ALL,
     "facilities.get": ALL,
+    "facilities.facts": ALL,
+    "facilities.set_facts": frozenset({ADMIN}),
     "inspections.list": ALL,
     "inspections.get": ALL,
     "inspections.score": ALL,

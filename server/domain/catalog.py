@@ -123,6 +123,9 @@ CATALOG: dict[str, Entry] = {
     "families.schema": Entry(400, "评审标准类别登记不符合格式要求"),
     "families.duplicate": Entry(400, "评审标准类别的代码或名称重复"),
     "families.facility_type": Entry(400, "未知的机构类别代码"),
+    "checklist.fact_conflict": Entry(
+        400, "机构信息的声明与其他评审标准不一致：同一项机构信息在各评审标准中的类型须相同"
+    ),
     # --- scoring input: facts and answers (server/domain/scoring.py) ---
     "input.invalid": Entry(400, "输入应为包含所需字段的 JSON 对象"),
     "input.unknown_field": Entry(400, "未知字段"),
@@ -134,6 +137,10 @@ CATALOG: dict[str, Entry] = {
     "facts.unknown": Entry(400, "不是此评审标准使用的机构信息"),
     "facts.type": Entry(400, "机构信息的类型不对"),
     "facts.missing": Entry(400, "缺少此项机构信息"),
+    "facts.out_of_range": Entry(400, "超出允许范围（{range}）"),
+    "facts.read_only": Entry(400, "此项机构信息由机构记录得出（床位数、机构类别），不能直接修改"),
+    "facts.required": Entry(400, "此项机构信息不能清空"),
+    "facts.invalid_text": Entry(400, "文本中含有不允许的字符，或过长"),
     "answers.invalid": Entry(400, "评分不符合评审标准"),
     "answers.unknown_item": Entry(400, "此版本评审标准中没有该条款"),
     "answers.unknown_field": Entry(400, "未知字段"),
@@ -173,6 +180,8 @@ CATALOG: dict[str, Entry] = {
     "conflict.already_resolved": Entry(409, "这个冲突已经处理过了"),
     "conflict.not_participant": Entry(403, "现在只有本次评审的检查员可以处理冲突"),
     "conflict.reason_required": Entry(400, "处理冲突需要填写理由（至少 {min_length} 个字）"),
+    "facility.reason_required": Entry(400, "修改机构信息需要填写理由（至少 {min_length} 个字）"),
+    "facility.facts_invalid": Entry(422, "机构信息有 {count} 处问题，未作修改"),
     "conflict.invalid_resolution": Entry(422, "冲突的处理方式无效"),
     "conflict.grade_required": Entry(422, "合并备注时需要选择评分"),
     "sample.invalid_size": Entry(422, "抽样数量至少为 1"),

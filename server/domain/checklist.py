@@ -7,6 +7,7 @@ pointer; `parse_checklist` builds the model from a definition that has no proble
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -33,6 +34,9 @@ FACT_TYPES: dict[str, tuple[type, ...]] = {
     "number": (int, float),
     "string": (str,),
 }
+# The words people read for a fact's type (problem messages; exported to the app in labels.json).
+FACT_TYPE_LABELS = {"boolean": "是或否", "integer": "整数", "number": "数值", "string": "文本"}
+NUMERIC_FACT_TYPES = ("integer", "number")
 ORDERING_OPS = {"gt", "gte", "lt", "lte"}
 
 
@@ -40,6 +44,62 @@ def fact_value_ok(fact_type: str, value: object) -> bool:
     if isinstance(value, bool) and fact_type != "boolean":
         return False
     return isinstance(value, FACT_TYPES[fact_type])
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A facility fact an edition declares: its type, Chinese label, unit and allowed range."""
+
+    key: str
+    type: str
+    label: str
+    unit: str | None = None
+    min: int | float | None = None
+    max: int | float | None = None
+
+    @property
+    def type_label(self) -> str:
+        return FACT_TYPE_LABELS[self.type]
+
+    @property
+    def has_range(self) -> bool:
+        return self.min is not None or self.max is not None
+
+    def range_text(self) -> str:
+        """The allowed range in words: "0～500 人", "不小于 0 人", "不大于 500 张" (the PWA's
+        checklist.ts writes the same)."""
+        unit = f" {self.unit}" if self.unit else ""
+        if self.min is not None and self.max is not None:
+            return f"{format_number(self.min)}～{format_number(self.max)}{unit}"
+        if self.min is not None:
+            return f"不小于 {format_number(self.min)}{unit}"
+        return f"不大于 {format_number(self.max)}{unit}"
+
+    def in_range(self, value: int | float) -> bool:
+        return (self.min is None or value >= self.min) and (self.max is None or value <= self.max)
+
+
+def format_number(value: int | float | None) -> str:
+    """A declared bound as JavaScript's String() writes it (whole numbers without ".0")."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, float):
+        return format(Decimal(repr(value)), "f")
+    return str(value)
+
+
+def fact_type_problem(fact: Fact, value: object) -> str | None:
+    """Why `value` cannot be this fact's value (its type, then its range), or None."""
+    if not fact_value_ok(fact.type, value) or (isinstance(value, float) and not math.isfinite(value)):
+        return f"类型应为{fact.type_label}"
+    return None
+
+
+def fact_in_range(fact: Fact, value: object) -> bool:
+    """Whether a value of the right type lies in the declared range (non-numbers always do)."""
+    if fact.type not in NUMERIC_FACT_TYPES or not isinstance(value, int | float):
+        return True
+    return fact.in_range(value)
 
 
 @dataclass(frozen=True)
@@ -135,7 +195,7 @@ class Checklist:
     method: str
     grade_scale: tuple[str, ...]
     grade_labels: Mapping[str, str]
-    facts: Mapping[str, str]  # key -> type
+    facts: Mapping[str, Fact]  # key -> declaration
     tiers: tuple[Tier, ...]
     chapters: tuple[Chapter, ...]
     veto_in_denominators: bool = True
@@ -267,7 +327,12 @@ def parse_checklist(data: Mapping[str, Any], checked: bool = False) -> Checklist
         method=data["scoring"]["method"],
         grade_scale=tuple(g["code"] for g in data["grade_scale"]),
         grade_labels={g["code"]: g["label"] for g in data["grade_scale"]},
-        facts={f["key"]: f["type"] for f in data.get("facts", [])},
+        facts=MappingProxyType(
+            {
+                f["key"]: Fact(f["key"], f["type"], f["label"], f.get("unit"), f.get("min"), f.get("max"))
+                for f in data.get("facts", [])
+            }
+        ),
         tiers=tiers,
         chapters=tuple(chapters),
         veto_in_denominators=data["scoring"].get("veto_in_denominators", True),
@@ -385,6 +450,21 @@ def _semantic_problems(data: Mapping[str, Any]) -> list[Problem]:
         if fact["key"] in facts:
             add(pointer("facts", i, "key"), f"fact {fact['key']!r} declared twice")
         facts[fact["key"]] = fact["type"]
+        fw = pointer("facts", i)
+        numeric = fact["type"] in NUMERIC_FACT_TYPES
+        kind = f"{fact['key']} 为{FACT_TYPE_LABELS[fact['type']]}"
+        for bound in ("min", "max"):
+            if bound in fact and not numeric:
+                add(f"{fw}/{bound}", f"只有整数或数值类型的机构信息可以规定取值范围（{kind}）")
+        if "unit" in fact and not numeric:
+            add(f"{fw}/unit", f"只有整数或数值类型的机构信息可以有单位（{kind}）")
+        if numeric and "min" in fact and "max" in fact and fact["min"] > fact["max"]:
+            add(f"{fw}/min", f"最小值 {format_number(fact['min'])} 大于最大值 {format_number(fact['max'])}")
+        if fact["type"] == "integer":
+            for bound in ("min", "max"):
+                value = fact.get(bound)
+                if isinstance(value, float) and not value.is_integer():
+                    add(f"{fw}/{bound}", "整数类型的机构信息，取值范围须为整数")
 
     tier_codes: list[str] = [t["code"] for t in data["tiers"]]
     if len(set(tier_codes)) != len(tier_codes):
@@ -636,3 +716,38 @@ def referenced_facts(checklist: Checklist) -> set[str]:
             if rule.when:
                 needed |= condition_facts(rule.when)
     return needed
+
+
+def merge_facts(checklists: Iterable[Checklist]) -> tuple[dict[str, Fact], list[str]]:
+    """The facts several editions declare, one declaration per key, and every key declared with
+    different types (as Chinese sentences). A facility carries one value per key, so a value must
+    suit every edition: the merged range is the narrowest (the largest min, the smallest max); the
+    label and unit are those of the first edition declaring the key."""
+    merged: dict[str, Fact] = {}
+    first: dict[str, Checklist] = {}
+    conflicts: list[str] = []
+    for checklist in checklists:
+        for key, fact in checklist.facts.items():
+            known = merged.get(key)
+            if known is None:
+                merged[key] = fact
+                first[key] = checklist
+                continue
+            if known.type != fact.type:
+                other = first[key]
+                conflicts.append(
+                    f"机构信息“{key}”在 {checklist.id} 第 {checklist.version} 版中为{fact.type_label}，"
+                    f"在 {other.id} 第 {other.version} 版中为{known.type_label}"
+                )
+                continue
+            lows = [b for b in (known.min, fact.min) if b is not None]
+            highs = [b for b in (known.max, fact.max) if b is not None]
+            merged[key] = Fact(
+                key,
+                known.type,
+                known.label,
+                known.unit or fact.unit,
+                max(lows) if lows else None,
+                min(highs) if highs else None,
+            )
+    return merged, conflicts

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from server.domain import workflow
-from server.domain.checklist import NOT_APPLICABLE, NOT_MET
+from server.domain.checklist import FACT_TYPE_LABELS, NOT_APPLICABLE, NOT_MET
 from server.domain.evidence import (
     FLAG_EXIF_PLACE_INVALID,
     FLAG_FAR_FROM_FACILITY,
@@ -96,4 +96,5 @@ def as_data() -> dict[str, Any]:
         "sources": SOURCE_LABELS,
         "tier_items": TIER_ITEM_LABELS,
         "health_components": HEALTH_COMPONENT_LABELS,
+        "fact_types": FACT_TYPE_LABELS,
     }

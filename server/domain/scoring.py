@@ -33,7 +33,7 @@ from typing import Any
 
 from dateutil.relativedelta import relativedelta
 
-from server.domain import inputs
+from server.domain import catalog, inputs
 from server.domain.checklist import (
     NOT_APPLICABLE,
     NOT_MET,
@@ -44,7 +44,8 @@ from server.domain.checklist import (
     Item,
     Rule,
     evaluate_condition,
-    fact_value_ok,
+    fact_in_range,
+    fact_type_problem,
     referenced_facts,
     rule_selection,
 )
@@ -170,11 +171,19 @@ def check_facts(checklist: Checklist, facts: Any) -> dict[str, Any]:
     if not isinstance(facts, Mapping):
         raise DomainError("facts.invalid")
     for key, value in facts.items():
-        fact_type = checklist.facts.get(key)
-        if fact_type is None:
+        fact = checklist.facts.get(key)
+        if fact is None:
             problems.append(Problem("facts.unknown", pointer("facts", key), "不是此评审标准使用的机构信息"))
-        elif not fact_value_ok(fact_type, value) or (isinstance(value, float) and not math.isfinite(value)):
-            problems.append(Problem("facts.type", pointer("facts", key), f"类型应为 {fact_type}"))
+        elif (wrong := fact_type_problem(fact, value)) is not None:
+            problems.append(Problem("facts.type", pointer("facts", key), wrong))
+        elif not fact_in_range(fact, value):
+            problems.append(
+                Problem(
+                    "facts.out_of_range",
+                    pointer("facts", key),
+                    catalog.message("facts.out_of_range", range=fact.range_text()),
+                )
+            )
     for key in sorted(referenced_facts(checklist) - set(facts)):
         problems.append(Problem("facts.missing", pointer("facts", key), "缺少此项机构信息"))
     if problems:

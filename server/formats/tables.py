@@ -138,7 +138,8 @@ def _blank(cells: Sequence[Any]) -> bool:
     return all(cell_text(c) is None for c in cells)
 
 
-def _header_key(text: str) -> str:
+def header_key(text: str) -> str:
+    """A header as matched against column names: trimmed, without spaces, a trailing * or case."""
     text = text.replace("\ufeff", "").strip().rstrip("*＊").strip()
     return "".join(text.split()).lower()
 
@@ -163,12 +164,12 @@ def map_header(sheet: Sheet, columns: Sequence[Column], report: RowReport) -> di
     names: dict[str, Column] = {}
     for column in columns:
         for name in (column.key, column.label, *column.aliases):
-            names[_header_key(name)] = column
+            names[header_key(name)] = column
     found: dict[str, int] = {}
     for index, text in enumerate(sheet.header):
         if not text:
             continue  # an unnamed column (Excel keeps formatted blank columns) carries nothing
-        match = names.get(_header_key(text))
+        match = names.get(header_key(text))
         if match is None:
             known = "、".join(c.label for c in columns)
             report.add(1, index, text, f"无法识别的列“{text}”，可用的列：{known}")
@@ -234,7 +235,8 @@ class ImportRow:
             return None
         return value
 
-    def integer(self, key: str) -> int | None:
+    def integer(self, key: str, signed: bool = False) -> int | None:
+        """A whole number; negative only when `signed` (a count never is)."""
         raw = self.raw(key)
         text = cell_text(raw)
         if text is None:
@@ -246,10 +248,10 @@ class ImportRow:
         except ValueError:
             self.problem(key, f"“{text}”不是整数")
             return None
-        if value < 0:
+        if value < 0 and not signed:
             self.problem(key, f"不能为负数（{value}）")
             return None
-        if value > INT32_MAX:
+        if abs(value) > INT32_MAX:
             self.problem(key, f"数值过大（最大 {INT32_MAX}）")
             return None
         return value
@@ -268,6 +270,24 @@ class ImportRow:
             return None
         if not math.isfinite(value) or not low <= value <= high:
             self.problem(key, f"{what}{text}超出中国境内范围（{low:g}～{high:g}）")
+            return None
+        return value
+
+    def decimal(self, key: str) -> float | None:
+        """A finite number (a whole one read as such: "3" is 3)."""
+        raw = self.raw(key)
+        text = cell_text(raw)
+        if text is None:
+            return None
+        try:
+            if isinstance(raw, bool) or len(text) > MAX_INT_DIGITS:
+                raise ValueError
+            value = float(text.replace(",", "").replace("，", ""))
+        except ValueError:
+            self.problem(key, f"“{text}”不是数字")
+            return None
+        if not math.isfinite(value):
+            self.problem(key, f"“{text}”不是数字")
             return None
         return value
 

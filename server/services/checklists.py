@@ -22,7 +22,14 @@ from sqlalchemy.exc import DataError, IntegrityError
 from server import registry
 from server.db import checklists as queries
 from server.domain import jsonstrict
-from server.domain.checklist import Checklist, check_definition, make_validator, parse_checklist
+from server.domain.checklist import (
+    Checklist,
+    Fact,
+    check_definition,
+    make_validator,
+    merge_facts,
+    parse_checklist,
+)
 from server.domain.errors import DomainError, Problem
 from server.domain.families import Families, parse_families
 from server.extensions import db
@@ -263,6 +270,7 @@ def sync_published(root: Path) -> dict[str, int]:
                 )
             else:
                 unchanged += 1
+        _check_fact_declarations()
         rel = ""
         db.session.commit()
     except DomainError:
@@ -274,6 +282,17 @@ def sync_published(root: Path) -> dict[str, int]:
             "checklist.db_refused", path=rel or MANIFEST, command="checklists validate"
         ) from exc
     return {"added": added, "unchanged": unchanged}
+
+
+def _check_fact_declarations() -> None:
+    """A facility carries one value per fact, whichever edition it is inspected with: a key every
+    loaded edition (those just added included) must declare with the same type."""
+    _, conflicts = merge_facts(_loaded_models())
+    if conflicts:
+        raise DomainError(
+            "checklist.fact_conflict",
+            problems=[Problem("checklist.fact_conflict", "/facts", c) for c in conflicts],
+        )
 
 
 _models: dict[tuple[str, int, str], Checklist] = {}
@@ -289,6 +308,24 @@ def get_checklist(checklist_id: str, version: int) -> Checklist:
     if model is None:
         model = _models[key] = parse_checklist(get_definition(checklist_id, version))
     return model
+
+
+def _loaded_models() -> list[Checklist]:
+    models = []
+    for row in queries.list_versions():
+        key = (row.checklist_id, row.version, row.sha256)
+        model = _models.get(key)
+        if model is None:
+            model = _models[key] = parse_checklist(row.definition)
+        models.append(model)
+    return models
+
+
+def declared_facts() -> dict[str, Fact]:
+    """The facts the loaded editions declare, one declaration per key (the narrowest range): the
+    facts a facility may carry. Loading refuses editions that declare a key with different types."""
+    merged, _ = merge_facts(_loaded_models())
+    return merged
 
 
 def get_definition(checklist_id: str, version: int) -> dict[str, Any]:

@@ -6,15 +6,19 @@ problem with its line (as the file shows it, the header being line 1), its colum
 Chinese, so the sheet can be fixed in one pass. A file with even one problem writes nothing; a
 clean file is written in one transaction together with one audit entry.
 
-Headers may be Chinese or English (see the *_COLUMNS tables). server.formats.tables reads the
-file: CSV is UTF-8, with or without a BOM; XLSX is read from its first sheet.
+Headers may be Chinese or English (see the *_COLUMNS tables). A facilities sheet may also carry
+a column per fact the loaded checklists declare (staff, population, equipment ...), named by the
+fact's key or Chinese label: read as the declared type and refused on its row outside the declared
+range. Any other column is refused, as a misspelt header would otherwise be dropped silently.
+server.formats.tables reads the file: CSV is UTF-8, with or without a BOM; XLSX is read from its
+first sheet.
 """
 
 from __future__ import annotations
 
 import secrets
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
@@ -23,13 +27,25 @@ from sqlalchemy.exc import IntegrityError
 
 from server.db import lookups
 from server.db.models import Facility, Region, User
-from server.domain import regions, workflow
+from server.domain import catalog, regions, workflow
+from server.domain.checklist import Fact, fact_in_range
 from server.domain.errors import DomainError
 from server.domain.identifiers import FACILITY_TYPES, VILLAGE_CLINIC, uscc_problem
 from server.extensions import db
-from server.formats.tables import Column, ImportRow, RowReport, Sheet, cell_text, read_sheet, rows_of
-from server.services import audit
+from server.formats.tables import (
+    Column,
+    ImportRow,
+    RowReport,
+    Sheet,
+    cell_text,
+    header_key,
+    read_sheet,
+    rows_of,
+)
+from server.services import audit, checklists
 from server.services.auth import MIN_PASSWORD_LENGTH, hash_password
+from server.services.facilities import STRING_FACT_MAX
+from server.services.inspections import DERIVED_FACTS, RECORD_FACTS
 
 KINDS = ("regions", "facilities", "users")
 
@@ -69,12 +85,15 @@ FACILITY_COLUMNS = (
     Column("beds", "床位数", ("床位", "编制床位")),
     Column("iv_infusion", "开展静脉输液", ("静脉输液",)),
     Column("population_served", "服务人口", ("服务人口数",)),
-    Column("community_hospital", "申报社区医院", ("社区医院",)),
-    Column("tcm_corner", "设有中医阁", ("中医阁",)),
-    Column("obstetric_ultrasound", "开展产科超声", ("产科超声",)),
-    Column("county_imaging_center", "接入县域影像中心", ("已接入县域影像中心", "县域影像中心")),
 )
-FACT_KEYS = ("community_hospital", "tcm_corner", "obstetric_ultrasound", "county_imaging_center")
+# Further columns are the facts the loaded checklists declare (checklists.declared_facts), named
+# by the fact's key or its Chinese label, or by a header bureaus' sheets already use for it:
+FACT_HEADER_ALIASES = {
+    "community_hospital": ("社区医院",),
+    "tcm_corner": ("中医阁",),
+    "obstetric_ultrasound": ("产科超声",),
+    "county_imaging_center": ("接入县域影像中心", "县域影像中心"),
+}
 
 USER_COLUMNS = (
     Column("username", "用户名", ("登录名", "账号"), required=True),
@@ -99,6 +118,42 @@ class ImportResult:
 def _rows(sheet: Sheet, kind: str, report: RowReport) -> list[ImportRow]:
     columns = COLUMNS[kind]
     return rows_of(sheet, columns, report)
+
+
+def fact_columns(declared: Mapping[str, Fact]) -> list[Column]:
+    """A column per declared fact the facilities sheet may carry beyond FACILITY_COLUMNS: not those
+    the record has columns for or works out itself, and no name another column already answers to."""
+    taken = {header_key(n) for c in FACILITY_COLUMNS for n in (c.key, c.label, *c.aliases)}
+    columns = []
+    for key, fact in sorted(declared.items()):
+        if key in RECORD_FACTS or key in DERIVED_FACTS or header_key(key) in taken:
+            continue
+        names = [n for n in (fact.label, *FACT_HEADER_ALIASES.get(key, ())) if header_key(n) not in taken]
+        taken.update(header_key(n) for n in (key, *names))
+        columns.append(Column(key, names[0] if names else key, tuple(names[1:])))
+    return columns
+
+
+def _fact_value(row: ImportRow, fact: Fact | None, key: str, value: Any) -> Any:
+    """`value` read from the cell of `key`, or None (reported on its row) when outside the range
+    the checklists declare for the fact."""
+    if value is None or fact is None or fact_in_range(fact, value):
+        return value
+    text = cell_text(row.raw(key))
+    row.problem(key, f"“{text}”{catalog.message('facts.out_of_range', range=fact.range_text())}")
+    return None
+
+
+def _read_fact(row: ImportRow, fact: Fact) -> Any:
+    if fact.type == "boolean":
+        value: Any = row.boolean(fact.key)
+    elif fact.type == "integer":
+        value = row.integer(fact.key, signed=True)
+    elif fact.type == "number":
+        value = row.decimal(fact.key)
+    else:
+        value = row.text(fact.key, max_length=STRING_FACT_MAX)
+    return _fact_value(row, fact, fact.key, value)
 
 
 class _Regions:
@@ -170,7 +225,9 @@ def import_facilities(
 ) -> ImportResult:
     sheet = read_sheet(filename, data)
     report = RowReport()
-    rows = _rows(sheet, "facilities", report)
+    declared = checklists.declared_facts()
+    extra = fact_columns(declared)
+    rows = rows_of(sheet, (*FACILITY_COLUMNS, *extra), report)
     known_regions = _Regions()
     usccs: dict[str, int] = {}  # code -> the line it first appears on
     uscc_rows: list[tuple[ImportRow, str]] = []
@@ -189,10 +246,11 @@ def import_facilities(
         if (cell_text(lat_given) is None) != (cell_text(lon_given) is None):
             missing = "longitude" if cell_text(lon_given) is None else "latitude"
             row.problem(missing, "经度和纬度须同时填写")
-        beds = row.integer("beds")
+        beds = _fact_value(row, declared.get("beds"), "beds", row.integer("beds"))
         iv_infusion = row.boolean("iv_infusion")
         population = row.integer("population_served")
-        facts = {key: value for key in FACT_KEYS if (value := row.boolean(key)) is not None}
+        population = _fact_value(row, declared.get("population_served"), "population_served", population)
+        facts = {c.key: value for c in extra if (value := _read_fact(row, declared[c.key])) is not None}
         if row.problems or name is None or type_code is None or region_code is None:
             continue
         facility = Facility(

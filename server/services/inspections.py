@@ -40,8 +40,14 @@ def not_found() -> DomainError:
 # --- facts and answers ---------------------------------------------------------------------------
 
 
-def facility_facts(facility: Facility, checklist: Checklist) -> dict[str, Any]:
-    """The facts a checklist declares, taken from the facility record."""
+# Facts read from the facility record's own columns (set through them), and facts worked out from
+# the record (never set directly). Every other fact lives in the record's `facts` JSON.
+RECORD_FACTS = ("beds", "iv_infusion", "population_served")
+DERIVED_FACTS = ("has_beds", "facility_kind")
+
+
+def facility_fact_values(facility: Facility) -> dict[str, Any]:
+    """Every fact the facility record supplies: its columns, what they imply, and its facts JSON."""
     known: dict[str, Any] = {
         "has_beds": facility.beds > 0,
         "beds": facility.beds,
@@ -51,7 +57,12 @@ def facility_facts(facility: Facility, checklist: Checklist) -> dict[str, Any]:
     }
     if facility.population_served is not None:
         known["population_served"] = facility.population_served
-    return {k: v for k, v in known.items() if k in checklist.facts}
+    return known
+
+
+def facility_facts(facility: Facility, checklist: Checklist) -> dict[str, Any]:
+    """The facts a checklist declares, taken from the facility record."""
+    return {k: v for k, v in facility_fact_values(facility).items() if k in checklist.facts}
 
 
 def answer_json(row: Answer | AnswerRevision) -> dict[str, Any]:

@@ -86,6 +86,12 @@ SPECS: dict[str, Spec] = {
         "GET", lambda t: "/api/facilities", listed=lambda body, t: t.facility_id in {f["id"] for f in body}
     ),
     "facilities.get": Spec("GET", lambda t: f"/api/facilities/{t.facility_id}"),
+    "facilities.facts": Spec("GET", lambda t: f"/api/facilities/{t.facility_id}/facts"),
+    "facilities.set_facts": Spec(
+        "PATCH",
+        lambda t: f"/api/facilities/{t.facility_id}/facts",
+        lambda t, role, w: {"facts": {"tcm_corner": True}, "reason": "矩阵测试"},
+    ),
     "inspections.list": Spec(
         "GET", lambda t: "/api/inspections", listed=lambda body, t: t.inspection_id in {i["id"] for i in body}
     ),

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from server.domain.checklist import check_definition, parse_checklist, referenced_facts
+from server.domain.checklist import check_definition, merge_facts, parse_checklist, referenced_facts
 from server.domain.errors import DomainError
 from server.services.checklists import schema_validator
 from server.settings import PROJECT_ROOT
@@ -283,3 +283,90 @@ def test_points_rules_need_the_points_method() -> None:
     data = definition([item("I1")])
     data["tiers"][0]["rules"].append({"rule": "points_at_least", "label": "x", "select": {}, "points": "1"})
     assert "/tiers/0/rules/2/rule" in pointers(data)
+
+
+BASE_FACTS = len(definition([item("I1")]).get("facts", []))
+
+
+def at(index: int, key: str) -> str:
+    """The pointer of a key of the index-th fact added by _with_facts."""
+    return f"/facts/{BASE_FACTS + index}/{key}"
+
+
+def _with_facts(*facts: dict[str, Any]) -> dict[str, Any]:
+    data = definition([item("I1")])
+    data["facts"] = [*data.get("facts", []), *facts]
+    return data
+
+
+def test_a_fact_may_declare_a_unit_and_a_range() -> None:
+    data = _with_facts(
+        {
+            "key": "medical_staff",
+            "type": "integer",
+            "label": "卫生技术人员数",
+            "unit": "人",
+            "min": 0,
+            "max": 500,
+        },
+        {"key": "area", "type": "number", "label": "面积", "unit": "平方公里", "min": 0.5},
+        {"key": "same", "type": "integer", "label": "上下限相同", "min": 3, "max": 3},
+    )
+    assert check_definition(data, SCHEMA) == []
+    fact = parse_checklist(data).facts["medical_staff"]
+    assert (fact.type, fact.label, fact.unit, fact.min, fact.max) == (
+        "integer",
+        "卫生技术人员数",
+        "人",
+        0,
+        500,
+    )
+    assert fact.range_text() == "0～500 人"
+    assert parse_checklist(data).facts["area"].range_text() == "不小于 0.5 平方公里"
+
+
+def test_a_range_must_not_be_empty() -> None:
+    found = pointers(_with_facts({"key": "staff", "type": "integer", "label": "人员", "min": 10, "max": 9}))
+    assert found == {at(0, "min"): "最小值 10 大于最大值 9"}
+
+
+def test_a_range_or_unit_on_a_boolean_or_string_fact_is_refused() -> None:
+    found = pointers(
+        _with_facts(
+            {"key": "has_dr", "type": "boolean", "label": "配备DR", "min": 0},
+            {"key": "kind", "type": "string", "label": "类别", "max": 3, "unit": "个"},
+        )
+    )
+    assert "只有整数或数值类型" in found[at(0, "min")]
+    assert "是或否" in found[at(0, "min")]
+    assert "只有整数或数值类型" in found[at(1, "max")]
+    assert "可以有单位" in found[at(1, "unit")]
+
+
+def test_an_integer_fact_has_whole_bounds_and_bounds_are_numbers() -> None:
+    found = pointers(_with_facts({"key": "staff", "type": "integer", "label": "人员", "min": 0.5}))
+    assert "须为整数" in found[at(0, "min")]
+    found = pointers(_with_facts({"key": "staff", "type": "integer", "label": "人员", "max": "5"}))
+    assert at(0, "max") in found
+
+
+def test_merged_declarations_keep_the_narrowest_range_and_report_type_conflicts() -> None:
+    one = parse_checklist(
+        _with_facts({"key": "staff", "type": "integer", "label": "人员", "unit": "人", "min": 0, "max": 500})
+    )
+    two = dict(_with_facts({"key": "staff", "type": "integer", "label": "卫技人员", "min": 1, "max": 900}))
+    two["version"] = 2
+    three = dict(_with_facts({"key": "staff", "type": "number", "label": "人员"}))
+    three["version"] = 3
+    merged, conflicts = merge_facts([one, parse_checklist(two)])
+    assert conflicts == []
+    assert (merged["staff"].label, merged["staff"].unit, merged["staff"].min, merged["staff"].max) == (
+        "人员",
+        "人",
+        1,
+        500,
+    )
+    _, conflicts = merge_facts([one, parse_checklist(three)])
+    assert (
+        len(conflicts) == 1 and "staff" in conflicts[0] and "数值" in conflicts[0] and "整数" in conflicts[0]
+    )

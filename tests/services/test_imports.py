@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from flask import Flask
 from openpyxl import Workbook  # type: ignore[import-untyped]
 from sqlalchemy import func, select
 
+from server.db import checklists as checklist_queries
 from server.db.models import AuditEntry, Evidence, Facility, Inspection, Region, User
 from server.domain import regions
 from server.domain.errors import DomainError
@@ -40,6 +42,8 @@ def uscc(serial: int, county: str = "410222") -> str:
 
 
 def add_regions(db: Any, rows: tuple[tuple[str, str], ...] = BASE_REGIONS) -> None:
+    """The regions, and the published checklists: the facts a facilities sheet may carry are theirs."""
+    checklists.sync_published(PROJECT_ROOT / "checklists")
     for code, name in rows:
         db.session.add(
             Region(
@@ -390,3 +394,85 @@ def test_seed_demo_needs_the_checklists(db: Any) -> None:
     with pytest.raises(DomainError) as err:
         seed_demo(NOW)
     assert err.value.code == "seed.checklists_missing"
+
+
+# --- facts the loaded checklists declare ----------------------------------------------------------
+
+
+def load_mini_facts(db: Any) -> None:
+    """An edition declaring medical_staff (0~500 人), service_area (0.5~5000 平方公里), beds (at most
+    200) and has_dr, loaded next to the published ones."""
+    path = PROJECT_ROOT / "checklists" / "examples" / "checklists" / "mini-facts.v1.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    checklist_queries.add_version("mini-facts", 1, "quality_service", "test", data["title"], "1" * 64, data)
+    db.session.flush()
+
+
+def test_declared_facts_are_read_from_columns_named_by_key_or_label(db: Any) -> None:
+    add_regions(db)
+    load_mini_facts(db)
+    data = xlsx_bytes(
+        [
+            [
+                "名称",
+                "机构类别代码",
+                "行政区划代码",
+                "统一社会信用代码",
+                "床位数",
+                "卫生技术人员数",
+                "service_area",
+                "配备DR",
+            ],
+            ["通许县城关镇卫生院", "C220", "410222100", uscc(40), 30, 12, "35.5", "是"],
+            ["通许县中心卫生院", "C210", "410222", uscc(41), 200, 0, 0.5, None],
+        ]
+    )
+    assert imports.import_facilities("机构.xlsx", data).count == 2
+    rows = {f.name: f for f in db.session.scalars(select(Facility))}
+    assert rows["通许县城关镇卫生院"].facts == {"medical_staff": 12, "service_area": 35.5, "has_dr": True}
+    assert rows["通许县中心卫生院"].facts == {"medical_staff": 0, "service_area": 0.5}
+    assert rows["通许县中心卫生院"].beds == 200
+
+
+def test_a_fact_outside_its_declared_range_or_type_is_refused_on_its_row(db: Any) -> None:
+    add_regions(db)
+    load_mini_facts(db)
+    lines = [
+        "名称,机构类别代码,行政区划代码,统一社会信用代码,床位数,卫生技术人员数,服务面积,medical_staff_note",
+        f"好机构,C220,410222100,{uscc(42)},10,5,1,",
+    ]
+    with pytest.raises(DomainError) as err:
+        imports.import_facilities("facilities.csv", csv_bytes(lines))
+    assert_problem(problems_of(err), 1, "medical_staff_note", "无法识别的列“medical_staff_note”")
+    assert "卫生技术人员数" in problems_of(err)[0][2]  # the declared facts are among the known columns
+    lines = [
+        "名称,机构类别代码,行政区划代码,统一社会信用代码,床位数,卫生技术人员数,服务面积,配备DR",
+        f"好机构,C220,410222100,{uscc(43)},10,5,1,否",
+        f"负数人员,C220,410222100,{uscc(44)},10,-3,1,否",
+        f"人员过多,C220,410222100,{uscc(45)},10,501,0.4,否",
+        f"床位过多,C220,410222100,{uscc(46)},201,多,十,也许",
+    ]
+    before = count(db, Facility)
+    with pytest.raises(DomainError) as err:
+        imports.import_facilities("facilities.csv", csv_bytes(lines))
+    found = problems_of(err)
+    assert_problem(found, 3, "卫生技术人员数", "“-3”超出允许范围（0～500 人）")
+    assert_problem(found, 4, "卫生技术人员数", "“501”超出允许范围（0～500 人）")
+    assert_problem(found, 4, "服务面积", "“0.4”超出允许范围（0.5～5000 平方公里）")
+    assert_problem(found, 5, "床位数", "“201”超出允许范围（不大于 200）")
+    assert_problem(found, 5, "卫生技术人员数", "“多”不是整数")
+    assert_problem(found, 5, "服务面积", "“十”不是数字")
+    assert_problem(found, 5, "配备DR", "应填写 是/否")
+    assert not any(line == "2" for line, _, _ in found)
+    assert count(db, Facility) == before
+
+
+def test_without_a_declaring_edition_a_fact_column_is_unknown(db: Any) -> None:
+    add_regions(db)  # the published editions declare no medical_staff
+    lines = [
+        "名称,机构类别代码,行政区划代码,统一社会信用代码,卫生技术人员数",
+        f"好机构,C220,410222100,{uscc(47)},5",
+    ]
+    with pytest.raises(DomainError) as err:
+        imports.import_facilities("facilities.csv", csv_bytes(lines))
+    assert_problem(problems_of(err), 1, "卫生技术人员数", "无法识别的列")

@@ -30,6 +30,39 @@ export const NOT_APPLICABLE = 'not_applicable'
 export type VetoEffect = 'all' | 'block' | 'downgrade'
 
 export type FactType = NonNullable<ChecklistDefinition['facts']>[number]['type']
+
+/** A facility fact the edition declares: its type, Chinese label, unit and allowed range. */
+export interface Fact {
+  key: string
+  type: FactType
+  label: string
+  unit: string | null
+  min: number | null
+  max: number | null
+}
+
+/** A declared bound as the server writes it (server/domain/checklist.py format_number): no
+ *  exponent for the small fractions String() would write with one. */
+export function formatNumber(value: number): string {
+  const text = String(value)
+  const m = /^(-?)(\d)(?:\.(\d+))?e-(\d+)$/.exec(text)
+  if (m === null) return text
+  return `${m[1]}0.${'0'.repeat(Number(m[4]) - 1)}${m[2]}${m[3] ?? ''}`
+}
+
+/** The allowed range in words, as the server writes it: "0～500 人", "不小于 0 人", "不大于 500 张". */
+export function rangeText(fact: Fact): string {
+  const unit = fact.unit ? ` ${fact.unit}` : ''
+  if (fact.min !== null && fact.max !== null) return `${formatNumber(fact.min)}～${formatNumber(fact.max)}${unit}`
+  if (fact.min !== null) return `不小于 ${formatNumber(fact.min)}${unit}`
+  return `不大于 ${formatNumber(fact.max ?? 0)}${unit}`
+}
+
+/** Whether a value of the right type lies in the declared range (non-numbers always do). */
+export function factInRange(fact: Fact, value: unknown): boolean {
+  if ((fact.type !== 'integer' && fact.type !== 'number') || typeof value !== 'number') return true
+  return (fact.min === null || value >= fact.min) && (fact.max === null || value <= fact.max)
+}
 export type Condition = DefinitionCondition
 
 export interface Level {
@@ -124,7 +157,7 @@ export class Checklist {
     readonly method: ChecklistDefinition['scoring']['method'],
     readonly gradeScale: string[],
     readonly gradeLabels: Record<string, string>,
-    readonly facts: Map<string, FactType>,
+    readonly facts: Map<string, Fact>,
     readonly tiers: Tier[],
     readonly chapters: Chapter[],
     readonly vetoInDenominators: boolean = true,
@@ -285,7 +318,12 @@ export function parseChecklist(d: ChecklistDefinition): Checklist {
     d.scoring.method,
     d.grade_scale.map((g) => g.code),
     Object.fromEntries(d.grade_scale.map((g) => [g.code, g.label])),
-    new Map((d.facts ?? []).map((f) => [f.key, f.type])),
+    new Map(
+      (d.facts ?? []).map((f) => [
+        f.key,
+        { key: f.key, type: f.type, label: f.label, unit: f.unit ?? null, min: f.min ?? null, max: f.max ?? null },
+      ]),
+    ),
     tiers,
     chapters,
     d.scoring.veto_in_denominators ?? true,

@@ -11,11 +11,13 @@
 import { addMonths, compareDates, isoDate, parseIsoDate, type CalendarDate } from './calendar'
 import {
   evaluateCondition,
+  factInRange,
   factValueOk,
   has,
   isObject,
   NOT_APPLICABLE,
   NOT_MET,
+  rangeText,
   referencedFacts,
   ruleSelection,
   type Checklist,
@@ -25,6 +27,10 @@ import {
 import { maxRational, num, Rational, share, sumRational } from './rational'
 import type { components } from '../generated/api'
 import { catalogMessage, type ErrorCode } from '../api/errors'
+import labels from '../generated/labels.json'
+
+/** The Chinese names of the fact types: the server's (FACT_TYPE_LABELS in server/domain/checklist.py). */
+const FACT_TYPE_LABELS: Readonly<Record<string, string>> = labels.fact_types
 
 type Schemas = components['schemas']
 
@@ -114,11 +120,14 @@ function checkFacts(checklist: Checklist, facts: unknown): Record<string, unknow
   if (!isObject(facts)) throw catalogError('facts.invalid')
   const problems: Problem[] = []
   for (const [key, value] of Object.entries(facts)) {
-    const factType = checklist.facts.get(key)
-    if (factType === undefined) {
+    const fact = checklist.facts.get(key)
+    if (fact === undefined) {
       problems.push(catalogProblem('facts.unknown', pointer('facts', key)))
-    } else if (!factValueOk(factType, value) || (typeof value === 'number' && !Number.isFinite(value))) {
-      problems.push(problem('facts.type', pointer('facts', key), `类型应为 ${factType}`))
+    } else if (!factValueOk(fact.type, value) || (typeof value === 'number' && !Number.isFinite(value))) {
+      problems.push(problem('facts.type', pointer('facts', key), `类型应为${FACT_TYPE_LABELS[fact.type]}`))
+    } else if (!factInRange(fact, value)) {
+      const message = catalogMessage('facts.out_of_range', { range: rangeText(fact) })
+      problems.push(problem('facts.out_of_range', pointer('facts', key), message))
     }
   }
   for (const key of [...referencedFacts(checklist)].filter((k) => !has(facts, k)).sort()) {

@@ -100,12 +100,24 @@ export interface DabiaoChecklistDefinition {
     label: Text;
   }[];
   /**
-   * Facility facts that applicability conditions may refer to.
+   * Facility facts the edition declares: conditions may refer to them, facilities supply them (import columns named by key or label, the API). A value outside [min, max] is refused.
    */
   facts?: {
     key: string;
     type: "boolean" | "integer" | "number" | "string";
     label: Text;
+    /**
+     * The unit of an integer or number fact, in Chinese (人, 张, 人口).
+     */
+    unit?: string;
+    /**
+     * The smallest allowed value of an integer or number fact.
+     */
+    min?: number;
+    /**
+     * The largest allowed value of an integer or number fact.
+     */
+    max?: number;
   }[];
   /**
    * Tiers from lowest to highest; each needs the one before it and all its own rules.
