@@ -39,6 +39,7 @@ from server.services.auth import hash_password
 
 MARKER_REGION = "410200"
 QS = ("qs-2023-sample", 1)  # 乡镇卫生院 / 社区卫生服务中心
+QS2 = ("qs-2023-sample", 2)  # the same with the 合格标准 tier for small centres
 VC = ("vc-2022-sample", 1)  # 村卫生室
 DEVICE = "seed"
 
@@ -64,6 +65,9 @@ COMMUNITY_CENTRES = (
     ("410225001", "兰考县兰阳街道社区卫生服务中心", 20, True),  # (region, name, beds, 申报社区医院)
     ("410225002", "兰考县惠安街道社区卫生服务中心", 0, False),
 )
+# A small centre (fewer than 10 medical staff, fewer than 10,000 people served): the 合格标准
+# tier of the quality-service checklist's second version applies to it.
+SMALL_CENTRE = "通许县冯庄乡卫生院"
 # Rough centres of the two counties, for coordinates around them.
 COUNTY_CENTRE = {"410222": (34.48, 114.47), "410225": (34.82, 114.82)}
 
@@ -138,7 +142,7 @@ def seed_demo(now: dt.datetime) -> dict[str, Any]:
 
 
 def _require_checklists() -> None:
-    for checklist_id, version in (QS, VC):
+    for checklist_id, version in (QS, QS2, VC):
         try:
             checklists.get_checklist(checklist_id, version)
         except DomainError as exc:
@@ -191,8 +195,9 @@ def _create_facilities() -> dict[str, Facility]:
                     longitude=lon,
                     beds=beds,
                     iv_infusion=True,
-                    population_served=28_000 + serial * 3_700,
+                    population_served=9_200 if name == SMALL_CENTRE else 28_000 + serial * 3_700,
                     facts={
+                        "medical_staff": 8 if name == SMALL_CENTRE else 16 + beds // 2,
                         "community_hospital": False,
                         "obstetric_ultrasound": type_code == "C210",
                         "county_imaging_center": county == "410222",
@@ -234,6 +239,7 @@ def _create_facilities() -> dict[str, Facility]:
                 iv_infusion=beds > 0,
                 population_served=45_000 + serial * 1_000,
                 facts={
+                    "medical_staff": 30 + beds,
                     "community_hospital": community_hospital,
                     "obstetric_ultrasound": False,
                     "county_imaging_center": True,
@@ -408,9 +414,9 @@ class Story:
 STORIES = (
     Story("通许县四所楼镇卫生院", QS, "good", SUBMIT),  # submitted
     Story("通许县朱砂镇卫生院", QS, "fair", IN_COUNTY_REVIEW),  # county_review
-    Story(  # returned
-        "通许县冯庄乡卫生院",
-        QS,
+    Story(  # returned; a small centre, on the version with the 合格标准 tier
+        SMALL_CENTRE,
+        QS2,
         "fair",
         (
             *IN_COUNTY_REVIEW,
