@@ -57,7 +57,7 @@ generate: $(BIN)/.installed pwa/node_modules/.installed
 # checklist changes.
 CORPUS_DIR := build/scoring-corpus
 CORPUS_SOURCES := tests/scoring_corpus.py server/domain/scoring.py server/domain/checklist.py server/domain/inputs.py \
-	checklists/MANIFEST.json $(wildcard checklists/*/*/v*.json)
+	checklists/MANIFEST.json $(wildcard checklists/*/*/v*.json) checklists/examples/checklists/docs-test.v1.json
 
 corpus: $(CORPUS_DIR)/.built
 

@@ -350,6 +350,16 @@ class ItemResultOut(JsonOut):
         validate=one_of(list(scoring.ITEM_REASONS)),
         metadata={"description": "why the outcome differs from the answer, or why it is not applicable"},
     )
+    documents = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(
+            validate=one_of([scoring.REASON_DOCUMENT_DATE_MISSING, scoring.REASON_DOCUMENT_EXPIRED])
+        ),
+        metadata={
+            "description": "an item with several documents that is not met because of them: each "
+            "failing document's key and why (missing date or out of date), in the checklist's order"
+        },
+    )
     answered = fields.String(metadata={"description": "the grade answered, when the outcome differs"})
     points = Numeric(metadata={"description": "points scoring, applicable items"})
     flagged = fields.Boolean(metadata={"description": "a monitoring item not met", "enum": [True]})

@@ -49,6 +49,12 @@ class Validity:
     kind: str  # "max_age" or "valid_until"
     document: str
     max_age_months: int | None
+    key: str | None = None  # the document's key within its item (list form only)
+
+    @property
+    def date_field(self) -> str:
+        """The answer field that holds this document's date."""
+        return "document_date" if self.kind == "max_age" else "valid_until"
 
 
 @dataclass(frozen=True)
@@ -67,6 +73,8 @@ class Item:
     photos_min: int
     chapter_id: str
     section_id: str
+    # the list form of `validity`: several documents, each with its key; `validity` is then None
+    validities: tuple[Validity, ...] = ()
 
     def level(self, code: str) -> Level | None:
         return next((lv for lv in self.levels if lv.code == code), None)
@@ -192,11 +200,17 @@ def parse_checklist(data: Mapping[str, Any]) -> Checklist:
                         validity=Validity(
                             validity["kind"], validity["document"], validity.get("max_age_months")
                         )
-                        if validity
+                        if isinstance(validity, Mapping)
                         else None,
                         photos_min=evidence.get("photos_min", 0),
                         chapter_id=ch["id"],
                         section_id=sec["id"],
+                        validities=tuple(
+                            Validity(v["kind"], v["document"], v.get("max_age_months"), v["key"])
+                            for v in validity
+                        )
+                        if isinstance(validity, list)
+                        else (),
                     )
                 )
             sections.append(Section(sec["id"], sec.get("number", ""), sec["title"], tuple(items)))
@@ -369,6 +383,15 @@ def _semantic_problems(data: Mapping[str, Any]) -> list[Problem]:
                     add(iw, "a monitoring item cannot be core")
                 if "applies_if" in item:
                     check_condition(iw + "/applies_if", item["applies_if"])
+                if isinstance(item.get("validity"), list):
+                    document_keys: set[str] = set()
+                    for vi, document in enumerate(item["validity"]):
+                        if document["key"] in document_keys:
+                            add(
+                                f"{iw}/validity/{vi}/key",
+                                f"文件键“{document['key']}”在此条款中重复，同一条款内的文件键不能相同",
+                            )
+                        document_keys.add(document["key"])
                 last_rank = -1
                 last_points: Fraction | None = None
                 for li, level in enumerate(item["levels"]):

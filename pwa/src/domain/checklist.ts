@@ -35,9 +35,16 @@ export interface Level {
 }
 
 export interface Validity {
-  kind: NonNullable<DefinitionItem['validity']>['kind']
+  kind: 'max_age' | 'valid_until'
   document: string
   maxAgeMonths: number | null
+  /** The document's key within its item (the list form only). */
+  key: string | null
+}
+
+/** The answer field that holds a document's date. */
+export function dateField(validity: Validity): 'document_date' | 'valid_until' {
+  return validity.kind === 'max_age' ? 'document_date' : 'valid_until'
 }
 
 export interface Item {
@@ -52,6 +59,8 @@ export interface Item {
   appliesIf: Condition | null
   levels: Level[]
   validity: Validity | null
+  /** The list form of validity: several documents, each with its key; `validity` is then null. */
+  validities: Validity[]
   photosMin: number
   /** What the inspector looks at and how (shown on the item screen; not used in scoring). */
   guidance: string | null
@@ -190,9 +199,18 @@ function parseItem(it: DefinitionItem, chId: string, secId: string): Item {
     allowNa: it.allow_na === true,
     appliesIf: it.applies_if ?? null,
     levels,
-    validity: v
-      ? { kind: v.kind, document: v.document, maxAgeMonths: v.kind === 'max_age' ? v.max_age_months : null }
-      : null,
+    validity:
+      v && !Array.isArray(v)
+        ? { kind: v.kind, document: v.document, maxAgeMonths: v.kind === 'max_age' ? v.max_age_months : null, key: null }
+        : null,
+    validities: Array.isArray(v)
+      ? v.map((d) => ({
+          kind: d.kind,
+          document: d.document,
+          maxAgeMonths: d.kind === 'max_age' ? d.max_age_months : null,
+          key: d.key,
+        }))
+      : [],
     photosMin: it.evidence?.photos_min ?? 0,
     guidance: it.guidance ?? null,
     documents: [...(it.evidence?.documents ?? [])],
