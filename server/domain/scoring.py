@@ -30,7 +30,7 @@ from typing import Any
 
 from dateutil.relativedelta import relativedelta
 
-from server.domain import inputs
+from server.domain import catalog, inputs
 from server.domain.checklist import (
     NOT_APPLICABLE,
     NOT_MET,
@@ -305,42 +305,55 @@ def _check_documents(item: Item, raw: Any, where: str, problems: list[Problem]) 
 
 def documents_after_inspection(
     checklist: Checklist, answers: Mapping[str, Answer], inspection_date: dt.date
-) -> list[Problem]:
-    """Document dates after the inspection date: an issue date after the inspection cannot be its
-    evidence (a licence valid until after it is of course normal). Checked where answers are
-    stored, not when they are scored."""
+) -> list[tuple[str, dict[str, str]]]:
+    """Document dates after the inspection date: where each is and the catalog parameters naming
+    it. An issue date after the inspection cannot be its evidence (a licence valid until after it
+    is of course normal). Checked where answers are stored (check_document_dates), not when they
+    are scored: a stored answer always scores."""
     items = checklist.item_map()
-    problems: list[Problem] = []
+    found: list[tuple[str, dict[str, str]]] = []
+
+    def late(where: str, document: str, date: dt.date) -> None:
+        params = {
+            "document": document,
+            "date": date.isoformat(),
+            "inspection_date": inspection_date.isoformat(),
+        }
+        found.append((where, params))
+
     for item_id, answer in answers.items():
         item = items[item_id]
         where = pointer("answers", item_id)
         if answer.document_date is not None and answer.document_date > inspection_date:
-            name = item.validity.document if item.validity is not None else "文件"
-            problems.append(
-                Problem(
-                    "answers.document_after_inspection",
-                    f"{where}/document_date",
-                    document_after_message(name, answer.document_date, inspection_date),
-                )
+            late(
+                f"{where}/document_date",
+                item.validity.document if item.validity else "文件",
+                answer.document_date,
             )
-        by_key = {v.key: v for v in item.validities}
+        names = {v.key: v.document for v in item.validities}
         for key, document in answer.documents.items():
             if document.field == "document_date" and document.date > inspection_date:
-                problems.append(
-                    Problem(
-                        "answers.document_after_inspection",
-                        f"{where}/documents/{pointer(key)[1:]}/document_date",
-                        document_after_message(by_key[key].document, document.date, inspection_date),
-                    )
-                )
-    return problems
+                late(f"{where}/documents/{pointer(key)[1:]}/document_date", names[key], document.date)
+    return found
 
 
-def document_after_message(document: str, date: dt.date, inspection_date: dt.date) -> str:
-    return (
-        f"“{document}”的出具日期 {date.isoformat()} 晚于检查日期 {inspection_date.isoformat()}，"
-        "不能作为本次检查的依据"
-    )
+def check_document_dates(
+    checklist: Checklist, answers: Mapping[str, Answer], inspection_date: dt.date
+) -> None:
+    """Refuse answers with a document dated after the inspection: a problem for each, naming its
+    document; the error's message names the first."""
+    found = documents_after_inspection(checklist, answers, inspection_date)
+    if found:
+        code = "answers.document_after_inspection"
+        problems = [Problem(code, where, catalog.message(code, **params)) for where, params in found]
+        first = found[0][1]
+        raise DomainError(
+            code,
+            problems=problems,
+            document=first["document"],
+            date=first["date"],
+            inspection_date=first["inspection_date"],
+        )
 
 
 # --- outcomes ------------------------------------------------------------------------------------

@@ -42,6 +42,40 @@ export interface Validity {
   key: string | null
 }
 
+/** One date an item asks for: of its single document (key null: the answer's top-level field) or
+ * of one of its several documents (the answer's documents map, under the key). */
+export interface DocumentField {
+  key: string | null
+  field: 'document_date' | 'valid_until'
+  document: string
+  /** The field's Chinese label, e.g. 放射诊疗许可证有效期至. */
+  label: string
+}
+
+export function documentFields(item: Item): DocumentField[] {
+  const all = item.validity !== null ? [item.validity] : item.validities
+  return all.map((v) => ({
+    key: v.key,
+    field: dateField(v),
+    document: v.document,
+    label: `${v.document}${v.kind === 'max_age' ? '出具日期' : '有效期至'}`,
+  }))
+}
+
+/** A document's date in an answer (either form), or null. */
+export function documentValue(
+  answer: {
+    document_date?: string | null
+    valid_until?: string | null
+    documents?: Record<string, { document_date?: string | null; valid_until?: string | null }> | null
+  } | null | undefined,
+  f: DocumentField,
+): string | null {
+  if (!answer) return null
+  if (f.key === null) return answer[f.field] ?? null
+  return answer.documents?.[f.key]?.[f.field] ?? null
+}
+
 /** The answer field that holds a document's date. */
 export function dateField(validity: Validity): 'document_date' | 'valid_until' {
   return validity.kind === 'max_age' ? 'document_date' : 'valid_until'

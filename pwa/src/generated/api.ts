@@ -2635,6 +2635,10 @@ export interface components {
         AnswerValuesOut: {
             /** Format: date */
             document_date?: string;
+            /** @description an item with several documents: each document's date by its key */
+            documents?: {
+                [key: string]: components["schemas"]["DocumentDateOut"];
+            };
             grade: string;
             note?: string;
             /** Format: date */
@@ -2724,6 +2728,13 @@ export interface components {
              * @default null
              */
             document_date?: string | null;
+            /**
+             * @description an item with several documents (its validity a list): one date per document key, {key: {document_date | valid_until}}; such an item takes no top-level date
+             * @default null
+             */
+            documents?: {
+                [key: string]: components["schemas"]["DocumentDateIn"];
+            } | null;
             grade: string;
             /** Format: int32 */
             inspection_id: number;
@@ -2810,6 +2821,10 @@ export interface components {
             author_name: string | null;
             /** Format: date */
             document_date?: string;
+            /** @description an item with several documents: each document's date by its key */
+            documents?: {
+                [key: string]: components["schemas"]["DocumentDateOut"];
+            };
             grade: string;
             note?: string;
             revision: number;
@@ -2830,10 +2845,26 @@ export interface components {
             author_id: number;
             /** Format: date */
             document_date?: string;
+            /** @description an item with several documents: each document's date by its key */
+            documents?: {
+                [key: string]: components["schemas"]["DocumentDateOut"];
+            };
             grade: string;
             note?: string;
             revision: number;
             source: string;
+            /** Format: date */
+            valid_until?: string;
+        };
+        DocumentDateIn: {
+            /** Format: date */
+            document_date?: string | null;
+            /** Format: date */
+            valid_until?: string | null;
+        };
+        DocumentDateOut: {
+            /** Format: date */
+            document_date?: string;
             /** Format: date */
             valid_until?: string;
         };
@@ -3100,6 +3131,13 @@ export interface components {
              * @default null
              */
             document_date?: string | null;
+            /**
+             * @description an item with several documents (its validity a list): one date per document key, {key: {document_date | valid_until}}; such an item takes no top-level date
+             * @default null
+             */
+            documents?: {
+                [key: string]: components["schemas"]["DocumentDateIn"];
+            } | null;
             grade: string;
             /** @default null */
             note?: string | null;
@@ -3148,6 +3186,10 @@ export interface components {
             device_time: string | null;
             /** Format: date */
             document_date: string | null;
+            /** @description an item with several documents: each document's date by its key */
+            documents: {
+                [key: string]: components["schemas"]["DocumentDateOut"];
+            } | null;
             grade: string;
             item_id: string;
             note: string | null;
@@ -3289,6 +3331,10 @@ export interface components {
         StoredAnswerOut: {
             /** Format: date */
             document_date?: string;
+            /** @description an item with several documents: each document's date by its key */
+            documents?: {
+                [key: string]: components["schemas"]["DocumentDateOut"];
+            };
             grade: string;
             note?: string;
             revision: number;
