@@ -5,12 +5,14 @@ refused where answers are stored (a sync change alone, a regrade with 422), in b
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from server.db import checklists as checklist_queries
 from server.db.models import Answer, AnswerRevision, Inspection
 from server.extensions import db
 from server.settings import PROJECT_ROOT
+from tests.api.test_reports import pdf_text
 from tests.api.test_workflow import act
 from tests.api.world import World, change
 
@@ -153,3 +155,26 @@ def test_a_regrade_with_a_document_after_the_inspection_is_422(world: World) -> 
     done = world.call("county_reviewer", "PUT", url, {**body, "documents": fine})
     assert done.status_code == 200, done.json
     assert db.session.get(Answer, (inspection.id, "D-01")).documents == fine
+
+
+def test_the_report_shows_each_documents_date_and_names_the_failing_one(world: World, tmp_path: Path) -> None:
+    inspection = docs_inspection(world)
+    d02 = {k: v for k, v in D02.items() if k != "sewage_test"}  # one document without a date
+    batch = complete(inspection.id, state_test={"document_date": "2025-11-19"})  # one day too old
+    batch[1] = change(inspection.id, "D-02", "B", documents=d02)
+    assert {r["status"] for r in world.sync("inspector", batch).json["receipts"]} == {"applied"}
+    response = world.call("inspector", "GET", f"/api/inspections/{inspection.id}/report")
+    assert response.status_code == 200
+    pdf = response.data
+    text = pdf_text(pdf, tmp_path)
+    for line in (
+        "放射诊疗许可证有效期至：2028-06-30",
+        "设备状态检测报告出具日期：2025-11-19",
+        "水质检测报告出具日期：2026-09-15",
+        "排污许可证有效期至：2029-12-31",
+        "污水检测报告出具日期：未填写",
+        "消毒效果监测报告出具日期：2026-01-10",  # the single form too
+        "设备状态检测报告：文件已过期，按不达标计",
+        "污水检测报告：缺少文件日期，按不达标计",
+    ):
+        assert line in text, line
