@@ -28,14 +28,14 @@ D02 = {
 }
 
 
-def docs_inspection(world: World) -> Inspection:
+def docs_inspection(world: World, inspectors: tuple[str, ...] = ("inspector",)) -> Inspection:
     """An inspection (dated 2026-11-20) on the test checklist whose items carry several documents."""
     if checklist_queries.find_version("docs-test", 1) is None:
         data = json.loads(DOCS.read_text())
         checklist_queries.add_version(
             "docs-test", 1, "quality_service", "test", data["title"], "0" * 64, data
         )
-    return world.inspection(checklist=("docs-test", 1))
+    return world.inspection(checklist=("docs-test", 1), inspectors=inspectors)
 
 
 def complete(inspection_id: int, **d01: Any) -> list[dict[str, Any]]:
@@ -178,3 +178,24 @@ def test_the_report_shows_each_documents_date_and_names_the_failing_one(world: W
         "污水检测报告：缺少文件日期，按不达标计",
     ):
         assert line in text, line
+
+
+def test_a_conflict_combined_keeps_each_documents_newest_date(world: World) -> None:
+    inspection = docs_inspection(world, inspectors=("inspector", "inspector2"))
+    first = change(inspection.id, "D-02", "B", documents=D02)
+    assert world.sync("inspector", [first]).json["receipts"][0]["status"] == "applied"
+    newer = {"sewage_test": {"document_date": "2026-11-02"}}
+    late = change(inspection.id, "D-02", "A", documents=newer)
+    receipt = world.sync("inspector2", [late], device="phone-b").json["receipts"][0]
+    assert receipt["status"] == "conflict"
+    conflict = world.call("inspector", "GET", f"/api/inspections/{inspection.id}/conflicts").json[0]
+    assert conflict["proposed"]["documents"] == newer
+    resolved = world.call(
+        "inspector",
+        "POST",
+        f"/api/inspections/{inspection.id}/conflicts/{conflict['id']}/resolution",
+        {"resolution": "combine", "grade": "A", "reason": "采用新的污水检测报告"},
+    )
+    assert resolved.status_code == 200, resolved.json
+    assert resolved.json["answer"]["documents"] == {**D02, **newer}
+    assert db.session.get(Answer, (inspection.id, "D-02")).documents == {**D02, **newer}
