@@ -57,7 +57,7 @@ generate: $(BIN)/.installed pwa/node_modules/.installed
 # checklist changes.
 CORPUS_DIR := build/scoring-corpus
 CORPUS_SOURCES := tests/scoring_corpus.py server/domain/scoring.py server/domain/checklist.py server/domain/inputs.py \
-	checklists/MANIFEST.json $(wildcard checklists/*/*/v*.json)
+	checklists/MANIFEST.json $(wildcard checklists/*/*/v*.json) $(wildcard checklists/examples/checklists/*.json)
 
 corpus: $(CORPUS_DIR)/.built
 

@@ -344,5 +344,7 @@ def run_load(server: DemoServer, clients: int, seconds: float, idle_first: float
 
 def _fields(answer: dict[str, Any]) -> dict[str, Any]:
     return {
-        k: answer[k] for k in ("grade", "note", "document_date", "valid_until") if answer.get(k) is not None
+        k: answer[k]
+        for k in ("grade", "note", "document_date", "valid_until", "documents")
+        if answer.get(k) is not None
     }

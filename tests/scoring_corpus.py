@@ -9,7 +9,8 @@ checklists/examples/checklists/*.json, which use every rule kind) the corpus hol
 - `--random` random cases: facts drawn around the values the edition's conditions name, inspection
   dates that include month ends and 29 February, answer sets from strong to unfinished with
   not-applicable answers, failed and unanswered veto items, and document dates and licence expiry
-  dates on, one day either side of, and far from the validity limit;
+  dates on, one day either side of, and far from the validity limit (per document, in the
+  `documents` map, for an item with several documents);
 - threshold pairs for every rule of every tier: starting from a set that reaches the tier, items
   the rule selects are lowered one at a time for as long as the rule still holds. The last set
   that holds is at the threshold (exactly on it when the threshold allows, as close as the
@@ -43,6 +44,7 @@ from server.domain.checklist import (
     NOT_MET,
     Checklist,
     Item,
+    Validity,
     evaluate_condition,
     referenced_facts,
     rule_selection,
@@ -54,6 +56,7 @@ from server.settings import PROJECT_ROOT
 
 ROOT = PROJECT_ROOT / "checklists"
 DEFAULT_OUT = PROJECT_ROOT / "build" / "scoring-corpus"
+# unpublished test definitions the corpus also covers (the PWA's corpus test reads the same list)
 FORMAT = 1
 PAIRS_PER_RULE = 8
 
@@ -143,9 +146,25 @@ def _near(rng: random.Random, limit: dt.date) -> dt.date:
     )
 
 
-def document_dates(rng: random.Random, item: Item, day: dt.date) -> dict[str, str]:
-    """Dates for a document item, sometimes missing; now and then a date the item does not use."""
-    out: dict[str, str] = {}
+def _document_date(rng: random.Random, validity: Validity, day: dt.date) -> dt.date:
+    if validity.kind == "max_age":
+        assert validity.max_age_months is not None
+        return _near(rng, day - relativedelta(months=validity.max_age_months))
+    return _near(rng, day)
+
+
+def document_dates(rng: random.Random, item: Item, day: dt.date) -> dict[str, Any]:
+    """Dates for a document item, sometimes missing; now and then a date the item does not use.
+    An item with several documents: one date per document in the documents map, each sometimes
+    missing (the map then sometimes empty or left out)."""
+    if item.validities:
+        documents = {
+            v.key: {v.date_field: _document_date(rng, v, day).isoformat()}
+            for v in item.validities
+            if rng.random() > 0.08
+        }
+        return {"documents": documents} if documents or rng.random() < 0.5 else {}
+    out: dict[str, Any] = {}
     validity = item.validity
     if validity is not None and rng.random() > 0.08:
         if validity.kind == "max_age":
@@ -158,7 +177,18 @@ def document_dates(rng: random.Random, item: Item, day: dt.date) -> dict[str, st
     return out
 
 
-def best_dates(item: Item, day: dt.date) -> dict[str, str]:
+def best_dates(item: Item, day: dt.date) -> dict[str, Any]:
+    if item.validities:
+        return {
+            "documents": {
+                v.key: {
+                    v.date_field: day.isoformat()
+                    if v.kind == "max_age"
+                    else (day + relativedelta(years=1)).isoformat()
+                }
+                for v in item.validities
+            }
+        }
     if item.validity is None:
         return {}
     if item.validity.kind == "max_age":
@@ -270,6 +300,22 @@ def spoil(rng: random.Random, checklist: Checklist, document: dict[str, Any]) ->
         answers[item.id] = {"grade": item.levels[-1].code, rng.choice(["score", "photos", "Grade"]): 5}
     elif kind == 4:
         answers[item.id] = rng.choice([item.levels[-1].code, None, [], 1])
+    elif kind == 5 and item.validities:
+        validity = rng.choice(item.validities)
+        assert validity.key is not None
+        key, name = rng.choice(
+            [
+                (validity.key, validity.date_field),
+                (validity.key, "valid_until" if validity.date_field == "document_date" else "document_date"),
+                (rng.choice(["other", "Licence", "1"]), validity.date_field),
+                (validity.key, "date"),
+            ]
+        )
+        value = rng.choice(BAD_DATES) if name == validity.date_field else day_text(rng)
+        spoilt: dict[str, Any] = {"grade": item.levels[-1].code, "documents": {key: {name: value}}}
+        if rng.random() < 0.3:
+            spoilt = {"grade": item.levels[-1].code, "document_date": day_text(rng)}
+        answers[item.id] = spoilt
     elif kind == 5:
         key = rng.choice(["document_date", "valid_until"])
         answers[item.id] = {"grade": item.levels[-1].code, key: rng.choice(BAD_DATES)}
@@ -285,6 +331,10 @@ def spoil(rng: random.Random, checklist: Checklist, document: dict[str, Any]) ->
     else:
         needed = sorted(referenced_facts(checklist))
         document["facts"].pop(rng.choice(needed), None)
+
+
+def day_text(rng: random.Random) -> str:
+    return random_inspection_date(rng).isoformat()
 
 
 def threshold_pair(

@@ -226,6 +226,10 @@ class Nested(fields.Nested):
     default_error_messages = {**_COMMON, "type": MSG_OBJECT}
 
 
+class Dict(fields.Dict):
+    default_error_messages = {**_COMMON, "invalid": MSG_OBJECT}
+
+
 class Strict(ma.Schema):
     """A request schema: unknown fields are refused (no mass assignment), messages in Chinese."""
 

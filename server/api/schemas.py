@@ -16,6 +16,7 @@ from server.api.fields import (
     Bool,
     Date,
     DateTimeText,
+    Dict,
     EachOnItsOwn,
     Float,
     Int,
@@ -407,6 +408,16 @@ class ItemResultOut(JsonOut):
         validate=one_of(list(scoring.ITEM_REASONS)),
         metadata={"description": "why the outcome differs from the answer, or why it is not applicable"},
     )
+    documents = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(
+            validate=one_of([scoring.REASON_DOCUMENT_DATE_MISSING, scoring.REASON_DOCUMENT_EXPIRED])
+        ),
+        metadata={
+            "description": "an item with several documents that is not met because of them: each "
+            "failing document's key and why (missing date or out of date), in the checklist's order"
+        },
+    )
     answered = fields.String(metadata={"description": "the grade answered, when the outcome differs"})
     points = Numeric(metadata={"description": "points scoring, applicable items"})
     flagged = fields.Boolean(metadata={"description": "a monitoring item not met", "enum": [True]})
@@ -549,12 +560,27 @@ class StatusChangeOut(ma.Schema):
     created_at = fields.DateTime(required=True)
 
 
+class DocumentDateOut(ma.Schema):
+    document_date = fields.String(metadata={"format": "date"})
+    valid_until = fields.String(metadata={"format": "date"})
+
+
+def documents_out(**kwargs: Any) -> fields.Dict:
+    return fields.Dict(
+        keys=fields.String(),
+        values=fields.Nested(DocumentDateOut),
+        metadata={"description": "an item with several documents: each document's date by its key"},
+        **kwargs,
+    )
+
+
 class AnswerValuesOut(ma.Schema):
     """An answer's values as stored: a date or note that is not set is left out."""
 
     grade = fields.String(required=True)
     document_date = fields.String(metadata={"format": "date"})
     valid_until = fields.String(metadata={"format": "date"})
+    documents = documents_out()
     note = fields.String()
 
 
@@ -628,10 +654,32 @@ class TransitionIn(Strict):
     reason = long_text(load_default=None, allow_none=True, metadata=REASON_DOC)
 
 
+class DocumentDateIn(Strict):
+    """One document's date: the field its kind uses (the checklist's validity list says which)."""
+
+    document_date = Date(allow_none=True)
+    valid_until = Date(allow_none=True)
+
+
+def documents_in() -> Dict:
+    return Dict(
+        keys=Text(max_length=32, regex=(r"^[a-z][a-z0-9_]{0,31}$", "小写字母、数字和 _，最多 32 个字符")),
+        values=Nested(DocumentDateIn),
+        validate=length(max=20),
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "an item with several documents (its validity a list): one date per "
+            "document key, {key: {document_date | valid_until}}; such an item takes no top-level date"
+        },
+    )
+
+
 class RegradeIn(Strict):
     grade = Text(required=True, min_length=1, max_length=16)
     document_date = Date(load_default=None, allow_none=True)
     valid_until = Date(load_default=None, allow_none=True)
+    documents = documents_in()
     note = long_text(load_default=None, allow_none=True)
     base_revision = Int(required=True, min=0, max=inputs.ID_MAX)
     reason = long_text(required=True, metadata=REASON_DOC)
@@ -643,6 +691,7 @@ class RevisionOut(ma.Schema):
     grade = fields.String(required=True)
     document_date = fields.Date(required=True, allow_none=True)
     valid_until = fields.Date(required=True, allow_none=True)
+    documents = documents_out(required=True, allow_none=True)
     note = fields.String(required=True, allow_none=True)
     author_id = fields.Integer(required=True)
     author_name = fields.String(required=True, metadata={"description": "the author's display name"})
@@ -732,6 +781,7 @@ class ChangeIn(Strict):
     grade = Text(required=True, min_length=1, max_length=16)
     document_date = Date(load_default=None, allow_none=True)
     valid_until = Date(load_default=None, allow_none=True)
+    documents = documents_in()
     note = long_text(load_default=None, allow_none=True)
     device_time = DateTimeText(load_default=None, allow_none=True)
 

@@ -214,10 +214,12 @@ def transition(body: dict[str, Any], inspection_id: int) -> Any:
 @inspections_bp.response(200, s.AnswerOut)
 @raises(400, 403, 409, 422)
 def regrade(body: dict[str, Any], inspection_id: int, item_id: str) -> Any:
-    fields = {"grade": body["grade"]}
+    fields: dict[str, Any] = {"grade": body["grade"]}
     for key in ("document_date", "valid_until"):
         if body[key] is not None:
             fields[key] = body[key].isoformat()
+    if body["documents"] is not None:
+        fields["documents"] = _documents(body["documents"])
     if body["note"] is not None:
         fields["note"] = body["note"]
     return inspections.regrade(
@@ -277,6 +279,14 @@ def push(body: dict[str, Any]) -> Any:
     )
 
 
+def _documents(documents: dict[str, dict[str, Any]]) -> dict[str, dict[str, str | None]]:
+    """The documents map as the domain reads it: dates back to their text."""
+    return {
+        key: {name: value.isoformat() if value is not None else None for name, value in body.items()}
+        for key, body in documents.items()
+    }
+
+
 def _change(c: dict[str, Any] | Refused) -> sync.Change | sync.Refusal:
     if isinstance(c, Refused):
         change_id = c.field("change_id")
@@ -290,7 +300,11 @@ def _change(c: dict[str, Any] | Refused) -> sync.Change | sync.Refusal:
         item_id=c["item_id"],
         base_revision=c["base_revision"],
         fields={
-            k: c[k].isoformat() if isinstance(c[k], dt.date) else c[k]
+            k: c[k].isoformat()
+            if isinstance(c[k], dt.date)
+            else _documents(c[k])
+            if k == "documents"
+            else c[k]
             for k in sync.ANSWER_FIELDS
             if c.get(k) is not None
         },

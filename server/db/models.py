@@ -159,6 +159,8 @@ class Answer(db.Model):  # type: ignore[name-defined,misc]
     grade: Mapped[str] = mapped_column(String(16), nullable=False)
     document_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     valid_until: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    # an item with several documents: {document key: {"document_date" | "valid_until": "YYYY-MM-DD"}}
+    documents: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
     source: Mapped[str] = mapped_column(String(12), nullable=False)  # inspector, review, migration
@@ -180,6 +182,8 @@ class AnswerRevision(db.Model):  # type: ignore[name-defined,misc]
     grade: Mapped[str] = mapped_column(String(16), nullable=False)
     document_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     valid_until: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    # an item with several documents: {document key: {"document_date" | "valid_until": "YYYY-MM-DD"}}
+    documents: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
     source: Mapped[str] = mapped_column(String(12), nullable=False)

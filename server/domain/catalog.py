@@ -148,6 +148,11 @@ CATALOG: dict[str, Entry] = {
     "answers.invalid_note": Entry(400, "备注无效"),
     "answers.not_applicable_not_allowed": Entry(400, "此条款只能根据机构信息判定为不适用"),
     "answers.checklist_mismatch": Entry(400, "这些答案不属于评审标准 {checklist_id} 第 {version} 版"),
+    "answers.document_form": Entry(400, "文件日期的填写方式与此条款的文件不符"),
+    "answers.unknown_document": Entry(400, "此条款没有该文件"),
+    "answers.document_after_inspection": Entry(
+        422, "“{document}”的出具日期 {date} 晚于检查日期 {inspection_date}，不能作为本次检查的依据"
+    ),
     # --- inspections ---
     "inspection.not_found": Entry(404, "评审不存在"),
     "inspection.invalid_kind": Entry(422, "评审类型无效：{reason}"),

@@ -114,6 +114,12 @@ class Validity:
     kind: str  # "max_age" or "valid_until"
     document: str
     max_age_months: int | None
+    key: str | None = None  # the document's key within its item (list form only)
+
+    @property
+    def date_field(self) -> str:
+        """The answer field that holds this document's date."""
+        return "document_date" if self.kind == "max_age" else "valid_until"
 
 
 @dataclass(frozen=True)
@@ -135,6 +141,8 @@ class Item:
     tags: frozenset[str] = frozenset()
     veto_effect: str | None = None  # VETO_ALL, VETO_BLOCK or VETO_DOWNGRADE for a veto item
     veto_tier: str | None = None  # VETO_BLOCK: the tier it blocks
+    # the list form of `validity`: several documents, each with its key; `validity` is then None
+    validities: tuple[Validity, ...] = ()
 
     def level(self, code: str) -> Level | None:
         return next((lv for lv in self.levels if lv.code == code), None)
@@ -280,7 +288,7 @@ def parse_checklist(data: Mapping[str, Any], checked: bool = False) -> Checklist
                         validity=Validity(
                             validity["kind"], validity["document"], validity.get("max_age_months")
                         )
-                        if validity
+                        if isinstance(validity, Mapping)
                         else None,
                         photos_min=evidence.get("photos_min", 0),
                         chapter_id=ch["id"],
@@ -288,6 +296,12 @@ def parse_checklist(data: Mapping[str, Any], checked: bool = False) -> Checklist
                         tags=frozenset(it.get("tags", ())),
                         veto_effect=veto_effect,
                         veto_tier=veto_tier,
+                        validities=tuple(
+                            Validity(v["kind"], v["document"], v.get("max_age_months"), v["key"])
+                            for v in validity
+                        )
+                        if isinstance(validity, list)
+                        else (),
                     )
                 )
             sections.append(Section(sec["id"], sec.get("number", ""), sec["title"], tuple(items)))
@@ -520,6 +534,15 @@ def _semantic_problems(data: Mapping[str, Any]) -> list[Problem]:
                     add(iw, "监测条款不能是核心条款")
                 if "applies_if" in item:
                     check_condition(iw + "/applies_if", item["applies_if"])
+                if isinstance(item.get("validity"), list):
+                    document_keys: set[str] = set()
+                    for vi, document in enumerate(item["validity"]):
+                        if document["key"] in document_keys:
+                            add(
+                                f"{iw}/validity/{vi}/key",
+                                f"文件键“{document['key']}”在此条款中重复，同一条款内的文件键不能相同",
+                            )
+                        document_keys.add(document["key"])
                 last_rank = -1
                 last_points: Fraction | None = None
                 for li, level in enumerate(item["levels"]):

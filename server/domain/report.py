@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from server.domain.audit import canonical
-from server.domain.checklist import NOT_APPLICABLE, NOT_MET, Checklist
+from server.domain.checklist import NOT_APPLICABLE, NOT_MET, Checklist, Item
 from server.domain.identifiers import FACILITY_TYPES
 from server.domain.labels import (
     FLAG_LABELS,
@@ -34,6 +34,26 @@ LONG_ROW_CHARS = 300
 
 def _long(*texts: str | None) -> bool:
     return sum(len(t) for t in texts if t) > LONG_ROW_CHARS
+
+
+def _document_lines(
+    item: Item, answer: Mapping[str, Any], failing: Mapping[str, str]
+) -> list[dict[str, Any]]:
+    """Each document the item asks for, with the date answered (or 未填写) and whether it fails."""
+    lines = []
+    for validity in item.validities or ((item.validity,) if item.validity else ()):
+        if validity.key is None:
+            date = answer.get(validity.date_field)
+        else:
+            date = (answer.get("documents") or {}).get(validity.key, {}).get(validity.date_field)
+        label = "出具日期" if validity.kind == "max_age" else "有效期至"
+        lines.append(
+            {
+                "text": f"{validity.document}{label}：{date or '未填写'}",
+                "failed": validity.key is not None and validity.key in failing,
+            }
+        )
+    return lines
 
 
 def counts(rollup: Mapping[str, Any]) -> dict[str, Any]:
@@ -132,6 +152,13 @@ def view(
                 reason = REASON_LABELS.get(outcome.get("reason") or "", "")
                 if outcome.get("reason") in ("condition", "inspector"):
                     reason = ""
+                failing: Mapping[str, str] = outcome.get("documents") or {}
+                if failing:  # several documents: name each one that fails
+                    names = {v.key: v.document for v in item.validities}
+                    reason = "；".join(
+                        f"{names.get(k, k)}：{REASON_LABELS.get(r, r)}" for k, r in failing.items()
+                    )
+                documents = _document_lines(item, answer, failing) if answer else []
                 not_met = outcome["outcome"] == NOT_MET
                 unanswered = outcome["outcome"] is None
                 rows.append(
@@ -147,8 +174,11 @@ def view(
                         "reason": reason,
                         "changes": history,
                         "note": answer.get("note"),
+                        "documents": documents,
                         "photos": photos_by_item.get(item.id, 0),
-                        "long": _long(item.text, answer.get("note"), *history),
+                        "long": _long(
+                            item.text, answer.get("note"), *history, *(d["text"] for d in documents)
+                        ),
                     }
                 )
                 if not_met and not item.monitoring:

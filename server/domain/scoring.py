@@ -20,6 +20,11 @@ Decisions worth knowing:
 - Points: where chapters carry weights, the points earned in a chapter are scaled to its weight
   over its applicable items (earned / possible x weight), for every points rule and roll-up. An
   item's own `points` in the result stay the level's points as published.
+- An item with several documents (its validity a list) is answered with a `documents` map, one
+  date per document key, and never with the top-level document_date / valid_until (and an item
+  with one document or none never with the map): each document is checked like the single one,
+  the item is not met when any is missing or out of date, and its result says which
+  (`documents: {key: reason}`, the item's reason being the first failing document's).
 """
 
 from __future__ import annotations
@@ -43,6 +48,7 @@ from server.domain.checklist import (
     Checklist,
     Item,
     Rule,
+    Validity,
     evaluate_condition,
     fact_in_range,
     fact_type_problem,
@@ -51,7 +57,8 @@ from server.domain.checklist import (
 )
 from server.domain.errors import DomainError, Problem, pointer
 
-ANSWER_FIELDS = {"grade", "document_date", "valid_until", "note"}
+ANSWER_FIELDS = {"grade", "document_date", "valid_until", "note", "documents"}
+DATE_FIELDS = ("document_date", "valid_until")
 TIER_NONE = "none"
 TIER_NONE_LABEL = "未达标"
 
@@ -80,10 +87,37 @@ BLOCK_KINDS = (BLOCK_VETO_FAILED, BLOCK_VETO_UNANSWERED, BLOCK_VETO_DOWNGRADE, B
 
 
 @dataclass(frozen=True)
+class DocumentDate:
+    """One document's date in an answer: its field (document_date or valid_until) and value."""
+
+    field: str
+    date: dt.date
+
+
+@dataclass(frozen=True)
 class Answer:
     grade: str
     document_date: dt.date | None = None
     valid_until: dt.date | None = None
+    # an item with several documents: document key -> its date (a document not given is absent)
+    documents: Mapping[str, DocumentDate] = field(default_factory=dict)
+
+
+def documents_json(answer: Answer) -> dict[str, dict[str, str]] | None:
+    """The answer's documents as the wire and the database hold them; None when there are none."""
+    if not answer.documents:
+        return None
+    return {key: {d.field: d.date.isoformat()} for key, d in answer.documents.items()}
+
+
+def documents_from_json(stored: Mapping[str, Any] | None) -> dict[str, DocumentDate]:
+    """The documents map as stored (documents_json) back to dates."""
+    out: dict[str, DocumentDate] = {}
+    for key, body in (stored or {}).items():
+        for name, value in body.items():
+            if value is not None:
+                out[key] = DocumentDate(name, dt.date.fromisoformat(value))
+    return out
 
 
 @dataclass(frozen=True)
@@ -95,6 +129,7 @@ class ItemOutcome:
     # points earned and possible as rules and roll-ups count them (scaled by the chapter's weight)
     earned: Fraction = Fraction(0)
     possible: Fraction = Fraction(0)
+    documents: Mapping[str, str] | None = None  # several documents: the failing ones' reasons
 
     @property
     def applicable(self) -> bool:
@@ -234,16 +269,139 @@ def check_answers(checklist: Checklist, answers: Any) -> dict[str, Answer]:
             message = inputs.text_error(note, True) or f"备注最多 {inputs.NOTE_MAX} 个字符"
             problems.append(Problem("answers.invalid_note", where + "/note", message))
         dates: dict[str, dt.date | None] = {}
-        for key in ("document_date", "valid_until"):
+        for key in DATE_FIELDS:
             if raw.get(key) is not None:
+                if item.validities:
+                    problems.append(
+                        Problem(
+                            "answers.document_form",
+                            f"{where}/{key}",
+                            "此条款有多份文件，请逐份填写各文件的日期",
+                        )
+                    )
+                    continue
                 dates[key] = parse_date(raw[key], f"{where}/{key}", problems)
-        result[item_id] = Answer(grade, dates.get("document_date"), dates.get("valid_until"))
+        documents: dict[str, DocumentDate] = {}
+        if raw.get("documents") is not None:
+            if not item.validities:
+                problems.append(
+                    Problem(
+                        "answers.document_form",
+                        f"{where}/documents",
+                        "此条款没有多份文件，不能逐份填写文件日期",
+                    )
+                )
+            else:
+                documents = _check_documents(item, raw["documents"], f"{where}/documents", problems)
+        result[item_id] = Answer(grade, dates.get("document_date"), dates.get("valid_until"), documents)
     if problems:
         raise DomainError("answers.invalid", problems=problems)
     return result
 
 
+def _check_documents(item: Item, raw: Any, where: str, problems: list[Problem]) -> dict[str, DocumentDate]:
+    """The documents map of an item with several documents: {key: {document_date | valid_until}}."""
+    if not isinstance(raw, Mapping):
+        problems.append(Problem("answers.invalid", where, "文件日期应为对象"))
+        return {}
+    declared = {v.key: v for v in item.validities}
+    out: dict[str, DocumentDate] = {}
+    for key in sorted(raw):
+        at = f"{where}/{pointer(key)[1:]}"
+        validity = declared.get(key)
+        if validity is None:
+            problems.append(Problem("answers.unknown_document", at, f"此条款没有文件“{key}”"))
+            continue
+        body = raw[key]
+        if not isinstance(body, Mapping):
+            problems.append(Problem("answers.invalid", at, "文件日期应为对象"))
+            continue
+        expected = validity.date_field
+        for name in sorted(body):
+            if name == expected:
+                continue
+            if name in DATE_FIELDS:
+                label = "出具日期" if expected == "document_date" else "有效期截止日期"
+                message = f"“{validity.document}”应填写{label}"
+                problems.append(Problem("answers.document_form", f"{at}/{pointer(name)[1:]}", message))
+            else:
+                problems.append(Problem("answers.unknown_field", f"{at}/{pointer(name)[1:]}", "未知字段"))
+        if body.get(expected) is not None:
+            date = parse_date(body[expected], f"{at}/{expected}", problems)
+            if date is not None:
+                out[key] = DocumentDate(expected, date)
+    return out
+
+
+def documents_after_inspection(
+    checklist: Checklist, answers: Mapping[str, Answer], inspection_date: dt.date
+) -> list[tuple[str, dict[str, str]]]:
+    """Document dates after the inspection date: where each is and the catalog parameters naming
+    it. An issue date after the inspection cannot be its evidence (a licence valid until after it
+    is of course normal). Checked where answers are stored (check_document_dates), not when they
+    are scored: a stored answer always scores."""
+    items = checklist.item_map()
+    found: list[tuple[str, dict[str, str]]] = []
+
+    def late(where: str, document: str, date: dt.date) -> None:
+        params = {
+            "document": document,
+            "date": date.isoformat(),
+            "inspection_date": inspection_date.isoformat(),
+        }
+        found.append((where, params))
+
+    for item_id, answer in answers.items():
+        item = items[item_id]
+        where = pointer("answers", item_id)
+        if answer.document_date is not None and answer.document_date > inspection_date:
+            late(
+                f"{where}/document_date",
+                item.validity.document if item.validity else "文件",
+                answer.document_date,
+            )
+        names = {v.key: v.document for v in item.validities}
+        for key, document in answer.documents.items():
+            if document.field == "document_date" and document.date > inspection_date:
+                late(f"{where}/documents/{pointer(key)[1:]}/document_date", names[key], document.date)
+    return found
+
+
+def check_document_dates(
+    checklist: Checklist, answers: Mapping[str, Answer], inspection_date: dt.date
+) -> None:
+    """Refuse answers with a document dated after the inspection: a problem for each, naming its
+    document; the error's message names the first."""
+    found = documents_after_inspection(checklist, answers, inspection_date)
+    if found:
+        code = "answers.document_after_inspection"
+        problems = [Problem(code, where, catalog.message(code, **params)) for where, params in found]
+        first = found[0][1]
+        raise DomainError(
+            code,
+            problems=problems,
+            document=first["document"],
+            date=first["date"],
+            inspection_date=first["inspection_date"],
+        )
+
+
 # --- outcomes ------------------------------------------------------------------------------------
+
+
+def document_reason(validity: Validity, date: dt.date | None, inspection_date: dt.date) -> str | None:
+    """Why one document does not hold at the inspection date, or None when it does."""
+    if date is None:
+        return REASON_DOCUMENT_DATE_MISSING
+    if validity.kind == "max_age":
+        assert validity.max_age_months is not None
+        # subtract from the inspection date (always within the sane range) rather than adding to
+        # the document's date, which could overflow for a date stored before dates were bounded
+        if date < inspection_date - relativedelta(months=validity.max_age_months):
+            return REASON_DOCUMENT_EXPIRED
+    elif date < inspection_date:
+        return REASON_DOCUMENT_EXPIRED
+    return None
 
 
 def item_outcome(
@@ -260,22 +418,25 @@ def item_outcome(
         return ItemOutcome(item, None, REASON_UNANSWERED, None)
     if answer.grade == NOT_APPLICABLE:
         return ItemOutcome(item, NOT_APPLICABLE, REASON_INSPECTOR, answered)
-    if answer.grade == NOT_MET or item.validity is None:
+    if answer.grade == NOT_MET:
         return ItemOutcome(item, answer.grade, None, answered)
-    validity = item.validity
-    if validity.kind == "max_age":
-        if answer.document_date is None:
-            return ItemOutcome(item, NOT_MET, REASON_DOCUMENT_DATE_MISSING, answered)
-        assert validity.max_age_months is not None
-        # subtract from the inspection date (always within the sane range) rather than adding to
-        # the document's date, which could overflow for a date stored before dates were bounded
-        if answer.document_date < inspection_date - relativedelta(months=validity.max_age_months):
-            return ItemOutcome(item, NOT_MET, REASON_DOCUMENT_EXPIRED, answered)
-    else:
-        if answer.valid_until is None:
-            return ItemOutcome(item, NOT_MET, REASON_DOCUMENT_DATE_MISSING, answered)
-        if answer.valid_until < inspection_date:
-            return ItemOutcome(item, NOT_MET, REASON_DOCUMENT_EXPIRED, answered)
+    if item.validities:
+        failing: dict[str, str] = {}
+        for validity in item.validities:
+            assert validity.key is not None
+            document = answer.documents.get(validity.key)
+            reason = document_reason(validity, document.date if document else None, inspection_date)
+            if reason is not None:
+                failing[validity.key] = reason
+        if failing:
+            return ItemOutcome(item, NOT_MET, next(iter(failing.values())), answered, documents=failing)
+        return ItemOutcome(item, answer.grade, None, answered)
+    if item.validity is None:
+        return ItemOutcome(item, answer.grade, None, answered)
+    date = answer.document_date if item.validity.kind == "max_age" else answer.valid_until
+    reason = document_reason(item.validity, date, inspection_date)
+    if reason is not None:
+        return ItemOutcome(item, NOT_MET, reason, answered)
     return ItemOutcome(item, answer.grade, None, answered)
 
 
@@ -507,6 +668,8 @@ def score_checked(
         body: dict[str, Any] = {"outcome": o.outcome}
         if o.reason:
             body["reason"] = o.reason
+        if o.documents:
+            body["documents"] = dict(o.documents)
         if o.answered is not None and o.answered != o.outcome:
             body["answered"] = o.answered
         if checklist.method == "points" and o.applicable:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Mapping
 from typing import Any
 
 from server import registry
@@ -28,9 +29,18 @@ from server.domain.evidence import needs_more_photos
 from server.domain.identifiers import VILLAGE_CLINIC
 from server.domain.regions import scope_prefix
 from server.domain.scoring import Answer as ScoredAnswer
-from server.domain.scoring import check_answers, check_facts, score_checked
+from server.domain.scoring import (
+    check_answers,
+    check_document_dates,
+    check_facts,
+    documents_from_json,
+    documents_json,
+    score_checked,
+)
 from server.extensions import db
 from server.services import audit, checklists, retention
+
+DOCUMENT_FIELDS = ("document_date", "valid_until", "documents")
 
 
 def not_found() -> DomainError:
@@ -71,9 +81,26 @@ def answer_json(row: Answer | AnswerRevision) -> dict[str, Any]:
         body["document_date"] = row.document_date.isoformat()
     if row.valid_until is not None:
         body["valid_until"] = row.valid_until.isoformat()
+    if row.documents:
+        body["documents"] = row.documents
     if row.note:
         body["note"] = row.note
     return body
+
+
+def scored_answer(row: Answer) -> ScoredAnswer:
+    """A stored answer as the scoring engine reads it."""
+    return ScoredAnswer(row.grade, row.document_date, row.valid_until, documents_from_json(row.documents))
+
+
+def check_stored_answers(
+    checklist: Checklist, answers: Mapping[str, Any], inspection_date: dt.date
+) -> dict[str, ScoredAnswer]:
+    """Answers about to be stored: checked like any (check_answers), and no document may be dated
+    after the inspection (answers.document_after_inspection, naming the document)."""
+    parsed = check_answers(checklist, answers)
+    check_document_dates(checklist, parsed, inspection_date)
+    return parsed
 
 
 def current_answers(inspection_id: int) -> dict[str, Answer]:
@@ -95,10 +122,7 @@ def score_of(inspection: Inspection) -> dict[str, Any]:
     checklist = checklist_of(inspection)
     facility = db.session.get(Facility, inspection.facility_id)
     assert facility is not None
-    answers = {
-        item_id: ScoredAnswer(a.grade, a.document_date, a.valid_until)
-        for item_id, a in current_answers(inspection.id).items()
-    }
+    answers = {item_id: scored_answer(a) for item_id, a in current_answers(inspection.id).items()}
     facts = check_facts(checklist, facility_facts(facility, checklist))
     return score_checked(checklist, facts, answers, inspection.inspection_date)
 
@@ -467,6 +491,7 @@ def _write_answer(
         "grade": parsed.grade,
         "document_date": parsed.document_date,
         "valid_until": parsed.valid_until,
+        "documents": documents_json(parsed),
         "note": note,
         "author_id": author_id,
         "source": source,
@@ -509,7 +534,7 @@ def regrade(
     if not workflow.reason_given(reason):
         raise DomainError("review.reason_required", min_length=workflow.REASON_MIN)
     checklist = checklist_of(inspection)
-    parsed = check_answers(checklist, {item_id: fields})[item_id]
+    parsed = check_stored_answers(checklist, {item_id: fields}, inspection.inspection_date)[item_id]
     queries.lock_inspections([inspection.id])
     current = queries.answer(inspection.id, item_id)
     current_revision = current.revision if current else 0
@@ -639,15 +664,20 @@ def resolve_conflict(
         if resolution == "combine":
             label = "合并冲突修改"
             mine = answer_json(current) if current is not None else {}
+            documents = {**mine.get("documents", {}), **(proposed.get("documents") or {})}
             proposed = {
-                **{k: v for k, v in mine.items() if k in ("document_date", "valid_until")},
-                **{k: v for k, v in proposed.items() if k in ("document_date", "valid_until") and v},
+                **{k: v for k, v in mine.items() if k in DOCUMENT_FIELDS},
+                **{k: v for k, v in proposed.items() if k in DOCUMENT_FIELDS and v},
                 "grade": grade,
             }
+            if documents:
+                proposed["documents"] = documents
             note = _joined_notes(mine.get("note"), conflict.proposed.get("note"))
             if note is not None:
                 proposed["note"] = note
-        parsed = check_answers(checklist_of(inspection), {conflict.item_id: proposed})[conflict.item_id]
+        parsed = check_stored_answers(
+            checklist_of(inspection), {conflict.item_id: proposed}, inspection.inspection_date
+        )[conflict.item_id]
         current = _write_answer(
             inspection.id,
             conflict.item_id,

@@ -18,7 +18,7 @@ from server.db import inspections as queries
 from server.db.models import Facility, Inspection
 from server.domain.access import Principal
 from server.domain.errors import DomainError, Problem
-from server.domain.scoring import TIER_NONE, TIER_NONE_LABEL, check_facts, score_checked
+from server.domain.scoring import TIER_NONE, TIER_NONE_LABEL, check_facts, documents_from_json, score_checked
 from server.domain.scoring import Answer as ScoredAnswer
 from server.services import checklists
 from server.services.inspections import facility_facts
@@ -108,7 +108,9 @@ def tiers_of(inspections: list[Inspection]) -> dict[int, Tier]:
     if misses:
         answers: dict[int, dict[str, ScoredAnswer]] = {m[0].id: {} for m in misses}
         for a in queries.answers(answers):
-            answers[a.inspection_id][a.item_id] = ScoredAnswer(a.grade, a.document_date, a.valid_until)
+            answers[a.inspection_id][a.item_id] = ScoredAnswer(
+                a.grade, a.document_date, a.valid_until, documents_from_json(a.documents)
+            )
         for inspection, key, checklist, facts in misses:
             try:
                 checked = check_facts(checklist, facts)

@@ -313,6 +313,13 @@ def _answers(
                 body["valid_until"] = (inspection_date + dt.timedelta(days=days)).isoformat()
             else:
                 body["document_date"] = (inspection_date - dt.timedelta(days=75)).isoformat()
+        if item.validities and grade != NOT_MET:
+            body["documents"] = {
+                v.key: {"valid_until": (inspection_date + dt.timedelta(days=700)).isoformat()}
+                if v.kind == "valid_until"
+                else {"document_date": (inspection_date - dt.timedelta(days=75)).isoformat()}
+                for v in item.validities
+            }
         answers[item.id] = body
         if limit is not None and len(answers) >= limit:
             break

@@ -27,12 +27,12 @@ from server.domain.access import Principal
 from server.domain.audit import canonical
 from server.domain.checklist import Checklist
 from server.domain.errors import DomainError
-from server.domain.scoring import check_answers
+from server.domain.scoring import check_answers, check_document_dates, documents_json
 from server.extensions import db
 from server.services import audit, checklists
 from server.services.inspections import answer_json, conflict_views, display_names, facility_facts
 
-ANSWER_FIELDS = ("grade", "document_date", "valid_until", "note")
+ANSWER_FIELDS = ("grade", "document_date", "valid_until", "documents", "note")
 HISTORY_LIMIT = 50  # submitted and finished inspections a device keeps for its history list
 
 
@@ -42,7 +42,7 @@ class Change:
     inspection_id: int
     item_id: str
     base_revision: int
-    fields: dict[str, Any]  # grade, document_date, valid_until, note as sent
+    fields: dict[str, Any]  # grade, document_date, valid_until, documents, note as sent
     device_time: str | None
 
     @functools.cached_property
@@ -237,6 +237,7 @@ def apply_batch(
                 principal,
                 device_id,
                 models[change.inspection_id],
+                target.inspection_date,
                 revision_of,
                 current,
                 new_answers,
@@ -292,6 +293,7 @@ def _apply_one(
     principal: Principal,
     device_id: str,
     checklist: Checklist,
+    inspection_date: dt.date,
     revision_of: dict[tuple[int, str], int],
     current: dict[tuple[int, str], Answer],
     new_answers: dict[tuple[int, str], dict[str, Any]],
@@ -302,7 +304,10 @@ def _apply_one(
     received_at: str,
 ) -> dict[str, Any]:
     try:
-        parsed = check_answers(checklist, {change.item_id: change.fields})[change.item_id]
+        answers = check_answers(checklist, {change.item_id: change.fields})
+        # a document issued after the inspection is refused before it can become a conflict too
+        check_document_dates(checklist, answers, inspection_date)
+        parsed = answers[change.item_id]
     except DomainError as exc:
         problem = exc.problems[0] if exc.problems else None
         return _rejected(
@@ -340,6 +345,7 @@ def _apply_one(
         "grade": parsed.grade,
         "document_date": parsed.document_date,
         "valid_until": parsed.valid_until,
+        "documents": documents_json(parsed),
         "note": change.fields.get("note"),
         "author_id": principal.user_id,
         "source": "inspector",

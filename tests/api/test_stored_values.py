@@ -41,7 +41,7 @@ def edge_changes(inspection_id: int) -> list[dict[str, Any]]:
     for index, (item_id, grade) in enumerate(MINI_ANSWERS.items()):
         extra: dict[str, Any] = {"note": LONGEST_NOTE if index % 2 else NO_BREAKS}
         if item_id == "M-B08":
-            extra["document_date"] = "2100-12-31"  # far future: still in force
+            extra["document_date"] = "2026-11-20"  # the inspection day: the latest a document may be dated
         if item_id == "M-R4":
             extra["valid_until"] = "2100-12-31"
         extra["device_time"] = (

@@ -39,6 +39,8 @@ def expand_fill(checklist: Checklist, document: dict[str, Any], fill: dict[str, 
             answer["document_date"] = fill["document_date"]
         if item.validity and item.validity.kind == "valid_until":
             answer["valid_until"] = fill["valid_until"]
+        if item.validities:
+            answer["documents"] = {v.key: {v.date_field: fill[v.date_field]} for v in item.validities}
         answers[item.id] = answer
 
 

@@ -370,3 +370,53 @@ def test_merged_declarations_keep_the_narrowest_range_and_report_type_conflicts(
     assert (
         len(conflicts) == 1 and "staff" in conflicts[0] and "数值" in conflicts[0] and "整数" in conflicts[0]
     )
+
+
+LICENCE = {"key": "licence", "kind": "valid_until", "document": "执业许可证"}
+STATE_TEST = {"key": "state_test", "kind": "max_age", "document": "状态检测报告", "max_age_months": 12}
+
+
+def test_several_documents_per_item_parse_in_order() -> None:
+    data = definition(
+        [item("I1", validity=[LICENCE, STATE_TEST]), item("I2", validity=STATE_TEST | {"key": "x"})]
+    )
+    assert any(p.startswith("/chapters/0/sections/0/items/1/validity") for p in pointers(data))  # no key
+    del data["chapters"][0]["sections"][0]["items"][1]["validity"]["key"]
+    assert check_definition(data, SCHEMA) == []
+    first, second = parse_checklist(data).items()
+    assert first.validity is None
+    assert [(v.key, v.kind, v.document, v.max_age_months) for v in first.validities] == [
+        ("licence", "valid_until", "执业许可证", None),
+        ("state_test", "max_age", "状态检测报告", 12),
+    ]
+    assert second.validity is not None and second.validity.key is None and second.validities == ()
+
+
+def test_document_keys_are_unique_within_an_item() -> None:
+    data = definition(
+        [
+            item("I1", validity=[LICENCE, STATE_TEST, LICENCE | {"document": "另一份许可证"}]),
+            item("I2", validity=[LICENCE]),  # the same key in another item is fine
+        ]
+    )
+    found = pointers(data)
+    assert list(found) == ["/chapters/0/sections/0/items/0/validity/2/key"]
+    assert "“licence”" in found["/chapters/0/sections/0/items/0/validity/2/key"]
+    assert "重复" in found["/chapters/0/sections/0/items/0/validity/2/key"]
+
+
+@pytest.mark.parametrize(
+    "validity",
+    [
+        [],
+        [{"key": "licence", "kind": "valid_until"}],
+        [{"key": "Licence", "kind": "valid_until", "document": "许可证"}],
+        [{"key": "report", "kind": "max_age", "document": "报告"}],
+        [LICENCE | {"max_age_months": 12}],
+    ],
+)
+def test_a_document_list_needs_keys_names_and_ages(validity: Any) -> None:
+    assert any(
+        p.startswith("/chapters/0/sections/0/items/0/validity")
+        for p in pointers(definition([item("I1", validity=validity)]))
+    )

@@ -7,7 +7,9 @@ import pytest
 
 from server.domain.checklist import parse_checklist
 from server.domain.errors import DomainError
-from server.domain.scoring import score, score_input
+from server.domain.scoring import check_answers, check_document_dates, score, score_input
+from server.services.checklists import load_definition
+from server.settings import PROJECT_ROOT
 from tests.builders import definition, item, level
 
 DAY = dt.date(2026, 11, 20)
@@ -239,3 +241,40 @@ def test_answers_for_another_version_are_refused() -> None:
     with pytest.raises(DomainError) as err:
         score_input(checklist, document)
     assert err.value.code == "answers.checklist_mismatch"
+
+
+def test_a_document_issued_after_the_inspection_is_named_in_both_forms() -> None:
+    root = PROJECT_ROOT / "checklists"
+    checklist = load_definition(root / "examples" / "checklists" / "docs-test.v1.json", root)
+    day = dt.date(2026, 11, 20)
+    answers = check_answers(
+        checklist,
+        {
+            "D-01": {
+                "grade": "A",
+                # a licence valid until after the inspection is normal; a report issued after it is not
+                "documents": {
+                    "licence": {"valid_until": "2027-01-01"},
+                    "state_test": {"document_date": "2026-11-21"},
+                },
+            },
+            "D-02": {"grade": "B", "documents": {"water_test": {"document_date": "2026-11-20"}}},
+            "D-03": {"grade": "C", "document_date": "2026-12-01"},
+        },
+    )
+    with pytest.raises(DomainError) as caught:
+        check_document_dates(checklist, answers, day)
+    assert caught.value.code == "answers.document_after_inspection"
+    assert caught.value.status == 422
+    assert (
+        caught.value.message
+        == "“设备状态检测报告”的出具日期 2026-11-21 晚于检查日期 2026-11-20，不能作为本次检查的依据"
+    )
+    problems = caught.value.problems
+    assert [(p.code, p.pointer) for p in problems] == [
+        ("answers.document_after_inspection", "/answers/D-01/documents/state_test/document_date"),
+        ("answers.document_after_inspection", "/answers/D-03/document_date"),
+    ]
+    assert problems[0].message == caught.value.message
+    assert "消毒效果监测报告" in problems[1].message
+    check_document_dates(checklist, answers, dt.date(2026, 12, 1))  # on the inspection day is fine

@@ -65,3 +65,21 @@ def test_refused_inputs_carry_the_whole_error() -> None:
 
 def test_files_are_named_after_the_published_path() -> None:
     assert corpus_name("big_three/2024-sample/v1.json") == "big_three.2024-sample.v1.json"
+
+
+def test_items_with_several_documents_get_per_document_dates_and_spoilt_maps() -> None:
+    checklist = load_definition(ROOT / "examples" / "checklists" / "docs-test.v1.json", ROOT)
+    cases = build_cases(checklist, 300, 300, seed=12)
+    reasons: set[str] = set()
+    codes: set[str] = set()
+    for case in cases:
+        for answer in case.input["answers"].values():
+            if isinstance(answer, dict) and "documents" in answer and "error" not in case.expected:
+                assert not {"document_date", "valid_until"} & set(answer)
+        if "error" in case.expected:
+            codes |= {p["code"] for p in case.expected["error"].get("problems", [])}
+        else:
+            for body in case.expected["items"].values():
+                reasons |= set(body.get("documents", {}).values())
+    assert reasons == {"document_expired", "document_date_missing"}
+    assert {"answers.document_form", "answers.unknown_document"} <= codes

@@ -4,7 +4,7 @@
 //
 // No UI imports: pages and the sync engine both use these functions.
 import type { BootstrapOut, ResolveOut } from '../api/types'
-import type { AnswerRow, AnswerValue, DabiaoDatabase, PhotoRow } from '../db'
+import type { AnswerRow, AnswerValue, DabiaoDatabase, DocumentDates, PhotoRow } from '../db'
 
 /** A fresh id for a change or an upload: 32 hex characters from the platform's CSPRNG. */
 export function newId(): string {
@@ -18,17 +18,36 @@ function sameAnswer(a: AnswerValue, b: AnswerValue): boolean {
     a.grade === b.grade &&
     (a.note ?? null) === (b.note ?? null) &&
     (a.documentDate ?? null) === (b.documentDate ?? null) &&
-    (a.validUntil ?? null) === (b.validUntil ?? null)
+    (a.validUntil ?? null) === (b.validUntil ?? null) &&
+    documentsText(a.documents) === documentsText(b.documents)
   )
+}
+
+/** The document dates in one canonical text (keys sorted), for comparing. */
+function documentsText(documents: DocumentDates | null | undefined): string {
+  return JSON.stringify(Object.entries(documents ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+}
+
+/** Only the dates that are filled in; null when none is. */
+function filledDocuments(documents: DocumentDates | null | undefined): DocumentDates | null {
+  const out: DocumentDates = {}
+  for (const [key, body] of Object.entries(documents ?? {})) {
+    const filled = Object.entries(body).filter(([, v]) => typeof v === 'string' && v !== '')
+    if (filled.length > 0) out[key] = Object.fromEntries(filled)
+  }
+  return Object.keys(out).length > 0 ? out : null
 }
 
 function normalise(value: AnswerValue): AnswerValue {
   const note = value.note?.trim() ?? ''
+  const documents = filledDocuments(value.documents)
   return {
     grade: value.grade,
     note: note === '' ? null : note,
     documentDate: value.documentDate || null,
     validUntil: value.validUntil || null,
+    // only an item with several documents carries the map
+    ...(documents !== null ? { documents } : {}),
   }
 }
 
@@ -198,6 +217,7 @@ export async function saveBootstrap(
           note: answer.note ?? null,
           documentDate: answer.document_date ?? null,
           validUntil: answer.valid_until ?? null,
+          ...(answer.documents ? { documents: answer.documents } : {}),
           serverRevision: answer.revision,
           updatedAt: at,
         })
@@ -244,6 +264,7 @@ export async function applyResolution(
         note: answer.note ?? null,
         documentDate: answer.document_date ?? null,
         validUntil: answer.valid_until ?? null,
+        ...(answer.documents ? { documents: answer.documents } : {}),
         serverRevision: answer.revision,
         updatedAt: now.toISOString(),
       })

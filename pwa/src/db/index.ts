@@ -52,12 +52,20 @@ export interface OutboxRow {
   payload: AnswerValue | null
 }
 
+/** An item with several documents: each document's date by its key, in the server's wire form. */
+export type DocumentDates = Record<string, { document_date?: string | null; valid_until?: string | null }>
+
 /** What an inspector records for one item. */
 export interface AnswerValue {
   grade: string
   note: string | null
   documentDate: string | null
   validUntil: string | null
+  /**
+   * The dates of an item with several documents (null or absent for any other item). Not indexed,
+   * so it needs no new schema version: rows written before it existed simply have none.
+   */
+  documents?: DocumentDates | null
 }
 
 /** The current answer of one item on this device (the server's, or the inspector's newer one). */

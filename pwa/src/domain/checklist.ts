@@ -72,9 +72,50 @@ export interface Level {
 }
 
 export interface Validity {
-  kind: NonNullable<DefinitionItem['validity']>['kind']
+  kind: 'max_age' | 'valid_until'
   document: string
   maxAgeMonths: number | null
+  /** The document's key within its item (the list form only). */
+  key: string | null
+}
+
+/** One date an item asks for: of its single document (key null: the answer's top-level field) or
+ * of one of its several documents (the answer's documents map, under the key). */
+export interface DocumentField {
+  key: string | null
+  field: 'document_date' | 'valid_until'
+  document: string
+  /** The field's Chinese label, e.g. 放射诊疗许可证有效期至. */
+  label: string
+}
+
+export function documentFields(item: Item): DocumentField[] {
+  const all = item.validity !== null ? [item.validity] : item.validities
+  return all.map((v) => ({
+    key: v.key,
+    field: dateField(v),
+    document: v.document,
+    label: `${v.document}${v.kind === 'max_age' ? '出具日期' : '有效期至'}`,
+  }))
+}
+
+/** A document's date in an answer (either form), or null. */
+export function documentValue(
+  answer: {
+    document_date?: string | null
+    valid_until?: string | null
+    documents?: Record<string, { document_date?: string | null; valid_until?: string | null }> | null
+  } | null | undefined,
+  f: DocumentField,
+): string | null {
+  if (!answer) return null
+  if (f.key === null) return answer[f.field] ?? null
+  return answer.documents?.[f.key]?.[f.field] ?? null
+}
+
+/** The answer field that holds a document's date. */
+export function dateField(validity: Validity): 'document_date' | 'valid_until' {
+  return validity.kind === 'max_age' ? 'document_date' : 'valid_until'
 }
 
 export interface Item {
@@ -94,6 +135,8 @@ export interface Item {
   appliesIf: Condition | null
   levels: Level[]
   validity: Validity | null
+  /** The list form of validity: several documents, each with its key; `validity` is then null. */
+  validities: Validity[]
   photosMin: number
   /** What the inspector looks at and how (shown on the item screen; not used in scoring). */
   guidance: string | null
@@ -255,9 +298,18 @@ function parseItem(it: DefinitionItem, chId: string, secId: string): Item {
     allowNa: it.allow_na === true,
     appliesIf: it.applies_if ?? null,
     levels,
-    validity: v
-      ? { kind: v.kind, document: v.document, maxAgeMonths: v.kind === 'max_age' ? v.max_age_months : null }
-      : null,
+    validity:
+      v && !Array.isArray(v)
+        ? { kind: v.kind, document: v.document, maxAgeMonths: v.kind === 'max_age' ? v.max_age_months : null, key: null }
+        : null,
+    validities: Array.isArray(v)
+      ? v.map((d) => ({
+          kind: d.kind,
+          document: d.document,
+          maxAgeMonths: d.kind === 'max_age' ? d.max_age_months : null,
+          key: d.key,
+        }))
+      : [],
     photosMin: it.evidence?.photos_min ?? 0,
     guidance: it.guidance ?? null,
     documents: [...(it.evidence?.documents ?? [])],

@@ -54,6 +54,14 @@ function expandFill(checklist: Checklist, document: Obj, fill: Obj): void {
     const answer: Obj = { grade: levels.length > 0 ? levels[levels.length - 1] : 'not_met' }
     if (item.validity?.kind === 'max_age') answer.document_date = fill.document_date
     if (item.validity?.kind === 'valid_until') answer.valid_until = fill.valid_until
+    if (item.validities.length > 0) {
+      answer.documents = Object.fromEntries(
+        item.validities.map((v) => {
+          const name = v.kind === 'max_age' ? 'document_date' : 'valid_until'
+          return [v.key, { [name]: fill[name] }]
+        }),
+      )
+    }
     answers[item.id] = answer
   }
 }

@@ -10,6 +10,7 @@
 // and reading a whole input document (score_input).
 import { addMonths, compareDates, isoDate, parseIsoDate, type CalendarDate } from './calendar'
 import {
+  dateField,
   evaluateCondition,
   factInRange,
   factValueOk,
@@ -23,6 +24,7 @@ import {
   type Checklist,
   type Item,
   type Rule,
+  type Validity,
 } from './checklist'
 import { maxRational, num, Rational, share, sumRational } from './rational'
 import type { components } from '../generated/api'
@@ -106,7 +108,8 @@ function parseDate(value: unknown, where: string, problems: Problem[]): Calendar
 
 // --- input checking ------------------------------------------------------------------------------
 
-const ANSWER_FIELDS = new Set(['grade', 'document_date', 'valid_until', 'note'])
+const ANSWER_FIELDS = new Set(['grade', 'document_date', 'valid_until', 'note', 'documents'])
+const DATE_FIELDS = ['document_date', 'valid_until']
 export const TIER_NONE = 'none'
 export const TIER_NONE_LABEL = '未达标'
 
@@ -114,6 +117,8 @@ export interface Answer {
   grade: string
   documentDate: CalendarDate | null
   validUntil: CalendarDate | null
+  /** An item with several documents: document key -> its date (a document not given is absent). */
+  documents: Map<string, CalendarDate>
 }
 
 function checkFacts(checklist: Checklist, facts: unknown): Record<string, unknown> {
@@ -179,10 +184,30 @@ function checkAnswers(checklist: Checklist, answers: unknown): Map<string, Answe
       problems.push(problem('answers.invalid', where + '/note', '备注应为文本'))
     }
     const dates: Record<string, CalendarDate | null> = {}
-    for (const key of ['document_date', 'valid_until']) {
-      if (raw[key] !== undefined && raw[key] !== null) dates[key] = parseDate(raw[key], `${where}/${key}`, problems)
+    for (const key of DATE_FIELDS) {
+      if (raw[key] === undefined || raw[key] === null) continue
+      if (item.validities.length > 0) {
+        problems.push(problem('answers.document_form', `${where}/${key}`, '此条款有多份文件，请逐份填写各文件的日期'))
+        continue
+      }
+      dates[key] = parseDate(raw[key], `${where}/${key}`, problems)
     }
-    result.set(itemId, { grade, documentDate: dates.document_date ?? null, validUntil: dates.valid_until ?? null })
+    let documents = new Map<string, CalendarDate>()
+    if (raw.documents !== undefined && raw.documents !== null) {
+      if (item.validities.length === 0) {
+        problems.push(
+          problem('answers.document_form', `${where}/documents`, '此条款没有多份文件，不能逐份填写文件日期'),
+        )
+      } else {
+        documents = checkDocuments(item, raw.documents, `${where}/documents`, problems)
+      }
+    }
+    result.set(itemId, {
+      grade,
+      documentDate: dates.document_date ?? null,
+      validUntil: dates.valid_until ?? null,
+      documents,
+    })
   }
   if (problems.length > 0) {
     throw catalogError('answers.invalid', problems)
@@ -190,7 +215,59 @@ function checkAnswers(checklist: Checklist, answers: unknown): Map<string, Answe
   return result
 }
 
+/** The documents map of an item with several documents: {key: {document_date | valid_until}}. */
+function checkDocuments(item: Item, raw: unknown, where: string, problems: Problem[]): Map<string, CalendarDate> {
+  const out = new Map<string, CalendarDate>()
+  if (!isObject(raw)) {
+    problems.push(problem('answers.invalid', where, '文件日期应为对象'))
+    return out
+  }
+  for (const key of sortedCodepoints(Object.keys(raw))) {
+    const at = `${where}/${pointer(key).slice(1)}`
+    const validity = item.validities.find((v) => v.key === key)
+    if (validity === undefined) {
+      problems.push(problem('answers.unknown_document', at, `此条款没有文件“${key}”`))
+      continue
+    }
+    const body = raw[key]
+    if (!isObject(body)) {
+      problems.push(problem('answers.invalid', at, '文件日期应为对象'))
+      continue
+    }
+    const expected = dateField(validity)
+    for (const name of sortedCodepoints(Object.keys(body))) {
+      if (name === expected) continue
+      if (DATE_FIELDS.includes(name)) {
+        const label = expected === 'document_date' ? '出具日期' : '有效期截止日期'
+        problems.push(problem('answers.document_form', `${at}/${pointer(name).slice(1)}`, `“${validity.document}”应填写${label}`))
+      } else {
+        problems.push(catalogProblem('answers.unknown_field', `${at}/${pointer(name).slice(1)}`))
+      }
+    }
+    if (body[expected] !== undefined && body[expected] !== null) {
+      const date = parseDate(body[expected], `${at}/${expected}`, problems)
+      if (date !== null) out.set(key, date)
+    }
+  }
+  return out
+}
+
 // --- outcomes ------------------------------------------------------------------------------------
+
+/** Why one document does not hold at the inspection date, or null when it does. */
+export function documentReason(
+  validity: Validity,
+  date: CalendarDate | null,
+  inspectionDate: CalendarDate,
+): OutcomeReason | null {
+  if (date === null) return 'document_date_missing'
+  if (validity.kind === 'max_age') {
+    if (compareDates(date, addMonths(inspectionDate, -(validity.maxAgeMonths ?? 0))) < 0) return 'document_expired'
+  } else if (compareDates(date, inspectionDate) < 0) {
+    return 'document_expired'
+  }
+  return null
+}
 
 export interface ItemOutcome {
   item: Item
@@ -202,7 +279,11 @@ export interface ItemOutcome {
   /** Points earned and possible as rules and roll-ups count them (scaled by the chapter's weight). */
   earned: Rational
   possible: Rational
+  /** Several documents: the failing ones' reasons, in the checklist's order. */
+  documents?: Record<string, DocumentReason>
 }
+
+type DocumentReason = 'document_date_missing' | 'document_expired'
 
 const applicable = (o: ItemOutcome): boolean => o.outcome !== NOT_APPLICABLE
 /** The outcome as rules see it: unanswered counts as not met. */
@@ -220,21 +301,24 @@ function itemOutcome(
   }
   if (answer === undefined) return { item, outcome: null, reason: 'unanswered', answered: null }
   if (answer.grade === NOT_APPLICABLE) return { item, outcome: NOT_APPLICABLE, reason: 'inspector', answered }
-  if (answer.grade === NOT_MET || item.validity === null) {
+  if (answer.grade === NOT_MET) return { item, outcome: answer.grade, reason: null, answered }
+  if (item.validities.length > 0) {
+    const failing: Record<string, DocumentReason> = {}
+    let first: DocumentReason | null = null
+    for (const validity of item.validities) {
+      const reason = documentReason(validity, answer.documents.get(validity.key ?? '') ?? null, inspectionDate)
+      if (reason === 'document_date_missing' || reason === 'document_expired') {
+        failing[validity.key ?? ''] = reason
+        first ??= reason
+      }
+    }
+    if (first !== null) return { item, outcome: NOT_MET, reason: first, answered, documents: failing }
     return { item, outcome: answer.grade, reason: null, answered }
   }
-  const validity = item.validity
-  if (validity.kind === 'max_age') {
-    if (answer.documentDate === null) return { item, outcome: NOT_MET, reason: 'document_date_missing', answered }
-    if (compareDates(answer.documentDate, addMonths(inspectionDate, -(validity.maxAgeMonths ?? 0))) < 0) {
-      return { item, outcome: NOT_MET, reason: 'document_expired', answered }
-    }
-  } else {
-    if (answer.validUntil === null) return { item, outcome: NOT_MET, reason: 'document_date_missing', answered }
-    if (compareDates(answer.validUntil, inspectionDate) < 0) {
-      return { item, outcome: NOT_MET, reason: 'document_expired', answered }
-    }
-  }
+  if (item.validity === null) return { item, outcome: answer.grade, reason: null, answered }
+  const date = item.validity.kind === 'max_age' ? answer.documentDate : answer.validUntil
+  const reason = documentReason(item.validity, date, inspectionDate)
+  if (reason !== null) return { item, outcome: NOT_MET, reason, answered }
   return { item, outcome: answer.grade, reason: null, answered }
 }
 
@@ -512,6 +596,7 @@ export function score(
   const outcomeJson = (o: ItemOutcome): ItemResult => {
     const body: ItemResult = { outcome: o.outcome }
     if (o.reason) body.reason = o.reason
+    if (o.documents) body.documents = { ...o.documents }
     if (o.answered !== null && o.answered !== o.outcome) body.answered = o.answered
     if (checklist.method === 'points' && applicable(o)) body.points = num(points(o))
     if (flagged(o)) body.flagged = true

@@ -2802,6 +2802,10 @@ export interface components {
         AnswerValuesOut: {
             /** Format: date */
             document_date?: string;
+            /** @description an item with several documents: each document's date by its key */
+            documents?: {
+                [key: string]: components["schemas"]["DocumentDateOut"];
+            };
             grade: string;
             note?: string;
             /** Format: date */
@@ -2893,6 +2897,13 @@ export interface components {
              * @default null
              */
             document_date?: string | null;
+            /**
+             * @description an item with several documents (its validity a list): one date per document key, {key: {document_date | valid_until}}; such an item takes no top-level date
+             * @default null
+             */
+            documents?: {
+                [key: string]: components["schemas"]["DocumentDateIn"];
+            } | null;
             grade: string;
             /** Format: int32 */
             inspection_id: number;
@@ -2979,6 +2990,10 @@ export interface components {
             author_name: string | null;
             /** Format: date */
             document_date?: string;
+            /** @description an item with several documents: each document's date by its key */
+            documents?: {
+                [key: string]: components["schemas"]["DocumentDateOut"];
+            };
             grade: string;
             note?: string;
             revision: number;
@@ -2999,10 +3014,26 @@ export interface components {
             author_id: number;
             /** Format: date */
             document_date?: string;
+            /** @description an item with several documents: each document's date by its key */
+            documents?: {
+                [key: string]: components["schemas"]["DocumentDateOut"];
+            };
             grade: string;
             note?: string;
             revision: number;
             source: string;
+            /** Format: date */
+            valid_until?: string;
+        };
+        DocumentDateIn: {
+            /** Format: date */
+            document_date?: string | null;
+            /** Format: date */
+            valid_until?: string | null;
+        };
+        DocumentDateOut: {
+            /** Format: date */
+            document_date?: string;
             /** Format: date */
             valid_until?: string;
         };
@@ -3014,7 +3045,7 @@ export interface components {
              * @description stable error code: one of the catalog (`x-error-catalog`)
              * @enum {string}
              */
-            code: "answers.checklist_mismatch" | "answers.invalid" | "answers.invalid_grade" | "answers.invalid_note" | "answers.not_applicable_not_allowed" | "answers.unknown_field" | "answers.unknown_item" | "auth.forbidden" | "auth.invalid_credentials" | "auth.required" | "auth.session_expired" | "auth.throttled" | "auth.weak_password" | "checklist.already_published" | "checklist.db_refused" | "checklist.digest_mismatch" | "checklist.duplicate" | "checklist.fact_conflict" | "checklist.invalid" | "checklist.invalid_date" | "checklist.invalid_text" | "checklist.location" | "checklist.manifest_invalid" | "checklist.none_found" | "checklist.not_found" | "checklist.out_of_range" | "checklist.schema" | "checklist.semantic" | "checklist.too_long" | "checklist.unknown_family" | "conflict.already_resolved" | "conflict.grade_required" | "conflict.invalid_resolution" | "conflict.not_participant" | "conflict.reason_required" | "db.unavailable" | "evidence.digest_mismatch" | "evidence.frozen" | "evidence.invalid_digest" | "evidence.missing" | "evidence.not_an_image" | "evidence.not_assigned" | "evidence.too_large" | "evidence.too_many_pixels" | "evidence.unknown_item" | "evidence.unsupported_type" | "evidence.upload_id_reused" | "facility.facts_invalid" | "facility.reason_required" | "facts.invalid" | "facts.invalid_text" | "facts.missing" | "facts.out_of_range" | "facts.read_only" | "facts.required" | "facts.type" | "facts.unknown" | "families.duplicate" | "families.facility_type" | "families.invalid" | "families.schema" | "file.unreadable" | "http.bad_request" | "http.conflict" | "http.forbidden" | "http.gone" | "http.headers_too_large" | "http.internal" | "http.length_required" | "http.method_not_allowed" | "http.not_acceptable" | "http.not_found" | "http.not_implemented" | "http.payload_too_large" | "http.precondition_failed" | "http.precondition_required" | "http.range_not_satisfiable" | "http.request_timeout" | "http.too_many_requests" | "http.unauthorized" | "http.unavailable" | "http.unsupported_media_type" | "http.uri_too_long" | "import.conflict" | "import.empty" | "import.invalid" | "import.invalid_row" | "import.unknown_kind" | "import.unreadable" | "import.unsupported_format" | "input.invalid" | "input.invalid_date" | "input.missing_field" | "input.unknown_field" | "inspection.checklist_mismatch" | "inspection.incomplete" | "inspection.invalid_inspector" | "inspection.invalid_kind" | "inspection.item_conflict" | "inspection.item_incomplete" | "inspection.item_photos_missing" | "inspection.item_unanswered" | "inspection.kind_not_allowed" | "inspection.locked" | "inspection.not_editable" | "inspection.not_found" | "inspection.unknown_tier" | "inspection.version_not_newer" | "json.duplicate_key" | "json.invalid" | "json.non_finite_number" | "json.number_too_long" | "json.too_deep" | "payouts.invalid_period" | "payouts.no_checklists" | "payouts.record_conflict" | "payouts.region_not_found" | "payouts.rules_conflict" | "payouts.sheet_changed" | "pwa.not_built" | "report.missing" | "request.invalid" | "request.invalid_datetime" | "request.invalid_field" | "request.invalid_text" | "request.missing_field" | "request.out_of_range" | "request.unknown_field" | "request.unsupported_media_type" | "review.conflict_of_interest" | "review.evidence_incomplete" | "review.not_assigned_reviewer" | "review.not_in_review" | "review.reason_required" | "review.same_reviewer" | "review.stale_revision" | "sample.empty_population" | "sample.invalid_size" | "seed.checklists_missing" | "seed.user_exists" | "server.internal" | "storage.no_object_lock" | "storage.unavailable" | "sync.change_id_reused" | "sync.not_assigned" | "workflow.invalid_transition" | "workflow.not_participant" | "workflow.reason_required" | "workflow.role_not_allowed" | "workflow.sampled_for_review" | "workflow.unknown_action";
+            code: "answers.checklist_mismatch" | "answers.document_after_inspection" | "answers.document_form" | "answers.invalid" | "answers.invalid_grade" | "answers.invalid_note" | "answers.not_applicable_not_allowed" | "answers.unknown_document" | "answers.unknown_field" | "answers.unknown_item" | "auth.forbidden" | "auth.invalid_credentials" | "auth.required" | "auth.session_expired" | "auth.throttled" | "auth.weak_password" | "checklist.already_published" | "checklist.db_refused" | "checklist.digest_mismatch" | "checklist.duplicate" | "checklist.fact_conflict" | "checklist.invalid" | "checklist.invalid_date" | "checklist.invalid_text" | "checklist.location" | "checklist.manifest_invalid" | "checklist.none_found" | "checklist.not_found" | "checklist.out_of_range" | "checklist.schema" | "checklist.semantic" | "checklist.too_long" | "checklist.unknown_family" | "conflict.already_resolved" | "conflict.grade_required" | "conflict.invalid_resolution" | "conflict.not_participant" | "conflict.reason_required" | "db.unavailable" | "evidence.digest_mismatch" | "evidence.frozen" | "evidence.invalid_digest" | "evidence.missing" | "evidence.not_an_image" | "evidence.not_assigned" | "evidence.too_large" | "evidence.too_many_pixels" | "evidence.unknown_item" | "evidence.unsupported_type" | "evidence.upload_id_reused" | "facility.facts_invalid" | "facility.reason_required" | "facts.invalid" | "facts.invalid_text" | "facts.missing" | "facts.out_of_range" | "facts.read_only" | "facts.required" | "facts.type" | "facts.unknown" | "families.duplicate" | "families.facility_type" | "families.invalid" | "families.schema" | "file.unreadable" | "http.bad_request" | "http.conflict" | "http.forbidden" | "http.gone" | "http.headers_too_large" | "http.internal" | "http.length_required" | "http.method_not_allowed" | "http.not_acceptable" | "http.not_found" | "http.not_implemented" | "http.payload_too_large" | "http.precondition_failed" | "http.precondition_required" | "http.range_not_satisfiable" | "http.request_timeout" | "http.too_many_requests" | "http.unauthorized" | "http.unavailable" | "http.unsupported_media_type" | "http.uri_too_long" | "import.conflict" | "import.empty" | "import.invalid" | "import.invalid_row" | "import.unknown_kind" | "import.unreadable" | "import.unsupported_format" | "input.invalid" | "input.invalid_date" | "input.missing_field" | "input.unknown_field" | "inspection.checklist_mismatch" | "inspection.incomplete" | "inspection.invalid_inspector" | "inspection.invalid_kind" | "inspection.item_conflict" | "inspection.item_incomplete" | "inspection.item_photos_missing" | "inspection.item_unanswered" | "inspection.kind_not_allowed" | "inspection.locked" | "inspection.not_editable" | "inspection.not_found" | "inspection.unknown_tier" | "inspection.version_not_newer" | "json.duplicate_key" | "json.invalid" | "json.non_finite_number" | "json.number_too_long" | "json.too_deep" | "payouts.invalid_period" | "payouts.no_checklists" | "payouts.record_conflict" | "payouts.region_not_found" | "payouts.rules_conflict" | "payouts.sheet_changed" | "pwa.not_built" | "report.missing" | "request.invalid" | "request.invalid_datetime" | "request.invalid_field" | "request.invalid_text" | "request.missing_field" | "request.out_of_range" | "request.unknown_field" | "request.unsupported_media_type" | "review.conflict_of_interest" | "review.evidence_incomplete" | "review.not_assigned_reviewer" | "review.not_in_review" | "review.reason_required" | "review.same_reviewer" | "review.stale_revision" | "sample.empty_population" | "sample.invalid_size" | "seed.checklists_missing" | "seed.user_exists" | "server.internal" | "storage.no_object_lock" | "storage.unavailable" | "sync.change_id_reused" | "sync.not_assigned" | "workflow.invalid_transition" | "workflow.not_participant" | "workflow.reason_required" | "workflow.role_not_allowed" | "workflow.sampled_for_review" | "workflow.unknown_action";
             message: string;
             problems?: components["schemas"]["ErrorProblem"][];
         };
@@ -3170,6 +3201,10 @@ export interface components {
         ItemResultOut: {
             /** @description the grade answered, when the outcome differs */
             answered?: string;
+            /** @description an item with several documents that is not met because of them: each failing document's key and why (missing date or out of date), in the checklist's order */
+            documents?: {
+                [key: string]: "document_date_missing" | "document_expired";
+            };
             /**
              * @description a monitoring item not met
              * @enum {boolean}
@@ -3296,6 +3331,13 @@ export interface components {
              * @default null
              */
             document_date?: string | null;
+            /**
+             * @description an item with several documents (its validity a list): one date per document key, {key: {document_date | valid_until}}; such an item takes no top-level date
+             * @default null
+             */
+            documents?: {
+                [key: string]: components["schemas"]["DocumentDateIn"];
+            } | null;
             grade: string;
             /** @default null */
             note?: string | null;
@@ -3344,6 +3386,10 @@ export interface components {
             device_time: string | null;
             /** Format: date */
             document_date: string | null;
+            /** @description an item with several documents: each document's date by its key */
+            documents: {
+                [key: string]: components["schemas"]["DocumentDateOut"];
+            } | null;
             grade: string;
             item_id: string;
             note: string | null;
@@ -3489,6 +3535,10 @@ export interface components {
         StoredAnswerOut: {
             /** Format: date */
             document_date?: string;
+            /** @description an item with several documents: each document's date by its key */
+            documents?: {
+                [key: string]: components["schemas"]["DocumentDateOut"];
+            };
             grade: string;
             note?: string;
             revision: number;

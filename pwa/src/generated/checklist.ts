@@ -57,6 +57,21 @@ export type Rule = {
   [k: string]: unknown;
 };
 export type Code = string;
+/**
+ * One of several documents of an item: its key (unique within the item; the answer's documents map uses it), its Chinese name, and how it must be in force.
+ */
+export type DocumentValidity =
+  | {
+      key: string;
+      kind: "max_age";
+      document: Text;
+      max_age_months: number;
+    }
+  | {
+      key: string;
+      kind: "valid_until";
+      document: Text;
+    };
 
 /**
  * One edition and version of an inspection checklist. A published file never changes; a change is a new version.
@@ -236,9 +251,10 @@ export interface Item {
     documents?: Text[];
   };
   /**
-   * For document items: the document must be in force at the inspection date, or the item is not met.
+   * For document items: the document must be in force at the inspection date, or the item is not met. One document as an object (the answer's document_date / valid_until), or several as a list of documents with keys (the answer's documents map): the item is met only when every one is in force.
    */
   validity?:
+    | DocumentValidity[]
     | {
         kind: "max_age";
         document: Text;

@@ -8,6 +8,7 @@ import { levelsBestFirst } from '../domain/grades'
 import { gradeLabel } from '../domain/labels'
 import { targetOf } from '../domain/rules'
 import {
+  documentFields,
   NOT_APPLICABLE,
   NOT_MET,
   parseChecklist,
@@ -41,6 +42,17 @@ export function answersForScoring(checklist: Checklist, rows: ReadonlyMap<string
     const answer: Record<string, unknown> = { grade: row.grade }
     if (row.documentDate && parseIsoDate(row.documentDate)) answer.document_date = row.documentDate
     if (row.validUntil && parseIsoDate(row.validUntil)) answer.valid_until = row.validUntil
+    if (item.validities.length > 0) {
+      // an item with several documents takes its dates in the documents map only
+      delete answer.document_date
+      delete answer.valid_until
+      const documents: Record<string, Record<string, string>> = {}
+      for (const f of documentFields(item)) {
+        const value = f.key !== null ? row.documents?.[f.key]?.[f.field] : null
+        if (f.key !== null && value && parseIsoDate(value)) documents[f.key] = { [f.field]: value }
+      }
+      answer.documents = documents
+    }
     out[itemId] = answer
   }
   return out

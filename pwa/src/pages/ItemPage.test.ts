@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { VueWrapper } from '@vue/test-utils'
 import { createPinia, setActivePinia } from 'pinia'
 import { createMemoryHistory, createRouter, type Router } from 'vue-router'
-import { MINI_TEST as miniTest } from '../domain/testing'
+import { DOCS_TEST, MINI_TEST as miniTest } from '../domain/testing'
 import type { BootstrapOut, ConflictOut, InspectionStatus, ServerAnswer } from '../api/types'
 import { recordAnswer, saveBootstrap } from '../data/local'
 import { getDb, wipeDb } from '../db'
@@ -436,6 +436,64 @@ describe('ItemPage: saving', () => {
       expect(await getDb().answers.get([INSPECTION_ID, 'M-B08'])).toMatchObject({ grade: 'C', documentDate: '2026-06-01' }),
     )
     expect(wrapper.text()).not.toContain('按不达标计')
+  })
+})
+
+describe('ItemPage: an item with several documents', () => {
+  async function seedDocs(): Promise<void> {
+    await saveBootstrap(getDb(), {
+      server_time: '2026-11-23T00:00:00Z',
+      user: INSPECTOR,
+      assignments: [
+        {
+          inspection: inspectionOut({ checklist_id: 'docs-test', checklist_version: 1 }),
+          checklist_key: 'docs-test@1',
+          facts: {},
+          answers: {},
+          photos: {},
+          last_change: null,
+          conflicts: [],
+        },
+      ],
+      facilities: [FACILITY],
+      checklists: { 'docs-test@1': DOCS_TEST },
+    })
+  }
+
+  it('asks one date per document, labelled with its name, and names the document that fails', async () => {
+    await seedDocs()
+    const wrapper = await openItem('D-01')
+    expect(wrapper.find('[data-testid="valid-until"]').exists()).toBe(false)
+    expect(wrapper.find('[data-testid="document-date"]').exists()).toBe(false)
+    expect(wrapper.find('[data-testid="item-documents"]').exists()).toBe(true)
+    expect(wrapper.text()).toContain('证件与文件（共 2 份，均须在有效期内）')
+    expect(wrapper.get('[data-testid="document-licence"]').text()).toContain('放射诊疗许可证有效期至')
+    expect(wrapper.get('[data-testid="document-state_test"]').text()).toContain('设备状态检测报告出具日期')
+
+    await wrapper.get('[data-testid="grade-A"]').trigger('click')
+    await until(() => expect(wrapper.text()).toContain('放射诊疗许可证未填写日期；设备状态检测报告未填写日期：按不达标计'))
+
+    await wrapper.get('[data-testid="document-licence"] input').setValue('2028-06-30')
+    await wrapper.get('[data-testid="document-state_test"] input').setValue('2025-11-22') // one day too old
+    await until(async () =>
+      expect((await getDb().answers.get([INSPECTION_ID, 'D-01']))?.documents).toEqual({
+        licence: { valid_until: '2028-06-30' },
+        state_test: { document_date: '2025-11-22' },
+      }),
+    )
+    await until(() => expect(wrapper.text()).toContain('设备状态检测报告已过期：按不达标计'))
+    expect(wrapper.text()).not.toContain('放射诊疗许可证已过期')
+    const payloads = (await outbox()).map((r) => r.payload)
+    expect(payloads[payloads.length - 1]).toEqual({
+      grade: 'A',
+      note: null,
+      documentDate: null,
+      validUntil: null,
+      documents: { licence: { valid_until: '2028-06-30' }, state_test: { document_date: '2025-11-22' } },
+    })
+
+    await wrapper.get('[data-testid="document-state_test"] input').setValue('2025-11-23') // exactly 12 months
+    await until(() => expect(wrapper.text()).not.toContain('按不达标计'))
   })
 })
 

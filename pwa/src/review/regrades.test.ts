@@ -9,6 +9,7 @@ function rev(item_id: string, revision: number, grade: string, source: string, e
     grade,
     document_date: null,
     valid_until: null,
+    documents: null,
     note: null,
     author_id: source === 'review' ? 3 : 4,
     author_name: source === 'review' ? '张卫东' : '刘秀英',

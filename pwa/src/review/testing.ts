@@ -300,6 +300,7 @@ function revision(
     grade,
     document_date: null,
     valid_until: null,
+    documents: null,
     note: null,
     author_id: authorId,
     author_name: authorId === 50 ? '张卫东' : '刘秀英',

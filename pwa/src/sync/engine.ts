@@ -312,6 +312,7 @@ export class SyncEngine {
           grade: value.grade,
           document_date: value.documentDate,
           valid_until: value.validUntil,
+          documents: value.documents ?? null,
           note: value.note,
           device_time: row.createdAt,
         })
