@@ -257,19 +257,10 @@ class ImportRow:
         return value
 
     def number(self, key: str, low: float, high: float, what: str) -> float | None:
-        raw = self.raw(key)
-        text = cell_text(raw)
-        if text is None:
-            return None
-        try:
-            if isinstance(raw, bool):
-                raise ValueError
-            value = float(text)
-        except ValueError:
-            self.problem(key, f"“{text}”不是数字")
-            return None
-        if not math.isfinite(value) or not low <= value <= high:
-            self.problem(key, f"{what}{text}超出中国境内范围（{low:g}～{high:g}）")
+        """A coordinate within China's range (`what` names it)."""
+        value = self.decimal(key)
+        if value is not None and not low <= value <= high:
+            self.problem(key, f"{what}{cell_text(self.raw(key))}超出中国境内范围（{low:g}～{high:g}）")
             return None
         return value
 
