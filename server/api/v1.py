@@ -117,6 +117,7 @@ def get_facility_facts(facility_id: int) -> Any:
 @requires("facilities.set_facts")
 @catalog_bp.arguments(s.FacilityFactsIn)
 @catalog_bp.response(200, s.FacilityFactsOut)
+@raises(409)
 def set_facility_facts(body: dict[str, Any], facility_id: int) -> Any:
     """Set some of a facility's facts (null clears one): each value is checked against the
     declaration (type, allowed range); a written reason is required; the change is audited."""

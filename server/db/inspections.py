@@ -72,6 +72,12 @@ def facilities(
     )
 
 
+def of_facility(facility_id: int) -> list[Inspection]:
+    """Every inspection of one facility, oldest first (the caller has scoped the facility)."""
+    stmt = select(Inspection).where(Inspection.facility_id == facility_id).order_by(Inspection.id)
+    return list(db.session.scalars(stmt))
+
+
 def facility(principal: Principal, facility_id: int) -> Facility | None:
     stmt = _scoped_facilities(principal, select(Facility).where(Facility.id == facility_id))
     return db.session.scalars(stmt).one_or_none()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from collections.abc import Sequence
+
+from sqlalchemy import func, select, update
 
 from server.db.models import AnswerRevision, Conflict, Evidence, Report, StatusChange
 from server.extensions import db
@@ -21,6 +23,16 @@ def change_markers(inspection_id: int) -> tuple[int, ...]:
         ).one()
         markers += [int(row[0]), int(row[1])]
     return tuple(markers)
+
+
+def forget_fingerprints(inspection_ids: Sequence[int]) -> None:
+    """Mark the stored reports of these inspections as possibly out of date (what they show
+    changed outside the inspection's own rows, e.g. the facility's facts): the next request
+    renders again, and reuses a stored report only if its snapshot is still the same."""
+    if inspection_ids:
+        db.session.execute(
+            update(Report).where(Report.inspection_id.in_(inspection_ids)).values(fingerprint="")
+        )
 
 
 def by_fingerprint(inspection_id: int, fingerprint: str) -> Report | None:

@@ -187,6 +187,14 @@ CATALOG: dict[str, Entry] = {
     "conflict.reason_required": Entry(400, "处理冲突需要填写理由（至少 {min_length} 个字）"),
     "facility.reason_required": Entry(400, "修改机构信息需要填写理由（至少 {min_length} 个字）"),
     "facility.facts_invalid": Entry(422, "机构信息有 {count} 处问题，未作修改"),
+    "facility.fact_in_use": Entry(
+        409, "机构信息“{label}”是本机构 {date} 的评审（{checklist}）所需，不能清空；未作修改"
+    ),
+    "facility.result_locked": Entry(
+        409,
+        "修改后本机构 {date} 已终审的评审（{checklist}）的结果将会改变（达标等级：{before} → {after}）；"
+        "已终审的结果不能更改，未作修改",
+    ),
     "conflict.invalid_resolution": Entry(422, "冲突的处理方式无效"),
     "conflict.grade_required": Entry(422, "合并备注时需要选择评分"),
     "sample.invalid_size": Entry(422, "抽样数量至少为 1"),

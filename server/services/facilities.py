@@ -14,17 +14,64 @@ import datetime as dt
 from typing import Any
 
 from server.db import inspections as queries
-from server.db.models import Facility
+from server.db import reports as report_queries
+from server.db.models import Facility, Inspection
 from server.domain import catalog, inputs, workflow
 from server.domain.access import Principal
-from server.domain.checklist import Fact, fact_in_range, fact_type_problem
+from server.domain.checklist import Fact, fact_in_range, fact_type_problem, referenced_facts
 from server.domain.errors import DomainError, Problem, pointer
 from server.extensions import db
 from server.formats.tables import INT32_MAX
-from server.services import audit, checklists
+from server.services import audit, checklists, inspections
 from server.services.inspections import DERIVED_FACTS, RECORD_FACTS, facility_fact_values
 
 STRING_FACT_MAX = 200  # characters of a text fact
+
+
+def _reads(inspection: Inspection, keys: set[str]) -> bool:
+    """Whether the inspection's checklist declares any of these facts (its score may read them)."""
+    return not keys.isdisjoint(inspections.checklist_of(inspection).facts)
+
+
+def _score(inspection: Inspection) -> dict[str, Any] | None:
+    """The inspection's score on the facility's facts as they are in the session, or None when
+    they do not score (a fact already missing: nothing to keep)."""
+    try:
+        return inspections.score_of(inspection)
+    except DomainError:
+        return None
+
+
+def _keep_inspections_whole(
+    facility: Facility,
+    touched: list[Inspection],
+    locked_before: dict[int, dict[str, Any] | None],
+    declared: dict[str, Fact],
+) -> None:
+    """Refuse (rolling the change back) facts that would leave one of the facility's inspections
+    without a fact its checklist needs, or change anything in the result of one that is finally
+    decided (approved or rejected: its result is locked)."""
+    for inspection in touched:
+        checklist = inspections.checklist_of(inspection)
+        date = inspection.inspection_date.isoformat()
+        title = f"{checklist.title} 第{checklist.version}版"
+        needed = referenced_facts(checklist) - set(inspections.facility_facts(facility, checklist))
+        if needed:
+            key = sorted(needed)[0]
+            label = declared[key].label if key in declared else key
+            db.session.rollback()
+            raise DomainError("facility.fact_in_use", label=label, date=date, checklist=title)
+        before = locked_before.get(inspection.id)
+        after = _score(inspection) if before is not None else None
+        if before is not None and after is not None and after != before:
+            db.session.rollback()
+            raise DomainError(
+                "facility.result_locked",
+                before=before["tier"]["label"],
+                after=after["tier"]["label"],
+                date=date,
+                checklist=title,
+            )
 
 
 def _facility(principal: Principal, facility_id: int) -> Facility:
@@ -116,6 +163,8 @@ def set_facts(
     queries.lock_facility(facility.id)
     db.session.refresh(facility)
     before_values = facility_fact_values(facility)
+    touched = [i for i in queries.of_facility(facility.id) if _reads(i, set(changes))]
+    locked_before = {i.id: _score(i) for i in touched if i.status in workflow.LOCKED}
     stored = dict(facility.facts or {})
     for key, value in changes.items():
         if key in RECORD_FACTS:
@@ -125,6 +174,7 @@ def set_facts(
         else:
             stored[key] = value
     facility.facts = stored
+    _keep_inspections_whole(facility, touched, locked_before, declared)
     after_values = facility_fact_values(facility)
     changed = sorted(
         k
@@ -132,6 +182,7 @@ def set_facts(
         if (k in before_values) != (k in after_values) or before_values.get(k) != after_values.get(k)
     )
     if changed:
+        report_queries.forget_fingerprints([i.id for i in touched])
         audit.record(
             "facility.facts",
             actor_id=principal.user_id,

@@ -53,8 +53,9 @@ def set_facts(world: World, **facts: Any) -> None:
     assert response.status_code == 200, response.json
 
 
-def every_item_at_c(world: World, inspection_id: int, version: int) -> None:
-    """Every item answered at C (documents in force), with the photos each item asks for."""
+def every_item_at_c(world: World, inspection_id: int, version: int, uploads: bool = False) -> None:
+    """Every item answered at C (documents in force), with the photos each item asks for: rows
+    standing for them, or (`uploads`) real uploads, which final approval retains in the store."""
     checklist = checklists.get_checklist(QS, version)
     changes = []
     for item in checklist.items():
@@ -66,8 +67,14 @@ def every_item_at_c(world: World, inspection_id: int, version: int) -> None:
                 else {"document_date": "2026-06-01"}
             )
         changes.append(change(inspection_id, item.id, "C", **dates))
-        for _ in range(item.photos_min):
-            add_photo(inspection_id, item.id, world.users["inspector"].id)
+        for n in range(item.photos_min):
+            if uploads:
+                inspection = db.session.get(Inspection, inspection_id)
+                assert inspection is not None
+                photo = jpeg(width=160, height=120, seed=len(changes) * 10 + n)
+                assert post_photo(world, "inspector", inspection, photo, item=item.id).status_code == 201
+            else:
+                add_photo(inspection_id, item.id, world.users["inspector"].id)
     receipts = world.sync("inspector", changes).json["receipts"]
     assert {r["status"] for r in receipts} == {"applied"}, [r for r in receipts if r["status"] != "applied"][
         :3
@@ -169,3 +176,85 @@ def test_an_inspection_pinned_to_the_first_version_scores_as_before(world: World
     score = world.call("county_reviewer", "GET", f"/api/inspections/{created.json['id']}/score").json
     assert score["tier"] == {"code": "basic", "label": "基本标准"}
     assert [t["code"] for t in score["tiers"]] == ["basic", "recommended", "community_hospital"]
+
+
+def _move(world: World, inspection_id: int, *steps: tuple[str, str]) -> None:
+    for who, action in steps:
+        response = world.call(
+            who, "POST", f"/api/inspections/{inspection_id}/transitions", {"action": action}
+        )
+        assert response.status_code == 200, response.json
+
+
+def _patch(world: World, **facts: Any) -> Any:
+    return world.call(
+        "admin",
+        "PATCH",
+        f"/api/facilities/{world.facilities['own'].id}/facts",
+        {"facts": facts, "reason": "按2026年人员花名册核实"},
+    )
+
+
+def test_a_fact_an_inspection_needs_cannot_be_cleared(world: World) -> None:
+    world.facilities["own"].facts = {"community_hospital": False}
+    db.session.commit()
+    set_facts(world, medical_staff=8, population_served=9_200)
+    created = create(world, 2)
+    assert created.status_code == 201, created.json
+    refused = _patch(world, medical_staff=None)
+    assert refused.status_code == 409, refused.json
+    assert refused.json["error"]["code"] == "facility.fact_in_use"
+    assert (
+        "医务人员数" in refused.json["error"]["message"] and "2026-11-20" in refused.json["error"]["message"]
+    )
+    db.session.expire_all()
+    assert world.facilities["own"].facts["medical_staff"] == 8  # nothing changed
+    score = world.call("county_reviewer", "GET", f"/api/inspections/{created.json['id']}/score")
+    assert score.status_code == 200
+
+
+def test_a_changed_fact_renders_the_report_again(world: World, tmp_path: Path) -> None:
+    world.facilities["own"].facts = {"community_hospital": False}
+    db.session.commit()
+    set_facts(world, medical_staff=8, population_served=9_200)
+    created = create(world, 2)
+    every_item_at_c(world, created.json["id"], 2)
+    url = f"/api/inspections/{created.json['id']}/report"
+    first = world.call("county_reviewer", "GET", url)
+    assert first.status_code == 200 and "合格标准" in pdf_text(first.data, tmp_path)
+    again = world.call("county_reviewer", "GET", url)
+    assert again.headers["X-Report-Number"] == first.headers["X-Report-Number"]  # nothing changed: reused
+    set_facts(world, medical_staff=12)
+    changed = world.call("county_reviewer", "GET", url)
+    assert changed.status_code == 200
+    assert changed.headers["X-Report-Number"] != first.headers["X-Report-Number"]
+    text = pdf_text(changed.data, tmp_path)
+    assert "合格标准本机构不适用" in text  # 12 staff: the tier is no longer assessed
+
+
+def test_a_finally_approved_result_is_not_changed_by_a_fact(world: World) -> None:
+    world.facilities["own"].facts = {"community_hospital": False}
+    db.session.commit()
+    set_facts(world, medical_staff=8, population_served=9_200)
+    created = create(world, 2)
+    inspection_id = created.json["id"]
+    every_item_at_c(world, inspection_id, 2, uploads=True)
+    _move(
+        world,
+        inspection_id,
+        ("inspector", "submit"),
+        ("county_reviewer", "start_county_review"),
+        ("county_reviewer", "county_approve"),
+        ("city_reviewer", "start_city_review"),
+        ("city_reviewer", "approve"),
+    )
+    refused = _patch(world, medical_staff=12)
+    assert refused.status_code == 409, refused.json
+    assert refused.json["error"]["code"] == "facility.result_locked"
+    assert "合格标准 → 未达标" in refused.json["error"]["message"]
+    db.session.expire_all()
+    assert world.facilities["own"].facts["medical_staff"] == 8
+    # a change that leaves the locked result as it is goes through
+    assert _patch(world, population_served=9_300).status_code == 200
+    score = world.call("county_reviewer", "GET", f"/api/inspections/{inspection_id}/score").json
+    assert score["tier"]["code"] == "qualified"
