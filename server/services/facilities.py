@@ -163,7 +163,8 @@ def set_facts(
     queries.lock_facility(facility.id)
     db.session.refresh(facility)
     before_values = facility_fact_values(facility)
-    touched = [i for i in queries.of_facility(facility.id) if _reads(i, set(changes))]
+    keys = set(changes) | ({"has_beds"} if "beds" in changes else set())  # has_beds follows beds
+    touched = [i for i in queries.of_facility(facility.id) if _reads(i, keys)]
     locked_before = {i.id: _score(i) for i in touched if i.status in workflow.LOCKED}
     stored = dict(facility.facts or {})
     for key, value in changes.items():

@@ -12,6 +12,7 @@ from server.db.models import Inspection
 from server.extensions import db
 from server.services import checklists
 from tests.api.test_evidence import post_photo
+from tests.api.test_facility_facts import load_mini_facts
 from tests.api.test_reports import pdf_text
 from tests.api.world import World, add_photo, change
 from tests.photos import jpeg
@@ -258,3 +259,31 @@ def test_a_finally_approved_result_is_not_changed_by_a_fact(world: World) -> Non
     assert _patch(world, population_served=9_300).status_code == 200
     score = world.call("county_reviewer", "GET", f"/api/inspections/{inspection_id}/score").json
     assert score["tier"]["code"] == "qualified"
+
+
+def test_a_bed_count_that_would_change_a_locked_result_through_has_beds_is_refused(world: World) -> None:
+    """The quality-service checklist reads has_beds, which the record's bed count decides: closing
+    every bed would make the inpatient items not applicable in a finally decided result. (The bed
+    count can be set once a loaded edition declares it, as the facts test checklist does.)"""
+    load_mini_facts()
+    world.facilities["own"].facts = {"community_hospital": False}
+    db.session.commit()
+    set_facts(world, medical_staff=8, population_served=9_200)
+    created = create(world, 2)
+    inspection_id = created.json["id"]
+    every_item_at_c(world, inspection_id, 2, uploads=True)
+    _move(
+        world,
+        inspection_id,
+        ("inspector", "submit"),
+        ("county_reviewer", "start_county_review"),
+        ("county_reviewer", "county_approve"),
+        ("city_reviewer", "start_city_review"),
+        ("city_reviewer", "approve"),
+    )
+    refused = _patch(world, beds=0)
+    assert refused.status_code == 409, refused.json
+    assert refused.json["error"]["code"] == "facility.result_locked"
+    db.session.expire_all()
+    assert world.facilities["own"].beds == 20
+    assert _patch(world, beds=25).status_code == 200  # still has beds: the result stays as it is
