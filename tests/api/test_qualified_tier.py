@@ -196,6 +196,27 @@ def _patch(world: World, **facts: Any) -> Any:
     )
 
 
+def approved_small_centre(world: World) -> int:
+    """A small centre (8 staff, 9,200 people) inspected on v2, every item at C, finally approved."""
+    world.facilities["own"].facts = {"community_hospital": False}
+    db.session.commit()
+    set_facts(world, medical_staff=8, population_served=9_200)
+    created = create(world, 2)
+    assert created.status_code == 201, created.json
+    inspection_id: int = created.json["id"]
+    every_item_at_c(world, inspection_id, 2, uploads=True)
+    _move(
+        world,
+        inspection_id,
+        ("inspector", "submit"),
+        ("county_reviewer", "start_county_review"),
+        ("county_reviewer", "county_approve"),
+        ("city_reviewer", "start_city_review"),
+        ("city_reviewer", "approve"),
+    )
+    return inspection_id
+
+
 def test_a_fact_an_inspection_needs_cannot_be_cleared(world: World) -> None:
     world.facilities["own"].facts = {"community_hospital": False}
     db.session.commit()
@@ -234,21 +255,7 @@ def test_a_changed_fact_renders_the_report_again(world: World, tmp_path: Path) -
 
 
 def test_a_finally_approved_result_is_not_changed_by_a_fact(world: World) -> None:
-    world.facilities["own"].facts = {"community_hospital": False}
-    db.session.commit()
-    set_facts(world, medical_staff=8, population_served=9_200)
-    created = create(world, 2)
-    inspection_id = created.json["id"]
-    every_item_at_c(world, inspection_id, 2, uploads=True)
-    _move(
-        world,
-        inspection_id,
-        ("inspector", "submit"),
-        ("county_reviewer", "start_county_review"),
-        ("county_reviewer", "county_approve"),
-        ("city_reviewer", "start_city_review"),
-        ("city_reviewer", "approve"),
-    )
+    inspection_id = approved_small_centre(world)
     refused = _patch(world, medical_staff=12)
     assert refused.status_code == 409, refused.json
     assert refused.json["error"]["code"] == "facility.result_locked"
@@ -266,21 +273,7 @@ def test_a_bed_count_that_would_change_a_locked_result_through_has_beds_is_refus
     every bed would make the inpatient items not applicable in a finally decided result. (The bed
     count can be set once a loaded edition declares it, as the facts test checklist does.)"""
     load_mini_facts()
-    world.facilities["own"].facts = {"community_hospital": False}
-    db.session.commit()
-    set_facts(world, medical_staff=8, population_served=9_200)
-    created = create(world, 2)
-    inspection_id = created.json["id"]
-    every_item_at_c(world, inspection_id, 2, uploads=True)
-    _move(
-        world,
-        inspection_id,
-        ("inspector", "submit"),
-        ("county_reviewer", "start_county_review"),
-        ("county_reviewer", "county_approve"),
-        ("city_reviewer", "start_city_review"),
-        ("city_reviewer", "approve"),
-    )
+    approved_small_centre(world)
     refused = _patch(world, beds=0)
     assert refused.status_code == 409, refused.json
     assert refused.json["error"]["code"] == "facility.result_locked"
