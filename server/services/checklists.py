@@ -173,7 +173,7 @@ def load_definition(path: Path, root: Path) -> Checklist:
     report = validate_file(root, path)
     if report.problems:
         raise DomainError("checklist.invalid", problems=report.problems, count=len(report.problems))
-    return parse_checklist(read_json(path))
+    return parse_checklist(read_json(path), checked=True)  # validate_file has just checked it
 
 
 def sha256_of(path: Path) -> str:

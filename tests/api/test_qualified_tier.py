@@ -44,14 +44,29 @@ def create(world: World, version: int) -> Any:
     )
 
 
-def set_facts(world: World, **facts: Any) -> None:
-    response = world.call(
+def _patch(world: World, **facts: Any) -> Any:
+    return world.call(
         "admin",
         "PATCH",
         f"/api/facilities/{world.facilities['own'].id}/facts",
         {"facts": facts, "reason": "按2026年人员花名册和辖区人口核实"},
     )
+
+
+def set_facts(world: World, **facts: Any) -> None:
+    response = _patch(world, **facts)
     assert response.status_code == 200, response.json
+
+
+def centre(world: World, version: int, **facts: Any) -> int:
+    """The own centre with these facts, and a new inspection of it on this version."""
+    world.facilities["own"].facts = {"community_hospital": False}
+    db.session.commit()
+    set_facts(world, **facts)
+    created = create(world, version)
+    assert created.status_code == 201, created.json
+    inspection_id: int = created.json["id"]
+    return inspection_id
 
 
 def every_item_at_c(world: World, inspection_id: int, version: int, uploads: bool = False) -> None:
@@ -155,26 +170,18 @@ def test_a_small_centre_supplies_its_facts_and_its_report_states_the_qualified_t
 
 
 def test_a_larger_centre_is_not_assessed_for_the_qualified_tier(world: World) -> None:
-    world.facilities["own"].facts = {"community_hospital": False}
-    db.session.commit()
-    set_facts(world, medical_staff=35, population_served=42_000)
-    created = create(world, 2)
-    assert created.status_code == 201, created.json
-    every_item_at_c(world, created.json["id"], 2)
-    score = world.call("county_reviewer", "GET", f"/api/inspections/{created.json['id']}/score").json
+    inspection_id = centre(world, 2, medical_staff=35, population_served=42_000)
+    every_item_at_c(world, inspection_id, 2)
+    score = world.call("county_reviewer", "GET", f"/api/inspections/{inspection_id}/score").json
     assert score["tiers"][0] == {"code": "qualified", "label": "合格标准", "assessed": False}
     assert score["tier"]["code"] == "none"  # a sheet of Cs misses 基本标准's 20 % at B and 5 % at A
 
 
 def test_an_inspection_pinned_to_the_first_version_scores_as_before(world: World) -> None:
     """The same answers on the first version: its 基本标准 asks only core items and 80 % at C."""
-    world.facilities["own"].facts = {"community_hospital": False}
-    db.session.commit()
-    set_facts(world, medical_staff=8, population_served=9_200)
-    created = create(world, 1)
-    assert created.status_code == 201, created.json
-    every_item_at_c(world, created.json["id"], 1)
-    score = world.call("county_reviewer", "GET", f"/api/inspections/{created.json['id']}/score").json
+    inspection_id = centre(world, 1, medical_staff=8, population_served=9_200)
+    every_item_at_c(world, inspection_id, 1)
+    score = world.call("county_reviewer", "GET", f"/api/inspections/{inspection_id}/score").json
     assert score["tier"] == {"code": "basic", "label": "基本标准"}
     assert [t["code"] for t in score["tiers"]] == ["basic", "recommended", "community_hospital"]
 
@@ -187,23 +194,9 @@ def _move(world: World, inspection_id: int, *steps: tuple[str, str]) -> None:
         assert response.status_code == 200, response.json
 
 
-def _patch(world: World, **facts: Any) -> Any:
-    return world.call(
-        "admin",
-        "PATCH",
-        f"/api/facilities/{world.facilities['own'].id}/facts",
-        {"facts": facts, "reason": "按2026年人员花名册核实"},
-    )
-
-
 def approved_small_centre(world: World) -> int:
     """A small centre (8 staff, 9,200 people) inspected on v2, every item at C, finally approved."""
-    world.facilities["own"].facts = {"community_hospital": False}
-    db.session.commit()
-    set_facts(world, medical_staff=8, population_served=9_200)
-    created = create(world, 2)
-    assert created.status_code == 201, created.json
-    inspection_id: int = created.json["id"]
+    inspection_id = centre(world, 2, medical_staff=8, population_served=9_200)
     every_item_at_c(world, inspection_id, 2, uploads=True)
     _move(
         world,
@@ -218,11 +211,7 @@ def approved_small_centre(world: World) -> int:
 
 
 def test_a_fact_an_inspection_needs_cannot_be_cleared(world: World) -> None:
-    world.facilities["own"].facts = {"community_hospital": False}
-    db.session.commit()
-    set_facts(world, medical_staff=8, population_served=9_200)
-    created = create(world, 2)
-    assert created.status_code == 201, created.json
+    inspection_id = centre(world, 2, medical_staff=8, population_served=9_200)
     refused = _patch(world, medical_staff=None)
     assert refused.status_code == 409, refused.json
     assert refused.json["error"]["code"] == "facility.fact_in_use"
@@ -231,17 +220,14 @@ def test_a_fact_an_inspection_needs_cannot_be_cleared(world: World) -> None:
     )
     db.session.expire_all()
     assert world.facilities["own"].facts["medical_staff"] == 8  # nothing changed
-    score = world.call("county_reviewer", "GET", f"/api/inspections/{created.json['id']}/score")
+    score = world.call("county_reviewer", "GET", f"/api/inspections/{inspection_id}/score")
     assert score.status_code == 200
 
 
 def test_a_changed_fact_renders_the_report_again(world: World, tmp_path: Path) -> None:
-    world.facilities["own"].facts = {"community_hospital": False}
-    db.session.commit()
-    set_facts(world, medical_staff=8, population_served=9_200)
-    created = create(world, 2)
-    every_item_at_c(world, created.json["id"], 2)
-    url = f"/api/inspections/{created.json['id']}/report"
+    inspection_id = centre(world, 2, medical_staff=8, population_served=9_200)
+    every_item_at_c(world, inspection_id, 2)
+    url = f"/api/inspections/{inspection_id}/report"
     first = world.call("county_reviewer", "GET", url)
     assert first.status_code == 200 and "合格标准" in pdf_text(first.data, tmp_path)
     again = world.call("county_reviewer", "GET", url)
