@@ -46,6 +46,8 @@ POLICY: dict[str, frozenset[str]] = {
     "samples.get": frozenset({CITY_REVIEWER, ADMIN}),
     "audit.list": frozenset({ADMIN}),
     "payouts.sheet": frozenset({CITY_REVIEWER, ADMIN}),
+    "jobs.list": ALL,
+    "jobs.get": ALL,
 }
 
 

@@ -28,7 +28,7 @@ from server.domain.regions import parent_code
 from server.domain.times import format_instant
 from server.extensions import db
 from server.reports.render import ReportFetcher, render_html, write_pdf
-from server.services import audit
+from server.services import audit, jobs
 from server.services.inspections import answer_json, checklist_of, load, score_of
 from server.services.retention import unavailable
 from server.settings import Settings
@@ -250,6 +250,34 @@ def current_report(inspection: Inspection, now: dt.datetime) -> Report:
     current = fingerprint(inspection)
     stored = queries.by_fingerprint(inspection.id, current)
     return stored if stored is not None else render(inspection, now, current)
+
+
+# --- rendered ahead, as a background job ---------------------------------------------------------
+
+REPORT_JOB = "report"
+
+
+@jobs.handler(REPORT_JOB)
+def _report_job(params: dict[str, Any], progress: jobs.Progress, scratch: Any) -> jobs.Output:
+    """Render (or find) the inspection's current report, so its first reader need not wait."""
+    inspection = db.session.get(Inspection, int(params["inspection_id"]))
+    if inspection is None:
+        raise DomainError("http.not_found")
+    progress(0, 1, "render")
+    report = current_report(inspection, dt.datetime.now(dt.UTC))
+    return jobs.Output(
+        f"{report.number}.pdf",
+        "application/pdf",
+        meta={"number": report.number, "digest": report.snapshot_sha256},
+        stored=jobs.Stored(report.pdf_key, report.pdf_size, report.pdf_sha256),
+    )
+
+
+@jobs.title(REPORT_JOB)
+def _report_title(job: Any, region_names: dict[str, str]) -> str:
+    facility = job.params.get("facility_name") or ""
+    number = (job.result_meta or {}).get("number")
+    return "　".join(part for part in (f"评审报告：{facility}" if facility else "评审报告", number) if part)
 
 
 def report_for(principal: Principal, inspection_id: int, now: dt.datetime) -> tuple[Report, bytes]:
