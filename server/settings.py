@@ -72,7 +72,7 @@ class Settings:
     # whose worker sent no heartbeat for `job_stalled_seconds` is run again by another worker.
     jobs_inline: bool = False
     job_memory_mb: int = 1536
-    job_time_limit_s: int = 1800
+    job_time_limit_s: float = 1800
     job_max_per_child: int = 20
     job_stalled_seconds: int = 60
 
@@ -127,7 +127,7 @@ class Settings:
             "login_address_free_failures": int(get("LOGIN_ADDRESS_FREE_FAILURES", "30") or 0),
             "jobs_inline": (get("JOBS_INLINE", "") or "").lower() in ("1", "true", "yes"),
             "job_memory_mb": int(get("JOB_MEMORY_MB", "1536") or 1536),
-            "job_time_limit_s": int(get("JOB_TIME_LIMIT_S", "1800") or 1800),
+            "job_time_limit_s": float(get("JOB_TIME_LIMIT_S", "1800") or 1800),
             "job_max_per_child": int(get("JOB_MAX_PER_CHILD", "20") or 20),
             "job_stalled_seconds": int(get("JOB_STALLED_SECONDS", "60") or 60),
         }

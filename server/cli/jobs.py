@@ -28,6 +28,8 @@ def _child_init(factory: registry.AppFactory, settings: Settings, memory_mb: int
     job_worker.limit_child(memory_mb)
     _CHILD_APP = factory(settings)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s child %(process)d %(levelname)s %(message)s")
+    for chatty in ("weasyprint", "fontTools"):  # a line per page laid out
+        logging.getLogger(chatty).setLevel(logging.WARNING)
 
 
 def _child_execute(job_id: int) -> str:

@@ -251,7 +251,7 @@ CATALOG: dict[str, Entry] = {
     "jobs.not_found": Entry(404, "任务不存在"),
     "jobs.not_finished": Entry(409, "任务尚未完成，请稍后再下载", retryable=True),
     "jobs.no_result": Entry(409, "任务未成功完成，没有可下载的结果"),
-    "jobs.timeout": Entry(500, "任务超过时间上限（{minutes} 分钟）未完成，已终止"),
+    "jobs.timeout": Entry(500, "任务超过时间上限（{limit}）未完成，已终止"),
     "jobs.memory": Entry(500, "任务超过内存上限（{megabytes} MB），已终止"),
     "jobs.crashed": Entry(500, "任务执行进程多次意外退出（共 {attempts} 次），已停止重试"),
     "jobs.failed": Entry(500, "任务执行出错（共尝试 {attempts} 次），请联系系统管理员"),

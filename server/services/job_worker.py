@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import logging
+import math
 import multiprocessing
 import resource
 import signal
@@ -38,7 +39,7 @@ PR_SET_PDEATHSIG = 1
 @dataclass(frozen=True)
 class Limits:
     memory_mb: int
-    time_limit_s: int
+    time_limit_s: float
     max_per_child: int
     stalled_seconds: int
     concurrency: int = 1
@@ -56,6 +57,12 @@ def limit_child(memory_mb: int) -> None:
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
+def _duration(seconds: float) -> str:
+    if seconds >= 60:
+        return f"{math.ceil(seconds / 60)} 分钟"
+    return f"{max(1, math.ceil(seconds))} 秒"
+
+
 def _settle(
     job_id: int,
     error: BaseException,
@@ -64,9 +71,7 @@ def _settle(
 ) -> None:
     """What a run that raised or died means for the job: failed for good, or to be retried."""
     if isinstance(error, FutureTimeout):
-        in_app(
-            lambda: jobs.fail(job_id, None, "jobs.timeout", {"minutes": max(1, limits.time_limit_s // 60)})
-        )
+        in_app(lambda: jobs.fail(job_id, None, "jobs.timeout", {"limit": _duration(limits.time_limit_s)}))
         return
     if isinstance(error, MemoryError):
         in_app(lambda: jobs.fail(job_id, None, "jobs.memory", {"megabytes": limits.memory_mb}))

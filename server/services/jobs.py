@@ -278,6 +278,7 @@ def execute(job_id: int, report_progress: bool = True) -> str:
             return "failed"
         progress(1, 1, "store")
         values = _publish(job, output)
+    values["result_meta"] = {**(values["result_meta"] or {}), "process": os.getpid()}
     values.update(
         state=queries.SUCCEEDED,
         finished_at=_now(),
