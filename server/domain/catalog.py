@@ -248,7 +248,6 @@ CATALOG: dict[str, Entry] = {
         422, "无效的期间“{text}”：应为年份（2026）、季度（2026Q4）或月份（2026-11，月份为 01～12）"
     ),
     # --- background jobs ---
-    "jobs.not_found": Entry(404, "任务不存在"),
     "jobs.not_finished": Entry(409, "任务尚未完成，请稍后再下载", retryable=True),
     "jobs.no_result": Entry(409, "任务未成功完成，没有可下载的结果"),
     "jobs.timeout": Entry(500, "任务超过时间上限（{limit}）未完成，已终止"),

@@ -52,10 +52,10 @@ RESULT_PREFIX = "jobs/"
 MAX_ATTEMPTS = 3  # runs of one job, the first included, before it is failed for good
 PROGRESS_EVERY = 1.0  # seconds between two progress writes of a run
 
-# The endpoint whose roles may see (and start) each kind of job, in the policy table.
+# The endpoint whose roles may see each kind of job started by others, in the policy table.
 KIND_POLICY = {
     "payout_sheet": "payouts.sheet",
-    "report": "reports.get",
+    "report": "jobs.get",
     "audit_verify": "audit.list",
     "storage_verify": "audit.list",
 }
@@ -352,7 +352,7 @@ def _visible(principal: Principal, job: Job) -> bool:
 
 
 def not_found() -> DomainError:
-    return DomainError("jobs.not_found")
+    return DomainError("http.not_found")  # as for anything outside the user's region
 
 
 def get(principal: Principal, job_id: int) -> Job:
