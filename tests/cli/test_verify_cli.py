@@ -287,3 +287,21 @@ def test_storage_verify_of_a_random_sample_states_its_size_and_confidence(world:
     refused = cli(world).invoke(args=["storage", "verify", "--confidence", "0.95"])
     assert refused.exit_code == 2
     assert "--confidence and --tolerance go together" in refused.output
+
+
+def test_both_checks_report_progress_for_a_background_job(world: World) -> None:
+    from server.services import evidence
+
+    _add_rows(world, world.inspection(), 3)
+    _record(11)
+    seen: list[tuple[int, int]] = []
+    report = evidence.verify_store(
+        batch=2, workers=2, progress=lambda done, total: seen.append((done, total))
+    )
+    assert report.checked == 6
+    assert seen[-1] == (6, 6) and [d for d, _ in seen] == sorted(d for d, _ in seen)
+    steps: list[tuple[int, int]] = []
+    result = audit.verify(store(world), full=True, batch=4, progress=lambda d, t: steps.append((d, t)))
+    assert result.problems == []
+    head = _head()
+    assert steps[-1] == (head, head) and len(steps) == -(-head // 4)
