@@ -216,6 +216,7 @@ CATALOG: dict[str, Entry] = {
     "evidence.missing": Entry(410, "照片在存储中缺失", also=(409,)),
     "storage.unavailable": Entry(503, "照片存储暂时不可用，请稍后重试", retryable=True),
     "storage.no_object_lock": Entry(409, "存储桶未启用对象锁定；请新建存储桶（对象锁定只能在创建时设置）"),
+    "storage.listing_out_of_order": Entry(500, "存储列出的对象键未按字节顺序排列，无法核对孤立对象"),
     # --- reports ---
     "report.missing": Entry(409, "已存档的报告缺失，请联系管理员"),
     # --- imports (CSV/XLSX) and the demo seed ---
