@@ -15,6 +15,7 @@ from typing import Any
 import qrcode
 import qrcode.image.svg
 from markupsafe import Markup
+from sqlalchemy.exc import IntegrityError
 
 from server import registry
 from server.db import inspections as inspection_queries
@@ -207,13 +208,6 @@ def render(inspection: Inspection, now: dt.datetime, current: str | None = None)
     snapshot_bytes = json.dumps(snapshot, ensure_ascii=False, sort_keys=True).encode("utf-8")
     base = f"reports/{inspection.id}/{digest}"
     pdf_sha = hashlib.sha256(pdf).hexdigest()
-    try:
-        store.put(
-            f"{base}.json", snapshot_bytes, hashlib.sha256(snapshot_bytes).hexdigest(), "application/json"
-        )
-        store.put(f"{base}.pdf", pdf, pdf_sha, "application/pdf", {"report-number": number})
-    except StoreError as exc:
-        raise unavailable(exc) from exc
     report = Report(
         inspection_id=inspection.id,
         number=number,
@@ -233,7 +227,25 @@ def render(inspection: Inspection, now: dt.datetime, current: str | None = None)
     # its reads end here, so the write below begins a transaction of its own and waits its turn.
     db.session.commit()
     db.session.add(report)
-    db.session.flush()
+    try:
+        # The row comes before the objects: a render of the same snapshot at the same time (another
+        # worker or node) waits here on the report number until this one commits, then finds it
+        # taken and serves the winner, without storing its own PDF over the winner's.
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        winner = queries.by_snapshot(inspection.id, digest)
+        if winner is None:
+            raise
+        return winner
+    try:
+        store.put(
+            f"{base}.json", snapshot_bytes, hashlib.sha256(snapshot_bytes).hexdigest(), "application/json"
+        )
+        store.put(f"{base}.pdf", pdf, pdf_sha, "application/pdf", {"report-number": number})
+    except StoreError as exc:
+        db.session.rollback()
+        raise unavailable(exc) from exc
     audit.record(
         "report.render",
         actor="system",
