@@ -71,6 +71,9 @@ class Settings:
     # `job_max_per_child` jobs (WeasyPrint returns its memory only when the process exits). A job
     # whose worker sent no heartbeat for `job_stalled_seconds` is run again by another worker.
     jobs_inline: bool = False
+    # A payout sheet is made inside a request (GET /api/payouts/...) only for a region with at
+    # most this many approved inspections; larger ones are made by a background job.
+    payout_inline_rows: int = 3000
     job_memory_mb: int = 1536
     job_time_limit_s: float = 1800
     job_max_per_child: int = 20
@@ -125,6 +128,7 @@ class Settings:
             "public_url": get("PUBLIC_URL") or f"http://127.0.0.1:{env.get('PORT', '5000')}",
             "trusted_proxies": int(get("TRUSTED_PROXIES", "0") or 0),
             "login_address_free_failures": int(get("LOGIN_ADDRESS_FREE_FAILURES", "30") or 0),
+            "payout_inline_rows": int(get("PAYOUT_INLINE_ROWS", "3000") or 3000),
             "jobs_inline": (get("JOBS_INLINE", "") or "").lower() in ("1", "true", "yes"),
             "job_memory_mb": int(get("JOB_MEMORY_MB", "1536") or 1536),
             "job_time_limit_s": float(get("JOB_TIME_LIMIT_S", "1800") or 1800),

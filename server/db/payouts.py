@@ -80,6 +80,19 @@ def add_rules(rows: Sequence[PayoutRule]) -> None:
 # --- sheets --------------------------------------------------------------------------------------
 
 
+def approved_count(scope_prefix: str) -> int:
+    """Approved inspections of facilities inside the region, in any period: an upper bound of a
+    sheet's rows, cheap to count."""
+    stmt = (
+        select(func.count())
+        .select_from(Inspection)
+        .where(
+            Inspection.status == APPROVED, Inspection.region_code.startswith(scope_prefix, autoescape=True)
+        )
+    )
+    return int(db.session.scalar(stmt) or 0)
+
+
 @dataclass(frozen=True)
 class Approved:
     """An approved inspection of a facility inside the region, with the time of its final approval."""

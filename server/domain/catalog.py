@@ -248,6 +248,9 @@ CATALOG: dict[str, Entry] = {
     "payouts.invalid_period": Entry(
         422, "无效的期间“{text}”：应为年份（2026）、季度（2026Q4）或月份（2026-11，月份为 01～12）"
     ),
+    "payouts.use_job": Entry(
+        409, "该地区的分配表超过 {limit} 行，不能在页面请求中直接生成，请使用“生成分配表”后台任务"
+    ),
     # --- background jobs ---
     "jobs.not_finished": Entry(409, "任务尚未完成，请稍后再下载", retryable=True),
     "jobs.no_result": Entry(409, "任务未成功完成，没有可下载的结果"),

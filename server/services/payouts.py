@@ -21,6 +21,7 @@ from pathlib import Path, PurePath
 
 from sqlalchemy.exc import IntegrityError
 
+from server import registry
 from server.db import checklists as checklist_queries
 from server.db import lookups
 from server.db import payouts as queries
@@ -397,9 +398,15 @@ def render(sheet: domain.Sheet, fmt: str) -> Download:
 def sheet_for(
     principal: Principal, region_code: str, period_text: str, fmt: str, now: dt.datetime
 ) -> Download:
-    """The sheet of a region inside the user's own; any other region answers like a missing one."""
+    """The sheet of a region inside the user's own, made inside the request; any other region
+    answers like a missing one. A region with more approved inspections than a request may
+    render (`payout_inline_rows`) is refused: its sheet is made by a background job."""
     if fmt not in FORMATS or _checked_region(region_code) is None or not principal.sees_region(region_code):
         raise not_found()
+    domain.parse_period(period_text)
+    limit = registry.settings().payout_inline_rows
+    if queries.approved_count(regions.scope_prefix(region_code)) > limit:
+        raise DomainError("payouts.use_job", limit=f"{limit:,}")
     return render(build_sheet(region_code, period_text, now), fmt)
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 
+from flask import Flask
 from openpyxl import load_workbook  # type: ignore[import-untyped]
 
+from server import registry
 from server.formats import payout_sheet
 from tests.api.test_access_matrix import DENIALS
 from tests.api.world import World
@@ -65,3 +68,17 @@ def test_the_routes_are_in_the_openapi_document(world: World) -> None:
     paths = world.client.get("/api/openapi.json").json["paths"]
     assert "/api/payouts/{region_code}/{period}.pdf" in paths
     assert "/api/payouts/{region_code}/{period}.xlsx" in paths
+
+
+def test_a_region_too_large_for_a_request_is_sent_to_a_background_job(world: World, app: Flask) -> None:
+    app.config["DABIAO_SETTINGS"] = dataclasses.replace(registry.settings(), payout_inline_rows=1)
+    qs_rules()
+    approved(world, "own")
+    approved(world, "sibling", tier="basic")
+    response = world.call("city_reviewer", "GET", sheet_url("410200", "2026Q4", "pdf"))
+    assert response.status_code == 409
+    assert response.json["error"] == {
+        "code": "payouts.use_job",
+        "message": "该地区的分配表超过 1 行，不能在页面请求中直接生成，请使用“生成分配表”后台任务",
+    }
+    assert world.call("city_reviewer", "GET", sheet_url("410222", "2026Q4", "xlsx")).status_code == 200
