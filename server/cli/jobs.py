@@ -14,7 +14,9 @@ from flask.cli import AppGroup
 from sqlalchemy.engine import make_url
 
 from server import registry
-from server.services import job_worker, jobs
+from server.cli.checklists import fail
+from server.domain.errors import DomainError
+from server.services import job_worker, jobs, verification
 from server.settings import Settings
 
 group = AppGroup("jobs", help="Background jobs: run a worker.")
@@ -79,3 +81,23 @@ def worker(once: bool, concurrency: int) -> None:
         once=once,
         name=f"{socket.gethostname()}:{os.getpid()}",
     )
+
+
+@group.command("verify")
+@click.argument("what", type=click.Choice(["audit", "storage"]))
+@click.option("--full", is_flag=True, help="audit: the whole chain, not only what follows the checkpoint.")
+@click.option("--since-last", is_flag=True, help="storage: only evidence added since the last clean run.")
+@click.option("--sample", type=click.IntRange(min=1), help="storage: this many objects drawn at random.")
+def verify(what: str, full: bool, since_last: bool, sample: int | None) -> None:
+    """Queue a verification as a background job (run at once on SQLite); the workers also run
+    one every hour (audit, from its checkpoint) and every night (storage, since the last run)."""
+    if what == "audit":
+        kind, mode = verification.AUDIT_JOB, "full" if full else "checkpoint"
+    else:
+        kind = verification.STORAGE_JOB
+        mode = "sample" if sample else "since-last" if since_last else "all"
+    try:
+        job = verification.submit(kind, mode, sample)
+    except DomainError as exc:
+        fail(exc)
+    click.echo(f"job {job.id}: {job.state}")

@@ -36,3 +36,9 @@ def existing_region_codes(codes: Iterable[str]) -> set[str]:
     for chunk in _chunks(sorted(set(codes))):
         found.update(db.session.scalars(select(Region.code).where(Region.code.in_(chunk))))
     return found
+
+
+def root_region_codes() -> list[str]:
+    """The regions at the top of the tree (no parent), in code order."""
+    stmt = select(Region.code).where(Region.parent_code.is_(None)).order_by(Region.code)
+    return list(db.session.scalars(stmt))

@@ -259,6 +259,7 @@ CATALOG: dict[str, Entry] = {
     "jobs.crashed": Entry(500, "任务执行进程多次意外退出（共 {attempts} 次），已停止重试"),
     "jobs.failed": Entry(500, "任务执行出错（共尝试 {attempts} 次），请联系系统管理员"),
     "jobs.unavailable": Entry(503, "后台任务服务暂不可用，请稍后重试", retryable=True),
+    "jobs.no_region": Entry(409, "尚未导入地区，无法登记全系统的校验任务：请先导入地区"),
 }
 
 UNKNOWN = Entry(400, "请求无法处理")

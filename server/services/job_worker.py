@@ -30,7 +30,7 @@ import procrastinate
 from pebble import ProcessExpired, ProcessPool
 
 from server.db.jobs import QUEUE, RUN_TASK
-from server.services import jobs
+from server.services import jobs, verification
 
 log = logging.getLogger(__name__)
 PR_SET_PDEATHSIG = 1
@@ -84,15 +84,41 @@ def _settle(
     raise Retry(f"job {job_id}: attempt {attempts} ended without an outcome: {error!r}") from error
 
 
+def _schedule_verifications(app: procrastinate.App, in_app: Callable[[Callable[[], Any]], Any]) -> None:
+    def scheduled(kind: str, mode: str) -> None:
+        try:
+            in_app(lambda: verification.submit(kind, mode, actor="schedule"))
+        except Exception:
+            log.exception("could not queue the scheduled %s", kind)
+
+    @app.periodic(cron="7 * * * *", periodic_id="audit-verify")
+    @app.task(name="dabiao.verify_audit", queue=QUEUE)
+    async def verify_audit(timestamp: int) -> None:
+        """Every hour: the audit chain from its last checkpoint."""
+        await asyncio.to_thread(scheduled, verification.AUDIT_JOB, "checkpoint")
+
+    @app.periodic(cron="23 2 * * *", periodic_id="storage-verify")
+    @app.task(name="dabiao.verify_storage", queue=QUEUE)
+    async def verify_storage(timestamp: int) -> None:
+        """Every night (UTC): the evidence added since the last clean run."""
+        await asyncio.to_thread(scheduled, verification.STORAGE_JOB, "since-last")
+
+
 def build_app(
     conninfo: str,
     pool: ProcessPool,
     limits: Limits,
     child_call: Callable[[int], str],
     in_app: Callable[[Callable[[], Any]], Any],
+    schedule: bool = True,
 ) -> procrastinate.App:
+    """The worker's procrastinate app: the task that runs a job in a child, and (with `schedule`)
+    the periodic verifications."""
     app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=conninfo))
     retry = procrastinate.RetryStrategy(max_attempts=jobs.MAX_ATTEMPTS, wait=2, retry_exceptions={Retry})
+
+    if schedule:
+        _schedule_verifications(app, in_app)
 
     @app.task(name=RUN_TASK, queue=QUEUE, retry=retry)
     async def run_job(job_id: int) -> str:
@@ -146,7 +172,7 @@ def run(
         initargs=child_init_args,
         context=context,
     )
-    app = build_app(conninfo, pool, limits, child_call, in_app)
+    app = build_app(conninfo, pool, limits, child_call, in_app, schedule=not once)
 
     async def main() -> None:
         async with app.open_async():

@@ -15,8 +15,9 @@ from openpyxl import load_workbook  # type: ignore[import-untyped]
 
 from server import registry
 from server.extensions import db
+from server.services import auth
 from tests.api.test_access_matrix import DENIALS
-from tests.api.world import World
+from tests.api.world import World, add_user
 from tests.services.test_payouts import approved, qs_rules
 
 SHEET = {"region_code": "410200", "period": "2026Q4", "format": "xlsx"}
@@ -132,3 +133,27 @@ def test_jobs_list_pages_newest_first(world: World, app: Flask) -> None:
     assert [j["id"] for j in page["jobs"]] == ids[::-1][:2]
     rest = world.call("admin", "GET", f"/api/jobs?limit=2&before={page['next_before']}").json
     assert ([j["id"] for j in rest["jobs"]], rest["next_before"]) == ([ids[0]], None)
+
+
+def test_verifications_run_as_jobs_that_only_the_top_administrators_see(world: World, app: Flask) -> None:
+    runner = app.test_cli_runner()
+    for args in (["jobs", "verify", "audit"], ["jobs", "verify", "storage", "--since-last"]):
+        result = runner.invoke(args=args)
+        assert result.exit_code == 0, result.output
+        assert result.output.strip().endswith(": succeeded")
+    hashed = auth.hash_password(world.password)
+    world.users["province_admin"] = add_user("province_admin", "admin", "410000", hashed)
+    db.session.commit()
+    listed = world.call("province_admin", "GET", "/api/jobs").json["jobs"]
+    titles = [j["title"] for j in listed]
+    assert titles == [
+        "证据存储校验（上次校验后新增）：未发现问题",
+        "审计日志校验（自上次校验点起）：未发现问题",
+    ]
+    report = world.call("province_admin", "GET", f"/api/jobs/{listed[1]['id']}/result")
+    text = report.data.decode("utf-8")
+    assert report.headers["Content-Type"].startswith("text/plain")
+    assert text.startswith("审计日志校验报告\n") and "结论：审计日志完整" in text, text
+    for username in ("admin", "city_reviewer"):  # a city's people: the whole installation is not theirs
+        ids = [j["id"] for j in world.call(username, "GET", "/api/jobs").json["jobs"]]
+        assert not set(ids) & {j["id"] for j in listed}, username
