@@ -184,6 +184,7 @@ def run(
                     concurrency=limits.concurrency,
                     wait=not once,
                     name=name,
+                    delete_jobs="successful",  # the jobs table keeps the record; the queue keeps no history
                     update_heartbeat_interval=max(1.0, limits.stalled_seconds / 6),
                     stalled_worker_timeout=float(limits.stalled_seconds),
                 )

@@ -28,6 +28,7 @@ import datetime as dt
 import hashlib
 import logging
 import os
+import resource
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -278,7 +279,8 @@ def execute(job_id: int, report_progress: bool = True) -> str:
             return "failed"
         progress(1, 1, "store")
         values = _publish(job, output)
-    values["result_meta"] = {**(values["result_meta"] or {}), "process": os.getpid()}
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024  # of the process, so far
+    values["result_meta"] = {**(values["result_meta"] or {}), "process": os.getpid(), "peak_rss_mb": peak_mb}
     values.update(
         state=queries.SUCCEEDED,
         finished_at=_now(),
