@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import sys
 
-from bench import boundary, evidence, payouts, pwa, reports, scoring, sqlite_load, sync, verify
+from bench import boundary, evidence, lists, payouts, pwa, reports, scoring, sqlite_load, sync, verify
 
 BENCHMARKS = {
     "boundary": boundary.run,
     "evidence": evidence.run,
+    "lists": lists.run,
     "payouts": payouts.run,
     "pwa": pwa.run,
     "reports": reports.run,

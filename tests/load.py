@@ -230,7 +230,7 @@ def _targets(client: Client) -> dict[str, int]:
     """Inspection ids by status as the first client of each role sees them."""
     status, rows, _ = client.call("GET", "/api/inspections?limit=100")
     assert status == 200, rows
-    return {row["status"]: row["id"] for row in rows}
+    return {row["status"]: row["id"] for row in rows["items"]}
 
 
 def run_load(server: DemoServer, clients: int, seconds: float, idle_first: float = 0.0) -> LoadReport:
@@ -247,7 +247,7 @@ def run_load(server: DemoServer, clients: int, seconds: float, idle_first: float
     by_status = _targets(sessions[0]) | _targets(sessions[2 % clients])
     draft_id = max(
         row["id"]
-        for row in sessions[0].call("GET", "/api/inspections?status=draft&limit=100")[1]
+        for row in sessions[0].call("GET", "/api/inspections?status=draft&limit=100")[1]["items"]
         if row["kind"] == "county_inspection"
     )
     target = {

@@ -15,7 +15,7 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import ValidationError, fields, validate
 
-from server.domain import inputs
+from server.domain import cursors, inputs
 
 MSG_REQUIRED = "缺少必填字段"
 MSG_NULL = "此字段不能为空"
@@ -28,6 +28,7 @@ MSG_NUMBER = "应为有限的数字"
 MSG_BOOLEAN = "应为 true 或 false"
 MSG_FORMAT = "格式无效"
 MSG_INVALID = "值无效"
+MSG_NO_OFFSET = "不再支持 offset 翻页：请把上一页返回的 next 作为 after 发送"
 
 # message -> problem code; messages not listed are "request.invalid_field"
 PROBLEM_CODES = {
@@ -39,6 +40,8 @@ PROBLEM_CODES = {
     inputs.MSG_INT_RANGE: "request.out_of_range",
     inputs.MSG_DATE: "input.invalid_date",  # the code the scoring input has always used
     inputs.MSG_DATETIME: "request.invalid_datetime",
+    cursors.MSG_CURSOR: "request.invalid_cursor",
+    MSG_NO_OFFSET: "request.unknown_field",
 }
 
 
@@ -218,6 +221,29 @@ class DateTimeText(fields.String):
         return value
 
 
+class Cursor(fields.String):
+    """A keyset cursor (server/domain/cursors.py): the `next` of the previous page, loaded as the
+    sort key it carries. Anything else is refused with request.invalid_cursor."""
+
+    default_error_messages = {**_COMMON, "invalid": cursors.MSG_CURSOR}
+
+    def __init__(self, parts: tuple[cursors.Part, ...], **kwargs: Any) -> None:
+        self.parts = parts
+        metadata = kwargs.setdefault("metadata", {})
+        metadata.setdefault("description", "the `next` of the previous page (opaque); none: the first page")
+        super().__init__(validate=length(max=cursors.MAX_LENGTH), **kwargs)
+
+    def _deserialize(
+        self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any
+    ) -> Any:
+        if not isinstance(value, str):
+            raise ValidationError(cursors.MSG_CURSOR)
+        try:
+            return cursors.decode(value, self.parts)
+        except cursors.InvalidCursor:
+            raise ValidationError(cursors.MSG_CURSOR) from None
+
+
 class List(fields.List[Any]):
     default_error_messages = {**_COMMON, "invalid": MSG_ARRAY}
 
@@ -237,6 +263,17 @@ class Strict(ma.Schema):
 
     class Meta:
         unknown = ma.RAISE
+
+
+class Paged(Strict):
+    """A query of a list paged by keyset cursors. Unknown query parameters are ignored, but a
+    client still sending `offset` would get the first page again and again: it is refused."""
+
+    @ma.pre_load
+    def _no_offset(self, data: Any, **kwargs: Any) -> Any:
+        if isinstance(data, Mapping) and "offset" in data:
+            raise ValidationError({"offset": [MSG_NO_OFFSET]})
+        return data
 
 
 # --- one bad element of a batch ------------------------------------------------------------------

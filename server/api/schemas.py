@@ -14,6 +14,7 @@ from marshmallow import fields
 
 from server.api.fields import (
     Bool,
+    Cursor,
     Date,
     DateTimeText,
     Dict,
@@ -22,6 +23,7 @@ from server.api.fields import (
     Int,
     List,
     Nested,
+    Paged,
     Strict,
     Text,
     in_range,
@@ -159,11 +161,41 @@ class LoginOut(ma.Schema):
 # --- regions and facilities ----------------------------------------------------------------------
 
 
+NEXT_DOC = {"description": "`after` for the next page; null on the last"}
+REGION_CODE = (r"^([0-9]{6}|[0-9]{9}|[0-9]{12})$", "6、9 或 12 位区划代码")
+
+
 class RegionOut(ma.Schema):
     code = fields.String(required=True)
     name = fields.String(required=True)
     level = fields.String(required=True, validate=one_of(list(regions.LEVELS)))
     parent_code = fields.String(required=True, allow_none=True)
+    children = fields.Integer(required=True, metadata={"description": "how many direct subregions it has"})
+    has_children = fields.Boolean(
+        required=True, metadata={"description": "whether it has subregions (?parent= its code lists them)"}
+    )
+
+
+class RegionQuery(Paged):
+    parent = Text(
+        max_length=12,
+        regex=REGION_CODE,
+        metadata={"description": "list the subregions of this region; omitted: of the caller's own region"},
+    )
+    after = Cursor(("code",))
+    limit = Int(load_default=500, min=1, max=1000, strict=False)
+
+
+class RegionLevelOut(ma.Schema):
+    region = fields.Nested(
+        RegionOut, required=True, metadata={"description": "the region asked for (or the caller's own)"}
+    )
+    items = fields.List(
+        fields.Nested(RegionOut),
+        required=True,
+        metadata={"description": "one page of its direct subregions, by code"},
+    )
+    next = fields.String(required=True, allow_none=True, metadata=NEXT_DOC)
 
 
 class FacilityOut(ma.Schema):
@@ -235,10 +267,17 @@ class ChecklistQuery(Strict):
     )
 
 
-class FacilityQuery(Strict):
+class FacilityQuery(Paged):
     type_code = Text(min_length=4, max_length=4)
     limit = Int(load_default=200, min=1, max=500, strict=False)
-    offset = Int(load_default=0, min=0, max=inputs.ID_MAX, strict=False)
+    after = Cursor(("code", "id"))
+
+
+class FacilityPageOut(ma.Schema):
+    items = fields.List(
+        fields.Nested(FacilityOut), required=True, metadata={"description": "by region code, then id"}
+    )
+    next = fields.String(required=True, allow_none=True, metadata=NEXT_DOC)
 
 
 # --- checklists ----------------------------------------------------------------------------------
@@ -473,20 +512,29 @@ class InspectionOut(ma.Schema):
     updated_at = fields.DateTime(required=True)
 
 
-class InspectionQuery(Strict):
+class InspectionQuery(Paged):
     status = Text(max_length=20, validate=one_of(list(workflow.STATUSES)))
     facility_id = ident_int(strict=False)
     q = Text(max_length=64, metadata={"description": "part of the facility's name"})
     region = Text(
         max_length=12,
-        regex=(r"^(\d{6}|\d{9}|\d{12})$", "6、9 或 12 位区划代码"),
+        regex=REGION_CODE,
         metadata={"description": "a county, township or village code: inspections inside it"},
     )
     checklist_id = ident()
     tier = ident(metadata={"description": "a tier code of the loaded checklists, or none (未达标)"})
     awaiting = Bool(metadata={"description": "only what awaits the caller's review"})
     limit = Int(load_default=100, min=1, max=500, strict=False)
-    offset = Int(load_default=0, min=0, max=inputs.ID_MAX, strict=False)
+    after = Cursor(("date", "id"))
+
+
+class InspectionPageOut(ma.Schema):
+    items = fields.List(
+        fields.Nested(InspectionOut),
+        required=True,
+        metadata={"description": "newest inspection date first, then by id descending"},
+    )
+    next = fields.String(required=True, allow_none=True, metadata=NEXT_DOC)
 
 
 class QueueRowOut(ma.Schema):
@@ -503,6 +551,12 @@ class QueueRowOut(ma.Schema):
         required=True, allow_none=True, metadata={"description": "drawn for city re-review"}
     )
     awaiting_me = fields.Boolean(required=True)
+    county_name = fields.String(
+        required=True, allow_none=True, metadata={"description": "the facility's county (null above one)"}
+    )
+    township_name = fields.String(
+        required=True, allow_none=True, metadata={"description": "the facility's township (null above one)"}
+    )
 
 
 class QueueCountsOut(ma.Schema):
@@ -524,6 +578,7 @@ class ChecklistOptionOut(ma.Schema):
 
 class QueueOut(ma.Schema):
     total = fields.Integer(required=True, metadata={"description": "every row under the filters"})
+    next = fields.String(required=True, allow_none=True, metadata=NEXT_DOC)
     counts = fields.Nested(QueueCountsOut, required=True)
     items = fields.List(fields.Nested(QueueRowOut), required=True)
     tiers = fields.List(fields.Nested(TierOptionOut), required=True)

@@ -84,17 +84,22 @@ def get_checklist(checklist_id: str, version: int) -> Response:
 
 @catalog_bp.route("/regions")
 @requires("regions.list")
-@catalog_bp.response(200, s.RegionOut(many=True))
-def list_regions() -> Any:
-    return places.regions(principal())
+@catalog_bp.arguments(s.RegionQuery, location="query")
+@catalog_bp.response(200, s.RegionLevelOut)
+@raises(404)
+def list_regions(query: dict[str, Any]) -> Any:
+    """One level of the region tree: a region (the caller's own unless `parent` names another
+    inside their region) and a page of its direct subregions, each with how many it has."""
+    return places.region_level(principal(), query.get("parent"), query.get("after"), query["limit"])
 
 
 @catalog_bp.route("/facilities")
 @requires("facilities.list")
 @catalog_bp.arguments(s.FacilityQuery, location="query")
-@catalog_bp.response(200, s.FacilityOut(many=True))
+@catalog_bp.response(200, s.FacilityPageOut)
 def list_facilities(query: dict[str, Any]) -> Any:
-    return places.facilities(principal(), query.get("type_code"), query["limit"], query["offset"])
+    """The caller's facilities by region code, then id, a page at a time (keyset cursor)."""
+    return places.facilities(principal(), query.get("type_code"), query["limit"], query.get("after"))
 
 
 @catalog_bp.route("/facilities/<int:facility_id>")
@@ -130,10 +135,11 @@ def set_facility_facts(body: dict[str, Any], facility_id: int) -> Any:
 @inspections_bp.route("")
 @requires("inspections.list")
 @inspections_bp.arguments(s.InspectionQuery, location="query")
-@inspections_bp.response(200, s.InspectionOut(many=True))
+@inspections_bp.response(200, s.InspectionPageOut)
 @raises(422)
 def list_inspections(query: dict[str, Any]) -> Any:
-    return review_queue.listing(principal(), query)[0]
+    rows, _, _, next_page = review_queue.listing(principal(), query)
+    return {"items": rows, "next": next_page}
 
 
 @inspections_bp.route("/queue")

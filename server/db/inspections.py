@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import JSON, ColumnElement, Select, and_, false, func, insert, or_, select, update
+from sqlalchemy import JSON, ColumnElement, Select, and_, false, func, insert, or_, select, tuple_, update
 
 from server.db.models import (
     Answer,
@@ -50,11 +50,35 @@ def _scoped_inspections(principal: Principal, stmt: Select[Any]) -> Select[Any]:
     return stmt.where(Inspection.region_code.startswith(principal.scope, autoescape=True))
 
 
-def regions_in_scope(principal: Principal) -> list[Region]:
-    stmt = (
-        select(Region).where(Region.code.startswith(principal.scope, autoescape=True)).order_by(Region.code)
+def region_children(principal: Principal, parent: str, after: str | None, limit: int) -> list[Region]:
+    """Up to `limit` direct subregions of `parent` inside the caller's scope, by code, after the
+    code `after` (served by the primary key and ix_regions_parent_code)."""
+    stmt = select(Region).where(
+        Region.parent_code == parent, Region.code.startswith(principal.scope, autoescape=True)
     )
-    return list(db.session.scalars(stmt))
+    if after is not None:
+        stmt = stmt.where(Region.code > after)
+    return list(db.session.scalars(stmt.order_by(Region.code).limit(limit)))
+
+
+def child_counts(codes: Iterable[str]) -> dict[str, int]:
+    """How many direct subregions each of these regions has (absent: none)."""
+    codes = list(set(codes))
+    if not codes:
+        return {}
+    stmt = (
+        select(Region.parent_code, func.count())
+        .where(Region.parent_code.in_(codes))
+        .group_by(Region.parent_code)
+    )
+    return {str(code): int(n) for code, n in db.session.execute(stmt)}
+
+
+def regions_by_codes(codes: Iterable[str]) -> dict[str, Region]:
+    codes = list(set(codes))
+    if not codes:
+        return {}
+    return {r.code: r for r in db.session.scalars(select(Region).where(Region.code.in_(codes)))}
 
 
 def region(code: str) -> Region | None:
@@ -62,14 +86,15 @@ def region(code: str) -> Region | None:
 
 
 def facilities(
-    principal: Principal, type_code: str | None = None, limit: int = 500, offset: int = 0
+    principal: Principal, type_code: str | None = None, limit: int = 500, after: tuple[str, int] | None = None
 ) -> list[Facility]:
+    """Up to `limit` facilities by (region code, id), after the key `after` (keyset paging)."""
     stmt = _scoped_facilities(principal, select(Facility))
     if type_code:
         stmt = stmt.where(Facility.type_code == type_code)
-    return list(
-        db.session.scalars(stmt.order_by(Facility.region_code, Facility.id).limit(limit).offset(offset))
-    )
+    if after is not None:
+        stmt = stmt.where(tuple_(Facility.region_code, Facility.id) > after)
+    return list(db.session.scalars(stmt.order_by(Facility.region_code, Facility.id).limit(limit)))
 
 
 def of_facility(facility_id: int) -> list[Inspection]:
@@ -88,21 +113,6 @@ def facilities_by_ids(ids: Iterable[int]) -> dict[int, Facility]:
     if not ids:
         return {}
     return {f.id: f for f in db.session.scalars(select(Facility).where(Facility.id.in_(ids)))}
-
-
-def inspections(
-    principal: Principal,
-    status: str | None = None,
-    facility_id: int | None = None,
-    limit: int = 200,
-    offset: int = 0,
-) -> list[Inspection]:
-    stmt = _scoped_inspections(principal, select(Inspection))
-    if status:
-        stmt = stmt.where(Inspection.status == status)
-    if facility_id:
-        stmt = stmt.where(Inspection.facility_id == facility_id)
-    return list(db.session.scalars(stmt.order_by(Inspection.id.desc()).limit(limit).offset(offset)))
 
 
 def inspection(principal: Principal, inspection_id: int) -> Inspection | None:
@@ -357,8 +367,16 @@ def count_of(stmt: Select[Any]) -> int:
     return int(db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0)
 
 
-def page_of(stmt: Select[Any], limit: int, offset: int) -> list[Inspection]:
-    return list(db.session.scalars(stmt.limit(limit).offset(offset)))
+def after_key(stmt: Select[Any], key: tuple[dt.date, int] | None) -> Select[Any]:
+    """The rows of `filtered_inspections` after `key` in its order (inspection date, then id,
+    both descending): keyset paging."""
+    if key is None:
+        return stmt
+    return stmt.where(tuple_(Inspection.inspection_date, Inspection.id) < key)
+
+
+def page_of(stmt: Select[Any], limit: int) -> list[Inspection]:
+    return list(db.session.scalars(stmt.limit(limit)))
 
 
 def all_of(stmt: Select[Any]) -> list[Inspection]:

@@ -83,6 +83,7 @@ CATALOG: dict[str, Entry] = {
     "request.invalid_datetime": Entry(
         422, "时间格式应为带时区的 ISO 8601（如 2026-11-20T09:30:00+08:00），年份在 1900 至 2100 之间"
     ),
+    "request.invalid_cursor": Entry(422, "翻页标记无效，请从第一页重新开始"),
     # --- strict JSON (server/domain/jsonstrict.py) ---
     "json.invalid": Entry(400, "内容不是有效的 JSON：{detail}"),
     "json.non_finite_number": Entry(400, "数字 {literal} 无效或超出范围"),

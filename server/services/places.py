@@ -1,20 +1,61 @@
 """Reads of the regions and facilities inside a principal's scope; what lies outside answers
-exactly like what does not exist."""
+exactly like what does not exist.
+
+Regions are read one level of the tree at a time (a province holds some 50,000 villages): a
+region with its direct subregions, each saying how many subregions it has in turn, so a picker
+opens a branch only when it is asked to. Lists are paged by keyset cursors (server/domain/cursors.py).
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from server.db import inspections as queries
 from server.db.models import Facility, Region
+from server.domain import cursors
 from server.domain.access import Principal
 from server.domain.errors import DomainError
 
 
-def regions(principal: Principal) -> list[Region]:
-    return queries.regions_in_scope(principal)
+def region_level(
+    principal: Principal, parent: str | None, after: tuple[str] | None, limit: int
+) -> dict[str, Any]:
+    """`parent` (the caller's own region when None) and one page of its direct subregions, by
+    code; `next` is the cursor of the page after, or None on the last page."""
+    code = principal.region_code if parent is None else parent
+    region = queries.region(code) if principal.sees_region(code) else None
+    if region is None:
+        raise DomainError("http.not_found")
+    children = queries.region_children(principal, region.code, after[0] if after else None, limit + 1)
+    page = children[:limit]
+    counts = queries.child_counts([region.code, *(r.code for r in page)])
+    return {
+        "region": _node(region, counts),
+        "items": [_node(r, counts) for r in page],
+        "next": cursors.encode((page[-1].code,)) if len(children) > limit else None,
+    }
 
 
-def facilities(principal: Principal, type_code: str | None, limit: int, offset: int) -> list[Facility]:
-    return queries.facilities(principal, type_code, limit, offset)
+def _node(region: Region, counts: dict[str, int]) -> dict[str, Any]:
+    children = counts.get(region.code, 0)
+    return {
+        "code": region.code,
+        "name": region.name,
+        "level": region.level,
+        "parent_code": region.parent_code,
+        "children": children,
+        "has_children": children > 0,
+    }
+
+
+def facilities(
+    principal: Principal, type_code: str | None, limit: int, after: tuple[str, int] | None
+) -> dict[str, Any]:
+    """One page of the caller's facilities by (region code, id) and the cursor of the next."""
+    rows: list[Facility] = queries.facilities(principal, type_code, limit + 1, after)
+    page = rows[:limit]
+    more = len(rows) > limit
+    return {"items": page, "next": cursors.encode((page[-1].region_code, page[-1].id)) if more else None}
 
 
 def facility(principal: Principal, facility_id: int) -> Facility:

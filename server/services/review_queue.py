@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from server.db import inspections as queries
 from server.db.models import Facility, Inspection
+from server.domain import cursors, regions
 from server.domain.access import Principal
 from server.domain.errors import DomainError, Problem
 from server.domain.scoring import TIER_NONE, TIER_NONE_LABEL, check_facts, documents_from_json, score_checked
@@ -139,21 +141,33 @@ def _filter(query: dict[str, Any]) -> queries.InspectionFilter:
     )
 
 
-def listing(principal: Principal, query: dict[str, Any]) -> tuple[list[Inspection], int, dict[int, Tier]]:
-    """One page of the caller's inspections under the query's filters, the number of all that
-    match, and the tiers of the page's rows (of every match when filtering by tier)."""
+def listing(
+    principal: Principal, query: dict[str, Any]
+) -> tuple[list[Inspection], int, dict[int, Tier], str | None]:
+    """One page of the caller's inspections under the query's filters (newest inspection date
+    first, after the query's cursor), the number of all that match, the tiers of the page's rows
+    (of every match when filtering by tier) and the cursor of the next page (None on the last)."""
     f = _filter(query)
     tier = query.get("tier")
     _check_tier(tier, f.checklist_id)
     stmt = queries.filtered_inspections(principal, f)
-    limit, offset = query["limit"], query["offset"]
+    limit, after = query["limit"], query.get("after")
     if tier is None:
-        rows = queries.page_of(stmt, limit, offset)
-        return rows, queries.count_of(stmt), tiers_of(rows)
+        rows = queries.page_of(queries.after_key(stmt, after), limit + 1)
+        page = rows[:limit]
+        return page, queries.count_of(stmt), tiers_of(page), _next(page, len(rows) > limit)
     matching = queries.all_of(stmt)
     tiers = tiers_of(matching)
     kept = [i for i in matching if i.id in tiers and tiers[i.id].code == tier]
-    return kept[offset : offset + limit], len(kept), tiers
+    later = [i for i in kept if after is None or (i.inspection_date, i.id) < after]
+    page = later[:limit]
+    return page, len(kept), tiers, _next(page, len(later) > limit)
+
+
+def _next(page: list[Inspection], more: bool) -> str | None:
+    if not more or not page:
+        return None
+    return cursors.encode((page[-1].inspection_date, page[-1].id))
 
 
 def _count(principal: Principal, query: dict[str, Any], awaiting: bool) -> int:
@@ -166,15 +180,36 @@ def _count(principal: Principal, query: dict[str, Any], awaiting: bool) -> int:
     return sum(1 for t in tiers.values() if t.code == tier)
 
 
+def _places(codes: Iterable[str]) -> dict[str, dict[str, str | None]]:
+    """For each facility region code, the names of its county and township (None above them)."""
+    codes = set(codes)
+    county = {c: c[:6] if regions.region_level(c[:6]) == "county" else None for c in codes}
+    township = {c: c[:9] if len(c) >= 9 else None for c in codes}
+    names = {
+        code: r.name
+        for code, r in queries.regions_by_codes(
+            [x for x in (*county.values(), *township.values()) if x is not None]
+        ).items()
+    }
+    return {
+        c: {
+            "county_name": names.get(county[c] or ""),
+            "township_name": names.get(township[c] or ""),
+        }
+        for c in codes
+    }
+
+
 def queue(principal: Principal, query: dict[str, Any]) -> dict[str, Any]:
     """The queue page: rows with what they show, the total under the filters, the counts of the
     two tabs (awaiting the caller, everything) under the other filters, and the filter options."""
-    rows, total, tiers = listing(principal, query)
+    rows, total, tiers, next_page = listing(principal, query)
     ids = [i.id for i in rows]
     facilities = queries.facilities_by_ids(i.facility_id for i in rows)
     sampled = queries.sampled_at(ids)
     inspectors = queries.inspector_names(ids)
     awaiting_now = queries.awaiting_among(principal, ids)
+    places = _places(i.region_code for i in rows)
     items = []
     for inspection in rows:
         facility: Facility = facilities[inspection.facility_id]
@@ -188,10 +223,12 @@ def queue(principal: Principal, query: dict[str, Any]) -> dict[str, Any]:
                 "inspectors": inspectors.get(inspection.id, []),
                 "sampled_at": sampled.get(inspection.id),
                 "awaiting_me": inspection.id in awaiting_now,
+                **places[inspection.region_code],
             }
         )
     return {
         "total": total,
+        "next": next_page,
         "counts": {
             "awaiting": _count(principal, query, awaiting=True),
             "all": _count(principal, query, awaiting=False),

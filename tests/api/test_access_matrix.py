@@ -80,11 +80,12 @@ SPECS: dict[str, Spec] = {
     "auth.logout": Spec("POST", lambda t: "/api/auth/logout", located=False),
     "checklists.list": Spec("GET", lambda t: "/api/checklists", located=False),
     "checklists.get": Spec("GET", lambda t: "/api/checklists/mini-test/1", located=False),
-    "regions.list": Spec(
-        "GET", lambda t: "/api/regions", listed=lambda body, t: t.region_code in {r["code"] for r in body}
-    ),
+    # one level of the tree: the target's region asked for by code (outside the user's region: 404)
+    "regions.list": Spec("GET", lambda t: f"/api/regions?parent={t.region_code}"),
     "facilities.list": Spec(
-        "GET", lambda t: "/api/facilities", listed=lambda body, t: t.facility_id in {f["id"] for f in body}
+        "GET",
+        lambda t: "/api/facilities",
+        listed=lambda body, t: t.facility_id in {f["id"] for f in body["items"]},
     ),
     "facilities.get": Spec("GET", lambda t: f"/api/facilities/{t.facility_id}"),
     "facilities.facts": Spec("GET", lambda t: f"/api/facilities/{t.facility_id}/facts"),
@@ -94,7 +95,9 @@ SPECS: dict[str, Spec] = {
         lambda t, role, w: {"facts": {"tcm_corner": True}, "reason": "矩阵测试"},
     ),
     "inspections.list": Spec(
-        "GET", lambda t: "/api/inspections", listed=lambda body, t: t.inspection_id in {i["id"] for i in body}
+        "GET",
+        lambda t: "/api/inspections",
+        listed=lambda body, t: t.inspection_id in {i["id"] for i in body["items"]},
     ),
     "inspections.get": Spec("GET", lambda t: f"/api/inspections/{t.inspection_id}"),
     "inspections.score": Spec("GET", lambda t: f"/api/inspections/{t.inspection_id}/score"),

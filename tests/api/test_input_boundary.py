@@ -99,7 +99,7 @@ def test_ids_beyond_their_columns_in_bodies_and_queries(world: World, value: int
 
 @pytest.mark.parametrize(
     "query",
-    ["offset=24636607776731676672", "limit=" + "9" * 5000, "facility_id=" + HUGE, "offset=-1", "limit=abc"],
+    ["limit=24636607776731676672", "limit=" + "9" * 5000, "facility_id=" + HUGE, "limit=-1", "limit=abc"],
 )
 def test_out_of_range_query_integers(world: World, query: str) -> None:
     url = "/api/facilities" if "facility_id" not in query else "/api/inspections"

@@ -125,7 +125,7 @@ def test_filters_narrow_on_the_server(world: World, township: str) -> None:
 
     # the plain listing takes the same filters
     listed = world.call("city_reviewer", "GET", "/api/inspections?tier=basic&region=410222").json
-    assert [i["id"] for i in listed] == [own2.id]
+    assert [i["id"] for i in listed["items"]] == [own2.id] and listed["next"] is None
 
     options = queue(world, "city_reviewer")
     tiers = {t["code"]: t["label"] for t in options["tiers"]}
@@ -137,9 +137,10 @@ def test_filters_narrow_on_the_server(world: World, township: str) -> None:
 
 def test_paging_and_the_total(world: World) -> None:
     made = [world.inspection(facility=f) for f in ("own", "own2", "own", "own2", "own")]
-    first = queue(world, "county_reviewer", limit=2, offset=0)
-    second = queue(world, "county_reviewer", limit=2, offset=2)
-    third = queue(world, "county_reviewer", limit=2, offset=4)
+    first = queue(world, "county_reviewer", limit=2)
+    second = queue(world, "county_reviewer", limit=2, after=first["next"])
+    third = queue(world, "county_reviewer", limit=2, after=second["next"])
+    assert third["next"] is None
     assert first["total"] == second["total"] == third["total"] == 5
     assert first["counts"] == {"awaiting": 0, "all": 5}
     seen = [r["inspection"]["id"] for p in (first, second, third) for r in p["items"]]
@@ -156,7 +157,7 @@ def test_region_scoping_holds_under_every_filter(world: World) -> None:
     assert queue(world, "sibling_county_reviewer", q="城关镇")["total"] == 1
     assert queue(world, "other_city_reviewer")["total"] == 0
     listed = world.call("county_reviewer", "GET", "/api/inspections?region=410225").json
-    assert listed == []
+    assert listed == {"items": [], "next": None}
 
 
 def test_awaiting_counts_only_what_awaits_the_user(world: World) -> None:
@@ -264,7 +265,13 @@ def test_history_and_details_name_the_people(world: World) -> None:
         ("awaiting=maybe", "awaiting"),
         ("q=" + "院" * 65, "q"),
         ("limit=0", "limit"),
-        ("offset=-1", "offset"),
+        ("after=-1", "after"),
+        ("after=2026-11-20", "after"),
+        ("after=2026-13-01.5", "after"),
+        ("after=2026-11-20.0", "after"),
+        ("after=2026-11-20.5.5", "after"),
+        ("after=" + "1" * 65, "after"),
+        ("offset=50", "offset"),
     ],
 )
 @pytest.mark.parametrize("path", ["/api/inspections/queue", "/api/inspections"])

@@ -82,7 +82,7 @@ def ids(app_server: AppServer, username: str) -> list[dict[str, Any]]:
     token, _ = app_server.login(username)
     status, rows = app_server.api("GET", "/api/inspections?limit=200", token)
     assert status == 200, rows
-    return list(rows)
+    return list(rows["items"])
 
 
 def test_the_login_and_status_screens(browser: Any, app_server: AppServer) -> None:
@@ -109,7 +109,7 @@ def test_the_inspectors_screens(browser: Any, app_server: AppServer) -> None:
     token, _ = app_server.login("tx_inspector1")
     status, facilities = app_server.api("GET", "/api/facilities?limit=500", token)
     assert status == 200, facilities
-    centre = next(f["id"] for f in facilities if f["name"] == "通许县城关镇卫生院")
+    centre = next(f["id"] for f in facilities["items"] if f["name"] == "通许县城关镇卫生院")
     draft = next(
         row
         for row in ids(app_server, "tx_inspector1")

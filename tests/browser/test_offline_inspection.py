@@ -50,7 +50,7 @@ def visit(app_server: AppServer) -> dict[str, Any]:
     _, inspector2 = app_server.login("tx_inspector2")
     status, facilities = app_server.api("GET", "/api/facilities?limit=500", county)
     assert status == 200
-    clinic = next(f for f in facilities if f["name"] == "竖岗镇张庄村卫生室")
+    clinic = next(f for f in facilities["items"] if f["name"] == "竖岗镇张庄村卫生室")
     status, inspection = app_server.api(
         "POST",
         "/api/inspections",

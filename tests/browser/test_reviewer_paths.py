@@ -170,6 +170,36 @@ def test_county_reviewer_queue_fills_the_desk_and_filters_on_the_server(
     screenshot(desk, "reviewer-queue-390.png")
 
 
+def test_city_reviewer_opens_the_region_filters_one_level_at_a_time(app_server: AppServer, desk: Any) -> None:
+    token, _ = app_server.login("kf_city")
+    everything = queue_api(app_server, token)
+    shugang = {
+        r["inspection"]["id"]
+        for r in everything["items"]
+        if r["inspection"]["region_code"].startswith("410222101")
+    }
+    assert shugang
+    asked: list[str] = []
+    desk.on("request", lambda r: asked.append(r.url) if "/api/regions" in r.url else None)
+    log_in(desk, app_server, "kf_city")
+    desk.wait_for_url(re.compile(r"/review$"))
+    desk.get_by_test_id("queue-page").wait_for()
+    desk.locator(".van-tab").nth(1).click()
+
+    county = desk.get_by_test_id("filter-county")
+    county.wait_for()
+    assert desk.get_by_test_id("filter-township").count() == 0  # opened once a county is chosen
+    county.select_option(label="通许县")
+    township = desk.get_by_test_id("filter-township")
+    township.wait_for()
+    township.select_option(label="竖岗镇")
+    wait_rows(desk, shugang, "the township's inspections, for the city reviewer")
+    places = desk.locator('[data-col="region"]').all_inner_texts()
+    assert places and all(p.strip() == "通许县 竖岗镇" for p in places), places
+    # one level per request: the city's counties, then 通许's townships; never a village list
+    assert [u.split("/api/regions")[1] for u in asked] == ["", "?parent=410222"], asked
+
+
 def test_a_regrade_in_the_page_shows_inline_with_names_order_and_readable_text(
     app_server: AppServer, desk: Any
 ) -> None:

@@ -44,7 +44,7 @@ def visit(app_server: AppServer) -> dict[str, Any]:
     inspector_token, inspector = app_server.login("tx_inspector1")
     status, facilities = app_server.api("GET", "/api/facilities?limit=500", county)
     assert status == 200, facilities
-    centre = next(f for f in facilities if f["name"] == "通许县四所楼镇卫生院")
+    centre = next(f for f in facilities["items"] if f["name"] == "通许县四所楼镇卫生院")
     today = dt.datetime.now(CHINA).date()
     status, inspection = app_server.api(
         "POST",

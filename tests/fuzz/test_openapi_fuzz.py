@@ -9,7 +9,7 @@ conforms to the OpenAPI document. The document lists each error status of each o
 
 Logout is left out: it would end the session the run uses (tests/api/test_auth.py covers it).
 The seed is fixed so a failure can be replayed; DABIAO_FUZZ_SEED and DABIAO_FUZZ_EXAMPLES change
-the run.
+the run, and DABIAO_FUZZ_PATHS (a regular expression) limits it to the matching paths.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ CHECKS = (
 ROLES = {"inspector": "tx_inspector1", "admin": "kf_admin"}
 SEED = int(os.environ.get("DABIAO_FUZZ_SEED", "20261128"))
 EXAMPLES = int(os.environ.get("DABIAO_FUZZ_EXAMPLES", "25"))
+PATHS = os.environ.get("DABIAO_FUZZ_PATHS", "")
 
 
 @pytest.fixture(scope="module")
@@ -80,6 +81,7 @@ def test_generated_requests_get_documented_answers(server: AppServer, role: str,
         "json",
         "--report-json-path",
         str(report),
+        *(["--include-path-regex", PATHS] if PATHS else []),
     ]
     result = subprocess.run(
         command, cwd=tmp_path, capture_output=True, text=True, timeout=900, check=False, env=os.environ

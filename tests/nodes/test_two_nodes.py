@@ -83,7 +83,7 @@ def new_inspection(server: AppServer, inspector: str = "tx_inspector1") -> int:
     _, user = server.login(inspector)
     status, facilities = server.api("GET", "/api/facilities?limit=500", county)
     assert status == 200, facilities
-    centre = next(f for f in facilities if f["name"] == CENTRE)
+    centre = next(f for f in facilities["items"] if f["name"] == CENTRE)
     status, inspection = server.api(
         "POST",
         "/api/inspections",

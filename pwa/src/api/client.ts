@@ -19,6 +19,7 @@ import type {
   InspectionCreateIn,
   InspectionDetailOut,
   InspectionOut,
+  InspectionPageOut,
   LoginIn,
   LoginOut,
   RegradeIn,
@@ -346,13 +347,14 @@ export function pushChanges(deviceId: string, changes: ChangeIn[]): Promise<Sync
   })
 }
 
-export function listInspections(query: InspectionQuery = {}): Promise<InspectionOut[]> {
+/** One page of inspections, newest inspection date first; `next` is the `after` of the page after. */
+export function listInspections(query: InspectionQuery = {}): Promise<InspectionPageOut> {
   const params = new URLSearchParams()
   for (const [key, value] of Object.entries(query)) {
     if (value !== undefined) params.set(key, String(value))
   }
   const qs = params.toString()
-  return request<InspectionOut[]>(`/api/inspections${qs ? `?${qs}` : ''}`)
+  return request<InspectionPageOut>(`/api/inspections${qs ? `?${qs}` : ''}`)
 }
 
 export function createInspection(body: InspectionCreateIn): Promise<InspectionOut> {

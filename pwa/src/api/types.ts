@@ -19,10 +19,12 @@ export type LoginOut = Schemas['LoginOut']
 export type Role = UserOut['role']
 
 export type RegionOut = Schemas['RegionOut']
+export type RegionLevelOut = Schemas['RegionLevelOut']
 export type FacilityOut = Schemas['FacilityOut']
 export type ChecklistRefOut = Schemas['ChecklistRefOut']
 
 export type InspectionOut = Schemas['InspectionOut']
+export type InspectionPageOut = Schemas['InspectionPageOut']
 export type InspectionStatus = InspectionOut['status']
 export type InspectionKind = InspectionOut['kind']
 export type InspectionCreateIn = Schemas['InspectionCreateIn']

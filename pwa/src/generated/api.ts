@@ -579,12 +579,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** The caller's facilities by region code, then id, a page at a time (keyset cursor). */
         get: {
             parameters: {
                 query?: {
                     type_code?: string;
                     limit?: number;
-                    offset?: number;
+                    /** @description the `next` of the previous page (opaque); none: the first page */
+                    after?: string;
                 };
                 header?: never;
                 path?: never;
@@ -598,7 +600,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["FacilityOut"][];
+                        "application/json": components["schemas"]["FacilityPageOut"];
                     };
                 };
                 /** @description Not logged in, or the session ended */
@@ -898,7 +900,8 @@ export interface paths {
                     /** @description only what awaits the caller's review */
                     awaiting?: boolean;
                     limit?: number;
-                    offset?: number;
+                    /** @description the `next` of the previous page (opaque); none: the first page */
+                    after?: string;
                 };
                 header?: never;
                 path?: never;
@@ -912,7 +915,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["InspectionOut"][];
+                        "application/json": components["schemas"]["InspectionPageOut"];
                     };
                 };
                 /** @description Not logged in, or the session ended */
@@ -1067,7 +1070,8 @@ export interface paths {
                     /** @description only what awaits the caller's review */
                     awaiting?: boolean;
                     limit?: number;
-                    offset?: number;
+                    /** @description the `next` of the previous page (opaque); none: the first page */
+                    after?: string;
                 };
                 header?: never;
                 path?: never;
@@ -2698,9 +2702,19 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * One level of the region tree: a region (the caller's own unless `parent` names another
+         *     inside their region) and a page of its direct subregions, each with how many it has.
+         */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description list the subregions of this region; omitted: of the caller's own region */
+                    parent?: string;
+                    /** @description the `next` of the previous page (opaque); none: the first page */
+                    after?: string;
+                    limit?: number;
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -2713,7 +2727,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["RegionOut"][];
+                        "application/json": components["schemas"]["RegionLevelOut"];
                     };
                 };
                 /** @description Not logged in, or the session ended */
@@ -2725,6 +2739,16 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description No such resource in the caller's scope */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
                 /** @description Database or evidence store unavailable; retry after Retry-After seconds */
                 503: {
                     headers: {
@@ -3388,7 +3412,7 @@ export interface components {
              * @description stable error code: one of the catalog (`x-error-catalog`)
              * @enum {string}
              */
-            code: "answers.checklist_mismatch" | "answers.document_after_inspection" | "answers.document_form" | "answers.invalid" | "answers.invalid_grade" | "answers.invalid_note" | "answers.not_applicable_not_allowed" | "answers.unknown_document" | "answers.unknown_field" | "answers.unknown_item" | "auth.forbidden" | "auth.invalid_credentials" | "auth.required" | "auth.session_expired" | "auth.throttled" | "auth.weak_password" | "checklist.already_published" | "checklist.db_refused" | "checklist.digest_mismatch" | "checklist.duplicate" | "checklist.fact_conflict" | "checklist.invalid" | "checklist.invalid_date" | "checklist.invalid_text" | "checklist.location" | "checklist.manifest_invalid" | "checklist.none_found" | "checklist.not_found" | "checklist.out_of_range" | "checklist.schema" | "checklist.semantic" | "checklist.too_long" | "checklist.unknown_family" | "conflict.already_resolved" | "conflict.grade_required" | "conflict.invalid_resolution" | "conflict.not_participant" | "conflict.reason_required" | "db.unavailable" | "evidence.digest_mismatch" | "evidence.frozen" | "evidence.invalid_digest" | "evidence.missing" | "evidence.not_an_image" | "evidence.not_assigned" | "evidence.too_large" | "evidence.too_many_pixels" | "evidence.unknown_item" | "evidence.unsupported_type" | "evidence.upload_id_reused" | "facility.fact_in_use" | "facility.facts_invalid" | "facility.reason_required" | "facility.result_locked" | "facts.invalid" | "facts.invalid_text" | "facts.missing" | "facts.out_of_range" | "facts.read_only" | "facts.required" | "facts.type" | "facts.unknown" | "families.duplicate" | "families.facility_type" | "families.invalid" | "families.schema" | "file.unreadable" | "http.bad_request" | "http.conflict" | "http.forbidden" | "http.gone" | "http.headers_too_large" | "http.internal" | "http.length_required" | "http.method_not_allowed" | "http.not_acceptable" | "http.not_found" | "http.not_implemented" | "http.payload_too_large" | "http.precondition_failed" | "http.precondition_required" | "http.range_not_satisfiable" | "http.request_timeout" | "http.too_many_requests" | "http.unauthorized" | "http.unavailable" | "http.unsupported_media_type" | "http.uri_too_long" | "import.conflict" | "import.empty" | "import.invalid" | "import.invalid_row" | "import.unknown_kind" | "import.unreadable" | "import.unsupported_format" | "input.invalid" | "input.invalid_date" | "input.missing_field" | "input.unknown_field" | "inspection.checklist_mismatch" | "inspection.incomplete" | "inspection.invalid_inspector" | "inspection.invalid_kind" | "inspection.item_conflict" | "inspection.item_incomplete" | "inspection.item_photos_missing" | "inspection.item_unanswered" | "inspection.kind_not_allowed" | "inspection.locked" | "inspection.not_editable" | "inspection.not_found" | "inspection.unknown_tier" | "inspection.version_not_newer" | "jobs.crashed" | "jobs.failed" | "jobs.memory" | "jobs.no_region" | "jobs.no_result" | "jobs.not_finished" | "jobs.timeout" | "jobs.unavailable" | "json.duplicate_key" | "json.invalid" | "json.non_finite_number" | "json.number_too_long" | "json.too_deep" | "payouts.invalid_period" | "payouts.no_checklists" | "payouts.record_conflict" | "payouts.region_not_found" | "payouts.rules_conflict" | "payouts.sheet_changed" | "payouts.use_job" | "pwa.not_built" | "report.missing" | "request.invalid" | "request.invalid_datetime" | "request.invalid_field" | "request.invalid_text" | "request.missing_field" | "request.out_of_range" | "request.unknown_field" | "request.unsupported_media_type" | "review.conflict_of_interest" | "review.evidence_incomplete" | "review.not_assigned_reviewer" | "review.not_in_review" | "review.reason_required" | "review.same_reviewer" | "review.stale_revision" | "sample.empty_population" | "sample.invalid_size" | "seed.checklists_missing" | "seed.user_exists" | "server.internal" | "storage.listing_out_of_order" | "storage.no_object_lock" | "storage.unavailable" | "sync.change_id_reused" | "sync.not_assigned" | "workflow.invalid_transition" | "workflow.not_participant" | "workflow.reason_required" | "workflow.role_not_allowed" | "workflow.sampled_for_review" | "workflow.unknown_action";
+            code: "answers.checklist_mismatch" | "answers.document_after_inspection" | "answers.document_form" | "answers.invalid" | "answers.invalid_grade" | "answers.invalid_note" | "answers.not_applicable_not_allowed" | "answers.unknown_document" | "answers.unknown_field" | "answers.unknown_item" | "auth.forbidden" | "auth.invalid_credentials" | "auth.required" | "auth.session_expired" | "auth.throttled" | "auth.weak_password" | "checklist.already_published" | "checklist.db_refused" | "checklist.digest_mismatch" | "checklist.duplicate" | "checklist.fact_conflict" | "checklist.invalid" | "checklist.invalid_date" | "checklist.invalid_text" | "checklist.location" | "checklist.manifest_invalid" | "checklist.none_found" | "checklist.not_found" | "checklist.out_of_range" | "checklist.schema" | "checklist.semantic" | "checklist.too_long" | "checklist.unknown_family" | "conflict.already_resolved" | "conflict.grade_required" | "conflict.invalid_resolution" | "conflict.not_participant" | "conflict.reason_required" | "db.unavailable" | "evidence.digest_mismatch" | "evidence.frozen" | "evidence.invalid_digest" | "evidence.missing" | "evidence.not_an_image" | "evidence.not_assigned" | "evidence.too_large" | "evidence.too_many_pixels" | "evidence.unknown_item" | "evidence.unsupported_type" | "evidence.upload_id_reused" | "facility.fact_in_use" | "facility.facts_invalid" | "facility.reason_required" | "facility.result_locked" | "facts.invalid" | "facts.invalid_text" | "facts.missing" | "facts.out_of_range" | "facts.read_only" | "facts.required" | "facts.type" | "facts.unknown" | "families.duplicate" | "families.facility_type" | "families.invalid" | "families.schema" | "file.unreadable" | "http.bad_request" | "http.conflict" | "http.forbidden" | "http.gone" | "http.headers_too_large" | "http.internal" | "http.length_required" | "http.method_not_allowed" | "http.not_acceptable" | "http.not_found" | "http.not_implemented" | "http.payload_too_large" | "http.precondition_failed" | "http.precondition_required" | "http.range_not_satisfiable" | "http.request_timeout" | "http.too_many_requests" | "http.unauthorized" | "http.unavailable" | "http.unsupported_media_type" | "http.uri_too_long" | "import.conflict" | "import.empty" | "import.invalid" | "import.invalid_row" | "import.unknown_kind" | "import.unreadable" | "import.unsupported_format" | "input.invalid" | "input.invalid_date" | "input.missing_field" | "input.unknown_field" | "inspection.checklist_mismatch" | "inspection.incomplete" | "inspection.invalid_inspector" | "inspection.invalid_kind" | "inspection.item_conflict" | "inspection.item_incomplete" | "inspection.item_photos_missing" | "inspection.item_unanswered" | "inspection.kind_not_allowed" | "inspection.locked" | "inspection.not_editable" | "inspection.not_found" | "inspection.unknown_tier" | "inspection.version_not_newer" | "jobs.crashed" | "jobs.failed" | "jobs.memory" | "jobs.no_region" | "jobs.no_result" | "jobs.not_finished" | "jobs.timeout" | "jobs.unavailable" | "json.duplicate_key" | "json.invalid" | "json.non_finite_number" | "json.number_too_long" | "json.too_deep" | "payouts.invalid_period" | "payouts.no_checklists" | "payouts.record_conflict" | "payouts.region_not_found" | "payouts.rules_conflict" | "payouts.sheet_changed" | "payouts.use_job" | "pwa.not_built" | "report.missing" | "request.invalid" | "request.invalid_cursor" | "request.invalid_datetime" | "request.invalid_field" | "request.invalid_text" | "request.missing_field" | "request.out_of_range" | "request.unknown_field" | "request.unsupported_media_type" | "review.conflict_of_interest" | "review.evidence_incomplete" | "review.not_assigned_reviewer" | "review.not_in_review" | "review.reason_required" | "review.same_reviewer" | "review.stale_revision" | "sample.empty_population" | "sample.invalid_size" | "seed.checklists_missing" | "seed.user_exists" | "server.internal" | "storage.listing_out_of_order" | "storage.no_object_lock" | "storage.unavailable" | "sync.change_id_reused" | "sync.not_assigned" | "workflow.invalid_transition" | "workflow.not_participant" | "workflow.reason_required" | "workflow.role_not_allowed" | "workflow.sampled_for_review" | "workflow.unknown_action";
             message: string;
             problems?: components["schemas"]["ErrorProblem"][];
         };
@@ -3476,6 +3500,12 @@ export interface components {
             type_code: string;
             uscc: string | null;
         };
+        FacilityPageOut: {
+            /** @description by region code, then id */
+            items: components["schemas"]["FacilityOut"][];
+            /** @description `after` for the next page; null on the last */
+            next: string | null;
+        };
         HealthComponentsOut: {
             /** @description not checked while the database is down */
             checklists: components["schemas"]["ChecklistsHealthOut"];
@@ -3540,6 +3570,12 @@ export interface components {
             status: "draft" | "submitted" | "county_review" | "returned" | "county_approved" | "city_review" | "approved" | "rejected";
             /** Format: date-time */
             updated_at: string;
+        };
+        InspectionPageOut: {
+            /** @description newest inspection date first, then by id descending */
+            items: components["schemas"]["InspectionOut"][];
+            /** @description `after` for the next page; null on the last */
+            next: string | null;
         };
         ItemResultOut: {
             /** @description the grade answered, when the outcome differs */
@@ -3670,12 +3706,16 @@ export interface components {
             checklists: components["schemas"]["ChecklistOptionOut"][];
             counts: components["schemas"]["QueueCountsOut"];
             items: components["schemas"]["QueueRowOut"][];
+            /** @description `after` for the next page; null on the last */
+            next: string | null;
             tiers: components["schemas"]["TierOptionOut"][];
             /** @description every row under the filters */
             total: number;
         };
         QueueRowOut: {
             awaiting_me: boolean;
+            /** @description the facility's county (null above one) */
+            county_name: string | null;
             facility_name: string;
             inspection: components["schemas"]["InspectionOut"];
             /** @description the inspectors' display names */
@@ -3688,6 +3728,8 @@ export interface components {
             /** @description the tier reached now (code) */
             tier: string | null;
             tier_label: string | null;
+            /** @description the facility's township (null above one) */
+            township_name: string | null;
         };
         ReceiptOut: {
             /** @description null when the change did not carry a valid change id */
@@ -3712,8 +3754,20 @@ export interface components {
             code: string;
             message: string;
         };
+        RegionLevelOut: {
+            /** @description one page of its direct subregions, by code */
+            items: components["schemas"]["RegionOut"][];
+            /** @description `after` for the next page; null on the last */
+            next: string | null;
+            /** @description the region asked for (or the caller's own) */
+            region: components["schemas"]["RegionOut"];
+        };
         RegionOut: {
+            /** @description how many direct subregions it has */
+            children: number;
             code: string;
+            /** @description whether it has subregions (?parent= its code lists them) */
+            has_children: boolean;
             /** @enum {string} */
             level: "province" | "city" | "county" | "township" | "village";
             name: string;

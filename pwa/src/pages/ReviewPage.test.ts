@@ -114,7 +114,7 @@ describe('ReviewPage: what it shows', () => {
   })
 
   it('leaves the self-assessment out when the facility has none', async () => {
-    server.route('GET /api/inspections', { json: [] })
+    server.route('GET /api/inspections', { json: { items: [], next: null } })
     const wrapper = await mountPage()
 
     expect(wrapper.find('[data-testid="item-self-T-01"]').exists()).toBe(false)

@@ -7,20 +7,37 @@ import ReviewQueuePage from './ReviewQueuePage.vue'
 import { useSessionStore } from '../stores/session'
 import type { QueueOut, QueueRowOut, RegionOut, UserOut } from '../api/types'
 import { clearReviewCaches } from '../review/data'
-import { apiError, fakeServer, inspection, offline, user, type FakeServer } from '../review/testing'
+import { apiError, fakeServer, inspection, offline, user, type FakeAnswer, type FakeRequest, type FakeServer } from '../review/testing'
 
 enableAutoUnmount(afterEach)
 
 const Blank = defineComponent({ render: () => h('div') })
 
+function region(code: string, name: string, level: RegionOut['level'], parent_code: string | null, children = 0): RegionOut {
+  return { code, name, level, parent_code, children, has_children: children > 0 }
+}
+
 const REGIONS: RegionOut[] = [
-  { code: '410200', name: '开封市', level: 'city', parent_code: '410000' },
-  { code: '410222', name: '通许县', level: 'county', parent_code: '410200' },
-  { code: '410222100', name: '城关镇', level: 'township', parent_code: '410222' },
-  { code: '410222101', name: '竖岗镇', level: 'township', parent_code: '410222' },
-  { code: '410225', name: '兰考县', level: 'county', parent_code: '410200' },
-  { code: '410225100', name: '堌阳镇', level: 'township', parent_code: '410225' },
+  region('410000', '河南省', 'province', null, 2),
+  region('410100', '郑州市', 'city', '410000', 0),
+  region('410200', '开封市', 'city', '410000', 2),
+  region('410222', '通许县', 'county', '410200', 2),
+  region('410222100', '城关镇', 'township', '410222', 1),
+  region('410222100200', '东街村', 'village', '410222100'),
+  region('410222101', '竖岗镇', 'township', '410222'),
+  region('410225', '兰考县', 'county', '410200', 1),
+  region('410225100', '堌阳镇', 'township', '410225'),
 ]
+
+/** GET /api/regions as the server answers it for a user whose region is `own`: one level at a time. */
+function regionLevels(own: string): (req: FakeRequest) => FakeAnswer {
+  return (req) => {
+    const code = req.query.get('parent') ?? own
+    const found = REGIONS.find((r) => r.code === code && r.code.startsWith(own.replace(/0+$/, '')))
+    if (found === undefined) return apiError(404, 'http.not_found', '未找到，或不在您的权限范围内')
+    return { json: { region: found, items: REGIONS.filter((r) => r.parent_code === code), next: null } }
+  }
+}
 
 function row(id: number, overrides: Partial<QueueRowOut> = {}): QueueRowOut {
   return {
@@ -31,6 +48,8 @@ function row(id: number, overrides: Partial<QueueRowOut> = {}): QueueRowOut {
     inspectors: ['刘秀英', '陈志强'],
     sampled_at: null,
     awaiting_me: true,
+    county_name: '通许县',
+    township_name: '城关镇',
     ...overrides,
   }
 }
@@ -38,6 +57,7 @@ function row(id: number, overrides: Partial<QueueRowOut> = {}): QueueRowOut {
 function page(items: QueueRowOut[], total = items.length, counts = { awaiting: 2, all: 9 }): QueueOut {
   return {
     total,
+    next: null,
     counts,
     items,
     tiers: [
@@ -57,7 +77,7 @@ let server: FakeServer
 beforeEach(() => {
   clearReviewCaches()
   server = fakeServer({
-    'GET /api/regions': { json: REGIONS },
+    'GET /api/regions': regionLevels('410200'),
     'GET /api/inspections/queue': (req) =>
       req.query.get('awaiting') === 'true'
         ? { json: page([row(2), row(3, { sampled_at: '2026-11-27T17:30:00+00:00', tier: 'none', tier_label: '未达标' })]) }
@@ -105,7 +125,7 @@ describe('ReviewQueuePage', () => {
   it('starts on what awaits the reviewer, counted by the server', async () => {
     const { wrapper } = await mountQueue(user('county_reviewer'))
 
-    expect(lastQuery()).toEqual({ awaiting: 'true', limit: '50', offset: '0' })
+    expect(lastQuery()).toEqual({ awaiting: 'true', limit: '50' })
     expect(rowIds(wrapper)).toEqual([2, 3])
     const tabs = wrapper.findAll('.van-tab').map((t) => t.text())
     expect(tabs).toEqual(['待我审核（2）', '全部（9）'])
@@ -140,7 +160,7 @@ describe('ReviewQueuePage', () => {
     await wrapper.findAll('.van-tab')[1]!.trigger('click')
     await settle()
 
-    expect(lastQuery()).toEqual({ limit: '50', offset: '0' })
+    expect(lastQuery()).toEqual({ limit: '50' })
     expect(rowIds(wrapper)).toEqual([2, 4])
     await wrapper.get('[data-testid="queue-item-4"]').trigger('click')
     await settle()
@@ -161,10 +181,12 @@ describe('ReviewQueuePage', () => {
     await wrapper.get('[data-testid="filter-q"]').setValue('  城关 ')
     await wrapper.get('[data-testid="queue-filters"]').trigger('submit')
     await settle()
-    expect(lastQuery()).toMatchObject({ q: '城关', awaiting: 'true', offset: '0' })
+    expect(lastQuery()).toMatchObject({ q: '城关', awaiting: 'true' })
 
-    const townships = () => wrapper.findAll('[data-testid="filter-township"] option').map((o) => o.text())
-    expect(townships()).toEqual(['全部乡镇（街道）', '城关镇', '竖岗镇', '堌阳镇'])
+    const options = (level: string) => wrapper.findAll(`[data-testid="filter-${level}"] option`).map((o) => o.text())
+    const townships = () => options('township')
+    expect(options('county')).toEqual(['全部县区', '通许县', '兰考县'])
+    expect(townships()).toEqual([]) // opened once a county is chosen
     await choose(wrapper, 'filter-county', '410225')
     expect(lastQuery()).toMatchObject({ q: '城关', region: '410225' })
     expect(townships()).toEqual(['全部乡镇（街道）', '堌阳镇'])
@@ -181,37 +203,88 @@ describe('ReviewQueuePage', () => {
       tier: 'none',
       awaiting: 'true',
       limit: '50',
-      offset: '0',
     })
     const tierOptions = wrapper.findAll('[data-testid="filter-tier"] option').map((o) => o.text())
     expect(tierOptions).toEqual(['全部等级', '基本标准 / 达标（标准化村卫生室）', '推荐标准 / 示范村卫生室', '未达标'])
 
     await wrapper.get('[data-testid="filter-clear"]').trigger('click')
     await settle()
-    expect(lastQuery()).toEqual({ awaiting: 'true', limit: '50', offset: '0' })
+    expect(lastQuery()).toEqual({ awaiting: 'true', limit: '50' })
   })
 
   it('hides the county filter from a county reviewer, who sees one county', async () => {
-    server.route('GET /api/regions', { json: REGIONS.filter((r) => r.code.startsWith('410222')) })
+    server.route('GET /api/regions', regionLevels('410222'))
     const { wrapper } = await mountQueue(user('county_reviewer'))
 
     expect(wrapper.find('[data-testid="filter-county"]').exists()).toBe(false)
     expect(wrapper.findAll('[data-testid="filter-township"] option')).toHaveLength(3)
     expect(wrapper.get('[data-testid="queue-item-2"] [data-col="region"]').text()).toBe('城关镇')
+    // townships are the last level offered: their villages are never asked for
+    await choose(wrapper, 'filter-township', '410222100')
+    expect(lastQuery()).toMatchObject({ region: '410222100' })
+    expect(server.calls('GET /api/regions').map((c) => c.query.get('parent'))).toEqual([null])
   })
 
-  it('pages through a long list', async () => {
-    server.route('GET /api/inspections/queue', (req) => ({
-      json: page([row(Number(req.query.get('offset')) + 1)], 120, { awaiting: 120, all: 130 }),
-    }))
-    const { wrapper } = await mountQueue(user('county_reviewer'))
+  it('opens the region tree one level at a time for a province administrator', async () => {
+    server.route('GET /api/regions', regionLevels('410000'))
+    const { wrapper } = await mountQueue(user('admin', 1))
+    const options = (level: string) => wrapper.findAll(`[data-testid="filter-${level}"] option`).map((o) => o.text())
 
-    expect(wrapper.get('[data-testid="queue-pager"]').text()).toContain('第 1–50 条，共 120 条')
-    await wrapper.findAll('[data-testid="queue-pager"] button')[1]!.trigger('click')
+    expect(options('city')).toEqual(['全部地市', '郑州市', '开封市'])
+    expect(wrapper.find('[data-testid="filter-county"]').exists()).toBe(false)
+    await choose(wrapper, 'filter-city', '410200')
+    expect(lastQuery()).toMatchObject({ region: '410200' })
+    expect(options('county')).toEqual(['全部县区', '通许县', '兰考县'])
+    await choose(wrapper, 'filter-county', '410222')
+    await choose(wrapper, 'filter-township', '410222101')
+    expect(lastQuery()).toMatchObject({ region: '410222101' })
+    // a city without subregions opens nothing; choosing another city closes the selects below
+    await choose(wrapper, 'filter-city', '410100')
+    expect(lastQuery()).toMatchObject({ region: '410100' })
+    expect(wrapper.find('[data-testid="filter-county"]').exists()).toBe(false)
+    expect(wrapper.find('[data-testid="filter-township"]').exists()).toBe(false)
+    expect(server.calls('GET /api/regions').map((c) => c.query.get('parent'))).toEqual([null, '410200', '410222'])
+    // the county is named beside the township for a user who sees several counties
+    expect(wrapper.get('[data-testid="queue-item-2"] [data-col="region"]').text()).toBe('通许县 城关镇')
+    await wrapper.get('[data-testid="filter-clear"]').trigger('click')
     await settle()
-    expect(lastQuery()['offset']).toBe('50')
-    expect(wrapper.get('[data-testid="queue-pager"]').text()).toContain('第 51–100 条，共 120 条')
+    expect(lastQuery()['region']).toBeUndefined()
+    expect(options('city')).toEqual(['全部地市', '郑州市', '开封市'])
   })
+
+  it('pages through a long list by the server’s cursors, and back', async () => {
+    const rowsFrom = (first: number, n: number) => Array.from({ length: n }, (_, i) => row(first + i))
+    const pages: Record<string, QueueOut> = {
+      '': { ...page(rowsFrom(1, 50), 120, { awaiting: 120, all: 130 }), next: 'c1' },
+      c1: { ...page(rowsFrom(51, 50), 120, { awaiting: 120, all: 130 }), next: 'c2' },
+      c2: { ...page(rowsFrom(101, 20), 120, { awaiting: 120, all: 130 }), next: null },
+    }
+    server.route('GET /api/inspections/queue', (req) => ({ json: pages[req.query.get('after') ?? '']! }))
+    const { wrapper } = await mountQueue(user('county_reviewer'))
+    const pager = () => wrapper.get('[data-testid="queue-pager"]')
+    const [previous, next] = wrapper.findAll('[data-testid="queue-pager"] button')
+
+    expect(pager().text()).toContain('第 1–50 条，共 120 条')
+    expect(previous!.attributes('disabled')).toBeDefined()
+    await next!.trigger('click')
+    await settle()
+    expect(lastQuery()['after']).toBe('c1')
+    expect(pager().text()).toContain('第 51–100 条，共 120 条')
+    await next!.trigger('click')
+    await settle()
+    expect(lastQuery()['after']).toBe('c2')
+    expect(pager().text()).toContain('第 101–120 条，共 120 条')
+    expect(rowIds(wrapper)[0]).toBe(101)
+    expect(next!.attributes('disabled')).toBeDefined() // the last page: no next cursor
+    await previous!.trigger('click')
+    await settle()
+    expect(lastQuery()['after']).toBe('c1')
+    expect(rowIds(wrapper)[0]).toBe(51)
+    // a new filter starts from the first page again
+    await choose(wrapper, 'filter-status', 'submitted')
+    expect(lastQuery()['after']).toBeUndefined()
+    expect(pager().text()).toContain('第 1–50 条，共 120 条')
+  }, 30_000) // full pages of rows: slow on a busy machine
 
   it('says so when nothing matches the filters', async () => {
     server.route('GET /api/inspections/queue', { json: page([], 0, { awaiting: 0, all: 0 }) })

@@ -4,6 +4,7 @@ import {
   clearReviewCaches,
   loadChecklist,
   loadFacilityName,
+  loadRegionLevel,
   loadReview,
   EMPTY_FILTERS,
   loadQueue,
@@ -25,15 +26,54 @@ beforeEach(() => {
 
 describe('loadQueue', () => {
   it('sends only the filters that are set, trimmed, with the page', async () => {
-    const page = { total: 0, counts: { awaiting: 0, all: 0 }, items: [], tiers: [], checklists: [] }
+    const page = { total: 0, next: null, counts: { awaiting: 0, all: 0 }, items: [], tiers: [], checklists: [] }
     const server = fakeServer({ 'GET /api/inspections/queue': { json: page } })
 
-    await loadQueue({ ...EMPTY_FILTERS, q: '  城关 ', tier: 'basic', awaiting: true }, 50)
+    await loadQueue({ ...EMPTY_FILTERS, q: '  城关 ', tier: 'basic', awaiting: true }, '2026-11-20.57')
     await loadQueue(EMPTY_FILTERS)
 
     const [first, second] = server.calls('GET /api/inspections/queue')
-    expect(Object.fromEntries(first!.query)).toEqual({ q: '城关', tier: 'basic', awaiting: 'true', limit: '50', offset: '50' })
-    expect(Object.fromEntries(second!.query)).toEqual({ limit: '50', offset: '0' })
+    expect(Object.fromEntries(first!.query)).toEqual({ q: '城关', tier: 'basic', awaiting: 'true', limit: '50', after: '2026-11-20.57' })
+    expect(Object.fromEntries(second!.query)).toEqual({ limit: '50' })
+  })
+})
+
+describe('loadRegionLevel', () => {
+  const node = (code: string, level: 'county' | 'township', children = 0) => ({
+    code,
+    name: `地区${code}`,
+    level,
+    parent_code: code.slice(0, 6) === code ? '410200' : code.slice(0, 6),
+    children,
+    has_children: children > 0,
+  })
+
+  it('follows the server’s pages of one level and keeps the level', async () => {
+    const county = node('410222', 'county', 3)
+    const server = fakeServer({
+      'GET /api/regions': (req) =>
+        req.query.get('after') === null
+          ? { json: { region: county, items: [node('410222100', 'township'), node('410222101', 'township')], next: '410222101' } }
+          : { json: { region: county, items: [node('410222102', 'township')], next: null } },
+    })
+
+    const level = await loadRegionLevel('410222')
+    expect(level.region.code).toBe('410222')
+    expect(level.items.map((r) => r.code)).toEqual(['410222100', '410222101', '410222102'])
+    const calls = server.calls('GET /api/regions').map((c) => Object.fromEntries(c.query))
+    expect(calls).toEqual([{ parent: '410222' }, { parent: '410222', after: '410222101' }])
+
+    await loadRegionLevel('410222')
+    expect(server.calls('GET /api/regions')).toHaveLength(2) // kept
+    await loadRegionLevel()
+    expect(Object.fromEntries(server.calls('GET /api/regions')[2]!.query)).toEqual({})
+  })
+
+  it('tries again after a failure', async () => {
+    const server = fakeServer({ 'GET /api/regions': apiError(503, 'db.unavailable', '数据库暂时繁忙或不可用，请稍后重试') })
+    await expect(loadRegionLevel()).rejects.toBeDefined()
+    server.route('GET /api/regions', { json: { region: node('410222', 'county'), items: [], next: null } })
+    expect((await loadRegionLevel()).region.code).toBe('410222')
   })
 })
 

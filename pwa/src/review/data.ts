@@ -19,6 +19,7 @@ import type {
   InspectionDetailOut,
   InspectionOut,
   QueueOut,
+  RegionLevelOut,
   RegionOut,
   RevisionOut,
 } from '../api/types'
@@ -29,11 +30,13 @@ export const LIST_LIMIT = 500
 
 const checklists = new Map<string, Promise<Checklist>>()
 const facilityNames = new Map<number, string>()
+const regionLevels = new Map<string, Promise<RegionLevel>>()
 
-/** Forgets the cached checklists and facility names (tests; logout). */
+/** Forgets the cached checklists, facility names and regions (tests; logout). */
 export function clearReviewCaches(): void {
   checklists.clear()
   facilityNames.clear()
+  regionLevels.clear()
 }
 
 /** A published checklist version never changes, so each is fetched and parsed once. */
@@ -70,7 +73,7 @@ export function byDateDesc(a: InspectionOut, b: InspectionOut): number {
 export interface QueueFilters {
   /** Part of the facility's name. */
   q: string
-  /** A county or township code. */
+  /** A region code inside the user's (city, county or township). */
   region: string
   status: string
   checklist_id: string
@@ -91,8 +94,9 @@ export const EMPTY_FILTERS: Readonly<QueueFilters> = {
 /** Rows per page of the queue. */
 export const QUEUE_PAGE = 50
 
-/** One page of the queue, filtered, counted and paged by the server (scoped to the user's region). */
-export function loadQueue(filters: QueueFilters, offset: number = 0, limit: number = QUEUE_PAGE): Promise<QueueOut> {
+/** One page of the queue, filtered, counted and paged by the server (scoped to the user's region):
+ *  the first page, or the one after the cursor `after` (the `next` of the page before). */
+export function loadQueue(filters: QueueFilters, after: string | null = null, limit: number = QUEUE_PAGE): Promise<QueueOut> {
   const params = new URLSearchParams()
   const q = filters.q.trim()
   if (q) params.set('q', q)
@@ -101,13 +105,49 @@ export function loadQueue(filters: QueueFilters, offset: number = 0, limit: numb
   }
   if (filters.awaiting) params.set('awaiting', 'true')
   params.set('limit', String(limit))
-  params.set('offset', String(offset))
+  if (after !== null) params.set('after', after)
   return request<QueueOut>(`/api/inspections/queue?${params.toString()}`)
 }
 
-/** Counties and townships of the user's region, for the region filters. */
-export function loadRegions(): Promise<RegionOut[]> {
-  return request<RegionOut[]>('/api/regions')
+/** A region and all its direct subregions. */
+export interface RegionLevel {
+  region: RegionOut
+  items: RegionOut[]
+}
+
+/** The most pages of one level read (at the server's 500 a page: more subregions than any region has). */
+const REGION_PAGES = 20
+
+/**
+ * One level of the region tree, as the filters open it: the user's own region (no `parent`) or a
+ * region inside it, with all its direct subregions (the server's pages followed). Kept in memory:
+ * regions do not change under a reviewer.
+ */
+export function loadRegionLevel(parent: string | null = null): Promise<RegionLevel> {
+  const key = parent ?? ''
+  let pending = regionLevels.get(key)
+  if (!pending) {
+    pending = readRegionLevel(parent)
+    regionLevels.set(key, pending)
+    pending.catch(() => regionLevels.delete(key)) // a failed load is tried again next time
+  }
+  return pending
+}
+
+async function readRegionLevel(parent: string | null): Promise<RegionLevel> {
+  const items: RegionOut[] = []
+  let after: string | null = null
+  for (let n = 0; n < REGION_PAGES; n++) {
+    const params = new URLSearchParams()
+    if (parent !== null) params.set('parent', parent)
+    if (after !== null) params.set('after', after)
+    const qs = params.toString()
+    const level: RegionLevelOut = await request<RegionLevelOut>(`/api/regions${qs ? `?${qs}` : ''}`)
+    items.push(...level.items)
+    after = level.next
+    if (after === null) return { region: level.region, items }
+  }
+  throw new Error('地区列表过长')
 }
 
 export interface ReviewData {
@@ -171,7 +211,7 @@ export interface SelfAssessment {
 export async function loadSelfAssessment(inspection: InspectionOut): Promise<SelfAssessment | null> {
   if (inspection.kind === 'self_assessment') return null
   const candidates = await listInspections({ facility_id: inspection.facility_id, limit: LIST_LIMIT })
-  const found = pickSelfAssessment(inspection, candidates)
+  const found = pickSelfAssessment(inspection, candidates.items)
   if (found === null) return null
   const detail = await getInspection(found.id)
   return { inspection: found, answers: detail.answers }

@@ -451,13 +451,16 @@ export function reviewRoutes(detailBody: InspectionDetailOut = detail()): Record
     'GET /api/inspections': (req) =>
       req.query.get('facility_id') === '3'
         ? {
-            json: [
-              detailBody.inspection,
-              SELF_ASSESSMENT,
-              inspection({ id: 6, kind: 'self_assessment', checklist_id: 'other-cl', inspection_date: '2026-11-01' }),
-            ],
+            json: {
+              items: [
+                detailBody.inspection,
+                SELF_ASSESSMENT,
+                inspection({ id: 6, kind: 'self_assessment', checklist_id: 'other-cl', inspection_date: '2026-11-01' }),
+              ],
+              next: null,
+            },
           }
-        : { json: [] },
+        : { json: { items: [], next: null } },
     'GET /api/inspections/5': { json: selfDetail() },
     'GET /api/evidence/31/thumbnail': { blob: new Blob(['thumb'], { type: 'image/jpeg' }) },
     'GET /api/evidence/31/content': { blob: new Blob(['full'], { type: 'image/jpeg' }) },
