@@ -1,4 +1,6 @@
-"""Background jobs: the `jobs` table people read (state, progress, result), and on PostgreSQL the
+"""Background jobs, and the indexes that keyset pages follow.
+
+Background jobs: the `jobs` table people read (state, progress, result), and on PostgreSQL the
 queue of procrastinate (its `procrastinate_*` tables, types and functions), created from the schema
 that the installed procrastinate ships. A later procrastinate release that changes its schema comes
 with its own SQL migrations (procrastinate/sql/migrations): apply them in a new revision here.
@@ -58,6 +60,12 @@ def upgrade():
                               postgresql_where=sa.text("state IN ('queued', 'running')"),
                               sqlite_where=sa.text("state IN ('queued', 'running')"))
 
+    # keyset pagination (lists at province scale)
+    with op.batch_alter_table('facilities', schema=None) as batch_op:
+        batch_op.create_index('ix_facilities_region_id', ['region_code', 'id'], unique=False)
+    with op.batch_alter_table('inspections', schema=None) as batch_op:
+        batch_op.create_index('ix_inspections_date_id', ['inspection_date', 'id'], unique=False)
+
     bind = op.get_bind()
     if bind.dialect.name == "postgresql":
         from procrastinate.schema import SchemaManager
@@ -100,3 +108,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_jobs_created_by'))
 
     op.drop_table('jobs')
+    with op.batch_alter_table('inspections', schema=None) as batch_op:
+        batch_op.drop_index('ix_inspections_date_id')
+    with op.batch_alter_table('facilities', schema=None) as batch_op:
+        batch_op.drop_index('ix_facilities_region_id')

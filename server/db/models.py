@@ -59,6 +59,8 @@ class Region(db.Model):  # type: ignore[name-defined,misc]
 
 class Facility(db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "facilities"
+    # keyset pages of the facility list follow (region_code, id)
+    __table_args__ = (Index("ix_facilities_region_id", "region_code", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(100), nullable=False)
@@ -124,6 +126,8 @@ class LoginThrottle(db.Model):  # type: ignore[name-defined,misc]
 
 class Inspection(db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "inspections"
+    # keyset pages of lists and the review queue follow (inspection_date, id), newest first
+    __table_args__ = (Index("ix_inspections_date_id", "inspection_date", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"), nullable=False, index=True)
