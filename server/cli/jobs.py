@@ -101,3 +101,14 @@ def verify(what: str, full: bool, since_last: bool, sample: int | None) -> None:
     except DomainError as exc:
         fail(exc)
     click.echo(f"job {job.id}: {job.state}")
+
+
+@group.command("prune")
+@click.option("--older-than", "days", type=click.IntRange(min=1), default=30, show_default=True, help="Days.")
+def prune(days: int) -> None:
+    """Remove the files of jobs finished more than DAYS ago (run daily from cron)."""
+    try:
+        count = jobs.prune(days)
+    except DomainError as exc:
+        fail(exc)
+    click.echo(f"{count} job result(s) removed")

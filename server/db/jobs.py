@@ -144,3 +144,17 @@ def finish(job_id: int, attempt: int | None, values: dict[str, Any]) -> bool:
         stmt = stmt.where(Job.attempt == attempt)
     result = db.session.execute(stmt.values(**values).execution_options(synchronize_session=False))
     return bool(getattr(result, "rowcount", 0))
+
+
+def expired(before: dt.datetime) -> list[Job]:
+    """Succeeded jobs that finished before `before` and still hold a result."""
+    stmt = select(Job).where(Job.state == SUCCEEDED, Job.finished_at < before, Job.result_key.is_not(None))
+    return list(db.session.scalars(stmt.order_by(Job.id)))
+
+
+def result_keys_in_use(keys: Sequence[str], before: dt.datetime) -> set[str]:
+    """Of `keys`, those a job finished since `before` still serves (a reused result)."""
+    if not keys:
+        return set()
+    stmt = select(Job.result_key).where(Job.result_key.in_(list(keys)), Job.finished_at >= before)
+    return {key for key in db.session.scalars(stmt) if key is not None}

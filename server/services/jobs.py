@@ -333,6 +333,33 @@ def fail(job_id: int, attempt: int | None, code: str, params: dict[str, Any]) ->
     return done
 
 
+def prune(older_than_days: int, now: dt.datetime | None = None) -> int:
+    """Remove the files of jobs that finished more than `older_than_days` ago (not those a newer
+    job reuses, nor reports, which live on as reports); the jobs stay, marked without a result.
+    Returns how many jobs lost their file."""
+    cutoff = (now or _now()) - dt.timedelta(days=older_than_days)
+    old = queries.expired(cutoff)
+    keep = queries.result_keys_in_use([j.result_key for j in old if j.result_key], cutoff)
+    store = registry.evidence_store()
+    count = 0
+    for job in old:
+        key = job.result_key
+        if key is not None and key.startswith(RESULT_PREFIX) and key not in keep:
+            try:
+                store.delete(key)
+            except ObjectMissing:
+                pass
+            except StoreError as exc:
+                raise unavailable(exc) from exc
+        job.result_key = None
+        job.result_meta = {**(job.result_meta or {}), "pruned": True}
+        count += 1
+    if count:
+        audit.record("job.prune", actor="cli", after={"jobs": count, "older_than_days": older_than_days})
+    db.session.commit()
+    return count
+
+
 def earlier_results(key: str) -> list[Job]:
     """The succeeded jobs of the same work, newest first: a handler may reuse one's result."""
     return queries.succeeded(key)

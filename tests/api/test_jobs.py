@@ -6,16 +6,19 @@ both engines; tests/api/test_job_worker.py runs them through the queue and a rea
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from typing import Any
 
 import pytest
 from flask import Flask
 from openpyxl import load_workbook  # type: ignore[import-untyped]
+from sqlalchemy import update
 
 from server import registry
+from server.db.models import Job
 from server.extensions import db
-from server.services import auth
+from server.services import auth, jobs
 from tests.api.test_access_matrix import DENIALS
 from tests.api.world import World, add_user
 from tests.services.test_payouts import approved, qs_rules
@@ -157,3 +160,27 @@ def test_verifications_run_as_jobs_that_only_the_top_administrators_see(world: W
     for username in ("admin", "city_reviewer"):  # a city's people: the whole installation is not theirs
         ids = [j["id"] for j in world.call(username, "GET", "/api/jobs").json["jobs"]]
         assert not set(ids) & {j["id"] for j in listed}, username
+
+
+def test_old_results_are_pruned_but_not_while_a_newer_job_serves_them(world: World, app: Flask) -> None:
+    sheet_data(world)
+    first = world.call("admin", "POST", "/api/payouts/sheets", SHEET).json
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(days=31)
+    assert jobs.prune(30, now=later) == 1
+    gone = world.call("admin", "GET", f"/api/jobs/{first['id']}")
+    assert (gone.json["state"], gone.json["result"]) == ("succeeded", None)
+    refused = world.call("admin", "GET", f"/api/jobs/{first['id']}/result")
+    assert (refused.status_code, refused.json["error"]["code"]) == (409, "jobs.no_result")
+    assert list(registry.evidence_store().keys(f"jobs/{first['id']}/")) == []
+    # a result a recent job reuses stays
+    second = world.call("admin", "POST", "/api/payouts/sheets", dict(SHEET, format="pdf")).json
+    third = world.call("admin", "POST", "/api/payouts/sheets", dict(SHEET, format="pdf")).json
+    assert third["result"]["reused"] is True
+    db.session.execute(
+        update(Job)
+        .where(Job.id == second["id"])
+        .values(finished_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=40))
+    )
+    db.session.commit()
+    assert jobs.prune(30) == 1
+    assert world.call("admin", "GET", f"/api/jobs/{third['id']}/result").status_code == 200
