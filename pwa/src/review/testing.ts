@@ -98,8 +98,17 @@ export function stubVisibleIntersections(): void {
 
 // --- fixtures ----------------------------------------------------------------------------------------
 
+/** What the server's policy table lets each desk role do, as far as the pages ask (a fixture: the
+ * app itself reads `may` from the server's answer). */
+export const DESK_MAY: Readonly<Partial<Record<UserOut['role'], string[]>>> = {
+  county_reviewer: ['inspections.list', 'jobs.get', 'jobs.list'],
+  city_reviewer: ['inspections.list', 'jobs.get', 'jobs.list', 'payouts.sheet'],
+  admin: ['audit.list', 'inspections.list', 'jobs.get', 'jobs.list', 'payouts.sheet'],
+}
+
 export function user(role: UserOut['role'], id: number = 50): UserOut {
-  return { id, username: `u${id}`, display_name: `审核员${id}`, role, region_code: '410102', facility_id: null }
+  const may = DESK_MAY[role] ?? ['inspections.list']
+  return { id, username: `u${id}`, display_name: `审核员${id}`, role, region_code: '410102', facility_id: null, may }
 }
 
 export function inspection(overrides: Partial<InspectionOut> & Pick<InspectionOut, 'id'>): InspectionOut {
