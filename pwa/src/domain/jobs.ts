@@ -146,5 +146,5 @@ export function currentPeriod(today: string, kind: PeriodKind = 'year'): PeriodC
 /** The file types a sheet is made in. */
 export const SHEET_FORMATS: readonly { code: 'pdf' | 'xlsx'; label: string }[] = [
   { code: 'pdf', label: 'PDF' },
-  { code: 'xlsx', label: 'XLSX 电子表格' },
+  { code: 'xlsx', label: 'Excel 表格' },
 ]

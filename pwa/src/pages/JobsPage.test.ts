@@ -122,7 +122,7 @@ describe('JobsPage', () => {
     await wrapper.get('[data-testid="sheet-year"]').setValue('2026')
     await wrapper.get('[data-testid="sheet-quarter"]').setValue('3')
     await wrapper.get('[data-testid="sheet-format-xlsx"]').trigger('click')
-    expect(wrapper.get('[data-testid="sheet-summary"]').text()).toBe('通许县 · 2026年第三季度 · XLSX 电子表格')
+    expect(wrapper.get('[data-testid="sheet-summary"]').text()).toBe('通许县 · 2026年第三季度 · Excel 表格')
 
     const queued = job(13, { state: 'queued', state_label: '排队中', title: '通许县 2026年第三季度 奖补资金分配表（XLSX）' })
     server.route('POST /api/payouts/sheets', { status: 202, json: queued })
