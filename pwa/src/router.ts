@@ -11,6 +11,8 @@ declare module 'vue-router' {
     public?: boolean
     /** Only for users who fill in checklists (inspectors, self-assessors) or who review. */
     area?: 'inspect' | 'review'
+    /** Only for users the server's policy table lets call this endpoint (their `may`). */
+    may?: string
   }
 }
 
@@ -34,6 +36,7 @@ export const routes: RouteRecordRaw[] = [
     meta: { area: 'inspect' },
   },
   { path: '/sync', name: 'sync', component: () => import('./pages/SyncPage.vue'), meta: { area: 'inspect' } },
+  { path: '/jobs', name: 'jobs', component: () => import('./pages/JobsPage.vue'), meta: { area: 'review', may: 'jobs.list' } },
   { path: '/review', name: 'review-queue', component: () => import('./pages/ReviewQueuePage.vue'), meta: { area: 'review' } },
   {
     path: '/review/:id(\\d+)',
@@ -57,6 +60,7 @@ export function createAppRouter(history: RouterHistory, pinia?: Pinia): Router {
     if (!session.user) return { name: 'login', query: { redirect: to.fullPath } }
     if (to.meta.area === 'review' && !session.isReviewer) return home
     if (to.meta.area === 'inspect' && !session.canInspect) return home
+    if (to.meta.may !== undefined && !session.may(to.meta.may)) return home
     return true
   })
   return router

@@ -150,6 +150,14 @@ class UserOut(ma.Schema):
     role = fields.String(required=True, validate=ROLE)
     region_code = fields.String(required=True)
     facility_id = fields.Integer(required=True, allow_none=True)
+    may = fields.List(
+        fields.String(),
+        required=True,
+        metadata={
+            "description": "the endpoints of the policy table the user's role may call "
+            "(e.g. payouts.sheet, jobs.list), so the app offers only those"
+        },
+    )
 
 
 class LoginOut(ma.Schema):

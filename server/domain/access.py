@@ -66,6 +66,12 @@ class Principal:
     def scope(self) -> str:
         return regions.scope_prefix(self.region_code)
 
+    @property
+    def may(self) -> list[str]:
+        """The endpoints of the policy table the user's role may call (sent to the app, which shows
+        only what the user may do)."""
+        return endpoints_of(self.role)
+
     def sees_region(self, code: str) -> bool:
         return code.startswith(self.scope)
 
@@ -77,3 +83,8 @@ class Principal:
 
 def allowed(endpoint: str, role: str) -> bool:
     return role in POLICY[endpoint]
+
+
+def endpoints_of(role: str) -> list[str]:
+    """The endpoints of the policy table `role` may call, sorted."""
+    return sorted(endpoint for endpoint, roles in POLICY.items() if role in roles)

@@ -413,7 +413,7 @@ def sheet_for(
 # --- as a background job -------------------------------------------------------------------------
 
 SHEET_JOB = "payout_sheet"
-FORMAT_LABELS = {"pdf": "PDF", "xlsx": "Excel"}
+FORMAT_LABELS = {"pdf": "PDF", "xlsx": "电子表格"}
 
 
 def _sheet_key(region_code: str, period_code: str, fmt: str) -> str:

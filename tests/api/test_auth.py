@@ -20,6 +20,7 @@ from werkzeug.test import TestResponse
 from server import create_app
 from server.api.base import client_ip
 from server.db.models import AuditEntry, AuthSession, LoginThrottle, Region, User
+from server.domain.access import POLICY
 from server.extensions import db
 from server.services.auth import delay_seconds, hash_password
 from server.settings import Settings
@@ -81,6 +82,31 @@ def test_login_and_me(world: World) -> None:
     assert response.json["username"] == "inspector"
     assert response.json["role"] == "inspector"
     assert "password" not in response.get_data(as_text=True)
+
+
+def test_the_user_is_told_what_their_role_may_do(world: World) -> None:
+    """`may` is the policy table's answer for the role, at login and from /me: the app offers the
+    payout sheets and the jobs page from it, and never keeps its own copy of who may do what."""
+    for username in ("inspector", "county_reviewer", "city_reviewer", "admin"):
+        role = world.users[username].role
+        expected = sorted(e for e, roles in POLICY.items() if role in roles)
+        assert world.call(username, "GET", "/api/auth/me").json["may"] == expected
+    login = world.client.post(
+        "/api/auth/login", json={"username": "city_reviewer", "password": world.password}
+    )
+    assert login.json["user"]["may"] == world.call("city_reviewer", "GET", "/api/auth/me").json["may"]
+    may = {
+        u: set(world.call(u, "GET", "/api/auth/me").json["may"])
+        for u in ("inspector", "county_reviewer", "city_reviewer")
+    }
+    assert "payouts.sheet" in may["city_reviewer"] and "jobs.list" in may["city_reviewer"]
+    assert "jobs.list" in may["county_reviewer"] and "payouts.sheet" not in may["county_reviewer"]
+    assert not {"jobs.list", "payouts.sheet"} & may["inspector"]
+    # what it says is what the server does
+    sheet = {"region_code": "410222", "period": "2026", "format": "xlsx"}
+    assert world.call("county_reviewer", "POST", "/api/payouts/sheets", sheet).status_code == 403
+    assert world.call("inspector", "GET", "/api/jobs").status_code == 403
+    assert world.call("county_reviewer", "GET", "/api/jobs").status_code == 200
 
 
 def test_passwords_are_hashed(world: World) -> None:

@@ -53,7 +53,7 @@ def test_a_payout_sheet_job_is_followed_and_its_file_downloaded(world: World, ap
     assert response.status_code == 202, response.json
     job = response.json
     assert job["kind_label"] == "奖补资金分配表"
-    assert job["title"] == "开封市 2026年第四季度 奖补资金分配表（Excel）"
+    assert job["title"] == "开封市 2026年第四季度 奖补资金分配表（电子表格）"
     assert job["created_by_name"] == world.users["city_reviewer"].display_name
     done = finished(world, app, job)
     assert (done["state"], done["state_label"]) == ("succeeded", "已完成")

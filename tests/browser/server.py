@@ -20,12 +20,13 @@ __all__ = ["AppServer", "copy_dist", "idb", "log_in", "poll", "screenshot", "ser
 
 
 @contextlib.contextmanager
-def serving(workdir: Path, pwa_dist: Path | None = None) -> Iterator[AppServer]:
-    """A prepared, running server for a test module; skipped (failed under CI) without Chromium."""
+def serving(workdir: Path, pwa_dist: Path | None = None, *, jobs_worker: bool = False) -> Iterator[AppServer]:
+    """A prepared, running server for a test module (with a job worker beside it when asked);
+    skipped (failed under CI) without Chromium."""
     from tests.browser.conftest import chromium_path
 
     chromium_path()  # before starting anything
-    server = AppServer(workdir, pwa_dist)
+    server = AppServer(workdir, pwa_dist, jobs_worker=jobs_worker)
     server.prepare()
     server.start()
     try:

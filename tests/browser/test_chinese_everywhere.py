@@ -22,8 +22,12 @@ PHONE = {"width": 390, "height": 844}
 DESK = {"width": 1366, "height": 900}
 
 # Acronyms that are the words people use (三大件 and the hospital systems the standards name, file
-# types, the report's QR code), and the standard's own grade letters A/B/C.
-ALLOWED = {"A", "B", "C", "PDF", "DR", "QR", "CT", "ABO", "HIS", "LIS", "PACS", "CSV", "XLSX", "GPS", "EXIF"}
+# types, the report's QR code, the units of a file's size), and the
+# standard's own grade letters A/B/C.
+ALLOWED = {
+    *("A", "B", "C", "PDF", "DR", "QR", "CT", "ABO", "HIS", "LIS", "PACS", "CSV", "XLSX", "GPS", "EXIF"),
+    *("KB", "MB"),
+}
 WORD = re.compile(r"[A-Za-z][A-Za-z'’]*")
 # A photo's short SHA-256, shown so a printout can be matched to the stored file.
 DIGEST = re.compile(r"\b[0-9a-f]{10,64}\b")

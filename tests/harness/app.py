@@ -3,7 +3,9 @@
 `AppServer` prepares a fresh PostgreSQL database and MinIO bucket (from the test harness), runs
 the migrations, loads the checklists, seeds the demo data, and serves the app (and the built PWA)
 with gunicorn. `kill()` is SIGKILL (no graceful shutdown: what a power cut does); `start()` brings
-it back on the same port, database and bucket. `node()` makes another app node on the same
+it back on the same port, database and bucket. With `jobs_worker` a job worker (`flask jobs
+worker`, same environment) is started and stopped with the server, so jobs queued on PostgreSQL
+run as in production (not inline). `node()` makes another app node on the same
 database, bucket and secret key, on a port of its own: what a second machine behind a load
 balancer is. Browser tests (tests/browser/server.py) and the two-node tests use it.
 """
@@ -32,7 +34,8 @@ if TYPE_CHECKING:
 
 
 class AppServer:
-    """One app node. `workers` and `threads` are gunicorn's (one worker, eight threads by default)."""
+    """One app node. `workers` and `threads` are gunicorn's (one worker, eight threads by default);
+    `jobs_worker` runs a background job worker beside it."""
 
     def __init__(
         self,
@@ -42,6 +45,7 @@ class AppServer:
         workers: int = 1,
         threads: int = 8,
         data_of: AppServer | None = None,
+        jobs_worker: bool = False,
     ) -> None:
         workdir.mkdir(parents=True, exist_ok=True)
         self.workdir = workdir
@@ -59,6 +63,9 @@ class AppServer:
         }
         self.process: subprocess.Popen[bytes] | None = None
         self.log = workdir / "server.log"
+        self.jobs_worker = jobs_worker
+        self.worker: subprocess.Popen[bytes] | None = None
+        self.worker_log = workdir / "worker.log"
         self.logins: dict[str, str] = dict(data_of.logins) if data_of is not None else {}
 
     def _fresh_data(self, pwa_dist: Path | None) -> dict[str, str]:
@@ -162,6 +169,37 @@ class AppServer:
         )
         log.close()
         wait_until(self._healthy, 60, "the app server")
+        if self.jobs_worker:
+            self.start_worker()
+
+    def start_worker(self) -> None:
+        """The job worker of this deployment: `flask jobs worker` with the server's environment."""
+        if self.worker is not None and self.worker.poll() is None:
+            return  # still running (the server alone was killed)
+        log = self.worker_log.open("ab")
+        self.worker = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "wsgi", "jobs", "worker"],
+            cwd=PROJECT_ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own group: its child processes go with it
+        )
+        log.close()
+
+    def stop_worker(self) -> None:
+        """SIGTERM (the worker finishes or gives back what it runs), then SIGKILL to the group."""
+        if self.worker is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.worker.pid, signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.worker.wait(15)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.worker.pid, signal.SIGKILL)  # its children, should any be left
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.worker.wait(10)
+        self.worker = None
 
     def _healthy(self) -> bool:
         if self.process is not None and self.process.poll() is not None:
@@ -173,7 +211,8 @@ class AppServer:
             return False
 
     def kill(self) -> None:
-        """SIGKILL to the whole process group: the server stops mid-request, nothing is flushed."""
+        """SIGKILL to the whole process group: the server stops mid-request, nothing is flushed.
+        The job worker, if any, is left running (stop() ends it)."""
         if self.process is None:
             return
         with contextlib.suppress(ProcessLookupError):
@@ -182,6 +221,7 @@ class AppServer:
         self.process = None
 
     def stop(self) -> None:
+        self.stop_worker()
         if self.process is None:
             return
         self.process.terminate()

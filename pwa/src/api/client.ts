@@ -20,8 +20,11 @@ import type {
   InspectionDetailOut,
   InspectionOut,
   InspectionPageOut,
+  JobOut,
+  JobPageOut,
   LoginIn,
   LoginOut,
+  PayoutSheetRequest,
   RegradeIn,
   ResolveIn,
   ResolveOut,
@@ -408,6 +411,28 @@ export function listEvidence(id: number): Promise<EvidenceOut[]> {
 export function getHistory(id: number, itemId?: string): Promise<RevisionOut[]> {
   const qs = itemId ? `?item_id=${encodeURIComponent(itemId)}` : ''
   return request<RevisionOut[]>(`/api/inspections/${id}/history${qs}`)
+}
+
+/** One page of the user's background jobs, newest first; `before` is the previous page's `next_before`. */
+export function listJobs(before: number | null = null, limit: number = 20): Promise<JobPageOut> {
+  const params = new URLSearchParams({ limit: String(limit) })
+  if (before !== null) params.set('before', String(before))
+  return request<JobPageOut>(`/api/jobs?${params.toString()}`)
+}
+
+export function getJob(id: number, options: Pick<RequestOptions, 'signal'> = {}): Promise<JobOut> {
+  return request<JobOut>(`/api/jobs/${id}`, options)
+}
+
+/** Asks for a payout sheet as a background job (202): the answer is the job, the same one when the
+ * same sheet is already under way. */
+export function requestPayoutSheet(body: PayoutSheetRequest): Promise<JobOut> {
+  return request<JobOut>('/api/payouts/sheets', { method: 'POST', body, timeoutMs: 30_000 })
+}
+
+/** A succeeded job's file (409 jobs.not_finished before); it needs the session's token. */
+export function fetchJobResult(id: number): Promise<Blob> {
+  return fetchBlob(`/api/jobs/${id}/result`, 600_000)
 }
 
 /**

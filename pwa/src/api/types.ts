@@ -70,3 +70,9 @@ export type HealthComponents = Schemas['HealthComponentsOut']
 
 export type ErrorBody = Schemas['ErrorBody']
 export type ErrorProblem = Schemas['ErrorProblem']
+
+/** A background job (a payout sheet, a report rendered ahead), as GET /api/jobs/{id} answers it. */
+export type JobOut = Schemas['JobOut']
+export type JobState = JobOut['state']
+export type JobPageOut = Schemas['JobPageOut']
+export type PayoutSheetRequest = Schemas['PayoutSheetRequest']

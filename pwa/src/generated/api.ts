@@ -4037,6 +4037,8 @@ export interface components {
             display_name: string;
             facility_id: number | null;
             id: number;
+            /** @description the endpoints of the policy table the user's role may call (e.g. payouts.sheet, jobs.list), so the app offers only those */
+            may: string[];
             region_code: string;
             /** @enum {string} */
             role: "inspector" | "self_assessor" | "county_reviewer" | "city_reviewer" | "admin";

@@ -95,6 +95,7 @@ async function mountQueue(who: UserOut): Promise<{ wrapper: VueWrapper; router: 
       { path: '/review', name: 'review-queue', component: ReviewQueuePage },
       { path: '/review/:id', name: 'review', component: Blank },
       { path: '/login', name: 'login', component: Blank },
+      { path: '/jobs', name: 'jobs', component: Blank },
     ],
   })
   await router.push('/review')
@@ -122,6 +123,21 @@ async function choose(wrapper: VueWrapper, testid: string, value: string): Promi
 }
 
 describe('ReviewQueuePage', () => {
+  it('leads the desk roles to their background jobs, naming the payout sheets where the server allows them', async () => {
+    const county = await mountQueue(user('county_reviewer'))
+    expect(county.wrapper.get('[data-testid="queue-to-jobs"]').text()).toBe('后台任务')
+    county.wrapper.unmount()
+    const city = await mountQueue(user('city_reviewer'))
+    const link = city.wrapper.get('[data-testid="queue-to-jobs"]')
+    expect(link.text()).toBe('后台任务 · 奖补资金分配表')
+    await link.trigger('click')
+    await settle()
+    expect(city.router.currentRoute.value.name).toBe('jobs')
+    city.wrapper.unmount()
+    const without = await mountQueue({ ...user('county_reviewer'), may: ['inspections.list'] })
+    expect(without.wrapper.find('[data-testid="queue-to-jobs"]').exists()).toBe(false)
+  })
+
   it('starts on what awaits the reviewer, counted by the server', async () => {
     const { wrapper } = await mountQueue(user('county_reviewer'))
 

@@ -18,6 +18,7 @@ export const INSPECTOR: UserOut = {
   role: 'inspector',
   region_code: '410222',
   facility_id: null,
+  may: ['sync.bootstrap', 'sync.push'],
 }
 
 export function facilityOut(overrides: Partial<FacilityOut> = {}): FacilityOut {

@@ -8,6 +8,7 @@ import type {
   FacilityOut,
   InspectionDetailOut,
   InspectionOut,
+  JobOut,
   RevisionOut,
   ScoreOut,
   UserOut,
@@ -98,8 +99,17 @@ export function stubVisibleIntersections(): void {
 
 // --- fixtures ----------------------------------------------------------------------------------------
 
+/** What the server's policy table lets each desk role do, as far as the pages ask (a fixture: the
+ * app itself reads `may` from the server's answer). */
+export const DESK_MAY: Readonly<Partial<Record<UserOut['role'], string[]>>> = {
+  county_reviewer: ['inspections.list', 'jobs.get', 'jobs.list'],
+  city_reviewer: ['inspections.list', 'jobs.get', 'jobs.list', 'payouts.sheet'],
+  admin: ['audit.list', 'inspections.list', 'jobs.get', 'jobs.list', 'payouts.sheet'],
+}
+
 export function user(role: UserOut['role'], id: number = 50): UserOut {
-  return { id, username: `u${id}`, display_name: `审核员${id}`, role, region_code: '410102', facility_id: null }
+  const may = DESK_MAY[role] ?? ['inspections.list']
+  return { id, username: `u${id}`, display_name: `审核员${id}`, role, region_code: '410102', facility_id: null, may }
 }
 
 export function inspection(overrides: Partial<InspectionOut> & Pick<InspectionOut, 'id'>): InspectionOut {
@@ -464,5 +474,28 @@ export function reviewRoutes(detailBody: InspectionDetailOut = detail()): Record
     'GET /api/inspections/5': { json: selfDetail() },
     'GET /api/evidence/31/thumbnail': { blob: new Blob(['thumb'], { type: 'image/jpeg' }) },
     'GET /api/evidence/31/content': { blob: new Blob(['full'], { type: 'image/jpeg' }) },
+  }
+}
+
+/** A payout sheet job of 开封市, running, as GET /api/jobs/{id} answers it. */
+export function job(id: number, overrides: Partial<JobOut> = {}): JobOut {
+  return {
+    id,
+    kind: 'payout_sheet',
+    kind_label: '奖补资金分配表',
+    title: '开封市 2026年 奖补资金分配表（PDF）',
+    state: 'running',
+    state_label: '进行中',
+    progress: { done: 0, total: 0, stage: null, stage_label: null },
+    attempt: 1,
+    region_code: '410200',
+    region_name: '开封市',
+    created_by_name: '王市审',
+    created_at: '2026-11-29T02:00:00+00:00',
+    started_at: '2026-11-29T02:00:01+00:00',
+    finished_at: null,
+    result: null,
+    error: null,
+    ...overrides,
   }
 }

@@ -3,7 +3,7 @@
 // stays behind, and is refused while changes are unsent unless the user discards them.
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
-import { ApiError, login as apiLogin, logout as apiLogout, OfflineError, setAuth } from '../api/client'
+import { ApiError, getMe, login as apiLogin, logout as apiLogout, OfflineError, setAuth } from '../api/client'
 import { catalogMessage } from '../api/errors'
 import type { UserOut } from '../api/types'
 import { INSPECTING_ROLES, REVIEWING_ROLES } from '../domain/rules'
@@ -49,6 +49,12 @@ export const useSessionStore = defineStore('session', () => {
   /** Fills in checklists on this device (and syncs them). */
   const canInspect = computed(() => user.value !== null && INSPECTING_ROLES.includes(user.value.role))
 
+  /** Whether the server's policy table lets the user call `endpoint` ("payouts.sheet"): the `may`
+   * of its login (or /me) answer, never a rule of the app's own. */
+  function may(endpoint: string): boolean {
+    return (user.value?.may ?? []).includes(endpoint)
+  }
+
   function apply(session: StoredSession | null): void {
     user.value = session?.user ?? null
     token.value = session?.token ?? null
@@ -71,9 +77,24 @@ export const useSessionStore = defineStore('session', () => {
   async function restore(): Promise<void> {
     if (restored.value) return
     const row = await getDb().meta.get(SESSION_KEY)
-    apply((row?.value as StoredSession | undefined) ?? null)
+    const stored = (row?.value as StoredSession | undefined) ?? null
+    apply(stored)
     deviceId.value = await ensureDeviceId()
     restored.value = true
+    // A session kept before the server said what the user may do: ask it once, in the background.
+    if (stored && !Array.isArray((stored.user as Partial<UserOut>).may)) void refreshUser(stored)
+  }
+
+  async function refreshUser(stored: StoredSession): Promise<void> {
+    try {
+      const fresh = await getMe({ timeoutMs: 5_000 })
+      if (token.value !== stored.token) return // logged out or in again meanwhile
+      const session: StoredSession = { ...stored, user: fresh }
+      await getDb().meta.put({ key: SESSION_KEY, value: session })
+      user.value = fresh
+    } catch {
+      // offline or ended: the pages show what needs no `may` until the next login
+    }
   }
 
   /**
@@ -118,5 +139,5 @@ export const useSessionStore = defineStore('session', () => {
     deviceId.value = await ensureDeviceId()
   }
 
-  return { user, token, expired, endedMessage, restored, deviceId, isReviewer, canInspect, restore, login, logout }
+  return { user, token, expired, endedMessage, restored, deviceId, isReviewer, canInspect, may, restore, login, logout }
 })
