@@ -13,7 +13,7 @@ enableAutoUnmount(afterEach)
 
 const Blank = defineComponent({ render: () => h('div') })
 
-function region(code: string, name: string, level: string, parent: string, children: number): RegionOut {
+function region(code: string, name: string, level: RegionOut['level'], parent: string, children: number): RegionOut {
   return { code, name, level, parent_code: parent, children, has_children: children > 0 }
 }
 

@@ -3,7 +3,7 @@ import { ApiError } from '../api/client'
 import type { RegionOut } from '../api/types'
 import { regionLevel, RegionTree, type RegionSource } from './regions'
 
-function region(code: string, name: string, level: string, parent: string | null, children: number): RegionOut {
+function region(code: string, name: string, level: RegionOut['level'], parent: string | null, children: number): RegionOut {
   return { code, name, level, parent_code: parent, children, has_children: children > 0 }
 }
 
