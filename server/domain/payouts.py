@@ -7,6 +7,9 @@ that applies is the one of the most specific region containing the facility (cou
 before province) among the rules in force on the payout date, the latest `valid_from` winning.
 Tiers are cumulative, so a facility that reached a tier without a rule of its own (社区医院 on top
 of 推荐标准, say) is paid by the rule of the highest tier below it that has one.
+Sheets match rules through `RuleIndex` (rules by region code, the facility's region chain walked
+up), which chooses what the plain scan `select_rule` chooses at a cost that does not grow with the
+rules of other regions.
 
 A top-up rule pays only what the facility has not yet received for lower tiers of the same family;
 a full rule pays its whole amount; a facility already paid for that tier or a higher one gets 0.
@@ -18,6 +21,7 @@ columns wide): one text box per row instead of one per cell is what lets WeasyPr
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import hashlib
 import re
@@ -133,6 +137,62 @@ def payable_rule(
     return None
 
 
+class RuleIndex:
+    """The rules by (region, family, tier), each list sorted by valid_from: the rule for a facility
+    is found by walking its region's chain up (village, township, county, city, province) and
+    looking each region up, so the cost per facility does not depend on how many rules other
+    regions have. Chooses exactly what `select_rule` and `payable_rule` choose.
+
+    `probes` counts the lookups made, for tests and benchmarks."""
+
+    def __init__(self, rules: Iterable[Rule]) -> None:
+        grouped: dict[tuple[str, str, str], list[tuple[dt.date, int, Rule]]] = {}
+        for n, rule in enumerate(rules):
+            # among rules of one region and date the first given wins, as in select_rule
+            grouped.setdefault((rule.region_code, rule.family, rule.tier_code), []).append(
+                (rule.valid_from, -n, rule)
+            )
+        self._rules: dict[tuple[str, str, str], tuple[list[dt.date], list[Rule]]] = {}
+        for key, found in grouped.items():
+            found.sort(key=lambda item: (item[0], item[1]))
+            self._rules[key] = ([day for day, _, _ in found], [rule for _, _, rule in found])
+        self._chains: dict[str, tuple[str, ...]] = {}
+        self.probes = 0
+
+    def chain(self, region_code: str) -> tuple[str, ...]:
+        """The region and the regions containing it, most specific first."""
+        found = self._chains.get(region_code)
+        if found is None:
+            codes = [region_code]
+            while (parent := regions.parent_code(codes[-1])) is not None:
+                codes.append(parent)
+            found = self._chains[region_code] = tuple(codes)
+        return found
+
+    def select(self, region_code: str, family: str, tier_code: str, on: dt.date) -> Rule | None:
+        for code in self.chain(region_code):
+            self.probes += 1
+            entry = self._rules.get((code, family, tier_code))
+            if entry is None:
+                continue
+            days, rules = entry
+            at = bisect.bisect_right(days, on)
+            if at:
+                return rules[at - 1]
+        return None
+
+    def payable(
+        self, region_code: str, family: str, reached: str, tier_order: Sequence[str], on: dt.date
+    ) -> Rule | None:
+        if reached not in tier_order:
+            return None
+        for tier_code in reversed(tier_order[: tier_order.index(reached) + 1]):
+            rule = self.select(region_code, family, tier_code, on)
+            if rule is not None:
+                return rule
+        return None
+
+
 @dataclass(frozen=True)
 class Paid:
     """A payout already recorded for the same facility and family."""
@@ -238,7 +298,7 @@ class Sheet:
 
 def build_rows(
     candidates: Sequence[Candidate],
-    rules: Sequence[Rule],
+    rules: Sequence[Rule] | RuleIndex,
     paid: Mapping[tuple[int, str], Sequence[tuple[int, str, Paid]]],
     recorded: Mapping[tuple[int, str], Recorded],
     on: dt.date,
@@ -249,6 +309,7 @@ def build_rows(
     row's own report is left out of what was paid before it. `recorded` holds those by
     (inspection, report digest)."""
     order = {family: i for i, family in enumerate(family_order)}
+    matcher = rules if isinstance(rules, RuleIndex) else RuleIndex(rules)
     ordered = sorted(
         (c for c in candidates if c.tier_code != TIER_NONE),
         key=lambda c: (
@@ -270,7 +331,7 @@ def build_rows(
                 earlier.amount_yuan, _basis(rule, earlier.amount_yuan), sum(p.amount_yuan for p in before)
             )
         else:
-            rule = payable_rule(rules, c.region_code, c.family, c.tier_code, c.tier_order, on)
+            rule = matcher.payable(c.region_code, c.family, c.tier_code, c.tier_order, on)
             due = amount_due(rule, c.tier_order, before)
         rule_label = None
         if rule is not None and rule.tier_code != c.tier_code:
