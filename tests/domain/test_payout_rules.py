@@ -36,7 +36,7 @@ def region_tree(rng: random.Random) -> list[str]:
 
 
 def random_rules(rng: random.Random, codes: list[str], count: int) -> list[domain.Rule]:
-    rules = []
+    rules: list[domain.Rule] = []
     for _ in range(count):
         rules.append(
             domain.Rule(
