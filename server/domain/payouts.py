@@ -566,25 +566,29 @@ def _block(rows: Sequence[SheetRow]) -> dict[str, Any]:
 
 
 def view(sheet: Sheet) -> dict[str, Any]:
-    """The template context of the payout sheet."""
-    sections = []
-    for family in dict.fromkeys(r.candidate.family for r in sheet.rows):
+    """The template context of the payout sheet. Its rows are `items`, a block of rows each, the
+    first block of a family section carrying the section's heading: the PDF is laid out in parts
+    of items (server.reports.paged)."""
+    items = []
+    numerals = "一二三四五六七八九"
+    for n, family in enumerate(dict.fromkeys(r.candidate.family for r in sheet.rows)):
         rows = [r for r in sheet.rows if r.candidate.family == family]
-        sections.append(
-            {
-                "title": sheet.family_name(family),
-                "count": len(rows),
-                "amount": sum(r.amount_yuan for r in rows),
-                "blocks": [_block(rows[i : i + ROWS_PER_BLOCK]) for i in range(0, len(rows), ROWS_PER_BLOCK)],
-            }
-        )
+        heading: dict[str, Any] | None = {
+            "title": sheet.family_name(family),
+            "numeral": numerals[n] if n < len(numerals) else str(n + 1),
+            "count": len(rows),
+            "amount": sum(r.amount_yuan for r in rows),
+        }
+        for i in range(0, len(rows), ROWS_PER_BLOCK):
+            items.append({"heading": heading, "block": _block(rows[i : i + ROWS_PER_BLOCK])})
+            heading = None
     recorded = sum(1 for r in sheet.rows if r.recorded)
     return {
         "title": title(sheet),
         "sheet": sheet,
         "period": sheet.period,
         "header": text_row([c.title for c in PDF_COLUMNS]),
-        "sections": sections,
+        "items": items,
         "totals": totals_view(sheet),
         "facilities": len(sheet.rows),
         "recorded": recorded,
