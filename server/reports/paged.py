@@ -75,10 +75,15 @@ def write_parts(
     parts: list[tuple[Part, int]] = []
     start, heading_done = 0, False
     while True:
-        end = min(start + per_part, blocks)
-        part = Part(start, end, heading_done)
-        document = _layout(html_of(part, blocks), fetcher())
-        pages = document.pages  # type: ignore[attr-defined]
+        size = per_part
+        while True:  # a part whose blocks all fit on its first page grows: its end must not break a page
+            end = min(start + size, blocks)
+            part = Part(start, end, heading_done)
+            document = _layout(html_of(part, blocks), fetcher())
+            pages = document.pages  # type: ignore[attr-defined]
+            if end == blocks or (len(pages) > 1 and f"b{start}" not in pages[-1].anchors):
+                break
+            size *= 2
         carry, heading_done = end, False
         if end < blocks and len(pages) > 1:
             last = pages[-1].anchors
