@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 
-from bench import boundary, evidence, payouts, pwa, reports, scoring, sqlite_load, sync
+from bench import boundary, evidence, payouts, pwa, reports, scoring, sqlite_load, sync, verify
 
 BENCHMARKS = {
     "boundary": boundary.run,
@@ -19,6 +19,7 @@ BENCHMARKS = {
     "scoring": scoring.run,
     "sqlite_load": sqlite_load.run,
     "sync": sync.run,
+    "verify": verify.run,
 }
 
 

@@ -50,11 +50,11 @@ def _init_extensions(app: Flask, settings: Settings) -> None:
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     with app.app_context():
         configure_engine(db.engine)
-    registry.install(app, settings, make_store(settings))
+    registry.install(app, settings, make_store(settings), create_app)
 
 
 def _register_blueprints(app: Flask) -> None:
-    from server.api import health, payouts, pwa, schemas, v1, verify
+    from server.api import health, jobs, payouts, pwa, schemas, v1, verify
     from server.api.base import Api
     from server.api.docs import ErrorResponsesPlugin
     from server.api.errors import register_error_handlers
@@ -78,19 +78,20 @@ def _register_blueprints(app: Flask) -> None:
     api = Api(app, spec_kwargs={"extra_plugins": [ErrorResponsesPlugin(app)]})
     for schema in schemas.REFERENCED:
         api.spec.components.schema(schema.__name__, schema=schema)
-    for blueprint in (*v1.BLUEPRINTS, payouts.bp, health.bp):
+    for blueprint in (*v1.BLUEPRINTS, payouts.bp, jobs.bp, health.bp):
         api.register_blueprint(blueprint)
     app.register_blueprint(verify.bp)
     app.register_blueprint(pwa.bp)  # last: its catch-all route serves the app shell
 
 
 def _register_commands(app: Flask) -> None:
-    from server.cli import checklists, imports, payouts, reports, storage, users
+    from server.cli import checklists, imports, jobs, payouts, reports, storage, users
 
     app.cli.add_command(checklists.group)
     app.cli.add_command(storage.group)
     app.cli.add_command(reports.group)
     app.cli.add_command(payouts.group)
     app.cli.add_command(users.group)
+    app.cli.add_command(jobs.group)
     for group in imports.GROUPS:
         app.cli.add_command(group)

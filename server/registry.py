@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import cast
 
 from flask import Flask, current_app
@@ -16,11 +17,15 @@ from server.storage import EvidenceStore
 
 _SETTINGS = "DABIAO_SETTINGS"
 _STORE = "evidence_store"
+_FACTORY = "dabiao_factory"
+
+AppFactory = Callable[[Settings], Flask]
 
 
-def install(app: Flask, settings: Settings, store: EvidenceStore) -> None:
+def install(app: Flask, settings: Settings, store: EvidenceStore, factory: AppFactory) -> None:
     app.config[_SETTINGS] = settings
     app.extensions[_STORE] = store
+    app.extensions[_FACTORY] = factory
 
 
 def settings() -> Settings:
@@ -31,3 +36,8 @@ def settings() -> Settings:
 def evidence_store() -> EvidenceStore:
     """The evidence store of the app in whose context this runs."""
     return cast(EvidenceStore, current_app.extensions[_STORE])
+
+
+def app_factory() -> AppFactory:
+    """The function that made the running app: a job worker's child processes make theirs with it."""
+    return cast(AppFactory, current_app.extensions[_FACTORY])

@@ -65,6 +65,16 @@ class Settings:
     photo_max_distance_m: int = 2000
     evidence_retention_days: int = 3650
     public_url: str = "http://127.0.0.1:5000"
+    # Background jobs (server.services.jobs). Inline: run in the submitting request (always so on
+    # SQLite, which has no queue). Each job runs in a worker's child process limited to
+    # `job_memory_mb` of address space and `job_time_limit_s` seconds; a child is replaced after
+    # `job_max_per_child` jobs (WeasyPrint returns its memory only when the process exits). A job
+    # whose worker sent no heartbeat for `job_stalled_seconds` is run again by another worker.
+    jobs_inline: bool = False
+    job_memory_mb: int = 1536
+    job_time_limit_s: float = 1800
+    job_max_per_child: int = 20
+    job_stalled_seconds: int = 60
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ, **overrides: object) -> Settings:
@@ -115,6 +125,11 @@ class Settings:
             "public_url": get("PUBLIC_URL") or f"http://127.0.0.1:{env.get('PORT', '5000')}",
             "trusted_proxies": int(get("TRUSTED_PROXIES", "0") or 0),
             "login_address_free_failures": int(get("LOGIN_ADDRESS_FREE_FAILURES", "30") or 0),
+            "jobs_inline": (get("JOBS_INLINE", "") or "").lower() in ("1", "true", "yes"),
+            "job_memory_mb": int(get("JOB_MEMORY_MB", "1536") or 1536),
+            "job_time_limit_s": float(get("JOB_TIME_LIMIT_S", "1800") or 1800),
+            "job_max_per_child": int(get("JOB_MAX_PER_CHILD", "20") or 20),
+            "job_stalled_seconds": int(get("JOB_STALLED_SECONDS", "60") or 60),
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Response
 
+from server.api import schemas as s
 from server.api.base import Blueprint, now, principal, requires
 from server.api.docs import raises
 from server.formats.payout_sheet import XLSX_TYPE
-from server.services import payouts
+from server.services import jobs, payouts
 
 bp = Blueprint("payouts", __name__, url_prefix="/api/payouts", description="达标奖补")
 
@@ -38,3 +41,16 @@ def sheet_pdf(region_code: str, period: str) -> Response:
 def sheet_xlsx(region_code: str, period: str) -> Response:
     """The same sheet as XLSX: the same rows and totals, amounts as numbers."""
     return _send(payouts.sheet_for(principal(), region_code, period, "xlsx", now()))
+
+
+@bp.route("/sheets", methods=["POST"])
+@requires("payouts.sheet")
+@bp.arguments(s.PayoutSheetRequest)
+@bp.response(202, s.JobOut)
+@raises(422)
+def request_sheet(body: dict[str, Any]) -> Any:
+    """Make the payout sheet as a background job: the answer is the job, to follow at
+    /api/jobs/{id} and download from /api/jobs/{id}/result once it succeeded. The same sheet asked
+    for while a job for it is under way is that job; an unchanged sheet reuses the earlier file."""
+    job, _ = payouts.request_sheet(principal(), body["region_code"], body["period"], body["format"])
+    return jobs.view([job])[0]

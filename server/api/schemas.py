@@ -942,3 +942,73 @@ class EvidenceOut(ma.Schema):
     retained_until = fields.DateTime(required=True, allow_none=True)
     uploaded_by = fields.Integer(required=True)
     created_at = fields.DateTime(required=True, metadata={"description": "the server's receipt time"})
+
+
+# --- background jobs -----------------------------------------------------------------------------
+
+
+class PayoutSheetRequest(Strict):
+    region_code = Text(
+        required=True, max_length=12, regex=(r"^\d{6}(\d{3})?(\d{3})?$", "6、9 或 12 位数字地区代码")
+    )
+    period = Text(
+        required=True,
+        max_length=10,
+        metadata={"description": "a year (2026), quarter (2026Q4) or month (2026-11)"},
+    )
+    format = Text(required=True, max_length=4, validate=one_of(["pdf", "xlsx"]))
+
+
+class JobProgressOut(ma.Schema):
+    done = fields.Integer(required=True)
+    total = fields.Integer(
+        required=True, metadata={"description": "0 while the amount of work is not known yet"}
+    )
+    stage = fields.String(required=True, allow_none=True)
+    stage_label = fields.String(required=True, allow_none=True)
+
+
+class JobResultOut(ma.Schema):
+    filename = fields.String(required=True)
+    content_type = fields.String(required=True)
+    size = fields.Integer(required=True)
+    sha256 = fields.String(required=True)
+    reused = fields.Boolean(
+        required=True, metadata={"description": "the same document an earlier job made, not made again"}
+    )
+
+
+class JobErrorOut(ma.Schema):
+    code = fields.String(required=True)
+    message = fields.String(required=True)
+
+
+class JobOut(ma.Schema):
+    id = fields.Integer(required=True)
+    kind = fields.String(required=True)
+    kind_label = fields.String(required=True)
+    title = fields.String(required=True)
+    state = fields.String(required=True, validate=one_of(["queued", "running", "succeeded", "failed"]))
+    state_label = fields.String(required=True)
+    progress = fields.Nested(JobProgressOut, required=True)
+    attempt = fields.Integer(required=True)
+    region_code = fields.String(required=True)
+    region_name = fields.String(required=True)
+    created_by_name = fields.String(required=True, allow_none=True)
+    created_at = fields.DateTime(required=True)
+    started_at = fields.DateTime(required=True, allow_none=True)
+    finished_at = fields.DateTime(required=True, allow_none=True)
+    result = fields.Nested(JobResultOut, required=True, allow_none=True)
+    error = fields.Nested(JobErrorOut, required=True, allow_none=True)
+
+
+class JobPageOut(ma.Schema):
+    jobs = fields.List(fields.Nested(JobOut), required=True)
+    next_before = fields.Integer(
+        required=True, allow_none=True, metadata={"description": "pass as `before` for the next (older) page"}
+    )
+
+
+class JobQuery(Strict):
+    before = Int(load_default=None, allow_none=True, min=1, max=inputs.ID_MAX, strict=False)
+    limit = Int(load_default=50, min=1, max=200, strict=False)

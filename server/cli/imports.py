@@ -21,6 +21,7 @@ from flask.cli import AppGroup
 
 from server import registry
 from server.domain.errors import DomainError
+from server.domain.times import format_time
 from server.formats.tables import problem_location
 from server.services import audit, checklists, imports, inspections
 from server.services.seed import seed_demo
@@ -129,21 +130,36 @@ def demo() -> None:
 
 
 @audit_group.command("verify")
-@click.option("--no-anchors", is_flag=True, help="Check the chain only, not its anchors.")
-def verify(no_anchors: bool) -> None:
-    """Walk the hash chain of the audit log and check it against its anchors; exit 1 when an entry
-    was edited or deleted, or entries were cut off the end."""
+@click.option("--no-anchors", is_flag=True, help="The whole chain only: no anchors, no checkpoints.")
+@click.option("--full", is_flag=True, help="Walk the whole chain, not only what follows the last checkpoint.")
+@click.option("--batch", type=click.IntRange(min=1), default=audit.VERIFY_BATCH, show_default=True)
+def verify(no_anchors: bool, full: bool, batch: int) -> None:
+    """Walk the hash chain of the audit log from the last verified checkpoint (or all of it with
+    --full) and check it against its anchors; exit 1 when an entry was edited or deleted, or
+    entries were cut off the end. A clean run records a new checkpoint in the evidence store."""
     try:
-        count, problems = audit.verify(None if no_anchors else registry.evidence_store())
+        result = audit.verify(None if no_anchors else registry.evidence_store(), full=full, batch=batch)
     except StoreError as exc:
         click.echo(f"错误：无法读取证据存储中的审计锚点（{exc}）", err=True)
         sys.exit(1)
-    if problems:
-        click.echo(f"audit chain BROKEN: {len(problems)} problem(s) in {count} entries", err=True)
-        for problem in problems:
+    if result.start is None:
+        click.echo("checked the whole chain from its first entry")
+    else:
+        since = format_time(result.start_verified_at) or "?"
+        click.echo(f"checked from checkpoint at entry {result.start.seq} (verified {since}, China time)")
+    rate = result.checked / result.seconds if result.seconds > 0 else 0.0
+    click.echo(f"walked {result.checked} entries in {result.seconds:.2f} s ({rate:,.0f} entries/s)")
+    if result.problems:
+        click.echo(
+            f"audit chain BROKEN: {len(result.problems)} problem(s) in {result.checked} entries", err=True
+        )
+        for problem in result.problems:
             click.echo(f"  {problem}", err=True)
         sys.exit(1)
-    click.echo(f"audit chain intact: {count} entries")
+    head = result.head.seq if result.head is not None else 0
+    click.echo(f"audit chain intact: {head} entries")
+    if result.checkpoint is not None:
+        click.echo(f"checkpoint written: {result.checkpoint}")
 
 
 @audit_group.command("anchor")

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import Row, select, text
 
 from server.db.models import (
     AuditEntry,
@@ -51,17 +51,34 @@ def add(entry: AuditEntry) -> None:
     db.session.add(entry)
 
 
-def iterate(batch: int = 1000) -> Iterator[AuditEntry]:
-    last = 0
+_CHAIN_COLUMNS = (
+    AuditEntry.seq,
+    AuditEntry.at,
+    AuditEntry.actor_id,
+    AuditEntry.actor,
+    AuditEntry.action,
+    AuditEntry.target_type,
+    AuditEntry.target_id,
+    AuditEntry.ip,
+    AuditEntry.region_code,
+    AuditEntry.before,
+    AuditEntry.after,
+    AuditEntry.prev_hash,
+    AuditEntry.hash,
+)
+
+
+def chain_batches(after_seq: int = 0, batch: int = 5000) -> Iterator[Sequence[Row[Any]]]:
+    """The entries after `after_seq` in order, as plain rows (no ORM objects), `batch` at a time:
+    one keyset query per batch on the primary key, so memory stays bounded and no query slows down
+    with the depth of the log."""
+    last = after_seq
     while True:
-        rows = list(
-            db.session.scalars(
-                select(AuditEntry).where(AuditEntry.seq > last).order_by(AuditEntry.seq).limit(batch)
-            )
-        )
+        stmt = select(*_CHAIN_COLUMNS).where(AuditEntry.seq > last).order_by(AuditEntry.seq).limit(batch)
+        rows = db.session.execute(stmt).all()
         if not rows:
             return
-        yield from rows
+        yield rows
         last = rows[-1].seq
 
 

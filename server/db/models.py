@@ -12,10 +12,12 @@ from sqlalchemy import (
     Date,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -387,3 +389,50 @@ class Payout(db.Model):  # type: ignore[name-defined,misc]
     rule_id: Mapped[int | None] = mapped_column(ForeignKey("payout_rules.id"), nullable=True)
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
     recorded_by: Mapped[str] = mapped_column(String(64), nullable=False)
+
+
+class Job(db.Model):  # type: ignore[name-defined,misc]
+    """A piece of heavy work (a payout sheet, a report, a verification) done outside any request, as
+    its users see it: state, progress, and the result to download once it succeeded.
+
+    The queue itself is procrastinate's (its `procrastinate_*` tables, on PostgreSQL only); this row
+    is the record people read. `attempt` fences a run: a run writes its result only while the row
+    still carries its attempt number, so a run that a retry replaced can never publish. At most one
+    job per `key` is queued or running at a time (the partial unique index)."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (
+        Index(
+            "uq_jobs_active_key",
+            "key",
+            unique=True,
+            postgresql_where=text("state IN ('queued', 'running')"),
+            sqlite_where=text("state IN ('queued', 'running')"),
+        ),
+        Index("ix_jobs_key_state", "key", "state"),
+        Index("ix_jobs_region_id", "region_code", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), nullable=False)
+    key: Mapped[str] = mapped_column(String(200), nullable=False)
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), nullable=False)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True, index=True)
+    state: Mapped[str] = mapped_column(String(16), nullable=False, default="queued")
+    attempt: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    progress_done: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    progress_total: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    stage: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    result_key: Mapped[str | None] = mapped_column(String(512), nullable=True)
+    result_name: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    result_type: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    result_size: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    result_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    result_meta: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    error_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    error_params: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    queue_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)

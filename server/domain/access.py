@@ -46,6 +46,9 @@ POLICY: dict[str, frozenset[str]] = {
     "samples.get": frozenset({CITY_REVIEWER, ADMIN}),
     "audit.list": frozenset({ADMIN}),
     "payouts.sheet": frozenset({CITY_REVIEWER, ADMIN}),
+    # background jobs: the desk roles that start them (payout sheets, approvals that queue reports)
+    "jobs.list": frozenset({COUNTY_REVIEWER, CITY_REVIEWER, ADMIN}),
+    "jobs.get": frozenset({COUNTY_REVIEWER, CITY_REVIEWER, ADMIN}),
 }
 
 

@@ -31,11 +31,21 @@ class ChainEntry:
     payload: Mapping[str, Any]
 
 
-def verify_chain(entries: Iterable[ChainEntry]) -> list[str]:
-    """Every break in the chain, in order; an empty list means intact."""
+@dataclass(frozen=True)
+class Anchor:
+    """A head of the chain copied outside the database (seq and hash at a moment)."""
+
+    seq: int
+    hash: str
+
+
+def verify_chain(entries: Iterable[ChainEntry], start: Anchor | None = None) -> list[str]:
+    """Every break in the chain, in order; an empty list means intact. From the genesis by default;
+    from a verified point (`start`: the seq and hash of the entry before the first one given) when
+    only the rest of the chain is checked."""
     problems = []
-    expected_prev = GENESIS
-    expected_seq = 1
+    expected_prev = GENESIS if start is None else start.hash
+    expected_seq = 1 if start is None else start.seq + 1
     for entry in entries:
         if entry.seq != expected_seq:
             problems.append(f"entry {entry.seq}: expected sequence {expected_seq} (an entry was deleted)")
@@ -46,14 +56,6 @@ def verify_chain(entries: Iterable[ChainEntry]) -> list[str]:
         expected_prev = entry.hash
         expected_seq = entry.seq + 1
     return problems
-
-
-@dataclass(frozen=True)
-class Anchor:
-    """A head of the chain copied outside the database (seq and hash at a moment)."""
-
-    seq: int
-    hash: str
 
 
 def check_anchors(anchors: Iterable[Anchor], heads: dict[int, str]) -> list[str]:

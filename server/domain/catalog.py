@@ -216,6 +216,7 @@ CATALOG: dict[str, Entry] = {
     "evidence.missing": Entry(410, "照片在存储中缺失", also=(409,)),
     "storage.unavailable": Entry(503, "照片存储暂时不可用，请稍后重试", retryable=True),
     "storage.no_object_lock": Entry(409, "存储桶未启用对象锁定；请新建存储桶（对象锁定只能在创建时设置）"),
+    "storage.listing_out_of_order": Entry(500, "存储列出的对象键未按字节顺序排列，无法核对孤立对象"),
     # --- reports ---
     "report.missing": Entry(409, "已存档的报告缺失，请联系管理员"),
     # --- imports (CSV/XLSX) and the demo seed ---
@@ -247,6 +248,14 @@ CATALOG: dict[str, Entry] = {
     "payouts.invalid_period": Entry(
         422, "无效的期间“{text}”：应为年份（2026）、季度（2026Q4）或月份（2026-11，月份为 01～12）"
     ),
+    # --- background jobs ---
+    "jobs.not_finished": Entry(409, "任务尚未完成，请稍后再下载", retryable=True),
+    "jobs.no_result": Entry(409, "任务未成功完成，没有可下载的结果"),
+    "jobs.timeout": Entry(500, "任务超过时间上限（{limit}）未完成，已终止"),
+    "jobs.memory": Entry(500, "任务超过内存上限（{megabytes} MB），已终止"),
+    "jobs.crashed": Entry(500, "任务执行进程多次意外退出（共 {attempts} 次），已停止重试"),
+    "jobs.failed": Entry(500, "任务执行出错（共尝试 {attempts} 次），请联系系统管理员"),
+    "jobs.unavailable": Entry(503, "后台任务服务暂不可用，请稍后重试", retryable=True),
 }
 
 UNKNOWN = Entry(400, "请求无法处理")

@@ -78,6 +78,28 @@ TIER_ITEM_LABELS = {"basic": "基本", "recommended": "推荐", "community_hospi
 # The parts /healthz reports on.
 HEALTH_COMPONENT_LABELS = {"database": "数据库", "evidence_store": "证据存储", "checklists": "评审标准"}
 
+# Background jobs (server.services.jobs): what they do, where they stand, and the step they are at.
+JOB_KIND_LABELS = {
+    "payout_sheet": "奖补资金分配表",
+    "report": "评审报告",
+    "audit_verify": "审计日志校验",
+    "storage_verify": "证据存储校验",
+}
+JOB_STATE_LABELS = {"queued": "排队中", "running": "进行中", "succeeded": "已完成", "failed": "失败"}
+JOB_STATE_TONES: dict[str, Tone] = {
+    "queued": "default",
+    "running": "primary",
+    "succeeded": "success",
+    "failed": "danger",
+}
+JOB_STAGE_LABELS = {
+    "collect": "汇总数据",
+    "reports": "生成评审报告",
+    "render": "排版输出",
+    "store": "保存结果",
+    "reuse": "沿用已生成的相同结果",
+}
+
 
 def label(labels: dict[str, str], code: str | None) -> str:
     """The label of `code`, or the code itself when it has none."""
@@ -97,4 +119,8 @@ def as_data() -> dict[str, Any]:
         "tier_items": TIER_ITEM_LABELS,
         "health_components": HEALTH_COMPONENT_LABELS,
         "fact_types": FACT_TYPE_LABELS,
+        "job_kinds": JOB_KIND_LABELS,
+        "job_states": JOB_STATE_LABELS,
+        "job_state_tones": JOB_STATE_TONES,
+        "job_stages": JOB_STAGE_LABELS,
     }

@@ -23,6 +23,15 @@ The chain alone cannot show that entries were cut off its end. `anchor` copies t
 the database's users cannot change it; `verify` checks every anchor against the log. Run
 `flask audit anchor` regularly (for example hourly from cron): a cut is detected back to the
 last anchor.
+
+`verify` keeps up with a log of millions of entries: it reads plain rows in keyset batches, and by
+default starts from a checkpoint, a small object {seq, hash, verified_at} that each clean run
+leaves in the evidence store (under retention, like the anchors). The next run checks that the
+checkpoint's entry still has that hash, then walks only the entries after it, and the anchors
+from there on. A rewrite of earlier entries that recomputes their hashes changes the hash at the
+checkpoint, so it is still found; an earlier entry edited without recomputing anything (which
+breaks the chain only where it is) is found by the full walk (`--full`), which should still run
+now and then, for example weekly.
 """
 
 from __future__ import annotations
@@ -30,9 +39,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple, Protocol
 
+from server import registry
 from server.db import audit as queries
 from server.db.models import AuditEntry
 from server.domain.access import Principal
@@ -41,9 +53,38 @@ from server.domain.times import utc
 from server.storage import EvidenceStore
 
 ANCHOR_PREFIX = "audit-anchors/"
+CHECKPOINT_PREFIX = "audit-checkpoints/"
+VERIFY_BATCH = 5000  # entries per query of `verify`
 
 
-def payload_of(entry: AuditEntry) -> dict[str, Any]:
+class EntryFields(Protocol):
+    """What an entry's hash covers: an AuditEntry or a plain row of the same columns."""
+
+    @property
+    def seq(self) -> int: ...
+    @property
+    def at(self) -> dt.datetime: ...
+    @property
+    def actor_id(self) -> int | None: ...
+    @property
+    def actor(self) -> str | None: ...
+    @property
+    def action(self) -> str: ...
+    @property
+    def target_type(self) -> str | None: ...
+    @property
+    def target_id(self) -> str | None: ...
+    @property
+    def ip(self) -> str | None: ...
+    @property
+    def region_code(self) -> str | None: ...
+    @property
+    def before(self) -> Any: ...
+    @property
+    def after(self) -> Any: ...
+
+
+def payload_of(entry: EntryFields) -> dict[str, Any]:
     payload = {
         "seq": entry.seq,
         "at": utc(entry.at).isoformat(timespec="microseconds"),
@@ -106,21 +147,114 @@ def record(
     return entry
 
 
-def verify(store: EvidenceStore | None = None) -> tuple[int, list[str]]:
-    """(entries checked, problems) for the whole chain, and against the anchors in `store`."""
-    count = 0
+Progress = Callable[[int, int], None]
 
-    def entries() -> Any:
-        nonlocal count
-        for row in queries.iterate():
-            count += 1
-            yield ChainEntry(row.seq, row.prev_hash, row.hash, payload_of(row))
 
-    problems = verify_chain(entries())
+class VerifyResult(NamedTuple):
+    """What `verify` found: the entries it walked and the problems, where it started (None: at the
+    genesis), the last entry it walked, the checkpoint it wrote, and how long it took."""
+
+    checked: int
+    problems: list[str]
+    start: Anchor | None
+    head: Anchor | None
+    checkpoint: str | None
+    seconds: float
+    start_verified_at: str | None = None
+
+
+def verify(
+    store: EvidenceStore | None = None,
+    *,
+    full: bool = False,
+    now: dt.datetime | None = None,
+    retain_days: int | None = None,
+    batch: int = VERIFY_BATCH,
+    progress: Progress | None = None,
+) -> VerifyResult:
+    """Walk the chain in keyset batches of plain rows and check it against the anchors in `store`.
+
+    Without a store (or with `full`), the whole chain from the genesis. With a store, from the
+    newest checkpoint (written by the last clean run) forward, when that checkpoint's entry still
+    has its hash in the database; when it does not, that is a problem and the whole chain is
+    walked. Anchors are then checked from the starting point on (all of them on a full walk).
+    After a clean run with a store, the last entry walked becomes the next checkpoint, under
+    retention. `progress(done, total)` is called after each batch."""
+    clock = time.perf_counter()
+    problems: list[str] = []
+    start: Anchor | None = None
+    start_verified_at: str | None = None
+    if store is not None and not full:
+        found = latest_checkpoint(store)
+        if found is not None:
+            point, start_verified_at = found
+            in_log = queries.hashes_of([point.seq]).get(point.seq)
+            if in_log == point.hash:
+                start = point
+            else:
+                problems.append(
+                    f"checkpoint at entry {point.seq}: "
+                    + ("the entry is missing" if in_log is None else "its hash differs from the checkpoint")
+                    + " (the log changed before it); the whole chain was checked"
+                )
+                start_verified_at = None
+    tail = queries.tail()
+    first = start.seq if start is not None else 0
+    total = max(0, tail.seq - first) if tail is not None else 0
+    walked = 0
+    last: Anchor | None = None
+
+    def entries() -> Iterator[ChainEntry]:
+        nonlocal walked, last
+        for rows in queries.chain_batches(first, batch):
+            for row in rows:
+                yield ChainEntry(row.seq, row.prev_hash, row.hash, payload_of(row))
+            walked += len(rows)
+            last = Anchor(rows[-1].seq, rows[-1].hash)
+            if progress is not None:
+                progress(walked, max(total, walked))
+
+    problems += verify_chain(entries(), start)
     if store is not None:
-        found = anchors(store)
-        problems += check_anchors(found, queries.hashes_of(a.seq for a in found))
-    return count, problems
+        found_anchors = anchors(store, from_seq=first)
+        problems += check_anchors(found_anchors, queries.hashes_of(a.seq for a in found_anchors))
+    written = None
+    if store is not None and not problems and last is not None:
+        when = now or dt.datetime.now(dt.UTC)
+        days = retain_days if retain_days is not None else registry.settings().evidence_retention_days
+        written = write_checkpoint(store, last, when, days)
+    return VerifyResult(
+        walked, problems, start, last or start, written, time.perf_counter() - clock, start_verified_at
+    )
+
+
+def _checkpoint_key(seq: int) -> str:
+    return f"{CHECKPOINT_PREFIX}{seq:012d}.json"
+
+
+def write_checkpoint(store: EvidenceStore, point: Anchor, now: dt.datetime, retain_days: int) -> str | None:
+    """Record a verified point of the chain under retention; None when it was recorded already."""
+    key = _checkpoint_key(point.seq)
+    if store.exists(key):
+        return None
+    body = json.dumps(
+        {"seq": point.seq, "hash": point.hash, "verified_at": now.astimezone(dt.UTC).isoformat()},
+        sort_keys=True,
+    ).encode("utf-8")
+    store.put(key, body, hashlib.sha256(body).hexdigest(), "application/json", {"kind": "audit-checkpoint"})
+    store.retain(key, now + dt.timedelta(days=retain_days))
+    return key
+
+
+def latest_checkpoint(store: EvidenceStore) -> tuple[Anchor, str] | None:
+    """The newest checkpoint (the highest seq: keys sort by it) with the time it was verified."""
+    newest = None
+    for key in store.keys(CHECKPOINT_PREFIX):  # streamed: one key held at a time
+        newest = key
+    if newest is None:
+        return None
+    data = json.loads(store.get(newest))
+    return Anchor(int(data["seq"]), str(data["hash"])), str(data["verified_at"])
 
 
 @dataclass(frozen=True)
@@ -153,9 +287,19 @@ def anchor(store: EvidenceStore, now: dt.datetime, retain_days: int) -> AnchorRe
     return AnchorResult(head.seq, head.hash, key, created=True)
 
 
-def anchors(store: EvidenceStore) -> list[Anchor]:
+def _seq_of_key(key: str, prefix: str) -> int | None:
+    name = key.removeprefix(prefix).removesuffix(".json")
+    return int(name) if name.isascii() and name.isdigit() else None
+
+
+def anchors(store: EvidenceStore, from_seq: int = 0) -> list[Anchor]:
+    """The anchors of entries from `from_seq` on. Their keys name the seq, so those before it are
+    not even read: an incremental check reads only the anchors written since its checkpoint."""
     found = []
     for key in store.keys(ANCHOR_PREFIX):
+        seq = _seq_of_key(key, ANCHOR_PREFIX)
+        if seq is not None and seq < from_seq:
+            continue
         data = json.loads(store.get(key))
         found.append(Anchor(int(data["seq"]), str(data["hash"])))
     return found

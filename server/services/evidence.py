@@ -30,12 +30,17 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import logging
+import random
 import re
+import secrets
+import time
 import urllib.parse
 import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -53,6 +58,7 @@ from server.domain.evidence import (
     parse_exif_time,
     place_or_none,
 )
+from server.domain.verification import OutOfOrder, detection_chance, reservoir, sample_size, unreferenced
 from server.extensions import db
 from server.services import audit
 from server.services.inspections import checklist_of, load, not_found, participants
@@ -304,28 +310,224 @@ def init_store() -> dict[str, Any]:
     return {"backend": store.backend, "created": created, "object_lock": True}
 
 
-def verify_store() -> dict[str, list[str]]:
-    """Re-hash every referenced object; list the missing, mismatched and orphaned ones."""
-    store = _store()
-    missing: list[str] = []
-    mismatched: list[str] = []
-    referenced: set[str] = set()
+# --- reconciling the store with the database --------------------------------------------------
+
+RUN_PREFIX = "verify-runs/storage/"  # one small JSON object per clean run: what it checked, when
+ORPHAN_PREFIXES = ("evidence/", "thumbs/")  # reports, anchors and job results live elsewhere
+LISTED_MAX = 1000  # problems named per kind; beyond that they are counted
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Sample:
+    size: int  # objects drawn and checked
+    population: int  # objects there were to draw from
+    seed: int  # draws the same sample again from the same rows
+    confidence: float | None  # the confidence and tolerance asked for, when a size was derived
+    tolerance: float | None
+
+    def statement(self) -> str:
+        """What the sample shows, in plain words."""
+        if self.size >= self.population:
+            return f"all {self.population} objects were checked: this is not an estimate"
+        if self.confidence is None or self.tolerance is None:
+            return (
+                f"a random sample of {self.size} of {self.population} objects "
+                "(no confidence was asked for: give --confidence and --tolerance for a stated one)"
+            )
+        chance = detection_chance(self.size, self.population, self.tolerance)
+        return (
+            f"a random sample of {self.size} of {self.population} objects: if at least "
+            f"{self.tolerance:.4%} of all objects were missing or altered, a sample this size would "
+            f"have found at least one with probability {chance:.2%} "
+            f"(asked for at least {self.confidence:.0%})"
+        )
+
+
+@dataclass
+class StoreReport:
+    mode: str  # "all", "since-last" or "sample"
+    checked: int = 0  # objects fetched and hashed
+    rows: int = 0  # evidence rows they belong to
+    missing: list[str] = field(default_factory=list)
+    mismatched: list[str] = field(default_factory=list)
+    orphaned: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=lambda: {"missing": 0, "mismatched": 0, "orphaned": 0})
+    orphans_checked: bool = False
+    seconds: float = 0.0
+    since: dict[str, Any] | None = None  # the run checkpoint --since-last started after
+    sample: Sample | None = None
+    checkpoint: str | None = None  # the run checkpoint this run wrote
+
+    def add(self, kind: str, text: str) -> None:
+        self.counts[kind] += 1
+        listed = getattr(self, kind)
+        if len(listed) < LISTED_MAX:
+            listed.append(text)
+
+    @property
+    def problems(self) -> int:
+        return sum(self.counts.values())
+
+
+@dataclass(frozen=True)
+class _Task:
+    evidence_id: int
+    key: str
+    sha256: str | None
+
+
+def _tasks(rows: Iterator[Any]) -> Iterator[_Task]:
+    for row in rows:
+        yield _Task(row.id, row.object_key, row.sha256)
+        if row.thumb_key:
+            yield _Task(row.id, row.thumb_key, row.thumb_sha256)
+
+
+def _rows(after_id: int, batch: int, seen: list[int]) -> Iterator[Any]:
+    """Rows in id order; `seen` gets [count, highest id] as they pass."""
+    for rows in queries.check_batches(after_id, batch):
+        seen[0] += len(rows)
+        seen[1] = rows[-1].id
+        yield from rows
+
+
+def _check_object(store: EvidenceStore, task: _Task) -> str | None:
+    """None when the object is there with its digest; else "missing" or "mismatched"."""
+    digest = hashlib.sha256()
     try:
-        for row in queries.all_rows():
-            for key, digest in ((row.object_key, row.sha256), (row.thumb_key, row.thumb_sha256)):
-                if not key:
-                    continue
-                referenced.add(key)
-                try:
-                    data = store.get(key)
-                except ObjectMissing:
-                    missing.append(f"{key} (evidence {row.id})")
-                    continue
-                if digest and hashlib.sha256(data).hexdigest() != digest:
-                    mismatched.append(f"{key} (evidence {row.id})")
-        orphaned = [
-            key for prefix in ("evidence/", "thumbs/") for key in store.keys(prefix) if key not in referenced
-        ]
+        for chunk in store.stream(task.key, 256 * 1024):
+            digest.update(chunk)
+    except ObjectMissing:
+        return "missing"
+    if task.sha256 and digest.hexdigest() != task.sha256:
+        return "mismatched"
+    return None
+
+
+def _check_all(
+    store: EvidenceStore,
+    tasks: Iterable[_Task],
+    workers: int,
+    report: StoreReport,
+    total: int,
+    progress: Progress | None,
+) -> None:
+    """Hash the objects on `workers` threads with at most twice that many in flight, so that the
+    stream of tasks is read only as fast as it is checked (one boto3 client is thread-safe)."""
+
+    def collect(done: set[Future[str | None]]) -> None:
+        for future in done:
+            task = in_flight.pop(future)
+            outcome = future.result()  # a StoreError ends the run
+            report.checked += 1
+            if outcome is not None:
+                report.add(outcome, f"{task.key} (evidence {task.evidence_id})")
+        if progress is not None:
+            progress(report.checked, max(total, report.checked))
+
+    in_flight: dict[Future[str | None], _Task] = {}
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="verify") as pool:
+        try:
+            for task in tasks:
+                if len(in_flight) >= 2 * workers:
+                    done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+                    collect(done)
+                in_flight[pool.submit(_check_object, store, task)] = task
+            while in_flight:
+                done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+                collect(done)
+        except BaseException:
+            for future in in_flight:
+                future.cancel()
+            raise
+
+
+def _listed_keys(store: EvidenceStore) -> Iterator[str]:
+    for prefix in ORPHAN_PREFIXES:  # in byte order: every evidence/ key sorts before thumbs/
+        yield from store.keys(prefix)
+
+
+def _last_run(store: EvidenceStore) -> dict[str, Any] | None:
+    newest = None
+    for key in store.keys(RUN_PREFIX):  # keys sort by the highest id checked
+        newest = key
+    if newest is None:
+        return None
+    data: dict[str, Any] = json.loads(store.get(newest))
+    return data
+
+
+def _record_run(store: EvidenceStore, highest_id: int, now: dt.datetime, mode: str) -> str | None:
+    key = f"{RUN_PREFIX}{highest_id:012d}.json"
+    if store.exists(key):
+        return None
+    body = json.dumps(
+        {"max_evidence_id": highest_id, "finished_at": now.astimezone(dt.UTC).isoformat(), "mode": mode},
+        sort_keys=True,
+    ).encode("utf-8")
+    store.put(key, body, hashlib.sha256(body).hexdigest(), "application/json", {"kind": "storage-verify-run"})
+    return key
+
+
+def verify_store(
+    *,
+    since_last: bool = False,
+    sample: int | None = None,
+    confidence: float | None = None,
+    tolerance: float | None = None,
+    workers: int = 8,
+    batch: int = 1000,
+    seed: int | None = None,
+    now: dt.datetime | None = None,
+    progress: Progress | None = None,
+) -> StoreReport:
+    """Re-hash referenced objects and list the missing, mismatched and orphaned ones.
+
+    Everything by default: the rows are read in keyset batches, their objects hashed on `workers`
+    threads, and orphans (objects under evidence/ or thumbs/ no row refers to) found by merging the
+    store's sorted listing with the sorted keys of the rows, neither held in memory. `since_last`
+    checks only rows added since the last clean run (a small run object under verify-runs/ says
+    up to which id), without the orphan listing. `sample` (or a size derived from `confidence` and
+    `tolerance`) checks that many objects drawn at random from all rows. A clean run of all rows or
+    of the new ones records how far it got. `progress(done, total)` follows the objects hashed."""
+    clock = time.perf_counter()
+    when = now or dt.datetime.now(dt.UTC)
+    store = _store()
+    if (confidence is None) != (tolerance is None):
+        raise ValueError("a confidence needs a tolerance and a tolerance a confidence")
+    if confidence is not None and tolerance is not None:
+        sample = sample_size(confidence, tolerance)  # ValueError outside (0, 1): callers check
+    mode = "sample" if sample is not None else "since-last" if since_last else "all"
+    report = StoreReport(mode)
+    seen = [0, 0]
+    try:
+        after_id = 0
+        if mode == "since-last":
+            report.since = _last_run(store)
+            after_id = int(report.since["max_evidence_id"]) if report.since else 0
+        if mode == "sample":
+            assert sample is not None
+            rng_seed = seed if seed is not None else secrets.randbits(32)
+            rng = random.Random(rng_seed)  # noqa: S311 - a sample, not a secret
+            drawn, population = reservoir(_tasks(_rows(0, batch, seen)), sample, rng)
+            report.sample = Sample(len(drawn), population, rng_seed, confidence, tolerance)
+            report.rows = len({task.evidence_id for task in drawn})
+            _check_all(store, drawn, workers, report, len(drawn), progress)
+        else:
+            total = 2 * queries.count_after(after_id)  # an upper bound: a row may have no thumbnail
+            _check_all(store, _tasks(_rows(after_id, batch, seen)), workers, report, total, progress)
+            report.rows = seen[0]
+        if mode == "all":
+            report.orphans_checked = True
+            for key in unreferenced(_listed_keys(store), queries.referenced_keys(batch)):
+                report.add("orphaned", key)
+        if mode != "sample" and report.problems == 0 and seen[0] > 0:
+            report.checkpoint = _record_run(store, seen[1], when, mode)
     except StoreError as exc:
         raise unavailable(exc) from exc
-    return {"checked": sorted(referenced), "missing": missing, "mismatched": mismatched, "orphaned": orphaned}
+    except OutOfOrder as exc:
+        log.error("storage verify: %s", exc)
+        raise DomainError("storage.listing_out_of_order") from exc
+    report.seconds = time.perf_counter() - clock
+    return report

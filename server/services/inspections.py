@@ -38,7 +38,7 @@ from server.domain.scoring import (
     score_checked,
 )
 from server.extensions import db
-from server.services import audit, checklists, retention
+from server.services import audit, checklists, jobs, retention
 
 DOCUMENT_FIELDS = ("document_date", "valid_until", "documents")
 
@@ -446,9 +446,18 @@ def transition(
         inspection.city_reviewer_id = principal.user_id
     if action == "city_return":
         inspection.city_reviewer_id = None
+    ahead = None
     if step.target == workflow.APPROVED:
         settings = registry.settings()
         retention.retain_for_approval(inspection, now + dt.timedelta(days=settings.evidence_retention_days))
+        # the final report, rendered by a worker before finance first asks for it
+        ahead = jobs.prepare(
+            "report",
+            f"report:{inspection.id}",
+            {"inspection_id": inspection.id, "facility_name": _facility_name(inspection)},
+            inspection.region_code,
+            principal.user_id,
+        )
     db.session.add(
         StatusChange(
             inspection_id=inspection.id,
@@ -471,7 +480,14 @@ def transition(
         ip=ip,
     )
     db.session.commit()
+    if ahead is not None:
+        jobs.after_commit(ahead)
     return inspection
+
+
+def _facility_name(inspection: Inspection) -> str:
+    facility = db.session.get(Facility, inspection.facility_id)
+    return facility.name if facility is not None else ""
 
 
 def _write_answer(

@@ -13,12 +13,14 @@ file object and report progress, so that a background job can write a province's
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
+import json
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import BinaryIO
 
 from sqlalchemy.exc import IntegrityError
@@ -26,7 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from server.db import checklists as checklist_queries
 from server.db import lookups
 from server.db import payouts as queries
-from server.db.models import Inspection, Payout, PayoutRule
+from server.db.models import Inspection, Job, Payout, PayoutRule
 from server.domain import payouts as domain
 from server.domain import regions
 from server.domain.access import Principal
@@ -37,7 +39,7 @@ from server.extensions import db
 from server.formats import payout_rules, payout_sheet
 from server.reports import paged
 from server.reports.render import ReportFetcher, render_html
-from server.services import audit, checklists, reports
+from server.services import audit, checklists, jobs, reports
 from server.services.inspections import not_found
 
 DEFAULT_VALID_FROM = dt.date(2018, 1, 1)  # the 优质服务基层行 campaign began in 2018
@@ -431,3 +433,78 @@ def sheet_for(
     if fmt not in FORMATS or _checked_region(region_code) is None or not principal.sees_region(region_code):
         raise not_found()
     return render(build_sheet(region_code, period_text, now), fmt)
+
+
+# --- as a background job -------------------------------------------------------------------------
+
+SHEET_JOB = "payout_sheet"
+FORMAT_LABELS = {"pdf": "PDF", "xlsx": "Excel"}
+
+
+def _sheet_key(region_code: str, period_code: str, fmt: str) -> str:
+    return f"{SHEET_JOB}:{region_code}:{period_code}:{fmt}"
+
+
+def request_sheet(principal: Principal, region_code: str, period_text: str, fmt: str) -> tuple[Job, bool]:
+    """The job that makes the sheet of a region inside the user's own: the one already under way
+    for the same sheet, else a new one. Returns (job, created)."""
+    if fmt not in FORMATS or _checked_region(region_code) is None or not principal.sees_region(region_code):
+        raise not_found()
+    period = domain.parse_period(period_text)
+    job, created = jobs.submit(
+        SHEET_JOB,
+        _sheet_key(region_code, period.code, fmt),
+        {"region_code": region_code, "period": period.code, "format": fmt},
+        region_code,
+        principal.user_id,
+        principal.username,
+    )
+    db.session.commit()
+    return jobs.after_commit(job), created
+
+
+def content_digest(sheet: domain.Sheet) -> str:
+    """SHA-256 over everything the sheet shows but the time it was generated: two sheets with the
+    same digest are the same document, so the second need not be rendered."""
+    payload = {
+        "region": [sheet.region_code, sheet.region_path],
+        "period": sheet.period.code,
+        "rows": payout_sheet.xlsx_rows(sheet),
+        "totals": domain.totals_view(sheet),
+        "total": sheet.total_yuan,
+        "not_reached": sheet.not_reached,
+    }
+    text = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@jobs.handler(SHEET_JOB)
+def _sheet_job(params: dict[str, object], progress: jobs.Progress, scratch: PurePath) -> jobs.Output:
+    region_code, period_code, fmt = str(params["region_code"]), str(params["period"]), str(params["format"])
+    progress(0, 0, "collect")
+    sheet = build_sheet(region_code, period_code, dt.datetime.now(dt.UTC))
+    content = content_digest(sheet)
+    meta = {
+        "sheet_digest": sheet.digest,
+        "content": content,
+        "rows": len(sheet.rows),
+        "total_yuan": sheet.total_yuan,
+    }
+    for earlier in jobs.earlier_results(_sheet_key(region_code, sheet.period.code, fmt)):
+        if (earlier.result_meta or {}).get("content") == content:
+            progress(1, 1, "reuse")
+            return jobs.Output(filename(sheet, fmt), earlier.result_type or "", meta=meta, reuse=earlier)
+    progress(0, len(sheet.rows), "render")
+    download = render(sheet, fmt)
+    path = Path(str(scratch)) / download.filename
+    path.write_bytes(download.data)
+    progress(len(sheet.rows), len(sheet.rows), "render")
+    return jobs.Output(download.filename, download.content_type, path, meta)
+
+
+@jobs.title(SHEET_JOB)
+def _sheet_title(job: Job, region_names: dict[str, str]) -> str:
+    params = job.params
+    period = domain.parse_period(str(params.get("period", "")))
+    region = region_names.get(job.region_code, job.region_code)
+    return f"{region} {period.label} 奖补资金分配表（{FORMAT_LABELS.get(str(params.get('format')), '')}）"

@@ -15,6 +15,7 @@ from typing import Any
 import qrcode
 import qrcode.image.svg
 from markupsafe import Markup
+from sqlalchemy.exc import IntegrityError
 
 from server import registry
 from server.db import inspections as inspection_queries
@@ -28,7 +29,7 @@ from server.domain.regions import parent_code
 from server.domain.times import format_instant
 from server.extensions import db
 from server.reports.render import ReportFetcher, render_html, write_pdf
-from server.services import audit
+from server.services import audit, jobs
 from server.services.inspections import answer_json, checklist_of, load, score_of
 from server.services.retention import unavailable
 from server.settings import Settings
@@ -207,13 +208,6 @@ def render(inspection: Inspection, now: dt.datetime, current: str | None = None)
     snapshot_bytes = json.dumps(snapshot, ensure_ascii=False, sort_keys=True).encode("utf-8")
     base = f"reports/{inspection.id}/{digest}"
     pdf_sha = hashlib.sha256(pdf).hexdigest()
-    try:
-        store.put(
-            f"{base}.json", snapshot_bytes, hashlib.sha256(snapshot_bytes).hexdigest(), "application/json"
-        )
-        store.put(f"{base}.pdf", pdf, pdf_sha, "application/pdf", {"report-number": number})
-    except StoreError as exc:
-        raise unavailable(exc) from exc
     report = Report(
         inspection_id=inspection.id,
         number=number,
@@ -233,7 +227,25 @@ def render(inspection: Inspection, now: dt.datetime, current: str | None = None)
     # its reads end here, so the write below begins a transaction of its own and waits its turn.
     db.session.commit()
     db.session.add(report)
-    db.session.flush()
+    try:
+        # The row comes before the objects: a render of the same snapshot at the same time (another
+        # worker or node) waits here on the report number until this one commits, then finds it
+        # taken and serves the winner, without storing its own PDF over the winner's.
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        winner = queries.by_snapshot(inspection.id, digest)
+        if winner is None:
+            raise
+        return winner
+    try:
+        store.put(
+            f"{base}.json", snapshot_bytes, hashlib.sha256(snapshot_bytes).hexdigest(), "application/json"
+        )
+        store.put(f"{base}.pdf", pdf, pdf_sha, "application/pdf", {"report-number": number})
+    except StoreError as exc:
+        db.session.rollback()
+        raise unavailable(exc) from exc
     audit.record(
         "report.render",
         actor="system",
@@ -250,6 +262,34 @@ def current_report(inspection: Inspection, now: dt.datetime) -> Report:
     current = fingerprint(inspection)
     stored = queries.by_fingerprint(inspection.id, current)
     return stored if stored is not None else render(inspection, now, current)
+
+
+# --- rendered ahead, as a background job ---------------------------------------------------------
+
+REPORT_JOB = "report"
+
+
+@jobs.handler(REPORT_JOB)
+def _report_job(params: dict[str, Any], progress: jobs.Progress, scratch: Any) -> jobs.Output:
+    """Render (or find) the inspection's current report, so its first reader need not wait."""
+    inspection = db.session.get(Inspection, int(params["inspection_id"]))
+    if inspection is None:
+        raise DomainError("http.not_found")
+    progress(0, 1, "render")
+    report = current_report(inspection, dt.datetime.now(dt.UTC))
+    return jobs.Output(
+        f"{report.number}.pdf",
+        "application/pdf",
+        meta={"number": report.number, "digest": report.snapshot_sha256},
+        stored=jobs.Stored(report.pdf_key, report.pdf_size, report.pdf_sha256),
+    )
+
+
+@jobs.title(REPORT_JOB)
+def _report_title(job: Any, region_names: dict[str, str]) -> str:
+    facility = job.params.get("facility_name") or ""
+    number = (job.result_meta or {}).get("number")
+    return "　".join(part for part in (f"评审报告：{facility}" if facility else "评审报告", number) if part)
 
 
 def report_for(principal: Principal, inspection_id: int, now: dt.datetime) -> tuple[Report, bytes]:

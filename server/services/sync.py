@@ -80,6 +80,16 @@ def _rejected(
     }
 
 
+def _seen_before(
+    earlier: SyncReceipt, change: Change, principal: Principal, received_at: str
+) -> dict[str, Any]:
+    """The answer to a change id already stored: its receipt again, marked as a replay, when it is
+    the same change from the same user; refused otherwise."""
+    if earlier.payload_sha256 == change.digest and earlier.user_id == principal.user_id:
+        return {**earlier.receipt, "replayed": True}
+    return _rejected(change, "sync.change_id_reused", received_at)
+
+
 def _refused(refusal: Refusal, received_at: str) -> dict[str, Any]:
     error: dict[str, Any] = {"code": refusal.code, "message": refusal.message}
     if refusal.problems:
@@ -176,10 +186,7 @@ def apply_batch(
         digest = change.digest
         earlier = stored.get(change.change_id)
         if earlier is not None:
-            if earlier.payload_sha256 == digest and earlier.user_id == principal.user_id:
-                receipts[index] = {**earlier.receipt, "replayed": True}
-            else:
-                receipts[index] = _rejected(change, "sync.change_id_reused", received_at)
+            receipts[index] = _seen_before(earlier, change, principal, received_at)
             continue
         if change.change_id in seen_in_batch:
             first_digest, first_index = seen_in_batch[change.change_id]
@@ -203,6 +210,15 @@ def apply_batch(
         db.session.refresh(inspections[inspection_id])
         if inspections[inspection_id].status not in workflow.EDITABLE:
             writable.discard(inspection_id)
+    # and a concurrent request with some of the same changes (a device's retry that reached another
+    # worker or node while the first was still at work) may have applied them meanwhile: its receipts
+    # are the answer here too, and writing them again would fail the whole batch
+    late = queries.receipts(c.change_id for _, c in pending) if pending else {}
+    if late:
+        for index, change in pending:
+            if change.change_id in late:
+                receipts[index] = _seen_before(late[change.change_id], change, principal, received_at)
+        pending = [(index, change) for index, change in pending if change.change_id not in late]
 
     current: dict[tuple[int, str], Answer] = {
         (a.inspection_id, a.item_id): a for a in queries.answers(writable)

@@ -127,14 +127,33 @@ class LocalDiskStore:
         self._meta(path).unlink(missing_ok=True)
 
     def keys(self, prefix: str = "") -> Iterator[str]:
+        """The keys under `prefix` in byte order, as S3 lists them, walking one folder at a time
+        (only one folder's entries are held, never every key). A folder sorts as its name plus
+        "/", so "a-b" (a file) comes before "a/x" as in a sorted list of whole keys."""
         base = self.root / "objects"
         if not base.is_dir():
             return
-        for path in sorted(base.rglob("*")):
-            if path.is_file() and not path.name.endswith(META_SUFFIX) and not path.name.startswith(".tmp-"):
-                key = path.relative_to(base).as_posix()
-                if key.startswith(prefix):
-                    yield key
+        # Walk only the folders the prefix can reach: "evidence/12" starts in objects/evidence.
+        folder, _, _ = prefix.rpartition("/")
+        start = base / folder if folder else base
+        if not start.is_dir():
+            return
+        yield from self._walk(start, f"{folder}/" if folder else "", prefix)
+
+    def _walk(self, folder: Path, above: str, prefix: str) -> Iterator[str]:
+        with os.scandir(folder) as scan:
+            found = [
+                (entry.name + "/" if entry.is_dir(follow_symlinks=False) else entry.name, entry)
+                for entry in scan
+            ]
+        found.sort(key=lambda pair: pair[0])
+        for name, entry in found:
+            key = above + name
+            if name.endswith("/"):
+                if key.startswith(prefix) or prefix.startswith(key):
+                    yield from self._walk(Path(entry.path), key, prefix)
+            elif key.startswith(prefix) and not name.endswith(META_SUFFIX) and not name.startswith(".tmp-"):
+                yield key
 
     def ping(self) -> dict[str, Any]:
         base = self.root / "objects"

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from server.db.models import Assignment, Conflict, Evidence, Inspection, ReviewSample
+from server.db.models import Assignment, Conflict, Evidence, Inspection, Job, ReviewSample
 from server.domain.access import POLICY
 from server.extensions import db
 from tests.api.world import World
@@ -56,6 +56,7 @@ class Target:
     name: str
     sample_id: int
     evidence_id: int
+    job_id: int
 
 
 @dataclass(frozen=True)
@@ -165,6 +166,10 @@ SPECS: dict[str, Spec] = {
     "samples.get": Spec("GET", lambda t: f"/api/samples/{t.sample_id}", located=False),
     "audit.list": Spec("GET", lambda t: "/api/audit", located=False),
     "payouts.sheet": Spec("GET", lambda t: f"/api/payouts/{t.region_code}/2026.xlsx"),
+    "jobs.list": Spec(
+        "GET", lambda t: "/api/jobs", listed=lambda body, t: t.job_id in {j["id"] for j in body["jobs"]}
+    ),
+    "jobs.get": Spec("GET", lambda t: f"/api/jobs/{t.job_id}"),
 }
 
 
@@ -222,10 +227,24 @@ def make_targets(world: World) -> dict[str, Target]:
             content_type="image/png",
             uploaded_by=world.users["inspector"].id,
         )
-        db.session.add_all([conflict, photo])
+        job = Job(  # a report rendered ahead on approval: started by no user
+            kind="report",
+            key=f"report:{inspection.id}",
+            params={"inspection_id": inspection.id, "facility_name": facility.name},
+            region_code=regions[relation],
+            state="succeeded",
+        )
+        db.session.add_all([conflict, photo, job])
         db.session.flush()
         targets[relation] = Target(
-            facility.id, inspection.id, conflict.id, regions[relation], facility.name, sample.id, photo.id
+            facility.id,
+            inspection.id,
+            conflict.id,
+            regions[relation],
+            facility.name,
+            sample.id,
+            photo.id,
+            job.id,
         )
     db.session.commit()
     return targets

@@ -163,10 +163,19 @@ def test_audit_verify_passes_after_seeding_and_finds_an_edited_entry(runner: Fla
     assert result.exit_code == 0, result.output
     assert f"audit chain intact: {total} entries" in result.stdout
 
+    assert "checked the whole chain from its first entry" in result.stdout
+    assert f"checkpoint written: audit-checkpoints/{total:012d}.json" in result.stdout
+
+    # An entry before the checkpoint is edited (its hash left as it was): only the full walk
+    # reads it again; the default run starts at the checkpoint, whose entry is unchanged.
     _disable_append_only(db)
     target = total // 2
     db.session.execute(text("UPDATE audit_log SET actor = 'someone-else' WHERE seq = :seq"), {"seq": target})
     result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 0, result.output
+    assert f"checked from checkpoint at entry {total} " in result.stdout
+    assert "walked 0 entries" in result.stdout
+    result = runner.invoke(args=["audit", "verify", "--full"])
     assert result.exit_code == 1
     assert f"entry {target}: content does not match its hash (edited)" in result.stderr
     assert "intact" not in result.stdout

@@ -30,3 +30,19 @@ def test_anchors_find_a_cut_end_and_a_rewritten_head() -> None:
     assert check_anchors(anchors, rewritten) == [
         "anchored entry 3: hash differs from its anchor (the chain was rewritten)"
     ]
+
+
+def test_the_rest_of_a_chain_verifies_from_a_verified_point() -> None:
+    entries = chain(6)
+    start = Anchor(3, entries[2].hash)
+    assert verify_chain(entries[3:], start) == []
+    # The rest does not link to another point, nor start at another sequence number.
+    assert verify_chain(entries[3:], Anchor(3, entries[1].hash)) == [
+        "entry 4: does not link to the entry before it"
+    ]
+    assert verify_chain(entries[4:], start) == [
+        "entry 5: expected sequence 4 (an entry was deleted)",
+        "entry 5: does not link to the entry before it",
+    ]
+    # Nothing after the point is nothing to check.
+    assert verify_chain([], start) == []

@@ -4,6 +4,9 @@ Starts PostgreSQL and MinIO on free loopback ports with temporary data directori
 unit tests and the Python suite against them, and stops both whatever happens (failures, Ctrl-C,
 SIGTERM). Prints one closing line with the combined counts. The exit status is non-zero when any
 test failed or errored, or when a runner ran no test at all.
+
+DABIAO_TEST_MINIO_DRIVES=4 runs the whole suite on an erasure-coded MinIO of four drives (one
+MinIO process, four drive folders) instead of a single-drive one.
 """
 
 from __future__ import annotations
@@ -71,7 +74,7 @@ def main(argv: list[str]) -> int:
         env = dict(os.environ)
         results = []
         postgres = PostgresServer(workdir / "pg")
-        minio = MinioServer(workdir / "minio")
+        minio = MinioServer(workdir / "minio", drives=int(env.get("DABIAO_TEST_MINIO_DRIVES") or 1))
         try:
             env.update(postgres.start())
             env.update(minio.start())

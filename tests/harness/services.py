@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import glob
+import json
 import os
 import pwd
 import secrets
@@ -189,10 +190,17 @@ class PostgresServer:
 
 
 class MinioServer:
-    """A MinIO process; after a first start, `start()` again brings it back on the same port and data."""
+    """A MinIO process; after a first start, `start()` again brings it back on the same port and data.
 
-    def __init__(self, workdir: Path) -> None:
+    With `drives=4` (or more) it is erasure-coded over that many drive folders, `drive(1)` to
+    `drive(n)`, as `minio server DIR/d{1...n}` makes it: EC:2 on four drives, so one drive may fail
+    and writes still reach their quorum. The folders are on the machine's own disk, so MinIO is
+    told it is a test deployment (MINIO_CI_CD), without which it refuses drives on the root disk.
+    """
+
+    def __init__(self, workdir: Path, drives: int = 1) -> None:
         self.workdir = workdir
+        self.drives = drives
         self.process: subprocess.Popen[bytes] | None = None
         self.port = 0
         self.console = 0
@@ -231,12 +239,19 @@ class MinioServer:
             "MINIO_UPDATE": "off",
             "HOME": str(self.workdir),
         }
+        if self.drives > 1:
+            for number in range(1, self.drives + 1):
+                self.drive(number).mkdir(exist_ok=True)
+            env["MINIO_CI_CD"] = "1"
+            data = str(self.workdir / f"d{{1...{self.drives}}}")
+        else:
+            data = str(self.workdir / "data")
         log = (self.workdir / "log").open("ab")
         self.process = subprocess.Popen(
             [
                 str(binary),
                 "server",
-                str(self.workdir / "data"),
+                data,
                 "--address",
                 f"127.0.0.1:{port}",
                 "--console-address",
@@ -248,6 +263,8 @@ class MinioServer:
             stderr=subprocess.STDOUT,
         )
         endpoint = f"http://127.0.0.1:{port}"
+        # erasure-coded: ready only once the drives reach their write quorum ("ready" answers sooner)
+        probe = "cluster" if self.drives > 1 else "ready"
 
         def live() -> bool:
             assert self.process is not None
@@ -256,7 +273,7 @@ class MinioServer:
                     f"MinIO exited: {(self.workdir / 'log').read_text(errors='replace')[-2000:]}"
                 )
             try:
-                with urllib.request.urlopen(f"{endpoint}/minio/health/ready", timeout=1) as response:  # noqa: S310
+                with urllib.request.urlopen(f"{endpoint}/minio/health/{probe}", timeout=1) as response:  # noqa: S310
                     return bool(response.status == 200)
             except (urllib.error.URLError, OSError):
                 return False
@@ -269,7 +286,38 @@ class MinioServer:
             "DABIAO_TEST_S3_ACCESS_KEY": user,
             "DABIAO_TEST_S3_SECRET_KEY": password,
             "DABIAO_MINIO_BIN": str(binary),
+            "DABIAO_TEST_MINIO_DRIVES": str(self.drives),
         }
+
+    def drive(self, number: int) -> Path:
+        """The folder of drive `number` (1 to `drives`) of an erasure-coded server."""
+        assert self.drives > 1 and 1 <= number <= self.drives
+        return self.workdir / f"d{number}"
+
+    def remove_drive(self, number: int) -> Path:
+        """Takes drive `number` away while the server runs, as a failed disk: its folder is moved
+        aside (returned) and a plain file put in its place, so that MinIO can neither read it nor
+        make a fresh drive there (a missing folder it would recreate and heal as a replacement)."""
+        folder = self.drive(number)
+        removed = folder.with_name(f"{folder.name}.removed")
+        folder.rename(removed)
+        folder.write_text("this drive was removed\n")
+        return removed
+
+    def drive_states(self) -> dict[str, str]:
+        """Each drive's path and state ("ok", "offline", "corrupt", ...) as MinIO's admin API reports
+        them (GET /minio/admin/v3/info, signed like any S3 request)."""
+        from botocore.auth import S3SigV4Auth
+        from botocore.awsrequest import AWSRequest
+        from botocore.credentials import Credentials
+
+        url = f"http://127.0.0.1:{self.port}/minio/admin/v3/info"
+        request = AWSRequest(method="GET", url=url)
+        S3SigV4Auth(Credentials(self.user, self.password), "s3", "us-east-1").add_auth(request)
+        signed = urllib.request.Request(url, headers=dict(request.headers))
+        with urllib.request.urlopen(signed, timeout=5) as response:  # noqa: S310 - loopback
+            info = json.loads(response.read())
+        return {d["path"]: d["state"] for server in info["servers"] for d in server.get("drives", [])}
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

@@ -95,3 +95,17 @@ def test_truncated_photos_fail_even_after_weasyprint_is_imported() -> None:
         assert err.value.code == "evidence.not_an_image"
     finally:
         ImageFile.LOAD_TRUNCATED_IMAGES = False
+
+
+def test_keys_are_listed_in_byte_order_on_both_stores(store: EvidenceStore) -> None:
+    """The orphan check of `storage verify` merges this listing with the database's sorted keys,
+    so both stores must list whole keys in byte order: '-' (0x2d) and '.' before '/' (0x2f), and a
+    prefix need not end at a folder."""
+    keys = ["order/1-b", "order/1.c", "order/1/a", "order/10/a", "order/1_d", "order/2", "order/a-b/c"]
+    for key in reversed(keys):
+        store.put(key, key.encode(), digest(key.encode()), "text/plain")
+    assert list(store.keys("order/")) == sorted(keys)
+    assert list(store.keys("order/1")) == [k for k in sorted(keys) if k.startswith("order/1")]
+    assert list(store.keys("order/1/")) == ["order/1/a"]
+    assert list(store.keys("order/3")) == []
+    assert list(store.keys("no-such-folder/")) == []
