@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import itertools
 import re
+import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -88,11 +90,17 @@ def test_a_sheet_takes_the_same_few_queries_for_3_or_60_facilities(world: World)
     assert counts[0] == counts[1] <= 14
 
 
-def test_a_pdf_laid_out_in_parts_reads_as_one_document(
+def rows_of(lines: list[str]) -> list[str]:
+    """The sheet's row lines (those that start with a row number), spaces collapsed."""
+    return [" ".join(line.split()) for line in lines if re.match(r"\s*\d+\s+\S", line) and "DB-" in line]
+
+
+def test_a_long_pdf_laid_out_in_parts_in_child_processes_reads_as_one_document(
     world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Parts of 7 blocks (35 rows) break pages exactly where one document does, and number the
-    pages across the whole document."""
+    """Parts of 2 planned pages, laid out in 2 child processes and joined: every row once and in
+    order as in the one-document PDF, pages numbered 1..N of N across the parts, and the page
+    count the plan promised."""
     qs_rules()
     rule("410200", "basic", 20_000, family="village_clinic")
     for i in range(150):
@@ -109,17 +117,40 @@ def test_a_pdf_laid_out_in_parts_reads_as_one_document(
     sheet = payouts.build_sheet("410200", "2026Q4", NOW)
     assert len(sheet.rows) == 162
     whole = pdf_lines(payouts.pdf(sheet), tmp_path)
-    monkeypatch.setattr(paged, "BLOCKS_PER_PART", 7)
+    monkeypatch.setattr(paged, "PAGES_PER_PART", 2)
     seen: list[tuple[int, int]] = []
     out = io.BytesIO()
-    payouts.write_pdf(sheet, out, lambda done, total: seen.append((done, total)))
+    payouts.write_pdf(sheet, out, lambda done, total: seen.append((done, total)), single_rows=0, workers=2)
+    (tmp_path / "parts.pdf").write_bytes(out.getvalue())
     parts = pdf_lines(out.getvalue(), tmp_path)
-    assert parts == whole
-    pages = re.findall(r"第\s*(\d+)\s*页\s*共\s*(\d+)\s*页", "\n".join(parts))
-    assert [int(n) for n, _ in pages] == list(range(1, len(pages) + 1)) and len(pages) >= 5
-    assert {total for _, total in pages} == {str(len(pages))}
-    assert len(seen) > 5 and seen[-1] == (162, 162)
+    assert rows_of(parts) == rows_of(whole) and len(rows_of(whole)) == 162
+    text = "\n".join(parts)
+    for heading in ("一、", "二、", "按等级汇总", "制表人（签字）"):
+        assert text.count(heading) == "\n".join(whole).count(heading) == 1
+    pages = re.findall(r"第\s*(\d+)\s*页\s*共\s*(\d+)\s*页", text)
+    info = subprocess.run(["pdfinfo", str(tmp_path / "parts.pdf")], capture_output=True, text=True).stdout
+    count = int(re.search(r"Pages:\s+(\d+)", info).group(1))  # type: ignore[union-attr]
+    assert [int(n) for n, _ in pages] == list(range(1, count + 1)) and count >= 5
+    assert {int(total) for _, total in pages} == {count}
+    assert len(seen) >= 3 and seen[-1] == (162, 162)
     assert [done for done, _ in seen] == sorted(done for done, _ in seen)
+
+
+def test_pages_are_planned_with_headings_kept_with_their_rows() -> None:
+    g = paged.Geometry(first_room=100, room=200, line=10, block=5, heading=40, closing=60, closing_pages=1)
+    items = [paged.Item(1, True)] + [paged.Item(2, False)] * 20 + [paged.Item(1, True), paged.Item(3, False)]
+    parts = paged.plan(items, g, pages_per_part=3)
+    pages = [p for part in parts for p in part.pages]
+    assert (pages[0].start, pages[0].end) == (0, 2)  # 55 + 25, and 25 more > 100 - 5 (slack)
+    assert all(p.start == q.end for q, p in itertools.pairwise(pages))
+    assert pages[-1].end == len(items)
+    for p in pages:  # a page never ends on a heading's block alone
+        used = sum(paged.item_height(i, g) for i in items[p.start : p.end])
+        assert used <= (100 if p.start == 0 else 200) - 5 or p.end - p.start == 1
+    assert [part.offset for part in parts] == [0, 3, 6][: len(parts)]
+    assert all(part.total == len(pages) + parts[-1].closing_pages for part in parts)
+    # a wrapping block counts its lines twice
+    assert paged.item_height(paged.Item(3, False, wrap=True), g) == 65
 
 
 def test_the_workbook_streams_to_a_file_with_progress(world: World, tmp_path: Path) -> None:
