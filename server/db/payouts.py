@@ -1,16 +1,18 @@
 """Queries for payout rules, recorded payouts and payout sheets.
 
-A sheet covers thousands of facilities, so everything here loads in bulk: a handful of queries per
-sheet, never one per facility. Long id lists go in chunks to stay under SQLite's parameter limit.
+A sheet covers up to a province's facilities, so everything here is set-based: a handful of
+queries per sheet, each over the inspections of a `Scope` (region prefix and period, in SQL),
+never one per facility nor lists of ids.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import Select, Subquery, func, select, text, update
 
 from server.db.models import (
     AnswerRevision,
@@ -35,11 +37,6 @@ MARKER_TABLES = (
     (StatusChange, StatusChange.id),
     (Conflict, Conflict.id),
 )
-
-
-def _chunks(values: Sequence[int], size: int = 500) -> Iterator[Sequence[int]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
 
 
 def region(code: str) -> Region | None:
@@ -109,40 +106,56 @@ class Approved:
     region_code: str
 
 
-def approved_inspections(scope_prefix: str) -> list[Approved]:
-    """Approved inspections of facilities inside the region, each with its latest move to approved.
+@dataclass(frozen=True)
+class Scope:
+    """The inspections a sheet reads: approved ones of facilities inside the region (by code
+    prefix) whose latest move to approved lies in [since, until). Every sheet query below is one
+    set-based statement over this, whatever the number of inspections."""
 
-    Two queries rather than one join over an aggregate: the plan stays good even before PostgreSQL
-    has statistics on freshly loaded tables."""
+    prefix: str
+    since: dt.datetime  # an instant (UTC), inclusive
+    until: dt.datetime  # an instant (UTC), exclusive
+
+    def approvals(self) -> Subquery:
+        """(inspection_id, approved_at) of the inspections in scope."""
+        approved_at = func.max(StatusChange.created_at)
+        return (
+            select(StatusChange.inspection_id.label("inspection_id"), approved_at.label("approved_at"))
+            .join(Inspection, Inspection.id == StatusChange.inspection_id)
+            .join(Facility, Facility.id == Inspection.facility_id)
+            .where(
+                StatusChange.to_status == APPROVED,
+                Inspection.status == APPROVED,
+                Facility.region_code.startswith(self.prefix, autoescape=True),
+            )
+            .group_by(StatusChange.inspection_id)
+            .having(approved_at >= self.since, approved_at < self.until)
+            .subquery("approvals")
+        )
+
+
+def approved_inspections(scope: Scope) -> list[Approved]:
+    """Approved inspections of facilities inside the region finally approved in the period, each
+    with its latest move to approved: one query, the period filtered in SQL."""
+    approvals = scope.approvals()
     stmt = (
         select(
             Inspection.id,
             Inspection.status,
             Inspection.checklist_id,
             Inspection.checklist_version,
+            approvals.c.approved_at,
             Facility.id,
             Facility.name,
             Facility.uscc,
             Facility.type_code,
             Facility.region_code,
         )
+        .join(approvals, approvals.c.inspection_id == Inspection.id)
         .join(Facility, Facility.id == Inspection.facility_id)
-        .where(Inspection.status == APPROVED, Facility.region_code.startswith(scope_prefix, autoescape=True))
+        .order_by(Inspection.id)
     )
-    rows = list(db.session.execute(stmt))
-    approved_at: dict[int, dt.datetime] = {}
-    for chunk in _chunks([row[0] for row in rows]):
-        times = (
-            select(StatusChange.inspection_id, func.max(StatusChange.created_at))
-            .where(StatusChange.inspection_id.in_(chunk), StatusChange.to_status == APPROVED)
-            .group_by(StatusChange.inspection_id)
-        )
-        approved_at.update((i, at) for i, at in db.session.execute(times))
-    return [
-        Approved(i, status, checklist_id, version, approved_at[i], facility_id, name, uscc, type_code, region)
-        for i, status, checklist_id, version, facility_id, name, uscc, type_code, region in rows
-        if i in approved_at
-    ]
+    return [Approved(*row) for row in db.session.execute(stmt)]
 
 
 @dataclass(frozen=True)
@@ -156,56 +169,70 @@ class ReportFacts:
     tier_label: str
 
 
-def reports_of(inspection_ids: Sequence[int]) -> dict[int, list[ReportFacts]]:
-    """The reports of each inspection, newest first."""
-    found: dict[int, list[ReportFacts]] = {}
-    for chunk in _chunks(sorted(set(inspection_ids))):
-        stmt = (
-            select(
-                Report.id,
-                Report.inspection_id,
-                Report.number,
-                Report.snapshot_sha256,
-                Report.fingerprint,
-                Report.tier_code,
-                Report.tier_label,
-            )
-            .where(Report.inspection_id.in_(chunk))
-            .order_by(Report.id.desc())
+def reports_of(scope: Scope) -> dict[int, list[ReportFacts]]:
+    """The reports of each inspection in scope, newest first."""
+    approvals = scope.approvals()
+    stmt = (
+        select(
+            Report.id,
+            Report.inspection_id,
+            Report.number,
+            Report.snapshot_sha256,
+            Report.fingerprint,
+            Report.tier_code,
+            Report.tier_label,
         )
-        for row in db.session.execute(stmt):
-            facts = ReportFacts(*row)
-            found.setdefault(facts.inspection_id, []).append(facts)
+        .join(approvals, approvals.c.inspection_id == Report.inspection_id)
+        .order_by(Report.id.desc())
+    )
+    found: dict[int, list[ReportFacts]] = {}
+    for row in db.session.execute(stmt):
+        facts = ReportFacts(*row)
+        found.setdefault(facts.inspection_id, []).append(facts)
     return found
 
 
-def change_markers(inspection_ids: Sequence[int]) -> dict[int, tuple[int, ...]]:
-    """server.db.reports.change_markers for many inspections at once: per table, in the same order,
-    the count of the inspection's rows and their highest id."""
+def _markers(model: Any, key: Any, approvals: Subquery | None, ids: Sequence[int]) -> Select[Any]:
+    stmt = select(model.inspection_id, func.count(), func.coalesce(func.max(key), 0))
+    if approvals is not None:
+        stmt = stmt.join(approvals, approvals.c.inspection_id == model.inspection_id)
+    else:
+        stmt = stmt.where(model.inspection_id.in_(ids))
+    return stmt.group_by(model.inspection_id)
+
+
+def change_markers(inspections: Scope | Sequence[int]) -> dict[int, tuple[int, ...]]:
+    """server.db.reports.change_markers for many inspections at once (those in a scope, or a few
+    by id): per table, in the same order, the count of the inspection's rows and their highest id.
+    One grouped query per table."""
     per_table: list[dict[int, tuple[int, int]]] = []
-    ids = sorted(set(inspection_ids))
+    approvals: Subquery | None = None
+    if isinstance(inspections, Scope):
+        approvals = inspections.approvals()
+        ids = list(db.session.scalars(select(approvals.c.inspection_id)))
+    else:
+        ids = sorted(set(inspections))
     for model, key in MARKER_TABLES:
         counts: dict[int, tuple[int, int]] = {}
-        for chunk in _chunks(ids):
-            stmt = (
-                select(model.inspection_id, func.count(), func.coalesce(func.max(key), 0))
-                .where(model.inspection_id.in_(chunk))
-                .group_by(model.inspection_id)
-            )
-            for inspection_id, count, highest in db.session.execute(stmt):
-                counts[inspection_id] = (int(count), int(highest))
+        for inspection_id, count, highest in db.session.execute(_markers(model, key, approvals, ids)):
+            counts[inspection_id] = (int(count), int(highest))
         per_table.append(counts)
-    return {i: tuple(n for counts in per_table for n in counts.get(i, (0, 0))) for i in ids}
+    return {i: tuple(n for counts in per_table for n in counts.get(i, (0, 0))) for i in sorted(ids)}
 
 
 # --- payouts -------------------------------------------------------------------------------------
 
 
-def payouts_of(facility_ids: Sequence[int]) -> list[Payout]:
-    found: list[Payout] = []
-    for chunk in _chunks(sorted(set(facility_ids))):
-        found.extend(db.session.scalars(select(Payout).where(Payout.facility_id.in_(chunk))))
-    return found
+def payouts_of(scope: Scope) -> list[Payout]:
+    """Every payout recorded for the facilities with an inspection in scope."""
+    approvals = scope.approvals()
+    facilities = (
+        select(Inspection.facility_id)
+        .join(approvals, approvals.c.inspection_id == Inspection.id)
+        .distinct()
+        .scalar_subquery()
+    )
+    return list(db.session.scalars(select(Payout).where(Payout.facility_id.in_(facilities))))
 
 
 def lock_payouts() -> None:

@@ -559,33 +559,56 @@ def _block(rows: Sequence[SheetRow]) -> dict[str, Any]:
     out, so only such blocks are): a line that came out too long then wraps rather than being
     cut at the page edge."""
     cells = [pdf_cells(r) for r in rows]
+    text = "\n".join(text_row(c) for c in cells)
     return {
-        "text": "\n".join(text_row(c) for c in cells),
+        "text": text,
+        "lines": text.count("\n") + 1,
         "wrap": not all(known_width(cell) for row in cells for cell in row),
     }
 
 
 def view(sheet: Sheet) -> dict[str, Any]:
-    """The template context of the payout sheet."""
-    sections = []
-    for family in dict.fromkeys(r.candidate.family for r in sheet.rows):
+    """The template context of the payout sheet. Its rows are `items`, a block of rows each, the
+    first block of a family section carrying the section's heading: a long sheet's pages are
+    planned in items (server.reports.paged)."""
+    items = []
+    numerals = "一二三四五六七八九"
+    for n, family in enumerate(dict.fromkeys(r.candidate.family for r in sheet.rows)):
         rows = [r for r in sheet.rows if r.candidate.family == family]
-        sections.append(
-            {
-                "title": sheet.family_name(family),
-                "count": len(rows),
-                "amount": sum(r.amount_yuan for r in rows),
-                "blocks": [_block(rows[i : i + ROWS_PER_BLOCK]) for i in range(0, len(rows), ROWS_PER_BLOCK)],
-            }
-        )
+        heading: dict[str, Any] | None = {
+            "title": sheet.family_name(family),
+            "numeral": numerals[n] if n < len(numerals) else str(n + 1),
+            "count": len(rows),
+            "amount": sum(r.amount_yuan for r in rows),
+        }
+        for i in range(0, len(rows), ROWS_PER_BLOCK):
+            items.append({"heading": heading, "block": _block(rows[i : i + ROWS_PER_BLOCK])})
+            heading = None
     recorded = sum(1 for r in sheet.rows if r.recorded)
     return {
         "title": title(sheet),
         "sheet": sheet,
         "period": sheet.period,
         "header": text_row([c.title for c in PDF_COLUMNS]),
-        "sections": sections,
+        "items": items,
         "totals": totals_view(sheet),
         "facilities": len(sheet.rows),
         "recorded": recorded,
+    }
+
+
+def probe_view(sheet: Sheet) -> dict[str, Any]:
+    """What the probe of a long sheet's page geometry lays out (server.reports.paged.measure):
+    a section heading, and blocks of one and of two lines."""
+    line = text_row([c.title for c in PDF_COLUMNS])
+    family = sheet.rows[0].candidate.family if sheet.rows else ""
+    return {
+        "heading": {
+            "numeral": "一",
+            "title": sheet.family_name(family),
+            "count": len(sheet.rows),
+            "amount": sheet.total_yuan,
+        },
+        "one": line,
+        "two": f"{line}\n{line}",
     }

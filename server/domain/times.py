@@ -52,6 +52,12 @@ def china_date(now: dt.datetime) -> dt.date:
     return china_now(now).date()
 
 
+def china_day_start(day: dt.date) -> dt.datetime:
+    """The instant (UTC) a calendar day begins in China: the bound a period of China dates gives
+    a query over stored instants (the day after a period's last day is its exclusive end)."""
+    return dt.datetime.combine(day, dt.time(), CHINA_ZONE).astimezone(dt.UTC)
+
+
 def format_instant(value: dt.datetime | None) -> str | None:
     """A stored instant as China time "YYYY-MM-DD HH:mm" (a naive one is UTC); None stays None."""
     if value is None:

@@ -4,8 +4,8 @@ server.formats.cells, so names and remarks stay text and amounts stay numbers.""
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, BinaryIO
 
 from openpyxl import Workbook  # type: ignore[import-untyped]
 from openpyxl.styles import Alignment, Font, PatternFill  # type: ignore[import-untyped]
@@ -39,38 +39,51 @@ AMOUNT_FORMAT = "#,##0"
 AMOUNT_COLUMNS = (9, 11, 12)  # 0-based: rule amount, paid before, due
 
 
+def xlsx_row(sheet: domain.Sheet, r: domain.SheetRow) -> list[Any]:
+    """One data row of the XLSX, in column order; numbers stay numbers."""
+    c = r.candidate
+    return [
+        r.index,
+        sheet.family_name(c.family),
+        c.facility_name,
+        c.uscc or "",
+        c.type_name,
+        c.region_code,
+        c.approved_on,
+        c.tier_label + (f"（按{r.rule_tier_label}）" if r.rule_tier_label else ""),
+        r.rule.region_code if r.rule else "",
+        r.rule.amount_yuan if r.rule else None,
+        ("补差" if r.rule.top_up else "全额") if r.rule else "",
+        r.paid_before_yuan,
+        r.amount_yuan,
+        domain.remark(r),
+        c.report_number,
+        c.report_digest,
+        "已登记" if r.recorded else "未登记",
+    ]
+
+
 def xlsx_rows(sheet: domain.Sheet) -> list[list[Any]]:
     """The data rows of the XLSX, in column order; numbers stay numbers."""
-    rows = []
-    for r in sheet.rows:
-        c = r.candidate
-        rows.append(
-            [
-                r.index,
-                sheet.family_name(c.family),
-                c.facility_name,
-                c.uscc or "",
-                c.type_name,
-                c.region_code,
-                c.approved_on,
-                c.tier_label + (f"（按{r.rule_tier_label}）" if r.rule_tier_label else ""),
-                r.rule.region_code if r.rule else "",
-                r.rule.amount_yuan if r.rule else None,
-                ("补差" if r.rule.top_up else "全额") if r.rule else "",
-                r.paid_before_yuan,
-                r.amount_yuan,
-                domain.remark(r),
-                c.report_number,
-                c.report_digest,
-                "已登记" if r.recorded else "未登记",
-            ]
-        )
-    return rows
+    return [xlsx_row(sheet, r) for r in sheet.rows]
+
+
+PROGRESS_EVERY = 1000  # rows between two progress calls
 
 
 def xlsx(sheet: domain.Sheet) -> bytes:
-    """The sheet as a workbook (write-only: thousands of rows stay fast). Every cell goes through
-    server.formats.cells, so names and remarks stay text and amounts stay numbers."""
+    out = io.BytesIO()
+    write_xlsx(sheet, out)
+    return out.getvalue()
+
+
+def write_xlsx(
+    sheet: domain.Sheet, out: BinaryIO, progress: Callable[[int, int], None] | None = None
+) -> None:
+    """The sheet as a workbook written to `out`. Write-only: openpyxl streams the rows to a
+    temporary file as they are appended, one row built at a time, so memory stays bounded
+    however many rows. Every cell goes through server.formats.cells, so names and remarks stay
+    text and amounts stay numbers. `progress(rows done, rows)` every PROGRESS_EVERY rows."""
     book = Workbook(write_only=True)
     ws = book.create_sheet("奖补资金分配表")
     for i, (_, width) in enumerate(XLSX_COLUMNS, 1):
@@ -102,11 +115,15 @@ def xlsx(sheet: domain.Sheet) -> bytes:
     cells.append(ws, [f"分配表摘要（SHA-256）：{sheet.digest}"])
     cells.append(ws, [])
     cells.append(ws, heading([title for title, _ in XLSX_COLUMNS]))  # row `header_row`
-    for values in xlsx_rows(sheet):
+    count = len(sheet.rows)
+    for done, row in enumerate(sheet.rows, 1):
+        values = xlsx_row(sheet, row)
         values[6] = cells.cell(ws, values[6], "yyyy-mm-dd")
         for i in AMOUNT_COLUMNS:
             values[i] = cells.cell(ws, values[i], AMOUNT_FORMAT)
         cells.append(ws, values)
+        if progress is not None and (done % PROGRESS_EVERY == 0 or done == count):
+            progress(done, count)
     cells.append(ws, [])
     cells.append(ws, [cells.cell(ws, "按等级汇总", font=bold)])
     cells.append(ws, heading(["评审标准类别", "达标等级", "机构数", "应拨金额（元）"]))
@@ -124,6 +141,4 @@ def xlsx(sheet: domain.Sheet) -> bytes:
     )
     if sheet.not_reached:
         cells.append(ws, [f"另有 {sheet.not_reached} 家机构终审结论为未达标，不予奖补。"])
-    out = io.BytesIO()
     book.save(out)
-    return out.getvalue()

@@ -4,20 +4,24 @@ it, so that later periods pay only differences.
 
 A sheet lists every facility of the region whose latest approved inspection of a checklist family
 (final approval in the period) reached a tier, with the amount due under the rule that applies
-and the inspection report the finance bureau attaches. It is built from a handful of bulk queries;
-only an inspection without a current report costs a render (server.services.reports).
+and the inspection report the finance bureau attaches. It is built from a handful of set-based
+queries over the region and period (server.db.payouts.Scope); only an inspection without a
+current report costs a render (server.services.reports). The PDF and XLSX writers stream to a
+file object and report progress, so that a background job can write a province's sheet.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import json
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePath
+from typing import BinaryIO
 
 from sqlalchemy.exc import IntegrityError
 
@@ -31,10 +35,12 @@ from server.domain import regions
 from server.domain.access import Principal
 from server.domain.errors import DomainError
 from server.domain.identifiers import FACILITY_TYPES
-from server.domain.times import china_date, format_instant
+from server.domain.times import china_date, china_day_start, format_instant
 from server.extensions import db
 from server.formats import payout_rules, payout_sheet
-from server.reports.render import ReportFetcher, render_html, write_pdf
+from server.reports import paged
+from server.reports.render import ReportFetcher, render_html
+from server.reports.render import write_pdf as write_pdf_document
 from server.services import audit, checklists, jobs, reports
 from server.services.inspections import not_found
 
@@ -199,11 +205,12 @@ def build_sheet(region_code: str, period_text: str, now: dt.datetime) -> domain.
     if _checked_region(region_code) is None:
         raise _region_missing(region_code)
     period = domain.parse_period(period_text)
-    approved = [
-        a
-        for a in queries.approved_inspections(regions.scope_prefix(region_code))
-        if period.contains(china_date(a.approved_at))
-    ]
+    scope = queries.Scope(
+        regions.scope_prefix(region_code),
+        china_day_start(period.start),
+        china_day_start(period.end + dt.timedelta(days=1)),
+    )
+    approved = queries.approved_inspections(scope)
     models = {
         key: checklists.get_checklist(*key)
         for key in {(a.checklist_id, a.checklist_version) for a in approved}
@@ -217,7 +224,7 @@ def build_sheet(region_code: str, period_text: str, now: dt.datetime) -> domain.
         ):
             latest[key] = a
     chosen = list(latest.values())
-    facts = _report_facts(chosen, now)
+    facts = _report_facts(scope, chosen, now)
     candidates = []
     for (_, family), a in latest.items():
         model = models[(a.checklist_id, a.checklist_version)]
@@ -244,9 +251,10 @@ def build_sheet(region_code: str, period_text: str, now: dt.datetime) -> domain.
     rule_rows = queries.rules()
     rules = [_rule(r) for r in rule_rows]
     by_id = {r.id: r for r in rules}
+    index = domain.RuleIndex(rules)
     paid: dict[tuple[int, str], list[tuple[int, str, domain.Paid]]] = {}
     recorded: dict[tuple[int, str], domain.Recorded] = {}
-    for payout in queries.payouts_of([c.facility_id for c in candidates]):
+    for payout in queries.payouts_of(scope):
         paid.setdefault((payout.facility_id, payout.family), []).append(
             (payout.inspection_id, payout.report_sha256, domain.Paid(payout.tier_code, payout.amount_yuan))
         )
@@ -254,7 +262,7 @@ def build_sheet(region_code: str, period_text: str, now: dt.datetime) -> domain.
             payout.amount_yuan, by_id.get(payout.rule_id) if payout.rule_id else None
         )
     families = checklists.current_families()
-    rows = domain.build_rows(candidates, rules, paid, recorded, period.end, families.codes)
+    rows = domain.build_rows(candidates, index, paid, recorded, period.end, families.codes)
     name, path = _region_path(region_code)
     sheet = domain.Sheet(
         region_code=region_code,
@@ -272,13 +280,13 @@ def build_sheet(region_code: str, period_text: str, now: dt.datetime) -> domain.
 
 
 def _report_facts(
-    chosen: Sequence[queries.Approved], now: dt.datetime
+    scope: queries.Scope, chosen: Sequence[queries.Approved], now: dt.datetime
 ) -> dict[int, tuple[str, str, str, str]]:
     """(number, snapshot digest, tier code, tier label) of each inspection's current report: the
-    stored one when nothing changed since it was made (checked in bulk), rendered otherwise."""
-    ids = [a.inspection_id for a in chosen]
-    stored = queries.reports_of(ids)
-    markers = queries.change_markers(ids)
+    stored one when nothing changed since it was made (checked in bulk over the scope), rendered
+    otherwise."""
+    stored = queries.reports_of(scope)
+    markers = queries.change_markers(scope)
     facts: dict[int, tuple[str, str, str, str]] = {}
     stale: list[int] = []
     for a in chosen:
@@ -365,9 +373,61 @@ def _no_evidence(key: str) -> bytes:
     raise KeyError(key)  # the fetcher lists no evidence keys, so this is never reached
 
 
+# A sheet of up to this many rows is laid out as one WeasyPrint document in the calling process
+# (2,000 rows: about 60 pages, 220 MB); a longer one in parts, in child processes
+# (server.reports.paged), or as one document where pdfunite is missing.
+SINGLE_DOCUMENT_ROWS = 2500
+
+
+def _fetcher() -> ReportFetcher:
+    return ReportFetcher(_no_evidence, ())
+
+
+def write_pdf(
+    sheet: domain.Sheet,
+    out: BinaryIO,
+    progress: Callable[[int, int], None] | None = None,
+    single_rows: int | None = None,
+    workers: int | None = None,
+) -> None:
+    """The sheet as a PDF written to `out`. `progress(rows done, rows)` as parts are done."""
+    context = domain.view(sheet)
+    rows = len(sheet.rows)
+    single = SINGLE_DOCUMENT_ROWS if single_rows is None else single_rows
+    if rows <= single or paged.joiner() is None:
+        html = render_html("payouts.html", part=None, probe=None, **context)
+        out.write(write_pdf_document(html, _fetcher()))
+        if progress is not None:
+            progress(rows, rows)
+        return
+    probe = render_html("payouts.html", part=None, probe=domain.probe_view(sheet), **context)
+    items = [
+        paged.Item(item["block"]["lines"], item["heading"] is not None, item["block"]["wrap"])
+        for item in context["items"]
+    ]
+    parts = paged.plan(items, paged.measure(probe, _fetcher()))
+
+    def html_of(part: paged.Part) -> str:
+        return render_html("payouts.html", part=part, probe=None, **context)
+
+    def rows_progress(done: int, total: int) -> None:
+        if progress is not None:
+            progress(rows * done // total if total else rows, rows)
+
+    paged.write_parts(html_of, parts, out, rows_progress, workers)
+
+
+def write_xlsx(
+    sheet: domain.Sheet, out: BinaryIO, progress: Callable[[int, int], None] | None = None
+) -> None:
+    """The sheet as an XLSX workbook written to `out` (server.formats.payout_sheet)."""
+    payout_sheet.write_xlsx(sheet, out, progress)
+
+
 def pdf(sheet: domain.Sheet) -> bytes:
-    html = render_html("payouts.html", **domain.view(sheet))
-    return write_pdf(html, ReportFetcher(_no_evidence, ()))
+    out = io.BytesIO()
+    write_pdf(sheet, out)
+    return out.getvalue()
 
 
 # --- downloads -----------------------------------------------------------------------------------
@@ -469,12 +529,16 @@ def _sheet_job(params: dict[str, object], progress: jobs.Progress, scratch: Pure
         if (earlier.result_meta or {}).get("content") == content:
             progress(1, 1, "reuse")
             return jobs.Output(filename(sheet, fmt), earlier.result_type or "", meta=meta, reuse=earlier)
-    progress(0, len(sheet.rows), "render")
-    download = render(sheet, fmt)
-    path = Path(str(scratch)) / download.filename
-    path.write_bytes(download.data)
-    progress(len(sheet.rows), len(sheet.rows), "render")
-    return jobs.Output(download.filename, download.content_type, path, meta)
+    rows = len(sheet.rows)
+    progress(0, rows, "render")
+    name = filename(sheet, fmt)
+    path = Path(str(scratch)) / name
+    writer = write_pdf if fmt == "pdf" else write_xlsx
+    with path.open("wb") as out:
+        writer(sheet, out, lambda done, total: progress(done, total, "render"))
+    progress(rows, rows, "render")
+    content_type = "application/pdf" if fmt == "pdf" else payout_sheet.XLSX_TYPE
+    return jobs.Output(name, content_type, path, meta)
 
 
 @jobs.title(SHEET_JOB)

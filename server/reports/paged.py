@@ -1,0 +1,253 @@
+"""Long documents (a province's payout sheet, tens of thousands of rows) as a PDF in bounded time
+and memory. WeasyPrint keeps a whole document's layout in memory and lays it out on one core, so
+a long document is cut into parts of a few dozen pages, the parts are laid out in child processes
+(`workers` at a time, each part a WeasyPrint document of its own, each child with the memory of
+one part), and the parts' PDFs are joined with poppler's `pdfunite`.
+
+The parts can be laid out at the same time because the pages are planned before any part is laid
+out: a page holds blocks of rows up to its height, measured on a small probe document (`probe`)
+with the document's own CSS, so the plan follows the stylesheet. Every page of a part starts with
+a forced break, so a part's pages are the planned ones whatever the other parts do, and each part
+numbers its pages from its offset ("第 x 页 共 y 页", the total known from the plan). A part that
+comes out with other pages than planned raises PagingError rather than print wrong numbers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import multiprocessing
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from weasyprint import HTML
+
+from server.reports.render import BASE_URL, ReportFetcher
+
+PAGES_PER_PART = 20  # about 700 rows of a payout sheet: a child peaks near 160 MB on its first part
+TASKS_PER_CHILD = 8  # a child is replaced after this many parts: WeasyPrint keeps what it took
+WORKERS = max(1, min(2, os.cpu_count() or 1))
+SLACK_LINES = 0.5  # a page is planned this many lines short of full: float rounding in layout
+
+
+class PagingError(RuntimeError):
+    """A part broke its pages differently from the plan: its page numbers would be wrong."""
+
+
+class NoJoiner(RuntimeError):
+    """pdfunite (poppler-utils) is missing: parts cannot be joined."""
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """Heights in CSS px, measured on the probe document."""
+
+    first_room: float  # room left on the first page under the document's opening
+    room: float  # a page's content height
+    line: float  # one line of a block
+    block: float  # a block's padding and rule, beside its lines
+    heading: float  # a section heading with its margins and column header
+    closing: float  # the closing (totals, signatures); more than `room` when it takes pages
+    closing_pages: int  # pages the closing takes when it starts on a page of its own
+
+
+@dataclass(frozen=True)
+class Item:
+    lines: int
+    heading: bool
+    wrap: bool = False  # may wrap where counted as one line: counted twice
+
+
+@dataclass(frozen=True)
+class Page:
+    start: int
+    end: int  # items [start, end) of the document
+
+
+@dataclass(frozen=True)
+class Part:
+    """Pages of the document; `offset` pages come before it, `total` in all."""
+
+    pages: tuple[Page, ...]
+    offset: int
+    total: int
+    first: bool
+    last: bool
+    closing_breaks: bool = True  # the closing starts a page (else it ends the last page)
+    closing_pages: int = 0  # pages of the closing in this part (the last) when it starts a page
+
+    @property
+    def start(self) -> int:
+        return self.pages[0].start if self.pages else 0
+
+    @property
+    def end(self) -> int:
+        return self.pages[-1].end if self.pages else 0
+
+    @property
+    def page_count(self) -> int:
+        return len(self.pages) + self.closing_pages
+
+
+def item_height(item: Item, g: Geometry) -> float:
+    lines = item.lines * (2 if item.wrap else 1)
+    return lines * g.line + g.block + (g.heading if item.heading else 0.0)
+
+
+def plan(items: Sequence[Item], g: Geometry, pages_per_part: int | None = None) -> list[Part]:
+    """The document's pages and parts: pages filled with whole items in order (a heading stays
+    with the block after it), the first page under the opening, the closing after the last item
+    when it fits there, else on pages of its own."""
+    pages: list[Page] = []
+    start, used, room = 0, 0.0, g.first_room - SLACK_LINES * g.line
+    for n, item in enumerate(items):
+        h = item_height(item, g)
+        if used + h > room and (n > start or (pages == [] and room < g.room)):
+            pages.append(Page(start, n))
+            start, used, room = n, 0.0, g.room - SLACK_LINES * g.line
+        used += h
+    if start < len(items) or not pages:
+        pages.append(Page(start, len(items)))
+    left = (g.first_room if len(pages) == 1 else g.room) - SLACK_LINES * g.line - used
+    closing_breaks = g.closing > left
+    closing_pages = g.closing_pages if closing_breaks else 0
+    total = len(pages) + closing_pages
+    per_part = pages_per_part or PAGES_PER_PART
+    parts = []
+    for first in range(0, len(pages), per_part):
+        chunk = tuple(pages[first : first + per_part])
+        last = first + per_part >= len(pages)
+        parts.append(
+            Part(chunk, first, total, first == 0, last, closing_breaks, closing_pages if last else 0)
+        )
+    return parts
+
+
+# --- measuring ---------------------------------------------------------------------------------------
+
+PROBE_ANCHORS = ("opening-end", "before", "one-line", "two-lines", "after", "closing-before", "closing-end")
+
+
+def measure(html: str, fetcher: ReportFetcher) -> Geometry:
+    """Geometry from the probe document, whose anchors (ids) are, in order: `opening-end` after
+    the document's opening on its first page; on the second page `before` on a block of one line
+    that starts the page, then a section heading, `one-line` on a block of one line, `two-lines`
+    on a block of two, `after` after it; on the third page `closing-before` on a block of one line
+    followed by the closing, and `closing-end` after the closing."""
+    document = HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).render()
+    pages = document.pages
+    found: dict[str, tuple[int, float]] = {}
+    for number, page in enumerate(pages):
+        for name, rectangle in page.anchors.items():  # (x1, y1, x2, y2) of the border box
+            found.setdefault(name, (number, rectangle[1]))
+    missing = [a for a in PROBE_ANCHORS if a not in found]
+    if missing or len(pages) < 3:
+        raise PagingError(f"probe: anchors {missing} missing, {len(pages)} pages")
+    y = {name: at for name, (_, at) in found.items()}
+    one = y["two-lines"] - y["one-line"]  # a block of one line
+    line = (y["after"] - y["two-lines"]) - one
+    top, bottom = y["before"], _content_bottom(pages[1])
+    closing_page, closing_end = found["closing-end"]
+    fits = closing_page == found["closing-before"][0]
+    return Geometry(
+        first_room=bottom - y["opening-end"],
+        room=bottom - top,
+        line=line,
+        block=one - line,
+        heading=y["one-line"] - y["before"] - one,
+        closing=closing_end - y["closing-before"] - one if fits else float("inf"),
+        closing_pages=1 if fits else closing_page - found["closing-before"][0],
+    )
+
+
+def _content_bottom(page: Any) -> float:
+    """Where a page's content area ends: WeasyPrint's page box has the used margins."""
+    box = page._page_box
+    return float(box.content_box_y() + box.height)
+
+
+# --- laying out -------------------------------------------------------------------------------------
+
+
+def _child_start() -> None:
+    """A part renderer dies with the process that started it (Linux)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+def _fetcher() -> ReportFetcher:
+    def no_evidence(key: str) -> bytes:
+        raise KeyError(key)  # a part lists no evidence, so this is never reached
+
+    return ReportFetcher(no_evidence, ())
+
+
+def render_part(html: str, path: str, pages: int) -> int:
+    """Lay out one part and write it to `path`; in a child process. Returns its page count."""
+    document = HTML(string=html, base_url=BASE_URL, url_fetcher=_fetcher()).render()
+    if len(document.pages) != pages:
+        raise PagingError(f"{Path(path).name}: {len(document.pages)} pages, {pages} planned")
+    document.write_pdf(path)
+    return pages
+
+
+def joiner() -> str | None:
+    return shutil.which("pdfunite")
+
+
+def write_parts(
+    html_of: Callable[[Part], str],
+    parts: Sequence[Part],
+    out: BinaryIO,
+    progress: Callable[[int, int], None] | None = None,
+    workers: int | None = None,
+) -> int:
+    """Lay out the parts, `workers` at a time in child processes, and write the joined PDF to
+    `out`; returns its page count. `progress(items done, items)` as parts are done."""
+    items = parts[-1].end if parts else 0
+    pdfunite = joiner()
+    if len(parts) > 1 and pdfunite is None:
+        raise NoJoiner("pdfunite")
+    done = 0
+    with tempfile.TemporaryDirectory(prefix="dabiao-pdf-") as tmp:
+        paths = [str(Path(tmp) / f"part-{n:05d}.pdf") for n in range(len(parts))]
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(
+            max_workers=workers or WORKERS,
+            mp_context=context,
+            initializer=_child_start,
+            max_tasks_per_child=TASKS_PER_CHILD,
+        ) as pool:
+            running: dict[Future[int], Part] = {}
+            queue: Iterator[tuple[Part, str]] = iter(zip(parts, paths, strict=True))
+            limit = (workers or WORKERS) + 1  # HTML of at most this many parts at a time
+            while True:
+                while len(running) < limit and (nxt := next(queue, None)) is not None:
+                    part, path = nxt
+                    running[pool.submit(render_part, html_of(part), path, part.page_count)] = part
+                if not running:
+                    break
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    part = running.pop(future)
+                    future.result()  # a part that failed fails the document
+                    done += part.end - part.start
+                    if progress is not None:
+                        progress(done, items)
+        target = Path(tmp) / "document.pdf"
+        if len(paths) == 1:
+            target = Path(paths[0])
+        else:
+            assert pdfunite is not None
+            subprocess.run([pdfunite, *paths, str(target)], check=True, capture_output=True)
+        with target.open("rb") as joined:
+            shutil.copyfileobj(joined, out, 1 << 20)
+    return parts[-1].offset + parts[-1].page_count if parts else 0
