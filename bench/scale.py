@@ -31,6 +31,7 @@ import hashlib
 import io
 import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -100,6 +101,10 @@ def size_of(text: str) -> Size:
 
 def _text(value: Any) -> str:
     """One value in COPY's text format (the generated data has no tabs, newlines or backslashes)."""
+    if type(value) is str:
+        return value
+    if type(value) is int:
+        return str(value)
     if value is None:
         return "\\N"
     if isinstance(value, bool):
@@ -125,8 +130,11 @@ class Copier:
         self.rows = 0
 
     def add(self, *values: Any) -> None:
-        self.buffer.write("\t".join(map(_text, values)))
-        self.buffer.write("\n")
+        self.line("\t".join(map(_text, values)) + "\n")
+
+    def line(self, text: str) -> None:
+        """One row already in COPY's text format, ending in a newline (the fast path)."""
+        self.buffer.write(text)
         self.rows += 1
         if self.buffer.tell() > 1 << 20:
             self.flush()
@@ -472,8 +480,9 @@ def generate(url: str, evidence_root: Path, size: Size, log: Callable[[str], Non
                 ),
             ),
         }
-        ins, aud, sch, rev, evi = (
-            copiers[n] for n in ("inspections", "audit_log", "status_changes", "answer_revisions", "evidence")
+        ins, aud, sch, rev, evi, answers = (
+            copiers[n]
+            for n in ("inspections", "audit_log", "status_changes", "answer_revisions", "evidence", "answers")
         )
         real_rows = OBJECTS // 2
         objects_dir = evidence_root / "objects"
@@ -489,6 +498,7 @@ def generate(url: str, evidence_root: Path, size: Size, log: Callable[[str], Non
 
         def audit(
             at: dt.datetime,
+            at_s: str,
             actor_id: int,
             actor: str,
             action: str,
@@ -512,30 +522,21 @@ def generate(url: str, evidence_root: Path, size: Size, log: Callable[[str], Non
                 "after": after,
             }
             digest = entry_hash(prev, payload_of(Entry(values)))  # type: ignore[arg-type]
-            aud.add(
-                seq,
-                at.isoformat(timespec="microseconds"),
-                actor_id,
-                actor,
-                action,
-                "inspection",
-                str(target),
-                "10.0.0.1",
-                region[:12],
-                None,
-                after,
-                prev,
-                digest,
+            aud.line(
+                f"{seq}\t{at_s}\t{actor_id}\t{actor}\t{action}\tinspection\t{target}\t10.0.0.1\t"
+                f"{region[:12]}\t\\N\t{_text(after)}\t{prev}\t{digest}\n"
             )
             prev = digest
 
         last_log = time.perf_counter()
+        turn: dict[str, int] = {}
         for year in (2025, 2026):
             for n, (facility_id, region, checklist) in enumerate(places):
                 inspection_id += 1
                 county = region[:6]
                 pool = inspectors[county] or [first_inspector]
-                inspector = pool[(facility_id + year) % len(pool)]
+                turn[county] = turn.get(county, -1) + 1  # round robin: every inspector the same share
+                inspector = pool[turn[county] % len(pool)]
                 if facility_id == 1 + size.centres and year == 2026:
                     inspector = first_inspector  # a few open drafts for the measured inspector
                 reviewer = reviewers[county]
@@ -570,22 +571,15 @@ def generate(url: str, evidence_root: Path, size: Size, log: Callable[[str], Non
                 for i, (item_id, levels) in enumerate(item_list):
                     grade = levels[(inspection_id + i) % len(levels)]
                     at = stamp + dt.timedelta(seconds=30 * i, microseconds=inspection_id % 999_983)
-                    copiers["answers"].add(inspection_id, item_id, 1, grade, inspector, "inspector", at)
-                    rev.add(
-                        rev.rows + 1,
-                        inspection_id,
-                        item_id,
-                        1,
-                        grade,
-                        inspector,
-                        "inspector",
-                        f"c-{inspection_id}-{i}",
-                        f"device-{inspector}",
-                        at.isoformat(),
-                        at,
+                    at_s = at.isoformat(timespec="microseconds")
+                    answers.line(f"{inspection_id}\t{item_id}\t1\t{grade}\t{inspector}\tinspector\t{at_s}\n")
+                    rev.line(
+                        f"{rev.rows + 1}\t{inspection_id}\t{item_id}\t1\t{grade}\t{inspector}\tinspector\t"
+                        f"c-{inspection_id}-{i}\tdevice-{inspector}\t{at_s}\t{at_s}\n"
                     )
                     audit(
                         at,
+                        at_s,
                         inspector,
                         user,
                         "sync.answer",
@@ -620,23 +614,10 @@ def generate(url: str, evidence_root: Path, size: Size, log: Callable[[str], Non
                         else:  # a row only: the digest of its key stands in for the photo's
                             digest = hashlib.sha256(key.encode()).hexdigest()
                             thumb_digest = hashlib.sha256(thumb_key.encode()).hexdigest()
-                        evi.add(
-                            eid,
-                            inspection_id,
-                            facility_id,
-                            item_id,
-                            "photo",
-                            key,
-                            digest,
-                            PHOTO_BYTES,
-                            "image/jpeg",
-                            thumb_key,
-                            thumb_digest,
-                            THUMB_BYTES,
-                            [],
-                            "verified",
-                            inspector,
-                            at,
+                        evi.line(
+                            f"{eid}\t{inspection_id}\t{facility_id}\t{item_id}\tphoto\t{key}\t{digest}\t"
+                            f"{PHOTO_BYTES}\timage/jpeg\t{thumb_key}\t{thumb_digest}\t{THUMB_BYTES}\t[]\t"
+                            f"verified\t{inspector}\t{at_s}\n"
                         )
                 revisions = (len(item_list), rev.rows)
                 evidence_marker = (with_photo, evi.rows) if with_photo else (0, 0)
@@ -653,6 +634,7 @@ def generate(url: str, evidence_root: Path, size: Size, log: Callable[[str], Non
                         sch.add(sch.rows + 1, inspection_id, action, before, after, actor, when)
                     audit(
                         done,
+                        done.isoformat(timespec="microseconds"),
                         city_reviewer,
                         f"city-{county[:4]}00",
                         "inspection.approve",
@@ -798,6 +780,7 @@ def _client(app: Any, username: str) -> tuple[Any, dict[str, str]]:
     client = app.test_client()
     response = client.post("/api/auth/login", json={"username": username, "password": PASSWORD})
     assert response.status_code == 200, response.get_data(as_text=True)
+    reset_peak()  # the password hash (scrypt) is not what is measured
     return client, {"Authorization": f"Bearer {response.get_json()['token']}"}
 
 
@@ -843,14 +826,25 @@ def rss_mb(field: str) -> float:
     return 0.0
 
 
+def reset_peak() -> bool:
+    """Reset this process's high-water mark of memory to what it uses now (Linux 4.0 and later)."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
+
+
 def child(name: str, tmp: Path, url: str, region: str) -> dict[str, Any]:
-    """One operation, with the memory the process had before it started (the app loaded)."""
+    """One operation, with the memory the process had before it started (the app loaded) and its
+    peak while the operation ran (the high-water mark is reset once the app is loaded)."""
     from server import create_app
 
     app = create_app(settings(tmp, url))
+    reset = reset_peak()
     baseline = rss_mb("VmRSS")
     result = _op(name, app, region)
-    return {**result, "baseline_mb": baseline}
+    return {**result, "baseline_mb": baseline, "op_peak_mb": rss_mb("VmHWM") if reset else None}
 
 
 def _op(name: str, app: Any, region: str) -> dict[str, Any]:
@@ -930,6 +924,7 @@ class Measured:
     peak_mb: float
     detail: str
     baseline_mb: float = 0.0
+    process_peak_mb: float = 0.0  # including starting the app
 
 
 def measure(op: Operation, tmp: Path, url: str, region: str) -> Measured:
@@ -957,15 +952,21 @@ def measure(op: Operation, tmp: Path, url: str, region: str) -> Measured:
 
 def _measured(proc: subprocess.Popen[bytes], out: Any) -> Measured:
     clock = time.monotonic()
-    while True:
-        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-        if pid:
-            break
-        if time.monotonic() - clock > CHILD_TIMEOUT:
-            proc.kill()
-            pid, status, usage = os.wait4(proc.pid, 0)
-            return Measured(None, usage.ru_maxrss / 1024, f"stopped after {CHILD_TIMEOUT} s")
-        time.sleep(0.1)
+    try:
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.monotonic() - clock > CHILD_TIMEOUT:
+                proc.kill()
+                pid, status, usage = os.wait4(proc.pid, 0)
+                proc.returncode = -9
+                return Measured(None, usage.ru_maxrss / 1024, f"stopped after {CHILD_TIMEOUT} s")
+            time.sleep(0.1)
+    except BaseException:  # interrupted or stopped: the child goes too
+        proc.kill()
+        proc.wait()
+        raise
     proc.returncode = os.waitstatus_to_exitcode(status)
     out.seek(0)
     text = out.read().decode("utf-8", "replace")
@@ -974,7 +975,8 @@ def _measured(proc: subprocess.Popen[bytes], out: Any) -> Measured:
     if proc.returncode != 0 or not last.startswith("{"):
         return Measured(None, peak, "failed: " + " | ".join(text.strip().splitlines()[-3:])[:300])
     result = json.loads(last)
-    return Measured(result["seconds"], peak, result["detail"], result["baseline_mb"])
+    op_peak = result["op_peak_mb"] or peak
+    return Measured(result["seconds"], op_peak, result["detail"], result["baseline_mb"], peak)
 
 
 # --- running -----------------------------------------------------------------------------------------
@@ -1043,7 +1045,8 @@ def run_size(server_url: str, base: Path, size: Size, log: Callable[[str], None]
         seconds = f"{measured.seconds:8.2f} s" if measured.seconds is not None else "       — "
         log(
             f"{size.name}: {op.label:40} {seconds} {measured.peak_mb:7.0f} MB peak "
-            f"(app loaded: {measured.baseline_mb:.0f} MB)  {measured.detail}"
+            f"(app loaded: {measured.baseline_mb:.0f} MB, process: {measured.process_peak_mb:.0f} MB)  "
+            f"{measured.detail}"
         )
     return SizeRun(size, loaded, results)
 
@@ -1052,7 +1055,12 @@ def table(runs: list[SizeRun]) -> list[str]:
     head = "operation".ljust(40) + "".join(
         f" | {r.size.name} ({r.size.facilities:,})".ljust(28) for r in runs
     )
-    lines = [head, "-" * len(head)]
+    lines = [
+        "seconds of the operation; MB: peak RSS of its process while it ran (the app loaded, "
+        "about 130 MB, included)",
+        head,
+        "-" * len(head),
+    ]
     for op in OPERATIONS:
         cells = []
         for r in runs:
@@ -1080,14 +1088,20 @@ def table(runs: list[SizeRun]) -> list[str]:
             verdict = "linear or better" if growth <= 1.2 else "WORSE THAN LINEAR"
             lines.append(
                 f"  {op.label:40} time x{b.seconds / a.seconds:7.1f} for {op.basis} x{size_ratio:5.1f}: "
-                f"{growth:5.2f} {verdict}; memory x{b.peak_mb / a.peak_mb:.1f}"
+                f"{growth:5.2f} {verdict}; memory above the loaded app "
+                f"{a.peak_mb - a.baseline_mb:+.0f} MB -> {b.peak_mb - b.baseline_mb:+.0f} MB"
             )
     return lines
+
+
+def _stop(signum: int, frame: Any) -> None:
+    raise SystemExit(f"stopped by signal {signum}")  # so that the PostgreSQL started here stops too
 
 
 def scale(sizes: Sequence[Size], log: Callable[[str], None] = print) -> list[str]:
     from tests.harness.services import PostgresServer
 
+    signal.signal(signal.SIGTERM, _stop)
     with tempfile.TemporaryDirectory(prefix="dabiao-scale-") as name:
         base = Path(name)
         postgres = PostgresServer(base / "pg")
