@@ -920,7 +920,7 @@ OPERATIONS = (
     Operation("audit", "audit verify (from checkpoint)", "entries behind"),
     Operation("audit_full", "audit verify --full", "entries"),
     Operation("storage", "storage verify (real objects)", "objects"),
-    Operation("regions", "GET /api/regions, one level (province admin)", "facilities"),
+    Operation("regions", "GET /api/regions (one level)", "facilities"),
     Operation("facilities", "GET /api/facilities, last page", "facilities"),
     Operation("bootstrap", "GET /api/sync/bootstrap (inspector)", "facilities"),
     Operation("inspections", "GET /api/inspections (first 100)", "facilities"),

@@ -18,13 +18,11 @@ from flask import Flask
 
 from server.db.models import Evidence, Inspection
 from server.extensions import db
-from server.settings import S3Settings
-from server.storage.s3 import S3Store
 from tests.api.test_evidence import post_photo, stored_keys
 from tests.api.world import World
-from tests.conftest import require_env
 from tests.harness.services import MinioServer
 from tests.photos import jpeg
+from tests.storage.own_minio import app_on, own_minio
 
 pytestmark = pytest.mark.minio
 DRIVES = 4
@@ -33,28 +31,13 @@ NOTICE_SECONDS = 30  # MinIO marks a failed drive within about a second here; po
 
 @pytest.fixture
 def minio(tmp_path: Path) -> Iterator[MinioServer]:
-    require_env("DABIAO_MINIO_BIN", "the MinIO binary")
-    server = MinioServer(tmp_path / "minio", drives=DRIVES)
-    assert server.start()
-    try:
+    with own_minio(tmp_path / "minio", drives=DRIVES) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture
 def app(minio: MinioServer, app_factory: Callable[..., Flask]) -> Flask:
-    settings = S3Settings(
-        f"http://127.0.0.1:{minio.port}",
-        "evidence",
-        minio.user,
-        minio.password,
-        "us-east-1",
-        connect_timeout=1,
-        read_timeout=5,
-    )
-    S3Store(settings).ensure_bucket(object_lock=True)
-    return app_factory(evidence_backend="s3", s3=settings)
+    return app_on(minio, app_factory, read_timeout=5)
 
 
 def wait_for_states(minio: MinioServer, healthy: int, timeout: float = NOTICE_SECONDS) -> dict[str, str]:

@@ -17,13 +17,11 @@ from flask import Flask
 
 from server.db.models import Evidence
 from server.extensions import db
-from server.settings import S3Settings
-from server.storage.s3 import S3Store
 from tests.api.test_evidence import post_photo, stored_keys
 from tests.api.world import World
-from tests.conftest import require_env
 from tests.harness.services import MinioServer
 from tests.photos import jpeg
+from tests.storage.own_minio import app_on, own_minio
 
 pytestmark = pytest.mark.minio
 BOUND_SECONDS = 15  # connect 1 s + read 2 s, two attempts per call, two calls: well under this
@@ -31,28 +29,13 @@ BOUND_SECONDS = 15  # connect 1 s + read 2 s, two attempts per call, two calls: 
 
 @pytest.fixture
 def minio(tmp_path: Path) -> Iterator[MinioServer]:
-    require_env("DABIAO_MINIO_BIN", "the MinIO binary")
-    server = MinioServer(tmp_path / "minio")
-    assert server.start()
-    try:
+    with own_minio(tmp_path / "minio") as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture
 def app(minio: MinioServer, app_factory: Callable[..., Flask]) -> Flask:
-    settings = S3Settings(
-        f"http://127.0.0.1:{minio.port}",
-        "evidence",
-        minio.user,
-        minio.password,
-        "us-east-1",
-        connect_timeout=1,
-        read_timeout=2,
-    )
-    S3Store(settings).ensure_bucket(object_lock=True)
-    return app_factory(evidence_backend="s3", s3=settings)
+    return app_on(minio, app_factory, read_timeout=2)
 
 
 def timed(call: Callable[[], Any]) -> tuple[Any, float]:
