@@ -177,9 +177,15 @@ def prepare(
 def after_commit(job: Job) -> Job:
     """Run the job now when jobs run inline; a queued one is left to the workers."""
     if job.state == queries.QUEUED and inline():
-        execute(job.id, report_progress=False)
+        job_id = job.id
+        try:
+            execute(job_id, report_progress=False)
+        except Exception:  # inline there is no worker to retry: the job fails, the request does not
+            log.exception("job %s failed inline", job_id)
+            db.session.rollback()
+            fail(job_id, None, "jobs.failed", {"attempts": 1})
         db.session.expire_all()
-        refreshed = queries.get(job.id)
+        refreshed = queries.get(job_id)
         assert refreshed is not None
         return refreshed
     return job

@@ -184,3 +184,21 @@ def test_old_results_are_pruned_but_not_while_a_newer_job_serves_them(world: Wor
     db.session.commit()
     assert jobs.prune(30) == 1
     assert world.call("admin", "GET", f"/api/jobs/{third['id']}/result").status_code == 200
+
+
+def test_a_job_that_cannot_be_done_fails_with_a_message_and_the_request_does_not(world: World) -> None:
+    admin = world.users["admin"].id
+    missing, _ = jobs.submit("report", "report:999999", {"inspection_id": 999999}, "410200", admin)
+    db.session.commit()
+    missing = jobs.after_commit(missing)
+    assert (missing.state, missing.error_code) == ("failed", "http.not_found")
+    broken, _ = jobs.submit("report", "report:broken", {}, "410200", admin)  # no inspection named
+    db.session.commit()
+    broken = jobs.after_commit(broken)
+    assert (broken.state, broken.error_code) == ("failed", "jobs.failed")
+    shown = world.call("admin", "GET", f"/api/jobs/{broken.id}").json
+    assert shown["error"] == {
+        "code": "jobs.failed",
+        "message": "任务执行出错（共尝试 1 次），请联系系统管理员",
+    }
+    assert shown["state_label"] == "失败"
