@@ -47,7 +47,7 @@ def sheet_xlsx(region_code: str, period: str) -> Response:
 @requires("payouts.sheet")
 @bp.arguments(s.PayoutSheetRequest)
 @bp.response(202, s.JobOut)
-@raises(422)
+@raises(404, 422)
 def request_sheet(body: dict[str, Any]) -> Any:
     """Make the payout sheet as a background job: the answer is the job, to follow at
     /api/jobs/{id} and download from /api/jobs/{id}/result once it succeeded. The same sheet asked
