@@ -216,40 +216,50 @@ def _result_key(job: Job, sha256: str, filename: str) -> str:
     return f"{RESULT_PREFIX}{job.id}/{job.attempt}-{sha256[:16]}.{suffix or 'bin'}"
 
 
+def _fields(
+    key: str | None,
+    name: str | None,
+    kind: str | None,
+    size: int | None,
+    sha256: str | None,
+    meta: dict[str, Any],
+) -> dict[str, Any]:
+    return {
+        "result_key": key,
+        "result_name": name,
+        "result_type": kind,
+        "result_size": size,
+        "result_sha256": sha256,
+        "result_meta": meta,
+    }
+
+
 def _publish(job: Job, output: Output) -> dict[str, Any]:
+    """The job's result columns: an earlier job's file, an object already stored, or the new file
+    put into the store under a key of this attempt."""
     if output.reuse is not None:
         source = output.reuse
-        return {
-            "result_key": source.result_key,
-            "result_name": source.result_name,
-            "result_type": source.result_type,
-            "result_size": source.result_size,
-            "result_sha256": source.result_sha256,
-            "result_meta": {**output.meta, "reused_from": source.id},
-        }
+        meta = {**output.meta, "reused_from": source.id}
+        return _fields(
+            source.result_key,
+            source.result_name,
+            source.result_type,
+            source.result_size,
+            source.result_sha256,
+            meta,
+        )
     if output.stored is not None:
-        return {
-            "result_key": output.stored.key,
-            "result_name": output.filename,
-            "result_type": output.content_type,
-            "result_size": output.stored.size,
-            "result_sha256": output.stored.sha256,
-            "result_meta": output.meta,
-        }
+        stored = output.stored
+        return _fields(
+            stored.key, output.filename, output.content_type, stored.size, stored.sha256, output.meta
+        )
     assert output.path is not None
     data = output.path.read_bytes()
     digest = hashlib.sha256(data).hexdigest()
     key = _result_key(job, digest, output.filename)
     store = registry.evidence_store()
     store.put(key, data, digest, output.content_type, {"kind": "job-result", "job": str(job.id)})
-    return {
-        "result_key": key,
-        "result_name": output.filename,
-        "result_type": output.content_type,
-        "result_size": len(data),
-        "result_sha256": digest,
-        "result_meta": output.meta,
-    }
+    return _fields(key, output.filename, output.content_type, len(data), digest, output.meta)
 
 
 def _drop_other_attempts(job: Job, keep: str | None) -> None:
