@@ -138,7 +138,7 @@ def set_facility_facts(body: dict[str, Any], facility_id: int) -> Any:
 @inspections_bp.response(200, s.InspectionPageOut)
 @raises(422)
 def list_inspections(query: dict[str, Any]) -> Any:
-    rows, _, _, next_page = review_queue.listing(principal(), query)
+    rows, next_page = review_queue.page(principal(), query)
     return {"items": rows, "next": next_page}
 
 

@@ -141,12 +141,25 @@ def _filter(query: dict[str, Any]) -> queries.InspectionFilter:
     )
 
 
+def page(principal: Principal, query: dict[str, Any]) -> tuple[list[Inspection], str | None]:
+    """One page of the caller's inspections under the query's filters (newest inspection date
+    first, after the query's cursor) and the cursor of the next page (None on the last). Without
+    a tier filter it reads only the page's rows; a tier filter scores every match."""
+    rows, _, _, next_page = _listing(principal, query, counted=False)
+    return rows, next_page
+
+
 def listing(
     principal: Principal, query: dict[str, Any]
 ) -> tuple[list[Inspection], int, dict[int, Tier], str | None]:
-    """One page of the caller's inspections under the query's filters (newest inspection date
-    first, after the query's cursor), the number of all that match, the tiers of the page's rows
-    (of every match when filtering by tier) and the cursor of the next page (None on the last)."""
+    """`page`, with the number of all that match and the tiers of the page's rows (of every
+    match when filtering by tier)."""
+    return _listing(principal, query, counted=True)
+
+
+def _listing(
+    principal: Principal, query: dict[str, Any], counted: bool
+) -> tuple[list[Inspection], int, dict[int, Tier], str | None]:
     f = _filter(query)
     tier = query.get("tier")
     _check_tier(tier, f.checklist_id)
@@ -155,7 +168,10 @@ def listing(
     if tier is None:
         rows = queries.page_of(queries.after_key(stmt, after), limit + 1)
         page = rows[:limit]
-        return page, queries.count_of(stmt), tiers_of(page), _next(page, len(rows) > limit)
+        more = _next(page, len(rows) > limit)
+        if not counted:
+            return page, 0, {}, more
+        return page, queries.count_of(stmt), tiers_of(page), more
     matching = queries.all_of(stmt)
     tiers = tiers_of(matching)
     kept = [i for i in matching if i.id in tiers and tiers[i.id].code == tier]
