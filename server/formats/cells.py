@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from openpyxl.cell import WriteOnlyCell  # type: ignore[import-untyped]
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, TYPE_STRING, Cell  # type: ignore[import-untyped]
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE, TYPE_STRING, Cell  # type: ignore[import-untyped]
 from openpyxl.styles import Alignment, Font, PatternFill  # type: ignore[import-untyped]
 
 from server.domain import display
@@ -68,3 +68,32 @@ def cell(
 def append(ws: Any, values: Iterable[Any]) -> None:
     """Append a row of values (or cells made by `cell`) to `ws`."""
     ws.append([cell(ws, value) for value in values])
+
+
+class Rows:
+    """Appends many rows to a write-only sheet (tens of thousands: a province's payout sheet) at
+    a fraction of `append`'s cost, with the same cells.
+
+    openpyxl's write-only sheet writes a row out as it is appended, binding plain values to one
+    reused cell. So text goes in as plain `safe_text` (it never starts with "=", the only start
+    openpyxl types as a formula); the few strings openpyxl would type as error values ("#N/A")
+    go through `cell`. A column with a number format (`formats`, 0-based) reuses one styled cell,
+    so the style is looked up once, not once a row."""
+
+    def __init__(self, ws: Any, formats: dict[int, str]) -> None:
+        self._ws = ws
+        self._styled = {column: cell(ws, None, number_format) for column, number_format in formats.items()}
+
+    def append(self, values: Iterable[Any]) -> None:
+        row: list[Any] = []
+        for column, value in enumerate(values):
+            if isinstance(value, str):
+                value = safe_text(value)
+                if value in ERROR_CODES:
+                    value = cell(self._ws, value)
+            styled = self._styled.get(column)
+            if styled is not None and value is not None and not isinstance(value, Cell):
+                styled.value = value
+                value = styled
+            row.append(value)
+        self._ws.append(row)

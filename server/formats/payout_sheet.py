@@ -37,6 +37,8 @@ XLSX_COLUMNS = (
 )
 AMOUNT_FORMAT = "#,##0"
 AMOUNT_COLUMNS = (9, 11, 12)  # 0-based: rule amount, paid before, due
+DATE_COLUMN = 6
+DATE_FORMAT = "yyyy-mm-dd"
 
 
 def xlsx_row(sheet: domain.Sheet, r: domain.SheetRow) -> list[Any]:
@@ -116,12 +118,9 @@ def write_xlsx(
     cells.append(ws, [])
     cells.append(ws, heading([title for title, _ in XLSX_COLUMNS]))  # row `header_row`
     count = len(sheet.rows)
+    rows = cells.Rows(ws, {DATE_COLUMN: DATE_FORMAT, **{i: AMOUNT_FORMAT for i in AMOUNT_COLUMNS}})
     for done, row in enumerate(sheet.rows, 1):
-        values = xlsx_row(sheet, row)
-        values[6] = cells.cell(ws, values[6], "yyyy-mm-dd")
-        for i in AMOUNT_COLUMNS:
-            values[i] = cells.cell(ws, values[i], AMOUNT_FORMAT)
-        cells.append(ws, values)
+        rows.append(xlsx_row(sheet, row))
         if progress is not None and (done % PROGRESS_EVERY == 0 or done == count):
             progress(done, count)
     cells.append(ws, [])

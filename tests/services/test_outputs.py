@@ -4,6 +4,7 @@ reach a report, a payout sheet or its workbook."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import os
 import random
@@ -50,10 +51,31 @@ def test_a_cell_starting_like_a_formula_is_escaped_text(text: str) -> None:
     data = io.BytesIO()
     book.save(data)
     row = next(load_workbook(io.BytesIO(data.getvalue())).active.iter_rows(min_row=1, max_row=1))
-    # (XML reads a carriage return back as a line feed)
-    assert row[0].data_type == "s" and row[0].value == "'" + text.replace("\r", "\n")
+    assert row[0].data_type == "s" and row[0].value == "'" + text
     assert row[1].data_type == "n" and row[1].value == 150_000
     assert (row[2].value, row[3].value) == ("普通文字", "a=b")
+
+
+def test_rows_written_fast_keep_the_same_cells() -> None:
+    """`cells.Rows` (long sheets) escapes what `append` escapes, keeps strings that openpyxl would
+    type as error values as text, and gives its formatted columns their format on every row."""
+    book = Workbook(write_only=True)
+    ws = book.create_sheet("rows")
+    rows = sheets.Rows(ws, {1: "#,##0", 2: "yyyy-mm-dd"})
+    texts = [*DANGEROUS, "#N/A", "#DIV/0!", "普通文字"]
+    for n, text in enumerate(texts):
+        rows.append([text, 150_000 + n, dt.date(2026, 11, n + 1), None, "\u202e" + text])
+    data = io.BytesIO()
+    book.save(data)
+    read = list(load_workbook(io.BytesIO(data.getvalue())).active.iter_rows())
+    assert len(read) == len(texts)
+    for n, (text, row) in enumerate(zip(texts, read, strict=True)):
+        expected = ("'" + text) if text in DANGEROUS else text
+        assert row[0].data_type == "s" and row[0].value == expected, text
+        assert row[4].data_type == "s" and row[4].value == expected, text
+        assert row[1].data_type == "n" and row[1].value == 150_000 + n and row[1].number_format == "#,##0"
+        assert row[2].value.date() == dt.date(2026, 11, n + 1) and row[2].number_format == "yyyy-mm-dd"
+        assert row[3].value is None
 
 
 def test_cell_text_loses_bidi_controls_and_characters_xml_cannot_carry() -> None:
@@ -65,7 +87,7 @@ def test_cell_text_loses_bidi_controls_and_characters_xml_cannot_carry() -> None
 
 def test_the_payout_workbook_keeps_hostile_names_as_text_and_amounts_as_numbers(world: World) -> None:
     qs_rules()
-    for name in DANGEROUS:
+    for name in (*DANGEROUS, "#N/A"):
         approved(world, add_facility("410222", name), tier="basic")
     approved(world, add_facility("410222", "\u202e院生卫镇关城"), tier="recommended")
     sheet = payouts.build_sheet("410200", "2026Q4", NOW)
@@ -77,8 +99,9 @@ def test_the_payout_workbook_keeps_hostile_names_as_text_and_amounts_as_numbers(
     data = [r for r in rows[header_at + 1 :] if r[0].value is not None][: len(sheet.rows)]
     names = {r[name_col].value: r for r in data}
     for text in DANGEROUS:
-        cell = names["'" + text.replace("\r", "\n")][name_col]
+        cell = names["'" + text][name_col]
         assert cell.data_type == "s", text
+    assert names["#N/A"][name_col].data_type == "s"  # not the error value #N/A
     assert "院生卫镇关城" in names
     for r in data:
         assert r[due_col].data_type == "n" and isinstance(r[due_col].value, int)
