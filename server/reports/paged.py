@@ -10,6 +10,9 @@ with the document's own CSS, so the plan follows the stylesheet. Every page of a
 a forced break, so a part's pages are the planned ones whatever the other parts do, and each part
 numbers its pages from its offset ("第 x 页 共 y 页", the total known from the plan). A part that
 comes out with other pages than planned raises PagingError rather than print wrong numbers.
+
+The HTML of every part is written to a file before any is laid out (`prepare`), so the caller can
+let go of what it was made from; the renderers read their part from its file.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,8 +35,8 @@ from weasyprint import HTML
 
 from server.reports.render import BASE_URL, ReportFetcher
 
-PAGES_PER_PART = 20  # about 700 rows of a payout sheet: a child peaks near 160 MB on its first part
-TASKS_PER_CHILD = 8  # a child is replaced after this many parts: WeasyPrint keeps what it took
+PAGES_PER_PART = 20  # about 700 rows of a payout sheet
+TASKS_PER_CHILD = 2  # then a new renderer: WeasyPrint keeps what it took (forked: cheap to replace)
 WORKERS = max(1, min(2, os.cpu_count() or 1))
 SLACK_LINES = 0.5  # a page is planned this many lines short of full: float rounding in layout
 
@@ -177,6 +180,17 @@ def _content_bottom(page: Any) -> float:
 # --- laying out -------------------------------------------------------------------------------------
 
 
+def _context() -> multiprocessing.context.BaseContext:
+    """Part renderers are forked from a fork server that has imported WeasyPrint (a fresh
+    interpreter takes about a second to import it), so a renderer can be replaced often, which
+    bounds its memory, at little cost. The fork server is a clean process of its own (no
+    threads, no database connections of the caller's); it exits with the process that started
+    it, and the renderers die with it (`_child_start`)."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    return context
+
+
 def _child_start() -> None:
     """A part renderer dies with the process that started it (Linux)."""
     with contextlib.suppress(OSError, AttributeError):
@@ -190,8 +204,10 @@ def _fetcher() -> ReportFetcher:
     return ReportFetcher(no_evidence, ())
 
 
-def render_part(html: str, path: str, pages: int) -> int:
-    """Lay out one part and write it to `path`; in a child process. Returns its page count."""
+def render_part(source: str, path: str, pages: int) -> int:
+    """Lay out one part from its HTML file `source` and write it to `path`; in a child process.
+    Returns its page count."""
+    html = Path(source).read_text(encoding="utf-8")
     document = HTML(string=html, base_url=BASE_URL, url_fetcher=_fetcher()).render()
     if len(document.pages) != pages:
         raise PagingError(f"{Path(path).name}: {len(document.pages)} pages, {pages} planned")
@@ -203,45 +219,74 @@ def joiner() -> str | None:
     return shutil.which("pdfunite")
 
 
+@dataclass(frozen=True)
+class Laid:
+    """A long document ready to be laid out: its parts, and the HTML of each in a file."""
+
+    parts: tuple[Part, ...]
+    sources: tuple[Path, ...]
+
+    @property
+    def items(self) -> int:
+        return self.parts[-1].end if self.parts else 0
+
+
+def prepare(html_of: Callable[[Part], str], parts: Sequence[Part], directory: Path) -> Laid:
+    """Write the HTML of every part to a file in `directory`: whatever the HTML was made from
+    (a province's sheet, tens of MB) can then be let go before the parts are laid out."""
+    sources = []
+    for n, part in enumerate(parts):
+        source = directory / f"part-{n:05d}.html"
+        source.write_text(html_of(part), encoding="utf-8")
+        sources.append(source)
+    return Laid(tuple(parts), tuple(sources))
+
+
 def write_parts(
-    html_of: Callable[[Part], str],
-    parts: Sequence[Part],
+    laid: Laid,
     out: BinaryIO,
     progress: Callable[[int, int], None] | None = None,
     workers: int | None = None,
 ) -> int:
     """Lay out the parts, `workers` at a time in child processes, and write the joined PDF to
     `out`; returns its page count. `progress(items done, items)` as parts are done."""
-    items = parts[-1].end if parts else 0
+    parts, items = laid.parts, laid.items
     pdfunite = joiner()
     if len(parts) > 1 and pdfunite is None:
         raise NoJoiner("pdfunite")
     done = 0
     with tempfile.TemporaryDirectory(prefix="dabiao-pdf-") as tmp:
         paths = [str(Path(tmp) / f"part-{n:05d}.pdf") for n in range(len(parts))]
-        context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(
             max_workers=workers or WORKERS,
-            mp_context=context,
+            mp_context=_context(),
             initializer=_child_start,
             max_tasks_per_child=TASKS_PER_CHILD,
         ) as pool:
+            # Parts are submitted as others finish, a few ahead: CPython 3.11 replaces a renderer
+            # that reached max_tasks_per_child only when work is submitted (all submitted at
+            # once, the pool can wait for ever with no renderer left).
             running: dict[Future[int], Part] = {}
-            queue: Iterator[tuple[Part, str]] = iter(zip(parts, paths, strict=True))
-            limit = (workers or WORKERS) + 1  # HTML of at most this many parts at a time
-            while True:
-                while len(running) < limit and (nxt := next(queue, None)) is not None:
-                    part, path = nxt
-                    running[pool.submit(render_part, html_of(part), path, part.page_count)] = part
-                if not running:
-                    break
-                finished, _ = wait(running, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    part = running.pop(future)
-                    future.result()  # a part that failed fails the document
-                    done += part.end - part.start
-                    if progress is not None:
-                        progress(done, items)
+            queue = iter(zip(parts, laid.sources, paths, strict=True))
+            limit = (workers or WORKERS) + 1
+            try:
+                while True:
+                    while len(running) < limit and (nxt := next(queue, None)) is not None:
+                        part, source, path = nxt
+                        running[pool.submit(render_part, str(source), path, part.page_count)] = part
+                    if not running:
+                        break
+                    finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                    for future in finished:
+                        part = running.pop(future)
+                        future.result()  # a part that failed fails the document
+                        done += part.end - part.start
+                        if progress is not None:
+                            progress(done, items)
+            except BaseException:
+                for future in running:
+                    future.cancel()
+                raise
         target = Path(tmp) / "document.pdf"
         if len(paths) == 1:
             target = Path(paths[0])

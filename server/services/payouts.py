@@ -13,10 +13,13 @@ file object and report progress, so that a background job can write a province's
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import io
 import json
 import re
+import shutil
+import tempfile
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -383,23 +386,40 @@ def _fetcher() -> ReportFetcher:
     return ReportFetcher(_no_evidence, ())
 
 
-def write_pdf(
-    sheet: domain.Sheet,
-    out: BinaryIO,
-    progress: Callable[[int, int], None] | None = None,
-    single_rows: int | None = None,
-    workers: int | None = None,
-) -> None:
-    """The sheet as a PDF written to `out`. `progress(rows done, rows)` as parts are done."""
+class SheetPdf:
+    """A sheet's PDF ready to be written: a short sheet as one document's HTML, a long one as
+    parts whose HTML is in files (server.reports.paged). Holds nothing of the sheet, so a caller
+    can let a province's sheet go before the long part, the layout."""
+
+    def __init__(self, rows: int, html: str | None = None, laid: paged.Laid | None = None) -> None:
+        self.rows, self._html, self._laid = rows, html, laid
+
+    def write(
+        self, out: BinaryIO, progress: Callable[[int, int], None] | None = None, workers: int | None = None
+    ) -> None:
+        """`progress(rows done, rows)` as parts are done."""
+        rows = self.rows
+        if self._laid is None:
+            out.write(write_pdf_document(self._html or "", _fetcher()))
+            if progress is not None:
+                progress(rows, rows)
+            return
+
+        def rows_progress(done: int, total: int) -> None:
+            if progress is not None:
+                progress(rows * done // total if total else rows, rows)
+
+        paged.write_parts(self._laid, out, rows_progress, workers)
+
+
+def prepare_pdf(sheet: domain.Sheet, directory: Path, single_rows: int | None = None) -> SheetPdf:
+    """The sheet's PDF, planned: up to SINGLE_DOCUMENT_ROWS rows (or `single_rows`) one document,
+    else parts whose HTML is written to `directory`."""
     context = domain.view(sheet)
     rows = len(sheet.rows)
     single = SINGLE_DOCUMENT_ROWS if single_rows is None else single_rows
     if rows <= single or paged.joiner() is None:
-        html = render_html("payouts.html", part=None, probe=None, **context)
-        out.write(write_pdf_document(html, _fetcher()))
-        if progress is not None:
-            progress(rows, rows)
-        return
+        return SheetPdf(rows, html=render_html("payouts.html", part=None, probe=None, **context))
     probe = render_html("payouts.html", part=None, probe=domain.probe_view(sheet), **context)
     items = [
         paged.Item(item["block"]["lines"], item["heading"] is not None, item["block"]["wrap"])
@@ -410,11 +430,19 @@ def write_pdf(
     def html_of(part: paged.Part) -> str:
         return render_html("payouts.html", part=part, probe=None, **context)
 
-    def rows_progress(done: int, total: int) -> None:
-        if progress is not None:
-            progress(rows * done // total if total else rows, rows)
+    return SheetPdf(rows, laid=paged.prepare(html_of, parts, directory))
 
-    paged.write_parts(html_of, parts, out, rows_progress, workers)
+
+def write_pdf(
+    sheet: domain.Sheet,
+    out: BinaryIO,
+    progress: Callable[[int, int], None] | None = None,
+    single_rows: int | None = None,
+    workers: int | None = None,
+) -> None:
+    """The sheet as a PDF written to `out`. `progress(rows done, rows)` as parts are done."""
+    with tempfile.TemporaryDirectory(prefix="dabiao-sheet-") as tmp:
+        prepare_pdf(sheet, Path(tmp), single_rows).write(out, progress, workers)
 
 
 def write_xlsx(
@@ -533,9 +561,22 @@ def _sheet_job(params: dict[str, object], progress: jobs.Progress, scratch: Pure
     progress(0, rows, "render")
     name = filename(sheet, fmt)
     path = Path(str(scratch)) / name
-    writer = write_pdf if fmt == "pdf" else write_xlsx
-    with path.open("wb") as out:
-        writer(sheet, out, lambda done, total: progress(done, total, "render"))
+
+    def rendered(done: int, total: int) -> None:
+        progress(done, total, "render")
+
+    if fmt == "pdf":
+        parts = Path(str(scratch)) / "parts"
+        parts.mkdir()
+        pdf = prepare_pdf(sheet, parts)
+        del sheet  # in the parts' HTML now: let a province's rows go before the layout
+        gc.collect()
+        with path.open("wb") as out:
+            pdf.write(out, rendered)
+        shutil.rmtree(parts)
+    else:
+        with path.open("wb") as out:
+            write_xlsx(sheet, out, rendered)
     progress(rows, rows, "render")
     content_type = "application/pdf" if fmt == "pdf" else payout_sheet.XLSX_TYPE
     return jobs.Output(name, content_type, path, meta)

@@ -98,9 +98,9 @@ def rows_of(lines: list[str]) -> list[str]:
 def test_a_long_pdf_laid_out_in_parts_in_child_processes_reads_as_one_document(
     world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Parts of 2 planned pages, laid out in 2 child processes and joined: every row once and in
-    order as in the one-document PDF, pages numbered 1..N of N across the parts, and the page
-    count the plan promised."""
+    """Parts of 2 planned pages, laid out in 2 child processes, each replaced after one part, and
+    joined: every row once and in order as in the one-document PDF, pages numbered 1..N of N
+    across the parts, and the page count the plan promised."""
     qs_rules()
     rule("410200", "basic", 20_000, family="village_clinic")
     for i in range(150):
@@ -118,6 +118,7 @@ def test_a_long_pdf_laid_out_in_parts_in_child_processes_reads_as_one_document(
     assert len(sheet.rows) == 162
     whole = pdf_lines(payouts.pdf(sheet), tmp_path)
     monkeypatch.setattr(paged, "PAGES_PER_PART", 2)
+    monkeypatch.setattr(paged, "TASKS_PER_CHILD", 1)  # more parts than renderers: they are replaced
     seen: list[tuple[int, int]] = []
     out = io.BytesIO()
     payouts.write_pdf(sheet, out, lambda done, total: seen.append((done, total)), single_rows=0, workers=2)
