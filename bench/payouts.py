@@ -156,7 +156,8 @@ class Tree:
 
     TICK = os.sysconf("SC_CLK_TCK")
 
-    def __init__(self) -> None:
+    def __init__(self, root: int | None = None) -> None:
+        self.root = root or os.getpid()  # another process: its tree, without this one's own CPU
         self.peak = 0
         self._others: dict[int, float] = {}
         self._stop = threading.Event()
@@ -192,9 +193,8 @@ class Tree:
             return None
 
     def _take(self) -> int:
-        me = os.getpid()
-        below = self._below(me)
-        kb = self._pss_kb(me) + sum(self._pss_kb(pid) for pid in below)
+        below = self._below(self.root)
+        kb = self._pss_kb(self.root) + sum(self._pss_kb(pid) for pid in below)
         with self._lock:
             for pid in below:
                 used = self._cpu_s(pid)

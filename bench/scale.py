@@ -5,6 +5,7 @@ issue 14 measured on it (time and peak memory of each heavy operation, each in i
     python -m bench scale --province               # the province (52,000 facilities)
     python -m bench scale --sizes city,province    # both, with the growth table city | province
     python -m bench scale --sizes city,0.2         # the city and a fifth of the province
+    python -m bench scale --province --browser     # then the province's sheets through the app
 
 Province size (issue 14): 52,000 facilities (2,000 township centres, 50,000 village clinics, each
 clinic in its own village), 18 cities, 162 counties, 3,161 users, two inspections a facility (2025
@@ -881,17 +882,18 @@ def _op(name: str, app: Any, region: str) -> dict[str, Any]:
             def progress(done: int, total: int, stage: str) -> None:
                 stages.setdefault(stage, time.perf_counter() - clock)
 
-            scratch = Path(tempfile.mkdtemp(prefix="dabiao-scale-job-"))
             params = {"region_code": region, "period": PERIOD, "format": name}
-            output = jobs.HANDLERS[payouts.SHEET_JOB](params, progress, scratch)
-            total = time.perf_counter() - clock
-            tree.stop()
-            assert output.path is not None
+            with tempfile.TemporaryDirectory(prefix="dabiao-scale-job-") as scratch:
+                output = jobs.HANDLERS[payouts.SHEET_JOB](params, progress, Path(scratch))
+                total = time.perf_counter() - clock
+                tree.stop()
+                assert output.path is not None
+                megabytes = Path(output.path).stat().st_size / 1e6
             built = stages.get("render", total)
             return {
                 "seconds": total,
                 "detail": f"{output.meta['rows']:,} rows, build {built:.1f} s, "
-                f"write {total - built:.1f} s, {Path(output.path).stat().st_size / 1e6:.1f} MB",
+                f"write {total - built:.1f} s, {megabytes:.1f} MB",
                 "tree_peak_mb": tree.peak,
             }
         if name in ("audit", "audit_full"):
@@ -1013,6 +1015,8 @@ class SizeRun:
     size: Size
     loaded: Loaded
     results: dict[str, Measured]
+    url: str = ""  # its database, kept until the run ends
+    tmp: Path = Path()  # its folder (evidence, instance)
 
     def basis(self, op: Operation) -> float:
         if op.basis == "objects":
@@ -1074,7 +1078,7 @@ def run_size(server_url: str, base: Path, size: Size, log: Callable[[str], None]
             f"(app loaded: {measured.baseline_mb:.0f} MB, process: {measured.process_peak_mb:.0f} MB)  "
             f"{measured.detail}"
         )
-    return SizeRun(size, loaded, results)
+    return SizeRun(size, loaded, results, url, tmp)
 
 
 def table(runs: list[SizeRun]) -> list[str]:
@@ -1121,11 +1125,99 @@ def table(runs: list[SizeRun]) -> list[str]:
     return lines
 
 
+def walk(url: str, tmp: Path, size: Size, log: Callable[[str], None]) -> list[str]:
+    """The province's payout sheet as its admin gets it, in the app: gunicorn and a job worker
+    (`flask jobs worker`, jobs queued on PostgreSQL) on the loaded database, Chromium at 1366×900
+    on the 后台任务 page. For XLSX and then PDF: ask, wait for 已完成, download through the app.
+    Each line gives the time from the click to the finished job, the file, and the peak PSS of
+    the worker with its job process and PDF renderers. Screenshots go to $DABIAO_SCREENSHOTS
+    (else the run's folder, deleted after it)."""
+    from playwright.sync_api import sync_playwright
+
+    from bench.payouts import Tree, pages_of
+    from server.settings import PROJECT_ROOT
+    from tests.browser.server import log_in, poll
+    from tests.harness.app import AppServer
+
+    chromium = os.environ.get("DABIAO_CHROMIUM") or "/usr/bin/chromium"
+    if not Path(chromium).is_file() or not (PROJECT_ROOT / "pwa" / "dist" / "index.html").is_file():
+        return [f"{size.name}: browser walk skipped: Chromium or the built PWA (make pwa) is missing"]
+    shots = Path(os.environ.get("DABIAO_SCREENSHOTS") or tmp / "screenshots")
+    shots.mkdir(parents=True, exist_ok=True)
+    server = AppServer(
+        tmp / "walk",
+        jobs_worker=True,
+        shared={
+            "DABIAO_SECRET_KEY": SECRET,
+            "DABIAO_DATABASE_URL": url,
+            "DABIAO_EVIDENCE_BACKEND": "local",
+            "DABIAO_EVIDENCE_DIR": str(tmp / "evidence"),
+            "DABIAO_PWA_DIST": str(PROJECT_ROOT / "pwa" / "dist"),
+        },
+    )
+    server.logins["bench-admin"] = PASSWORD
+    lines = []
+    server.start()
+    try:
+        assert server.worker is not None
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=chromium)
+            context = browser.new_context(
+                locale="zh-CN", viewport={"width": 1366, "height": 900}, accept_downloads=True
+            )
+            page = context.new_page()
+            log_in(page, server, "bench-admin")
+            page.wait_for_function("() => !location.pathname.endsWith('/login')", timeout=30_000)
+            page.goto(server.url + "/jobs")
+            page.get_by_test_id("sheet-submit").wait_for(timeout=30_000)
+            region = page.get_by_test_id("sheet-region-0").locator("option:checked").inner_text()
+            for fmt in ("xlsx", "pdf"):
+                cards = page.locator('[data-testid^="job-"][data-state]')
+                before = cards.count()
+                page.get_by_test_id(f"sheet-format-{fmt}").click()
+                tree = Tree(server.worker.pid)
+                clock = time.perf_counter()
+                page.get_by_test_id("sheet-submit").click()
+                poll(page, lambda: cards.count() > before, 30, "the new job")  # noqa: B023
+                card = cards.first
+                poll(
+                    page,
+                    lambda: card.get_attribute("data-state") in ("succeeded", "failed"),  # noqa: B023
+                    CHILD_TIMEOUT,
+                    "the job finishing",
+                )
+                seconds = time.perf_counter() - clock
+                tree.stop()
+                state = card.get_attribute("data-state")
+                page.screenshot(path=str(shots / f"scale-{size.name}-{fmt}.png"))
+                if state != "succeeded":
+                    lines.append(f"{size.name}: {fmt} job {state}: {card.inner_text()[:200]}")
+                    continue
+                with page.expect_download(timeout=120_000) as info:
+                    card.locator('[data-testid^="job-download-"]').click()
+                saved = tmp / info.value.suggested_filename
+                info.value.save_as(saved)
+                detail = f"{saved.stat().st_size / 1e6:.1f} MB"
+                if fmt == "pdf":
+                    detail += f", {pages_of(saved):,} pages"
+                lines.append(
+                    f"{size.name}: {region} sheet as {fmt.upper()} from the 后台任务 page: finished "
+                    f"{seconds:.0f} s after the click, downloaded {saved.name} ({detail}); worker, job "
+                    f"process and renderers peaked at {tree.peak} MB (PSS)"
+                )
+                log(lines[-1])
+            context.close()
+            browser.close()
+    finally:
+        server.stop()
+    return lines
+
+
 def _stop(signum: int, frame: Any) -> None:
     raise SystemExit(f"stopped by signal {signum}")  # so that the PostgreSQL started here stops too
 
 
-def scale(sizes: Sequence[Size], log: Callable[[str], None] = print) -> list[str]:
+def scale(sizes: Sequence[Size], log: Callable[[str], None] = print, browser: bool = False) -> list[str]:
     from tests.harness.services import PostgresServer
 
     signal.signal(signal.SIGTERM, _stop)
@@ -1137,10 +1229,11 @@ def scale(sizes: Sequence[Size], log: Callable[[str], None] = print) -> list[str
             if not env:
                 return ["PostgreSQL is not installed: run make bench (it installs it)"]
             runs = [run_size(env["DABIAO_TEST_PG_URL"], base, size, log) for size in sizes]
+            walked = walk(runs[-1].url, runs[-1].tmp, runs[-1].size, log) if browser else []
         finally:
             postgres.stop()
     lines = [f"{r.size.name}: dataset generated with COPY in {r.loaded.seconds:.0f} s" for r in runs]
-    return [*lines, "", *table(runs)]
+    return [*lines, *walked, "", *table(runs)]
 
 
 def run() -> list[str]:
@@ -1152,6 +1245,11 @@ def main(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench scale", description=__doc__.split("\n\n")[0])
     parser.add_argument("--province", action="store_true", help="the province size instead of the city")
     parser.add_argument("--sizes", help="comma-separated sizes: city, province or a fraction of the province")
+    parser.add_argument(
+        "--browser",
+        action="store_true",
+        help="then, on the last size, the sheets through the app in Chromium, made by a job worker",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--tmp", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
@@ -1161,7 +1259,8 @@ def main(argv: Sequence[str]) -> int:
         print(json.dumps(child(args.child, Path(args.tmp), args.url, args.region)), flush=True)
         return 0
     names = args.sizes.split(",") if args.sizes else ["province" if args.province else "city"]
-    for line in scale([size_of(n.strip()) for n in names], log=lambda line: print(line, flush=True)):
+    sizes = [size_of(n.strip()) for n in names]
+    for line in scale(sizes, log=lambda line: print(line, flush=True), browser=args.browser):
         print(line)
     return 0
 

@@ -46,6 +46,7 @@ class AppServer:
         threads: int = 8,
         data_of: AppServer | None = None,
         jobs_worker: bool = False,
+        shared: dict[str, str] | None = None,
     ) -> None:
         workdir.mkdir(parents=True, exist_ok=True)
         self.workdir = workdir
@@ -54,7 +55,11 @@ class AppServer:
         self.workers, self.threads = workers, threads
         # What every node of one deployment shares: the secret key, the database, the bucket and
         # the public address (the load balancer's; here the first node's).
-        self.shared = data_of.shared if data_of is not None else self._fresh_data(pwa_dist)
+        # `shared` names an existing deployment's (a benchmark's database and evidence folder).
+        if shared is not None:
+            self.shared = {"DABIAO_PUBLIC_URL": self.url, **shared}
+        else:
+            self.shared = data_of.shared if data_of is not None else self._fresh_data(pwa_dist)
         self.env = {
             **os.environ,
             **self.shared,
