@@ -28,7 +28,7 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from server.domain import display, regions
@@ -512,11 +512,11 @@ class Column:
 
 PDF_COLUMNS = (
     Column("序号", 4, right=True),
-    Column("机构名称", 26),
+    Column("机构名称", 36),
     Column("统一社会信用代码", 18),
     Column("机构类别", 16),
     Column("达标等级", 16),
-    Column("适用奖补标准", 20),
+    Column("适用奖补标准", 34),  # "410000 300,000 补差（按推荐标准）" on one line
     Column("此前已拨", 9, right=True),
     Column("本期应拨", 9, right=True),
     Column("报告编号", 23),
@@ -530,6 +530,13 @@ GAP = "  "
 # Rows go to the PDF in blocks of five with a rule under each block, as in printed statistical
 # tables: WeasyPrint's cost is per box as much as per line, and this is a fifth of the boxes.
 ROWS_PER_BLOCK = 5
+
+
+def pdf_columns(rows: int) -> tuple[Column, ...]:
+    """The PDF's columns for a sheet of `rows` rows: 序号 as wide as its largest number, so a
+    province's 10,000th row does not wrap its number."""
+    index, *rest = PDF_COLUMNS
+    return (replace(index, width=max(index.width, len(str(rows)))), *rest)
 
 
 def text_row(cells: Sequence[str], columns: Sequence[Column] = PDF_COLUMNS) -> str:
@@ -563,13 +570,13 @@ def pdf_cells(row: SheetRow) -> list[str]:
     return [pdf_text(cell) for cell in cells]
 
 
-def _block(rows: Sequence[SheetRow]) -> dict[str, Any]:
+def _block(rows: Sequence[SheetRow], columns: Sequence[Column]) -> dict[str, Any]:
     """Up to ROWS_PER_BLOCK rows as one preformatted text. A block with a character the
     monospace font may not draw at the counted width is marked to wrap instead (slower to lay
     out, so only such blocks are): a line that came out too long then wraps rather than being
     cut at the page edge."""
     cells = [pdf_cells(r) for r in rows]
-    text = "\n".join(text_row(c) for c in cells)
+    text = "\n".join(text_row(c, columns) for c in cells)
     return {
         "text": text,
         "lines": text.count("\n") + 1,
@@ -582,6 +589,7 @@ def view(sheet: Sheet) -> dict[str, Any]:
     first block of a family section carrying the section's heading: a long sheet's pages are
     planned in items (server.reports.paged)."""
     items = []
+    columns = pdf_columns(len(sheet.rows))
     numerals = "一二三四五六七八九"
     for n, family in enumerate(dict.fromkeys(r.candidate.family for r in sheet.rows)):
         rows = [r for r in sheet.rows if r.candidate.family == family]
@@ -592,14 +600,14 @@ def view(sheet: Sheet) -> dict[str, Any]:
             "amount": sum(r.amount_yuan for r in rows),
         }
         for i in range(0, len(rows), ROWS_PER_BLOCK):
-            items.append({"heading": heading, "block": _block(rows[i : i + ROWS_PER_BLOCK])})
+            items.append({"heading": heading, "block": _block(rows[i : i + ROWS_PER_BLOCK], columns)})
             heading = None
     recorded = sum(1 for r in sheet.rows if r.recorded)
     return {
         "title": title(sheet),
         "sheet": sheet,
         "period": sheet.period,
-        "header": text_row([c.title for c in PDF_COLUMNS]),
+        "header": text_row([c.title for c in columns], columns),
         "items": items,
         "totals": totals_view(sheet),
         "facilities": len(sheet.rows),
@@ -610,7 +618,8 @@ def view(sheet: Sheet) -> dict[str, Any]:
 def probe_view(sheet: Sheet) -> dict[str, Any]:
     """What the probe of a long sheet's page geometry lays out (server.reports.paged.measure):
     a section heading, and blocks of one and of two lines."""
-    line = text_row([c.title for c in PDF_COLUMNS])
+    columns = pdf_columns(len(sheet.rows))
+    line = text_row([c.title for c in columns], columns)
     family = sheet.rows[0].candidate.family if sheet.rows else ""
     return {
         "heading": {

@@ -121,6 +121,7 @@ def unbroken(tag: str, length: int) -> str:
 
 
 MM = 72 / 25.4  # PDF points per millimetre
+NAME_WIDTH = next(c.width for c in domain.PDF_COLUMNS if c.title == "机构名称")
 # The text area of each kind of page (x, y, width, height in points), inside the page margins:
 # running headers and footers stay out, and so does any text that ran into a margin.
 REPORT_AREA = (16 * MM, 20 * MM, (210 - 32) * MM, (297 - 40) * MM)
@@ -232,7 +233,7 @@ def test_the_payout_sheet_pdf_shows_every_long_name_whole(world: World, tmp_path
         if row.candidate.facility_name == NO_FONT_NAME:
             continue
         shown = domain.pdf_text(row.candidate.facility_name)
-        pieces = [re.sub(r"\s+", "", piece) for piece in domain.wrap(shown, 26)]
+        pieces = [re.sub(r"\s+", "", piece) for piece in domain.wrap(shown, NAME_WIDTH)]
         at = 0
         for piece in pieces:  # the name's lines, in order, between the other columns' lines
             found = text.find(piece, at)

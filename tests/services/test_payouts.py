@@ -267,6 +267,15 @@ def test_pdf_rows_line_up_in_a_monospace_font() -> None:
     assert domain.wrap("abcdefg", 3) == ["abc", "def", "g"]
 
 
+@pytest.mark.parametrize("rows", [1, 9_999, 10_000, 123_456])
+def test_the_row_number_column_holds_the_largest_number(rows: int) -> None:
+    """A province's sheet runs past 9,999 rows: its numbers stay on their row's one line."""
+    columns = domain.pdf_columns(rows)
+    cells = [str(rows), *("x" for _ in columns[1:])]
+    assert "\n" not in domain.text_row(cells, columns)
+    assert columns[0].width == max(4, len(str(rows))) and columns[1:] == domain.PDF_COLUMNS[1:]
+
+
 # --- the sheet -----------------------------------------------------------------------------------
 
 
