@@ -532,11 +532,14 @@ GAP = "  "
 ROWS_PER_BLOCK = 5
 
 
-def pdf_columns(rows: int) -> tuple[Column, ...]:
-    """The PDF's columns for a sheet of `rows` rows: 序号 as wide as its largest number, so a
-    province's 10,000th row does not wrap its number."""
-    index, *rest = PDF_COLUMNS
-    return (replace(index, width=max(index.width, len(str(rows)))), *rest)
+def pdf_columns(sheet_rows: Sequence[SheetRow]) -> tuple[Column, ...]:
+    """The PDF's columns for these rows: 序号 and 报告编号 as wide as their longest values, so that
+    neither wraps a row onto a second line (a province passes row 9,999 and, in a few years,
+    inspection 999,999, whose report numbers are a digit longer)."""
+    longest_number = max((len(r.candidate.report_number) for r in sheet_rows), default=0)
+    largest_index = max((r.index for r in sheet_rows), default=0)
+    widths = {"序号": len(str(largest_index)), "报告编号": longest_number}
+    return tuple(replace(c, width=max(c.width, widths.get(c.title, 0))) for c in PDF_COLUMNS)
 
 
 def text_row(cells: Sequence[str], columns: Sequence[Column] = PDF_COLUMNS) -> str:
@@ -589,7 +592,7 @@ def view(sheet: Sheet) -> dict[str, Any]:
     first block of a family section carrying the section's heading: a long sheet's pages are
     planned in items (server.reports.paged)."""
     items = []
-    columns = pdf_columns(len(sheet.rows))
+    columns = pdf_columns(sheet.rows)
     numerals = "一二三四五六七八九"
     for n, family in enumerate(dict.fromkeys(r.candidate.family for r in sheet.rows)):
         rows = [r for r in sheet.rows if r.candidate.family == family]
@@ -618,7 +621,7 @@ def view(sheet: Sheet) -> dict[str, Any]:
 def probe_view(sheet: Sheet) -> dict[str, Any]:
     """What the probe of a long sheet's page geometry lays out (server.reports.paged.measure):
     a section heading, and blocks of one and of two lines."""
-    columns = pdf_columns(len(sheet.rows))
+    columns = pdf_columns(sheet.rows)
     line = text_row([c.title for c in columns], columns)
     family = sheet.rows[0].candidate.family if sheet.rows else ""
     return {

@@ -13,6 +13,7 @@ import io
 import re
 import secrets
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -267,13 +268,25 @@ def test_pdf_rows_line_up_in_a_monospace_font() -> None:
     assert domain.wrap("abcdefg", 3) == ["abc", "def", "g"]
 
 
-@pytest.mark.parametrize("rows", [1, 9_999, 10_000, 123_456])
-def test_the_row_number_column_holds_the_largest_number(rows: int) -> None:
-    """A province's sheet runs past 9,999 rows: its numbers stay on their row's one line."""
+def test_row_numbers_and_report_numbers_fit_their_columns(world: World) -> None:
+    """A province's sheet runs past row 9,999, and its inspections past id 999,999 (report
+    numbers a digit longer): the columns widen to their longest value, and no row wraps."""
+    qs_rules()
+    for i in range(3):
+        approved(world, add_facility("410222", f"编号测试卫生院{i}"), tier="basic")
+    sheet = payouts.build_sheet("410200", "2026Q4", NOW)
+    first = sheet.rows[0]
+    long_number = first.candidate.report_number.replace("-", "-1", 2)  # two digits longer
+    rows = [
+        replace(first, index=12_345, candidate=replace(first.candidate, report_number=long_number)),
+        *sheet.rows[1:],
+    ]
     columns = domain.pdf_columns(rows)
-    cells = [str(rows), *("x" for _ in columns[1:])]
-    assert "\n" not in domain.text_row(cells, columns)
-    assert columns[0].width == max(4, len(str(rows))) and columns[1:] == domain.PDF_COLUMNS[1:]
+    widths = {c.title: c.width for c in columns}
+    assert widths["序号"] == 5 and widths["报告编号"] == len(long_number) > 23
+    for row in rows:
+        assert "\n" not in domain.text_row(domain.pdf_cells(row), columns)
+    assert domain.pdf_columns(sheet.rows) == domain.PDF_COLUMNS  # short ones keep the default
 
 
 # --- the sheet -----------------------------------------------------------------------------------
