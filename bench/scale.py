@@ -1130,8 +1130,8 @@ def walk(url: str, tmp: Path, size: Size, log: Callable[[str], None]) -> list[st
     (`flask jobs worker`, jobs queued on PostgreSQL) on the loaded database, Chromium at 1366×900
     on the 后台任务 page. For XLSX and then PDF: ask, wait for 已完成, download through the app.
     Each line gives the time from the click to the finished job, the file, and the peak PSS of
-    the worker with its job process and PDF renderers. Screenshots go to $DABIAO_SCREENSHOTS
-    (else the run's folder, deleted after it)."""
+    the worker with its job process and PDF renderers. Screenshots and the downloaded files go to
+    $DABIAO_SCREENSHOTS (else the run's folder, deleted after it)."""
     from playwright.sync_api import sync_playwright
 
     from bench.payouts import Tree, pages_of
@@ -1195,7 +1195,7 @@ def walk(url: str, tmp: Path, size: Size, log: Callable[[str], None]) -> list[st
                     continue
                 with page.expect_download(timeout=120_000) as info:
                     card.locator('[data-testid^="job-download-"]').click()
-                saved = tmp / info.value.suggested_filename
+                saved = shots / f"scale-{size.name}-{info.value.suggested_filename}"  # kept to look at
                 info.value.save_as(saved)
                 detail = f"{saved.stat().st_size / 1e6:.1f} MB"
                 if fmt == "pdf":

@@ -532,14 +532,26 @@ GAP = "  "
 ROWS_PER_BLOCK = 5
 
 
+ROW_COLUMNS = 223  # what an A4 landscape line holds at 7 pt (payouts.html)
+
+
 def pdf_columns(sheet_rows: Sequence[SheetRow]) -> tuple[Column, ...]:
-    """The PDF's columns for these rows: 序号 and 报告编号 as wide as their longest values, so that
-    neither wraps a row onto a second line (a province passes row 9,999 and, in a few years,
-    inspection 999,999, whose report numbers are a digit longer)."""
-    longest_number = max((len(r.candidate.report_number) for r in sheet_rows), default=0)
-    largest_index = max((r.index for r in sheet_rows), default=0)
-    widths = {"序号": len(str(largest_index)), "报告编号": longest_number}
-    return tuple(replace(c, width=max(c.width, widths.get(c.title, 0))) for c in PDF_COLUMNS)
+    """The PDF's columns for these rows: 序号, 报告编号 and 达标等级 widened to their longest
+    values while the row still fits the page, so that none wraps a row onto a second line (a
+    province passes row 9,999; in a few years, inspection 999,999, whose report numbers are a
+    digit longer; a village clinic's tier reads "达标（标准化村卫生室）")."""
+    longest = {
+        "序号": len(str(max((r.index for r in sheet_rows), default=0))),
+        "报告编号": max((len(r.candidate.report_number) for r in sheet_rows), default=0),
+        "达标等级": max(map(display_width, {r.candidate.tier_label for r in sheet_rows}), default=0),
+    }
+    columns = list(PDF_COLUMNS)
+    for title, width in longest.items():
+        at = next(i for i, c in enumerate(columns) if c.title == title)
+        wider = [*columns[:at], replace(columns[at], width=max(columns[at].width, width)), *columns[at + 1 :]]
+        if sum(c.width for c in wider) + len(GAP) * (len(wider) - 1) <= ROW_COLUMNS:
+            columns = wider
+    return tuple(columns)
 
 
 def text_row(cells: Sequence[str], columns: Sequence[Column] = PDF_COLUMNS) -> str:

@@ -269,21 +269,23 @@ def test_pdf_rows_line_up_in_a_monospace_font() -> None:
 
 
 def test_row_numbers_and_report_numbers_fit_their_columns(world: World) -> None:
-    """A province's sheet runs past row 9,999, and its inspections past id 999,999 (report
-    numbers a digit longer): the columns widen to their longest value, and no row wraps."""
+    """A province's sheet runs past row 9,999, its inspections past id 999,999 (report numbers a
+    digit longer), and a clinic's tier is long: those columns widen to their longest value within
+    the page, and no row wraps."""
     qs_rules()
     for i in range(3):
         approved(world, add_facility("410222", f"编号测试卫生院{i}"), tier="basic")
     sheet = payouts.build_sheet("410200", "2026Q4", NOW)
     first = sheet.rows[0]
     long_number = first.candidate.report_number.replace("-", "-1", 2)  # two digits longer
-    rows = [
-        replace(first, index=12_345, candidate=replace(first.candidate, report_number=long_number)),
-        *sheet.rows[1:],
-    ]
+    clinic_tier = "达标（标准化村卫生室）"
+    longer = replace(first.candidate, report_number=long_number, tier_label=clinic_tier)
+    rows = [replace(first, index=12_345, candidate=longer), *sheet.rows[1:]]
     columns = domain.pdf_columns(rows)
     widths = {c.title: c.width for c in columns}
     assert widths["序号"] == 5 and widths["报告编号"] == len(long_number) > 23
+    assert widths["达标等级"] == domain.display_width(clinic_tier) == 22
+    assert sum(widths.values()) + 2 * (len(columns) - 1) <= domain.ROW_COLUMNS
     for row in rows:
         assert "\n" not in domain.text_row(domain.pdf_cells(row), columns)
     assert domain.pdf_columns(sheet.rows) == domain.PDF_COLUMNS  # short ones keep the default
