@@ -1136,12 +1136,13 @@ def walk(url: str, tmp: Path, size: Size, log: Callable[[str], None]) -> list[st
 
     from bench.payouts import Tree, pages_of
     from server.settings import PROJECT_ROOT
-    from tests.browser.server import log_in, poll
-    from tests.harness.app import AppServer
+    from tests.browser.conftest import chromium_path
+    from tests.browser.server import AppServer, ask_sheet, download_job, log_in, wait_job
 
-    chromium = os.environ.get("DABIAO_CHROMIUM") or "/usr/bin/chromium"
-    if not Path(chromium).is_file() or not (PROJECT_ROOT / "pwa" / "dist" / "index.html").is_file():
-        return [f"{size.name}: browser walk skipped: Chromium or the built PWA (make pwa) is missing"]
+    try:
+        chromium = chromium_path()
+    except BaseException as missing:  # pytest's skip (or failure under CI): not a test here
+        return [f"{size.name}: browser walk skipped: {missing}"]
     shots = Path(os.environ.get("DABIAO_SCREENSHOTS") or tmp / "screenshots")
     shots.mkdir(parents=True, exist_ok=True)
     server = AppServer(
@@ -1172,31 +1173,17 @@ def walk(url: str, tmp: Path, size: Size, log: Callable[[str], None]) -> list[st
             page.get_by_test_id("sheet-submit").wait_for(timeout=30_000)
             region = page.get_by_test_id("sheet-region-0").locator("option:checked").inner_text()
             for fmt in ("xlsx", "pdf"):
-                cards = page.locator('[data-testid^="job-"][data-state]')
-                before = cards.count()
-                page.get_by_test_id(f"sheet-format-{fmt}").click()
                 tree = Tree(server.worker.pid)
                 clock = time.perf_counter()
-                page.get_by_test_id("sheet-submit").click()
-                poll(page, lambda: cards.count() > before, 30, "the new job")  # noqa: B023
-                card = cards.first
-                poll(
-                    page,
-                    lambda: card.get_attribute("data-state") in ("succeeded", "failed"),  # noqa: B023
-                    CHILD_TIMEOUT,
-                    "the job finishing",
-                )
+                card = ask_sheet(page, fmt, 30)
+                state = wait_job(page, card, CHILD_TIMEOUT)
                 seconds = time.perf_counter() - clock
                 tree.stop()
-                state = card.get_attribute("data-state")
                 page.screenshot(path=str(shots / f"scale-{size.name}-{fmt}.png"))
                 if state != "succeeded":
                     lines.append(f"{size.name}: {fmt} job {state}: {card.inner_text()[:200]}")
                     continue
-                with page.expect_download(timeout=120_000) as info:
-                    card.locator('[data-testid^="job-download-"]').click()
-                saved = shots / f"scale-{size.name}-{info.value.suggested_filename}"  # kept to look at
-                info.value.save_as(saved)
+                saved = download_job(page, card, shots, f"scale-{size.name}-", 120)  # kept to look at
                 detail = f"{saved.stat().st_size / 1e6:.1f} MB"
                 if fmt == "pdf":
                     detail += f", {pages_of(saved):,} pages"

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import multiprocessing
 import os
 import shutil
@@ -180,6 +181,7 @@ def _content_bottom(page: Any) -> float:
 # --- laying out -------------------------------------------------------------------------------------
 
 
+@functools.cache
 def _context() -> multiprocessing.context.BaseContext:
     """Part renderers are forked from a fork server that has imported WeasyPrint (a fresh
     interpreter takes about a second to import it), so a renderer can be replaced often, which

@@ -16,7 +16,19 @@ from typing import Any
 from server.settings import PROJECT_ROOT
 from tests.harness.app import AppServer
 
-__all__ = ["AppServer", "copy_dist", "idb", "log_in", "poll", "screenshot", "serving"]
+__all__ = [
+    "AppServer",
+    "ask_sheet",
+    "copy_dist",
+    "download_job",
+    "first_job",
+    "idb",
+    "log_in",
+    "poll",
+    "screenshot",
+    "serving",
+    "wait_job",
+]
 
 
 @contextlib.contextmanager
@@ -88,3 +100,39 @@ def poll(page: Any, check: Any, timeout: float, what: str) -> None:
             return
         page.wait_for_timeout(250)
     raise AssertionError(f"{what} did not happen within {timeout:.0f}s")
+
+
+# --- the 后台任务 page ----------------------------------------------------------------------------
+
+JOB_CARDS = '[data-testid^="job-"][data-state]'
+
+
+def first_job(page: Any) -> Any:
+    """The newest job's card on the 后台任务 page."""
+    return page.locator(JOB_CARDS).first
+
+
+def ask_sheet(page: Any, fmt: str, timeout: float = 15) -> Any:
+    """Asks for the payout sheet chosen in the form, in `fmt` (pdf or xlsx); the new job's card."""
+    cards = page.locator(JOB_CARDS)
+    before = cards.count()
+    page.get_by_test_id(f"sheet-format-{fmt}").click()
+    page.get_by_test_id("sheet-submit").click()
+    poll(page, lambda: cards.count() > before, timeout, "the new job")
+    return first_job(page)
+
+
+def wait_job(page: Any, card: Any, timeout: float) -> str:
+    """Waits for a job's card to show it finished; its state (succeeded or failed)."""
+    finished = ("succeeded", "failed")
+    poll(page, lambda: card.get_attribute("data-state") in finished, timeout, "the job finishing")
+    return str(card.get_attribute("data-state"))
+
+
+def download_job(page: Any, card: Any, folder: Path, prefix: str = "", timeout: float = 60) -> Path:
+    """Downloads a finished job's file through the app into `folder`; the saved file."""
+    with page.expect_download(timeout=timeout * 1000) as info:
+        card.locator('[data-testid^="job-download-"]').click()
+    saved = folder / (prefix + info.value.suggested_filename)
+    info.value.save_as(saved)
+    return saved

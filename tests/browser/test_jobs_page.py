@@ -20,7 +20,18 @@ from zoneinfo import ZoneInfo
 import pytest
 from openpyxl import load_workbook
 
-from tests.browser.server import AppServer, log_in, poll, screenshot, serving
+from tests.browser.server import (
+    JOB_CARDS,
+    AppServer,
+    ask_sheet,
+    download_job,
+    first_job,
+    log_in,
+    poll,
+    screenshot,
+    serving,
+    wait_job,
+)
 from tests.browser.test_chinese_everywhere import TEXT, english_words
 
 pytestmark = pytest.mark.browser
@@ -46,42 +57,22 @@ def context_of(browser: Any, viewport: dict[str, int], **extra: Any) -> Any:
     )
 
 
-def first_job(page: Any) -> Any:
-    return page.locator('[data-testid^="job-"][data-state]').first
-
-
 def job_id(card: Any) -> int:
     return int(str(card.get_attribute("data-testid")).removeprefix("job-"))
 
 
 def wait_finished(page: Any, card: Any, server: AppServer) -> str:
-    def finished() -> bool:
-        return card.get_attribute("data-state") in ("succeeded", "failed")
-
     try:
-        poll(page, finished, JOB_TIMEOUT, "the job finishing")
+        return wait_job(page, card, JOB_TIMEOUT)
     except AssertionError:
         raise AssertionError(
             f"job still running; worker log:\n{server.worker_log.read_text()[-3000:]}"
         ) from None
-    return str(card.get_attribute("data-state"))
-
-
-def ask(page: Any, fmt: str) -> Any:
-    """Asks for 开封市's sheet of this year in `fmt`; the new job's card."""
-    before = page.locator('[data-testid^="job-"][data-state]').count()
-    page.get_by_test_id(f"sheet-format-{fmt}").click()
-    page.get_by_test_id("sheet-submit").click()
-    poll(page, lambda: page.locator('[data-testid^="job-"][data-state]').count() > before, 15, "the new job")
-    return first_job(page)
 
 
 def download(page: Any, card: Any, tmp: Path) -> tuple[str, bytes]:
-    with page.expect_download(timeout=60_000) as info:
-        card.locator('[data-testid^="job-download-"]').click()
-    saved = tmp / info.value.suggested_filename
-    info.value.save_as(saved)
-    return info.value.suggested_filename, saved.read_bytes()
+    saved = download_job(page, card, tmp)
+    return saved.name, saved.read_bytes()
 
 
 def china(iso: str) -> str:
@@ -133,15 +124,13 @@ def test_a_city_reviewer_makes_and_downloads_the_citys_payout_sheets(
         page.locator(
             '[data-testid="jobs-empty"], [data-testid="jobs-end"], [data-testid="jobs-more"]'
         ).first.wait_for(timeout=15000)
-        earlier = page.locator(
-            '[data-testid^="job-"][data-state]'
-        ).count()  # reports queued by the seed, if any
+        earlier = page.locator(JOB_CARDS).count()  # reports queued by the seed, if any
         region = page.get_by_test_id("sheet-region-0")
         assert region.locator("option:checked").inner_text() == "开封市（全部）"
         assert page.get_by_test_id("sheet-summary").inner_text().startswith("开封市 · ")
 
         # PDF: the job shows at once, queued, with its progress; then it finishes
-        pdf_card = ask(page, "pdf")
+        pdf_card = ask_sheet(page, "pdf")
         assert pdf_card.get_attribute("data-state") in ("queued", "running")
         assert pdf_card.get_by_test_id("job-progress").is_visible()
         assert "奖补资金分配表" in pdf_card.get_by_test_id("job-title").inner_text()
@@ -165,7 +154,7 @@ def test_a_city_reviewer_makes_and_downloads_the_citys_payout_sheets(
         assert name == pdf_job["result"]["filename"]
 
         # XLSX: a second job above the first
-        xlsx_card = ask(page, "xlsx")
+        xlsx_card = ask_sheet(page, "xlsx")
         assert job_id(xlsx_card) != pdf_id
         assert wait_finished(page, xlsx_card, app_server) == "succeeded", xlsx_card.inner_text()
         name, data = download(page, xlsx_card, tmp_path)
@@ -178,7 +167,7 @@ def test_a_city_reviewer_makes_and_downloads_the_citys_payout_sheets(
         assert any("开封市" in str(cell) for row in rows for cell in row if cell)
 
         # the same PDF again: a new job, whose result is the first file
-        again = ask(page, "pdf")
+        again = ask_sheet(page, "pdf")
         assert wait_finished(page, again, app_server) == "succeeded"
         assert again.get_by_test_id("job-reused").inner_text() == "沿用已生成的相同结果"
         _, same = download(page, again, tmp_path)
