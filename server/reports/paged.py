@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import functools
+import gc
 import multiprocessing
 import os
 import shutil
@@ -193,6 +194,15 @@ def _context() -> multiprocessing.context.BaseContext:
     return context
 
 
+def release_memory() -> None:
+    """Collects garbage and gives the C heap's free pages back to the system (glibc's
+    malloc_trim): what a big document or sheet took is otherwise kept by the process after it is
+    freed, and counts against the job's memory while its renderers work."""
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).malloc_trim(0)
+
+
 def _child_start() -> None:
     """A part renderer dies with the process that started it (Linux)."""
     with contextlib.suppress(OSError, AttributeError):
@@ -214,6 +224,8 @@ def render_part(source: str, path: str, pages: int) -> int:
     if len(document.pages) != pages:
         raise PagingError(f"{Path(path).name}: {len(document.pages)} pages, {pages} planned")
     document.write_pdf(path)
+    del document, html
+    release_memory()  # before the renderer's next part: what this one's layout and fonts took
     return pages
 
 

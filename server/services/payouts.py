@@ -13,7 +13,6 @@ file object and report progress, so that a background job can write a province's
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import hashlib
 import io
 import json
@@ -228,9 +227,13 @@ def build_sheet(region_code: str, period_text: str, now: dt.datetime) -> domain.
             latest[key] = a
     chosen = list(latest.values())
     facts = _report_facts(scope, chosen, now)
+    tiers = {  # shared by the candidates of a checklist version: a province has 52,000
+        key: (tuple(t.code for t in model.tiers), {t.code: t.label for t in model.tiers})
+        for key, model in models.items()
+    }
     candidates = []
     for (_, family), a in latest.items():
-        model = models[(a.checklist_id, a.checklist_version)]
+        tier_order, tier_labels = tiers[(a.checklist_id, a.checklist_version)]
         number, digest, tier_code, tier_label = facts[a.inspection_id]
         candidates.append(
             domain.Candidate(
@@ -245,8 +248,8 @@ def build_sheet(region_code: str, period_text: str, now: dt.datetime) -> domain.
                 approved_on=china_date(a.approved_at),
                 tier_code=tier_code,
                 tier_label=tier_label,
-                tier_order=tuple(t.code for t in model.tiers),
-                tier_labels={t.code: t.label for t in model.tiers},
+                tier_order=tier_order,
+                tier_labels=tier_labels,
                 report_number=number,
                 report_digest=digest,
             )
@@ -570,7 +573,7 @@ def _sheet_job(params: dict[str, object], progress: jobs.Progress, scratch: Pure
         parts.mkdir()
         pdf = prepare_pdf(sheet, parts)
         del sheet  # in the parts' HTML now: let a province's rows go before the layout
-        gc.collect()
+        paged.release_memory()
         with path.open("wb") as out:
             pdf.write(out, rendered)
         shutil.rmtree(parts)
