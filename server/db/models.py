@@ -179,10 +179,13 @@ class AnswerRevision(db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "answer_revisions"
     __table_args__ = (
         UniqueConstraint("inspection_id", "item_id", "revision", name="uq_answer_revisions_item_revision"),
+        # an inspection's revisions, and their count and newest id read from the index alone
+        # (a report's change markers: server/db/reports.py, server/db/payouts.py)
+        Index("ix_answer_revisions_inspection_id_id", "inspection_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id"), nullable=False, index=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id"), nullable=False)
     item_id: Mapped[str] = mapped_column(String(64), nullable=False)
     revision: Mapped[int] = mapped_column(Integer, nullable=False)
     grade: Mapped[str] = mapped_column(String(16), nullable=False)
@@ -241,9 +244,10 @@ class Evidence(db.Model):  # type: ignore[name-defined,misc]
     claimed them and as the photo's EXIF says, beside the server's receipt time."""
 
     __tablename__ = "evidence"
+    __table_args__ = (Index("ix_evidence_inspection_id_id", "inspection_id", "id"),)  # as answer_revisions'
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id"), nullable=False, index=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id"), nullable=False)
     facility_id: Mapped[int | None] = mapped_column(ForeignKey("facilities.id"), nullable=True)
     item_id: Mapped[str] = mapped_column(String(64), nullable=False)
     upload_id: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
@@ -273,9 +277,10 @@ class Evidence(db.Model):  # type: ignore[name-defined,misc]
 
 class StatusChange(db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "status_changes"
+    __table_args__ = (Index("ix_status_changes_inspection_id_id", "inspection_id", "id"),)  # as above
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id"), nullable=False, index=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id"), nullable=False)
     action: Mapped[str] = mapped_column(String(32), nullable=False)
     from_status: Mapped[str] = mapped_column(String(20), nullable=False)
     to_status: Mapped[str] = mapped_column(String(20), nullable=False)
