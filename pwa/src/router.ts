@@ -1,6 +1,6 @@
 // The route table, written out by hand: every page the app has is listed here. Pages other than
 // the login are loaded on demand; the service worker precaches every chunk, so they open offline.
-import { createRouter, type Router, type RouteRecordRaw, type RouterHistory } from 'vue-router'
+import { createRouter, type RouteLocationRaw, type Router, type RouteRecordRaw, type RouterHistory } from 'vue-router'
 import type { Pinia } from 'pinia'
 import LoginPage from './pages/LoginPage.vue'
 import { useSessionStore } from './stores/session'
@@ -36,7 +36,9 @@ export const routes: RouteRecordRaw[] = [
     meta: { area: 'inspect' },
   },
   { path: '/sync', name: 'sync', component: () => import('./pages/SyncPage.vue'), meta: { area: 'inspect' } },
-  { path: '/jobs', name: 'jobs', component: () => import('./pages/JobsPage.vue'), meta: { area: 'review', may: 'jobs.list' } },
+  { path: '/jobs', name: 'jobs', component: () => import('./pages/JobsPage.vue'), meta: { may: 'jobs.list' } },
+  { path: '/password', name: 'password', component: () => import('./pages/PasswordPage.vue') },
+  { path: '/console/users', name: 'users', component: () => import('./pages/UsersPage.vue'), meta: { may: 'users.list' } },
   { path: '/review', name: 'review-queue', component: () => import('./pages/ReviewQueuePage.vue'), meta: { area: 'review' } },
   {
     path: '/review/:id(\\d+)',
@@ -49,15 +51,25 @@ export const routes: RouteRecordRaw[] = [
   { path: '/:pathMatch(.*)*', name: 'not-found', redirect: { name: 'home' } },
 ]
 
+/** Where a user starts: the review desk, the inspector's tasks, or (finance) the payout sheets. */
+export function homeOf(session: ReturnType<typeof useSessionStore>): RouteLocationRaw {
+  if (session.isReviewer) return { name: 'review-queue' }
+  if (session.canInspect) return { name: 'tasks' }
+  if (session.may('jobs.list')) return { name: 'jobs' }
+  return { name: 'tasks' }
+}
+
 export function createAppRouter(history: RouterHistory, pinia?: Pinia): Router {
   const router = createRouter({ history, routes })
   router.beforeEach(async (to) => {
     const session = useSessionStore(pinia)
     await session.restore()
-    const home = session.isReviewer ? { name: 'review-queue' } : { name: 'tasks' }
+    const home = homeOf(session)
     if (to.name === 'home') return session.user ? home : { name: 'login' }
     if (to.meta.public) return true
     if (!session.user) return { name: 'login', query: { redirect: to.fullPath } }
+    // A one-time password (a new account, a reset) is replaced before anything else.
+    if (session.user.must_change_password && to.name !== 'password') return { name: 'password', query: { redirect: to.fullPath } }
     if (to.meta.area === 'review' && !session.isReviewer) return home
     if (to.meta.area === 'inspect' && !session.canInspect) return home
     if (to.meta.may !== undefined && !session.may(to.meta.may)) return home

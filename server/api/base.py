@@ -23,7 +23,7 @@ from server.api.errors import catalog_response, error_response, http_error
 from server.api.fields import problem_code
 from server.api.schemas import Error as ErrorSchema
 from server.domain import jsonstrict
-from server.domain.access import POLICY, Principal, allowed
+from server.domain.access import POLICY, WHILE_ONE_TIME_PASSWORD, Principal, allowed
 from server.domain.errors import DomainError
 from server.services import auth
 from server.settings import Settings
@@ -128,6 +128,8 @@ def requires(endpoint: str) -> Callable[[F], F]:
             g.principal = auth.authenticate(settings(), token.strip(), now())
             if not allowed(endpoint, g.principal.role):
                 raise DomainError("auth.forbidden")
+            if g.principal.must_change_password and endpoint not in WHILE_ONE_TIME_PASSWORD:
+                raise DomainError("auth.password_change_required")
             return view(*args, **kwargs)
 
         wrapper.policy_endpoint = endpoint  # type: ignore[attr-defined]

@@ -21,7 +21,7 @@ from apispec import BasePlugin
 from flask import Flask
 from werkzeug.routing import Rule
 
-from server.domain.access import ALL, POLICY
+from server.domain.access import ALL, POLICY, WHILE_ONE_TIME_PASSWORD
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -59,8 +59,8 @@ def error_statuses(view: Any, rule: Rule, operation: dict[str, Any]) -> set[int]
     policy = getattr(view, "policy_endpoint", None)
     if policy is not None:
         found.add(401)
-        if POLICY[policy] != ALL:
-            found.add(403)
+        if POLICY[policy] != ALL or policy not in WHILE_ONE_TIME_PASSWORD:
+            found.add(403)  # the role, or a one-time password not yet replaced
     if rule.arguments:
         found.add(404)
     if "requestBody" in operation:

@@ -143,6 +143,11 @@ class LoginIn(Strict):
     password = Text(required=True, min_length=1, max_length=256, load_only=True)
 
 
+class PasswordChangeIn(Strict):
+    current_password = Text(required=True, min_length=1, max_length=256, load_only=True)
+    new_password = Text(required=True, min_length=1, max_length=256, load_only=True)
+
+
 class UserOut(ma.Schema):
     id = fields.Integer(required=True, attribute="user_id")
     username = fields.String(required=True)
@@ -150,6 +155,18 @@ class UserOut(ma.Schema):
     role = fields.String(required=True, validate=ROLE)
     region_code = fields.String(required=True)
     facility_id = fields.Integer(required=True, allow_none=True)
+    must_change_password = fields.Boolean(
+        required=True,
+        metadata={
+            "description": "a one-time password: only auth.me, auth.logout and auth.change_password "
+            "answer until it is changed"
+        },
+    )
+    grantable = fields.List(
+        fields.String(validate=ROLE),
+        required=True,
+        metadata={"description": "the roles the user may give to accounts and manage accounts of"},
+    )
     may = fields.List(
         fields.String(),
         required=True,
@@ -277,6 +294,10 @@ class ChecklistQuery(Strict):
 
 class FacilityQuery(Paged):
     type_code = Text(min_length=4, max_length=4)
+    q = Text(max_length=64, metadata={"description": "part of the facility's name"})
+    region_code = Text(
+        max_length=12, regex=REGION_CODE, metadata={"description": "only facilities inside this region"}
+    )
     limit = Int(load_default=200, min=1, max=500, strict=False)
     after = Cursor(("code", "id"))
 
@@ -1075,3 +1096,94 @@ class JobPageOut(ma.Schema):
 class JobQuery(Strict):
     before = Int(load_default=None, allow_none=True, min=1, max=inputs.ID_MAX, strict=False)
     limit = Int(load_default=50, min=1, max=200, strict=False)
+
+
+# --- user accounts (the console) -----------------------------------------------------------------
+
+USERNAME = (
+    r"^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$",
+    "3 至 64 个字符：字母、数字、点、下划线或连字符，以字母或数字开头",
+)
+
+
+class AccountQuery(Paged):
+    q = Text(max_length=64, metadata={"description": "part of the username or the name"})
+    role = Text(max_length=20, validate=ROLE)
+    active = Bool(metadata={"description": "only enabled (true) or disabled (false) accounts"})
+    region_code = Text(
+        max_length=12, regex=REGION_CODE, metadata={"description": "only accounts inside this region"}
+    )
+    limit = Int(load_default=50, min=1, max=200, strict=False)
+    after = Cursor(("code", "id"))
+
+
+class AccountOut(ma.Schema):
+    id = fields.Integer(required=True)
+    username = fields.String(required=True)
+    display_name = fields.String(required=True)
+    role = fields.String(required=True, validate=ROLE)
+    region_code = fields.String(required=True)
+    region_name = fields.String(required=True)
+    facility_id = fields.Integer(required=True, allow_none=True)
+    facility_name = fields.String(required=True, allow_none=True)
+    active = fields.Boolean(required=True)
+    must_change_password = fields.Boolean(
+        required=True, metadata={"description": "holds a one-time password not yet replaced"}
+    )
+    blocked_until = fields.DateTime(
+        required=True,
+        allow_none=True,
+        metadata={"description": "failed logins block the username until then (from some address)"},
+    )
+    last_login_at = fields.DateTime(required=True, allow_none=True)
+    created_at = fields.DateTime(required=True)
+    manageable = fields.Boolean(
+        required=True,
+        metadata={
+            "description": "whether the caller may change this account (a role they grant, not their own)"
+        },
+    )
+
+
+class AccountPageOut(ma.Schema):
+    items = fields.List(
+        fields.Nested(AccountOut), required=True, metadata={"description": "by region code, then id"}
+    )
+    next = fields.String(required=True, allow_none=True, metadata=NEXT_DOC)
+
+
+class AccountIn(Strict):
+    username = Text(required=True, max_length=64, regex=USERNAME)
+    display_name = Text(required=True, min_length=1, max_length=64)
+    role = Text(required=True, max_length=20, validate=ROLE)
+    region_code = Text(
+        max_length=12,
+        regex=REGION_CODE,
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "where the account sits; for facility staff their facility's region"},
+    )
+    facility_id = ident_int(
+        allow_none=True, load_default=None, metadata={"description": "facility staff (self_assessor) only"}
+    )
+
+
+class AccountChangeIn(Strict):
+    display_name = Text(min_length=1, max_length=64)
+    role = Text(max_length=20, validate=ROLE)
+    region_code = Text(max_length=12, regex=REGION_CODE)
+    facility_id = ident_int(allow_none=True)
+    reason = long_text(required=True, metadata=REASON_DOC)
+
+
+class ReasonIn(Strict):
+    reason = long_text(required=True, metadata=REASON_DOC)
+
+
+class IssuedOut(ma.Schema):
+    user = fields.Nested(AccountOut, required=True)
+    one_time_password = fields.String(
+        required=True,
+        attribute="password",
+        metadata={"description": "shown this once: the user must replace it at the next login"},
+    )

@@ -53,6 +53,18 @@ def logout() -> None:
     auth.logout(principal(), now(), client_ip())
 
 
+@auth_bp.route("/password", methods=["POST"])
+@requires("auth.change_password")
+@auth_bp.arguments(s.PasswordChangeIn)
+@auth_bp.response(200, s.UserOut)
+@raises(422)
+def change_password(body: dict[str, Any]) -> Any:
+    """The user's own password: the current one (a one-time password included) and a new one of
+    at least 10 characters. The user's other sessions end."""
+    current, new = body["current_password"], body["new_password"]
+    return auth.change_password(principal(), current, new, now(), client_ip())
+
+
 @auth_bp.route("/me")
 @requires("auth.me")
 @auth_bp.response(200, s.UserOut)
@@ -99,7 +111,7 @@ def list_regions(query: dict[str, Any]) -> Any:
 @catalog_bp.response(200, s.FacilityPageOut)
 def list_facilities(query: dict[str, Any]) -> Any:
     """The caller's facilities by region code, then id, a page at a time (keyset cursor)."""
-    return places.facilities(principal(), query.get("type_code"), query["limit"], query.get("after"))
+    return places.facilities(principal(), query)
 
 
 @catalog_bp.route("/facilities/<int:facility_id>")

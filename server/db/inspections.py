@@ -25,13 +25,14 @@ from server.db.models import (
     SyncReceipt,
     User,
 )
-from server.domain.access import Principal
+from server.domain.access import FINANCE_STATUSES, Principal
 from server.domain.workflow import (
     CITY_REVIEW,
     CITY_REVIEWER,
     COUNTY_APPROVED,
     COUNTY_REVIEW,
     COUNTY_REVIEWER,
+    FINANCE,
     SELF_ASSESSOR,
     SUBMITTED,
 )
@@ -47,6 +48,8 @@ def _scoped_facilities(principal: Principal, stmt: Select[Any]) -> Select[Any]:
 def _scoped_inspections(principal: Principal, stmt: Select[Any]) -> Select[Any]:
     if principal.role == SELF_ASSESSOR:
         return stmt.where(Inspection.facility_id == (principal.facility_id or -1))
+    if principal.role == FINANCE:  # final results only
+        stmt = stmt.where(Inspection.status.in_(FINANCE_STATUSES))
     return stmt.where(Inspection.region_code.startswith(principal.scope, autoescape=True))
 
 
@@ -86,12 +89,23 @@ def region(code: str) -> Region | None:
 
 
 def facilities(
-    principal: Principal, type_code: str | None = None, limit: int = 500, after: tuple[str, int] | None = None
+    principal: Principal,
+    type_code: str | None = None,
+    limit: int = 500,
+    after: tuple[str, int] | None = None,
+    *,
+    search: str | None = None,
+    region_prefix: str | None = None,
 ) -> list[Facility]:
-    """Up to `limit` facilities by (region code, id), after the key `after` (keyset paging)."""
+    """Up to `limit` facilities by (region code, id), after the key `after` (keyset paging);
+    `search` matches part of the name, `region_prefix` a region's code prefix."""
     stmt = _scoped_facilities(principal, select(Facility))
     if type_code:
         stmt = stmt.where(Facility.type_code == type_code)
+    if search:
+        stmt = stmt.where(Facility.name.contains(search, autoescape=True))
+    if region_prefix is not None:
+        stmt = stmt.where(Facility.region_code.startswith(region_prefix, autoescape=True))
     if after is not None:
         stmt = stmt.where(tuple_(Facility.region_code, Facility.id) > after)
     return list(db.session.scalars(stmt.order_by(Facility.region_code, Facility.id).limit(limit)))

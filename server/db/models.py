@@ -89,6 +89,8 @@ class User(db.Model):  # type: ignore[name-defined,misc]
     region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), nullable=False, index=True)
     facility_id: Mapped[int | None] = mapped_column(ForeignKey("facilities.id"), nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    # set by someone else (a new account, a reset): changed by its user before anything else
+    must_change_password: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
 
 

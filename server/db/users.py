@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import case, delete, func, select, update
+from sqlalchemy import case, delete, func, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from server.db.models import AuthSession, LoginThrottle, User
@@ -47,6 +47,14 @@ def end_session(session_id: int, at: dt.datetime) -> None:
         .where(AuthSession.id == session_id, AuthSession.ended_at.is_(None))
         .values(ended_at=at)
     )
+
+
+def end_sessions_of(user_id: int, at: dt.datetime, keep: int | None = None) -> int:
+    """End every live session of a user (but `keep`); how many ended."""
+    stmt = update(AuthSession).where(AuthSession.user_id == user_id, AuthSession.ended_at.is_(None))
+    if keep is not None:
+        stmt = stmt.where(AuthSession.id != keep)
+    return int(db.session.execute(stmt.values(ended_at=at)).rowcount or 0)  # type: ignore[attr-defined]
 
 
 def users_by_ids(ids: set[int]) -> dict[int, User]:
@@ -122,3 +130,66 @@ def delete_throttles(rows: list[LoginThrottle]) -> None:
     for row in rows:
         db.session.delete(row)
     db.session.flush()
+
+
+# --- accounts as the console lists them ----------------------------------------------------------
+
+
+def accounts(
+    scope: str,
+    *,
+    search: str | None = None,
+    role: str | None = None,
+    active: bool | None = None,
+    region_prefix: str | None = None,
+    after: tuple[str, int] | None = None,
+    limit: int = 50,
+) -> list[User]:
+    """Up to `limit` users inside the region `scope` (a code prefix), by (region code, id) after
+    the key `after`; `search` matches a part of the username or the name, case-insensitively."""
+    stmt = select(User).where(User.region_code.startswith(scope, autoescape=True))
+    if region_prefix is not None:
+        stmt = stmt.where(User.region_code.startswith(region_prefix, autoescape=True))
+    if role is not None:
+        stmt = stmt.where(User.role == role)
+    if active is not None:
+        stmt = stmt.where(User.active.is_(active))
+    if search:
+        stmt = stmt.where(
+            func.lower(User.username).contains(search.lower(), autoescape=True)
+            | User.display_name.contains(search, autoescape=True)
+        )
+    if after is not None:
+        stmt = stmt.where(tuple_(User.region_code, User.id) > after)
+    return list(db.session.scalars(stmt.order_by(User.region_code, User.id).limit(limit)))
+
+
+def last_logins(user_ids: set[int]) -> dict[int, dt.datetime]:
+    """When each of these users last logged in (absent: never)."""
+    if not user_ids:
+        return {}
+    stmt = (
+        select(AuthSession.user_id, func.max(AuthSession.created_at))
+        .where(AuthSession.user_id.in_(user_ids))
+        .group_by(AuthSession.user_id)
+    )
+    return {int(user_id): at for user_id, at in db.session.execute(stmt) if at is not None}
+
+
+def blocks(username_keys: set[str], now: dt.datetime) -> dict[str, dt.datetime]:
+    """Until when failed logins block each of these usernames from some address (absent: not)."""
+    if not username_keys:
+        return {}
+    stmt = (
+        select(LoginThrottle.username, func.max(LoginThrottle.blocked_until))
+        .where(LoginThrottle.username.in_(username_keys), LoginThrottle.blocked_until > now)
+        .group_by(LoginThrottle.username)
+    )
+    return {str(name): until for name, until in db.session.execute(stmt) if until is not None}
+
+
+def username_taken(username: str) -> bool:
+    """Whether a user has this name, in any case ("Zhang" and "zhang" would be told apart by the
+    login alone, and confuse people)."""
+    stmt = select(User.id).where(func.lower(User.username) == username.lower()).limit(1)
+    return db.session.scalar(stmt) is not None

@@ -11,10 +11,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from server.domain import regions
-from server.domain.workflow import ADMIN, CITY_REVIEWER, COUNTY_REVIEWER, INSPECTOR, ROLES, SELF_ASSESSOR
+from server.domain.workflow import (
+    ADMIN,
+    APPROVED,
+    CITY_REVIEWER,
+    COUNTY_REVIEWER,
+    FINANCE,
+    INSPECTOR,
+    ROLES,
+    SELF_ASSESSOR,
+)
 
 ALL = frozenset(ROLES)
+WORKERS = ALL - {FINANCE}  # who fill in, review or run inspections: their trail and photos
 REVIEWERS = frozenset({COUNTY_REVIEWER, CITY_REVIEWER})
+DESK = frozenset({COUNTY_REVIEWER, CITY_REVIEWER, ADMIN})  # who manage people and campaigns
 
 POLICY: dict[str, frozenset[str]] = {
     "auth.me": ALL,
@@ -29,27 +40,54 @@ POLICY: dict[str, frozenset[str]] = {
     "inspections.list": ALL,
     "inspections.get": ALL,
     "inspections.score": ALL,
-    "inspections.history": ALL,
+    "inspections.history": WORKERS,
     "inspections.create": frozenset({SELF_ASSESSOR, COUNTY_REVIEWER, CITY_REVIEWER, ADMIN}),
     "inspections.assign": frozenset({COUNTY_REVIEWER, CITY_REVIEWER, ADMIN}),
     "inspections.transition": frozenset({INSPECTOR, SELF_ASSESSOR, COUNTY_REVIEWER, CITY_REVIEWER, ADMIN}),
     "inspections.regrade": REVIEWERS,
-    "inspections.conflicts": ALL,
+    "inspections.conflicts": WORKERS,
     "inspections.resolve_conflict": frozenset({INSPECTOR, SELF_ASSESSOR, COUNTY_REVIEWER, CITY_REVIEWER}),
     "sync.bootstrap": frozenset({INSPECTOR, SELF_ASSESSOR}),
     "sync.push": frozenset({INSPECTOR, SELF_ASSESSOR}),
     "evidence.upload": frozenset({INSPECTOR, SELF_ASSESSOR}),
-    "evidence.list": ALL,
-    "evidence.content": ALL,
+    "evidence.list": WORKERS,
+    "evidence.content": WORKERS,
     "reports.get": ALL,
     "samples.draw": frozenset({CITY_REVIEWER}),
     "samples.get": frozenset({CITY_REVIEWER, ADMIN}),
     "audit.list": frozenset({ADMIN}),
-    "payouts.sheet": frozenset({CITY_REVIEWER, ADMIN}),
+    "payouts.sheet": frozenset({CITY_REVIEWER, ADMIN, FINANCE}),
     # background jobs: the desk roles that start them (payout sheets, approvals that queue reports)
-    "jobs.list": frozenset({COUNTY_REVIEWER, CITY_REVIEWER, ADMIN}),
-    "jobs.get": frozenset({COUNTY_REVIEWER, CITY_REVIEWER, ADMIN}),
+    "jobs.list": DESK | {FINANCE},
+    "jobs.get": DESK | {FINANCE},
+    # a user's own password; the one thing a user with a one-time password may do besides it
+    "auth.change_password": ALL,
+    # user accounts of the region: only those whose role the caller may grant (GRANTS)
+    "users.list": DESK,
+    "users.get": DESK,
+    "users.create": DESK,
+    "users.update": DESK,
+    "users.disable": DESK,
+    "users.enable": DESK,
+    "users.reset_password": DESK,
+    "users.unlock": DESK,
 }
+
+# Endpoints a user whose password is a one-time one may call before choosing their own.
+WHILE_ONE_TIME_PASSWORD = frozenset({"auth.me", "auth.logout", "auth.change_password"})
+
+# The roles each role may give, take away and manage accounts of. Nobody grants a role above
+# their own: a reviewer manages the inspectors and facility staff who work with them, an
+# administrator every role of the region. Where a user sits is checked apart (inside the
+# caller's region).
+GRANTS: dict[str, frozenset[str]] = {
+    ADMIN: ALL,
+    CITY_REVIEWER: frozenset({CITY_REVIEWER, COUNTY_REVIEWER, INSPECTOR, SELF_ASSESSOR}),
+    COUNTY_REVIEWER: frozenset({COUNTY_REVIEWER, INSPECTOR, SELF_ASSESSOR}),
+}
+
+# What a finance officer sees of inspections: final results only.
+FINANCE_STATUSES = frozenset({APPROVED})
 
 
 @dataclass(frozen=True)
@@ -61,6 +99,7 @@ class Principal:
     region_code: str
     facility_id: int | None
     session_id: int
+    must_change_password: bool = False  # a one-time password: to be changed before anything else
 
     @property
     def scope(self) -> str:
@@ -79,6 +118,15 @@ class Principal:
         if self.role == SELF_ASSESSOR:
             return facility_id == self.facility_id
         return self.sees_region(region_code)
+
+    @property
+    def grantable(self) -> list[str]:
+        """The roles this user may give (sent to the app, which offers only those)."""
+        return [role for role in ROLES if self.grants(role)]
+
+    def grants(self, role: str) -> bool:
+        """Whether this user may give `role`, or manage an account that has it."""
+        return role in GRANTS.get(self.role, frozenset())
 
 
 def allowed(endpoint: str, role: str) -> bool:

@@ -96,7 +96,17 @@ CATALOG: dict[str, Entry] = {
     "auth.invalid_credentials": Entry(401, "用户名或密码错误"),
     "auth.throttled": Entry(429, "登录失败次数过多，请 {minutes} 分钟后再试", retryable=True),
     "auth.forbidden": Entry(403, "您的角色无权进行此操作"),
-    "auth.weak_password": Entry(400, "密码至少需要 {min_length} 个字符"),
+    "auth.weak_password": Entry(400, "密码至少需要 {min_length} 个字符", also=(422,)),
+    "auth.password_change_required": Entry(403, "请先修改初始密码，再进行其他操作"),
+    "auth.wrong_password": Entry(422, "当前密码不正确"),
+    "auth.same_password": Entry(422, "新密码不能与当前密码相同"),
+    # --- user accounts managed in the console (server/services/users.py) ---
+    "users.not_grantable": Entry(403, "您不能授予或管理“{role}”角色的账号"),
+    "users.self": Entry(409, "不能停用自己的账号，也不能更改自己的角色或地区"),
+    "users.username_taken": Entry(409, "用户名“{username}”已被使用"),
+    "users.invalid": Entry(422, "账号信息有误"),
+    "users.reason_required": Entry(422, "请填写原因（至少 {min_length} 个字）"),
+    "users.unchanged": Entry(409, "账号已是此状态"),
     # --- checklists (files, manifest, loading) ---
     "file.unreadable": Entry(400, "无法读取文件 {path}：{reason}"),
     "checklist.invalid": Entry(400, "评审标准定义有 {count} 处问题"),

@@ -31,6 +31,7 @@ ROLE_LABELS = {
     workflow.COUNTY_REVIEWER: "县级审核员",
     workflow.CITY_REVIEWER: "市级复核员",
     workflow.ADMIN: "管理员",
+    workflow.FINANCE: "财务人员",
 }
 
 # How a state is marked on screen (a Vant tag type): where it stands, at a glance.

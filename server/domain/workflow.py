@@ -49,7 +49,8 @@ SELF_ASSESSOR = "self_assessor"
 COUNTY_REVIEWER = "county_reviewer"
 CITY_REVIEWER = "city_reviewer"
 ADMIN = "admin"
-ROLES = (INSPECTOR, SELF_ASSESSOR, COUNTY_REVIEWER, CITY_REVIEWER, ADMIN)
+FINANCE = "finance"  # reads final results, reports and payout sheets of its region; changes nothing
+ROLES = (INSPECTOR, SELF_ASSESSOR, COUNTY_REVIEWER, CITY_REVIEWER, ADMIN, FINANCE)
 
 # What an inspection is: a facility's own assessment, a county inspection, a city re-inspection.
 SELF_ASSESSMENT = "self_assessment"
@@ -64,6 +65,10 @@ RESOLUTIONS = {"accept": "accepted", "dismiss": "dismissed", "combine": "combine
 # later by someone else: it needs at least this many characters once surrounding whitespace is
 # stripped. Exported to the app (`reason_min_length`), which asks for as much before sending.
 REASON_MIN = 2
+
+# A password people choose themselves has at least this many characters (exported to the app as
+# `password_min_length`, which asks for as many before sending).
+PASSWORD_MIN = 10
 
 
 def reason_given(reason: str | None) -> bool:
@@ -205,6 +210,7 @@ def as_data() -> dict[str, Any]:
         "locked": [s for s in STATUSES if s in LOCKED],
         "roles": list(ROLES),
         "reason_min_length": REASON_MIN,
+        "password_min_length": PASSWORD_MIN,
         "transitions": [
             {
                 "action": t.action,

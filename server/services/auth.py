@@ -11,6 +11,9 @@ username everywhere.
 A session ends after `session_idle_minutes` without a request, `session_absolute_hours` after
 login, on logout, and as soon as its user is disabled, changes role or moves to another region:
 every request re-reads the user.
+
+A password someone else set (a new account, a reset in the console) is a one-time password: its
+user may only change it (and log out) until they have (`access.WHILE_ONE_TIME_PASSWORD`).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import logging
 import math
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy.exc import OperationalError
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -31,6 +34,7 @@ from server.db.engine import reading
 from server.db.models import AuthSession, LoginThrottle, User
 from server.domain.access import Principal
 from server.domain.errors import DomainError
+from server.domain.workflow import PASSWORD_MIN
 from server.extensions import db
 from server.services import audit
 from server.settings import Settings
@@ -39,7 +43,7 @@ log = logging.getLogger(__name__)
 
 # Checked against when the username is unknown, so both paths cost the same.
 _DUMMY_HASH = generate_password_hash("not a password of anyone")
-MIN_PASSWORD_LENGTH = 10
+MIN_PASSWORD_LENGTH = PASSWORD_MIN
 
 
 @dataclass(frozen=True)
@@ -49,9 +53,11 @@ class Login:
     principal: Principal
 
 
-def hash_password(password: str) -> str:
+def hash_password(password: str, status: int | None = None) -> str:
+    """The password's hash; auth.weak_password (400 for a file, `status` 422 for a request) when
+    it is too short."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise DomainError("auth.weak_password", min_length=MIN_PASSWORD_LENGTH)
+        raise DomainError("auth.weak_password", status=status, min_length=MIN_PASSWORD_LENGTH)
     return generate_password_hash(password)
 
 
@@ -61,7 +67,14 @@ def token_hash(token: str) -> str:
 
 def _principal(user: User, session: AuthSession) -> Principal:
     return Principal(
-        user.id, user.username, user.display_name, user.role, user.region_code, user.facility_id, session.id
+        user.id,
+        user.username,
+        user.display_name,
+        user.role,
+        user.region_code,
+        user.facility_id,
+        session.id,
+        user.must_change_password,
     )
 
 
@@ -292,6 +305,35 @@ def _end_read_then(write: Callable[[], None]) -> None:
     except OperationalError as exc:
         db.session.rollback()
         log.warning("session bookkeeping skipped, database unavailable: %s", type(exc.orig).__name__)
+
+
+def change_password(
+    principal: Principal, current: str, new: str, now: dt.datetime, ip: str | None
+) -> Principal:
+    """The user's own new password, given the current one (a one-time password included); the
+    user's other sessions end. Returns the principal without the one-time mark."""
+    user = queries.by_id(principal.user_id)
+    assert user is not None  # authenticated this request
+    if not check_password_hash(user.password_hash, current):
+        raise DomainError("auth.wrong_password")
+    if new == current:
+        raise DomainError("auth.same_password")
+    user.password_hash = hash_password(new, 422)
+    was_one_time = user.must_change_password
+    user.must_change_password = False
+    queries.end_sessions_of(user.id, now, keep=principal.session_id)
+    audit.record(
+        "auth.password_changed",
+        actor_id=user.id,
+        actor=user.username,
+        target_type="user",
+        target_id=user.id,
+        after={"one_time_replaced": was_one_time},
+        ip=ip,
+        region_code=user.region_code,
+    )
+    db.session.commit()
+    return replace(principal, must_change_password=False)
 
 
 def logout(principal: Principal, now: dt.datetime, ip: str | None) -> None:

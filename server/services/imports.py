@@ -31,6 +31,7 @@ from server.domain import catalog, regions, workflow
 from server.domain.checklist import Fact, fact_in_range
 from server.domain.errors import DomainError
 from server.domain.identifiers import FACILITY_TYPES, VILLAGE_CLINIC, uscc_problem
+from server.domain.labels import ROLE_LABELS
 from server.extensions import db
 from server.formats.tables import (
     Column,
@@ -53,18 +54,14 @@ KINDS = ("regions", "facilities", "users")
 LATITUDE_RANGE = (3.0, 54.0)
 LONGITUDE_RANGE = (73.0, 136.0)
 
-ROLE_LABELS = {
-    workflow.INSPECTOR: "检查员",
-    workflow.SELF_ASSESSOR: "机构自评",
-    workflow.COUNTY_REVIEWER: "县级审核",
-    workflow.CITY_REVIEWER: "市级复核",
-    workflow.ADMIN: "管理员",
-}
+# A role as a spreadsheet may name it: its label, a few common short forms, or its code.
 ROLE_NAMES = {
     **{label: role for role, label in ROLE_LABELS.items()},
+    "机构自评": workflow.SELF_ASSESSOR,
     "自评员": workflow.SELF_ASSESSOR,
-    "县级审核员": workflow.COUNTY_REVIEWER,
-    "市级复核员": workflow.CITY_REVIEWER,
+    "县级审核": workflow.COUNTY_REVIEWER,
+    "市级复核": workflow.CITY_REVIEWER,
+    "财务": workflow.FINANCE,
 }
 TYPE_BY_NAME = {name: code for code, name in FACILITY_TYPES.items()}
 
@@ -402,6 +399,7 @@ def import_users(filename: str, data: bytes, actor: str = "cli", actor_id: int |
                 region_code=values["region_code"],
                 facility_id=values.get("facility_id"),
                 active=True,
+                must_change_password=True,  # set by whoever filled the sheet: replaced at first login
             )
         )
     return _write("users", filename, users, Counter(u.role for u in users), generated, actor, actor_id)

@@ -12,7 +12,7 @@ from typing import Any
 
 from server.db import inspections as queries
 from server.db.models import Facility, Region
-from server.domain import cursors
+from server.domain import cursors, regions
 from server.domain.access import Principal
 from server.domain.errors import DomainError
 
@@ -48,11 +48,22 @@ def _node(region: Region, counts: dict[str, int]) -> dict[str, Any]:
     }
 
 
-def facilities(
-    principal: Principal, type_code: str | None, limit: int, after: tuple[str, int] | None
-) -> dict[str, Any]:
-    """One page of the caller's facilities by (region code, id) and the cursor of the next."""
-    rows: list[Facility] = queries.facilities(principal, type_code, limit + 1, after)
+def facilities(principal: Principal, query: dict[str, Any]) -> dict[str, Any]:
+    """One page of the caller's facilities by (region code, id) and the cursor of the next;
+    `q` matches part of the name, `region_code` keeps those inside a region (one outside the
+    caller's answers an empty page)."""
+    region = query.get("region_code")
+    if region is not None and not principal.sees_region(region):
+        return {"items": [], "next": None}
+    limit = query["limit"]
+    rows: list[Facility] = queries.facilities(
+        principal,
+        query.get("type_code"),
+        limit + 1,
+        query.get("after"),
+        search=(query.get("q") or "").strip() or None,
+        region_prefix=regions.scope_prefix(region) if region is not None else None,
+    )
     page = rows[:limit]
     more = len(rows) > limit
     return {"items": page, "next": cursors.encode((page[-1].region_code, page[-1].id)) if more else None}

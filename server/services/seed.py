@@ -88,6 +88,7 @@ USERS = (
     DemoUser("tx_inspector1", "刘秀英", workflow.INSPECTOR, "410222"),
     DemoUser("tx_inspector2", "陈志强", workflow.INSPECTOR, "410222"),
     DemoUser("tx_self", "赵丽", workflow.SELF_ASSESSOR, "410222", "通许县竖岗镇中心卫生院"),
+    DemoUser("kf_finance", "王会计", workflow.FINANCE, "410200"),
 )
 
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from server.db.models import Assignment, Conflict, Evidence, Inspection, Job, ReviewSample
+from server.db.models import Assignment, Conflict, Evidence, Inspection, Job, ReviewSample, User
 from server.domain.access import POLICY
 from server.extensions import db
 from tests.api.world import World
@@ -30,6 +30,7 @@ ROLES = {
     "county_reviewer": "county_reviewer",
     "city_reviewer": "city_reviewer",
     "admin": "admin",
+    "finance": "finance",
 }
 RELATIONS = ("own", "sibling", "other_city", "parent")
 # Written out here, not derived from the server's scope code, so the test can disagree with it.
@@ -39,7 +40,10 @@ INSIDE = {
     "county_reviewer": {"own"},
     "city_reviewer": {"own", "sibling", "parent"},
     "admin": {"own", "sibling", "parent"},
+    "finance": {"own", "sibling", "parent"},
 }
+# Roles that see only final results: the targets' inspections are drafts, so they see none.
+FINAL_ONLY = {"finance"}
 FACILITY_OF = {"own": "own", "sibling": "sibling", "other_city": "other_city", "parent": "parent"}
 DENIALS = {
     403: {"error": {"code": "auth.forbidden", "message": "您的角色无权进行此操作"}},
@@ -57,6 +61,7 @@ class Target:
     sample_id: int
     evidence_id: int
     job_id: int
+    user_id: int  # an inspector's account there
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,7 @@ class Spec:
     listed: Callable[[Any, Target], bool] | None = None  # for lists: is the target in the answer?
     located: bool = True  # False: the endpoint is about no particular region
     multipart: bool = False
+    inspection: bool = False  # about the target's inspection (a draft)
 
 
 def _kind(role: str) -> str:
@@ -173,7 +179,58 @@ SPECS: dict[str, Spec] = {
         "GET", lambda t: "/api/jobs", listed=lambda body, t: t.job_id in {j["id"] for j in body["jobs"]}
     ),
     "jobs.get": Spec("GET", lambda t: f"/api/jobs/{t.job_id}"),
+    "auth.change_password": Spec(
+        "POST",
+        lambda t: "/api/auth/password",
+        lambda t, role, w: {"current_password": "not the password", "new_password": "x" * 12},
+        located=False,
+    ),
+    "users.list": Spec(
+        "GET",
+        lambda t: "/api/users?limit=200",
+        listed=lambda body, t: t.user_id in {u["id"] for u in body["items"]},
+    ),
+    "users.get": Spec("GET", lambda t: f"/api/users/{t.user_id}"),
+    "users.create": Spec(
+        "POST",
+        lambda t: "/api/users",
+        lambda t, role, w: {
+            "username": f"matrix-new-{role}",
+            "display_name": "新检查员",
+            "role": "inspector",
+            "region_code": w.users[role].region_code,
+        },
+        located=False,
+    ),
+    "users.update": Spec(
+        "PATCH",
+        lambda t: f"/api/users/{t.user_id}",
+        lambda t, role, w: {"display_name": f"改名{role}", "reason": "矩阵测试"},
+    ),
+    "users.disable": Spec(
+        "POST", lambda t: f"/api/users/{t.user_id}/disable", lambda t, role, w: {"reason": "矩阵测试"}
+    ),
+    "users.enable": Spec(
+        "POST", lambda t: f"/api/users/{t.user_id}/enable", lambda t, role, w: {"reason": "矩阵测试"}
+    ),
+    "users.reset_password": Spec("POST", lambda t: f"/api/users/{t.user_id}/password"),
+    "users.unlock": Spec("POST", lambda t: f"/api/users/{t.user_id}/unlock"),
 }
+for _name in (
+    "inspections.list",
+    "inspections.get",
+    "inspections.score",
+    "inspections.history",
+    "inspections.assign",
+    "inspections.transition",
+    "inspections.regrade",
+    "inspections.conflicts",
+    "inspections.resolve_conflict",
+    "reports.get",
+    "evidence.list",
+    "evidence.upload",
+):
+    SPECS[_name] = replace(SPECS[_name], inspection=True)
 
 
 def make_targets(world: World) -> dict[str, Target]:
@@ -237,7 +294,15 @@ def make_targets(world: World) -> dict[str, Target]:
             region_code=regions[relation],
             state="succeeded",
         )
-        db.session.add_all([conflict, photo, job])
+        account = User(
+            username=f"matrix-target-{relation}",
+            display_name=f"目标检查员{relation}",
+            password_hash=world.users["inspector"].password_hash,
+            role="inspector",
+            region_code=regions[relation] if relation != "parent" else "410200",
+            active=True,
+        )
+        db.session.add_all([conflict, photo, job, account])
         db.session.flush()
         targets[relation] = Target(
             facility.id,
@@ -248,6 +313,7 @@ def make_targets(world: World) -> dict[str, Target]:
             sample.id,
             photo.id,
             job.id,
+            account.id,
         )
     db.session.commit()
     return targets
@@ -290,6 +356,8 @@ def test_access_matrix(world: World) -> None:
                     world.tokens.pop(username, None)
                 role_ok = role in POLICY[endpoint]
                 expected = role_ok and (not spec.located or relation in INSIDE[role])
+                if spec.inspection and role in FINAL_ONLY:
+                    expected = False
                 status = response.status_code
                 denied = status in DENIALS and response.json == DENIALS[status]
                 if role_ok and spec.listed is not None and status == 200:

@@ -194,6 +194,7 @@ def build_world(client: FlaskClient) -> World:
         ("city_reviewer", "city_reviewer", "410200", None),
         ("city_reviewer2", "city_reviewer", "410200", None),
         ("admin", "admin", "410200", None),
+        ("finance", "finance", "410200", None),
         ("sibling_inspector", "inspector", "410225", None),
         ("sibling_county_reviewer", "county_reviewer", "410225", None),
         ("other_city_reviewer", "city_reviewer", "410100", None),

@@ -124,7 +124,15 @@ def test_seed_demo_writes_the_logins_once(runner: FlaskCliRunner, db: Any, app: 
     assert stat.S_IMODE(logins.stat().st_mode) == 0o600
     content = logins.read_text(encoding="utf-8")
     assert content in result.stdout
-    for username in ("kf_admin", "kf_city", "tx_county", "tx_inspector1", "tx_inspector2", "tx_self"):
+    for username in (
+        "kf_admin",
+        "kf_city",
+        "tx_county",
+        "tx_inspector1",
+        "tx_inspector2",
+        "tx_self",
+        "kf_finance",
+    ):
         assert username in content
     line = next(li for li in content.splitlines() if li.startswith("tx_county"))
     username, role, region, password = line.split()

@@ -7,6 +7,11 @@
 // Request and response types are the server's, generated from its OpenAPI document.
 import type { paths } from '../generated/api'
 import type {
+  AccountChangeIn,
+  AccountIn,
+  AccountOut,
+  AccountPageOut,
+  AccountQuery,
   AnswerOut,
   BootstrapOut,
   ChangeIn,
@@ -15,15 +20,19 @@ import type {
   ConflictOut,
   ErrorProblem,
   EvidenceOut,
+  FacilityPageOut,
+  FacilityQuery,
   HealthOut,
   InspectionCreateIn,
   InspectionDetailOut,
   InspectionOut,
   InspectionPageOut,
+  IssuedOut,
   JobOut,
   JobPageOut,
   LoginIn,
   LoginOut,
+  PasswordChangeIn,
   PayoutSheetRequest,
   RegradeIn,
   ResolveIn,
@@ -333,6 +342,53 @@ export function logout(): Promise<void> {
 
 export function getMe(options: Pick<RequestOptions, 'timeoutMs' | 'signal'> = {}): Promise<UserOut> {
   return request<UserOut>('/api/auth/me', options)
+}
+
+/** The user's own new password (a one-time one replaced); the answer is the user without the mark. */
+export function changePassword(currentPassword: string, newPassword: string): Promise<UserOut> {
+  const body: PasswordChangeIn = { current_password: currentPassword, new_password: newPassword }
+  return request<UserOut>('/api/auth/password', { method: 'POST', body })
+}
+
+/** One page of the accounts of the user's region; `next` is the `after` of the page after. */
+export function listAccounts(query: AccountQuery = {}): Promise<AccountPageOut> {
+  const params = new URLSearchParams()
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== undefined && value !== null && value !== '') params.set(key, String(value))
+  }
+  const qs = params.toString()
+  return request<AccountPageOut>(`/api/users${qs ? `?${qs}` : ''}`)
+}
+
+/** One page of the user's facilities (by region, then id), searched by name and region. */
+export function listFacilities(query: FacilityQuery = {}): Promise<FacilityPageOut> {
+  const params = new URLSearchParams()
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== undefined && value !== null && value !== '') params.set(key, String(value))
+  }
+  const qs = params.toString()
+  return request<FacilityPageOut>(`/api/facilities${qs ? `?${qs}` : ''}`)
+}
+
+export function createAccount(body: AccountIn): Promise<IssuedOut> {
+  return request<IssuedOut>('/api/users', { method: 'POST', body })
+}
+
+export function updateAccount(id: number, body: AccountChangeIn): Promise<AccountOut> {
+  return request<AccountOut>(`/api/users/${id}`, { method: 'PATCH', body })
+}
+
+export function setAccountActive(id: number, active: boolean, reason: string): Promise<AccountOut> {
+  return request<AccountOut>(`/api/users/${id}/${active ? 'enable' : 'disable'}`, { method: 'POST', body: { reason } })
+}
+
+/** A new one-time password for the account, shown once. */
+export function resetAccountPassword(id: number): Promise<IssuedOut> {
+  return request<IssuedOut>(`/api/users/${id}/password`, { method: 'POST' })
+}
+
+export function unlockAccount(id: number): Promise<AccountOut> {
+  return request<AccountOut>(`/api/users/${id}/unlock`, { method: 'POST' })
 }
 
 export function getBootstrap(): Promise<BootstrapOut> {

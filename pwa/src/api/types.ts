@@ -2,7 +2,7 @@
 // server's OpenAPI document by `make generate`); this module only names them. A type that is wrong
 // is fixed in the server's schemas (server/api/schemas.py), never here.
 
-import type { components } from '../generated/api'
+import type { components, paths } from '../generated/api'
 import type { DabiaoChecklistDefinition } from '../generated/checklist'
 
 type Schemas = components['schemas']
@@ -21,6 +21,8 @@ export type Role = UserOut['role']
 export type RegionOut = Schemas['RegionOut']
 export type RegionLevelOut = Schemas['RegionLevelOut']
 export type FacilityOut = Schemas['FacilityOut']
+export type FacilityPageOut = Schemas['FacilityPageOut']
+export type FacilityQuery = NonNullable<paths['/api/facilities']['get']['parameters']['query']>
 export type ChecklistRefOut = Schemas['ChecklistRefOut']
 
 export type InspectionOut = Schemas['InspectionOut']
@@ -76,3 +78,13 @@ export type JobOut = Schemas['JobOut']
 export type JobState = JobOut['state']
 export type JobPageOut = Schemas['JobPageOut']
 export type PayoutSheetRequest = Schemas['PayoutSheetRequest']
+
+/** A user account as the console manages it (GET /api/users). */
+export type AccountOut = Schemas['AccountOut']
+export type AccountPageOut = Schemas['AccountPageOut']
+export type AccountQuery = NonNullable<paths['/api/users']['get']['parameters']['query']>
+export type AccountIn = Schemas['AccountIn']
+export type AccountChangeIn = Schemas['AccountChangeIn']
+/** An account with the one-time password just set for it: shown once. */
+export type IssuedOut = Schemas['IssuedOut']
+export type PasswordChangeIn = Schemas['PasswordChangeIn']

@@ -56,6 +56,9 @@ export const REVIEWING_ROLES = rolesTaking((t) => t.from.some((s) => !isEditable
  * may have once surrounding whitespace is trimmed: the server's one minimum for every reason. */
 export const REASON_MIN_LENGTH: number = data.reason_min_length
 
+/** The fewest characters of a password a user chooses (the server's rule). */
+export const PASSWORD_MIN_LENGTH: number = data.password_min_length
+
 /** A written reason long enough: the server's minimum, counted as the server counts, in
  * characters (code points, not UTF-16 units) once trimmed. */
 export function reasonOk(reason: string): boolean {

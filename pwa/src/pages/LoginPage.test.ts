@@ -21,7 +21,7 @@ import {
 } from './testing'
 
 function user(id: number, username: string): UserOut {
-  return { id, username, display_name: '张检查', role: 'inspector', region_code: '410222', facility_id: null, may: ['sync.push'] }
+  return { id, username, display_name: '张检查', role: 'inspector', region_code: '410222', facility_id: null, must_change_password: false, grantable: [], may: ['sync.push'] }
 }
 
 const LOGIN: LoginOut = { token: 'tok-new', expires_at: '2026-11-30T00:00:00Z', user: user(3, 'tx_inspector1') }

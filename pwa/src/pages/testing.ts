@@ -18,6 +18,8 @@ export const INSPECTOR: UserOut = {
   role: 'inspector',
   region_code: '410222',
   facility_id: null,
+  must_change_password: false,
+  grantable: [],
   may: ['sync.bootstrap', 'sync.push'],
 }
 

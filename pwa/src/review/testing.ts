@@ -109,7 +109,7 @@ export const DESK_MAY: Readonly<Partial<Record<UserOut['role'], string[]>>> = {
 
 export function user(role: UserOut['role'], id: number = 50): UserOut {
   const may = DESK_MAY[role] ?? ['inspections.list']
-  return { id, username: `u${id}`, display_name: `审核员${id}`, role, region_code: '410102', facility_id: null, may }
+  return { id, username: `u${id}`, display_name: `审核员${id}`, role, region_code: '410102', facility_id: null, must_change_password: false, grantable: [], may }
 }
 
 export function inspection(overrides: Partial<InspectionOut> & Pick<InspectionOut, 'id'>): InspectionOut {

@@ -120,6 +120,15 @@ export const useSessionStore = defineStore('session', () => {
     return answer.user
   }
 
+  /** The user as the server now answers it (after a password change): kept with the session. */
+  async function replaceUser(fresh: UserOut): Promise<void> {
+    const row = await getDb().meta.get(SESSION_KEY)
+    const stored = row?.value as StoredSession | undefined
+    if (!stored || stored.user.id !== fresh.id) return
+    await getDb().meta.put({ key: SESSION_KEY, value: { ...stored, user: fresh } })
+    user.value = fresh
+  }
+
   /** Logs out and deletes the device database. Refused while changes are unsent, unless `discard`. */
   async function logout(discard = false): Promise<void> {
     const unsent = await unsentCount(getDb())
@@ -139,5 +148,19 @@ export const useSessionStore = defineStore('session', () => {
     deviceId.value = await ensureDeviceId()
   }
 
-  return { user, token, expired, endedMessage, restored, deviceId, isReviewer, canInspect, may, restore, login, logout }
+  return {
+    user,
+    token,
+    expired,
+    endedMessage,
+    restored,
+    deviceId,
+    isReviewer,
+    canInspect,
+    may,
+    restore,
+    login,
+    logout,
+    replaceUser,
+  }
 })

@@ -1,0 +1,145 @@
+"""用户管理 in the browser, on a real deployment (gunicorn over PostgreSQL and MinIO, the demo data).
+
+The county reviewer of 通许县 (tx_county) opens the console from the review queue on a desk
+(1366×900), creates an inspector and reads the one-time password from the dialog, is told a
+username is taken, disables an inspector with a reason. The new inspector logs in on a phone
+(390×844) with the one-time password, is held on 修改密码 until they choose their own, then
+reaches their tasks. Screens are checked for English words (usernames aside), raw region codes
+and cut-off text. Screenshots go to $DABIAO_SCREENSHOTS.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlparse
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.browser.server import AppServer, log_in, poll, screenshot, serving
+from tests.browser.test_chinese_everywhere import TEXT, english_words
+
+pytestmark = pytest.mark.browser
+
+DESK = {"width": 1366, "height": 900}
+PHONE = {"width": 390, "height": 844}
+ONE_TIME = re.compile(r"^[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}$")
+NEW_PASSWORD = "sun-ming-2026-password"
+
+
+@pytest.fixture(scope="module")
+def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
+    with serving(tmp_path_factory.mktemp("users-console")) as server:
+        yield server
+
+
+def check_screen(page: Any, usernames: list[str]) -> None:
+    """No English word but what people type (usernames, a one-time password), no raw region code,
+    nothing wider than the window."""
+    text = page.evaluate(TEXT)
+    for name in sorted(usernames, key=len, reverse=True):
+        text = text.replace(name, " ")
+    words = english_words(text)
+    assert words == [], [line for line in text.splitlines() if any(w in line for w in words)]
+    assert re.search(r"\b41\d{4}\b", text) is None, text
+    overflow = page.evaluate(
+        """() => document.documentElement.scrollWidth - document.documentElement.clientWidth"""
+    )
+    assert overflow == 0
+
+
+def test_a_county_reviewer_manages_the_countys_accounts(browser: Any, app_server: AppServer, tmp_path: Path) -> None:
+    context = browser.new_context(locale="zh-CN", timezone_id="America/Los_Angeles", viewport=DESK)
+    page = context.new_page()
+    try:
+        log_in(page, app_server, "tx_county")
+        page.wait_for_url("**/review", timeout=15000)
+        page.get_by_test_id("queue-to-users").click()
+        page.wait_for_url("**/console/users", timeout=15000)
+        table = page.get_by_test_id("users-table")
+        table.wait_for(timeout=15000)
+        names = [page.get_by_test_id(f"user-{n}") for n in ("tx_county", "tx_inspector1", "tx_inspector2", "tx_self")]
+        for row in names:
+            row.wait_for(timeout=5000)
+        assert page.get_by_test_id("user-kf_admin").count() == 0  # the city's accounts are not the county's
+        assert "本人" in page.get_by_test_id("user-tx_county").inner_text()
+        assert "通许县" in page.get_by_test_id("user-tx_inspector1").inner_text()
+        usernames = ["tx_county", "tx_inspector1", "tx_inspector2", "tx_self", "tx_inspector3"]
+        check_screen(page, usernames)
+        screenshot(page, "users-desk.png")
+
+        # create an inspector: the one-time password is shown once
+        page.get_by_test_id("users-create").click()
+        form = page.get_by_test_id("user-form")
+        roles = form.get_by_test_id("user-form-role").locator("option").all_inner_texts()
+        assert roles == ["检查员", "机构自评人员", "县级审核员"]  # never above the county reviewer's own
+        form.get_by_test_id("user-form-username").fill("tx_inspector3")
+        form.get_by_test_id("user-form-name").fill("孙明")
+        form.get_by_test_id("user-form-role").select_option(label="检查员")
+        screenshot(page, "users-create.png")
+        form.get_by_test_id("user-form-submit").click()
+        issued = page.get_by_test_id("issued-password")
+        issued.wait_for(timeout=15000)
+        one_time = issued.inner_text().strip()
+        assert ONE_TIME.match(one_time), one_time
+        check_screen(page, [*usernames, one_time])  # typed, not read: letters are fine
+        screenshot(page, "users-one-time-password.png")
+        page.get_by_role("button", name="我已记下").click()
+        row = page.get_by_test_id("user-tx_inspector3")
+        row.wait_for(timeout=5000)
+        assert "待修改初始密码" in row.inner_text() and "孙明" in row.inner_text()
+
+        # a taken username is said in the form, in Chinese
+        page.get_by_test_id("users-create").click()
+        form = page.get_by_test_id("user-form")
+        form.get_by_test_id("user-form-username").fill("TX_INSPECTOR1")
+        form.get_by_test_id("user-form-name").fill("重名")
+        form.get_by_test_id("user-form-submit").click()
+        error = page.get_by_test_id("user-form-error")
+        error.wait_for(timeout=10000)
+        assert error.inner_text() == "用户名“TX_INSPECTOR1”已被使用"
+        page.get_by_role("button", name="取消").click()
+
+        # disable an inspector, with a reason
+        target = page.get_by_test_id("user-tx_inspector2")
+        target.get_by_test_id("user-standing").click()
+        standing = page.get_by_test_id("standing-form")
+        standing.get_by_test_id("standing-submit").click()
+        assert standing.get_by_test_id("standing-error").inner_text() == "请填写原因（至少 2 个字）"
+        standing.get_by_test_id("standing-reason").fill("调离本县")
+        standing.get_by_test_id("standing-submit").click()
+        poll(page, lambda: "已停用" in target.inner_text(), 10, "the account disabled")
+        page.get_by_test_id("users-active").select_option(label="已停用")
+        poll(page, lambda: page.locator('[data-testid^="user-tx_"]').count() == 1, 10, "the filter")
+        check_screen(page, usernames)
+        screenshot(page, "users-disabled-filter.png")
+    finally:
+        context.close()
+
+    # the new inspector, on a phone: held on 修改密码 until they choose their own password
+    phone = browser.new_context(locale="zh-CN", viewport=PHONE)
+    page = phone.new_page()
+    try:
+        page.goto(app_server.url + "/")
+        page.get_by_test_id("login-username").locator("input").fill("tx_inspector3")
+        page.get_by_test_id("login-password").locator("input").fill(one_time)
+        page.get_by_test_id("login-submit").click()
+        page.wait_for_url("**/password**", timeout=15000)
+        page.get_by_test_id("password-one-time").wait_for(timeout=5000)
+        check_screen(page, [])
+        screenshot(page, "password-one-time-phone.png")
+        page.goto(app_server.url + "/tasks")
+        page.wait_for_url("**/password**", timeout=15000)  # nothing else until it is changed
+        page.get_by_test_id("password-current").locator("input").fill(one_time)
+        page.get_by_test_id("password-new").locator("input").fill(NEW_PASSWORD)
+        page.get_by_test_id("password-again").locator("input").fill(NEW_PASSWORD)
+        page.get_by_test_id("password-submit").click()
+        page.wait_for_url(lambda url: urlparse(url).path == "/tasks", timeout=15000)
+    finally:
+        phone.close()
+    status, body = app_server.api(
+        "POST", "/api/auth/login", body={"username": "tx_inspector3", "password": NEW_PASSWORD}
+    )
+    assert status == 200 and body["user"]["must_change_password"] is False, body
