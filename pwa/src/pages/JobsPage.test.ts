@@ -161,4 +161,14 @@ describe('JobsPage', () => {
     expect(server.calls('GET /api/regions')).toHaveLength(0)
     expect(ids(wrapper)).toEqual([12, 11, 10])
   })
+
+  it("is a finance officer's home: the bar logs out rather than going back to a review desk", async () => {
+    const reviewer = await mountPage(user('city_reviewer'))
+    expect(reviewer.get('[data-testid="jobs-navbar"]').text()).toContain('评审审核')
+    const finance = await mountPage(user('finance'))
+    const bar = finance.get('[data-testid="jobs-navbar"]').text()
+    expect(bar).toContain('退出登录')
+    expect(bar).not.toContain('评审审核')
+    expect(finance.find('[data-testid="sheet-form"]').exists()).toBe(true)
+  })
 })

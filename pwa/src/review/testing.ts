@@ -105,6 +105,7 @@ export const DESK_MAY: Readonly<Partial<Record<UserOut['role'], string[]>>> = {
   county_reviewer: ['inspections.list', 'jobs.get', 'jobs.list'],
   city_reviewer: ['inspections.list', 'jobs.get', 'jobs.list', 'payouts.sheet'],
   admin: ['audit.list', 'inspections.list', 'jobs.get', 'jobs.list', 'payouts.sheet'],
+  finance: ['inspections.list', 'jobs.get', 'jobs.list', 'payouts.sheet'],
 }
 
 export function user(role: UserOut['role'], id: number = 50): UserOut {
