@@ -11,10 +11,10 @@ and cut-off text. Screenshots go to $DABIAO_SCREENSHOTS.
 from __future__ import annotations
 
 import re
-from urllib.parse import urlparse
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import pytest
 
@@ -50,7 +50,9 @@ def check_screen(page: Any, usernames: list[str]) -> None:
     assert overflow == 0
 
 
-def test_a_county_reviewer_manages_the_countys_accounts(browser: Any, app_server: AppServer, tmp_path: Path) -> None:
+def test_a_county_reviewer_manages_the_countys_accounts(
+    browser: Any, app_server: AppServer, tmp_path: Path
+) -> None:
     context = browser.new_context(locale="zh-CN", timezone_id="America/Los_Angeles", viewport=DESK)
     page = context.new_page()
     try:
@@ -60,7 +62,10 @@ def test_a_county_reviewer_manages_the_countys_accounts(browser: Any, app_server
         page.wait_for_url("**/console/users", timeout=15000)
         table = page.get_by_test_id("users-table")
         table.wait_for(timeout=15000)
-        names = [page.get_by_test_id(f"user-{n}") for n in ("tx_county", "tx_inspector1", "tx_inspector2", "tx_self")]
+        names = [
+            page.get_by_test_id(f"user-{n}")
+            for n in ("tx_county", "tx_inspector1", "tx_inspector2", "tx_self")
+        ]
         for row in names:
             row.wait_for(timeout=5000)
         assert page.get_by_test_id("user-kf_admin").count() == 0  # the city's accounts are not the county's
