@@ -1187,3 +1187,66 @@ class IssuedOut(ma.Schema):
         attribute="password",
         metadata={"description": "shown this once: the user must replace it at the next login"},
     )
+
+
+# --- imports from the console --------------------------------------------------------------------
+
+IMPORT_KIND = one_of(["facilities", "users"])
+
+
+class ImportFile(Strict):
+    file = Upload(required=True, metadata={"description": "CSV (UTF-8) or XLSX with a header row"})
+
+
+class ImportRunForm(Strict):
+    sha256 = Text(
+        required=True,
+        max_length=64,
+        regex=(r"^[0-9a-fA-F]{64}$", "64 个十六进制字符"),
+        metadata={
+            "description": "the file's digest as its preview gave it: the file previewed is the file imported"
+        },
+    )
+
+
+class ImportRowOut(ma.Schema):
+    line = fields.Integer(
+        required=True, metadata={"description": "the row's line in the file (the header is 1)"}
+    )
+    cells = fields.List(fields.String(allow_none=True), required=True)
+
+
+class ImportPreviewOut(ma.Schema):
+    kind = fields.String(required=True, validate=IMPORT_KIND)
+    filename = fields.String(required=True)
+    sha256 = fields.String(required=True)
+    header = fields.List(fields.String(), required=True)
+    rows = fields.List(fields.Nested(ImportRowOut), required=True)
+    problems = fields.List(
+        fields.Nested(ErrorProblem),
+        required=True,
+        metadata={"description": "every problem, at /rows/<line>/<column>; none: the file can be imported"},
+    )
+    count = fields.Integer(required=True, metadata={"description": "rows it would add"})
+    breakdown = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        required=True,
+        metadata={"description": "rows per facility type or role"},
+    )
+
+
+class ImportPasswordOut(ma.Schema):
+    username = fields.String(required=True)
+    one_time_password = fields.String(required=True)
+
+
+class ImportResultOut(ma.Schema):
+    kind = fields.String(required=True, validate=IMPORT_KIND)
+    count = fields.Integer(required=True)
+    breakdown = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    passwords = fields.List(
+        fields.Nested(ImportPasswordOut),
+        required=True,
+        metadata={"description": "users only: the one-time passwords made for rows without one, shown once"},
+    )

@@ -71,6 +71,10 @@ POLICY: dict[str, frozenset[str]] = {
     "users.enable": DESK,
     "users.reset_password": DESK,
     "users.unlock": DESK,
+    # facilities and users from a spreadsheet: a preview of every row, then all rows or none
+    "imports.template": DESK,
+    "imports.preview": DESK,
+    "imports.run": DESK,
 }
 
 # Endpoints a user whose password is a one-time one may call before choosing their own.

@@ -46,6 +46,17 @@ _DUMMY_HASH = generate_password_hash("not a password of anyone")
 MIN_PASSWORD_LENGTH = PASSWORD_MIN
 
 
+# One-time passwords: 12 characters from an alphabet without look-alikes (0/O, 1/I/L), in groups
+# of four, read out over the phone or copied from the screen; about 60 bits.
+ONE_TIME_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+ONE_TIME_GROUPS = 3
+
+
+def one_time_password() -> str:
+    groups = ("".join(secrets.choice(ONE_TIME_ALPHABET) for _ in range(4)) for _ in range(ONE_TIME_GROUPS))
+    return "-".join(groups)
+
+
 @dataclass(frozen=True)
 class Login:
     token: str

@@ -16,7 +16,8 @@ first sheet.
 
 from __future__ import annotations
 
-import secrets
+import hashlib
+import io
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -28,8 +29,9 @@ from sqlalchemy.exc import IntegrityError
 from server.db import lookups
 from server.db.models import Facility, Region, User
 from server.domain import catalog, regions, workflow
+from server.domain.access import Principal
 from server.domain.checklist import Fact, fact_in_range
-from server.domain.errors import DomainError
+from server.domain.errors import DomainError, Problem
 from server.domain.identifiers import FACILITY_TYPES, VILLAGE_CLINIC, uscc_problem
 from server.domain.labels import ROLE_LABELS
 from server.extensions import db
@@ -44,7 +46,7 @@ from server.formats.tables import (
     rows_of,
 )
 from server.services import audit, checklists
-from server.services.auth import MIN_PASSWORD_LENGTH, hash_password
+from server.services.auth import MIN_PASSWORD_LENGTH, hash_password, one_time_password
 from server.services.facilities import STRING_FACT_MAX
 from server.services.inspections import DERIVED_FACTS, RECORD_FACTS
 
@@ -169,15 +171,24 @@ class _Regions:
 
 
 def import_file(
-    kind: str, filename: str, data: bytes, actor: str = "cli", actor_id: int | None = None
+    kind: str,
+    filename: str,
+    data: bytes,
+    actor: str = "cli",
+    actor_id: int | None = None,
+    *,
+    within: Principal | None = None,
+    dry_run: bool = False,
 ) -> ImportResult:
-    """Import `data` (the bytes of `filename`) as regions, facilities or users."""
+    """Import `data` (the bytes of `filename`) as regions, facilities or users. From the console
+    (`within` the user who imports), every row must lie inside the user's region and a user's
+    role be one they may grant; a `dry_run` checks everything and writes nothing."""
     if kind == "regions":
         return import_regions(filename, data, actor, actor_id)
     if kind == "facilities":
-        return import_facilities(filename, data, actor, actor_id)
+        return import_facilities(filename, data, actor, actor_id, within=within, dry_run=dry_run)
     if kind == "users":
-        return import_users(filename, data, actor, actor_id)
+        return import_users(filename, data, actor, actor_id, within=within, dry_run=dry_run)
     raise DomainError("import.unknown_kind", kind=kind[:40])
 
 
@@ -218,7 +229,13 @@ def import_regions(
 
 
 def import_facilities(
-    filename: str, data: bytes, actor: str = "cli", actor_id: int | None = None
+    filename: str,
+    data: bytes,
+    actor: str = "cli",
+    actor_id: int | None = None,
+    *,
+    within: Principal | None = None,
+    dry_run: bool = False,
 ) -> ImportResult:
     sheet = read_sheet(filename, data)
     report = RowReport()
@@ -232,7 +249,7 @@ def import_facilities(
     for row in rows:
         name = row.text("name", required=True, max_length=100)
         type_code = _type_code(row)
-        region_code = _facility_region(row, known_regions)
+        region_code = _inside(row, "region_code", _facility_region(row, known_regions), within)
         uscc = _uscc(row, type_code, usccs)
         if uscc is not None:
             uscc_rows.append((row, uscc))
@@ -271,7 +288,18 @@ def import_facilities(
             row.problem("uscc", f"统一社会信用代码 {code} 已被机构“{other.name}”使用")
     report.raise_if_any()
     new = [f for _, f in facilities]
-    return _write("facilities", filename, new, Counter(f.type_code for f in new), [], actor, actor_id)
+    breakdown = Counter(f.type_code for f in new)
+    if dry_run:
+        return ImportResult("facilities", len(new), dict(sorted(breakdown.items())))
+    return _write("facilities", filename, new, breakdown, [], actor, actor_id)
+
+
+def _inside(row: ImportRow, key: str, code: str | None, within: Principal | None) -> str | None:
+    """`code` when it lies inside the importing user's region (or nobody's: the command line)."""
+    if code is not None and within is not None and not within.sees_region(code):
+        row.problem(key, f"地区 {code} 不在您的辖区内")
+        return None
+    return code
 
 
 def _type_code(row: ImportRow) -> str | None:
@@ -320,7 +348,15 @@ def _uscc(row: ImportRow, type_code: str | None, seen: dict[str, int]) -> str | 
     return code
 
 
-def import_users(filename: str, data: bytes, actor: str = "cli", actor_id: int | None = None) -> ImportResult:
+def import_users(
+    filename: str,
+    data: bytes,
+    actor: str = "cli",
+    actor_id: int | None = None,
+    *,
+    within: Principal | None = None,
+    dry_run: bool = False,
+) -> ImportResult:
     sheet = read_sheet(filename, data)
     report = RowReport()
     rows = _rows(sheet, "users", report)
@@ -339,7 +375,10 @@ def import_users(filename: str, data: bytes, actor: str = "cli", actor_id: int |
                 names[username] = row.line
         display_name = row.text("display_name", required=True, max_length=64)
         role = _role(row)
-        region_code = _user_region(row, known_regions)
+        if role is not None and within is not None and not within.grants(role):
+            row.problem("role", f"您不能授予“{ROLE_LABELS.get(role, role)}”角色")
+            role = None
+        region_code = _inside(row, "region_code", _user_region(row, known_regions), within)
         facility_uscc = row.text("facility_uscc")
         if facility_uscc is not None:
             facility_uscc = facility_uscc.upper()
@@ -383,12 +422,15 @@ def import_users(filename: str, data: bytes, actor: str = "cli", actor_id: int |
             else:
                 values["facility_id"] = facility.id
     report.raise_if_any()
+    if dry_run:
+        breakdown = Counter(str(v["role"]) for _, v in parsed)
+        return ImportResult("users", len(parsed), dict(sorted(breakdown.items())))
     users: list[User] = []
     generated: list[tuple[str, str]] = []
     for _, values in parsed:
         password = values["password"]
         if password is None:
-            password = secrets.token_urlsafe(12)
+            password = one_time_password()
             generated.append((values["username"], password))
         users.append(
             User(
@@ -454,3 +496,107 @@ def _write(
         db.session.rollback()
         raise DomainError("import.conflict") from exc
     return ImportResult(kind, len(rows), dict(sorted(breakdown.items())), passwords)
+
+
+# --- from the console: a preview of every row, then the import of the same file -----------------
+
+CONSOLE_KINDS = ("facilities", "users")
+CONSOLE_MAX_ROWS = 5000  # a county's or a city's file; a province's goes through the command line
+
+
+@dataclass(frozen=True)
+class Preview:
+    """A file as it would be imported: its rows as written, every problem, and what it would add."""
+
+    kind: str
+    filename: str
+    sha256: str
+    header: list[str]
+    rows: list[dict[str, Any]]  # {"line": n, "cells": [text or None, ...]}
+    problems: list[Problem]
+    count: int  # rows it would add (0 while there are problems)
+    breakdown: dict[str, int]
+
+
+def _console_sheet(kind: str, filename: str, data: bytes) -> Sheet:
+    if kind not in CONSOLE_KINDS:
+        raise DomainError("http.not_found")
+    sheet = read_sheet(filename, data)
+    if len(sheet.rows) > CONSOLE_MAX_ROWS:
+        raise DomainError("import.too_many_rows", rows=len(sheet.rows), max=CONSOLE_MAX_ROWS)
+    return sheet
+
+
+def preview(principal: Principal, kind: str, filename: str, data: bytes) -> Preview:
+    """Everything an import of this file would check, as the same rules check it, with nothing
+    written: the rows, their problems (all of them), and what it would add."""
+    sheet = _console_sheet(kind, filename, data)
+    problems: list[Problem] = []
+    count, breakdown = 0, {}
+    try:
+        result = import_file(kind, filename, data, within=principal, dry_run=True)
+        count, breakdown = result.count, result.breakdown
+    except DomainError as refused:
+        if refused.code != "import.invalid":
+            raise
+        problems = refused.problems
+    finally:
+        db.session.rollback()  # nothing was written; end the reading transaction
+    return Preview(
+        kind,
+        PurePath(filename).name[:200],
+        hashlib.sha256(data).hexdigest(),
+        sheet.header,
+        [{"line": line, "cells": [cell_text(c) for c in cells]} for line, cells in sheet.rows],
+        problems,
+        count,
+        breakdown,
+    )
+
+
+def run(principal: Principal, kind: str, filename: str, data: bytes, sha256: str) -> ImportResult:
+    """Import the file that was previewed (`sha256` its digest then): all rows or none."""
+    _console_sheet(kind, filename, data)
+    if hashlib.sha256(data).hexdigest() != sha256.lower():
+        raise DomainError("import.changed")
+    return import_file(kind, filename, data, principal.username, principal.user_id, within=principal)
+
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+TEMPLATE_NAMES = {"facilities": "机构导入模板.xlsx", "users": "用户导入模板.xlsx"}
+# An example row of each template, for the columns it names (the others left empty).
+TEMPLATE_EXAMPLES: dict[str, dict[str, object]] = {
+    "facilities": {
+        "name": "示例镇中心卫生院",
+        "type_code": "C210",
+        "region_code": "410222101",
+        "uscc": "12410222MB12345605",
+        "beds": 40,
+        "iv_infusion": "是",
+    },
+    "users": {"username": "zhang.san", "display_name": "张三", "role": "检查员", "region_code": "410222"},
+}
+
+
+def template(kind: str) -> tuple[str, bytes]:
+    """An XLSX with the columns an import of `kind` reads (the facts the loaded checklists declare
+    included) and an example row to overwrite. A password column is left out: the console makes
+    one-time passwords."""
+    from openpyxl import Workbook  # type: ignore[import-untyped]
+
+    from server.formats import cells
+
+    if kind not in CONSOLE_KINDS:
+        raise DomainError("http.not_found")
+    if kind == "facilities":
+        columns = [*FACILITY_COLUMNS, *fact_columns(checklists.declared_facts())]
+    else:
+        columns = [c for c in USER_COLUMNS if c.key != "password"]
+    example = TEMPLATE_EXAMPLES[kind]
+    workbook = Workbook(write_only=True)
+    ws = workbook.create_sheet("导入")
+    cells.append(ws, [c.label for c in columns])
+    cells.append(ws, [example.get(c.key) for c in columns])
+    out = io.BytesIO()
+    workbook.save(out)
+    return TEMPLATE_NAMES[kind], out.getvalue()

@@ -15,7 +15,6 @@ user's role or region, disabling them or resetting their password ends their ses
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,12 +27,7 @@ from server.domain.errors import DomainError, Problem
 from server.domain.labels import ROLE_LABELS
 from server.extensions import db
 from server.services import audit, auth
-from server.services.auth import hash_password
-
-# One-time passwords: 12 characters from an alphabet without look-alikes (0/O, 1/I/L), in groups
-# of four, read out over the phone or copied from the screen; about 60 bits.
-ONE_TIME_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
-ONE_TIME_GROUPS = 3
+from server.services.auth import hash_password, one_time_password
 
 # The region a role's account sits at: the reviewers where they review (the city's sample is
 # drawn for its city, a county's queue is its county's); other roles anywhere in the region.
@@ -43,11 +37,6 @@ ROLE_LEVELS = {
 }
 INVALID = "users.invalid"
 LEVEL_LABELS = {"province": "省级", "city": "市级", "county": "县级", "township": "乡镇级", "village": "村级"}
-
-
-def one_time_password() -> str:
-    groups = ("".join(secrets.choice(ONE_TIME_ALPHABET) for _ in range(4)) for _ in range(ONE_TIME_GROUPS))
-    return "-".join(groups)
 
 
 @dataclass(frozen=True)

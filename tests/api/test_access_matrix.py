@@ -23,6 +23,7 @@ from tests.api.world import World
 from tests.photos import png, sha256
 
 PHOTO = png()
+USERS_SHEET = "用户名,姓名,角色,所属地区\nmatrix.import,导入,检查员,410222\n".encode()
 
 ROLES = {
     "inspector": "inspector",
@@ -215,6 +216,21 @@ SPECS: dict[str, Spec] = {
     ),
     "users.reset_password": Spec("POST", lambda t: f"/api/users/{t.user_id}/password"),
     "users.unlock": Spec("POST", lambda t: f"/api/users/{t.user_id}/unlock"),
+    "imports.template": Spec("GET", lambda t: "/api/imports/users/template.xlsx", located=False),
+    "imports.preview": Spec(
+        "POST",
+        lambda t: "/api/imports/users/preview",
+        lambda t, role, w: {"file": (io.BytesIO(USERS_SHEET), "用户.csv")},
+        located=False,
+        multipart=True,
+    ),
+    "imports.run": Spec(
+        "POST",
+        lambda t: "/api/imports/users",
+        lambda t, role, w: {"file": (io.BytesIO(USERS_SHEET), "用户.csv"), "sha256": "0" * 64},
+        located=False,
+        multipart=True,
+    ),
 }
 for _name in (
     "inspections.list",
