@@ -81,7 +81,9 @@ def test_login_and_me(world: World) -> None:
     assert response.status_code == 200
     assert response.json["username"] == "inspector"
     assert response.json["role"] == "inspector"
-    assert "password" not in response.get_data(as_text=True)
+    assert response.json["must_change_password"] is False
+    text = response.get_data(as_text=True)
+    assert world.password not in text and "password_hash" not in text and "scrypt" not in text
 
 
 def test_the_user_is_told_what_their_role_may_do(world: World) -> None:
