@@ -39,6 +39,7 @@ export const routes: RouteRecordRaw[] = [
   { path: '/jobs', name: 'jobs', component: () => import('./pages/JobsPage.vue'), meta: { may: 'jobs.list' } },
   { path: '/password', name: 'password', component: () => import('./pages/PasswordPage.vue') },
   { path: '/console/users', name: 'users', component: () => import('./pages/UsersPage.vue'), meta: { may: 'users.list' } },
+  { path: '/console/import', name: 'import', component: () => import('./pages/ImportPage.vue'), meta: { may: 'imports.preview' } },
   { path: '/review', name: 'review-queue', component: () => import('./pages/ReviewQueuePage.vue'), meta: { area: 'review' } },
   {
     path: '/review/:id(\\d+)',

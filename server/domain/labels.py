@@ -17,6 +17,7 @@ from server.domain.evidence import (
     FLAG_TIME_OUTSIDE_VISIT,
     FLAG_USED_FOR_OTHER_FACILITY,
 )
+from server.domain.identifiers import FACILITY_TYPES
 
 # The kinds of inspection (workflow.KINDS).
 KIND_LABELS = {
@@ -124,4 +125,5 @@ def as_data() -> dict[str, Any]:
         "job_states": JOB_STATE_LABELS,
         "job_state_tones": JOB_STATE_TONES,
         "job_stages": JOB_STAGE_LABELS,
+        "facility_types": FACILITY_TYPES,
     }

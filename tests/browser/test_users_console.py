@@ -35,15 +35,15 @@ def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
         yield server
 
 
-def check_screen(page: Any, usernames: list[str]) -> None:
-    """No English word but what people type (usernames, a one-time password), no raw region code,
-    nothing wider than the window."""
+def check_screen(page: Any, usernames: list[str], codes: bool = False) -> None:
+    """No English word but what people type (usernames, a one-time password), no raw region code
+    (unless `codes`: a file's own cells), nothing wider than the window."""
     text = page.evaluate(TEXT)
     for name in sorted(usernames, key=len, reverse=True):
         text = text.replace(name, " ")
     words = english_words(text)
     assert words == [], [line for line in text.splitlines() if any(w in line for w in words)]
-    assert re.search(r"\b41\d{4}\b", text) is None, text
+    assert codes or re.search(r"\b41\d{4}\b", text) is None, text
     overflow = page.evaluate(
         """() => document.documentElement.scrollWidth - document.documentElement.clientWidth"""
     )
@@ -148,3 +148,62 @@ def test_a_county_reviewer_manages_the_countys_accounts(
         "POST", "/api/auth/login", body={"username": "tx_inspector3", "password": NEW_PASSWORD}
     )
     assert status == 200 and body["user"]["must_change_password"] is False, body
+
+
+FACILITIES_CSV = (
+    "名称,机构类别代码,行政区划代码\n通许县东关村卫生室,村卫生室,410222\n通许县西关村卫生室,村卫生室,410222\n"
+)
+OUTSIDE_CSV = FACILITIES_CSV + "兰考县某村卫生室,村卫生室,410225\n"
+USERS_CSV = "用户名,姓名,角色,所属地区\ntx_wu,吴刚,检查员,410222\ntx_zheng,郑红,检查员,410222\n"
+
+
+def test_a_county_reviewer_imports_facilities_and_inspectors_from_a_sheet(
+    browser: Any, app_server: AppServer, tmp_path: Path
+) -> None:
+    context = browser.new_context(locale="zh-CN", viewport=DESK, accept_downloads=True)
+    page = context.new_page()
+    try:
+        log_in(page, app_server, "tx_county")
+        page.wait_for_url("**/review", timeout=15000)
+        page.get_by_test_id("queue-to-import").click()
+        page.get_by_test_id("import-page").wait_for(timeout=15000)
+        with page.expect_download(timeout=30_000) as info:
+            page.get_by_test_id("import-template").click()
+        assert info.value.suggested_filename == "机构导入模板.xlsx"
+
+        def upload(name: str, text: str) -> None:
+            path = tmp_path / name
+            path.write_text(text, encoding="utf-8")
+            page.get_by_test_id("import-file").set_input_files(str(path))
+            page.get_by_test_id("import-verdict").wait_for(timeout=30_000)
+
+        upload("机构-有误.csv", OUTSIDE_CSV)
+        assert "发现 1 处问题" in page.get_by_test_id("import-verdict").inner_text()
+        assert "地区 410225 不在您的辖区内" in page.get_by_test_id("import-row-4").inner_text()
+        assert page.get_by_test_id("import-confirm").is_disabled()
+        check_screen(page, [], codes=True)
+        screenshot(page, "import-preview-problems.png")
+
+        page.get_by_role("button", name="重新选择文件").click()
+        upload("机构.csv", FACILITIES_CSV)
+        assert page.get_by_test_id("import-verdict").inner_text() == "共 2 行，可以导入：2 个村卫生室。"
+        page.get_by_test_id("import-confirm").click()
+        done = page.get_by_test_id("import-done")
+        done.wait_for(timeout=30_000)
+        assert done.inner_text() == "已导入 2 条：2 个村卫生室。"
+
+        page.get_by_test_id("import-kind-users").click()
+        upload("检查员.csv", USERS_CSV)
+        page.get_by_test_id("import-confirm").click()
+        page.get_by_test_id("import-passwords").wait_for(timeout=30_000)
+        rows = page.get_by_test_id("import-passwords").locator("tbody tr").all_inner_texts()
+        made = dict(row.split("\t") for row in rows)
+        assert sorted(made) == ["tx_wu", "tx_zheng"] and all(ONE_TIME.match(p) for p in made.values())
+        check_screen(page, [*made, *made.values()], codes=True)
+        screenshot(page, "import-users-passwords.png")
+    finally:
+        context.close()
+    status, body = app_server.api(
+        "POST", "/api/auth/login", body={"username": "tx_wu", "password": made["tx_wu"]}
+    )
+    assert status == 200 and body["user"]["must_change_password"] is True, body

@@ -26,6 +26,8 @@ import type {
   InspectionCreateIn,
   InspectionDetailOut,
   InspectionOut,
+  ImportPreviewOut,
+  ImportResultOut,
   InspectionPageOut,
   IssuedOut,
   JobOut,
@@ -80,6 +82,8 @@ export interface RequestOptions {
   method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
   /** Sent as JSON. */
   body?: unknown
+  /** Sent as multipart/form-data (a file and its fields), instead of `body`. */
+  form?: FormData
   headers?: Record<string, string>
   /** Abort and report offline after this many milliseconds. */
   timeoutMs?: number
@@ -190,7 +194,7 @@ function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
 }
 
 async function requestOnce<T>(path: string, options: RequestOptions): Promise<T> {
-  const { method = 'GET', body, timeoutMs = DEFAULT_TIMEOUT_MS, acceptStatuses = [] } = options
+  const { method = 'GET', body, form, timeoutMs = DEFAULT_TIMEOUT_MS, acceptStatuses = [] } = options
   const controller = new AbortController()
   const timer = setTimeout(() => controller.abort(), timeoutMs)
   const onOuterAbort = (): void => controller.abort()
@@ -210,7 +214,7 @@ async function requestOnce<T>(path: string, options: RequestOptions): Promise<T>
       response = await fetch(path, {
         method,
         headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
+        body: form ?? (body === undefined ? undefined : JSON.stringify(body)),
         signal: controller.signal,
         credentials: 'same-origin',
       })
@@ -368,6 +372,28 @@ export function listFacilities(query: FacilityQuery = {}): Promise<FacilityPageO
   }
   const qs = params.toString()
   return request<FacilityPageOut>(`/api/facilities${qs ? `?${qs}` : ''}`)
+}
+
+export type ImportKind = 'facilities' | 'users'
+
+/** Every row of the file with every problem an import would find; nothing is written. */
+export function previewImport(kind: ImportKind, file: File): Promise<ImportPreviewOut> {
+  const form = new FormData()
+  form.append('file', file, file.name)
+  return request<ImportPreviewOut>(`/api/imports/${kind}/preview`, { method: 'POST', form, timeoutMs: 120_000 })
+}
+
+/** Imports the file previewed (`sha256` from its preview): every row, or none. */
+export function runImport(kind: ImportKind, file: File, sha256: string): Promise<ImportResultOut> {
+  const form = new FormData()
+  form.append('file', file, file.name)
+  form.append('sha256', sha256)
+  return request<ImportResultOut>(`/api/imports/${kind}`, { method: 'POST', form, timeoutMs: 300_000 })
+}
+
+/** The import template of `kind` (XLSX). */
+export function fetchImportTemplate(kind: ImportKind): Promise<Blob> {
+  return fetchBlob(`/api/imports/${kind}/template.xlsx`)
 }
 
 export function createAccount(body: AccountIn): Promise<IssuedOut> {

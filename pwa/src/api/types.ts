@@ -88,3 +88,7 @@ export type AccountChangeIn = Schemas['AccountChangeIn']
 /** An account with the one-time password just set for it: shown once. */
 export type IssuedOut = Schemas['IssuedOut']
 export type PasswordChangeIn = Schemas['PasswordChangeIn']
+
+/** A spreadsheet as an import would take it: its rows, every problem, what it would add. */
+export type ImportPreviewOut = Schemas['ImportPreviewOut']
+export type ImportResultOut = Schemas['ImportResultOut']

@@ -16,6 +16,8 @@ const STATUS_TAG_TYPES = data.status_tones as Readonly<Record<string, TagType>>
 export const KIND_LABELS: Readonly<Record<string, string>> = data.kinds
 
 export const ROLE_LABELS: Readonly<Record<string, string>> = data.roles
+/** Facility types by their code (B100 社区卫生服务中心 …). */
+export const FACILITY_TYPE_LABELS: Readonly<Record<string, string>> = data.facility_types
 
 export const FLAG_LABELS: Readonly<Record<string, string>> = data.flags
 
