@@ -356,22 +356,12 @@ export function changePassword(currentPassword: string, newPassword: string): Pr
 
 /** One page of the accounts of the user's region; `next` is the `after` of the page after. */
 export function listAccounts(query: AccountQuery = {}): Promise<AccountPageOut> {
-  const params = new URLSearchParams()
-  for (const [key, value] of Object.entries(query)) {
-    if (value !== undefined && value !== null && value !== '') params.set(key, String(value))
-  }
-  const qs = params.toString()
-  return request<AccountPageOut>(`/api/users${qs ? `?${qs}` : ''}`)
+  return request<AccountPageOut>(`/api/users${queryString(query)}`)
 }
 
 /** One page of the user's facilities (by region, then id), searched by name and region. */
 export function listFacilities(query: FacilityQuery = {}): Promise<FacilityPageOut> {
-  const params = new URLSearchParams()
-  for (const [key, value] of Object.entries(query)) {
-    if (value !== undefined && value !== null && value !== '') params.set(key, String(value))
-  }
-  const qs = params.toString()
-  return request<FacilityPageOut>(`/api/facilities${qs ? `?${qs}` : ''}`)
+  return request<FacilityPageOut>(`/api/facilities${queryString(query)}`)
 }
 
 export type ImportKind = 'facilities' | 'users'
@@ -432,14 +422,20 @@ export function pushChanges(deviceId: string, changes: ChangeIn[]): Promise<Sync
   })
 }
 
-/** One page of inspections, newest inspection date first; `next` is the `after` of the page after. */
-export function listInspections(query: InspectionQuery = {}): Promise<InspectionPageOut> {
+/** A list query as a query string ("?a=1&b=x"; "" without one): parameters left unset, null or
+ * empty are left out. */
+function queryString(query: object): string {
   const params = new URLSearchParams()
   for (const [key, value] of Object.entries(query)) {
-    if (value !== undefined) params.set(key, String(value))
+    if (value !== undefined && value !== null && value !== '') params.set(key, String(value))
   }
   const qs = params.toString()
-  return request<InspectionPageOut>(`/api/inspections${qs ? `?${qs}` : ''}`)
+  return qs ? `?${qs}` : ''
+}
+
+/** One page of inspections, newest inspection date first; `next` is the `after` of the page after. */
+export function listInspections(query: InspectionQuery = {}): Promise<InspectionPageOut> {
+  return request<InspectionPageOut>(`/api/inspections${queryString(query)}`)
 }
 
 export function createInspection(body: InspectionCreateIn): Promise<InspectionOut> {
