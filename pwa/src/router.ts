@@ -40,6 +40,7 @@ export const routes: RouteRecordRaw[] = [
   { path: '/password', name: 'password', component: () => import('./pages/PasswordPage.vue') },
   { path: '/console/users', name: 'users', component: () => import('./pages/UsersPage.vue'), meta: { may: 'users.list' } },
   { path: '/console/import', name: 'import', component: () => import('./pages/ImportPage.vue'), meta: { may: 'imports.preview' } },
+  { path: '/console/audit', name: 'audit', component: () => import('./pages/AuditPage.vue'), meta: { may: 'audit.list' } },
   { path: '/review', name: 'review-queue', component: () => import('./pages/ReviewQueuePage.vue'), meta: { area: 'review' } },
   {
     path: '/review/:id(\\d+)',

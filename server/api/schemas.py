@@ -1250,3 +1250,53 @@ class ImportResultOut(ma.Schema):
         required=True,
         metadata={"description": "users only: the one-time passwords made for rows without one, shown once"},
     )
+
+
+# --- the console's audit log ---------------------------------------------------------------------
+
+
+class AuditLogQuery(Strict):
+    actor = Text(max_length=64, metadata={"description": "a username"})
+    action = Text(
+        max_length=64,
+        regex=(r"^[a-z_]+(\.[a-z_]*)?$", "操作代码，例如 users.created，或 users. 表示一类"),
+        metadata={"description": "an action, or a family of them ending in a dot (users.)"},
+    )
+    target_type = Text(max_length=32)
+    target_id = Text(max_length=64)
+    since = Date(metadata={"description": "from this China day"})
+    until = Date(metadata={"description": "to this China day, inclusive"})
+    before_seq = Int(
+        min=1, max=inputs.ID_MAX, strict=False, metadata={"description": "the previous page's next_before"}
+    )
+    limit = Int(load_default=50, min=1, max=500, strict=False)
+
+
+class AuditLogEntryOut(ma.Schema):
+    seq = fields.Integer(required=True)
+    at = fields.DateTime(required=True)
+    actor = fields.String(required=True, allow_none=True, metadata={"description": "the username"})
+    actor_name = fields.String(required=True, allow_none=True)
+    action = fields.String(required=True)
+    target_type = fields.String(required=True, allow_none=True)
+    target_id = fields.String(required=True, allow_none=True)
+    target_name = fields.String(
+        required=True, allow_none=True, metadata={"description": "what people call the object, when known"}
+    )
+    region_code = fields.String(required=True, allow_none=True)
+    region_name = fields.String(required=True, allow_none=True)
+    ip = fields.String(required=True, allow_none=True)
+    reason = fields.String(
+        required=True, allow_none=True, metadata={"description": "the reason the entry records, if any"}
+    )
+    before = fields.Raw(required=True, allow_none=True)
+    after = fields.Raw(required=True, allow_none=True)
+
+
+class AuditLogOut(ma.Schema):
+    items = fields.List(
+        fields.Nested(AuditLogEntryOut), required=True, metadata={"description": "newest first"}
+    )
+    next_before = fields.Integer(
+        required=True, allow_none=True, metadata={"description": "`before_seq` for the next page"}
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from typing import Any
+from urllib.parse import quote
 
 from flask import Response, jsonify, stream_with_context
 
@@ -356,6 +357,29 @@ def get_sample(sample_id: int) -> Any:
 @admin_bp.response(200, s.AuditOut(many=True))
 def list_audit(query: dict[str, Any]) -> Any:
     return audit.entries(principal(), query["after_seq"], query["limit"])
+
+
+@admin_bp.route("/audit/log")
+@requires("audit.list")
+@admin_bp.arguments(s.AuditLogQuery, location="query")
+@admin_bp.response(200, s.AuditLogOut)
+def audit_log(query: dict[str, Any]) -> Any:
+    """The entries of the admin's region, newest first, filtered by who, what, which object and when."""
+    items, next_before = audit.console_page(principal(), query)
+    return {"items": items, "next_before": next_before}
+
+
+@admin_bp.route("/audit/log.csv")
+@requires("audit.export")
+@admin_bp.arguments(s.AuditLogQuery, location="query")
+@admin_bp.response(200, {"format": "binary", "type": "string"}, content_type="text/csv")
+def audit_log_csv(query: dict[str, Any]) -> Response:
+    """The same entries as CSV (UTF-8, every cell plain text), at most 50,000 of them."""
+    response = Response(stream_with_context(audit.console_csv(principal(), query)), mimetype="text/csv")
+    name = quote("审计日志.csv")
+    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{name}"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 # --- evidence ------------------------------------------------------------------------------------

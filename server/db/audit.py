@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, select, text
+from sqlalchemy import Row, select, text, update
 
 from server.db.models import (
     AuditEntry,
@@ -31,6 +33,23 @@ def lock_tail() -> AuditEntry | None:
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": AUDIT_LOCK})
     return db.session.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1)).first()
+
+
+def lock_chain() -> None:
+    """Serialise this transaction with every other writer of the log until it ends: the advisory
+    lock on PostgreSQL, the database's write lock on SQLite (taken by a write that changes nothing)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": AUDIT_LOCK})
+    else:
+        db.session.execute(update(AuditEntry).where(AuditEntry.seq < 0).values(seq=AuditEntry.seq))
+
+
+def recorded(action: str, target_type: str, target_id: str) -> AuditEntry | None:
+    """The first entry of this action on this object, if any."""
+    stmt = select(AuditEntry).where(
+        AuditEntry.action == action, AuditEntry.target_type == target_type, AuditEntry.target_id == target_id
+    )
+    return db.session.scalars(stmt.order_by(AuditEntry.seq).limit(1)).first()
 
 
 def tail() -> AuditEntry | None:
@@ -80,6 +99,42 @@ def chain_batches(after_seq: int = 0, batch: int = 5000) -> Iterator[Sequence[Ro
             return
         yield rows
         last = rows[-1].seq
+
+
+@dataclass(frozen=True)
+class Filter:
+    """What the console's audit log is narrowed to; None: no condition."""
+
+    actor: str | None = None  # a username
+    action: str | None = None  # an action, or a family of them ("users." for every users.*)
+    target_type: str | None = None
+    target_id: str | None = None
+    since: dt.datetime | None = None  # instants, [since, until)
+    until: dt.datetime | None = None
+
+
+def newest(scope: str, where: Filter, before_seq: int | None, limit: int) -> list[AuditEntry]:
+    """Entries of the region `scope` (a code prefix), newest first, before `before_seq`."""
+    stmt = select(AuditEntry).where(AuditEntry.region_code.startswith(scope, autoescape=True))
+    if before_seq is not None:
+        stmt = stmt.where(AuditEntry.seq < before_seq)
+    if where.actor is not None:
+        stmt = stmt.where(AuditEntry.actor == where.actor)
+    if where.action is not None:
+        stmt = stmt.where(
+            AuditEntry.action.startswith(where.action, autoescape=True)
+            if where.action.endswith(".")
+            else AuditEntry.action == where.action
+        )
+    if where.target_type is not None:
+        stmt = stmt.where(AuditEntry.target_type == where.target_type)
+    if where.target_id is not None:
+        stmt = stmt.where(AuditEntry.target_id == where.target_id)
+    if where.since is not None:
+        stmt = stmt.where(AuditEntry.at >= where.since)
+    if where.until is not None:
+        stmt = stmt.where(AuditEntry.at < where.until)
+    return list(db.session.scalars(stmt.order_by(AuditEntry.seq.desc()).limit(limit)))
 
 
 def page(after_seq: int, limit: int, scope: str | None = None) -> list[AuditEntry]:

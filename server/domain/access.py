@@ -56,6 +56,7 @@ POLICY: dict[str, frozenset[str]] = {
     "samples.draw": frozenset({CITY_REVIEWER}),
     "samples.get": frozenset({CITY_REVIEWER, ADMIN}),
     "audit.list": frozenset({ADMIN}),
+    "audit.export": frozenset({ADMIN}),
     "payouts.sheet": frozenset({CITY_REVIEWER, ADMIN, FINANCE}),
     # background jobs: the desk roles that start them (payout sheets, approvals that queue reports)
     "jobs.list": DESK | {FINANCE},

@@ -241,6 +241,7 @@ CATALOG: dict[str, Entry] = {
     "import.unknown_kind": Entry(400, "未知的导入类型：{kind}"),
     "import.too_many_rows": Entry(422, "文件有 {rows} 行，在浏览器中一次最多导入 {max} 行，请分批导入"),
     "import.changed": Entry(409, "文件与预览时的不同，请重新预览后再导入"),
+    "import.already_done": Entry(409, "此文件已于 {at} 导入，未重复导入"),
     "import.conflict": Entry(
         409, "导入时与同时写入的数据冲突（如代码或用户名刚被占用），未导入任何数据，请重试", retryable=True
     ),

@@ -103,6 +103,62 @@ JOB_STAGE_LABELS = {
 }
 
 
+# What each audit entry records, as the audit log shows it (every action the server records has one:
+# tests/api/test_audit_console.py reads the sources). An inspection's workflow moves take the
+# transition's own label.
+AUDIT_ACTION_LABELS: dict[str, str] = {
+    "auth.login": "登录",
+    "auth.login_failed": "登录失败",
+    "auth.logout": "退出登录",
+    "auth.password_changed": "修改密码",
+    "auth.unlock": "解除登录限制",
+    "auth.unblock_address": "解除地址登录限制",
+    "users.created": "创建账号",
+    "users.updated": "修改账号",
+    "users.disabled": "停用账号",
+    "users.enabled": "启用账号",
+    "users.password_reset": "重置密码",
+    "import.regions": "导入地区",
+    "import.facilities": "导入机构",
+    "import.users": "导入用户",
+    "facility.facts": "修改机构信息",
+    "inspection.create": "创建评审",
+    "inspection.assign": "指派检查员",
+    "inspection.migrate_draft": "草稿升级评审标准版本",
+    **{f"inspection.{t.action}": t.label for t in workflow.TRANSITIONS.values()},
+    "sync.apply": "同步评审数据",
+    "evidence.upload": "上传照片",
+    "answer.regrade": "审核改分",
+    "conflict.resolve": "处理同步冲突",
+    "report.render": "生成评审报告",
+    "sample.draw": "抽取复核样本",
+    "payout.rules": "导入奖补标准",
+    "payout.rules_default": "设置默认奖补标准",
+    "payout.record": "登记奖补资金",
+    "job.submit": "提交后台任务",
+    "job.succeeded": "后台任务完成",
+    "job.failed": "后台任务失败",
+    "job.prune": "清理后台任务文件",
+    "seed.demo": "生成演示数据",
+}
+
+# What an entry is about (its target_type).
+AUDIT_TARGET_LABELS: dict[str, str] = {
+    "user": "账号",
+    "session": "登录会话",
+    "address": "客户端地址",
+    "import": "导入文件",
+    "facility": "机构",
+    "inspection": "评审",
+    "evidence": "照片",
+    "report": "报告",
+    "conflict": "同步冲突",
+    "sample": "复核样本",
+    "payout_sheet": "奖补资金分配表",
+    "region": "地区",
+}
+
+
 def label(labels: dict[str, str], code: str | None) -> str:
     """The label of `code`, or the code itself when it has none."""
     return labels.get(code or "", code or "")
@@ -126,4 +182,6 @@ def as_data() -> dict[str, Any]:
         "job_state_tones": JOB_STATE_TONES,
         "job_stages": JOB_STAGE_LABELS,
         "facility_types": FACILITY_TYPES,
+        "audit_actions": AUDIT_ACTION_LABELS,
+        "audit_targets": AUDIT_TARGET_LABELS,
     }

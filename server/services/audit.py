@@ -36,8 +36,10 @@ now and then, for example weekly.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import hashlib
+import io
 import json
 import time
 from collections.abc import Callable, Iterator
@@ -46,10 +48,14 @@ from typing import Any, NamedTuple, Protocol
 
 from server import registry
 from server.db import audit as queries
+from server.db import inspections as region_queries
+from server.db import users as user_queries
 from server.db.models import AuditEntry
 from server.domain.access import Principal
 from server.domain.audit import GENESIS, Anchor, ChainEntry, check_anchors, entry_hash, verify_chain
-from server.domain.times import utc
+from server.domain.labels import AUDIT_ACTION_LABELS, AUDIT_TARGET_LABELS
+from server.domain.times import china_day_start, format_time, utc
+from server.formats.cells import safe_text
 from server.storage import EvidenceStore
 
 ANCHOR_PREFIX = "audit-anchors/"
@@ -308,3 +314,152 @@ def anchors(store: EvidenceStore, from_seq: int = 0) -> list[Anchor]:
 def entries(principal: Principal, after_seq: int, limit: int) -> list[AuditEntry]:
     """The entries after `after_seq` that concern the principal's region or a region inside it."""
     return queries.page(after_seq, limit, principal.scope)
+
+
+# --- the console's audit log ----------------------------------------------------------------------
+
+CSV_MAX_ROWS = 50_000
+CSV_HEADER = (
+    "序号",
+    "时间（北京时间）",
+    "操作人",
+    "操作",
+    "对象类型",
+    "对象",
+    "所在地区",
+    "客户端地址",
+    "原因",
+    "变更前",
+    "变更后",
+)
+
+
+def _filter(query: dict[str, Any]) -> queries.Filter:
+    since, until = query.get("since"), query.get("until")
+    return queries.Filter(
+        actor=(query.get("actor") or "").strip() or None,
+        action=query.get("action"),
+        target_type=query.get("target_type"),
+        target_id=query.get("target_id"),
+        since=china_day_start(since) if since is not None else None,
+        until=china_day_start(until + dt.timedelta(days=1)) if until is not None else None,
+    )
+
+
+def _reason(entry: AuditEntry) -> str | None:
+    for side in (entry.after, entry.before):
+        if isinstance(side, dict) and isinstance(side.get("reason"), str):
+            return str(side["reason"])
+    return None
+
+
+def _views(principal: Principal, entries: list[AuditEntry]) -> list[dict[str, Any]]:
+    regions = region_queries.regions_by_codes(e.region_code for e in entries if e.region_code)
+    names = {code: region.name for code, region in regions.items()}
+    people = user_queries.users_by_ids({e.actor_id for e in entries if e.actor_id is not None})
+    targets = _target_names(principal, entries)
+    views = []
+    for e in entries:
+        person = people.get(e.actor_id) if e.actor_id is not None else None
+        views.append(
+            {
+                "seq": e.seq,
+                "at": e.at,
+                "actor": e.actor,
+                "actor_name": person.display_name if person is not None else None,
+                "action": e.action,
+                "target_type": e.target_type,
+                "target_id": e.target_id,
+                "target_name": targets.get((e.target_type or "", e.target_id or "")),
+                "region_code": e.region_code,
+                "region_name": names.get(e.region_code or ""),
+                "ip": e.ip,
+                "reason": _reason(e),
+                "before": e.before,
+                "after": e.after,
+            }
+        )
+    return views
+
+
+def _ids(entries: list[AuditEntry], kind: str) -> set[int]:
+    found = (e.target_id or "" for e in entries if e.target_type == kind)
+    return {int(text) for text in found if text.isascii() and text.isdigit() and len(text) < 10}
+
+
+def _target_names(principal: Principal, entries: list[AuditEntry]) -> dict[tuple[str, str], str]:
+    """What people call the entries' objects: an account's name, a facility's, a region's, an
+    inspection's facility, an import's file, an address."""
+    names: dict[tuple[str, str], str] = {}
+    for user in user_queries.users_by_ids(_ids(entries, "user")).values():
+        names[("user", str(user.id))] = f"{user.display_name}（{user.username}）"
+    for facility in region_queries.facilities_by_ids(_ids(entries, "facility")).values():
+        names[("facility", str(facility.id))] = facility.name
+    inspections = region_queries.inspections_by_ids(principal, _ids(entries, "inspection"))
+    of = region_queries.facilities_by_ids({i.facility_id for i in inspections.values()})
+    for inspection in inspections.values():
+        place = of.get(inspection.facility_id)
+        if place is not None:
+            names[("inspection", str(inspection.id))] = (
+                f"{place.name} {inspection.inspection_date.isoformat()}"
+            )
+    codes = [e.target_id for e in entries if e.target_type == "region" and e.target_id]
+    for code, region in region_queries.regions_by_codes(codes).items():
+        names[("region", code)] = region.name
+    for e in entries:
+        if e.target_type in ("import", "address") and e.target_id:
+            names[(e.target_type, e.target_id)] = e.target_id
+    return names
+
+
+def console_page(principal: Principal, query: dict[str, Any]) -> tuple[list[dict[str, Any]], int | None]:
+    """One page of the entries of the admin's region, newest first, filtered; and the `before_seq`
+    of the next page (None on the last)."""
+    limit = query["limit"]
+    rows = queries.newest(principal.scope, _filter(query), query.get("before_seq"), limit + 1)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return _views(principal, rows), (rows[-1].seq if more and rows else None)
+
+
+def console_csv(principal: Principal, query: dict[str, Any]) -> Iterator[str]:
+    """The filtered entries of the admin's region as CSV (UTF-8 with a BOM, which Excel reads as
+    UTF-8), newest first, at most CSV_MAX_ROWS; every cell text that no spreadsheet reads as a
+    formula."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+
+    def flush() -> str:
+        text = out.getvalue()
+        out.seek(0)
+        out.truncate()
+        return text
+
+    writer.writerow(CSV_HEADER)
+    yield "\ufeff" + flush()
+    where, before, left = _filter(query), None, CSV_MAX_ROWS
+    while left > 0:
+        batch = queries.newest(principal.scope, where, before, min(1000, left))
+        if not batch:
+            break
+        for v in _views(principal, batch):
+            writer.writerow(
+                [
+                    safe_text(str(value)) if value is not None else ""
+                    for value in (
+                        v["seq"],
+                        format_time(v["at"]),
+                        f"{v['actor_name']}（{v['actor']}）" if v["actor_name"] else v["actor"],
+                        AUDIT_ACTION_LABELS.get(v["action"], v["action"]),
+                        AUDIT_TARGET_LABELS.get(v["target_type"] or "", v["target_type"]),
+                        v["target_name"] or v["target_id"],
+                        v["region_name"] or v["region_code"],
+                        v["ip"],
+                        v["reason"],
+                        json.dumps(v["before"], ensure_ascii=False) if v["before"] is not None else None,
+                        json.dumps(v["after"], ensure_ascii=False) if v["after"] is not None else None,
+                    )
+                ]
+            )
+        yield flush()
+        before, left = batch[-1].seq, left - len(batch)

@@ -26,6 +26,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from server.db import audit as audit_queries
 from server.db import lookups
 from server.db.models import Facility, Region, User
 from server.domain import catalog, regions, workflow
@@ -34,6 +35,7 @@ from server.domain.checklist import Fact, fact_in_range
 from server.domain.errors import DomainError, Problem
 from server.domain.identifiers import FACILITY_TYPES, VILLAGE_CLINIC, uscc_problem
 from server.domain.labels import ROLE_LABELS
+from server.domain.times import format_time
 from server.extensions import db
 from server.formats.tables import (
     Column,
@@ -179,6 +181,7 @@ def import_file(
     *,
     within: Principal | None = None,
     dry_run: bool = False,
+    digest: str | None = None,
 ) -> ImportResult:
     """Import `data` (the bytes of `filename`) as regions, facilities or users. From the console
     (`within` the user who imports), every row must lie inside the user's region and a user's
@@ -186,9 +189,11 @@ def import_file(
     if kind == "regions":
         return import_regions(filename, data, actor, actor_id)
     if kind == "facilities":
-        return import_facilities(filename, data, actor, actor_id, within=within, dry_run=dry_run)
+        return import_facilities(
+            filename, data, actor, actor_id, within=within, dry_run=dry_run, digest=digest
+        )
     if kind == "users":
-        return import_users(filename, data, actor, actor_id, within=within, dry_run=dry_run)
+        return import_users(filename, data, actor, actor_id, within=within, dry_run=dry_run, digest=digest)
     raise DomainError("import.unknown_kind", kind=kind[:40])
 
 
@@ -236,6 +241,7 @@ def import_facilities(
     *,
     within: Principal | None = None,
     dry_run: bool = False,
+    digest: str | None = None,
 ) -> ImportResult:
     sheet = read_sheet(filename, data)
     report = RowReport()
@@ -291,7 +297,7 @@ def import_facilities(
     breakdown = Counter(f.type_code for f in new)
     if dry_run:
         return ImportResult("facilities", len(new), dict(sorted(breakdown.items())))
-    return _write("facilities", filename, new, breakdown, [], actor, actor_id)
+    return _write("facilities", filename, new, breakdown, [], actor, actor_id, digest)
 
 
 def _inside(row: ImportRow, key: str, code: str | None, within: Principal | None) -> str | None:
@@ -356,6 +362,7 @@ def import_users(
     *,
     within: Principal | None = None,
     dry_run: bool = False,
+    digest: str | None = None,
 ) -> ImportResult:
     sheet = read_sheet(filename, data)
     report = RowReport()
@@ -444,7 +451,9 @@ def import_users(
                 must_change_password=True,  # set by whoever filled the sheet: replaced at first login
             )
         )
-    return _write("users", filename, users, Counter(u.role for u in users), generated, actor, actor_id)
+    return _write(
+        "users", filename, users, Counter(u.role for u in users), generated, actor, actor_id, digest
+    )
 
 
 def _role(row: ImportRow) -> str | None:
@@ -470,6 +479,12 @@ def _user_region(row: ImportRow, known: _Regions) -> str | None:
     return code
 
 
+def _refuse_again(kind: str, digest: str) -> None:
+    done = audit_queries.recorded(f"import.{kind}", "import", digest)
+    if done is not None:
+        raise DomainError("import.already_done", at=format_time(done.at) or "")
+
+
 def _write(
     kind: str,
     filename: str,
@@ -478,9 +493,15 @@ def _write(
     passwords: list[tuple[str, str]],
     actor: str,
     actor_id: int | None,
+    digest: str | None = None,
 ) -> ImportResult:
-    """Insert every row and the audit entry in one transaction."""
+    """Insert every row and the audit entry in one transaction. With the file's `digest` (from the
+    console) the entry names the file by it, and a file already imported is refused: sent twice
+    (a double click, a retry), a sheet of village clinics without USCC would otherwise be doubled."""
     try:
+        if digest is not None:
+            audit_queries.lock_chain()  # until commit: a second run of the same file waits, then sees it
+            _refuse_again(kind, digest)
         db.session.add_all(rows)
         db.session.flush()
         audit.record(
@@ -488,8 +509,8 @@ def _write(
             actor_id=actor_id,
             actor=actor,
             target_type="import",
-            target_id=PurePath(filename).name[:64],
-            after={"count": len(rows)},
+            target_id=digest or PurePath(filename).name[:64],
+            after={"count": len(rows)} | ({"filename": PurePath(filename).name[:200]} if digest else {}),
         )
         db.session.commit()
     except IntegrityError as exc:
@@ -557,9 +578,13 @@ def preview(principal: Principal, kind: str, filename: str, data: bytes) -> Prev
 def run(principal: Principal, kind: str, filename: str, data: bytes, sha256: str) -> ImportResult:
     """Import the file that was previewed (`sha256` its digest then): all rows or none."""
     _console_sheet(kind, filename, data)
-    if hashlib.sha256(data).hexdigest() != sha256.lower():
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != sha256.lower():
         raise DomainError("import.changed")
-    return import_file(kind, filename, data, principal.username, principal.user_id, within=principal)
+    _refuse_again(kind, digest)  # before the rows are checked: their own refusals would hide why
+    return import_file(
+        kind, filename, data, principal.username, principal.user_id, within=principal, digest=digest
+    )
 
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

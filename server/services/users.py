@@ -160,23 +160,19 @@ def _placement(
         else:
             region_code = facility.region_code
     elif facility_id is not None:
-        problems.append(
-            Problem("users.invalid", "/facility_id", "只有机构自评人员有所属机构，其他角色请留空")
-        )
+        problems.append(Problem(INVALID, "/facility_id", "只有机构自评人员有所属机构，其他角色请留空"))
     if region_code is None:
         if role != workflow.SELF_ASSESSOR:
             problems.append(Problem(INVALID, "/region_code", "请选择所属地区"))
     else:
         region = places.region(region_code)
         if region is None or not principal.sees_region(region_code):
-            problems.append(
-                Problem("users.invalid", "/region_code", f"地区 {region_code} 不存在或不在您的辖区内")
-            )
+            problems.append(Problem(INVALID, "/region_code", f"地区 {region_code} 不存在或不在您的辖区内"))
         elif role in ROLE_LEVELS and region.level not in ROLE_LEVELS[role]:
             levels = "、".join(LEVEL_LABELS[level] for level in ROLE_LEVELS[role])
             problems.append(
                 Problem(
-                    "users.invalid",
+                    INVALID,
                     "/region_code",
                     f"{_role_label(role)}须设在{levels}地区（现为{region.name}）",
                 )

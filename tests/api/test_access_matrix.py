@@ -175,6 +175,7 @@ SPECS: dict[str, Spec] = {
     "samples.draw": Spec("POST", lambda t: "/api/samples", lambda t, role, w: {"size": 1}, located=False),
     "samples.get": Spec("GET", lambda t: f"/api/samples/{t.sample_id}", located=False),
     "audit.list": Spec("GET", lambda t: "/api/audit", located=False),
+    "audit.export": Spec("GET", lambda t: "/api/audit/log.csv", located=False),
     "payouts.sheet": Spec("GET", lambda t: f"/api/payouts/{t.region_code}/2026.xlsx"),
     "jobs.list": Spec(
         "GET", lambda t: "/api/jobs", listed=lambda body, t: t.job_id in {j["id"] for j in body["jobs"]}

@@ -95,7 +95,8 @@ def test_the_file_previewed_is_imported_whole(world: World) -> None:
     entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "import.facilities")).one()
     assert entry.actor == "county_reviewer"
     again = post(world, "county_reviewer", "/api/imports/facilities", text, sha256=preview["sha256"])
-    assert again.status_code == 422  # the same file twice: its USCC is taken now, nothing doubled
+    # the same file twice (a double click, a retry): refused whole, the clinic without USCC not doubled
+    assert (again.status_code, again.json["error"]["code"]) == (409, "import.already_done"), again.json
     assert facilities_count() == before + 2
 
 

@@ -207,3 +207,43 @@ def test_a_county_reviewer_imports_facilities_and_inspectors_from_a_sheet(
         "POST", "/api/auth/login", body={"username": "tx_wu", "password": made["tx_wu"]}
     )
     assert status == 200 and body["user"]["must_change_password"] is True, body
+
+
+def test_the_city_admin_reads_and_exports_the_audit_log(
+    browser: Any, app_server: AppServer, tmp_path: Path
+) -> None:
+    """The city admin disables an account of 兰考 through the API, then finds it in 开封's log, by
+    name and with the reason, and exports the log."""
+    token, _ = app_server.login("kf_admin")
+    body = {"username": "lk_audit", "display_name": "黄磊", "role": "inspector", "region_code": "410225"}
+    status, made = app_server.api("POST", "/api/users", token, body=body)
+    assert status == 201, made
+    status, _ = app_server.api(
+        "POST", f"/api/users/{made['user']['id']}/disable", token, body={"reason": "重复账号"}
+    )
+    assert status == 200
+    context = browser.new_context(locale="zh-CN", viewport=DESK, accept_downloads=True)
+    page = context.new_page()
+    try:
+        log_in(page, app_server, "kf_admin")
+        page.wait_for_url("**/review", timeout=15000)
+        page.get_by_test_id("queue-to-audit").click()
+        page.get_by_test_id("audit-table").wait_for(timeout=15000)
+        page.get_by_test_id("audit-action").select_option(label="账号管理")
+        page.get_by_test_id("audit-search").click()
+        table = page.get_by_test_id("audit-table")
+        poll(page, lambda: "登录会话" not in table.inner_text(), 10, "the filter")
+        text = table.inner_text()
+        assert "周文华（kf_admin）" in text and "黄磊（lk_audit）" in text and "重复账号" in text
+        assert "兰考县" in text
+        check_screen(page, ["kf_admin", "lk_audit", "tx_county", "tx_inspector2", "tx_inspector3"])
+        screenshot(page, "audit-log.png")
+        with page.expect_download(timeout=30_000) as info:
+            page.get_by_test_id("audit-export").click()
+        saved = tmp_path / info.value.suggested_filename
+        info.value.save_as(saved)
+        csv_text = saved.read_text(encoding="utf-8")
+        assert info.value.suggested_filename == "审计日志.csv"
+        assert csv_text.startswith("\ufeff序号,时间（北京时间）") and "停用账号" in csv_text
+    finally:
+        context.close()

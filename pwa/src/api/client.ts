@@ -13,6 +13,8 @@ import type {
   AccountPageOut,
   AccountQuery,
   AnswerOut,
+  AuditLogOut,
+  AuditLogQuery,
   BootstrapOut,
   ChangeIn,
   ChecklistDefinition,
@@ -362,6 +364,16 @@ export function listAccounts(query: AccountQuery = {}): Promise<AccountPageOut> 
 /** One page of the user's facilities (by region, then id), searched by name and region. */
 export function listFacilities(query: FacilityQuery = {}): Promise<FacilityPageOut> {
   return request<FacilityPageOut>(`/api/facilities${queryString(query)}`)
+}
+
+/** One page of the admin's audit log, newest first; `next_before` is the `before_seq` of the next. */
+export function listAuditLog(query: AuditLogQuery = {}): Promise<AuditLogOut> {
+  return request<AuditLogOut>(`/api/audit/log${queryString(query)}`)
+}
+
+/** The same entries as CSV (at most 50,000). */
+export function fetchAuditCsv(query: AuditLogQuery = {}): Promise<Blob> {
+  return fetchBlob(`/api/audit/log.csv${queryString(query)}`, 300_000)
 }
 
 export type ImportKind = 'facilities' | 'users'

@@ -92,3 +92,8 @@ export type PasswordChangeIn = Schemas['PasswordChangeIn']
 /** A spreadsheet as an import would take it: its rows, every problem, what it would add. */
 export type ImportPreviewOut = Schemas['ImportPreviewOut']
 export type ImportResultOut = Schemas['ImportResultOut']
+
+/** The console's audit log (GET /api/audit/log). */
+export type AuditLogOut = Schemas['AuditLogOut']
+export type AuditLogEntryOut = Schemas['AuditLogEntryOut']
+export type AuditLogQuery = NonNullable<paths['/api/audit/log']['get']['parameters']['query']>

@@ -16,6 +16,9 @@ const STATUS_TAG_TYPES = data.status_tones as Readonly<Record<string, TagType>>
 export const KIND_LABELS: Readonly<Record<string, string>> = data.kinds
 
 export const ROLE_LABELS: Readonly<Record<string, string>> = data.roles
+/** What an audit entry records (users.created 创建账号 …) and what it is about (user 账号 …). */
+export const AUDIT_ACTION_LABELS: Readonly<Record<string, string>> = data.audit_actions
+export const AUDIT_TARGET_LABELS: Readonly<Record<string, string>> = data.audit_targets
 /** Facility types by their code (B100 社区卫生服务中心 …). */
 export const FACILITY_TYPE_LABELS: Readonly<Record<string, string>> = data.facility_types
 

@@ -72,6 +72,166 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/audit/log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The entries of the admin's region, newest first, filtered by who, what, which object and when. */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description a username */
+                    actor?: string;
+                    /** @description an action, or a family of them ending in a dot (users.) */
+                    action?: string;
+                    target_type?: string;
+                    target_id?: string;
+                    /** @description from this China day */
+                    since?: string;
+                    /** @description to this China day, inclusive */
+                    until?: string;
+                    /** @description the previous page's next_before */
+                    before_seq?: number;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["AuditLogOut"];
+                    };
+                };
+                /** @description Not logged in, or the session ended */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                /** @description Database or evidence store unavailable; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        /** @description seconds to wait before retrying */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/audit/log.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The same entries as CSV (UTF-8, every cell plain text), at most 50,000 of them. */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description a username */
+                    actor?: string;
+                    /** @description an action, or a family of them ending in a dot (users.) */
+                    action?: string;
+                    target_type?: string;
+                    target_id?: string;
+                    /** @description from this China day */
+                    since?: string;
+                    /** @description to this China day, inclusive */
+                    until?: string;
+                    /** @description the previous page's next_before */
+                    before_seq?: number;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": string;
+                    };
+                };
+                /** @description Not logged in, or the session ended */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                /** @description Database or evidence store unavailable; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        /** @description seconds to wait before retrying */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/login": {
         parameters: {
             query?: never;
@@ -4574,6 +4734,32 @@ export interface components {
                 [key: string]: number;
             };
         };
+        AuditLogEntryOut: {
+            action: string;
+            /** @description the username */
+            actor: string | null;
+            actor_name: string | null;
+            after: unknown;
+            /** Format: date-time */
+            at: string;
+            before: unknown;
+            ip: string | null;
+            /** @description the reason the entry records, if any */
+            reason: string | null;
+            region_code: string | null;
+            region_name: string | null;
+            seq: number;
+            target_id: string | null;
+            /** @description what people call the object, when known */
+            target_name: string | null;
+            target_type: string | null;
+        };
+        AuditLogOut: {
+            /** @description newest first */
+            items: components["schemas"]["AuditLogEntryOut"][];
+            /** @description `before_seq` for the next page */
+            next_before: number | null;
+        };
         AuditOut: {
             action: string;
             actor: string | null;
@@ -4784,7 +4970,7 @@ export interface components {
              * @description stable error code: one of the catalog (`x-error-catalog`)
              * @enum {string}
              */
-            code: "answers.checklist_mismatch" | "answers.document_after_inspection" | "answers.document_form" | "answers.invalid" | "answers.invalid_grade" | "answers.invalid_note" | "answers.not_applicable_not_allowed" | "answers.unknown_document" | "answers.unknown_field" | "answers.unknown_item" | "auth.forbidden" | "auth.invalid_credentials" | "auth.password_change_required" | "auth.required" | "auth.same_password" | "auth.session_expired" | "auth.throttled" | "auth.weak_password" | "auth.wrong_password" | "checklist.already_published" | "checklist.db_refused" | "checklist.digest_mismatch" | "checklist.duplicate" | "checklist.fact_conflict" | "checklist.invalid" | "checklist.invalid_date" | "checklist.invalid_text" | "checklist.location" | "checklist.manifest_invalid" | "checklist.none_found" | "checklist.not_found" | "checklist.out_of_range" | "checklist.schema" | "checklist.semantic" | "checklist.too_long" | "checklist.unknown_family" | "conflict.already_resolved" | "conflict.grade_required" | "conflict.invalid_resolution" | "conflict.not_participant" | "conflict.reason_required" | "db.unavailable" | "evidence.digest_mismatch" | "evidence.frozen" | "evidence.invalid_digest" | "evidence.missing" | "evidence.not_an_image" | "evidence.not_assigned" | "evidence.too_large" | "evidence.too_many_pixels" | "evidence.unknown_item" | "evidence.unsupported_type" | "evidence.upload_id_reused" | "facility.fact_in_use" | "facility.facts_invalid" | "facility.reason_required" | "facility.result_locked" | "facts.invalid" | "facts.invalid_text" | "facts.missing" | "facts.out_of_range" | "facts.read_only" | "facts.required" | "facts.type" | "facts.unknown" | "families.duplicate" | "families.facility_type" | "families.invalid" | "families.schema" | "file.unreadable" | "http.bad_request" | "http.conflict" | "http.forbidden" | "http.gone" | "http.headers_too_large" | "http.internal" | "http.length_required" | "http.method_not_allowed" | "http.not_acceptable" | "http.not_found" | "http.not_implemented" | "http.payload_too_large" | "http.precondition_failed" | "http.precondition_required" | "http.range_not_satisfiable" | "http.request_timeout" | "http.too_many_requests" | "http.unauthorized" | "http.unavailable" | "http.unsupported_media_type" | "http.uri_too_long" | "import.changed" | "import.conflict" | "import.empty" | "import.invalid" | "import.invalid_row" | "import.too_many_rows" | "import.unknown_kind" | "import.unreadable" | "import.unsupported_format" | "input.invalid" | "input.invalid_date" | "input.missing_field" | "input.unknown_field" | "inspection.checklist_mismatch" | "inspection.incomplete" | "inspection.invalid_inspector" | "inspection.invalid_kind" | "inspection.item_conflict" | "inspection.item_incomplete" | "inspection.item_photos_missing" | "inspection.item_unanswered" | "inspection.kind_not_allowed" | "inspection.locked" | "inspection.not_editable" | "inspection.not_found" | "inspection.unknown_tier" | "inspection.version_not_newer" | "jobs.crashed" | "jobs.failed" | "jobs.memory" | "jobs.no_region" | "jobs.no_result" | "jobs.not_finished" | "jobs.timeout" | "jobs.unavailable" | "json.duplicate_key" | "json.invalid" | "json.non_finite_number" | "json.number_too_long" | "json.too_deep" | "payouts.invalid_period" | "payouts.no_checklists" | "payouts.record_conflict" | "payouts.region_not_found" | "payouts.rules_conflict" | "payouts.sheet_changed" | "payouts.use_job" | "pwa.not_built" | "report.missing" | "request.invalid" | "request.invalid_cursor" | "request.invalid_datetime" | "request.invalid_field" | "request.invalid_text" | "request.missing_field" | "request.out_of_range" | "request.unknown_field" | "request.unsupported_media_type" | "review.conflict_of_interest" | "review.evidence_incomplete" | "review.not_assigned_reviewer" | "review.not_in_review" | "review.reason_required" | "review.same_reviewer" | "review.stale_revision" | "sample.empty_population" | "sample.invalid_size" | "seed.checklists_missing" | "seed.user_exists" | "server.internal" | "storage.listing_out_of_order" | "storage.no_object_lock" | "storage.unavailable" | "sync.change_id_reused" | "sync.not_assigned" | "users.invalid" | "users.not_grantable" | "users.reason_required" | "users.self" | "users.unchanged" | "users.username_taken" | "workflow.invalid_transition" | "workflow.not_participant" | "workflow.reason_required" | "workflow.role_not_allowed" | "workflow.sampled_for_review" | "workflow.unknown_action";
+            code: "answers.checklist_mismatch" | "answers.document_after_inspection" | "answers.document_form" | "answers.invalid" | "answers.invalid_grade" | "answers.invalid_note" | "answers.not_applicable_not_allowed" | "answers.unknown_document" | "answers.unknown_field" | "answers.unknown_item" | "auth.forbidden" | "auth.invalid_credentials" | "auth.password_change_required" | "auth.required" | "auth.same_password" | "auth.session_expired" | "auth.throttled" | "auth.weak_password" | "auth.wrong_password" | "checklist.already_published" | "checklist.db_refused" | "checklist.digest_mismatch" | "checklist.duplicate" | "checklist.fact_conflict" | "checklist.invalid" | "checklist.invalid_date" | "checklist.invalid_text" | "checklist.location" | "checklist.manifest_invalid" | "checklist.none_found" | "checklist.not_found" | "checklist.out_of_range" | "checklist.schema" | "checklist.semantic" | "checklist.too_long" | "checklist.unknown_family" | "conflict.already_resolved" | "conflict.grade_required" | "conflict.invalid_resolution" | "conflict.not_participant" | "conflict.reason_required" | "db.unavailable" | "evidence.digest_mismatch" | "evidence.frozen" | "evidence.invalid_digest" | "evidence.missing" | "evidence.not_an_image" | "evidence.not_assigned" | "evidence.too_large" | "evidence.too_many_pixels" | "evidence.unknown_item" | "evidence.unsupported_type" | "evidence.upload_id_reused" | "facility.fact_in_use" | "facility.facts_invalid" | "facility.reason_required" | "facility.result_locked" | "facts.invalid" | "facts.invalid_text" | "facts.missing" | "facts.out_of_range" | "facts.read_only" | "facts.required" | "facts.type" | "facts.unknown" | "families.duplicate" | "families.facility_type" | "families.invalid" | "families.schema" | "file.unreadable" | "http.bad_request" | "http.conflict" | "http.forbidden" | "http.gone" | "http.headers_too_large" | "http.internal" | "http.length_required" | "http.method_not_allowed" | "http.not_acceptable" | "http.not_found" | "http.not_implemented" | "http.payload_too_large" | "http.precondition_failed" | "http.precondition_required" | "http.range_not_satisfiable" | "http.request_timeout" | "http.too_many_requests" | "http.unauthorized" | "http.unavailable" | "http.unsupported_media_type" | "http.uri_too_long" | "import.already_done" | "import.changed" | "import.conflict" | "import.empty" | "import.invalid" | "import.invalid_row" | "import.too_many_rows" | "import.unknown_kind" | "import.unreadable" | "import.unsupported_format" | "input.invalid" | "input.invalid_date" | "input.missing_field" | "input.unknown_field" | "inspection.checklist_mismatch" | "inspection.incomplete" | "inspection.invalid_inspector" | "inspection.invalid_kind" | "inspection.item_conflict" | "inspection.item_incomplete" | "inspection.item_photos_missing" | "inspection.item_unanswered" | "inspection.kind_not_allowed" | "inspection.locked" | "inspection.not_editable" | "inspection.not_found" | "inspection.unknown_tier" | "inspection.version_not_newer" | "jobs.crashed" | "jobs.failed" | "jobs.memory" | "jobs.no_region" | "jobs.no_result" | "jobs.not_finished" | "jobs.timeout" | "jobs.unavailable" | "json.duplicate_key" | "json.invalid" | "json.non_finite_number" | "json.number_too_long" | "json.too_deep" | "payouts.invalid_period" | "payouts.no_checklists" | "payouts.record_conflict" | "payouts.region_not_found" | "payouts.rules_conflict" | "payouts.sheet_changed" | "payouts.use_job" | "pwa.not_built" | "report.missing" | "request.invalid" | "request.invalid_cursor" | "request.invalid_datetime" | "request.invalid_field" | "request.invalid_text" | "request.missing_field" | "request.out_of_range" | "request.unknown_field" | "request.unsupported_media_type" | "review.conflict_of_interest" | "review.evidence_incomplete" | "review.not_assigned_reviewer" | "review.not_in_review" | "review.reason_required" | "review.same_reviewer" | "review.stale_revision" | "sample.empty_population" | "sample.invalid_size" | "seed.checklists_missing" | "seed.user_exists" | "server.internal" | "storage.listing_out_of_order" | "storage.no_object_lock" | "storage.unavailable" | "sync.change_id_reused" | "sync.not_assigned" | "users.invalid" | "users.not_grantable" | "users.reason_required" | "users.self" | "users.unchanged" | "users.username_taken" | "workflow.invalid_transition" | "workflow.not_participant" | "workflow.reason_required" | "workflow.role_not_allowed" | "workflow.sampled_for_review" | "workflow.unknown_action";
             message: string;
             problems?: components["schemas"]["ErrorProblem"][];
         };
