@@ -3,6 +3,7 @@ import { createApp } from 'vue'
 import { createPinia } from 'pinia'
 import { createWebHistory } from 'vue-router'
 import 'vant/lib/index.css'
+import './console/console.css'
 import App from './App.vue'
 import { createAppRouter } from './router'
 
