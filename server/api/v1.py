@@ -58,12 +58,12 @@ def logout() -> None:
 @requires("auth.change_password")
 @auth_bp.arguments(s.PasswordChangeIn)
 @auth_bp.response(200, s.UserOut)
-@raises(422)
+@raises(422, 429)
 def change_password(body: dict[str, Any]) -> Any:
     """The user's own password: the current one (a one-time password included) and a new one of
     at least 10 characters. The user's other sessions end."""
     current, new = body["current_password"], body["new_password"]
-    return auth.change_password(principal(), current, new, now(), client_ip())
+    return auth.change_password(settings(), principal(), current, new, now(), client_ip())
 
 
 @auth_bp.route("/me")

@@ -319,13 +319,25 @@ def _end_read_then(write: Callable[[], None]) -> None:
 
 
 def change_password(
-    principal: Principal, current: str, new: str, now: dt.datetime, ip: str | None
+    settings: Settings, principal: Principal, current: str, new: str, now: dt.datetime, ip: str | None
 ) -> Principal:
     """The user's own new password, given the current one (a one-time password included); the
-    user's other sessions end. Returns the principal without the one-time mark."""
+    user's other sessions end. Returns the principal without the one-time mark. A wrong current
+    password counts as a failed login (the same throttle), so a session cannot be used to guess it."""
+    key, address = username_key(principal.username), address_key(ip)
+    with reading():
+        blocks = queries.blocked_until(key, address)
+    remaining = max((until - now for until in blocks), default=dt.timedelta(0))
+    if remaining > dt.timedelta(0):
+        raise _throttled(math.ceil(remaining.total_seconds()))
     user = queries.by_id(principal.user_id)
     assert user is not None  # authenticated this request
     if not check_password_hash(user.password_hash, current):
+        db.session.commit()  # end the read: the count below is a write of its own
+        wait = _count_failure(settings, key, address, now)
+        db.session.commit()
+        if wait:
+            raise _throttled(wait)
         raise DomainError("auth.wrong_password")
     if new == current:
         raise DomainError("auth.same_password")

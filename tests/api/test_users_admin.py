@@ -276,3 +276,19 @@ def test_finance_sees_final_results_only(world: World) -> None:
     assert world.call("finance", "GET", f"/api/inspections/{final.id}/evidence").status_code == 403
     assert world.call("finance", "GET", "/api/payouts/410200/2026.xlsx").status_code == 200
     assert db.session.get(Inspection, draft.id) is not None
+
+
+def test_a_session_cannot_be_used_to_guess_the_password(world: World) -> None:
+    """Wrong current passwords count as failed logins: the same throttle then refuses, even the
+    right one, until the block ends or is lifted."""
+    body = {"current_password": "a wrong guess", "new_password": "a-brand-new-password"}
+    codes = [
+        world.call("inspector", "POST", "/api/auth/password", body).json["error"]["code"] for _ in range(8)
+    ]
+    assert codes[0] == "auth.wrong_password" and codes[-1] == "auth.throttled", codes
+    right = {"current_password": world.password, "new_password": "a-brand-new-password"}
+    blocked = world.call("inspector", "POST", "/api/auth/password", right)
+    assert (blocked.status_code, blocked.json["error"]["code"]) == (429, "auth.throttled")
+    unlocked = world.call("county_reviewer", "POST", f"/api/users/{world.users['inspector'].id}/unlock")
+    assert unlocked.status_code == 200
+    assert world.call("inspector", "POST", "/api/auth/password", right).status_code == 200
