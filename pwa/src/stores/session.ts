@@ -81,8 +81,10 @@ export const useSessionStore = defineStore('session', () => {
     apply(stored)
     deviceId.value = await ensureDeviceId()
     restored.value = true
-    // A session kept before the server said what the user may do: ask it once, in the background.
-    if (stored && !Array.isArray((stored.user as Partial<UserOut>).may)) void refreshUser(stored)
+    // A session kept before the server said what the user may do (or may grant): ask once, in
+    // the background.
+    const kept = stored?.user as Partial<UserOut> | undefined
+    if (stored && (!Array.isArray(kept?.may) || !Array.isArray(kept?.grantable))) void refreshUser(stored)
   }
 
   async function refreshUser(stored: StoredSession): Promise<void> {
