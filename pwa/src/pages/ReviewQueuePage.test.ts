@@ -96,6 +96,9 @@ async function mountQueue(who: UserOut): Promise<{ wrapper: VueWrapper; router: 
       { path: '/review/:id', name: 'review', component: Blank },
       { path: '/login', name: 'login', component: Blank },
       { path: '/jobs', name: 'jobs', component: Blank },
+      { path: '/console/users', name: 'users', component: Blank },
+      { path: '/console/import', name: 'import', component: Blank },
+      { path: '/console/audit', name: 'audit', component: Blank },
     ],
   })
   await router.push('/review')
