@@ -53,7 +53,7 @@ from server.db import users as user_queries
 from server.db.models import AuditEntry
 from server.domain.access import Principal
 from server.domain.audit import GENESIS, Anchor, ChainEntry, check_anchors, entry_hash, verify_chain
-from server.domain.labels import AUDIT_ACTION_LABELS, AUDIT_TARGET_LABELS
+from server.domain.labels import AUDIT_ACTION_LABELS, AUDIT_TARGET_LABELS, label
 from server.domain.times import china_day_start, format_time, utc
 from server.formats.cells import safe_text
 from server.storage import EvidenceStore
@@ -450,8 +450,8 @@ def console_csv(principal: Principal, query: dict[str, Any]) -> Iterator[str]:
                         v["seq"],
                         format_time(v["at"]),
                         f"{v['actor_name']}（{v['actor']}）" if v["actor_name"] else v["actor"],
-                        AUDIT_ACTION_LABELS.get(v["action"], v["action"]),
-                        AUDIT_TARGET_LABELS.get(v["target_type"] or "", v["target_type"]),
+                        label(AUDIT_ACTION_LABELS, v["action"]),
+                        label(AUDIT_TARGET_LABELS, v["target_type"]),
                         v["target_name"] or v["target_id"],
                         v["region_name"] or v["region_code"],
                         v["ip"],

@@ -34,7 +34,7 @@ from server.domain.access import Principal
 from server.domain.checklist import Fact, fact_in_range
 from server.domain.errors import DomainError, Problem
 from server.domain.identifiers import FACILITY_TYPES, VILLAGE_CLINIC, uscc_problem
-from server.domain.labels import ROLE_LABELS
+from server.domain.labels import ROLE_LABELS, label
 from server.domain.times import format_time
 from server.extensions import db
 from server.formats.tables import (
@@ -383,7 +383,7 @@ def import_users(
         display_name = row.text("display_name", required=True, max_length=64)
         role = _role(row)
         if role is not None and within is not None and not within.grants(role):
-            row.problem("role", f"您不能授予“{ROLE_LABELS.get(role, role)}”角色")
+            row.problem("role", f"您不能授予“{label(ROLE_LABELS, role)}”角色")
             role = None
         region_code = _inside(row, "region_code", _user_region(row, known_regions), within)
         facility_uscc = row.text("facility_uscc")

@@ -24,7 +24,7 @@ from server.db.models import User
 from server.domain import cursors, regions, workflow
 from server.domain.access import Principal
 from server.domain.errors import DomainError, Problem
-from server.domain.labels import ROLE_LABELS
+from server.domain.labels import ROLE_LABELS, label
 from server.extensions import db
 from server.services import audit, auth
 from server.services.auth import hash_password, one_time_password
@@ -124,14 +124,10 @@ def _managed(principal: Principal, user_id: int, *, changes_self: bool = True) -
     (unless `changes_self` is False) not the caller's own."""
     user = _visible(principal, user_id)
     if not principal.grants(user.role):
-        raise DomainError("users.not_grantable", role=_role_label(user.role))
+        raise DomainError("users.not_grantable", role=label(ROLE_LABELS, user.role))
     if changes_self and user.id == principal.user_id:
         raise DomainError("users.self")
     return user
-
-
-def _role_label(role: str) -> str:
-    return ROLE_LABELS.get(role, role)
 
 
 # --- checking a placement (role, region, facility) ---------------------------------------------
@@ -151,7 +147,7 @@ def _placement(
     theirs at the role's level, and for facility staff a facility of that region (whose region
     the account then takes). Field problems are refused together as users.invalid."""
     if not principal.grants(role):
-        raise DomainError("users.not_grantable", role=_role_label(role))
+        raise DomainError("users.not_grantable", role=label(ROLE_LABELS, role))
     problems: list[Problem] = []
     if role == workflow.SELF_ASSESSOR:
         facility = places.facilities_by_ids({facility_id}).get(facility_id) if facility_id else None
@@ -174,7 +170,7 @@ def _placement(
                 Problem(
                     INVALID,
                     "/region_code",
-                    f"{_role_label(role)}须设在{levels}地区（现为{region.name}）",
+                    f"{label(ROLE_LABELS, role)}须设在{levels}地区（现为{region.name}）",
                 )
             )
     if problems:
