@@ -74,6 +74,9 @@ class Settings:
     # A payout sheet is made inside a request (GET /api/payouts/...) only for a region with at
     # most this many approved inspections; larger ones are made by a background job.
     payout_inline_rows: int = 3000
+    # A campaign plan of at most this many facilities is created inside the request; a larger one
+    # waits as 创建中 while a background job creates its inspections.
+    plan_inline_facilities: int = 200
     job_memory_mb: int = 1536
     job_time_limit_s: float = 1800
     job_max_per_child: int = 20
@@ -129,6 +132,7 @@ class Settings:
             "trusted_proxies": int(get("TRUSTED_PROXIES", "0") or 0),
             "login_address_free_failures": int(get("LOGIN_ADDRESS_FREE_FAILURES", "30") or 0),
             "payout_inline_rows": int(get("PAYOUT_INLINE_ROWS", "3000") or 3000),
+            "plan_inline_facilities": int(get("PLAN_INLINE_FACILITIES", "200") or 200),
             "jobs_inline": (get("JOBS_INLINE", "") or "").lower() in ("1", "true", "yes"),
             "job_memory_mb": int(get("JOB_MEMORY_MB", "1536") or 1536),
             "job_time_limit_s": float(get("JOB_TIME_LIMIT_S", "1800") or 1800),

@@ -40,6 +40,26 @@ export const routes: RouteRecordRaw[] = [
   { path: '/password', name: 'password', component: () => import('./pages/PasswordPage.vue') },
   { path: '/console/users', name: 'users', component: () => import('./pages/UsersPage.vue'), meta: { may: 'users.list' } },
   { path: '/console/import', name: 'import', component: () => import('./pages/ImportPage.vue'), meta: { may: 'imports.preview' } },
+  {
+    path: '/console/facilities',
+    name: 'facilities',
+    component: () => import('./pages/FacilitiesPage.vue'),
+    meta: { may: 'facilities.profile' },
+  },
+  {
+    path: '/console/facilities/:id(\\d+)',
+    name: 'facility',
+    component: () => import('./pages/FacilityPage.vue'),
+    meta: { may: 'facilities.profile' },
+  },
+  { path: '/console/plans', name: 'plans', component: () => import('./pages/PlansPage.vue'), meta: { may: 'plans.list' } },
+  { path: '/console/plans/new', name: 'plan-new', component: () => import('./pages/PlanNewPage.vue'), meta: { may: 'plans.create' } },
+  {
+    path: '/console/plans/:id(\\d+)',
+    name: 'plan',
+    component: () => import('./pages/PlanPage.vue'),
+    meta: { may: 'plans.get' },
+  },
   { path: '/console/audit', name: 'audit', component: () => import('./pages/AuditPage.vue'), meta: { may: 'audit.list' } },
   { path: '/review', name: 'review-queue', component: () => import('./pages/ReviewQueuePage.vue'), meta: { area: 'review' } },
   {

@@ -17,7 +17,7 @@ from server.services import imports
 bp = Blueprint("imports", __name__, url_prefix="/api/imports", description="批量导入")
 
 
-def _read(files: dict[str, Any]) -> tuple[str, bytes]:
+def read_upload(files: dict[str, Any]) -> tuple[str, bytes]:
     upload = files["file"]
     try:
         data = upload.stream.read(settings().max_content_length + 1)
@@ -44,7 +44,7 @@ def template(kind: str) -> Response:
 @raises(413, 415, 422)
 def preview(files: dict[str, Any], kind: str) -> Any:
     """Every row of the file with every problem the import would find; nothing is written."""
-    filename, data = _read(files)
+    filename, data = read_upload(files)
     return imports.preview(principal(), kind, filename, data)
 
 
@@ -56,7 +56,7 @@ def preview(files: dict[str, Any], kind: str) -> Any:
 @raises(409, 413, 415, 422)
 def run(form: dict[str, Any], files: dict[str, Any], kind: str) -> Any:
     """The file previewed (its digest), imported: every row, or none when any has a problem."""
-    filename, data = _read(files)
+    filename, data = read_upload(files)
     result = imports.run(principal(), kind, filename, data, form["sha256"])
     return {
         "kind": result.kind,

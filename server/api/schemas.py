@@ -30,7 +30,7 @@ from server.api.fields import (
     length,
     one_of,
 )
-from server.domain import catalog, inputs, regions, scoring, workflow
+from server.domain import catalog, inputs, plans, regions, scoring, workflow
 from server.domain.checklist import FACT_TYPE_LABELS
 
 # The values a field can take, from the domain (each becomes an enum in the OpenAPI document).
@@ -294,6 +294,9 @@ class ChecklistQuery(Strict):
 
 class FacilityQuery(Paged):
     type_code = Text(min_length=4, max_length=4)
+    last_tier = ident(
+        metadata={"description": "the tier code of the last final result, none (未达标) or unrated (未评)"}
+    )
     q = Text(max_length=64, metadata={"description": "part of the facility's name"})
     region_code = Text(
         max_length=12, regex=REGION_CODE, metadata={"description": "only facilities inside this region"}
@@ -302,11 +305,36 @@ class FacilityQuery(Paged):
     after = Cursor(("code", "id"))
 
 
+class TierOptionOut(ma.Schema):
+    code = fields.String(required=True)
+    label = fields.String(required=True)
+
+
+class LastResultOut(ma.Schema):
+    inspection_id = fields.Integer(required=True)
+    inspection_date = fields.Date(required=True)
+    tier_code = fields.String(required=True)
+    tier_label = fields.String(required=True)
+
+
+class FacilityRowOut(FacilityOut):
+    region_name = fields.String(required=True)
+    last_result = fields.Nested(
+        LastResultOut,
+        required=True,
+        allow_none=True,
+        metadata={"description": "the tier of its newest finally approved inspection; null: 未评"},
+    )
+
+
 class FacilityPageOut(ma.Schema):
     items = fields.List(
-        fields.Nested(FacilityOut), required=True, metadata={"description": "by region code, then id"}
+        fields.Nested(FacilityRowOut), required=True, metadata={"description": "by region code, then id"}
     )
     next = fields.String(required=True, allow_none=True, metadata=NEXT_DOC)
+    tiers = fields.List(
+        fields.Nested(TierOptionOut), required=True, metadata={"description": "what last_tier may ask for"}
+    )
 
 
 # --- checklists ----------------------------------------------------------------------------------
@@ -593,11 +621,6 @@ class QueueCountsOut(ma.Schema):
         required=True, metadata={"description": "awaiting the caller, under the other filters"}
     )
     all = fields.Integer(required=True)
-
-
-class TierOptionOut(ma.Schema):
-    code = fields.String(required=True)
-    label = fields.String(required=True)
 
 
 class ChecklistOptionOut(ma.Schema):
@@ -1299,4 +1322,179 @@ class AuditLogOut(ma.Schema):
     )
     next_before = fields.Integer(
         required=True, allow_none=True, metadata={"description": "`before_seq` for the next page"}
+    )
+
+
+# --- campaign plans ------------------------------------------------------------------------------
+
+PLAN_KIND = one_of(list(plans.KINDS))
+REQUEST_ID = (r"^[0-9A-Za-z-]{8,36}$", "8 至 36 位字母、数字或 -（例如 UUID）")
+
+
+class PlanEntryIn(Strict):
+    facility_id = ident_int(required=True)
+    inspector_ids = List(
+        ident_int(),
+        required=True,
+        validate=length(min=1, max=plans.MAX_TEAM),
+        metadata={"description": "the team"},
+    )
+    inspection_date = Date(required=True, metadata={"description": "the planned day of the visit"})
+
+
+class PlanIn(Strict):
+    request_id = Text(
+        required=True,
+        regex=REQUEST_ID,
+        max_length=36,
+        metadata={
+            "description": "the client's key of this request: sent again, it answers with the same plan"
+        },
+    )
+    name = Text(required=True, min_length=1, max_length=100)
+    region_code = Text(required=True, max_length=12, regex=REGION_CODE)
+    starts_on = Date(required=True)
+    ends_on = Date(required=True)
+    checklist_id = ident(required=True)
+    checklist_version = ident_int(required=True)
+    kind = Text(required=True, max_length=24, validate=PLAN_KIND)
+    requires_self_assessment = Bool(
+        load_default=False, metadata={"description": "the facility's self-assessment comes before the visit"}
+    )
+    entries = List(Nested(PlanEntryIn), required=True, validate=length(min=1, max=plans.MAX_FACILITIES))
+
+
+class PlanQuery(Strict):
+    status = Text(max_length=12, validate=one_of(list(plans.STATUSES)))
+    q = Text(max_length=64, metadata={"description": "part of the plan's name"})
+    region_code = Text(max_length=12, regex=REGION_CODE, metadata={"description": "plans inside this region"})
+    before = Int(min=1, max=inputs.ID_MAX, strict=False, metadata={"description": "the previous page's next"})
+    limit = Int(load_default=50, min=1, max=200, strict=False)
+
+
+class PlanOut(ma.Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    region_code = fields.String(required=True)
+    region_name = fields.String(required=True)
+    starts_on = fields.Date(required=True)
+    ends_on = fields.Date(required=True)
+    checklist_id = fields.String(required=True)
+    checklist_version = fields.Integer(required=True)
+    checklist_title = fields.String(required=True)
+    kind = fields.String(required=True, validate=PLAN_KIND)
+    requires_self_assessment = fields.Boolean(required=True)
+    status = fields.String(required=True, validate=one_of(list(plans.STATUSES)))
+    size = fields.Integer(required=True, metadata={"description": "facilities in the plan"})
+    counts = fields.Dict(
+        required=True,
+        keys=fields.String(validate=one_of(list(plans.PROGRESS))),
+        values=fields.Integer(),
+        metadata={"description": "the plan's visits by progress (every progress code, 0 included)"},
+    )
+    created_by_name = fields.String(required=True)
+    created_at = fields.DateTime(required=True)
+    cancelled_by_name = fields.String(required=True, allow_none=True)
+    cancelled_at = fields.DateTime(required=True, allow_none=True)
+    cancel_reason = fields.String(required=True, allow_none=True)
+    job = fields.Nested(
+        "JobOut", required=True, allow_none=True, metadata={"description": "the job creating a large plan"}
+    )
+
+
+class PlanPageOut(ma.Schema):
+    items = fields.List(fields.Nested(PlanOut), required=True, metadata={"description": "newest first"})
+    next = fields.Integer(
+        required=True, allow_none=True, metadata={"description": "`before` for the next page"}
+    )
+
+
+class PlanPersonOut(ma.Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+
+
+class PlanSelfAssessmentOut(ma.Schema):
+    inspection_id = fields.Integer(required=True)
+    status = fields.String(required=True, validate=STATUS)
+    progress = fields.String(required=True, validate=one_of(list(plans.PROGRESS)))
+    done = fields.Boolean(required=True, metadata={"description": "submitted: the visit may be submitted"})
+
+
+class PlanEntryOut(ma.Schema):
+    inspection_id = fields.Integer(required=True)
+    facility_id = fields.Integer(required=True)
+    facility_name = fields.String(required=True)
+    facility_type = fields.String(required=True)
+    region_name = fields.String(required=True)
+    inspection_date = fields.Date(required=True)
+    status = fields.String(required=True, validate=STATUS)
+    progress = fields.String(required=True, validate=one_of(list(plans.PROGRESS)))
+    changeable = fields.Boolean(
+        required=True, metadata={"description": "nobody has started: team and date may change"}
+    )
+    inspectors = fields.List(fields.Nested(PlanPersonOut), required=True)
+    self_assessment = fields.Nested(PlanSelfAssessmentOut, required=True, allow_none=True)
+
+
+class PlanDetailOut(ma.Schema):
+    plan = fields.Nested(PlanOut, required=True)
+    entries = fields.List(
+        fields.Nested(PlanEntryOut), required=True, metadata={"description": "by planned date, then id"}
+    )
+
+
+class PlanEntryChangeIn(Strict):
+    inspector_ids = List(ident_int(), validate=length(min=1, max=plans.MAX_TEAM))
+    inspection_date = Date()
+    reason = long_text(metadata={"description": "why, for the audit log (optional)"})
+
+
+class PlanListRowOut(ma.Schema):
+    line = fields.Integer(
+        required=True, metadata={"description": "the row's line in the file (the header is 1)"}
+    )
+    facility = fields.Nested(FacilityRowOut, required=True, allow_none=True)
+    inspectors = fields.List(fields.Nested(PlanPersonOut), required=True)
+    inspection_date = fields.Date(required=True, allow_none=True)
+    problems = fields.List(
+        fields.String(), required=True, metadata={"description": "in Chinese, with the column"}
+    )
+
+
+class PlanListOut(ma.Schema):
+    rows = fields.List(fields.Nested(PlanListRowOut), required=True)
+
+
+# --- facilities in the console -------------------------------------------------------------------
+
+
+class FacilityHistoryOut(ma.Schema):
+    inspection_id = fields.Integer(required=True)
+    kind = fields.String(required=True, validate=KIND)
+    status = fields.String(required=True, validate=STATUS)
+    inspection_date = fields.Date(required=True)
+    checklist_title = fields.String(required=True)
+    checklist_version = fields.Integer(required=True)
+    tier_code = fields.String(
+        required=True, allow_none=True, metadata={"description": "of its newest report (final once approved)"}
+    )
+    tier_label = fields.String(required=True, allow_none=True)
+    report_number = fields.String(required=True, allow_none=True)
+    plan_id = fields.Integer(required=True, allow_none=True)
+    plan_name = fields.String(required=True, allow_none=True)
+
+
+class FacilityProfileOut(ma.Schema):
+    facility = fields.Nested(FacilityRowOut, required=True)
+    region_path = fields.List(
+        fields.String(), required=True, metadata={"description": "the region's names, province first"}
+    )
+    uscc_problem = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "why its USCC is not valid; null when it is, or has none"},
+    )
+    history = fields.List(
+        fields.Nested(FacilityHistoryOut), required=True, metadata={"description": "newest inspection first"}
     )

@@ -122,6 +122,15 @@ def get_facility(facility_id: int) -> Any:
     return places.facility(principal(), facility_id)
 
 
+@catalog_bp.route("/facilities/<int:facility_id>/profile")
+@requires("facilities.profile")
+@catalog_bp.response(200, s.FacilityProfileOut)
+def facility_profile(facility_id: int) -> Any:
+    """The facility's page: its record, region, whether its USCC holds, and its inspections with
+    their tiers over the years."""
+    return places.profile(principal(), facility_id)
+
+
 @catalog_bp.route("/facilities/<int:facility_id>/facts")
 @requires("facilities.facts")
 @catalog_bp.response(200, s.FacilityFactsOut)

@@ -18,6 +18,7 @@ from server.db.models import (
     Facility,
     Inspection,
     Payout,
+    Plan,
     Report,
     ReviewSample,
     User,
@@ -158,6 +159,7 @@ _WITH_REGION: dict[str, Any] = {
     "user": User,
     "session": AuthSession,
     "sample": ReviewSample,
+    "plan": Plan,
 }
 
 

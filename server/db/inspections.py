@@ -8,7 +8,20 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import JSON, ColumnElement, Select, and_, false, func, insert, or_, select, tuple_, update
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Select,
+    Subquery,
+    and_,
+    false,
+    func,
+    insert,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 
 from server.db.models import (
     Answer,
@@ -18,7 +31,9 @@ from server.db.models import (
     Evidence,
     Facility,
     Inspection,
+    Plan,
     Region,
+    Report,
     ReviewSample,
     SampledInspection,
     StatusChange,
@@ -27,12 +42,14 @@ from server.db.models import (
 )
 from server.domain.access import FINANCE_STATUSES, Principal
 from server.domain.workflow import (
+    APPROVED,
     CITY_REVIEW,
     CITY_REVIEWER,
     COUNTY_APPROVED,
     COUNTY_REVIEW,
     COUNTY_REVIEWER,
     FINANCE,
+    SELF_ASSESSMENT,
     SELF_ASSESSOR,
     SUBMITTED,
 )
@@ -88,6 +105,56 @@ def region(code: str) -> Region | None:
     return db.session.get(Region, code)
 
 
+UNRATED = "unrated"  # a facility without a final result yet (the last_tier filter's 未评)
+
+
+def _last_results(scope: str) -> Subquery:
+    """Each facility's last final result inside `scope`: the tier of the newest report of its
+    newest approved inspection (self-assessments aside)."""
+    ranked = (
+        select(
+            Inspection.facility_id,
+            Inspection.id.label("inspection_id"),
+            Inspection.inspection_date,
+            Report.tier_code,
+            Report.tier_label,
+            func.row_number()
+            .over(
+                partition_by=Inspection.facility_id,
+                order_by=(Inspection.inspection_date.desc(), Inspection.id.desc(), Report.id.desc()),
+            )
+            .label("n"),
+        )
+        .join(Report, Report.inspection_id == Inspection.id)
+        .where(
+            Inspection.status == APPROVED,
+            Inspection.kind != SELF_ASSESSMENT,
+            Inspection.region_code.startswith(scope, autoescape=True),
+        )
+        .subquery()
+    )
+    return select(ranked).where(ranked.c.n == 1).subquery()
+
+
+@dataclass(frozen=True)
+class LastResult:
+    inspection_id: int
+    inspection_date: dt.date
+    tier_code: str
+    tier_label: str
+
+
+def last_results(principal: Principal, facility_ids: Iterable[int]) -> dict[int, LastResult]:
+    ids = set(facility_ids)
+    if not ids:
+        return {}
+    last = _last_results(principal.scope)
+    stmt = select(
+        last.c.facility_id, last.c.inspection_id, last.c.inspection_date, last.c.tier_code, last.c.tier_label
+    ).where(last.c.facility_id.in_(ids))
+    return {row[0]: LastResult(*row[1:]) for row in db.session.execute(stmt)}
+
+
 def facilities(
     principal: Principal,
     type_code: str | None = None,
@@ -96,10 +163,20 @@ def facilities(
     *,
     search: str | None = None,
     region_prefix: str | None = None,
+    last_tier: str | None = None,
 ) -> list[Facility]:
     """Up to `limit` facilities by (region code, id), after the key `after` (keyset paging);
-    `search` matches part of the name, `region_prefix` a region's code prefix."""
+    `search` matches part of the name, `region_prefix` a region's code prefix, `last_tier` the
+    tier code of the last final result (UNRATED: none yet)."""
     stmt = _scoped_facilities(principal, select(Facility))
+    if last_tier is not None:
+        last = _last_results(principal.scope)
+        if last_tier == UNRATED:
+            stmt = stmt.where(Facility.id.not_in(select(last.c.facility_id)))
+        else:
+            stmt = stmt.where(
+                Facility.id.in_(select(last.c.facility_id).where(last.c.tier_code == last_tier))
+            )
     if type_code:
         stmt = stmt.where(Facility.type_code == type_code)
     if search:
@@ -109,6 +186,36 @@ def facilities(
     if after is not None:
         stmt = stmt.where(tuple_(Facility.region_code, Facility.id) > after)
     return list(db.session.scalars(stmt.order_by(Facility.region_code, Facility.id).limit(limit)))
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    inspection: Inspection
+    tier_code: str | None
+    tier_label: str | None
+    report_number: str | None
+    plan_id: int | None
+    plan_name: str | None
+
+
+def history(principal: Principal, facility_id: int) -> list[HistoryRow]:
+    """The facility's inspections the caller may see, newest first, each with its newest report's
+    tier and number (None without a report) and its plan's name."""
+    newest = (
+        select(Report.inspection_id, func.max(Report.id).label("report_id"))
+        .group_by(Report.inspection_id)
+        .subquery()
+    )
+    stmt: Select[Any] = (
+        select(Inspection, Report.tier_code, Report.tier_label, Report.number, Plan.id, Plan.name)  # type: ignore[assignment]
+        .outerjoin(newest, newest.c.inspection_id == Inspection.id)
+        .outerjoin(Report, Report.id == newest.c.report_id)
+        .outerjoin(Plan, Plan.id == Inspection.plan_id)
+        .where(Inspection.facility_id == facility_id)
+        .order_by(Inspection.inspection_date.desc(), Inspection.id.desc())
+    )
+    rows = db.session.execute(_scoped_inspections(principal, stmt))
+    return [HistoryRow(i, code, label, number, plan, name) for i, code, label, number, plan, name in rows]
 
 
 def of_facility(facility_id: int) -> list[Inspection]:

@@ -126,6 +126,35 @@ class LoginThrottle(db.Model):  # type: ignore[name-defined,misc]
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
 
 
+class Plan(db.Model):  # type: ignore[name-defined,misc]
+    """A campaign plan (评审计划): which facilities of a region are inspected on which checklist,
+    by whom and when. Its inspections carry its id; a plan too large to create within a request
+    waits as `pending` until its background job has created them."""
+
+    __tablename__ = "plans"
+    __table_args__ = (Index("ix_plans_region_id", "region_code", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # the client's key of the request that created it: the same request sent again is this plan
+    request_id: Mapped[str] = mapped_column(String(36), nullable=False, unique=True)
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), nullable=False)
+    starts_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    ends_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    checklist_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    checklist_version: Mapped[int] = mapped_column(Integer, nullable=False)
+    kind: Mapped[str] = mapped_column(String(24), nullable=False)
+    requires_self_assessment: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    status: Mapped[str] = mapped_column(String(12), nullable=False)
+    size: Mapped[int] = mapped_column(Integer, nullable=False)  # facilities in the plan
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id"), nullable=True)
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    cancelled_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    cancel_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
 class Inspection(db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "inspections"
     # keyset pages of lists and the review queue follow (inspection_date, id), newest first
@@ -142,6 +171,7 @@ class Inspection(db.Model):  # type: ignore[name-defined,misc]
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
     county_reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     city_reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id"), nullable=True, index=True)
     sync_seq: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)

@@ -36,7 +36,8 @@ POLICY: dict[str, frozenset[str]] = {
     "facilities.list": ALL,
     "facilities.get": ALL,
     "facilities.facts": ALL,
-    "facilities.set_facts": frozenset({ADMIN}),
+    "facilities.set_facts": DESK,
+    "facilities.profile": DESK | {FINANCE},
     "inspections.list": ALL,
     "inspections.get": ALL,
     "inspections.score": ALL,
@@ -76,6 +77,14 @@ POLICY: dict[str, frozenset[str]] = {
     "imports.template": DESK,
     "imports.preview": DESK,
     "imports.run": DESK,
+    # campaign plans: the facilities of a region to inspect, by whom and when
+    "plans.list": DESK,
+    "plans.get": DESK,
+    "plans.create": DESK,
+    "plans.change": DESK,
+    "plans.cancel": DESK,
+    "plans.list_template": DESK,
+    "plans.read_list": DESK,
 }
 
 # Endpoints a user whose password is a one-time one may call before choosing their own.

@@ -107,6 +107,16 @@ CATALOG: dict[str, Entry] = {
     "users.invalid": Entry(422, "账号信息有误"),
     "users.reason_required": Entry(422, "请填写原因（至少 {min_length} 个字）"),
     "users.unchanged": Entry(409, "账号已是此状态"),
+    # --- campaign plans (server/services/plans.py) ---
+    "plan.invalid": Entry(422, "评审计划有 {count} 处问题，未创建任何检查"),
+    "plan.request_reused": Entry(409, "此请求编号已用于另一个评审计划，请刷新页面后重新提交"),
+    "plan.pending": Entry(409, "评审计划正在创建中，请稍后再试"),
+    "plan.cancelled": Entry(409, "评审计划已取消，不能再调整"),
+    "plan.work_started": Entry(409, "“{facility}”的检查已经开始，不能再调整检查组或日期"),
+    "plan.reason_required": Entry(422, "请填写取消原因（至少 {min_length} 个字）"),
+    "plan.self_assessment_pending": Entry(
+        409, "本机构尚未提交自评：评审计划要求机构先完成自评，再提交检查结果"
+    ),
     # --- checklists (files, manifest, loading) ---
     "file.unreadable": Entry(400, "无法读取文件 {path}：{reason}"),
     "checklist.invalid": Entry(400, "评审标准定义有 {count} 处问题"),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from server.domain import workflow
+from server.domain import plans, workflow
 from server.domain.checklist import FACT_TYPE_LABELS, NOT_APPLICABLE, NOT_MET
 from server.domain.evidence import (
     FLAG_EXIF_PLACE_INVALID,
@@ -46,6 +46,7 @@ STATUS_TONES: dict[str, Tone] = {
     workflow.CITY_REVIEW: "warning",
     workflow.APPROVED: "success",
     workflow.REJECTED: "danger",
+    workflow.CANCELLED: "default",
 }
 
 # An item's outcome when it is not one of the checklist's own grades.
@@ -86,6 +87,7 @@ JOB_KIND_LABELS = {
     "report": "评审报告",
     "audit_verify": "审计日志校验",
     "storage_verify": "证据存储校验",
+    "plan": "创建评审计划",
 }
 JOB_STATE_LABELS = {"queued": "排队中", "running": "进行中", "succeeded": "已完成", "failed": "失败"}
 JOB_STATE_TONES: dict[str, Tone] = {
@@ -100,6 +102,8 @@ JOB_STAGE_LABELS = {
     "render": "排版输出",
     "store": "保存结果",
     "reuse": "沿用已生成的相同结果",
+    "check": "核对机构与检查组",
+    "create": "创建检查任务",
 }
 
 
@@ -125,6 +129,9 @@ AUDIT_ACTION_LABELS: dict[str, str] = {
     "inspection.create": "创建评审",
     "inspection.assign": "指派检查员",
     "inspection.migrate_draft": "草稿升级评审标准版本",
+    "plan.create": "创建评审计划",
+    "plan.change": "调整计划中的检查",
+    "plan.cancel": "取消评审计划",
     **{f"inspection.{t.action}": t.label for t in workflow.TRANSITIONS.values()},
     "sync.apply": "同步评审数据",
     "evidence.upload": "上传照片",
@@ -154,6 +161,7 @@ AUDIT_TARGET_LABELS: dict[str, str] = {
     "report": "报告",
     "conflict": "同步冲突",
     "sample": "复核样本",
+    "plan": "评审计划",
     "payout_sheet": "奖补资金分配表",
     "region": "地区",
 }
@@ -184,4 +192,9 @@ def as_data() -> dict[str, Any]:
         "facility_types": FACILITY_TYPES,
         "audit_actions": AUDIT_ACTION_LABELS,
         "audit_targets": AUDIT_TARGET_LABELS,
+        "plan_statuses": plans.STATUS_LABELS,
+        "plan_progress": plans.PROGRESS_LABELS,
+        "plan_progress_tones": plans.PROGRESS_TONES,
+        "plan_kinds": list(plans.KINDS),
+        "plan_kind_of_role": plans.KIND_OF_ROLE,
     }

@@ -22,7 +22,18 @@ COUNTY_APPROVED = "county_approved"
 CITY_REVIEW = "city_review"
 APPROVED = "approved"
 REJECTED = "rejected"
-STATUSES = (DRAFT, SUBMITTED, COUNTY_REVIEW, RETURNED, COUNTY_APPROVED, CITY_REVIEW, APPROVED, REJECTED)
+CANCELLED = "cancelled"  # a planned visit called off before anything was submitted; answers kept
+STATUSES = (
+    DRAFT,
+    SUBMITTED,
+    COUNTY_REVIEW,
+    RETURNED,
+    COUNTY_APPROVED,
+    CITY_REVIEW,
+    APPROVED,
+    REJECTED,
+    CANCELLED,
+)
 STATUS_LABELS = {
     DRAFT: "草稿",
     SUBMITTED: "已提交",
@@ -32,6 +43,7 @@ STATUS_LABELS = {
     CITY_REVIEW: "市级复核中",
     APPROVED: "已通过（终审）",
     REJECTED: "不予通过",
+    CANCELLED: "已取消",
 }
 
 
@@ -95,6 +107,7 @@ class Transition:
     needs_complete: bool = False
     participant_only: bool = False  # only someone who took part may take it (submit)
     review_level: str | None = None  # "county" or "city": the actor must not have taken part
+    planning: bool = False  # a change of plan made at the desk (calling a visit off), not a review
     label: str = ""
 
 
@@ -187,6 +200,15 @@ TRANSITIONS: dict[str, Transition] = {
             label="市级不予通过",
         ),
         _t(
+            "cancel",
+            {DRAFT},
+            CANCELLED,
+            {COUNTY_REVIEWER, CITY_REVIEWER, ADMIN},
+            needs_reason=True,
+            planning=True,
+            label="取消检查",
+        ),
+        _t(
             "reopen",
             {APPROVED, REJECTED},
             CITY_REVIEW,
@@ -221,6 +243,7 @@ def as_data() -> dict[str, Any]:
                 "needs_reason": t.needs_reason,
                 "needs_complete": t.needs_complete,
                 "review_level": t.review_level,
+                "planning": t.planning,
             }
             for t in TRANSITIONS.values()
         ],

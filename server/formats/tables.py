@@ -12,6 +12,7 @@ import csv
 import datetime as dt
 import io
 import math
+import re
 import warnings
 import zipfile
 from collections.abc import Sequence
@@ -23,13 +24,15 @@ from openpyxl import load_workbook  # type: ignore[import-untyped]
 
 from server.domain import regions
 from server.domain.errors import DomainError, Problem, pointer
-from server.domain.inputs import MAX_INT_DIGITS, text_error
+from server.domain.inputs import MAX_INT_DIGITS, parse_date, text_error
 
 FORMATS = (".csv", ".xlsx")
 
 # Cells without a narrower limit (codes looked up, passwords hashed) are still bounded.
 MAX_CELL_LENGTH = 256
 INT32_MAX = 2**31 - 1  # beds and population are integer columns
+
+_DAY = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
 
 TRUE_WORDS = frozenset({"是", "有", "true", "yes", "y", "1", "√"})
 FALSE_WORDS = frozenset({"否", "无", "false", "no", "n", "0", "×"})
@@ -295,6 +298,25 @@ class ImportRow:
             return False
         self.problem(key, f"“{text}”应填写 是/否（或 true/false、1/0）")
         return None
+
+    def date(self, key: str, required: bool = False) -> dt.date | None:
+        """A day: a date cell, or text written 2026-12-10, 2026/12/10 or 2026年12月10日."""
+        raw = self.raw(key)
+        if isinstance(raw, dt.datetime):
+            return raw.date()
+        if isinstance(raw, dt.date):
+            return raw
+        text = self.text(key, required=required)
+        if text is None:
+            return None
+        match = _DAY.fullmatch(text)
+        day = None
+        if match is not None:
+            year, month, date = (int(part) for part in match.groups())
+            day = parse_date(f"{year:04d}-{month:02d}-{date:02d}")
+        if day is None:
+            self.problem(key, f"“{text}”不是日期，应写作 2026-12-10")
+        return day
 
     def region_code(self, key: str, required: bool = True) -> tuple[str, str] | None:
         """(code, level) of a well-formed region code."""

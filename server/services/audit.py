@@ -49,6 +49,7 @@ from typing import Any, NamedTuple, Protocol
 from server import registry
 from server.db import audit as queries
 from server.db import inspections as region_queries
+from server.db import plans as plan_queries
 from server.db import users as user_queries
 from server.db.models import AuditEntry
 from server.domain.access import Principal
@@ -403,6 +404,8 @@ def _target_names(principal: Principal, entries: list[AuditEntry]) -> dict[tuple
             names[("inspection", str(inspection.id))] = (
                 f"{place.name} {inspection.inspection_date.isoformat()}"
             )
+    for plan in plan_queries.plans_by_ids(principal, _ids(entries, "plan")).values():
+        names[("plan", str(plan.id))] = plan.name
     codes = [e.target_id for e in entries if e.target_type == "region" and e.target_id]
     for code, region in region_queries.regions_by_codes(codes).items():
         names[("region", code)] = region.name

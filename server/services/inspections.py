@@ -10,6 +10,7 @@ from typing import Any
 
 from server import registry
 from server.db import inspections as queries
+from server.db import plans as plan_queries
 from server.db import users as user_queries
 from server.db.models import (
     Answer,
@@ -19,6 +20,7 @@ from server.db.models import (
     ReviewSample,
     SampledInspection,
     StatusChange,
+    User,
 )
 from server.domain import labels, sampling, workflow
 from server.domain.access import Principal
@@ -275,6 +277,22 @@ def _check_inspectors(
         return [principal.user_id]
     users = user_queries.users_by_ids(set(inspector_ids))
     wanted_role = workflow.SELF_ASSESSOR if kind == "self_assessment" else workflow.INSPECTOR
+    problems = inspector_problems(principal, facility, inspector_ids, wanted_role, users, "/inspector_ids")
+    if problems:
+        raise DomainError("inspection.invalid_inspector", problems=problems)
+    return sorted(set(inspector_ids))
+
+
+def inspector_problems(
+    principal: Principal,
+    facility: Facility,
+    inspector_ids: list[int],
+    wanted_role: str,
+    users: Mapping[int, User],
+    at: str,
+) -> list[Problem]:
+    """Each id of `inspector_ids` (at `at`/n) that is not an active account of `wanted_role` inside
+    both the caller's region and one that contains the facility."""
     problems = []
     for i, user_id in enumerate(inspector_ids):
         user = users.get(user_id)
@@ -285,12 +303,8 @@ def _check_inspectors(
             or not principal.sees_region(user.region_code)
             or not facility.region_code.startswith(scope_prefix(user.region_code))
         ):
-            problems.append(
-                Problem("inspection.invalid_inspector", f"/inspector_ids/{i}", "不是本辖区的检查员")
-            )
-    if problems:
-        raise DomainError("inspection.invalid_inspector", problems=problems)
-    return sorted(set(inspector_ids))
+            problems.append(Problem("inspection.invalid_inspector", f"{at}/{i}", "不是本辖区的检查员"))
+    return problems
 
 
 def assign(principal: Principal, inspection_id: int, inspector_ids: list[int], ip: str | None) -> list[int]:
@@ -435,6 +449,8 @@ def transition(
         if exc.code in ("inspection.incomplete", "review.evidence_incomplete") and facts.missing:
             raise _incomplete(exc, inspection, list(facts.missing)) from None
         raise
+    if action == "submit":
+        plan_queries.check_self_assessment(inspection)
     before = inspection.status
     inspection.status = step.target
     inspection.updated_at = now

@@ -59,6 +59,7 @@ KIND_POLICY = {
     "report": "jobs.get",
     "audit_verify": "audit.list",
     "storage_verify": "audit.list",
+    "plan": "plans.create",
 }
 
 
@@ -78,8 +79,9 @@ class Stored:
 @dataclass(frozen=True)
 class Output:
     """What a handler produced: a file written at `path`; or the result of an earlier job with the
-    same content (`reuse`); or an object already stored (`stored`). `meta` is kept with the job
-    (e.g. the sheet's digest)."""
+    same content (`reuse`); or an object already stored (`stored`); or no file at all, for work
+    whose result is what it wrote to the database (a plan's inspections). `meta` is kept with the
+    job (e.g. the sheet's digest)."""
 
     filename: str = ""
     content_type: str = ""
@@ -90,7 +92,7 @@ class Output:
 
     @property
     def new_object(self) -> bool:
-        return self.reuse is None and self.stored is None
+        return self.reuse is None and self.stored is None and self.path is not None
 
 
 Handler = Callable[[dict[str, Any], Progress, Path], Output]
@@ -253,7 +255,8 @@ def _publish(job: Job, output: Output) -> dict[str, Any]:
         return _fields(
             stored.key, output.filename, output.content_type, stored.size, stored.sha256, output.meta
         )
-    assert output.path is not None
+    if output.path is None:  # the job's work is in the database, written in this transaction
+        return _fields(None, None, None, None, None, output.meta)
     data = output.path.read_bytes()
     digest = hashlib.sha256(data).hexdigest()
     key = _result_key(job, digest, output.filename)

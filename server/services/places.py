@@ -8,6 +8,7 @@ opens a branch only when it is asked to. Lists are paged by keyset cursors (serv
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from server.db import inspections as queries
@@ -15,6 +16,24 @@ from server.db.models import Facility, Region
 from server.domain import cursors, regions
 from server.domain.access import Principal
 from server.domain.errors import DomainError
+from server.domain.identifiers import uscc_problem
+from server.services import checklists, review_queue
+
+UNRATED_LABEL = "未评"
+FACILITY_COLUMNS = (
+    "id",
+    "name",
+    "type_code",
+    "region_code",
+    "uscc",
+    "licence_no",
+    "latitude",
+    "longitude",
+    "beds",
+    "iv_infusion",
+    "population_served",
+    "facts",
+)
 
 
 def region_level(
@@ -53,8 +72,9 @@ def facilities(principal: Principal, query: dict[str, Any]) -> dict[str, Any]:
     `q` matches part of the name, `region_code` keeps those inside a region (one outside the
     caller's answers an empty page)."""
     region = query.get("region_code")
+    tiers = last_tier_options()
     if region is not None and not principal.sees_region(region):
-        return {"items": [], "next": None}
+        return {"items": [], "next": None, "tiers": tiers}
     limit = query["limit"]
     rows: list[Facility] = queries.facilities(
         principal,
@@ -63,10 +83,39 @@ def facilities(principal: Principal, query: dict[str, Any]) -> dict[str, Any]:
         query.get("after"),
         search=(query.get("q") or "").strip() or None,
         region_prefix=regions.scope_prefix(region) if region is not None else None,
+        last_tier=query.get("last_tier"),
     )
     page = rows[:limit]
     more = len(rows) > limit
-    return {"items": page, "next": cursors.encode((page[-1].region_code, page[-1].id)) if more else None}
+    return {
+        "items": rows_of(principal, page),
+        "next": cursors.encode((page[-1].region_code, page[-1].id)) if more else None,
+        "tiers": tiers,
+    }
+
+
+def last_tier_options() -> list[dict[str, str]]:
+    """What the last_tier filter may ask for: the loaded checklists' tiers, 未达标, and 未评."""
+    options = [t for t in review_queue.tier_options() if t["code"] != review_queue.INCOMPLETE.code]
+    return [*options, {"code": queries.UNRATED, "label": UNRATED_LABEL}]
+
+
+def rows_of(principal: Principal, facilities: list[Facility]) -> list[dict[str, Any]]:
+    """The facilities as a list shows them: with their region's name and last final result."""
+    names = queries.regions_by_codes({f.region_code for f in facilities})
+    last = queries.last_results(principal, (f.id for f in facilities))
+    rows = []
+    for f in facilities:
+        region = names.get(f.region_code)
+        result = last.get(f.id)
+        rows.append(
+            {
+                **{c: getattr(f, c) for c in FACILITY_COLUMNS},
+                "region_name": region.name if region is not None else f.region_code,
+                "last_result": None if result is None else dataclasses.asdict(result),
+            }
+        )
+    return rows
 
 
 def facility(principal: Principal, facility_id: int) -> Facility:
@@ -74,3 +123,45 @@ def facility(principal: Principal, facility_id: int) -> Facility:
     if found is None:
         raise DomainError("http.not_found")
     return found
+
+
+def profile(principal: Principal, facility_id: int) -> dict[str, Any]:
+    """One facility as its page shows it: the record with its region's names from the province
+    down, whether its USCC's check character holds, and its inspections newest first, each with
+    the tier its latest report gives (the final result once approved) and its plan."""
+    found = facility(principal, facility_id)
+    path = []
+    code: str | None = found.region_code
+    while code is not None:
+        path.append(code)
+        code = regions.parent_code(code)
+    names = queries.regions_by_codes(path)
+    history = queries.history(principal, found.id)
+    return {
+        "facility": rows_of(principal, [found])[0],
+        "region_path": [names[c].name for c in reversed(path) if c in names],
+        "uscc_problem": uscc_problem(found.uscc) if found.uscc else None,
+        "history": [
+            {
+                "inspection_id": h.inspection.id,
+                "kind": h.inspection.kind,
+                "status": h.inspection.status,
+                "inspection_date": h.inspection.inspection_date,
+                "checklist_title": _title(h.inspection.checklist_id, h.inspection.checklist_version),
+                "checklist_version": h.inspection.checklist_version,
+                "tier_code": h.tier_code,
+                "tier_label": h.tier_label,
+                "report_number": h.report_number,
+                "plan_id": h.plan_id,
+                "plan_name": h.plan_name,
+            }
+            for h in history
+        ],
+    }
+
+
+def _title(checklist_id: str, version: int) -> str:
+    try:
+        return checklists.get_checklist(checklist_id, version).title
+    except DomainError:
+        return "（已停用的评审标准）"

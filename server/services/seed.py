@@ -499,6 +499,15 @@ def _create_inspections(now: dt.datetime, facilities: dict[str, Facility], users
     other = {"grade": NOT_MET, "note": "复查时发现问题（第二名检查员离线录入）"}
     _send(people["tx_inspector2"], inspection.id, {first: other}, now)  # base revision 0: a conflict
 
+    # A visit called off before it began (the clinic closed for the year): 已取消.
+    closed = facilities["城关镇西街村卫生室"]
+    inspection = inspections.create(
+        county, closed.id, *VC, "county_inspection", today, [users["tx_inspector2"].id], ip=None
+    )
+    inspections.transition(
+        county, inspection.id, "cancel", "村卫生室停业装修，本年度不再评审", ip=None, now=now
+    )
+
     # The self-assessor's own draft.
     own = facilities["通许县竖岗镇中心卫生院"]
     self_assessor = people["tx_self"]

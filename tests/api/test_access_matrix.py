@@ -16,13 +16,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from server.db.models import Assignment, Conflict, Evidence, Inspection, Job, ReviewSample, User
+from server.db.models import Assignment, Conflict, Evidence, Inspection, Job, Plan, ReviewSample, User
 from server.domain.access import POLICY
 from server.extensions import db
 from tests.api.world import World
 from tests.photos import png, sha256
 
 PHOTO = png()
+PLAN_LIST = "机构名称,检查员,计划日期\n通许县城关镇卫生院,inspector,2027-01-10\n".encode()
 USERS_SHEET = "用户名,姓名,角色,所属地区\nmatrix.import,导入,检查员,410222\n".encode()
 
 ROLES = {
@@ -63,6 +64,7 @@ class Target:
     evidence_id: int
     job_id: int
     user_id: int  # an inspector's account there
+    plan_id: int  # a plan there, holding the target's inspection
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,7 @@ SPECS: dict[str, Spec] = {
     ),
     "facilities.get": Spec("GET", lambda t: f"/api/facilities/{t.facility_id}"),
     "facilities.facts": Spec("GET", lambda t: f"/api/facilities/{t.facility_id}/facts"),
+    "facilities.profile": Spec("GET", lambda t: f"/api/facilities/{t.facility_id}/profile"),
     "facilities.set_facts": Spec(
         "PATCH",
         lambda t: f"/api/facilities/{t.facility_id}/facts",
@@ -232,6 +235,51 @@ SPECS: dict[str, Spec] = {
         located=False,
         multipart=True,
     ),
+    # last: cancelling a plan cancels the targets' draft inspections
+    "plans.list": Spec(
+        "GET",
+        lambda t: "/api/plans?limit=200",
+        listed=lambda body, t: t.plan_id in {p["id"] for p in body["items"]},
+    ),
+    "plans.get": Spec("GET", lambda t: f"/api/plans/{t.plan_id}"),
+    "plans.create": Spec(
+        "POST",
+        lambda t: "/api/plans",
+        lambda t, role, w: {
+            "request_id": f"matrix-plan-{role}",
+            "name": "矩阵测试计划",
+            "region_code": w.users[role].region_code,
+            "starts_on": "2027-01-01",
+            "ends_on": "2027-01-31",
+            "checklist_id": "mini-test",
+            "checklist_version": 1,
+            "kind": _kind(role) if role != "self_assessor" else "county_inspection",
+            "entries": [
+                {
+                    "facility_id": t.facility_id,
+                    "inspector_ids": [w.users["inspector"].id],
+                    "inspection_date": "2027-01-10",
+                }
+            ],
+        },
+        located=False,
+    ),
+    "plans.list_template": Spec("GET", lambda t: "/api/plans/list/template.xlsx", located=False),
+    "plans.read_list": Spec(
+        "POST",
+        lambda t: "/api/plans/list",
+        lambda t, role, w: {"file": (io.BytesIO(PLAN_LIST), "名单.csv")},
+        located=False,
+        multipart=True,
+    ),
+    "plans.change": Spec(
+        "PATCH",
+        lambda t: f"/api/plans/{t.plan_id}/inspections/{t.inspection_id}",
+        lambda t, role, w: {"inspection_date": "2026-11-21"},
+    ),
+    "plans.cancel": Spec(
+        "POST", lambda t: f"/api/plans/{t.plan_id}/cancel", lambda t, role, w: {"reason": "矩阵测试"}
+    ),
 }
 for _name in (
     "inspections.list",
@@ -265,7 +313,24 @@ def make_targets(world: World) -> dict[str, Target]:
     targets = {}
     for relation in RELATIONS:
         facility = world.facilities[FACILITY_OF[relation]]
+        plan = Plan(
+            request_id=f"matrix-target-{relation}",
+            name=f"矩阵计划{relation}",
+            region_code=regions[relation],
+            starts_on=dt.date(2026, 11, 1),
+            ends_on=dt.date(2026, 11, 30),
+            checklist_id="mini-test",
+            checklist_version=1,
+            kind="county_inspection",
+            requires_self_assessment=False,
+            status="active",
+            size=1,
+            created_by=world.users["admin"].id,
+        )
+        db.session.add(plan)
+        db.session.flush()
         inspection = Inspection(
+            plan_id=plan.id,
             facility_id=facility.id,
             region_code=facility.region_code,
             checklist_id="mini-test",
@@ -331,6 +396,7 @@ def make_targets(world: World) -> dict[str, Target]:
             photo.id,
             job.id,
             account.id,
+            plan.id,
         )
     db.session.commit()
     return targets

@@ -48,6 +48,15 @@ import type {
   TransitionAction,
   TransitionIn,
   UserOut,
+  FacilityFactsOut,
+  FacilityProfileOut,
+  PlanDetailOut,
+  PlanEntryChangeIn,
+  PlanEntryOut,
+  PlanIn,
+  PlanListOut,
+  PlanPageOut,
+  PlanQuery,
 } from './types'
 import { endsSession, isRetryable } from './errors'
 
@@ -364,6 +373,56 @@ export function listAccounts(query: AccountQuery = {}): Promise<AccountPageOut> 
 /** One page of the user's facilities (by region, then id), searched by name and region. */
 export function listFacilities(query: FacilityQuery = {}): Promise<FacilityPageOut> {
   return request<FacilityPageOut>(`/api/facilities${queryString(query)}`)
+}
+
+/** One page of the plans of the user's region, newest first; `next` is the `before` of the next. */
+export function listPlans(query: PlanQuery = {}): Promise<PlanPageOut> {
+  return request<PlanPageOut>(`/api/plans${queryString(query)}`)
+}
+
+export function getPlan(id: number): Promise<PlanDetailOut> {
+  return request<PlanDetailOut>(`/api/plans/${id}`)
+}
+
+/** A new plan: its inspections are created with it, or by a job for a large one. Sent again with
+ * the same `request_id` (a retry), it answers with the plan the first request created. */
+export function createPlan(body: PlanIn): Promise<PlanDetailOut> {
+  return request<PlanDetailOut>('/api/plans', { method: 'POST', body, retry: true, timeoutMs: 60_000 })
+}
+
+export function changePlanEntry(planId: number, inspectionId: number, body: PlanEntryChangeIn): Promise<PlanEntryOut> {
+  return request<PlanEntryOut>(`/api/plans/${planId}/inspections/${inspectionId}`, { method: 'PATCH', body })
+}
+
+export function cancelPlan(planId: number, reason: string): Promise<PlanDetailOut> {
+  return request<PlanDetailOut>(`/api/plans/${planId}/cancel`, { method: 'POST', body: { reason } })
+}
+
+/** A list of a plan's facilities with teams and days (CSV or XLSX), read by the server: each row
+ * with what was found and its problems. Nothing is written. */
+export function readPlanList(file: File): Promise<PlanListOut> {
+  const form = new FormData()
+  form.append('file', file, file.name)
+  return request<PlanListOut>('/api/plans/list', { method: 'POST', form, timeoutMs: 120_000 })
+}
+
+export function fetchPlanListTemplate(): Promise<Blob> {
+  return fetchBlob('/api/plans/list/template.xlsx')
+}
+
+/** A facility's page: record, region, USCC check and its inspections over the years. */
+export function getFacilityProfile(id: number): Promise<FacilityProfileOut> {
+  return request<FacilityProfileOut>(`/api/facilities/${id}/profile`)
+}
+
+/** The facts the loaded checklists declare, with the facility's values. */
+export function getFacilityFacts(id: number): Promise<FacilityFactsOut> {
+  return request<FacilityFactsOut>(`/api/facilities/${id}/facts`)
+}
+
+/** New values for some facts (null clears one), with the reason the audit keeps. */
+export function setFacilityFacts(id: number, facts: Record<string, unknown>, reason: string): Promise<FacilityFactsOut> {
+  return request<FacilityFactsOut>(`/api/facilities/${id}/facts`, { method: 'PATCH', body: { facts, reason } })
 }
 
 /** One page of the admin's audit log, newest first; `next_before` is the `before_seq` of the next. */

@@ -97,3 +97,22 @@ export type ImportResultOut = Schemas['ImportResultOut']
 export type AuditLogOut = Schemas['AuditLogOut']
 export type AuditLogEntryOut = Schemas['AuditLogEntryOut']
 export type AuditLogQuery = NonNullable<paths['/api/audit/log']['get']['parameters']['query']>
+
+export type FacilityRowOut = Schemas['FacilityRowOut']
+export type TierOptionOut = Schemas['TierOptionOut']
+
+export type PlanIn = Schemas['PlanIn']
+export type PlanEntryIn = Schemas['PlanEntryIn']
+export type PlanOut = Schemas['PlanOut']
+export type PlanPageOut = Schemas['PlanPageOut']
+export type PlanQuery = NonNullable<paths['/api/plans']['get']['parameters']['query']>
+export type PlanDetailOut = Schemas['PlanDetailOut']
+export type PlanEntryOut = Schemas['PlanEntryOut']
+export type PlanEntryChangeIn = Schemas['PlanEntryChangeIn']
+export type PlanProgress = PlanEntryOut['progress']
+export type PlanListOut = Schemas['PlanListOut']
+export type PlanListRowOut = Schemas['PlanListRowOut']
+export type FacilityProfileOut = Schemas['FacilityProfileOut']
+export type FacilityHistoryOut = Schemas['FacilityHistoryOut']
+export type FacilityFactOut = Schemas['FacilityFactOut']
+export type FacilityFactsOut = Schemas['FacilityFactsOut']

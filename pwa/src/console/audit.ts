@@ -8,6 +8,7 @@ export const ACTION_FAMILIES: readonly { code: string; label: string }[] = [
   { code: 'users.', label: '账号管理' },
   { code: 'import.', label: '批量导入' },
   { code: 'facility.', label: '机构信息' },
+  { code: 'plan.', label: '评审计划' },
   { code: 'inspection.', label: '评审流程' },
   { code: 'answer.', label: '审核改分' },
   { code: 'evidence.', label: '照片' },

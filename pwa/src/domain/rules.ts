@@ -12,6 +12,8 @@ export interface Transition {
   needsReason: boolean
   needsComplete: boolean
   reviewLevel: 'county' | 'city' | null
+  /** A change of plan made at the desk (calling a visit off), neither filling in nor reviewing. */
+  planning: boolean
 }
 
 export const STATUS_LABELS = Object.fromEntries(data.statuses.map((s) => [s.code, s.label])) as Record<InspectionStatus, string>
@@ -28,6 +30,7 @@ export const TRANSITIONS: readonly Transition[] = data.transitions.map((t) => ({
   needsReason: t.needs_reason,
   needsComplete: t.needs_complete,
   reviewLevel: t.review_level as 'county' | 'city' | null,
+  planning: t.planning,
 }))
 
 /** Each action's name as buttons and the status history show it. */
@@ -41,7 +44,7 @@ export function isEditable(status: string | null | undefined): boolean {
 }
 
 function rolesTaking(which: (t: Transition) => boolean): readonly Role[] {
-  return [...new Set(TRANSITIONS.filter(which).flatMap((t) => t.roles))]
+  return [...new Set(TRANSITIONS.filter((t) => !t.planning && which(t)).flatMap((t) => t.roles))]
 }
 
 /** The roles that fill in checklists: those that move an inspection on from a state where its

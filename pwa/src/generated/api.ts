@@ -882,6 +882,8 @@ export interface paths {
             parameters: {
                 query?: {
                     type_code?: string;
+                    /** @description the tier code of the last final result, none (未达标) or unrated (未评) */
+                    last_tier?: string;
                     /** @description part of the facility's name */
                     q?: string;
                     /** @description only facilities inside this region */
@@ -1207,6 +1209,87 @@ export interface paths {
         };
         trace?: never;
     };
+    "/api/facilities/{facility_id}/profile": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                facility_id: number;
+            };
+            cookie?: never;
+        };
+        /**
+         * The facility's page: its record, region, whether its USCC holds, and its inspections with
+         *     their tiers over the years.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    facility_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["FacilityProfileOut"];
+                    };
+                };
+                /** @description Not logged in, or the session ended */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such resource in the caller's scope */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Database or evidence store unavailable; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        /** @description seconds to wait before retrying */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/imports/{kind}": {
         parameters: {
             query?: never;
@@ -1524,7 +1607,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    status?: "draft" | "submitted" | "county_review" | "returned" | "county_approved" | "city_review" | "approved" | "rejected";
+                    status?: "draft" | "submitted" | "county_review" | "returned" | "county_approved" | "city_review" | "approved" | "rejected" | "cancelled";
                     facility_id?: number;
                     /** @description part of the facility's name */
                     q?: string;
@@ -1703,7 +1786,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    status?: "draft" | "submitted" | "county_review" | "returned" | "county_approved" | "city_review" | "approved" | "rejected";
+                    status?: "draft" | "submitted" | "county_review" | "returned" | "county_approved" | "city_review" | "approved" | "rejected" | "cancelled";
                     facility_id?: number;
                     /** @description part of the facility's name */
                     q?: string;
@@ -3412,6 +3495,679 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/plans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Plans inside the caller's region, newest first, with their progress counts. */
+        get: {
+            parameters: {
+                query?: {
+                    status?: "pending" | "active" | "cancelled";
+                    /** @description part of the plan's name */
+                    q?: string;
+                    /** @description plans inside this region */
+                    region_code?: string;
+                    /** @description the previous page's next */
+                    before?: number;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PlanPageOut"];
+                    };
+                };
+                /** @description Not logged in, or the session ended */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                /** @description Database or evidence store unavailable; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        /** @description seconds to wait before retrying */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * A plan and, in one transaction, its inspections and their teams; every facility row is
+         *     checked first and all problems answered at once. A plan of more facilities than the server
+         *     creates within a request is answered as 创建中 with the job that creates it.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["PlanIn"];
+                };
+            };
+            responses: {
+                /** @description the same request_id created this plan before */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PlanDetailOut"];
+                    };
+                };
+                /** @description Created */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PlanDetailOut"];
+                    };
+                };
+                /** @description Malformed request (invalid JSON, NaN, duplicate keys, nesting too deep, number too long) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not logged in, or the session ended */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such resource in the caller's scope */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflicts with the resource's current state */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Request or upload too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unsupported content type */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                /** @description Database or evidence store unavailable; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        /** @description seconds to wait before retrying */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/plans/list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A list of facilities with their teams and days (CSV or XLSX) read for a plan being made:
+         *     each row with the facility and inspectors found and its problems. Nothing is written.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "multipart/form-data": components["schemas"]["ImportFile"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PlanListOut"];
+                    };
+                };
+                /** @description Malformed request (invalid JSON, NaN, duplicate keys, nesting too deep, number too long) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not logged in, or the session ended */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Request or upload too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unsupported content type */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                /** @description Database or evidence store unavailable; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        /** @description seconds to wait before retrying */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/plans/list/template.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A sheet of the columns a list of a plan's facilities has, with an example row. */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    };
+                };
+                /** @description Not logged in, or the session ended */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Database or evidence store unavailable; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        /** @description seconds to wait before retrying */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/plans/{plan_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                plan_id: number;
+            };
+            cookie?: never;
+        };
+        /** The plan and each facility's visit: team, date and progress (and its self-assessment). */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    plan_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PlanDetailOut"];
+                    };
+                };
+                /** @description Not logged in, or the session ended */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such resource in the caller's scope */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Database or evidence store unavailable; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        /** @description seconds to wait before retrying */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/plans/{plan_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                plan_id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Calls the plan off: visits not yet submitted are cancelled (their answers kept); submitted
+         *     ones go on through review.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    plan_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ReasonIn"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PlanDetailOut"];
+                    };
+                };
+                /** @description Malformed request (invalid JSON, NaN, duplicate keys, nesting too deep, number too long) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not logged in, or the session ended */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such resource in the caller's scope */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflicts with the resource's current state */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Request or upload too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unsupported content type */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                /** @description Database or evidence store unavailable; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        /** @description seconds to wait before retrying */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/plans/{plan_id}/inspections/{inspection_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                plan_id: number;
+                inspection_id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** A new team or planned date for a visit nobody has started. */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    plan_id: number;
+                    inspection_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["PlanEntryChangeIn"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PlanEntryOut"];
+                    };
+                };
+                /** @description Malformed request (invalid JSON, NaN, duplicate keys, nesting too deep, number too long) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not logged in, or the session ended */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such resource in the caller's scope */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflicts with the resource's current state */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Request or upload too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unsupported content type */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                /** @description Database or evidence store unavailable; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        /** @description seconds to wait before retrying */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
     "/api/regions": {
         parameters: {
             query?: never;
@@ -4981,7 +5737,7 @@ export interface components {
              * @description stable error code: one of the catalog (`x-error-catalog`)
              * @enum {string}
              */
-            code: "answers.checklist_mismatch" | "answers.document_after_inspection" | "answers.document_form" | "answers.invalid" | "answers.invalid_grade" | "answers.invalid_note" | "answers.not_applicable_not_allowed" | "answers.unknown_document" | "answers.unknown_field" | "answers.unknown_item" | "auth.forbidden" | "auth.invalid_credentials" | "auth.password_change_required" | "auth.required" | "auth.same_password" | "auth.session_expired" | "auth.throttled" | "auth.weak_password" | "auth.wrong_password" | "checklist.already_published" | "checklist.db_refused" | "checklist.digest_mismatch" | "checklist.duplicate" | "checklist.fact_conflict" | "checklist.invalid" | "checklist.invalid_date" | "checklist.invalid_text" | "checklist.location" | "checklist.manifest_invalid" | "checklist.none_found" | "checklist.not_found" | "checklist.out_of_range" | "checklist.schema" | "checklist.semantic" | "checklist.too_long" | "checklist.unknown_family" | "conflict.already_resolved" | "conflict.grade_required" | "conflict.invalid_resolution" | "conflict.not_participant" | "conflict.reason_required" | "db.unavailable" | "evidence.digest_mismatch" | "evidence.frozen" | "evidence.invalid_digest" | "evidence.missing" | "evidence.not_an_image" | "evidence.not_assigned" | "evidence.too_large" | "evidence.too_many_pixels" | "evidence.unknown_item" | "evidence.unsupported_type" | "evidence.upload_id_reused" | "facility.fact_in_use" | "facility.facts_invalid" | "facility.reason_required" | "facility.result_locked" | "facts.invalid" | "facts.invalid_text" | "facts.missing" | "facts.out_of_range" | "facts.read_only" | "facts.required" | "facts.type" | "facts.unknown" | "families.duplicate" | "families.facility_type" | "families.invalid" | "families.schema" | "file.unreadable" | "http.bad_request" | "http.conflict" | "http.forbidden" | "http.gone" | "http.headers_too_large" | "http.internal" | "http.length_required" | "http.method_not_allowed" | "http.not_acceptable" | "http.not_found" | "http.not_implemented" | "http.payload_too_large" | "http.precondition_failed" | "http.precondition_required" | "http.range_not_satisfiable" | "http.request_timeout" | "http.too_many_requests" | "http.unauthorized" | "http.unavailable" | "http.unsupported_media_type" | "http.uri_too_long" | "import.already_done" | "import.changed" | "import.conflict" | "import.empty" | "import.invalid" | "import.invalid_row" | "import.too_many_rows" | "import.unknown_kind" | "import.unreadable" | "import.unsupported_format" | "input.invalid" | "input.invalid_date" | "input.missing_field" | "input.unknown_field" | "inspection.checklist_mismatch" | "inspection.incomplete" | "inspection.invalid_inspector" | "inspection.invalid_kind" | "inspection.item_conflict" | "inspection.item_incomplete" | "inspection.item_photos_missing" | "inspection.item_unanswered" | "inspection.kind_not_allowed" | "inspection.locked" | "inspection.not_editable" | "inspection.not_found" | "inspection.unknown_tier" | "inspection.version_not_newer" | "jobs.crashed" | "jobs.failed" | "jobs.memory" | "jobs.no_region" | "jobs.no_result" | "jobs.not_finished" | "jobs.timeout" | "jobs.unavailable" | "json.duplicate_key" | "json.invalid" | "json.non_finite_number" | "json.number_too_long" | "json.too_deep" | "payouts.invalid_period" | "payouts.no_checklists" | "payouts.record_conflict" | "payouts.region_not_found" | "payouts.rules_conflict" | "payouts.sheet_changed" | "payouts.use_job" | "pwa.not_built" | "report.missing" | "request.invalid" | "request.invalid_cursor" | "request.invalid_datetime" | "request.invalid_field" | "request.invalid_text" | "request.missing_field" | "request.out_of_range" | "request.unknown_field" | "request.unsupported_media_type" | "review.conflict_of_interest" | "review.evidence_incomplete" | "review.not_assigned_reviewer" | "review.not_in_review" | "review.reason_required" | "review.same_reviewer" | "review.stale_revision" | "sample.empty_population" | "sample.invalid_size" | "seed.checklists_missing" | "seed.user_exists" | "server.internal" | "storage.listing_out_of_order" | "storage.no_object_lock" | "storage.unavailable" | "sync.change_id_reused" | "sync.not_assigned" | "users.invalid" | "users.not_grantable" | "users.reason_required" | "users.self" | "users.unchanged" | "users.username_taken" | "workflow.invalid_transition" | "workflow.not_participant" | "workflow.reason_required" | "workflow.role_not_allowed" | "workflow.sampled_for_review" | "workflow.unknown_action";
+            code: "answers.checklist_mismatch" | "answers.document_after_inspection" | "answers.document_form" | "answers.invalid" | "answers.invalid_grade" | "answers.invalid_note" | "answers.not_applicable_not_allowed" | "answers.unknown_document" | "answers.unknown_field" | "answers.unknown_item" | "auth.forbidden" | "auth.invalid_credentials" | "auth.password_change_required" | "auth.required" | "auth.same_password" | "auth.session_expired" | "auth.throttled" | "auth.weak_password" | "auth.wrong_password" | "checklist.already_published" | "checklist.db_refused" | "checklist.digest_mismatch" | "checklist.duplicate" | "checklist.fact_conflict" | "checklist.invalid" | "checklist.invalid_date" | "checklist.invalid_text" | "checklist.location" | "checklist.manifest_invalid" | "checklist.none_found" | "checklist.not_found" | "checklist.out_of_range" | "checklist.schema" | "checklist.semantic" | "checklist.too_long" | "checklist.unknown_family" | "conflict.already_resolved" | "conflict.grade_required" | "conflict.invalid_resolution" | "conflict.not_participant" | "conflict.reason_required" | "db.unavailable" | "evidence.digest_mismatch" | "evidence.frozen" | "evidence.invalid_digest" | "evidence.missing" | "evidence.not_an_image" | "evidence.not_assigned" | "evidence.too_large" | "evidence.too_many_pixels" | "evidence.unknown_item" | "evidence.unsupported_type" | "evidence.upload_id_reused" | "facility.fact_in_use" | "facility.facts_invalid" | "facility.reason_required" | "facility.result_locked" | "facts.invalid" | "facts.invalid_text" | "facts.missing" | "facts.out_of_range" | "facts.read_only" | "facts.required" | "facts.type" | "facts.unknown" | "families.duplicate" | "families.facility_type" | "families.invalid" | "families.schema" | "file.unreadable" | "http.bad_request" | "http.conflict" | "http.forbidden" | "http.gone" | "http.headers_too_large" | "http.internal" | "http.length_required" | "http.method_not_allowed" | "http.not_acceptable" | "http.not_found" | "http.not_implemented" | "http.payload_too_large" | "http.precondition_failed" | "http.precondition_required" | "http.range_not_satisfiable" | "http.request_timeout" | "http.too_many_requests" | "http.unauthorized" | "http.unavailable" | "http.unsupported_media_type" | "http.uri_too_long" | "import.already_done" | "import.changed" | "import.conflict" | "import.empty" | "import.invalid" | "import.invalid_row" | "import.too_many_rows" | "import.unknown_kind" | "import.unreadable" | "import.unsupported_format" | "input.invalid" | "input.invalid_date" | "input.missing_field" | "input.unknown_field" | "inspection.checklist_mismatch" | "inspection.incomplete" | "inspection.invalid_inspector" | "inspection.invalid_kind" | "inspection.item_conflict" | "inspection.item_incomplete" | "inspection.item_photos_missing" | "inspection.item_unanswered" | "inspection.kind_not_allowed" | "inspection.locked" | "inspection.not_editable" | "inspection.not_found" | "inspection.unknown_tier" | "inspection.version_not_newer" | "jobs.crashed" | "jobs.failed" | "jobs.memory" | "jobs.no_region" | "jobs.no_result" | "jobs.not_finished" | "jobs.timeout" | "jobs.unavailable" | "json.duplicate_key" | "json.invalid" | "json.non_finite_number" | "json.number_too_long" | "json.too_deep" | "payouts.invalid_period" | "payouts.no_checklists" | "payouts.record_conflict" | "payouts.region_not_found" | "payouts.rules_conflict" | "payouts.sheet_changed" | "payouts.use_job" | "plan.cancelled" | "plan.invalid" | "plan.pending" | "plan.reason_required" | "plan.request_reused" | "plan.self_assessment_pending" | "plan.work_started" | "pwa.not_built" | "report.missing" | "request.invalid" | "request.invalid_cursor" | "request.invalid_datetime" | "request.invalid_field" | "request.invalid_text" | "request.missing_field" | "request.out_of_range" | "request.unknown_field" | "request.unsupported_media_type" | "review.conflict_of_interest" | "review.evidence_incomplete" | "review.not_assigned_reviewer" | "review.not_in_review" | "review.reason_required" | "review.same_reviewer" | "review.stale_revision" | "sample.empty_population" | "sample.invalid_size" | "seed.checklists_missing" | "seed.user_exists" | "server.internal" | "storage.listing_out_of_order" | "storage.no_object_lock" | "storage.unavailable" | "sync.change_id_reused" | "sync.not_assigned" | "users.invalid" | "users.not_grantable" | "users.reason_required" | "users.self" | "users.unchanged" | "users.username_taken" | "workflow.invalid_transition" | "workflow.not_participant" | "workflow.reason_required" | "workflow.role_not_allowed" | "workflow.sampled_for_review" | "workflow.unknown_action";
             message: string;
             problems?: components["schemas"]["ErrorProblem"][];
         };
@@ -5053,6 +5809,23 @@ export interface components {
             /** @description every fact a loaded edition declares, by key */
             facts: components["schemas"]["FacilityFactOut"][];
         };
+        FacilityHistoryOut: {
+            checklist_title: string;
+            checklist_version: number;
+            /** Format: date */
+            inspection_date: string;
+            inspection_id: number;
+            /** @enum {string} */
+            kind: "self_assessment" | "county_inspection" | "city_reinspection";
+            plan_id: number | null;
+            plan_name: string | null;
+            report_number: string | null;
+            /** @enum {string} */
+            status: "draft" | "submitted" | "county_review" | "returned" | "county_approved" | "city_review" | "approved" | "rejected" | "cancelled";
+            /** @description of its newest report (final once approved) */
+            tier_code: string | null;
+            tier_label: string | null;
+        };
         FacilityOut: {
             beds: number;
             facts: {
@@ -5071,9 +5844,39 @@ export interface components {
         };
         FacilityPageOut: {
             /** @description by region code, then id */
-            items: components["schemas"]["FacilityOut"][];
+            items: components["schemas"]["FacilityRowOut"][];
             /** @description `after` for the next page; null on the last */
             next: string | null;
+            /** @description what last_tier may ask for */
+            tiers: components["schemas"]["TierOptionOut"][];
+        };
+        FacilityProfileOut: {
+            facility: components["schemas"]["FacilityRowOut"];
+            /** @description newest inspection first */
+            history: components["schemas"]["FacilityHistoryOut"][];
+            /** @description the region's names, province first */
+            region_path: string[];
+            /** @description why its USCC is not valid; null when it is, or has none */
+            uscc_problem: string | null;
+        };
+        FacilityRowOut: {
+            beds: number;
+            facts: {
+                [key: string]: unknown;
+            };
+            id: number;
+            iv_infusion: boolean;
+            /** @description the tier of its newest finally approved inspection; null: 未评 */
+            last_result: components["schemas"]["LastResultOut"] | null;
+            latitude: number | null;
+            licence_no: string | null;
+            longitude: number | null;
+            name: string;
+            population_served: number | null;
+            region_code: string;
+            region_name: string;
+            type_code: string;
+            uscc: string | null;
         };
         HealthComponentsOut: {
             /** @description not checked while the database is down */
@@ -5142,7 +5945,7 @@ export interface components {
         };
         InspectionDetailOut: {
             /** @description the workflow actions the caller may take now (reason, completeness asked then) */
-            actions: ("submit" | "start_county_review" | "return" | "county_approve" | "county_reject" | "start_city_review" | "city_return" | "approve" | "city_reject" | "reopen")[];
+            actions: ("submit" | "start_county_review" | "return" | "county_approve" | "county_reject" | "start_city_review" | "city_return" | "approve" | "city_reject" | "cancel" | "reopen")[];
             answers: {
                 [key: string]: components["schemas"]["DetailAnswerOut"];
             };
@@ -5178,7 +5981,7 @@ export interface components {
             kind: "self_assessment" | "county_inspection" | "city_reinspection";
             region_code: string;
             /** @enum {string} */
-            status: "draft" | "submitted" | "county_review" | "returned" | "county_approved" | "city_review" | "approved" | "rejected";
+            status: "draft" | "submitted" | "county_review" | "returned" | "county_approved" | "city_review" | "approved" | "rejected" | "cancelled";
             /** Format: date-time */
             updated_at: string;
         };
@@ -5263,13 +6066,20 @@ export interface components {
         };
         LastChangeOut: {
             /** @enum {string} */
-            action: "submit" | "start_county_review" | "return" | "county_approve" | "county_reject" | "start_city_review" | "city_return" | "approve" | "city_reject" | "reopen";
+            action: "submit" | "start_county_review" | "return" | "county_approve" | "county_reject" | "start_city_review" | "city_return" | "approve" | "city_reject" | "cancel" | "reopen";
             actor_name: string | null;
             /** Format: date-time */
             created_at: string;
             reason: string | null;
             /** @enum {string} */
-            to_status: "draft" | "submitted" | "county_review" | "returned" | "county_approved" | "city_review" | "approved" | "rejected";
+            to_status: "draft" | "submitted" | "county_review" | "returned" | "county_approved" | "city_review" | "approved" | "rejected" | "cancelled";
+        };
+        LastResultOut: {
+            /** Format: date */
+            inspection_date: string;
+            inspection_id: number;
+            tier_code: string;
+            tier_label: string;
         };
         LoginIn: {
             password: string;
@@ -5312,6 +6122,132 @@ export interface components {
             /** @description a year (2026), quarter (2026Q4) or month (2026-11) */
             period: string;
             region_code: string;
+        };
+        PlanDetailOut: {
+            /** @description by planned date, then id */
+            entries: components["schemas"]["PlanEntryOut"][];
+            plan: components["schemas"]["PlanOut"];
+        };
+        PlanEntryChangeIn: {
+            /** Format: date */
+            inspection_date?: string;
+            inspector_ids?: number[];
+            /** @description why, for the audit log (optional) */
+            reason?: string;
+        };
+        PlanEntryIn: {
+            /** Format: int32 */
+            facility_id: number;
+            /**
+             * Format: date
+             * @description the planned day of the visit
+             */
+            inspection_date: string;
+            /** @description the team */
+            inspector_ids: number[];
+        };
+        PlanEntryOut: {
+            /** @description nobody has started: team and date may change */
+            changeable: boolean;
+            facility_id: number;
+            facility_name: string;
+            facility_type: string;
+            /** Format: date */
+            inspection_date: string;
+            inspection_id: number;
+            inspectors: components["schemas"]["PlanPersonOut"][];
+            /** @enum {string} */
+            progress: "not_started" | "in_progress" | "submitted" | "in_review" | "returned" | "approved" | "rejected" | "cancelled";
+            region_name: string;
+            self_assessment: components["schemas"]["PlanSelfAssessmentOut"] | null;
+            /** @enum {string} */
+            status: "draft" | "submitted" | "county_review" | "returned" | "county_approved" | "city_review" | "approved" | "rejected" | "cancelled";
+        };
+        PlanIn: {
+            checklist_id: string;
+            /** Format: int32 */
+            checklist_version: number;
+            /** Format: date */
+            ends_on: string;
+            entries: components["schemas"]["PlanEntryIn"][];
+            /** @enum {string} */
+            kind: "county_inspection" | "city_reinspection";
+            name: string;
+            region_code: string;
+            /** @description the client's key of this request: sent again, it answers with the same plan */
+            request_id: string;
+            /**
+             * @description the facility's self-assessment comes before the visit
+             * @default false
+             */
+            requires_self_assessment?: boolean;
+            /** Format: date */
+            starts_on: string;
+        };
+        PlanListOut: {
+            rows: components["schemas"]["PlanListRowOut"][];
+        };
+        PlanListRowOut: {
+            facility: components["schemas"]["FacilityRowOut"] | null;
+            /** Format: date */
+            inspection_date: string | null;
+            inspectors: components["schemas"]["PlanPersonOut"][];
+            /** @description the row's line in the file (the header is 1) */
+            line: number;
+            /** @description in Chinese, with the column */
+            problems: string[];
+        };
+        PlanOut: {
+            cancel_reason: string | null;
+            /** Format: date-time */
+            cancelled_at: string | null;
+            cancelled_by_name: string | null;
+            checklist_id: string;
+            checklist_title: string;
+            checklist_version: number;
+            /** @description the plan's visits by progress (every progress code, 0 included) */
+            counts: {
+                [key: string]: number;
+            };
+            /** Format: date-time */
+            created_at: string;
+            created_by_name: string;
+            /** Format: date */
+            ends_on: string;
+            id: number;
+            /** @description the job creating a large plan */
+            job: components["schemas"]["JobOut"] | null;
+            /** @enum {string} */
+            kind: "county_inspection" | "city_reinspection";
+            name: string;
+            region_code: string;
+            region_name: string;
+            requires_self_assessment: boolean;
+            /** @description facilities in the plan */
+            size: number;
+            /** Format: date */
+            starts_on: string;
+            /** @enum {string} */
+            status: "pending" | "active" | "cancelled";
+        };
+        PlanPageOut: {
+            /** @description newest first */
+            items: components["schemas"]["PlanOut"][];
+            /** @description `before` for the next page */
+            next: number | null;
+        };
+        PlanPersonOut: {
+            id: number;
+            name: string;
+        };
+        PlanSelfAssessmentOut: {
+            /** @description submitted: the visit may be submitted */
+            done: boolean;
+            inspection_id: number;
+            /** @enum {string} */
+            progress: "not_started" | "in_progress" | "submitted" | "in_review" | "returned" | "approved" | "rejected" | "cancelled";
+            /** @enum {string} */
+            status: "draft" | "submitted" | "county_review" | "returned" | "county_approved" | "city_review" | "approved" | "rejected" | "cancelled";
         };
         PointsOut: {
             earned: number;
@@ -5373,7 +6309,7 @@ export interface components {
         };
         RefusalOut: {
             /** @enum {string} */
-            action: "submit" | "start_county_review" | "return" | "county_approve" | "county_reject" | "start_city_review" | "city_return" | "approve" | "city_reject" | "reopen";
+            action: "submit" | "start_county_review" | "return" | "county_approve" | "county_reject" | "start_city_review" | "city_return" | "approve" | "city_reject" | "cancel" | "reopen";
             /** @description the error code the action would be refused with */
             code: string;
             message: string;
@@ -5584,15 +6520,15 @@ export interface components {
         };
         StatusChangeOut: {
             /** @enum {string} */
-            action: "submit" | "start_county_review" | "return" | "county_approve" | "county_reject" | "start_city_review" | "city_return" | "approve" | "city_reject" | "reopen";
+            action: "submit" | "start_county_review" | "return" | "county_approve" | "county_reject" | "start_city_review" | "city_return" | "approve" | "city_reject" | "cancel" | "reopen";
             actor_id: number;
             /** Format: date-time */
             created_at: string;
             /** @enum {string} */
-            from_status: "draft" | "submitted" | "county_review" | "returned" | "county_approved" | "city_review" | "approved" | "rejected";
+            from_status: "draft" | "submitted" | "county_review" | "returned" | "county_approved" | "city_review" | "approved" | "rejected" | "cancelled";
             reason: string | null;
             /** @enum {string} */
-            to_status: "draft" | "submitted" | "county_review" | "returned" | "county_approved" | "city_review" | "approved" | "rejected";
+            to_status: "draft" | "submitted" | "county_review" | "returned" | "county_approved" | "city_review" | "approved" | "rejected" | "cancelled";
         };
         StoreHealthOut: {
             /** @description ok: local or s3 */
@@ -5650,7 +6586,7 @@ export interface components {
         };
         TransitionIn: {
             /** @enum {string} */
-            action: "submit" | "start_county_review" | "return" | "county_approve" | "county_reject" | "start_city_review" | "city_return" | "approve" | "city_reject" | "reopen";
+            action: "submit" | "start_county_review" | "return" | "county_approve" | "county_reject" | "start_city_review" | "city_return" | "approve" | "city_reject" | "cancel" | "reopen";
             /**
              * @description a reason a person will read later: at least 2 characters once surrounding whitespace is stripped
              * @default null
