@@ -52,6 +52,13 @@ export const routes: RouteRecordRaw[] = [
     component: () => import('./pages/FacilityPage.vue'),
     meta: { may: 'facilities.profile' },
   },
+  { path: '/console/payouts', name: 'payouts', component: () => import('./pages/PayoutsPage.vue'), meta: { may: 'payouts.preview' } },
+  {
+    path: '/console/payout-rules',
+    name: 'payout-rules',
+    component: () => import('./pages/PayoutRulesPage.vue'),
+    meta: { may: 'payouts.rules' },
+  },
   { path: '/console/plans', name: 'plans', component: () => import('./pages/PlansPage.vue'), meta: { may: 'plans.list' } },
   { path: '/console/plans/new', name: 'plan-new', component: () => import('./pages/PlanNewPage.vue'), meta: { may: 'plans.create' } },
   {

@@ -7,10 +7,10 @@ from typing import Any
 from flask import Response
 
 from server.api import schemas as s
-from server.api.base import Blueprint, now, principal, requires
+from server.api.base import Blueprint, client_ip, now, principal, requires
 from server.api.docs import raises
 from server.formats.payout_sheet import XLSX_TYPE
-from server.services import jobs, payouts
+from server.services import jobs, payout_console, payouts
 
 bp = Blueprint("payouts", __name__, url_prefix="/api/payouts", description="达标奖补")
 
@@ -54,3 +54,55 @@ def request_sheet(body: dict[str, Any]) -> Any:
     for while a job for it is under way is that job; an unchanged sheet reuses the earlier file."""
     job, _ = payouts.request_sheet(principal(), body["region_code"], body["period"], body["format"])
     return jobs.view([job])[0]
+
+
+# --- the console ---------------------------------------------------------------------------------
+
+
+@bp.route("/rules")
+@requires("payouts.rules")
+@bp.response(200, s.PayoutRulesOut)
+def list_rules() -> Any:
+    """The reward rules that apply inside the user's region (those of the regions above it marked
+    inherited), newest 生效日期 first, and the families and tiers a rule may name."""
+    return payout_console.rules(principal())
+
+
+@bp.route("/rules", methods=["POST"])
+@requires("payouts.add_rule")
+@bp.arguments(s.PayoutRuleIn)
+@bp.response(201, s.PayoutRuleOut)
+@raises(409, 422)
+def add_rule(body: dict[str, Any]) -> Any:
+    """A new rule for a region inside the user's own: rules are never changed, a new amount is a
+    new rule from a later 生效日期."""
+    return payout_console.add_rule(principal(), body, client_ip())
+
+
+@bp.route("/<region_code>/<period>/preview")
+@requires("payouts.preview")
+@bp.response(200, s.PayoutPreviewOut)
+@raises(409, 422)
+def preview(region_code: str, period: str) -> Any:
+    """The sheet's rows and totals (the same as its PDF and XLSX) and its digest, to check before
+    downloading or recording it."""
+    return payout_console.preview(principal(), region_code, period, now())
+
+
+@bp.route("/<region_code>/<period>/record", methods=["POST"])
+@requires("payouts.record")
+@bp.arguments(s.PayoutRecordIn)
+@bp.response(200, s.PayoutRecordOut)
+@raises(409, 422)
+def record_sheet(body: dict[str, Any], region_code: str, period: str) -> Any:
+    """Records the payouts of the sheet previewed (its digest): refused when the sheet changed
+    since; the same sheet recorded again adds nothing."""
+    return payout_console.record_sheet(principal(), region_code, period, body["digest"], now())
+
+
+@bp.route("/records")
+@requires("payouts.records")
+@bp.response(200, s.PayoutRecordingOut(many=True))
+def recordings() -> Any:
+    """The sheets recorded inside the user's region, newest first."""
+    return payout_console.history(principal())

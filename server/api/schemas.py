@@ -1498,3 +1498,110 @@ class FacilityProfileOut(ma.Schema):
     history = fields.List(
         fields.Nested(FacilityHistoryOut), required=True, metadata={"description": "newest inspection first"}
     )
+
+
+# --- reward rules and payout sheets in the console ----------------------------------------------
+
+
+class PayoutRuleOut(ma.Schema):
+    id = fields.Integer(required=True)
+    region_code = fields.String(required=True)
+    region_name = fields.String(required=True)
+    family = fields.String(required=True)
+    family_label = fields.String(required=True)
+    tier_code = fields.String(required=True)
+    tier_label = fields.String(required=True)
+    amount_yuan = fields.Integer(required=True)
+    top_up = fields.Boolean(
+        required=True, metadata={"description": "pays the difference to what a lower tier got"}
+    )
+    valid_from = fields.Date(required=True)
+    note = fields.String(required=True, allow_none=True)
+    created_by = fields.String(required=True, metadata={"description": "who set it, by name"})
+    created_at = fields.DateTime(required=True)
+    inherited = fields.Boolean(
+        required=True, metadata={"description": "a rule of a region above the user's: read-only for them"}
+    )
+
+
+class PayoutFamilyOut(ma.Schema):
+    code = fields.String(required=True)
+    label = fields.String(required=True)
+    tiers = fields.List(fields.Nested(TierOptionOut), required=True)
+
+
+class PayoutRulesOut(ma.Schema):
+    rules = fields.List(fields.Nested(PayoutRuleOut), required=True)
+    families = fields.List(
+        fields.Nested(PayoutFamilyOut), required=True, metadata={"description": "what a new rule may name"}
+    )
+
+
+class PayoutRuleIn(Strict):
+    region_code = Text(required=True, max_length=12, regex=REGION_CODE)
+    family = ident(required=True)
+    tier_code = ident(required=True)
+    amount_yuan = Int(required=True, min=0, max=100_000_000)
+    top_up = Bool(required=True)
+    valid_from = Date(required=True)
+    note = Text(max_length=200, allow_none=True, load_default=None)
+
+
+class PayoutPreviewRowOut(ma.Schema):
+    index = fields.Integer(required=True)
+    facility_name = fields.String(required=True)
+    identifier = fields.String(required=True, allow_none=True, metadata={"description": "the USCC"})
+    type_name = fields.String(required=True)
+    region_name = fields.String(required=True)
+    family_label = fields.String(required=True)
+    tier_label = fields.String(required=True)
+    rule = fields.String(required=True, metadata={"description": "the rule applied, as people read it"})
+    paid_before_yuan = fields.Integer(required=True)
+    amount_yuan = fields.Integer(required=True)
+    remark = fields.String(required=True)
+    report_number = fields.String(required=True)
+    recorded = fields.Boolean(required=True)
+
+
+class PayoutTotalOut(ma.Schema):
+    family_label = fields.String(required=True)
+    tier_label = fields.String(required=True)
+    facilities = fields.Integer(required=True)
+    amount_yuan = fields.Integer(required=True)
+
+
+class PayoutPreviewOut(ma.Schema):
+    region_code = fields.String(required=True)
+    region_name = fields.String(required=True)
+    period = fields.String(required=True)
+    period_label = fields.String(required=True)
+    title = fields.String(required=True)
+    digest = fields.String(required=True, metadata={"description": "names this sheet when recording it"})
+    total_yuan = fields.Integer(required=True)
+    not_reached = fields.Integer(required=True)
+    recorded = fields.Integer(required=True, metadata={"description": "rows already recorded"})
+    rows = fields.List(fields.Nested(PayoutPreviewRowOut), required=True)
+    totals = fields.List(fields.Nested(PayoutTotalOut), required=True)
+
+
+class PayoutRecordIn(Strict):
+    digest = Text(required=True, regex=(r"^[0-9a-f]{64}$", "64 位十六进制摘要"), max_length=64)
+
+
+class PayoutRecordOut(ma.Schema):
+    sheet = fields.Nested(PayoutPreviewOut, required=True)
+    added = fields.Integer(
+        required=True, metadata={"description": "payouts recorded now (0: all were before)"}
+    )
+
+
+class PayoutRecordingOut(ma.Schema):
+    region_code = fields.String(required=True)
+    region_name = fields.String(required=True)
+    period = fields.String(required=True)
+    period_label = fields.String(required=True)
+    facilities = fields.Integer(required=True)
+    amount_yuan = fields.Integer(required=True)
+    recorded_by = fields.String(required=True, metadata={"description": "who recorded it, by name"})
+    recorded_at = fields.DateTime(required=True)
+    recorded_on = fields.Date(required=True, metadata={"description": "the China day"})

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, Subquery, func, select, text, update
+from sqlalchemy import Select, Subquery, func, or_, select, text, update
 
 from server.db.models import (
     AnswerRevision,
@@ -247,3 +247,55 @@ def lock_payouts() -> None:
 def add_payouts(rows: Sequence[Payout]) -> None:
     db.session.add_all(rows)
     db.session.flush()
+
+
+# --- the console ---------------------------------------------------------------------------------
+
+
+def rules_for(scope: str, ancestors: Sequence[str]) -> list[PayoutRule]:
+    """The rules of the regions above a region and of the region and those below it (`scope`, a
+    code prefix), newest 生效日期 first."""
+    stmt = select(PayoutRule).where(
+        or_(
+            PayoutRule.region_code.startswith(scope, autoescape=True),
+            PayoutRule.region_code.in_(list(ancestors)),
+        )
+    )
+    return list(
+        db.session.scalars(
+            stmt.order_by(
+                PayoutRule.valid_from.desc(), PayoutRule.region_code, PayoutRule.family, PayoutRule.id
+            )
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Recording:
+    region_code: str
+    period: str
+    recorded_at: dt.datetime
+    recorded_by: str
+    count: int
+    amount_yuan: int
+
+
+def recordings(scope: str, limit: int = 200) -> list[Recording]:
+    """The sheets recorded inside `scope`: their payouts grouped by sheet and moment, newest first."""
+    stmt = (
+        select(
+            Payout.region_code,
+            Payout.period,
+            Payout.recorded_at,
+            Payout.recorded_by,
+            func.count(),
+            func.coalesce(func.sum(Payout.amount_yuan), 0),
+        )
+        .where(Payout.region_code.startswith(scope, autoescape=True))
+        .group_by(Payout.region_code, Payout.period, Payout.recorded_at, Payout.recorded_by)
+        .order_by(Payout.recorded_at.desc())
+        .limit(limit)
+    )
+    return [
+        Recording(r, p, at, by, int(n), int(total)) for r, p, at, by, n, total in db.session.execute(stmt)
+    ]

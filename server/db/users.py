@@ -19,6 +19,12 @@ def by_username(username: str) -> User | None:
     return db.session.scalars(select(User).where(User.username == username)).one_or_none()
 
 
+def by_usernames(usernames: set[str]) -> list[User]:
+    if not usernames:
+        return []
+    return list(db.session.scalars(select(User).where(User.username.in_(sorted(usernames)))))
+
+
 def by_username_ignoring_case(username: str) -> list[User]:
     stmt = select(User).where(func.lower(User.username) == username.lower()).order_by(User.id)
     return list(db.session.scalars(stmt))

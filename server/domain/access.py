@@ -58,7 +58,14 @@ POLICY: dict[str, frozenset[str]] = {
     "samples.get": frozenset({CITY_REVIEWER, ADMIN}),
     "audit.list": frozenset({ADMIN}),
     "audit.export": frozenset({ADMIN}),
-    "payouts.sheet": frozenset({CITY_REVIEWER, ADMIN, FINANCE}),
+    # the payout sheet of a region: county staff see their county's, the city its city's
+    "payouts.sheet": DESK | {FINANCE},
+    "payouts.preview": DESK | {FINANCE},
+    "payouts.records": DESK | {FINANCE},
+    "payouts.rules": DESK | {FINANCE},
+    # what moves money: the bureau's administrator (finance reads; reviewers review)
+    "payouts.add_rule": frozenset({ADMIN}),
+    "payouts.record": frozenset({ADMIN}),
     # background jobs: the desk roles that start them (payout sheets, approvals that queue reports)
     "jobs.list": DESK | {FINANCE},
     "jobs.get": DESK | {FINANCE},

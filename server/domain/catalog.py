@@ -107,6 +107,11 @@ CATALOG: dict[str, Entry] = {
     "users.invalid": Entry(422, "账号信息有误"),
     "users.reason_required": Entry(422, "请填写原因（至少 {min_length} 个字）"),
     "users.unchanged": Entry(409, "账号已是此状态"),
+    # --- reward rules in the console (server/services/payout_console.py) ---
+    "payouts.invalid_rule": Entry(422, "奖补标准有误"),
+    "payouts.rule_exists": Entry(
+        409, "该地区、类别和等级已有同一生效日期的奖补标准；标准不可修改，调整请使用新的生效日期"
+    ),
     # --- campaign plans (server/services/plans.py) ---
     "plan.invalid": Entry(422, "评审计划有 {count} 处问题，未创建任何检查"),
     "plan.request_reused": Entry(409, "此请求编号已用于另一个评审计划，请刷新页面后重新提交"),

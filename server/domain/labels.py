@@ -142,6 +142,7 @@ AUDIT_ACTION_LABELS: dict[str, str] = {
     "payout.rules": "导入奖补标准",
     "payout.rules_default": "设置默认奖补标准",
     "payout.record": "登记奖补资金",
+    "payout.rule": "新增奖补标准",
     "job.submit": "提交后台任务",
     "job.succeeded": "后台任务完成",
     "job.failed": "后台任务失败",
@@ -165,6 +166,10 @@ AUDIT_TARGET_LABELS: dict[str, str] = {
     "payout_sheet": "奖补资金分配表",
     "region": "地区",
 }
+
+
+# Who did something when no user did: a command on the server, the demo data.
+SYSTEM_ACTOR_LABELS = {"cli": "系统命令", "seed": "演示数据"}
 
 
 def label(labels: dict[str, str], code: str | None) -> str:
@@ -192,9 +197,10 @@ def as_data() -> dict[str, Any]:
         "facility_types": FACILITY_TYPES,
         "audit_actions": AUDIT_ACTION_LABELS,
         "audit_targets": AUDIT_TARGET_LABELS,
+        "system_actors": SYSTEM_ACTOR_LABELS,
         "plan_statuses": plans.STATUS_LABELS,
         "plan_progress": plans.PROGRESS_LABELS,
         "plan_progress_tones": plans.PROGRESS_TONES,
-        "plan_kinds": list(plans.KINDS),
+        "plan_kinds": {k: KIND_LABELS[k] for k in plans.KINDS},
         "plan_kind_of_role": plans.KIND_OF_ROLE,
     }

@@ -58,7 +58,7 @@ class RulesResult:
     breakdown: dict[str, int]  # rules per family label
 
 
-def _loaded_tiers() -> dict[str, dict[str, str]]:
+def loaded_tiers() -> dict[str, dict[str, str]]:
     """Family -> tier code -> label, over every loaded checklist (later versions win on labels)."""
     tiers: dict[str, dict[str, str]] = {}
     for version in checklist_queries.list_versions():
@@ -70,7 +70,7 @@ def _loaded_tiers() -> dict[str, dict[str, str]]:
 def load_rules(filename: str, data: bytes, actor: str = "cli", actor_id: int | None = None) -> RulesResult:
     """Rules from a CSV or XLSX file: every row checked, all written or none."""
     families = checklists.current_families()
-    report, read = payout_rules.read_rules(filename, data, _loaded_tiers(), families)
+    report, read = payout_rules.read_rules(filename, data, loaded_tiers(), families)
     parsed = [
         (
             row,
@@ -138,7 +138,7 @@ def default_rules(
             continue
         for tier in version.definition.get("tiers", []):
             if tier.get("reward_yuan") is not None:
-                source = f"默认奖补标准，取自评审标准 {version.checklist_id} 第{version.version}版"
+                source = f"默认奖补标准，取自《{version.definition.get('title', '')}》第 {version.version} 版"
                 amounts[(version.family, tier["code"])] = (int(tier["reward_yuan"]), source)
     new = [
         PayoutRule(

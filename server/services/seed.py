@@ -34,7 +34,7 @@ from server.domain.errors import DomainError
 from server.domain.identifiers import USCC_CHARSET, VILLAGE_CLINIC, uscc_check_char
 from server.domain.times import china_date
 from server.extensions import db
-from server.services import audit, checklists, evidence, inspections, sync
+from server.services import audit, checklists, evidence, inspections, payouts, sync
 from server.services.auth import hash_password
 
 MARKER_REGION = "410200"
@@ -139,6 +139,8 @@ def seed_demo(now: dt.datetime) -> dict[str, Any]:
     )
     db.session.commit()
     _create_inspections(now, facilities, users)
+    # the city's reward rules, from the checklists' tier rewards: its payout sheet has amounts
+    payouts.default_rules("410200", actor="seed")
     return {"created": True, "logins": logins}
 
 

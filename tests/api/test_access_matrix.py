@@ -180,6 +180,25 @@ SPECS: dict[str, Spec] = {
     "audit.list": Spec("GET", lambda t: "/api/audit", located=False),
     "audit.export": Spec("GET", lambda t: "/api/audit/log.csv", located=False),
     "payouts.sheet": Spec("GET", lambda t: f"/api/payouts/{t.region_code}/2026.xlsx"),
+    "payouts.preview": Spec("GET", lambda t: f"/api/payouts/{t.region_code}/2026/preview"),
+    "payouts.record": Spec(
+        "POST", lambda t: f"/api/payouts/{t.region_code}/2026/record", lambda t, role, w: {"digest": "0" * 64}
+    ),
+    "payouts.records": Spec("GET", lambda t: "/api/payouts/records", located=False),
+    "payouts.rules": Spec("GET", lambda t: "/api/payouts/rules", located=False),
+    "payouts.add_rule": Spec(
+        "POST",
+        lambda t: "/api/payouts/rules",
+        lambda t, role, w: {
+            "region_code": w.users[role].region_code,
+            "family": "quality_service",
+            "tier_code": "basic",
+            "amount_yuan": 1,
+            "top_up": True,
+            "valid_from": "2030-01-01",
+        },
+        located=False,
+    ),
     "jobs.list": Spec(
         "GET", lambda t: "/api/jobs", listed=lambda body, t: t.job_id in {j["id"] for j in body["jobs"]}
     ),

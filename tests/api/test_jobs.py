@@ -109,7 +109,9 @@ def test_jobs_are_seen_only_by_their_starter_and_by_users_in_scope_who_may_do_th
     # a sheet outside the user's region is no sheet at all, and roles without payouts get none
     outside = dict(SHEET, region_code="410100")
     assert world.call("city_reviewer", "POST", "/api/payouts/sheets", outside).status_code == 404
-    response = world.call("county_reviewer", "POST", "/api/payouts/sheets", SHEET)
+    county = world.call("county_reviewer", "POST", "/api/payouts/sheets", SHEET)  # the city's sheet
+    assert (county.status_code, county.json) == (404, DENIALS[404])
+    response = world.call("inspector", "POST", "/api/payouts/sheets", SHEET)
     assert (response.status_code, response.json) == (403, DENIALS[403])
 
 

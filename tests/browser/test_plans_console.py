@@ -1,4 +1,5 @@
-"""评审计划 and 机构管理 in the browser, on a real deployment (gunicorn over PostgreSQL and MinIO, the demo data).
+"""评审计划 and 机构管理 in the browser, on a real deployment (gunicorn over PostgreSQL and MinIO,
+the demo data).
 
 The county reviewer of 通许县 (tx_county) opens 评审计划 from the review queue on a desk
 (1366×900), starts a plan, finds the county's 乡卫生院 by kind, adds them, gives them all a team
@@ -34,7 +35,9 @@ def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
         yield server
 
 
-def test_a_county_reviewer_plans_the_countys_visits(browser: Any, app_server: AppServer, tmp_path: Path) -> None:
+def test_a_county_reviewer_plans_the_countys_visits(
+    browser: Any, app_server: AppServer, tmp_path: Path
+) -> None:
     context = browser.new_context(locale="zh-CN", timezone_id="America/Los_Angeles", viewport=DESK)
     page = context.new_page()
     try:
@@ -51,7 +54,9 @@ def test_a_county_reviewer_plans_the_countys_visits(browser: Any, app_server: Ap
         page.get_by_test_id("plan-ends").fill("2026-12-31")
         checklist = page.get_by_test_id("plan-checklist")
         poll(page, lambda: checklist.locator("option").count() > 0, 10, "the checklists")
-        checklist.select_option(label="优质服务基层行 乡镇卫生院/社区卫生服务中心服务能力评价（2023版·示例）（第 1 版）")
+        checklist.select_option(
+            label="优质服务基层行 乡镇卫生院/社区卫生服务中心服务能力评价（2023版·示例）（第 1 版）"
+        )
         assert page.get_by_test_id("plan-kind").is_disabled()  # a county plans county visits
 
         page.get_by_test_id("find-type").select_option(label="乡卫生院")
@@ -75,7 +80,10 @@ def test_a_county_reviewer_plans_the_countys_visits(browser: Any, app_server: Ap
         note.wait_for(timeout=15000)
         assert "1 行已加入计划，1 行有问题未加入" in note.inner_text()
         refused = page.get_by_test_id("plan-list-refused")
-        assert "第 3 行" in refused.inner_text() and "本辖区没有名为“通许县不存在卫生院”的机构" in refused.inner_text()
+        assert (
+            "第 3 行" in refused.inner_text()
+            and "本辖区没有名为“通许县不存在卫生院”的机构" in refused.inner_text()
+        )
         assert draft.locator("tbody tr").count() == len(TOWNSHIP_CENTRES) + 1
         assert "通许县玉皇庙镇中心卫生院" in draft.locator("tbody tr").last.inner_text()
         assert "2026-12-15" in draft.locator("tbody tr").last.inner_text()
@@ -143,7 +151,12 @@ def test_a_county_reviewer_plans_the_countys_visits(browser: Any, app_server: Ap
     try:
         log_in(page, app_server, "tx_inspector1")
         page.wait_for_url("**/tasks", timeout=15000)
-        poll(page, lambda: "通许县冯庄乡卫生院" in page.inner_text("body"), 20, "the planned visit among the tasks")
+        poll(
+            page,
+            lambda: "通许县冯庄乡卫生院" in page.inner_text("body"),
+            20,
+            "the planned visit among the tasks",
+        )
         screenshot(page, "plan-inspector-tasks.png")
     finally:
         phone.close()

@@ -50,6 +50,12 @@ import type {
   UserOut,
   FacilityFactsOut,
   FacilityProfileOut,
+  PayoutPreviewOut,
+  PayoutRecordOut,
+  PayoutRecordingOut,
+  PayoutRuleIn,
+  PayoutRuleOut,
+  PayoutRulesOut,
   PlanDetailOut,
   PlanEntryChangeIn,
   PlanEntryOut,
@@ -423,6 +429,34 @@ export function getFacilityFacts(id: number): Promise<FacilityFactsOut> {
 /** New values for some facts (null clears one), with the reason the audit keeps. */
 export function setFacilityFacts(id: number, facts: Record<string, unknown>, reason: string): Promise<FacilityFactsOut> {
   return request<FacilityFactsOut>(`/api/facilities/${id}/facts`, { method: 'PATCH', body: { facts, reason } })
+}
+
+/** The reward rules that apply in the user's region, and the families and tiers a rule may name. */
+export function listPayoutRules(): Promise<PayoutRulesOut> {
+  return request<PayoutRulesOut>('/api/payouts/rules')
+}
+
+export function addPayoutRule(body: PayoutRuleIn): Promise<PayoutRuleOut> {
+  return request<PayoutRuleOut>('/api/payouts/rules', { method: 'POST', body })
+}
+
+/** A payout sheet's rows and totals as its files show them, with its digest. */
+export function previewPayoutSheet(region: string, period: string): Promise<PayoutPreviewOut> {
+  return request<PayoutPreviewOut>(`/api/payouts/${region}/${period}/preview`, { timeoutMs: 120_000 })
+}
+
+/** Records the payouts of the sheet previewed (its digest); the same sheet again adds nothing. */
+export function recordPayoutSheet(region: string, period: string, digest: string): Promise<PayoutRecordOut> {
+  return request<PayoutRecordOut>(`/api/payouts/${region}/${period}/record`, { method: 'POST', body: { digest }, timeoutMs: 120_000 })
+}
+
+export function listPayoutRecords(): Promise<PayoutRecordingOut[]> {
+  return request<PayoutRecordingOut[]>('/api/payouts/records')
+}
+
+/** A region's payout sheet made within the request (small regions), as PDF or XLSX. */
+export function fetchPayoutSheet(region: string, period: string, format: 'pdf' | 'xlsx'): Promise<Blob> {
+  return fetchBlob(`/api/payouts/${region}/${period}.${format}`)
 }
 
 /** One page of the admin's audit log, newest first; `next_before` is the `before_seq` of the next. */

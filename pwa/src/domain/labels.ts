@@ -19,6 +19,8 @@ export const ROLE_LABELS: Readonly<Record<string, string>> = data.roles
 /** What an audit entry records (users.created 创建账号 …) and what it is about (user 账号 …). */
 export const AUDIT_ACTION_LABELS: Readonly<Record<string, string>> = data.audit_actions
 export const AUDIT_TARGET_LABELS: Readonly<Record<string, string>> = data.audit_targets
+/** Who did something when no user did: a command on the server (cli), the demo data (seed). */
+export const SYSTEM_ACTOR_LABELS: Readonly<Record<string, string>> = data.system_actors
 /** Facility types by their code (B100 社区卫生服务中心 …). */
 export const FACILITY_TYPE_LABELS: Readonly<Record<string, string>> = data.facility_types
 

@@ -3186,6 +3186,232 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/payouts/records": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The sheets recorded inside the user's region, newest first. */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PayoutRecordingOut"][];
+                    };
+                };
+                /** @description Not logged in, or the session ended */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Database or evidence store unavailable; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        /** @description seconds to wait before retrying */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/payouts/rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The reward rules that apply inside the user's region (those of the regions above it marked
+         *     inherited), newest 生效日期 first, and the families and tiers a rule may name.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PayoutRulesOut"];
+                    };
+                };
+                /** @description Not logged in, or the session ended */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Database or evidence store unavailable; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        /** @description seconds to wait before retrying */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * A new rule for a region inside the user's own: rules are never changed, a new amount is a
+         *     new rule from a later 生效日期.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["PayoutRuleIn"];
+                };
+            };
+            responses: {
+                /** @description Created */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PayoutRuleOut"];
+                    };
+                };
+                /** @description Malformed request (invalid JSON, NaN, duplicate keys, nesting too deep, number too long) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not logged in, or the session ended */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflicts with the resource's current state */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Request or upload too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unsupported content type */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                /** @description Database or evidence store unavailable; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        /** @description seconds to wait before retrying */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/payouts/sheets": {
         parameters: {
             query?: never;
@@ -3489,6 +3715,231 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/payouts/{region_code}/{period}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                region_code: string;
+                period: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * The sheet's rows and totals (the same as its PDF and XLSX) and its digest, to check before
+         *     downloading or recording it.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    region_code: string;
+                    period: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PayoutPreviewOut"];
+                    };
+                };
+                /** @description Not logged in, or the session ended */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such resource in the caller's scope */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflicts with the resource's current state */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Invalid fields; `problems` lists each with its JSON pointer */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Database or evidence store unavailable; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        /** @description seconds to wait before retrying */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/payouts/{region_code}/{period}/record": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                region_code: string;
+                period: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Records the payouts of the sheet previewed (its digest): refused when the sheet changed
+         *     since; the same sheet recorded again adds nothing.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    region_code: string;
+                    period: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["PayoutRecordIn"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PayoutRecordOut"];
+                    };
+                };
+                /** @description Malformed request (invalid JSON, NaN, duplicate keys, nesting too deep, number too long) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not logged in, or the session ended */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such resource in the caller's scope */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflicts with the resource's current state */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Request or upload too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unsupported content type */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                /** @description Database or evidence store unavailable; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        /** @description seconds to wait before retrying */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -5737,7 +6188,7 @@ export interface components {
              * @description stable error code: one of the catalog (`x-error-catalog`)
              * @enum {string}
              */
-            code: "answers.checklist_mismatch" | "answers.document_after_inspection" | "answers.document_form" | "answers.invalid" | "answers.invalid_grade" | "answers.invalid_note" | "answers.not_applicable_not_allowed" | "answers.unknown_document" | "answers.unknown_field" | "answers.unknown_item" | "auth.forbidden" | "auth.invalid_credentials" | "auth.password_change_required" | "auth.required" | "auth.same_password" | "auth.session_expired" | "auth.throttled" | "auth.weak_password" | "auth.wrong_password" | "checklist.already_published" | "checklist.db_refused" | "checklist.digest_mismatch" | "checklist.duplicate" | "checklist.fact_conflict" | "checklist.invalid" | "checklist.invalid_date" | "checklist.invalid_text" | "checklist.location" | "checklist.manifest_invalid" | "checklist.none_found" | "checklist.not_found" | "checklist.out_of_range" | "checklist.schema" | "checklist.semantic" | "checklist.too_long" | "checklist.unknown_family" | "conflict.already_resolved" | "conflict.grade_required" | "conflict.invalid_resolution" | "conflict.not_participant" | "conflict.reason_required" | "db.unavailable" | "evidence.digest_mismatch" | "evidence.frozen" | "evidence.invalid_digest" | "evidence.missing" | "evidence.not_an_image" | "evidence.not_assigned" | "evidence.too_large" | "evidence.too_many_pixels" | "evidence.unknown_item" | "evidence.unsupported_type" | "evidence.upload_id_reused" | "facility.fact_in_use" | "facility.facts_invalid" | "facility.reason_required" | "facility.result_locked" | "facts.invalid" | "facts.invalid_text" | "facts.missing" | "facts.out_of_range" | "facts.read_only" | "facts.required" | "facts.type" | "facts.unknown" | "families.duplicate" | "families.facility_type" | "families.invalid" | "families.schema" | "file.unreadable" | "http.bad_request" | "http.conflict" | "http.forbidden" | "http.gone" | "http.headers_too_large" | "http.internal" | "http.length_required" | "http.method_not_allowed" | "http.not_acceptable" | "http.not_found" | "http.not_implemented" | "http.payload_too_large" | "http.precondition_failed" | "http.precondition_required" | "http.range_not_satisfiable" | "http.request_timeout" | "http.too_many_requests" | "http.unauthorized" | "http.unavailable" | "http.unsupported_media_type" | "http.uri_too_long" | "import.already_done" | "import.changed" | "import.conflict" | "import.empty" | "import.invalid" | "import.invalid_row" | "import.too_many_rows" | "import.unknown_kind" | "import.unreadable" | "import.unsupported_format" | "input.invalid" | "input.invalid_date" | "input.missing_field" | "input.unknown_field" | "inspection.checklist_mismatch" | "inspection.incomplete" | "inspection.invalid_inspector" | "inspection.invalid_kind" | "inspection.item_conflict" | "inspection.item_incomplete" | "inspection.item_photos_missing" | "inspection.item_unanswered" | "inspection.kind_not_allowed" | "inspection.locked" | "inspection.not_editable" | "inspection.not_found" | "inspection.unknown_tier" | "inspection.version_not_newer" | "jobs.crashed" | "jobs.failed" | "jobs.memory" | "jobs.no_region" | "jobs.no_result" | "jobs.not_finished" | "jobs.timeout" | "jobs.unavailable" | "json.duplicate_key" | "json.invalid" | "json.non_finite_number" | "json.number_too_long" | "json.too_deep" | "payouts.invalid_period" | "payouts.no_checklists" | "payouts.record_conflict" | "payouts.region_not_found" | "payouts.rules_conflict" | "payouts.sheet_changed" | "payouts.use_job" | "plan.cancelled" | "plan.invalid" | "plan.pending" | "plan.reason_required" | "plan.request_reused" | "plan.self_assessment_pending" | "plan.work_started" | "pwa.not_built" | "report.missing" | "request.invalid" | "request.invalid_cursor" | "request.invalid_datetime" | "request.invalid_field" | "request.invalid_text" | "request.missing_field" | "request.out_of_range" | "request.unknown_field" | "request.unsupported_media_type" | "review.conflict_of_interest" | "review.evidence_incomplete" | "review.not_assigned_reviewer" | "review.not_in_review" | "review.reason_required" | "review.same_reviewer" | "review.stale_revision" | "sample.empty_population" | "sample.invalid_size" | "seed.checklists_missing" | "seed.user_exists" | "server.internal" | "storage.listing_out_of_order" | "storage.no_object_lock" | "storage.unavailable" | "sync.change_id_reused" | "sync.not_assigned" | "users.invalid" | "users.not_grantable" | "users.reason_required" | "users.self" | "users.unchanged" | "users.username_taken" | "workflow.invalid_transition" | "workflow.not_participant" | "workflow.reason_required" | "workflow.role_not_allowed" | "workflow.sampled_for_review" | "workflow.unknown_action";
+            code: "answers.checklist_mismatch" | "answers.document_after_inspection" | "answers.document_form" | "answers.invalid" | "answers.invalid_grade" | "answers.invalid_note" | "answers.not_applicable_not_allowed" | "answers.unknown_document" | "answers.unknown_field" | "answers.unknown_item" | "auth.forbidden" | "auth.invalid_credentials" | "auth.password_change_required" | "auth.required" | "auth.same_password" | "auth.session_expired" | "auth.throttled" | "auth.weak_password" | "auth.wrong_password" | "checklist.already_published" | "checklist.db_refused" | "checklist.digest_mismatch" | "checklist.duplicate" | "checklist.fact_conflict" | "checklist.invalid" | "checklist.invalid_date" | "checklist.invalid_text" | "checklist.location" | "checklist.manifest_invalid" | "checklist.none_found" | "checklist.not_found" | "checklist.out_of_range" | "checklist.schema" | "checklist.semantic" | "checklist.too_long" | "checklist.unknown_family" | "conflict.already_resolved" | "conflict.grade_required" | "conflict.invalid_resolution" | "conflict.not_participant" | "conflict.reason_required" | "db.unavailable" | "evidence.digest_mismatch" | "evidence.frozen" | "evidence.invalid_digest" | "evidence.missing" | "evidence.not_an_image" | "evidence.not_assigned" | "evidence.too_large" | "evidence.too_many_pixels" | "evidence.unknown_item" | "evidence.unsupported_type" | "evidence.upload_id_reused" | "facility.fact_in_use" | "facility.facts_invalid" | "facility.reason_required" | "facility.result_locked" | "facts.invalid" | "facts.invalid_text" | "facts.missing" | "facts.out_of_range" | "facts.read_only" | "facts.required" | "facts.type" | "facts.unknown" | "families.duplicate" | "families.facility_type" | "families.invalid" | "families.schema" | "file.unreadable" | "http.bad_request" | "http.conflict" | "http.forbidden" | "http.gone" | "http.headers_too_large" | "http.internal" | "http.length_required" | "http.method_not_allowed" | "http.not_acceptable" | "http.not_found" | "http.not_implemented" | "http.payload_too_large" | "http.precondition_failed" | "http.precondition_required" | "http.range_not_satisfiable" | "http.request_timeout" | "http.too_many_requests" | "http.unauthorized" | "http.unavailable" | "http.unsupported_media_type" | "http.uri_too_long" | "import.already_done" | "import.changed" | "import.conflict" | "import.empty" | "import.invalid" | "import.invalid_row" | "import.too_many_rows" | "import.unknown_kind" | "import.unreadable" | "import.unsupported_format" | "input.invalid" | "input.invalid_date" | "input.missing_field" | "input.unknown_field" | "inspection.checklist_mismatch" | "inspection.incomplete" | "inspection.invalid_inspector" | "inspection.invalid_kind" | "inspection.item_conflict" | "inspection.item_incomplete" | "inspection.item_photos_missing" | "inspection.item_unanswered" | "inspection.kind_not_allowed" | "inspection.locked" | "inspection.not_editable" | "inspection.not_found" | "inspection.unknown_tier" | "inspection.version_not_newer" | "jobs.crashed" | "jobs.failed" | "jobs.memory" | "jobs.no_region" | "jobs.no_result" | "jobs.not_finished" | "jobs.timeout" | "jobs.unavailable" | "json.duplicate_key" | "json.invalid" | "json.non_finite_number" | "json.number_too_long" | "json.too_deep" | "payouts.invalid_period" | "payouts.invalid_rule" | "payouts.no_checklists" | "payouts.record_conflict" | "payouts.region_not_found" | "payouts.rule_exists" | "payouts.rules_conflict" | "payouts.sheet_changed" | "payouts.use_job" | "plan.cancelled" | "plan.invalid" | "plan.pending" | "plan.reason_required" | "plan.request_reused" | "plan.self_assessment_pending" | "plan.work_started" | "pwa.not_built" | "report.missing" | "request.invalid" | "request.invalid_cursor" | "request.invalid_datetime" | "request.invalid_field" | "request.invalid_text" | "request.missing_field" | "request.out_of_range" | "request.unknown_field" | "request.unsupported_media_type" | "review.conflict_of_interest" | "review.evidence_incomplete" | "review.not_assigned_reviewer" | "review.not_in_review" | "review.reason_required" | "review.same_reviewer" | "review.stale_revision" | "sample.empty_population" | "sample.invalid_size" | "seed.checklists_missing" | "seed.user_exists" | "server.internal" | "storage.listing_out_of_order" | "storage.no_object_lock" | "storage.unavailable" | "sync.change_id_reused" | "sync.not_assigned" | "users.invalid" | "users.not_grantable" | "users.reason_required" | "users.self" | "users.unchanged" | "users.username_taken" | "workflow.invalid_transition" | "workflow.not_participant" | "workflow.reason_required" | "workflow.role_not_allowed" | "workflow.sampled_for_review" | "workflow.unknown_action";
             message: string;
             problems?: components["schemas"]["ErrorProblem"][];
         };
@@ -6116,12 +6567,118 @@ export interface components {
             current_password: string;
             new_password: string;
         };
+        PayoutFamilyOut: {
+            code: string;
+            label: string;
+            tiers: components["schemas"]["TierOptionOut"][];
+        };
+        PayoutPreviewOut: {
+            /** @description names this sheet when recording it */
+            digest: string;
+            not_reached: number;
+            period: string;
+            period_label: string;
+            /** @description rows already recorded */
+            recorded: number;
+            region_code: string;
+            region_name: string;
+            rows: components["schemas"]["PayoutPreviewRowOut"][];
+            title: string;
+            total_yuan: number;
+            totals: components["schemas"]["PayoutTotalOut"][];
+        };
+        PayoutPreviewRowOut: {
+            amount_yuan: number;
+            facility_name: string;
+            family_label: string;
+            /** @description the USCC */
+            identifier: string | null;
+            index: number;
+            paid_before_yuan: number;
+            recorded: boolean;
+            region_name: string;
+            remark: string;
+            report_number: string;
+            /** @description the rule applied, as people read it */
+            rule: string;
+            tier_label: string;
+            type_name: string;
+        };
+        PayoutRecordIn: {
+            digest: string;
+        };
+        PayoutRecordOut: {
+            /** @description payouts recorded now (0: all were before) */
+            added: number;
+            sheet: components["schemas"]["PayoutPreviewOut"];
+        };
+        PayoutRecordingOut: {
+            amount_yuan: number;
+            facilities: number;
+            period: string;
+            period_label: string;
+            /** Format: date-time */
+            recorded_at: string;
+            /** @description who recorded it, by name */
+            recorded_by: string;
+            /**
+             * Format: date
+             * @description the China day
+             */
+            recorded_on: string;
+            region_code: string;
+            region_name: string;
+        };
+        PayoutRuleIn: {
+            /** Format: int32 */
+            amount_yuan: number;
+            family: string;
+            /** @default null */
+            note?: string | null;
+            region_code: string;
+            tier_code: string;
+            top_up: boolean;
+            /** Format: date */
+            valid_from: string;
+        };
+        PayoutRuleOut: {
+            amount_yuan: number;
+            /** Format: date-time */
+            created_at: string;
+            /** @description who set it, by name */
+            created_by: string;
+            family: string;
+            family_label: string;
+            id: number;
+            /** @description a rule of a region above the user's: read-only for them */
+            inherited: boolean;
+            note: string | null;
+            region_code: string;
+            region_name: string;
+            tier_code: string;
+            tier_label: string;
+            /** @description pays the difference to what a lower tier got */
+            top_up: boolean;
+            /** Format: date */
+            valid_from: string;
+        };
+        PayoutRulesOut: {
+            /** @description what a new rule may name */
+            families: components["schemas"]["PayoutFamilyOut"][];
+            rules: components["schemas"]["PayoutRuleOut"][];
+        };
         PayoutSheetRequest: {
             /** @enum {string} */
             format: "pdf" | "xlsx";
             /** @description a year (2026), quarter (2026Q4) or month (2026-11) */
             period: string;
             region_code: string;
+        };
+        PayoutTotalOut: {
+            amount_yuan: number;
+            facilities: number;
+            family_label: string;
+            tier_label: string;
         };
         PlanDetailOut: {
             /** @description by planned date, then id */
