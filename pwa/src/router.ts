@@ -59,6 +59,7 @@ export const routes: RouteRecordRaw[] = [
     component: () => import('./pages/PayoutRulesPage.vue'),
     meta: { may: 'payouts.rules' },
   },
+  { path: '/console/samples', name: 'samples', component: () => import('./pages/SamplesPage.vue'), meta: { may: 'samples.list' } },
   { path: '/console/plans', name: 'plans', component: () => import('./pages/PlansPage.vue'), meta: { may: 'plans.list' } },
   { path: '/console/plans/new', name: 'plan-new', component: () => import('./pages/PlanNewPage.vue'), meta: { may: 'plans.create' } },
   {

@@ -30,7 +30,7 @@ from server.api.fields import (
     length,
     one_of,
 )
-from server.domain import catalog, inputs, plans, regions, scoring, workflow
+from server.domain import catalog, inputs, plans, regions, sampling, scoring, workflow
 from server.domain.checklist import FACT_TYPE_LABELS
 
 # The values a field can take, from the domain (each becomes an enum in the OpenAPI document).
@@ -971,19 +971,47 @@ class BootstrapOut(ma.Schema):
 
 
 class SampleIn(Strict):
-    size = Int(required=True, min=1, max=1000)
+    size = Int(min=1, max=1000, metadata={"description": "how many to draw; or give rate_percent"})
+    rate_percent = Int(min=1, max=100, metadata={"description": "the share to draw, rounded up"})
     seed = Int(load_default=None, allow_none=True, min=0, max=2**48)
+    since = Date(metadata={"description": "the period's first inspection day"})
+    until = Date(metadata={"description": "the period's last inspection day"})
+
+
+class SampleRowOut(ma.Schema):
+    inspection_id = fields.Integer(required=True)
+    facility_name = fields.String(required=True)
+    region_name = fields.String(required=True)
+    inspection_date = fields.Date(required=True)
+    status = fields.String(required=True, validate=STATUS)
+    review_state = fields.String(required=True, validate=one_of(list(sampling.REVIEW_STATES)))
 
 
 class SampleOut(ma.Schema):
     id = fields.Integer(required=True)
     region_code = fields.String(required=True)
+    region_name = fields.String(required=True)
     seed = fields.Integer(required=True)
     size = fields.Integer(required=True)
-    population = fields.List(fields.Integer(), required=True)
+    population = fields.List(fields.Integer(), required=True, metadata={"description": "the ids drawn from"})
     selected = fields.List(fields.Integer(), required=True)
     drawn_by = fields.Integer(required=True)
+    drawn_by_name = fields.String(required=True)
     drawn_at = fields.DateTime(required=True)
+    period_start = fields.Date(required=True, allow_none=True)
+    period_end = fields.Date(required=True, allow_none=True)
+    rate_percent = fields.Integer(required=True, allow_none=True)
+    review = fields.Dict(
+        required=True,
+        keys=fields.String(validate=one_of(list(sampling.REVIEW_STATES))),
+        values=fields.Integer(),
+        metadata={"description": "the drawn inspections by how far their re-review has come"},
+    )
+    rows = fields.List(
+        fields.Nested(SampleRowOut),
+        required=True,
+        metadata={"description": "each drawn inspection (empty in the list of samples)"},
+    )
 
 
 class AuditOut(ma.Schema):

@@ -350,14 +350,36 @@ def _change(c: dict[str, Any] | Refused) -> sync.Change | sync.Refusal:
 @admin_bp.response(201, s.SampleOut)
 @raises(409, 422)
 def draw_sample(body: dict[str, Any]) -> Any:
-    return inspections.draw_sample(principal(), body["size"], body["seed"], client_ip())
+    """A random sample of the city's county-approved inspections (of a period, when given), by
+    size or by rate; the population, seed and drawn list are kept."""
+    sample = inspections.draw_sample(
+        principal(),
+        body.get("size"),
+        body["seed"],
+        client_ip(),
+        rate_percent=body.get("rate_percent"),
+        since=body.get("since"),
+        until=body.get("until"),
+    )
+    return inspections.sample_views(principal(), [sample], with_rows=True)[0]
+
+
+@admin_bp.route("/samples")
+@requires("samples.list")
+@admin_bp.response(200, s.SampleOut(many=True))
+def list_samples() -> Any:
+    """The samples drawn in the caller's region, newest first, with their re-review progress."""
+    samples = inspections.samples_in(principal())
+    return inspections.sample_views(principal(), samples, with_rows=False)
 
 
 @admin_bp.route("/samples/<int:sample_id>")
 @requires("samples.get")
 @admin_bp.response(200, s.SampleOut)
 def get_sample(sample_id: int) -> Any:
-    return inspections.get_sample(principal(), sample_id)
+    """The sample with each inspection it drew and how far its re-review has come."""
+    sample = inspections.get_sample(principal(), sample_id)
+    return inspections.sample_views(principal(), [sample], with_rows=True)[0]
 
 
 @admin_bp.route("/audit")

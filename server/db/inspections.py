@@ -401,9 +401,41 @@ def in_open_sample(inspection_id: int) -> bool:
     return bool(db.session.scalar(stmt))
 
 
-def county_approved_in(principal: Principal) -> list[int]:
-    stmt = _scoped_inspections(principal, select(Inspection.id).where(Inspection.status == "county_approved"))
-    return list(db.session.scalars(stmt))
+def county_approved_in(
+    principal: Principal, since: dt.date | None = None, until: dt.date | None = None
+) -> list[int]:
+    """The county-approved inspections of the caller's region not drawn in a sample before, whose
+    inspection day lies in [since, until] (either open)."""
+    drawn = select(SampledInspection.inspection_id)
+    stmt = select(Inspection.id).where(Inspection.status == "county_approved", Inspection.id.not_in(drawn))
+    if since is not None:
+        stmt = stmt.where(Inspection.inspection_date >= since)
+    if until is not None:
+        stmt = stmt.where(Inspection.inspection_date <= until)
+    return list(db.session.scalars(_scoped_inspections(principal, stmt)))
+
+
+def samples_in(principal: Principal, limit: int = 100) -> list[ReviewSample]:
+    """The samples drawn inside the caller's region, newest first."""
+    stmt = select(ReviewSample).where(ReviewSample.region_code.startswith(principal.scope, autoescape=True))
+    return list(db.session.scalars(stmt.order_by(ReviewSample.id.desc()).limit(limit)))
+
+
+def sampled_statuses(sample_ids: Iterable[int]) -> dict[int, list[tuple[int, str]]]:
+    """For each sample, its drawn inspections as (id, status)."""
+    ids = sorted(set(sample_ids))
+    found: dict[int, list[tuple[int, str]]] = {i: [] for i in ids}
+    if not ids:
+        return found
+    stmt = (
+        select(SampledInspection.sample_id, Inspection.id, Inspection.status)
+        .join(Inspection, Inspection.id == SampledInspection.inspection_id)
+        .where(SampledInspection.sample_id.in_(ids))
+        .order_by(Inspection.id)
+    )
+    for sample_id, inspection_id, status in db.session.execute(stmt):
+        found[sample_id].append((inspection_id, status))
+    return found
 
 
 # --- the reviewer's queue ------------------------------------------------------------------------

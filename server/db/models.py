@@ -334,6 +334,10 @@ class ReviewSample(db.Model):  # type: ignore[name-defined,misc]
     selected: Mapped[list[int]] = mapped_column(JSON, nullable=False)
     drawn_by: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
     drawn_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    # the inspection days the population was drawn from (None: any), and the rate when drawn by one
+    period_start: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    period_end: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    rate_percent: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class SampledInspection(db.Model):  # type: ignore[name-defined,misc]

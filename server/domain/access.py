@@ -56,6 +56,7 @@ POLICY: dict[str, frozenset[str]] = {
     "reports.get": ALL,
     "samples.draw": frozenset({CITY_REVIEWER}),
     "samples.get": frozenset({CITY_REVIEWER, ADMIN}),
+    "samples.list": frozenset({CITY_REVIEWER, ADMIN}),
     "audit.list": frozenset({ADMIN}),
     "audit.export": frozenset({ADMIN}),
     # the payout sheet of a region: county staff see their county's, the city its city's

@@ -223,8 +223,9 @@ CATALOG: dict[str, Entry] = {
     ),
     "conflict.invalid_resolution": Entry(422, "冲突的处理方式无效"),
     "conflict.grade_required": Entry(422, "合并备注时需要选择评分"),
-    "sample.invalid_size": Entry(422, "抽样数量至少为 1"),
-    "sample.empty_population": Entry(409, "没有县级审核通过的评审可供抽样"),
+    "sample.invalid_size": Entry(422, "请填写抽样数量（至少 1 个）或抽样比例（1%～100%），二者选一"),
+    "sample.invalid_period": Entry(422, "抽样期间的结束日期早于开始日期"),
+    "sample.empty_population": Entry(409, "此期间没有尚未抽取过的县级审核通过评审可供抽样"),
     # --- sync receipts (server/services/sync.py) ---
     "sync.change_id_reused": Entry(409, "此修改编号已用于其他内容"),
     "sync.not_assigned": Entry(403, "您未被分派到此评审"),

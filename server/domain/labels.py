@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from server.domain import plans, workflow
+from server.domain import plans, sampling, workflow
 from server.domain.checklist import FACT_TYPE_LABELS, NOT_APPLICABLE, NOT_MET
 from server.domain.evidence import (
     FLAG_EXIF_PLACE_INVALID,
@@ -198,6 +198,7 @@ def as_data() -> dict[str, Any]:
         "audit_actions": AUDIT_ACTION_LABELS,
         "audit_targets": AUDIT_TARGET_LABELS,
         "system_actors": SYSTEM_ACTOR_LABELS,
+        "sample_review_states": sampling.REVIEW_STATE_LABELS,
         "plan_statuses": plans.STATUS_LABELS,
         "plan_progress": plans.PROGRESS_LABELS,
         "plan_progress_tones": plans.PROGRESS_TONES,

@@ -775,12 +775,29 @@ def _replayed(inspection: Inspection, conflict: Any, resolution: str, grade: str
 # --- samples -------------------------------------------------------------------------------------
 
 
-def draw_sample(principal: Principal, size: int, seed: int | None, ip: str | None) -> ReviewSample:
-    population = queries.county_approved_in(principal)
-    if size < 1:
+def draw_sample(
+    principal: Principal,
+    size: int | None,
+    seed: int | None,
+    ip: str | None,
+    *,
+    rate_percent: int | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+) -> ReviewSample:
+    """A random sample of the county-approved inspections of the city (those of the period
+    [since, until] by inspection day, not drawn before): `size` of them, or `rate_percent` of
+    them rounded up. The population, the seed and the drawn list are recorded and audited."""
+    if since is not None and until is not None and until < since:
+        raise DomainError("sample.invalid_period")
+    population = queries.county_approved_in(principal, since, until)
+    if (size is None) == (rate_percent is None) or (size is not None and size < 1):
         raise DomainError("sample.invalid_size")
     if not population:
         raise DomainError("sample.empty_population")
+    if rate_percent is not None:
+        size = sampling.size_for_rate(len(population), rate_percent)
+    assert size is not None
     seed = seed if seed is not None else secrets.randbits(48)
     selected = sampling.draw(population, size, seed)
     sample = ReviewSample(
@@ -790,6 +807,9 @@ def draw_sample(principal: Principal, size: int, seed: int | None, ip: str | Non
         population=sorted(population),
         selected=selected,
         drawn_by=principal.user_id,
+        period_start=since,
+        period_end=until,
+        rate_percent=rate_percent,
     )
     db.session.add(sample)
     db.session.flush()
@@ -801,11 +821,21 @@ def draw_sample(principal: Principal, size: int, seed: int | None, ip: str | Non
         actor=principal.username,
         target_type="sample",
         target_id=sample.id,
-        after={"seed": seed, "population": sorted(population), "selected": selected},
+        after={
+            "seed": seed,
+            "population": sorted(population),
+            "selected": selected,
+            "period": [d.isoformat() if d else None for d in (since, until)],
+            "rate_percent": rate_percent,
+        },
         ip=ip,
     )
     db.session.commit()
     return sample
+
+
+def samples_in(principal: Principal) -> list[ReviewSample]:
+    return queries.samples_in(principal)
 
 
 def get_sample(principal: Principal, sample_id: int) -> ReviewSample:
@@ -813,6 +843,61 @@ def get_sample(principal: Principal, sample_id: int) -> ReviewSample:
     if sample is None or not principal.sees_region(sample.region_code):
         raise not_found()
     return sample
+
+
+def sample_views(principal: Principal, samples: list[ReviewSample], with_rows: bool) -> list[dict[str, Any]]:
+    """Samples as the city's screen shows them: who drew them, from which period and how many,
+    and how far the re-review of what they drew has come (and, `with_rows`, each drawn inspection)."""
+    drawn = queries.sampled_statuses(s.id for s in samples)
+    people = queries.display_names(s.drawn_by for s in samples)
+    rows_of: dict[int, Inspection] = {}
+    if with_rows:
+        rows_of = queries.inspections_by_ids(principal, (i for pairs in drawn.values() for i, _ in pairs))
+    places = queries.facilities_by_ids({i.facility_id for i in rows_of.values()})
+    names = queries.regions_by_codes(
+        {f.region_code for f in places.values()} | {s.region_code for s in samples}
+    )
+    views = []
+    for sample in samples:
+        states = dict.fromkeys(sampling.REVIEW_STATES, 0)
+        for _, status in drawn[sample.id]:
+            states[sampling.review_state(status)] += 1
+        region = names.get(sample.region_code)
+        view: dict[str, Any] = {
+            "id": sample.id,
+            "region_code": sample.region_code,
+            "region_name": region.name if region is not None else sample.region_code,
+            "seed": sample.seed,
+            "size": sample.size,
+            "population": sample.population,
+            "selected": sample.selected,
+            "drawn_by": sample.drawn_by,
+            "drawn_by_name": people.get(sample.drawn_by, ""),
+            "drawn_at": sample.drawn_at,
+            "period_start": sample.period_start,
+            "period_end": sample.period_end,
+            "rate_percent": sample.rate_percent,
+            "review": states,
+            "rows": [],
+        }
+        for inspection_id, status in drawn[sample.id] if with_rows else []:
+            inspection = rows_of.get(inspection_id)
+            if inspection is None:
+                continue
+            facility = places.get(inspection.facility_id)
+            place = names.get(facility.region_code) if facility is not None else None
+            view["rows"].append(
+                {
+                    "inspection_id": inspection_id,
+                    "facility_name": facility.name if facility is not None else "",
+                    "region_name": place.name if place is not None else "",
+                    "inspection_date": inspection.inspection_date,
+                    "status": status,
+                    "review_state": sampling.review_state(status),
+                }
+            )
+        views.append(view)
+    return views
 
 
 # --- moving a draft to a newer checklist version -------------------------------------------------

@@ -177,6 +177,7 @@ SPECS: dict[str, Spec] = {
     "evidence.content": Spec("GET", lambda t: f"/api/evidence/{t.evidence_id}/thumbnail"),
     "samples.draw": Spec("POST", lambda t: "/api/samples", lambda t, role, w: {"size": 1}, located=False),
     "samples.get": Spec("GET", lambda t: f"/api/samples/{t.sample_id}", located=False),
+    "samples.list": Spec("GET", lambda t: "/api/samples", located=False),
     "audit.list": Spec("GET", lambda t: "/api/audit", located=False),
     "audit.export": Spec("GET", lambda t: "/api/audit/log.csv", located=False),
     "payouts.sheet": Spec("GET", lambda t: f"/api/payouts/{t.region_code}/2026.xlsx"),

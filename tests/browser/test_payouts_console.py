@@ -1,6 +1,8 @@
-"""奖补资金 in the browser, on a real deployment (gunicorn over PostgreSQL and MinIO, the demo data).
+"""奖补资金 and 市级抽样复核 in the browser, on a real deployment (gunicorn over PostgreSQL and MinIO,
+the demo data).
 
-The city administrator of 开封市 (kf_admin) opens 奖补资金 from the review queue on a desk
+The city reviewer (kf_city) follows the demo's sample and is told a new one has nothing left to
+draw from. The city administrator of 开封市 (kf_admin) opens 奖补资金 from the review queue on a desk
 (1366×900), previews the city's sheet for the year (the rows and totals its files carry), records
 it after a confirmation, and records it again to no effect; reads the reward rules and adds one
 for 通许县. The finance officer (kf_finance) reaches the same screen from their home page, sees
@@ -110,5 +112,36 @@ def test_the_city_records_its_sheet_and_finance_downloads_it(browser: Any, app_s
         assert APPROVED_CLINIC in cells
         check_screen(page, ["kf_admin", *page.locator(".console-mono").all_inner_texts()])
         screenshot(page, "payouts-finance.png", full_page=True)
+    finally:
+        context.close()
+
+
+def test_the_city_follows_its_samples_and_draws_from_a_period(browser: Any, app_server: AppServer) -> None:
+    context = browser.new_context(locale="zh-CN", timezone_id="America/Los_Angeles", viewport=DESK)
+    page = context.new_page()
+    try:
+        log_in(page, app_server, "kf_city")
+        page.wait_for_url("**/review", timeout=15000)
+        page.get_by_test_id("queue-to-samples").click()
+        page.wait_for_url("**/console/samples", timeout=15000)
+        table = page.get_by_test_id("samples-table")
+        table.wait_for(timeout=15000)
+        assert "第 1 次" in table.inner_text() and "李建国" in table.inner_text()  # the demo's sample
+        table.get_by_test_id("sample-show").first.click()
+        opened = page.get_by_test_id("sample-open")
+        opened.wait_for(timeout=10000)
+        assert "20261128" in page.get_by_test_id("sample-seed-shown").inner_text()
+        assert "通许县" in page.get_by_test_id("sample-rows").inner_text()
+        assert "待复核" in page.get_by_test_id("sample-rows").inner_text()
+        # everything the county approved was drawn already: a new sample has nothing to draw from
+        page.get_by_test_id("sample-draw").click()
+        error = page.get_by_test_id("sample-error")
+        error.wait_for(timeout=10000)
+        assert error.inner_text() == "此期间没有尚未抽取过的县级审核通过评审可供抽样"
+        page.get_by_test_id("sample-amount").fill("200")
+        page.get_by_test_id("sample-draw").click()
+        poll(page, lambda: error.inner_text() == "比例应为 1～100 的整数", 5, "the rate checked")
+        check_screen(page, [])
+        screenshot(page, "samples.png", full_page=True)
     finally:
         context.close()

@@ -57,6 +57,8 @@ import type {
   PayoutRuleOut,
   PayoutRulesOut,
   PlanDetailOut,
+  SampleIn,
+  SampleOut,
   PlanEntryChangeIn,
   PlanEntryOut,
   PlanIn,
@@ -457,6 +459,20 @@ export function listPayoutRecords(): Promise<PayoutRecordingOut[]> {
 /** A region's payout sheet made within the request (small regions), as PDF or XLSX. */
 export function fetchPayoutSheet(region: string, period: string, format: 'pdf' | 'xlsx'): Promise<Blob> {
   return fetchBlob(`/api/payouts/${region}/${period}.${format}`)
+}
+
+/** The city's samples, newest first, with the progress of their re-review. */
+export function listSamples(): Promise<SampleOut[]> {
+  return request<SampleOut[]>('/api/samples')
+}
+
+export function getSample(id: number): Promise<SampleOut> {
+  return request<SampleOut>(`/api/samples/${id}`)
+}
+
+/** A new sample of the county-approved inspections (of a period), by size or by rate. */
+export function drawSample(body: SampleIn): Promise<SampleOut> {
+  return request<SampleOut>('/api/samples', { method: 'POST', body })
 }
 
 /** One page of the admin's audit log, newest first; `next_before` is the `before_seq` of the next. */
