@@ -77,6 +77,10 @@ class Settings:
     # A campaign plan of at most this many facilities is created inside the request; a larger one
     # waits as 创建中 while a background job creates its inspections.
     plan_inline_facilities: int = 200
+    # A console import of at most this many rows (facilities; users, whose one-time passwords are
+    # hashed slowly) is done inside the request; a larger one by a background job.
+    import_inline_rows: int = 1000
+    import_inline_users: int = 100
     job_memory_mb: int = 1536
     job_time_limit_s: float = 1800
     job_max_per_child: int = 20
@@ -133,6 +137,8 @@ class Settings:
             "login_address_free_failures": int(get("LOGIN_ADDRESS_FREE_FAILURES", "30") or 0),
             "payout_inline_rows": int(get("PAYOUT_INLINE_ROWS", "3000") or 3000),
             "plan_inline_facilities": int(get("PLAN_INLINE_FACILITIES", "200") or 200),
+            "import_inline_rows": int(get("IMPORT_INLINE_ROWS", "1000") or 1000),
+            "import_inline_users": int(get("IMPORT_INLINE_USERS", "100") or 100),
             "jobs_inline": (get("JOBS_INLINE", "") or "").lower() in ("1", "true", "yes"),
             "job_memory_mb": int(get("JOB_MEMORY_MB", "1536") or 1536),
             "job_time_limit_s": float(get("JOB_TIME_LIMIT_S", "1800") or 1800),

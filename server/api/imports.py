@@ -7,12 +7,12 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from flask import Response
+from flask import Response, jsonify, make_response
 
 from server.api import schemas as s
 from server.api.base import Blueprint, principal, requires, settings
 from server.api.docs import raises
-from server.services import imports
+from server.services import import_jobs, imports
 
 bp = Blueprint("imports", __name__, url_prefix="/api/imports", description="批量导入")
 
@@ -53,11 +53,15 @@ def preview(files: dict[str, Any], kind: str) -> Any:
 @bp.arguments(s.ImportRunForm, location="form")
 @bp.arguments(s.ImportFile, location="files")
 @bp.response(201, s.ImportResultOut)
+@bp.alt_response(202, schema=s.JobOut, description="a large file: the background job that imports it")
 @raises(409, 413, 415, 422)
 def run(form: dict[str, Any], files: dict[str, Any], kind: str) -> Any:
-    """The file previewed (its digest), imported: every row, or none when any has a problem."""
+    """The file previewed (its digest), imported: every row, or none when any has a problem. A
+    file of more rows than a request imports is answered with the job that imports it."""
     filename, data = read_upload(files)
-    result = imports.run(principal(), kind, filename, data, form["sha256"])
+    result = import_jobs.run_or_queue(principal(), kind, filename, data, form["sha256"])
+    if isinstance(result, dict):  # the job: its own schema, not the import result's
+        return make_response(jsonify(s.JobOut().dump(result)), 202)
     return {
         "kind": result.kind,
         "count": result.count,

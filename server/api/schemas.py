@@ -1111,6 +1111,9 @@ class JobResultOut(ma.Schema):
     reused = fields.Boolean(
         required=True, metadata={"description": "the same document an earlier job made, not made again"}
     )
+    once = fields.Boolean(
+        required=True, metadata={"description": "downloadable once, by its starter (one-time passwords)"}
+    )
 
 
 class JobErrorOut(ma.Schema):
@@ -1134,6 +1137,9 @@ class JobOut(ma.Schema):
     started_at = fields.DateTime(required=True, allow_none=True)
     finished_at = fields.DateTime(required=True, allow_none=True)
     result = fields.Nested(JobResultOut, required=True, allow_none=True)
+    summary = fields.String(
+        required=True, allow_none=True, metadata={"description": "what a finished job did, in Chinese"}
+    )
     error = fields.Nested(JobErrorOut, required=True, allow_none=True)
 
 

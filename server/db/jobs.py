@@ -158,3 +158,8 @@ def result_keys_in_use(keys: Sequence[str], before: dt.datetime) -> set[str]:
         return set()
     stmt = select(Job.result_key).where(Job.result_key.in_(list(keys)), Job.finished_at >= before)
     return {key for key in db.session.scalars(stmt) if key is not None}
+
+
+def lock(job_id: int) -> Job | None:
+    """The job's row, locked until the transaction ends."""
+    return db.session.scalars(select(Job).where(Job.id == job_id).with_for_update()).one_or_none()

@@ -88,6 +88,7 @@ JOB_KIND_LABELS = {
     "audit_verify": "审计日志校验",
     "storage_verify": "证据存储校验",
     "plan": "创建评审计划",
+    "import": "批量导入",
 }
 JOB_STATE_LABELS = {"queued": "排队中", "running": "进行中", "succeeded": "已完成", "failed": "失败"}
 JOB_STATE_TONES: dict[str, Tone] = {
@@ -147,6 +148,7 @@ AUDIT_ACTION_LABELS: dict[str, str] = {
     "job.succeeded": "后台任务完成",
     "job.failed": "后台任务失败",
     "job.prune": "清理后台任务文件",
+    "job.downloaded_once": "下载一次性密码表",
     "seed.demo": "生成演示数据",
 }
 

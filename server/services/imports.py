@@ -182,18 +182,23 @@ def import_file(
     within: Principal | None = None,
     dry_run: bool = False,
     digest: str | None = None,
+    commit: bool = True,
 ) -> ImportResult:
     """Import `data` (the bytes of `filename`) as regions, facilities or users. From the console
     (`within` the user who imports), every row must lie inside the user's region and a user's
-    role be one they may grant; a `dry_run` checks everything and writes nothing."""
+    role be one they may grant; a `dry_run` checks everything and writes nothing. Without
+    `commit` the rows are written in the caller's transaction (a background job's, which commits
+    them with its result)."""
     if kind == "regions":
         return import_regions(filename, data, actor, actor_id)
     if kind == "facilities":
         return import_facilities(
-            filename, data, actor, actor_id, within=within, dry_run=dry_run, digest=digest
+            filename, data, actor, actor_id, within=within, dry_run=dry_run, digest=digest, commit=commit
         )
     if kind == "users":
-        return import_users(filename, data, actor, actor_id, within=within, dry_run=dry_run, digest=digest)
+        return import_users(
+            filename, data, actor, actor_id, within=within, dry_run=dry_run, digest=digest, commit=commit
+        )
     raise DomainError("import.unknown_kind", kind=kind[:40])
 
 
@@ -242,6 +247,7 @@ def import_facilities(
     within: Principal | None = None,
     dry_run: bool = False,
     digest: str | None = None,
+    commit: bool = True,
 ) -> ImportResult:
     sheet = read_sheet(filename, data)
     report = RowReport()
@@ -297,7 +303,7 @@ def import_facilities(
     breakdown = Counter(f.type_code for f in new)
     if dry_run:
         return ImportResult("facilities", len(new), dict(sorted(breakdown.items())))
-    return _write("facilities", filename, new, breakdown, [], actor, actor_id, digest)
+    return _write("facilities", filename, new, breakdown, [], actor, actor_id, digest, commit)
 
 
 def _inside(row: ImportRow, key: str, code: str | None, within: Principal | None) -> str | None:
@@ -363,6 +369,7 @@ def import_users(
     within: Principal | None = None,
     dry_run: bool = False,
     digest: str | None = None,
+    commit: bool = True,
 ) -> ImportResult:
     sheet = read_sheet(filename, data)
     report = RowReport()
@@ -452,7 +459,7 @@ def import_users(
             )
         )
     return _write(
-        "users", filename, users, Counter(u.role for u in users), generated, actor, actor_id, digest
+        "users", filename, users, Counter(u.role for u in users), generated, actor, actor_id, digest, commit
     )
 
 
@@ -479,7 +486,7 @@ def _user_region(row: ImportRow, known: _Regions) -> str | None:
     return code
 
 
-def _refuse_again(kind: str, digest: str) -> None:
+def refuse_again(kind: str, digest: str) -> None:
     done = audit_queries.recorded(f"import.{kind}", "import", digest)
     if done is not None:
         raise DomainError("import.already_done", at=format_time(done.at) or "")
@@ -494,6 +501,7 @@ def _write(
     actor: str,
     actor_id: int | None,
     digest: str | None = None,
+    commit: bool = True,
 ) -> ImportResult:
     """Insert every row and the audit entry in one transaction. With the file's `digest` (from the
     console) the entry names the file by it, and a file already imported is refused: sent twice
@@ -501,7 +509,7 @@ def _write(
     try:
         if digest is not None:
             audit_queries.lock_chain()  # until commit: a second run of the same file waits, then sees it
-            _refuse_again(kind, digest)
+            refuse_again(kind, digest)
         db.session.add_all(rows)
         db.session.flush()
         audit.record(
@@ -512,7 +520,10 @@ def _write(
             target_id=digest or PurePath(filename).name[:64],
             after={"count": len(rows)} | ({"filename": PurePath(filename).name[:200]} if digest else {}),
         )
-        db.session.commit()
+        if commit:
+            db.session.commit()
+        else:
+            db.session.flush()
     except IntegrityError as exc:
         db.session.rollback()
         raise DomainError("import.conflict") from exc
@@ -539,7 +550,7 @@ class Preview:
     breakdown: dict[str, int]
 
 
-def _console_sheet(kind: str, filename: str, data: bytes) -> Sheet:
+def console_sheet(kind: str, filename: str, data: bytes) -> Sheet:
     if kind not in CONSOLE_KINDS:
         raise DomainError("http.not_found")
     sheet = read_sheet(filename, data)
@@ -551,7 +562,7 @@ def _console_sheet(kind: str, filename: str, data: bytes) -> Sheet:
 def preview(principal: Principal, kind: str, filename: str, data: bytes) -> Preview:
     """Everything an import of this file would check, as the same rules check it, with nothing
     written: the rows, their problems (all of them), and what it would add."""
-    sheet = _console_sheet(kind, filename, data)
+    sheet = console_sheet(kind, filename, data)
     problems: list[Problem] = []
     count, breakdown = 0, {}
     try:
@@ -577,11 +588,11 @@ def preview(principal: Principal, kind: str, filename: str, data: bytes) -> Prev
 
 def run(principal: Principal, kind: str, filename: str, data: bytes, sha256: str) -> ImportResult:
     """Import the file that was previewed (`sha256` its digest then): all rows or none."""
-    _console_sheet(kind, filename, data)
+    console_sheet(kind, filename, data)
     digest = hashlib.sha256(data).hexdigest()
     if digest != sha256.lower():
         raise DomainError("import.changed")
-    _refuse_again(kind, digest)  # before the rows are checked: their own refusals would hide why
+    refuse_again(kind, digest)  # before the rows are checked: their own refusals would hide why
     return import_file(
         kind, filename, data, principal.username, principal.user_id, within=principal, digest=digest
     )

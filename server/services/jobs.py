@@ -60,6 +60,7 @@ KIND_POLICY = {
     "audit_verify": "audit.list",
     "storage_verify": "audit.list",
     "plan": "plans.create",
+    "import": "imports.run",
 }
 
 
@@ -439,6 +440,7 @@ def _view(job: Job, users: dict[int, str], regions: dict[str, str]) -> dict[str,
             "size": job.result_size,
             "sha256": job.result_sha256,
             "reused": bool((job.result_meta or {}).get("reused_from")),
+            "once": bool((job.result_meta or {}).get("once")),
         }
     return {
         "id": job.id,
@@ -461,8 +463,48 @@ def _view(job: Job, users: dict[int, str], regions: dict[str, str]) -> dict[str,
         "started_at": job.started_at,
         "finished_at": job.finished_at,
         "result": result,
+        "summary": (job.result_meta or {}).get("summary") if job.state == queries.SUCCEEDED else None,
         "error": error,
     }
+
+
+def _once(principal: Principal, job: Job) -> Download:
+    """A result its starter may download once (one-time passwords): read whole, then deleted
+    from the store and from the job, under the job's row lock, so two clicks get it once."""
+    if job.created_by != principal.user_id:
+        raise not_found()
+    locked = queries.lock(job.id)
+    if locked is None or not locked.result_key:
+        db.session.rollback()
+        raise DomainError("jobs.no_result")
+    key = locked.result_key
+    try:
+        data = registry.evidence_store().get(key)
+    except ObjectMissing as exc:
+        raise DomainError("jobs.no_result") from exc
+    except StoreError as exc:
+        raise unavailable(exc) from exc
+    download = Download(
+        locked.result_name or "result",
+        locked.result_type or "application/octet-stream",
+        len(data),
+        locked.result_sha256 or "",
+        iter([data]),
+    )
+    locked.result_key = None
+    locked.result_meta = {**(locked.result_meta or {}), "downloaded": True}
+    audit.record(
+        "job.downloaded_once",
+        actor_id=principal.user_id,
+        actor=principal.username,
+        target_type="region",
+        target_id=locked.region_code,
+        region_code=locked.region_code,
+        after={"job": locked.id, "kind": locked.kind},
+    )
+    db.session.commit()
+    _drop_key(key)
+    return download
 
 
 TITLES: dict[str, Callable[[Job, dict[str, str]], str]] = {}
@@ -502,6 +544,8 @@ def result(principal: Principal, job_id: int) -> Download:
         raise DomainError("jobs.not_finished")
     if job.state != queries.SUCCEEDED or not job.result_key:
         raise DomainError("jobs.no_result")
+    if (job.result_meta or {}).get("once"):
+        return _once(principal, job)
     try:
         chunks = registry.evidence_store().stream(job.result_key)
     except ObjectMissing as exc:

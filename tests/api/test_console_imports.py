@@ -4,6 +4,7 @@ or none; inside the importer's region, and roles only they may grant."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import re
@@ -13,10 +14,11 @@ import pytest
 from openpyxl import load_workbook  # type: ignore[import-untyped]
 from sqlalchemy import func, select
 
+from server import registry
 from server.db.models import AuditEntry, Facility, User
 from server.extensions import db
 from server.services import imports
-from tests.api.world import World
+from tests.api.world import World, uscc
 
 FACILITIES = "名称,机构类别代码,行政区划代码,统一社会信用代码,床位数\n"
 ONE_TIME = re.compile(r"^[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}$")
@@ -127,3 +129,54 @@ def test_what_the_console_does_not_import(world: World, monkeypatch: pytest.Monk
     assert (response.status_code, response.json["error"]["code"]) == (422, "import.too_many_rows")
     unreadable = post(world, "county_reviewer", "/api/imports/facilities/preview", "x", name="旧表.xls")
     assert unreadable.status_code == 415 and "另存为 .xlsx" in unreadable.json["error"]["message"]
+
+
+def test_a_large_file_is_imported_by_a_background_job_and_its_passwords_download_once(
+    world: World, app: Any
+) -> None:
+    app.config["DABIAO_SETTINGS"] = dataclasses.replace(
+        registry.settings(), import_inline_rows=1, import_inline_users=1, jobs_inline=True
+    )
+    text = (
+        FACILITIES
+        + f"通许县甲镇卫生院,C220,410222,{uscc('410222', 901)},10\n通许县乙镇卫生院,C220,410222,{uscc('410222', 902)},12\n"
+    )
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    before = facilities_count()
+    job = post(world, "county_reviewer", "/api/imports/facilities", text, sha256=digest)
+    assert job.status_code == 202, job.json
+    assert job.json["error"] is None, job.json["error"]
+    assert (job.json["kind_label"], job.json["state"], job.json["summary"]) == (
+        "批量导入",
+        "succeeded",
+        "已导入 2 家机构",
+    )
+    assert job.json["title"] == "导入机构（导入.csv，2 行）"
+    assert facilities_count() == before + 2
+    again = post(world, "county_reviewer", "/api/imports/facilities", text, sha256=digest)
+    assert (again.status_code, again.json["error"]["code"]) == (409, "import.already_done")
+
+    sheet = "用户名,姓名,角色,所属地区\nbig.one,大一,检查员,410222\nbig.two,大二,检查员,410222\n"
+    users = post(
+        world,
+        "county_reviewer",
+        "/api/imports/users",
+        sheet,
+        sha256=hashlib.sha256(sheet.encode()).hexdigest(),
+    )
+    assert users.status_code == 202, users.json
+    result = users.json["result"]
+    assert result["once"] is True and result["filename"] == "一次性密码.xlsx"
+    assert "只能下载一次" in users.json["summary"]
+    url = f"/api/jobs/{users.json['id']}/result"
+    assert world.call("admin", "GET", url).status_code == 404  # the starter's alone
+    first = world.call("county_reviewer", "GET", url)
+    assert first.status_code == 200
+    rows = list(load_workbook(io.BytesIO(first.data)).active.iter_rows(values_only=True))
+    assert rows[0] == ("用户名", "一次性密码") and {r[0] for r in rows[1:]} == {"big.one", "big.two"}
+    assert all(ONE_TIME.match(r[1]) for r in rows[1:])
+    second = world.call("county_reviewer", "GET", url)
+    assert (second.status_code, second.json["error"]["code"]) == (409, "jobs.no_result")
+    shown = world.call("county_reviewer", "GET", f"/api/jobs/{users.json['id']}").json
+    assert shown["result"] is None and "只能下载一次" in shown["summary"]
+    assert db.session.scalar(select(func.count()).select_from(User).where(User.username.like("big.%"))) == 2

@@ -495,11 +495,12 @@ export function previewImport(kind: ImportKind, file: File): Promise<ImportPrevi
 }
 
 /** Imports the file previewed (`sha256` from its preview): every row, or none. */
-export function runImport(kind: ImportKind, file: File, sha256: string): Promise<ImportResultOut> {
+/** Imports the file previewed: its result, or (202) the background job importing a large file. */
+export function runImport(kind: ImportKind, file: File, sha256: string): Promise<ImportResultOut | JobOut> {
   const form = new FormData()
   form.append('file', file, file.name)
   form.append('sha256', sha256)
-  return request<ImportResultOut>(`/api/imports/${kind}`, { method: 'POST', form, timeoutMs: 300_000 })
+  return request<ImportResultOut | JobOut>(`/api/imports/${kind}`, { method: 'POST', form, timeoutMs: 300_000 })
 }
 
 /** The import template of `kind` (XLSX). */

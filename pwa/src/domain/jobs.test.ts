@@ -76,7 +76,7 @@ describe('a job on screen', () => {
 })
 
 describe('a result', () => {
-  const result = { filename: '开封市_2026_奖补资金分配表.pdf', content_type: 'application/pdf', size: 2048, sha256: 'a'.repeat(64), reused: false }
+  const result = { filename: '开封市_2026_奖补资金分配表.pdf', content_type: 'application/pdf', size: 2048, sha256: 'a'.repeat(64), reused: false, once: false }
 
   it('is saved under the server\'s file name, made safe', () => {
     expect(downloadName(job(1, { result }))).toBe('开封市_2026_奖补资金分配表.pdf')

@@ -1301,7 +1301,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** The file previewed (its digest), imported: every row, or none when any has a problem. */
+        /**
+         * The file previewed (its digest), imported: every row, or none when any has a problem. A
+         *     file of more rows than a request imports is answered with the job that imports it.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -1324,6 +1327,15 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["ImportResultOut"];
+                    };
+                };
+                /** @description a large file: the background job that imports it */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["JobOut"];
                     };
                 };
                 /** @description Malformed request (invalid JSON, NaN, duplicate keys, nesting too deep, number too long) */
@@ -6547,6 +6559,8 @@ export interface components {
             /** @enum {string} */
             state: "queued" | "running" | "succeeded" | "failed";
             state_label: string;
+            /** @description what a finished job did, in Chinese */
+            summary: string | null;
             title: string;
         };
         JobPageOut: {
@@ -6564,6 +6578,8 @@ export interface components {
         JobResultOut: {
             content_type: string;
             filename: string;
+            /** @description downloadable once, by its starter (one-time passwords) */
+            once: boolean;
             /** @description the same document an earlier job made, not made again */
             reused: boolean;
             sha256: string;

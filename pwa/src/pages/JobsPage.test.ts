@@ -37,6 +37,7 @@ const XLSX_RESULT = {
   size: 36_045,
   sha256: 'c'.repeat(64),
   reused: true,
+  once: false,
 }
 
 let server: FakeServer

@@ -123,7 +123,7 @@ describe('downloading a result', () => {
     const click = vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(function (this: HTMLAnchorElement) {
       clicked.push({ name: this.download, href: this.href })
     })
-    const result = { filename: '开封市_2026年_奖补资金分配表.xlsx', content_type: 'application/octet-stream', size: 4, sha256: 'b'.repeat(64), reused: true }
+    const result = { filename: '开封市_2026年_奖补资金分配表.xlsx', content_type: 'application/octet-stream', size: 4, sha256: 'b'.repeat(64), reused: true, once: false }
     const urls = new ObjectUrls()
     const fetched: number[] = []
     const name = await downloadResult(urls, job(8, { state: 'succeeded', result }), (id) => {

@@ -496,6 +496,7 @@ export function job(id: number, overrides: Partial<JobOut> = {}): JobOut {
     started_at: '2026-11-29T02:00:01+00:00',
     finished_at: null,
     result: null,
+    summary: null,
     error: null,
     ...overrides,
   }
