@@ -9,10 +9,24 @@ from __future__ import annotations
 
 import sys
 
-from bench import boundary, evidence, lists, payouts, pwa, reports, scale, scoring, sqlite_load, sync, verify
+from bench import (
+    boundary,
+    console,
+    evidence,
+    lists,
+    payouts,
+    pwa,
+    reports,
+    scale,
+    scoring,
+    sqlite_load,
+    sync,
+    verify,
+)
 
 BENCHMARKS = {
     "boundary": boundary.run,
+    "console": console.run,
     "evidence": evidence.run,
     "lists": lists.run,
     "payouts": payouts.run,

@@ -19,6 +19,7 @@ from server.db import plans as queries
 from server.db.models import Facility, User
 from server.domain.access import Principal
 from server.domain.errors import DomainError
+from server.domain.regions import scope_prefix
 from server.formats.tables import Column, ImportRow, RowReport, cell_text, read_sheet, rows_of
 from server.services import places
 
@@ -71,7 +72,7 @@ def _inspectors(row: ImportRow, people: dict[str, list[User]], facility: Facilit
             row.problem("inspectors", f"本辖区没有用户名或姓名为“{token}”的在岗检查员")
         elif len(match) > 1:
             row.problem("inspectors", f"有 {len(match)} 名检查员叫“{token}”，请改填用户名")
-        elif facility is not None and not facility.region_code.startswith(match[0].region_code):
+        elif facility is not None and not facility.region_code.startswith(scope_prefix(match[0].region_code)):
             row.problem("inspectors", f"检查员“{token}”不负责此机构所在的地区")
         elif match[0] not in team:
             team.append(match[0])

@@ -28,7 +28,7 @@ from server.db import inspections as places
 from server.db import plans as queries
 from server.db import users as user_queries
 from server.db.models import Assignment, Facility, Inspection, Job, Plan, StatusChange
-from server.domain import labels, plans, workflow
+from server.domain import labels, plans, regions, workflow
 from server.domain.access import Principal
 from server.domain.errors import DomainError, Problem
 from server.domain.identifiers import VILLAGE_CLINIC
@@ -97,7 +97,7 @@ def check_rows(principal: Principal, body: dict[str, Any], entries: list[dict[st
         why = None
         if facility is None:
             why = "不是本辖区的机构"
-        elif not facility.region_code.startswith(body["region_code"]):
+        elif not facility.region_code.startswith(regions.scope_prefix(body["region_code"])):
             why = "不在计划的地区内"
         elif seen[facility.id] > 1:
             why = "同一机构在计划中出现了多次"
@@ -495,7 +495,7 @@ def page(principal: Principal, query: dict[str, Any]) -> tuple[list[dict[str, An
         principal,
         status=query.get("status"),
         search=(query.get("q") or "").strip() or None,
-        region_prefix=region,
+        region_prefix=regions.scope_prefix(region) if region is not None else None,
         before=query.get("before"),
         limit=limit + 1,
     )

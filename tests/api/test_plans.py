@@ -373,3 +373,21 @@ def test_a_facility_page_shows_its_identifiers_and_results_over_the_years(world:
     db.session.commit()
     broken = world.call("county_reviewer", "GET", f"/api/facilities/{own.id}/profile").json
     assert broken["uscc_problem"] == "统一社会信用代码校验位不正确"
+
+
+def test_the_city_plans_its_re_inspections_across_its_counties(world: World) -> None:
+    body = plan_body(
+        world,
+        {"own": ["inspector"], "sibling": ["sibling_inspector"]},
+        region_code="410200",
+        kind="city_reinspection",
+        name="2026 年开封市市级复核",
+    )
+    response = create(world, body, by="city_reviewer")
+    assert response.status_code == 201, response.json
+    assert response.json["plan"]["region_name"] == "开封市"
+    assert {e["region_name"] for e in response.json["entries"]} == {"通许县", "兰考县"}
+    assert [
+        p["id"] for p in world.call("city_reviewer", "GET", "/api/plans?region_code=410200").json["items"]
+    ] == [response.json["plan"]["id"]]
+    assert world.call("county_reviewer", "GET", "/api/plans").json["items"] == []  # the city's plan
