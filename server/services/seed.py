@@ -89,6 +89,7 @@ USERS = (
     DemoUser("tx_inspector2", "陈志强", workflow.INSPECTOR, "410222"),
     DemoUser("tx_self", "赵丽", workflow.SELF_ASSESSOR, "410222", "通许县竖岗镇中心卫生院"),
     DemoUser("kf_finance", "王会计", workflow.FINANCE, "410200"),
+    DemoUser("tx_admin", "孙立新", workflow.ADMIN, "410222"),  # 通许县卫健局基层卫生股
 )
 
 
@@ -284,7 +285,7 @@ def _principal(user: User) -> Principal:
     )
 
 
-def _answers(
+def demo_answers(
     checklist: Checklist,
     facts: dict[str, Any],
     inspection_date: dt.date,
@@ -470,7 +471,7 @@ def _create_inspections(now: dt.datetime, facilities: dict[str, Facility], users
         )
         checklist = inspections.checklist_of(inspection)
         facts = inspections.facility_facts(facility, checklist)
-        answers = _answers(checklist, facts, inspection_date, story.profile, story.expired_licence)
+        answers = demo_answers(checklist, facts, inspection_date, story.profile, story.expired_licence)
         _send(people[inspector], inspection.id, answers, start)
         _add_evidence(people[inspector], inspection, start)
         for day, (actor, action, reason) in enumerate(story.steps, 1):
@@ -495,7 +496,7 @@ def _create_inspections(now: dt.datetime, facilities: dict[str, Facility], users
         ip=None,
     )
     checklist = inspections.checklist_of(inspection)
-    answers = _answers(checklist, inspections.facility_facts(facility, checklist), today, "fair", limit=30)
+    answers = demo_answers(checklist, inspections.facility_facts(facility, checklist), today, "fair", limit=30)
     _send(people["tx_inspector1"], inspection.id, answers, now)
     first = next(iter(answers))
     other = {"grade": NOT_MET, "note": "复查时发现问题（第二名检查员离线录入）"}
@@ -517,5 +518,5 @@ def _create_inspections(now: dt.datetime, facilities: dict[str, Facility], users
         self_assessor, own.id, QS[0], QS[1], "self_assessment", today, [], ip=None
     )
     checklist = inspections.checklist_of(inspection)
-    answers = _answers(checklist, inspections.facility_facts(own, checklist), today, "good", limit=12)
+    answers = demo_answers(checklist, inspections.facility_facts(own, checklist), today, "good", limit=12)
     _send(self_assessor, inspection.id, answers, now)

@@ -132,6 +132,7 @@ def test_seed_demo_writes_the_logins_once(runner: FlaskCliRunner, db: Any, app: 
         "tx_inspector2",
         "tx_self",
         "kf_finance",
+        "tx_admin",
     ):
         assert username in content
     line = next(li for li in content.splitlines() if li.startswith("tx_county"))
