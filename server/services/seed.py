@@ -496,7 +496,8 @@ def _create_inspections(now: dt.datetime, facilities: dict[str, Facility], users
         ip=None,
     )
     checklist = inspections.checklist_of(inspection)
-    answers = demo_answers(checklist, inspections.facility_facts(facility, checklist), today, "fair", limit=30)
+    facts = inspections.facility_facts(facility, checklist)
+    answers = demo_answers(checklist, facts, today, "fair", limit=30)
     _send(people["tx_inspector1"], inspection.id, answers, now)
     first = next(iter(answers))
     other = {"grade": NOT_MET, "note": "复查时发现问题（第二名检查员离线录入）"}

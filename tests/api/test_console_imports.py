@@ -139,7 +139,8 @@ def test_a_large_file_is_imported_by_a_background_job_and_its_passwords_download
     )
     text = (
         FACILITIES
-        + f"通许县甲镇卫生院,C220,410222,{uscc('410222', 901)},10\n通许县乙镇卫生院,C220,410222,{uscc('410222', 902)},12\n"
+        + f"通许县甲镇卫生院,C220,410222,{uscc('410222', 901)},10\n"
+        + f"通许县乙镇卫生院,C220,410222,{uscc('410222', 902)},12\n"
     )
     digest = hashlib.sha256(text.encode()).hexdigest()
     before = facilities_count()
