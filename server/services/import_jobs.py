@@ -60,13 +60,7 @@ def run_or_queue(
             "sha256": digest,
             "upload": key,
             "rows": len(sheet.rows),
-            "actor": {
-                "user_id": principal.user_id,
-                "username": principal.username,
-                "role": principal.role,
-                "region_code": principal.region_code,
-                "facility_id": principal.facility_id,
-            },
+            "actor": jobs.actor_of(principal),
         },
         principal.region_code,
         principal.user_id,
@@ -78,16 +72,7 @@ def run_or_queue(
 
 @jobs.handler(IMPORT_JOB)
 def _import_job(params: dict[str, Any], progress: jobs.Progress, scratch: Path) -> jobs.Output:
-    actor = params["actor"]
-    principal = Principal(
-        user_id=actor["user_id"],
-        username=actor["username"],
-        display_name=actor["username"],
-        role=actor["role"],
-        region_code=actor["region_code"],
-        facility_id=actor.get("facility_id"),
-        session_id=0,
-    )
+    principal = jobs.acting(params["actor"])
     data = registry.evidence_store().get(params["upload"])
     progress(0, params["rows"], "check")
     result = imports.import_file(

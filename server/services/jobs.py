@@ -117,6 +117,30 @@ def _now() -> dt.datetime:
 # --- submitting ----------------------------------------------------------------------------------
 
 
+def actor_of(principal: Principal) -> dict[str, Any]:
+    """Who a job acts for, as its params keep them: the job checks again what they may do."""
+    return {
+        "user_id": principal.user_id,
+        "username": principal.username,
+        "role": principal.role,
+        "region_code": principal.region_code,
+        "facility_id": principal.facility_id,
+    }
+
+
+def acting(actor: dict[str, Any]) -> Principal:
+    """The Principal a job acts as (`actor_of`), without a session."""
+    return Principal(
+        user_id=actor["user_id"],
+        username=actor["username"],
+        display_name=actor["username"],
+        role=actor["role"],
+        region_code=actor["region_code"],
+        facility_id=actor.get("facility_id"),
+        session_id=0,
+    )
+
+
 def inline() -> bool:
     """Whether jobs run in the submitting process: always on SQLite, on request elsewhere."""
     return registry.settings().jobs_inline or not queries.has_queue()

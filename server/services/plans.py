@@ -168,7 +168,7 @@ def create(principal: Principal, body: dict[str, Any], now: dt.datetime, ip: str
     if len(rows) > registry.settings().plan_inline_facilities:
         params = {
             "plan_id": plan.id,
-            "actor": _actor(principal),
+            "actor": jobs.actor_of(principal),
             "entries": [_entry_json(e) for e in body["entries"]],
         }
         job, _ = jobs.submit(
@@ -205,15 +205,6 @@ def _same_request(principal: Principal, plan: Plan) -> tuple[Plan, bool]:
     if not principal.sees_region(plan.region_code) or plan.created_by != principal.user_id:
         raise DomainError("plan.request_reused")
     return plan, False
-
-
-def _actor(principal: Principal) -> dict[str, Any]:
-    return {
-        "user_id": principal.user_id,
-        "username": principal.username,
-        "role": principal.role,
-        "region_code": principal.region_code,
-    }
 
 
 def _entry_json(entry: dict[str, Any]) -> dict[str, Any]:
@@ -273,16 +264,7 @@ def _plan_job(params: dict[str, Any], progress: jobs.Progress, scratch: Any) -> 
     plan = queries.for_update(params["plan_id"])
     if plan is None or plan.status != plans.PENDING:
         return jobs.Output(meta={"inspections": 0})
-    actor = params["actor"]
-    principal = Principal(
-        user_id=actor["user_id"],
-        username=actor["username"],
-        display_name=actor["username"],
-        role=actor["role"],
-        region_code=actor["region_code"],
-        facility_id=None,
-        session_id=0,
-    )
+    principal = jobs.acting(params["actor"])
     entries = [
         {**e, "inspection_date": dt.date.fromisoformat(e["inspection_date"])} for e in params["entries"]
     ]
