@@ -44,6 +44,7 @@ CLINICS = [f"通许县新建{n + 1:02d}号村卫生室" for n in range(30)]
 INSPECTORS = [
     (f"tx_new{n + 1}", name) for n, name in enumerate(["赵一", "钱二", "孙三", "李四", "周五", "吴六"])
 ]
+TABLET = {"width": 768, "height": 1024}
 WORKED = 6  # the visits the walk plays through to approval: one per team
 NEW_PASSWORD = "campaign-2026-password"
 
@@ -279,6 +280,13 @@ def test_a_county_administrator_runs_a_campaign_in_the_browser(
         assert page.get_by_test_id("plan-share").inner_text() == f"{WORKED} / {len(CLINICS)}"
         check_screen(page, [])
         screenshot(page, "walk-3-plan-approved.png", full_page=True)
+        page.set_viewport_size(TABLET)  # the console is also used on a tablet
+        check_screen(page, [])
+        screenshot(page, "walk-3-plan-tablet.png")
+        page.goto(app_server.url + "/review")
+        page.get_by_test_id("queue-to-plans").wait_for(timeout=15000)
+        check_screen(page, [])
+        screenshot(page, "walk-0-queue-tablet.png")
     finally:
         desk.close()
 
