@@ -373,6 +373,7 @@ def cancel(
     plan = _plan(principal, plan_id)
     if not workflow.reason_given(reason):
         raise DomainError("plan.reason_required", min_length=workflow.REASON_MIN)
+    _usable(plan)  # refused before any lock is taken; checked again under it
     locked = queries.for_update(plan.id)
     assert locked is not None
     _usable(locked)

@@ -199,3 +199,41 @@ def test_a_job_over_its_time_limit_is_failed_and_children_are_replaced(committed
     assert failed["error"] == {"code": "jobs.timeout", "message": "任务超过时间上限（1 秒）未完成，已终止"}
     assert failed["result"] is None
     assert dt.datetime.fromisoformat(failed["finished_at"]) >= dt.datetime.fromisoformat(failed["created_at"])
+
+
+def test_a_large_plan_waits_as_pending_until_a_worker_creates_its_inspections(committed: Any) -> None:
+    app, world, _ = committed
+    app.config["DABIAO_SETTINGS"] = dataclasses.replace(registry.settings(), plan_inline_facilities=1)
+    body = {
+        "request_id": "worker-plan-0001",
+        "name": "大计划",
+        "region_code": "410222",
+        "starts_on": "2026-12-01",
+        "ends_on": "2026-12-31",
+        "checklist_id": "mini-test",
+        "checklist_version": 1,
+        "kind": "county_inspection",
+        "entries": [
+            {
+                "facility_id": world.facilities[f].id,
+                "inspector_ids": [world.users["inspector"].id],
+                "inspection_date": "2026-12-10",
+            }
+            for f in ("own", "own2")
+        ],
+    }
+    created = world.call("county_reviewer", "POST", "/api/plans", body)
+    assert created.status_code == 201, created.json
+    plan = created.json["plan"]
+    assert (plan["status"], plan["job"]["state"], created.json["entries"]) == ("pending", "queued", [])
+    again = world.call("county_reviewer", "POST", "/api/plans", body)  # the same request, while queued
+    assert again.status_code == 200 and again.json["plan"]["id"] == plan["id"]
+    refused = world.call("county_reviewer", "POST", f"/api/plans/{plan['id']}/cancel", {"reason": "太早了"})
+    assert (refused.status_code, refused.json["error"]["code"]) == (409, "plan.pending")
+    db.session.rollback()  # as the end of a request would: the worker's job locks the plan
+    run_once(app)
+    db.session.expire_all()
+    done = world.call("county_reviewer", "GET", f"/api/plans/{plan['id']}").json
+    assert (done["plan"]["status"], done["plan"]["job"]["state"]) == ("active", "succeeded")
+    assert len(done["entries"]) == 2 and {e["progress"] for e in done["entries"]} == {"not_started"}
+    assert done["plan"]["job"]["progress"]["done"] == done["plan"]["job"]["progress"]["total"]
