@@ -23,6 +23,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
+
 from server import registry
 from server.db import inspections as places
 from server.db import plans as queries
@@ -158,7 +160,7 @@ def create(principal: Principal, body: dict[str, Any], now: dt.datetime, ip: str
     db.session.add(plan)
     try:
         db.session.flush()
-    except Exception:  # the same request, a moment ago, from another node or worker
+    except IntegrityError:  # the same request, a moment ago, from another node or worker
         db.session.rollback()
         earlier = queries.by_request(body["request_id"])
         if earlier is None:
@@ -300,11 +302,18 @@ def _plan(principal: Principal, plan_id: int) -> Plan:
     return plan
 
 
-def _usable(plan: Plan) -> None:
-    if plan.status == plans.PENDING:
+def _usable(plan: Plan, cancelling: bool = False) -> None:
+    """Refuses a plan still being created or already cancelled. A plan whose creating job failed
+    (its facilities changed since, say) may be cancelled: nothing was created."""
+    if plan.status == plans.PENDING and not (cancelling and _job_failed(plan)):
         raise DomainError("plan.pending")
     if plan.status == plans.CANCELLED:
         raise DomainError("plan.cancelled")
+
+
+def _job_failed(plan: Plan) -> bool:
+    found = queries.jobs_by_ids({plan.job_id}) if plan.job_id is not None else []
+    return bool(found) and found[0].state == "failed"
 
 
 def change_entry(
@@ -373,10 +382,11 @@ def cancel(
     plan = _plan(principal, plan_id)
     if not workflow.reason_given(reason):
         raise DomainError("plan.reason_required", min_length=workflow.REASON_MIN)
-    _usable(plan)  # refused before any lock is taken; checked again under it
+    _usable(plan, cancelling=True)  # refused before any lock is taken; checked again under it
     locked = queries.for_update(plan.id)
     assert locked is not None
-    _usable(locked)
+    _usable(locked, cancelling=True)
+    was = locked.status
     ids = [e.inspection.id for e in queries.entries(plan.id)]
     places.lock_inspections(ids)
     db.session.expire_all()
@@ -410,7 +420,7 @@ def cancel(
         actor=principal.username,
         target_type="plan",
         target_id=plan.id,
-        before={"status": plans.ACTIVE},
+        before={"status": was},
         after={"status": plans.CANCELLED, "reason": reason, "cancelled": called_off, "going_on": going_on},
         ip=ip,
     )

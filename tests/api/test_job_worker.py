@@ -237,3 +237,43 @@ def test_a_large_plan_waits_as_pending_until_a_worker_creates_its_inspections(co
     assert (done["plan"]["status"], done["plan"]["job"]["state"]) == ("active", "succeeded")
     assert len(done["entries"]) == 2 and {e["progress"] for e in done["entries"]} == {"not_started"}
     assert done["plan"]["job"]["progress"]["done"] == done["plan"]["job"]["progress"]["total"]
+
+
+def test_a_plan_whose_job_finds_a_problem_fails_and_can_be_cancelled(committed: Any) -> None:
+    app, world, _ = committed
+    app.config["DABIAO_SETTINGS"] = dataclasses.replace(registry.settings(), plan_inline_facilities=1)
+    body = {
+        "request_id": "worker-plan-0002",
+        "name": "要取消的计划",
+        "region_code": "410222",
+        "starts_on": "2026-12-01",
+        "ends_on": "2026-12-31",
+        "checklist_id": "mini-test",
+        "checklist_version": 1,
+        "kind": "county_inspection",
+        "entries": [
+            {
+                "facility_id": world.facilities[f].id,
+                "inspector_ids": [world.users[u].id],
+                "inspection_date": "2026-12-10",
+            }
+            for f, u in (("own", "inspector"), ("own2", "inspector2"))
+        ],
+    }
+    plan = world.call("county_reviewer", "POST", "/api/plans", body).json["plan"]
+    assert plan["status"] == "pending"
+    gone = world.call(
+        "county_reviewer", "POST", f"/api/users/{world.users['inspector2'].id}/disable", {"reason": "调离"}
+    )
+    assert gone.status_code == 200, gone.json  # before the job ran: it checks the rows again
+    db.session.rollback()
+    run_once(app)
+    db.session.expire_all()
+    failed = world.call("county_reviewer", "GET", f"/api/plans/{plan['id']}").json["plan"]
+    assert (failed["status"], failed["job"]["state"]) == ("pending", "failed")
+    assert failed["job"]["error"]["message"] == "评审计划有 1 处问题，未创建任何检查"
+    cancelled = world.call(
+        "county_reviewer", "POST", f"/api/plans/{plan['id']}/cancel", {"reason": "检查组有变，重新制定"}
+    )
+    assert cancelled.status_code == 200, cancelled.json
+    assert cancelled.json["plan"]["status"] == "cancelled" and cancelled.json["entries"] == []
