@@ -152,6 +152,12 @@ def expired(before: dt.datetime) -> list[Job]:
     return list(db.session.scalars(stmt.order_by(Job.id)))
 
 
+def finished_of_kind(kind: str, before: dt.datetime) -> list[Job]:
+    """Jobs of `kind` that finished (either way) before `before`."""
+    stmt = select(Job).where(Job.kind == kind, Job.state.in_((SUCCEEDED, FAILED)), Job.finished_at < before)
+    return list(db.session.scalars(stmt.order_by(Job.id)))
+
+
 def result_keys_in_use(keys: Sequence[str], before: dt.datetime) -> set[str]:
     """Of `keys`, those a job finished since `before` still serves (a reused result)."""
     if not keys:

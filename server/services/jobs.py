@@ -379,8 +379,8 @@ def fail(job_id: int, attempt: int | None, code: str, params: dict[str, Any]) ->
 
 def prune(older_than_days: int, now: dt.datetime | None = None) -> int:
     """Remove the files of jobs that finished more than `older_than_days` ago (not those a newer
-    job reuses, nor reports, which live on as reports); the jobs stay, marked without a result.
-    Returns how many jobs lost their file."""
+    job reuses, nor reports, which live on as reports), and the uploaded files imports read; the
+    jobs stay, marked without them. Returns how many files went."""
     cutoff = (now or _now()) - dt.timedelta(days=older_than_days)
     old = queries.expired(cutoff)
     keep = queries.result_keys_in_use([j.result_key for j in old if j.result_key], cutoff)
@@ -398,6 +398,17 @@ def prune(older_than_days: int, now: dt.datetime | None = None) -> int:
         job.result_key = None
         job.result_meta = {**(job.result_meta or {}), "pruned": True}
         count += 1
+    for job in queries.finished_of_kind("import", cutoff):  # the uploaded files they imported from
+        upload = (job.params or {}).get("upload")
+        if upload and not (job.result_meta or {}).get("upload_pruned"):
+            try:
+                store.delete(upload)
+            except ObjectMissing:
+                pass
+            except StoreError as exc:
+                raise unavailable(exc) from exc
+            job.result_meta = {**(job.result_meta or {}), "upload_pruned": True}
+            count += 1
     if count:
         audit.record("job.prune", actor="cli", after={"jobs": count, "older_than_days": older_than_days})
     db.session.commit()

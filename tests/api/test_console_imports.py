@@ -5,6 +5,7 @@ or none; inside the importer's region, and roles only they may grant."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
 import io
 import re
@@ -17,7 +18,7 @@ from sqlalchemy import func, select
 from server import registry
 from server.db.models import AuditEntry, Facility, User
 from server.extensions import db
-from server.services import imports
+from server.services import imports, jobs
 from tests.api.world import World, uscc
 
 FACILITIES = "名称,机构类别代码,行政区划代码,统一社会信用代码,床位数\n"
@@ -181,3 +182,10 @@ def test_a_large_file_is_imported_by_a_background_job_and_its_passwords_download
     shown = world.call("county_reviewer", "GET", f"/api/jobs/{users.json['id']}").json
     assert shown["result"] is None and "只能下载一次" in shown["summary"]
     assert db.session.scalar(select(func.count()).select_from(User).where(User.username.like("big.%"))) == 2
+
+    # the uploaded files go with `flask jobs prune` once their jobs are old
+    store = registry.evidence_store()
+    uploads = list(store.keys("imports/"))
+    assert len(uploads) == 2
+    assert jobs.prune(30, now=dt.datetime.now(dt.UTC) + dt.timedelta(days=31)) >= 2
+    assert list(store.keys("imports/")) == []
