@@ -125,13 +125,15 @@ def _world(db: Any, password_hash: str) -> dict[str, Any]:
             "checklist_version": 1,
             "kind": "county_inspection",
             "status": "approved",
+            "final_tier_code": "basic" if n % 2 else "recommended",
+            "final_tier_label": "基本标准" if n % 2 else "推荐标准",
             "inspection_date": approved_at.date(),
             "created_by": admin,
             "sync_seq": 0,
             "created_at": approved_at,
             "updated_at": approved_at,
         }
-        for fid, region in centres[: len(centres) // 2]
+        for n, (fid, region) in enumerate(centres[: len(centres) // 2])
     ]
     db.session.execute(insert(Inspection), rows)
     made = db.session.execute(select(Inspection.id, Inspection.facility_id)).all()

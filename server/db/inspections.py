@@ -109,25 +109,25 @@ UNRATED = "unrated"  # a facility without a final result yet (the last_tier filt
 
 
 def _last_results(scope: str) -> Subquery:
-    """Each facility's last final result inside `scope`: the tier of the newest report of its
-    newest approved inspection (self-assessments aside)."""
+    """Each facility's last final result inside `scope`: the tier its newest finally approved
+    inspection reached (self-assessments aside)."""
     ranked = (
         select(
             Inspection.facility_id,
             Inspection.id.label("inspection_id"),
             Inspection.inspection_date,
-            Report.tier_code,
-            Report.tier_label,
+            Inspection.final_tier_code.label("tier_code"),
+            Inspection.final_tier_label.label("tier_label"),
             func.row_number()
             .over(
                 partition_by=Inspection.facility_id,
-                order_by=(Inspection.inspection_date.desc(), Inspection.id.desc(), Report.id.desc()),
+                order_by=(Inspection.inspection_date.desc(), Inspection.id.desc()),
             )
             .label("n"),
         )
-        .join(Report, Report.inspection_id == Inspection.id)
         .where(
             Inspection.status == APPROVED,
+            Inspection.final_tier_code.is_not(None),
             Inspection.kind != SELF_ASSESSMENT,
             Inspection.region_code.startswith(scope, autoescape=True),
         )

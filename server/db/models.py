@@ -172,6 +172,9 @@ class Inspection(db.Model):  # type: ignore[name-defined,misc]
     county_reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     city_reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id"), nullable=True, index=True)
+    # the tier reached when finally approved (cleared when reopened): what lists and filters read
+    final_tier_code: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    final_tier_label: Mapped[str | None] = mapped_column(String(40), nullable=True)
     sync_seq: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)

@@ -464,6 +464,11 @@ def transition(
         inspection.city_reviewer_id = None
     ahead = None
     if step.target == workflow.APPROVED:
+        tier = score_of(inspection)["tier"]
+        inspection.final_tier_code, inspection.final_tier_label = tier["code"], tier["label"]
+    elif before == workflow.APPROVED:  # reopened: no final result until approved again
+        inspection.final_tier_code = inspection.final_tier_label = None
+    if step.target == workflow.APPROVED:
         settings = registry.settings()
         retention.retain_for_approval(inspection, now + dt.timedelta(days=settings.evidence_retention_days))
         # the final report, rendered by a worker before finance first asks for it

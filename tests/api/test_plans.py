@@ -16,8 +16,9 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from server import registry
-from server.db.models import Assignment, AuditEntry, Inspection, Plan, StatusChange
+from server.db.models import Assignment, AuditEntry, Inspection, Plan, Report, StatusChange
 from server.extensions import db
+from tests.api.test_workflow import act, county_approved
 from tests.api.world import World, complete_changes
 from tests.services.test_payouts import approved
 
@@ -391,3 +392,24 @@ def test_the_city_plans_its_re_inspections_across_its_counties(world: World) -> 
         p["id"] for p in world.call("city_reviewer", "GET", "/api/plans?region_code=410200").json["items"]
     ] == [response.json["plan"]["id"]]
     assert world.call("county_reviewer", "GET", "/api/plans").json["items"] == []  # the city's plan
+
+
+def test_the_last_result_is_known_from_the_approval_not_from_a_rendered_report(world: World) -> None:
+    inspection = county_approved(world)
+    assert act(world, "city_reviewer", inspection, "approve").status_code == 200
+    db.session.expire_all()
+    approved_one = db.session.get(Inspection, inspection.id)
+    assert approved_one is not None and approved_one.final_tier_code is not None
+    assert db.session.scalar(select(func.count()).select_from(Report)) == 0  # nothing rendered yet
+    page = world.call(
+        "county_reviewer", "GET", f"/api/facilities?last_tier={approved_one.final_tier_code}"
+    ).json
+    assert [f["id"] for f in page["items"]] == [inspection.facility_id]
+    history = world.call("county_reviewer", "GET", f"/api/facilities/{inspection.facility_id}/profile").json[
+        "history"
+    ]
+    assert (history[0]["status"], history[0]["tier_label"]) == ("approved", approved_one.final_tier_label)
+    assert act(world, "city_reviewer", approved_one, "reopen", "复核发现照片有误").status_code == 200
+    db.session.expire_all()
+    unrated = world.call("county_reviewer", "GET", "/api/facilities?last_tier=unrated").json["items"]
+    assert inspection.facility_id in [f["id"] for f in unrated]  # reopened: no final result now

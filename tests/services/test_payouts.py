@@ -83,6 +83,8 @@ def approved(
         status=status,
         inspection_date=at.date(),
         created_by=admin,
+        final_tier_code=tier if status == "approved" else None,
+        final_tier_label=(tier_label or TIER_LABELS[tier]) if status == "approved" else None,
     )
     db_session().add(inspection)
     db_session().flush()
