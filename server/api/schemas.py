@@ -294,6 +294,7 @@ class ChecklistQuery(Strict):
 
 class FacilityQuery(Paged):
     type_code = Text(min_length=4, max_length=4)
+    family = ident(metadata={"description": "only kinds of facility this checklist family is meant for"})
     last_tier = ident(
         metadata={"description": "the tier code of the last final result, none (未达标) or unrated (未评)"}
     )

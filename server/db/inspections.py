@@ -164,11 +164,14 @@ def facilities(
     search: str | None = None,
     region_prefix: str | None = None,
     last_tier: str | None = None,
+    type_codes: list[str] | None = None,
 ) -> list[Facility]:
     """Up to `limit` facilities by (region code, id), after the key `after` (keyset paging);
     `search` matches part of the name, `region_prefix` a region's code prefix, `last_tier` the
     tier code of the last final result (UNRATED: none yet)."""
     stmt = _scoped_facilities(principal, select(Facility))
+    if type_codes is not None:
+        stmt = stmt.where(Facility.type_code.in_(type_codes))
     if last_tier is not None:
         last = _last_results(principal.scope)
         if last_tier == UNRATED:

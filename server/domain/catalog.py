@@ -114,6 +114,7 @@ CATALOG: dict[str, Entry] = {
     ),
     # --- campaign plans (server/services/plans.py) ---
     "plan.invalid": Entry(422, "评审计划有 {count} 处问题，未创建任何检查"),
+    "plan.invalid_change": Entry(422, "调整有 {count} 处问题，未作修改"),
     "plan.request_reused": Entry(409, "此请求编号已用于另一个评审计划，请刷新页面后重新提交"),
     "plan.pending": Entry(409, "评审计划正在创建中，请稍后再试"),
     "plan.cancelled": Entry(409, "评审计划已取消，不能再调整"),

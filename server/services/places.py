@@ -84,6 +84,7 @@ def facilities(principal: Principal, query: dict[str, Any]) -> dict[str, Any]:
         search=(query.get("q") or "").strip() or None,
         region_prefix=regions.scope_prefix(region) if region is not None else None,
         last_tier=query.get("last_tier"),
+        type_codes=_family_types(query.get("family")),
     )
     page = rows[:limit]
     more = len(rows) > limit
@@ -92,6 +93,14 @@ def facilities(principal: Principal, query: dict[str, Any]) -> dict[str, Any]:
         "next": cursors.encode((page[-1].region_code, page[-1].id)) if more else None,
         "tiers": tiers,
     }
+
+
+def _family_types(family: str | None) -> list[str] | None:
+    """The kinds of facility a checklist family is meant for (none when it is unknown)."""
+    if family is None:
+        return None
+    found = checklists.current_families().get(family)
+    return sorted(found.facility_types) if found is not None else []
 
 
 def last_tier_options() -> list[dict[str, str]]:

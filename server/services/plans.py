@@ -40,6 +40,7 @@ from server.services import audit, checklists, jobs
 from server.services.inspections import facility_facts, fits, inspector_problems, not_found
 
 INVALID = "plan.invalid"
+CHANGE_INVALID = "plan.invalid_change"
 
 
 @dataclass(frozen=True)
@@ -331,7 +332,9 @@ def change_entry(
     if inspection is None or inspection.plan_id != plan.id or inspection.kind == workflow.SELF_ASSESSMENT:
         raise not_found()
     if "inspector_ids" not in body and "inspection_date" not in body:
-        raise DomainError(INVALID, count=1, problems=[Problem(INVALID, "", "请修改检查组或计划日期")])
+        raise DomainError(
+            CHANGE_INVALID, count=1, problems=[Problem(CHANGE_INVALID, "", "请修改检查组或计划日期")]
+        )
     places.lock_inspections([inspection.id])
     facility = db.session.get(Facility, inspection.facility_id)
     assert facility is not None
@@ -343,7 +346,7 @@ def change_entry(
     problems = []
     if "inspection_date" in body:
         if not plans.Period(plan.starts_on, plan.ends_on).holds(body["inspection_date"]):
-            problems.append(Problem(INVALID, "/inspection_date", "计划日期不在计划期限内"))
+            problems.append(Problem(CHANGE_INVALID, "/inspection_date", "计划日期不在计划期限内"))
         after["inspection_date"] = body["inspection_date"].isoformat()
     if "inspector_ids" in body:
         users = user_queries.users_by_ids(set(body["inspector_ids"]))
@@ -352,7 +355,7 @@ def change_entry(
         )
         after["inspectors"] = sorted(set(body["inspector_ids"]))
     if problems:
-        raise DomainError(INVALID, count=len(problems), problems=problems)
+        raise DomainError(CHANGE_INVALID, count=len(problems), problems=problems)
     if after == before:
         return _entry_view(principal, plan, inspection.id)
     if "inspection_date" in body:

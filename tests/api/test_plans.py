@@ -158,7 +158,7 @@ def test_team_and_date_change_until_the_inspector_starts(world: World) -> None:
     assert [p["id"] for p in moved.json["inspectors"]] == [world.users["inspector2"].id]
     assert world.call("inspector", "GET", "/api/sync/bootstrap").json["assignments"] == []
     outside = world.call("county_reviewer", "PATCH", url, {"inspection_date": "2027-02-01"})
-    assert outside.status_code == 422
+    assert (outside.status_code, outside.json["error"]["code"]) == (422, "plan.invalid_change")
     assert outside.json["error"]["problems"][0]["pointer"] == "/inspection_date"
     logged = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "plan.change")).one()
     assert logged.before["inspectors"] == [world.users["inspector"].id]

@@ -72,21 +72,22 @@ def test_a_county_reviewer_plans_the_countys_visits(
         listed = tmp_path / "名单.csv"
         listed.write_text(
             "机构名称,检查员,计划日期\n通许县玉皇庙镇中心卫生院,tx_inspector1、陈志强,2026/12/15\n"
-            "通许县不存在卫生院,刘秀英,2026-12-16\n",
+            "通许县不存在卫生院,刘秀英,2026-12-16\n"
+            "城关镇东街村卫生室,刘秀英,2026-12-16\n",  # a clinic: not for this checklist
             encoding="utf-8",
         )
         page.get_by_test_id("plan-list-file").set_input_files(str(listed))
         note = page.get_by_test_id("plan-list-note")
         note.wait_for(timeout=15000)
-        assert "1 行已加入计划，1 行有问题未加入" in note.inner_text()
+        assert "2 行已加入计划，1 行有问题未加入" in note.inner_text()
         refused = page.get_by_test_id("plan-list-refused")
         assert (
             "第 3 行" in refused.inner_text()
             and "本辖区没有名为“通许县不存在卫生院”的机构" in refused.inner_text()
         )
-        assert draft.locator("tbody tr").count() == len(TOWNSHIP_CENTRES) + 1
-        assert "通许县玉皇庙镇中心卫生院" in draft.locator("tbody tr").last.inner_text()
-        assert "2026-12-15" in draft.locator("tbody tr").last.inner_text()
+        assert draft.locator("tbody tr").count() == len(TOWNSHIP_CENTRES) + 2
+        centre = page.get_by_test_id("draft-table").locator("tbody tr", has_text="通许县玉皇庙镇中心卫生院")
+        assert "2026-12-15" in centre.inner_text()
 
         page.get_by_test_id("draft-all").click()
         page.get_by_test_id("bulk-inspector-tx_inspector1").check()
@@ -100,17 +101,22 @@ def test_a_county_reviewer_plans_the_countys_visits(
         first.get_by_role("checkbox").click()
         page.get_by_test_id("bulk-date").fill("2027-01-05")
         page.get_by_test_id("bulk-apply").click()
+        assert "1 家机构的计划日期不在计划期限内" in page.inner_text("body")  # said before sending
+        assert page.get_by_test_id("plan-create").is_disabled()
         check_screen(page, ["tx_inspector1", "tx_inspector2"])
         screenshot(page, "plan-new.png", full_page=True)
+        page.get_by_test_id("bulk-date").fill("2026-12-18")
+        page.get_by_test_id("bulk-apply").click()
 
+        # the server checks every row: the clinic is refused on its row, nothing is created
         page.get_by_test_id("plan-create").click()
         error = page.get_by_test_id("plan-error")
         error.wait_for(timeout=15000)
         assert error.inner_text() == "评审计划有 1 处问题，未创建任何检查"
-        assert first.get_by_test_id("draft-problem").inner_text() == "计划日期不在计划期限内"
+        clinic = draft.locator("tbody tr", has_text="城关镇东街村卫生室")
+        assert "不适用于此类机构" in clinic.get_by_test_id("draft-problem").inner_text()
         screenshot(page, "plan-new-refused.png", full_page=True)
-        page.get_by_test_id("bulk-date").fill("2026-12-18")
-        page.get_by_test_id("bulk-apply").click()
+        clinic.get_by_role("button", name="移出").click()
         page.get_by_test_id("plan-create").click()
 
         page.wait_for_url("**/console/plans/*", timeout=15000)

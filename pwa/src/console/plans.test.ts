@@ -8,6 +8,7 @@ import {
   entriesOf,
   loneTeams,
   mergeList,
+  outsidePeriod,
   planProblems,
   progressLabel,
   progressParts,
@@ -94,5 +95,13 @@ describe('a list of facilities', () => {
       { facility_id: 2, inspector_ids: [8], inspection_date: '2026-12-11' },
     ])
     expect(refused.map((r) => r.line)).toEqual([4])
+  })
+})
+
+describe('the period', () => {
+  it('says before sending how many days lie outside it', () => {
+    const draft = applyTeam(addFacilities([], [facility(1), facility(2)], '2026-12-10'), new Set([2]), [7], '2027-01-05')
+    expect(outsidePeriod(draft, '2026-12-01', '2026-12-31')).toEqual(['1 家机构的计划日期不在计划期限内'])
+    expect(outsidePeriod(draft, '', '2026-12-31')).toEqual([])
   })
 })

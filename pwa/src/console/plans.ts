@@ -114,6 +114,13 @@ export function draftGaps(draft: readonly DraftEntry[]): string[] {
   return gaps
 }
 
+/** The facilities whose day lies outside the plan's period, as a gap (said before sending). */
+export function outsidePeriod(draft: readonly DraftEntry[], startsOn: string, endsOn: string): string[] {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(startsOn) || !/^\d{4}-\d{2}-\d{2}$/.test(endsOn)) return []
+  const outside = draft.filter((d) => d.date && (d.date < startsOn || d.date > endsOn)).length
+  return outside > 0 ? [`${outside} 家机构的计划日期不在计划期限内`] : []
+}
+
 /** Facilities whose team has one inspector only (a visit is usually made by two or more). */
 export function loneTeams(draft: readonly DraftEntry[]): number {
   return draft.filter((d) => d.inspectorIds.length === 1).length
