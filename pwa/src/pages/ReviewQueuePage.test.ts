@@ -99,6 +99,10 @@ async function mountQueue(who: UserOut): Promise<{ wrapper: VueWrapper; router: 
       { path: '/console/users', name: 'users', component: Blank },
       { path: '/console/import', name: 'import', component: Blank },
       { path: '/console/audit', name: 'audit', component: Blank },
+      { path: '/console/plans', name: 'plans', component: Blank },
+      { path: '/console/facilities', name: 'facilities', component: Blank },
+      { path: '/console/payouts', name: 'payouts', component: Blank },
+      { path: '/console/samples', name: 'samples', component: Blank },
     ],
   })
   await router.push('/review')
@@ -126,13 +130,13 @@ async function choose(wrapper: VueWrapper, testid: string, value: string): Promi
 }
 
 describe('ReviewQueuePage', () => {
-  it('leads the desk roles to their background jobs, naming the payout sheets where the server allows them', async () => {
+  it('leads the desk roles to their background jobs, and to the payout sheets where the server allows them', async () => {
     const county = await mountQueue(user('county_reviewer'))
     expect(county.wrapper.get('[data-testid="queue-to-jobs"]').text()).toBe('后台任务')
     county.wrapper.unmount()
     const city = await mountQueue(user('city_reviewer'))
     const link = city.wrapper.get('[data-testid="queue-to-jobs"]')
-    expect(link.text()).toBe('后台任务 · 奖补资金分配表')
+    expect(link.text()).toBe('后台任务')
     await link.trigger('click')
     await settle()
     expect(city.router.currentRoute.value.name).toBe('jobs')
