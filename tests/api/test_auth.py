@@ -102,11 +102,19 @@ def test_the_user_is_told_what_their_role_may_do(world: World) -> None:
         for u in ("inspector", "county_reviewer", "city_reviewer")
     }
     assert "payouts.sheet" in may["city_reviewer"] and "jobs.list" in may["city_reviewer"]
-    assert "jobs.list" in may["county_reviewer"] and "payouts.sheet" not in may["county_reviewer"]
+    assert "jobs.list" in may["county_reviewer"] and "payouts.record" not in may["county_reviewer"]
     assert not {"jobs.list", "payouts.sheet"} & may["inspector"]
     # what it says is what the server does
     sheet = {"region_code": "410222", "period": "2026", "format": "xlsx"}
-    assert world.call("county_reviewer", "POST", "/api/payouts/sheets", sheet).status_code == 403
+    assert (
+        world.call("county_reviewer", "POST", "/api/payouts/sheets", sheet).status_code == 202
+    )  # its county's
+    assert (
+        world.call(
+            "county_reviewer", "POST", "/api/payouts/410222/2026/record", {"digest": "0" * 64}
+        ).status_code
+        == 403
+    )
     assert world.call("inspector", "GET", "/api/jobs").status_code == 403
     assert world.call("county_reviewer", "GET", "/api/jobs").status_code == 200
 

@@ -194,9 +194,7 @@ def test_a_city_reviewer_makes_and_downloads_the_citys_payout_sheets(
         phone.close()
 
 
-def test_a_county_reviewer_asks_only_for_the_countys_sheet(
-    browser: Any, app_server: AppServer
-) -> None:
+def test_a_county_reviewer_asks_only_for_the_countys_sheet(browser: Any, app_server: AppServer) -> None:
     token, _ = app_server.login("tx_county")
     context = context_of(browser, DESK)
     page = context.new_page()

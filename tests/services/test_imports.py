@@ -378,7 +378,7 @@ def test_seed_demo_creates_every_workflow_state_and_is_idempotent(app: Flask, db
     roles = {role for _, role, _, _ in result["logins"]}
     assert roles == set(ROLES)  # every role has a demo login
     passwords = [password for *_, password in result["logins"]]
-    assert len(set(passwords)) == len(passwords) == 7
+    assert len(set(passwords)) == len(passwords) == 8
     settings = app.config["DABIAO_SETTINGS"]
     for username, role, region, password in result["logins"]:
         principal = auth.login(settings, username, password, None, NOW).principal
