@@ -287,8 +287,12 @@ def test_city_sample_is_marked_and_final_approval_waits_for_its_re_review(
     app_server: AppServer, desk: Any
 ) -> None:
     token, _ = app_server.login("kf_city")
-    status, sample = app_server.api("POST", "/api/samples", token, body={"size": 1, "seed": 11})
-    assert status == 201, sample
+    # the demo's sample drew every county-approved inspection: a new one has nothing to draw from
+    status, refused = app_server.api("POST", "/api/samples", token, body={"size": 1, "seed": 11})
+    assert (status, refused["error"]["code"]) == (409, "sample.empty_population")
+    status, samples = app_server.api("GET", "/api/samples", token)
+    assert status == 200 and samples, samples
+    sample = samples[0]
     drawn = sample["selected"][0]
     drawn_day = dt.datetime.fromisoformat(sample["drawn_at"]).astimezone(CHINA).strftime("%Y-%m-%d")
     drawn_time = dt.datetime.fromisoformat(sample["drawn_at"]).astimezone(CHINA).strftime("%Y-%m-%d %H:%M")

@@ -71,7 +71,7 @@ def test_a_county_reviewer_manages_the_countys_accounts(
         assert page.get_by_test_id("user-kf_admin").count() == 0  # the city's accounts are not the county's
         assert "本人" in page.get_by_test_id("user-tx_county").inner_text()
         assert "通许县" in page.get_by_test_id("user-tx_inspector1").inner_text()
-        usernames = ["tx_county", "tx_inspector1", "tx_inspector2", "tx_self", "tx_inspector3"]
+        usernames = ["tx_county", "tx_inspector1", "tx_inspector2", "tx_self", "tx_inspector3", "tx_admin"]
         check_screen(page, usernames)
         screenshot(page, "users-desk.png")
 
