@@ -58,6 +58,12 @@ def get(job_id: int) -> Job | None:
     return db.session.get(Job, job_id)
 
 
+def by_ids(ids: set[int]) -> list[Job]:
+    if not ids:
+        return []
+    return list(db.session.scalars(select(Job).where(Job.id.in_(ids))))
+
+
 def add(job: Job) -> Job | None:
     """Insert the job; None when another job with its key is already queued or running."""
     try:

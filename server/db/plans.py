@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import delete, exists, func, or_, select, update
 
-from server.db.models import Answer, Assignment, Evidence, Facility, Inspection, Job, Plan, User
+from server.db.models import Answer, Assignment, Evidence, Facility, Inspection, Plan, User
 from server.domain import plans
 from server.domain.access import Principal
 from server.domain.errors import DomainError
@@ -178,12 +178,6 @@ def replace_assignments(inspection_id: int, user_ids: list[int], assigned_by: in
         for u in user_ids
     )
     db.session.flush()
-
-
-def jobs_by_ids(ids: set[int]) -> list[Job]:
-    if not ids:
-        return []
-    return list(db.session.scalars(select(Job).where(Job.id.in_(ids))))
 
 
 def check_self_assessment(inspection: Inspection) -> None:

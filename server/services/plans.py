@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 
 from server import registry
 from server.db import inspections as places
+from server.db import jobs as job_queries
 from server.db import plans as queries
 from server.db import users as user_queries
 from server.db.models import Assignment, Facility, Inspection, Job, Plan, StatusChange
@@ -313,8 +314,8 @@ def _usable(plan: Plan, cancelling: bool = False) -> None:
 
 
 def _job_failed(plan: Plan) -> bool:
-    found = queries.jobs_by_ids({plan.job_id}) if plan.job_id is not None else []
-    return bool(found) and found[0].state == "failed"
+    job = job_queries.get(plan.job_id) if plan.job_id is not None else None
+    return job is not None and job.state == job_queries.FAILED
 
 
 def change_entry(
@@ -445,7 +446,7 @@ def _headers(plans_: list[Plan]) -> list[dict[str, Any]]:
     tallies = queries.tallies(p.id for p in plans_)
     names = places.regions_by_codes(p.region_code for p in plans_)
     people = places.display_names({p.created_by for p in plans_} | {p.cancelled_by for p in plans_})
-    job_rows = {j.id: j for j in queries.jobs_by_ids({p.job_id for p in plans_ if p.job_id is not None})}
+    job_rows = {j.id: j for j in job_queries.by_ids({p.job_id for p in plans_ if p.job_id is not None})}
     titles = {}
     for p in plans_:
         key = (p.checklist_id, p.checklist_version)
