@@ -484,3 +484,78 @@ class Job(db.Model):  # type: ignore[name-defined,misc]
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
     started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class DashboardResult(db.Model):  # type: ignore[name-defined,misc]
+    """A final result as the results dashboard counts it (server/domain/dashboard.py): one row per
+    finally approved county inspection or city re-inspection, written in the transaction of its
+    final approval and removed in that of its reopening (server/db/dashboard.py). `latest` marks
+    the result that stands for its facility in its checklist family and campaign year."""
+
+    __tablename__ = "dashboard_results"
+    __table_args__ = (
+        # counts and lists of a family and year inside a region, by region code then facility
+        Index("ix_dashboard_results_scope", "family", "year", "latest", "region_code", "facility_id"),
+        Index("ix_dashboard_results_facility", "facility_id", "family", "year"),
+    )
+
+    inspection_id: Mapped[int] = mapped_column(
+        ForeignKey("inspections.id"), primary_key=True, autoincrement=False
+    )
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"), nullable=False)
+    region_code: Mapped[str] = mapped_column(String(12), nullable=False)  # the facility's
+    family: Mapped[str] = mapped_column(String(32), nullable=False)
+    checklist_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    year: Mapped[int] = mapped_column(Integer, nullable=False)  # of the inspection date
+    inspection_date: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    tier_code: Mapped[str] = mapped_column(String(40), nullable=False)
+    latest: Mapped[bool] = mapped_column(Boolean, nullable=False)
+
+
+class DashboardNotMet(db.Model):  # type: ignore[name-defined,misc]
+    """An item on the rectification list of a final result (not met, monitoring items aside), with
+    its result's place, family, year and `latest` copied so the most frequent items of a region are
+    counted from one index."""
+
+    __tablename__ = "dashboard_not_met"
+    __table_args__ = (
+        Index(
+            "ix_dashboard_not_met_scope",
+            "family",
+            "year",
+            "latest",
+            "checklist_id",
+            "item_id",
+            "region_code",
+            "facility_id",
+        ),
+    )
+
+    inspection_id: Mapped[int] = mapped_column(
+        ForeignKey("dashboard_results.inspection_id"), primary_key=True, autoincrement=False
+    )
+    item_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    checklist_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    facility_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    region_code: Mapped[str] = mapped_column(String(12), nullable=False)
+    family: Mapped[str] = mapped_column(String(32), nullable=False)
+    year: Mapped[int] = mapped_column(Integer, nullable=False)
+    latest: Mapped[bool] = mapped_column(Boolean, nullable=False)
+
+
+class DashboardTarget(db.Model):  # type: ignore[name-defined,misc]
+    """The shares a bureau sets itself for a campaign year and checklist family: at least this
+    percent of the family's facilities at 基本标准 (or higher), and at 推荐标准 (or higher). The
+    nearest region at or above the one shown that has a target gives it."""
+
+    __tablename__ = "dashboard_targets"
+    __table_args__ = (UniqueConstraint("region_code", "year", "family", name="uq_dashboard_targets_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), nullable=False)
+    year: Mapped[int] = mapped_column(Integer, nullable=False)
+    family: Mapped[str] = mapped_column(String(32), nullable=False)
+    basic_percent: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    recommended_percent: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    set_by: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
+    set_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from server import registry
+from server.db import dashboard as dashboard_queries
 from server.db import inspections as queries
 from server.db import plans as plan_queries
 from server.db import users as user_queries
@@ -22,9 +23,11 @@ from server.db.models import (
     StatusChange,
     User,
 )
+from server.domain import facts as facts_of_record
 from server.domain import labels, sampling, workflow
 from server.domain.access import Principal
 from server.domain.checklist import Checklist
+from server.domain.dashboard import rectification_items
 from server.domain.diff import diff_checklists
 from server.domain.errors import DomainError, Problem, pointer
 from server.domain.evidence import needs_more_photos
@@ -52,24 +55,15 @@ def not_found() -> DomainError:
 # --- facts and answers ---------------------------------------------------------------------------
 
 
-# Facts read from the facility record's own columns (set through them), and facts worked out from
-# the record (never set directly). Every other fact lives in the record's `facts` JSON.
-RECORD_FACTS = ("beds", "iv_infusion", "population_served")
-DERIVED_FACTS = ("has_beds", "facility_kind")
+RECORD_FACTS = facts_of_record.RECORD_FACTS
+DERIVED_FACTS = facts_of_record.DERIVED_FACTS
 
 
 def facility_fact_values(facility: Facility) -> dict[str, Any]:
     """Every fact the facility record supplies: its columns, what they imply, and its facts JSON."""
-    known: dict[str, Any] = {
-        "has_beds": facility.beds > 0,
-        "beds": facility.beds,
-        "iv_infusion": facility.iv_infusion,
-        "facility_kind": "community" if facility.type_code.startswith("B") else "township",
-        **(facility.facts or {}),
-    }
-    if facility.population_served is not None:
-        known["population_served"] = facility.population_served
-    return known
+    return facts_of_record.record_facts(
+        facility.type_code, facility.beds, facility.iv_infusion, facility.population_served, facility.facts
+    )
 
 
 def facility_facts(facility: Facility, checklist: Checklist) -> dict[str, Any]:
@@ -464,10 +458,14 @@ def transition(
         inspection.city_reviewer_id = None
     ahead = None
     if step.target == workflow.APPROVED:
-        tier = score_of(inspection)["tier"]
+        score = score_of(inspection)
+        tier = score["tier"]
         inspection.final_tier_code, inspection.final_tier_label = tier["code"], tier["label"]
+        checklist = checklist_of(inspection)
+        dashboard_queries.record(inspection, checklist.family, rectification_items(checklist, score))
     elif before == workflow.APPROVED:  # reopened: no final result until approved again
         inspection.final_tier_code = inspection.final_tier_label = None
+        dashboard_queries.remove(inspection)
     if step.target == workflow.APPROVED:
         settings = registry.settings()
         retention.retain_for_approval(inspection, now + dt.timedelta(days=settings.evidence_retention_days))
