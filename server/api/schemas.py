@@ -30,7 +30,7 @@ from server.api.fields import (
     length,
     one_of,
 )
-from server.domain import catalog, inputs, plans, regions, sampling, scoring, workflow
+from server.domain import catalog, dashboard, inputs, plans, regions, sampling, scoring, workflow
 from server.domain.checklist import FACT_TYPE_LABELS
 
 # The values a field can take, from the domain (each becomes an enum in the OpenAPI document).
@@ -1640,3 +1640,225 @@ class PayoutRecordingOut(ma.Schema):
     recorded_by = fields.String(required=True, metadata={"description": "who recorded it, by name"})
     recorded_at = fields.DateTime(required=True)
     recorded_on = fields.Date(required=True, metadata={"description": "the China day"})
+
+
+# --- the results dashboard -----------------------------------------------------------------------
+
+DASHBOARD_PROGRESS = [*plans.PROGRESS, "planned", "done"]
+
+
+class DashboardQuery(Strict):
+    region_code = Text(
+        max_length=12,
+        regex=REGION_CODE,
+        metadata={"description": "a region inside the caller's; none: theirs"},
+    )
+    year = Int(
+        strict=False,
+        min=dashboard.MIN_YEAR,
+        max=dashboard.MAX_YEAR,
+        metadata={"description": "the campaign year; none: this year"},
+    )
+    family = ident(metadata={"description": "a checklist family; none: the first with loaded checklists"})
+
+
+class DashboardFacilityQuery(Paged):
+    region_code = Text(max_length=12, regex=REGION_CODE)
+    year = Int(strict=False, min=dashboard.MIN_YEAR, max=dashboard.MAX_YEAR)
+    family = ident()
+    direct = Bool(
+        load_default=False,
+        metadata={
+            "description": "only facilities registered at the region itself (本级), not in a sub-region"
+        },
+    )
+    tier = ident(metadata={"description": "a tier code of the family, none (未达标) or unrated (未评)"})
+    reached = Text(
+        max_length=16,
+        validate=one_of(list(dashboard.SHARES)),
+        metadata={"description": "this tier or a higher one"},
+    )
+    progress = Text(
+        max_length=16,
+        validate=one_of(DASHBOARD_PROGRESS),
+        metadata={
+            "description": "planned visits at this progress; planned: all but called off; done: approved"
+        },
+    )
+    checklist_id = ident(metadata={"description": "with item_id: facilities that did not meet the item"})
+    item_id = ident()
+    limit = Int(load_default=50, min=1, max=200, strict=False)
+    after = Cursor(("code", "id"))
+
+
+class DashboardRegionOut(ma.Schema):
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    level = fields.String(required=True)
+
+
+class DashboardPlaceOut(ma.Schema):
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+
+
+class DashboardShareOut(ma.Schema):
+    count = fields.Integer(required=True, metadata={"description": "facilities at this tier or higher"})
+    percent = fields.Float(
+        required=True,
+        allow_none=True,
+        metadata={"description": "of every facility of the family; null: none"},
+    )
+    target_percent = fields.Integer(required=True, allow_none=True)
+    met = fields.Boolean(
+        required=True, allow_none=True, metadata={"description": "compared exactly; null: no target"}
+    )
+
+
+class DashboardSharesOut(ma.Schema):
+    basic = fields.Nested(DashboardShareOut, required=True, allow_none=True)
+    recommended = fields.Nested(DashboardShareOut, required=True, allow_none=True)
+
+
+class DashboardPlanOut(ma.Schema):
+    planned = fields.Integer(required=True, metadata={"description": "visits planned, called-off ones aside"})
+    done = fields.Integer(required=True, metadata={"description": "visits finally approved"})
+    progress = fields.Dict(
+        keys=fields.String(validate=one_of(list(plans.PROGRESS))),
+        values=fields.Integer(),
+        metadata={"description": "visits by progress (every progress code)"},
+    )
+
+
+TIER_COUNTS = {"description": "facilities by the tier of their standing result (unrated: none that year)"}
+
+
+class DashboardPreviousOut(ma.Schema):
+    facilities = fields.Integer(required=True)
+    tiers = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True, metadata=TIER_COUNTS)
+    shares = fields.Nested(DashboardSharesOut, required=True)
+    plan = fields.Nested(DashboardPlanOut, required=True)
+
+
+class DashboardRowOut(ma.Schema):
+    region_code = fields.String(required=True)
+    region_name = fields.String(required=True)
+    direct = fields.Boolean(
+        required=True, metadata={"description": "the facilities registered at the region itself"}
+    )
+    has_children = fields.Boolean(required=True)
+    facilities = fields.Integer(required=True, metadata={"description": "facilities of the family's kinds"})
+    tiers = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True, metadata=TIER_COUNTS)
+    shares = fields.Nested(DashboardSharesOut, required=True)
+    plan = fields.Nested(DashboardPlanOut, required=True)
+    previous = fields.Nested(DashboardPreviousOut, required=True, metadata={"description": "the year before"})
+
+
+class DashboardItemOut(ma.Schema):
+    checklist_id = fields.String(required=True)
+    checklist_title = fields.String(required=True)
+    item_id = fields.String(required=True)
+    number = fields.String(required=True)
+    text = fields.String(required=True)
+    count = fields.Integer(required=True, metadata={"description": "facilities whose result did not meet it"})
+    checked = fields.Integer(
+        required=True, metadata={"description": "facilities with a result on the checklist"}
+    )
+    percent = fields.Float(required=True, allow_none=True)
+    previous_count = fields.Integer(required=True, metadata={"description": "the same, the year before"})
+
+
+class DashboardTargetOut(ma.Schema):
+    region_code = fields.String(required=True)
+    region_name = fields.String(required=True)
+    basic_percent = fields.Integer(required=True, allow_none=True)
+    recommended_percent = fields.Integer(required=True, allow_none=True)
+    inherited = fields.Boolean(required=True, metadata={"description": "set by a region above"})
+    set_at = fields.DateTime(required=True, allow_none=True)
+
+
+class DashboardColumnOut(ma.Schema):
+    code = fields.String(required=True)
+    label = fields.String(required=True)
+
+
+class DashboardShareColumnOut(DashboardColumnOut):
+    tiers = fields.List(fields.String(), required=True, metadata={"description": "the tiers it counts"})
+
+
+class DashboardOut(ma.Schema):
+    region = fields.Nested(DashboardRegionOut, required=True)
+    path = fields.List(
+        fields.Nested(DashboardPlaceOut),
+        required=True,
+        metadata={"description": "from the caller's region down to this one"},
+    )
+    year = fields.Integer(required=True)
+    years = fields.List(
+        fields.Integer(), required=True, metadata={"description": "years with results, newest first"}
+    )
+    family = fields.String(required=True)
+    family_label = fields.String(required=True)
+    families = fields.List(fields.Nested(DashboardColumnOut), required=True)
+    tiers = fields.List(
+        fields.Nested(DashboardColumnOut), required=True, metadata={"description": "lowest first"}
+    )
+    shares = fields.List(fields.Nested(DashboardShareColumnOut), required=True)
+    target = fields.Nested(DashboardTargetOut, required=True, allow_none=True)
+    total = fields.Nested(DashboardRowOut, required=True)
+    rows = fields.List(
+        fields.Nested(DashboardRowOut), required=True, metadata={"description": "per sub-region"}
+    )
+    items = fields.List(
+        fields.Nested(DashboardItemOut),
+        required=True,
+        metadata={"description": "the items most often not met"},
+    )
+
+
+class DashboardFacilityOut(ma.Schema):
+    facility_id = fields.Integer(required=True)
+    facility_name = fields.String(required=True)
+    type_label = fields.String(required=True)
+    region_code = fields.String(required=True)
+    region_name = fields.String(required=True)
+    tier_code = fields.String(
+        required=True, metadata={"description": "its standing result of the year; unrated: none"}
+    )
+    tier_label = fields.String(required=True)
+    inspection_id = fields.Integer(
+        required=True, allow_none=True, metadata={"description": "the inspection listed"}
+    )
+    inspection_date = fields.Date(required=True, allow_none=True)
+    kind_label = fields.String(required=True, allow_none=True)
+    progress = fields.String(required=True, allow_none=True, validate=one_of(list(plans.PROGRESS)))
+    plan_name = fields.String(required=True, allow_none=True)
+    report_number = fields.String(required=True, allow_none=True)
+    facility_path = fields.String(required=True, metadata={"description": "the facility's page in the app"})
+    report_path = fields.String(
+        required=True, allow_none=True, metadata={"description": "the report's PDF (an approved inspection)"}
+    )
+
+
+class DashboardFacilityPageOut(ma.Schema):
+    title = fields.String(required=True, metadata={"description": "what the list is, as people read it"})
+    items = fields.List(fields.Nested(DashboardFacilityOut), required=True)
+    next = fields.String(required=True, allow_none=True, metadata=NEXT_DOC)
+
+
+class DashboardTargetIn(Strict):
+    region_code = Text(required=True, max_length=12, regex=REGION_CODE)
+    year = Int(required=True, min=dashboard.MIN_YEAR, max=dashboard.MAX_YEAR)
+    family = ident(required=True)
+    basic_percent = Int(load_default=None, allow_none=True, min=0, max=100)
+    recommended_percent = Int(load_default=None, allow_none=True, min=0, max=100)
+
+
+class DashboardTargetSetOut(ma.Schema):
+    region_code = fields.String(required=True)
+    region_name = fields.String(required=True)
+    year = fields.Integer(required=True)
+    family = fields.String(required=True)
+    basic_percent = fields.Integer(required=True, allow_none=True)
+    recommended_percent = fields.Integer(required=True, allow_none=True)
+    set_at = fields.DateTime(required=True)

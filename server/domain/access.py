@@ -93,6 +93,11 @@ POLICY: dict[str, frozenset[str]] = {
     "plans.cancel": DESK,
     "plans.list_template": DESK,
     "plans.read_list": DESK,
+    # the results dashboard: leadership's figures and the facilities behind them; targets are set
+    # by the bureau's administrator
+    "dashboard.get": DESK | {FINANCE},
+    "dashboard.facilities": DESK | {FINANCE},
+    "dashboard.set_target": frozenset({ADMIN}),
 }
 
 # Endpoints a user whose password is a one-time one may call before choosing their own.

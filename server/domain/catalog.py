@@ -113,6 +113,8 @@ CATALOG: dict[str, Entry] = {
         409, "该地区、类别和等级已有同一生效日期的奖补标准；标准不可修改，调整请使用新的生效日期"
     ),
     # --- campaign plans (server/services/plans.py) ---
+    "dashboard.invalid": Entry(422, "统计条件有误"),
+    "dashboard.invalid_target": Entry(422, "目标有误，未保存"),
     "plan.invalid": Entry(422, "评审计划有 {count} 处问题，未创建任何检查"),
     "plan.invalid_change": Entry(422, "调整有 {count} 处问题，未作修改"),
     "plan.request_reused": Entry(409, "此请求编号已用于另一个评审计划，请刷新页面后重新提交"),

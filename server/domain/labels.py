@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from server.domain import plans, sampling, workflow
+from server.domain import dashboard, plans, sampling, workflow
 from server.domain.checklist import FACT_TYPE_LABELS, NOT_APPLICABLE, NOT_MET
 from server.domain.evidence import (
     FLAG_EXIF_PLACE_INVALID,
@@ -144,6 +144,7 @@ AUDIT_ACTION_LABELS: dict[str, str] = {
     "payout.rules_default": "设置默认奖补标准",
     "payout.record": "登记奖补资金",
     "payout.rule": "新增奖补标准",
+    "dashboard.target": "设置达标目标",
     "job.submit": "提交后台任务",
     "job.succeeded": "后台任务完成",
     "job.failed": "后台任务失败",
@@ -206,4 +207,5 @@ def as_data() -> dict[str, Any]:
         "plan_progress_tones": plans.PROGRESS_TONES,
         "plan_kinds": {k: KIND_LABELS[k] for k in plans.KINDS},
         "plan_kind_of_role": plans.KIND_OF_ROLE,
+        "dashboard_shares": dashboard.SHARE_LABELS,
     }

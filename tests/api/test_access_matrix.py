@@ -255,6 +255,22 @@ SPECS: dict[str, Spec] = {
         located=False,
         multipart=True,
     ),
+    # the dashboard of the target's region (outside the user's: 404)
+    "dashboard.get": Spec("GET", lambda t: f"/api/dashboard?region_code={t.region_code}&year=2026"),
+    "dashboard.facilities": Spec(
+        "GET", lambda t: f"/api/dashboard/facilities?region_code={t.region_code}&year=2026&tier=unrated"
+    ),
+    "dashboard.set_target": Spec(
+        "PUT",
+        lambda t: "/api/dashboard/targets",
+        lambda t, role, w: {
+            "region_code": w.users[role].region_code,
+            "year": 2026,
+            "family": "quality_service",
+            "recommended_percent": 20,
+        },
+        located=False,
+    ),
     # last: cancelling a plan cancels the targets' draft inspections
     "plans.list": Spec(
         "GET",

@@ -698,6 +698,270 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/dashboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A region's figures for a campaign year and checklist family, per direct sub-region: facilities
+         *     by tier, planned visits, the shares at 基本 and 推荐 against the target, the year before, and the
+         *     items most often not met.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description a region inside the caller's; none: theirs */
+                    region_code?: string;
+                    /** @description the campaign year; none: this year */
+                    year?: number;
+                    /** @description a checklist family; none: the first with loaded checklists */
+                    family?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DashboardOut"];
+                    };
+                };
+                /** @description Not logged in, or the session ended */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                /** @description Database or evidence store unavailable; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        /** @description seconds to wait before retrying */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/dashboard/facilities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The facilities behind a number of the dashboard (a tier, a share, a plan state, an item not
+         *     met), one page at a time, each with its result, report and the pages to open.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    region_code?: string;
+                    year?: number;
+                    family?: string;
+                    /** @description only facilities registered at the region itself (本级), not in a sub-region */
+                    direct?: boolean;
+                    /** @description a tier code of the family, none (未达标) or unrated (未评) */
+                    tier?: string;
+                    /** @description this tier or a higher one */
+                    reached?: "basic" | "recommended";
+                    /** @description planned visits at this progress; planned: all but called off; done: approved */
+                    progress?: "not_started" | "in_progress" | "submitted" | "in_review" | "returned" | "approved" | "rejected" | "cancelled" | "planned" | "done";
+                    /** @description with item_id: facilities that did not meet the item */
+                    checklist_id?: string;
+                    item_id?: string;
+                    limit?: number;
+                    /** @description the `next` of the previous page (opaque); none: the first page */
+                    after?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DashboardFacilityPageOut"];
+                    };
+                };
+                /** @description Not logged in, or the session ended */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                /** @description Database or evidence store unavailable; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        /** @description seconds to wait before retrying */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/dashboard/targets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * The shares a region inside the caller's is to reach at 基本 and 推荐 in a year, for a
+         *     checklist family (replacing those set before; audited).
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["DashboardTargetIn"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DashboardTargetSetOut"];
+                    };
+                };
+                /** @description Malformed request (invalid JSON, NaN, duplicate keys, nesting too deep, number too long) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not logged in, or the session ended */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Request or upload too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unsupported content type */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                /** @description Database or evidence store unavailable; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        /** @description seconds to wait before retrying */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/evidence/{evidence_id}/content": {
         parameters: {
             query?: never;
@@ -6211,6 +6475,174 @@ export interface components {
             /** Format: date */
             valid_until?: string;
         };
+        DashboardColumnOut: {
+            code: string;
+            label: string;
+        };
+        DashboardFacilityOut: {
+            facility_id: number;
+            facility_name: string;
+            /** @description the facility's page in the app */
+            facility_path: string;
+            /** Format: date */
+            inspection_date: string | null;
+            /** @description the inspection listed */
+            inspection_id: number | null;
+            kind_label: string | null;
+            plan_name: string | null;
+            /** @enum {string|null} */
+            progress: "not_started" | "in_progress" | "submitted" | "in_review" | "returned" | "approved" | "rejected" | "cancelled" | null;
+            region_code: string;
+            region_name: string;
+            report_number: string | null;
+            /** @description the report's PDF (an approved inspection) */
+            report_path: string | null;
+            /** @description its standing result of the year; unrated: none */
+            tier_code: string;
+            tier_label: string;
+            type_label: string;
+        };
+        DashboardFacilityPageOut: {
+            items: components["schemas"]["DashboardFacilityOut"][];
+            /** @description `after` for the next page; null on the last */
+            next: string | null;
+            /** @description what the list is, as people read it */
+            title: string;
+        };
+        DashboardItemOut: {
+            /** @description facilities with a result on the checklist */
+            checked: number;
+            checklist_id: string;
+            checklist_title: string;
+            /** @description facilities whose result did not meet it */
+            count: number;
+            item_id: string;
+            number: string;
+            percent: number | null;
+            /** @description the same, the year before */
+            previous_count: number;
+            text: string;
+        };
+        DashboardOut: {
+            families: components["schemas"]["DashboardColumnOut"][];
+            family: string;
+            family_label: string;
+            /** @description the items most often not met */
+            items: components["schemas"]["DashboardItemOut"][];
+            /** @description from the caller's region down to this one */
+            path: components["schemas"]["DashboardPlaceOut"][];
+            region: components["schemas"]["DashboardRegionOut"];
+            /** @description per sub-region */
+            rows: components["schemas"]["DashboardRowOut"][];
+            shares: components["schemas"]["DashboardShareColumnOut"][];
+            target: components["schemas"]["DashboardTargetOut"] | null;
+            /** @description lowest first */
+            tiers: components["schemas"]["DashboardColumnOut"][];
+            total: components["schemas"]["DashboardRowOut"];
+            year: number;
+            /** @description years with results, newest first */
+            years: number[];
+        };
+        DashboardPlaceOut: {
+            code: string;
+            name: string;
+        };
+        DashboardPlanOut: {
+            /** @description visits finally approved */
+            done: number;
+            /** @description visits planned, called-off ones aside */
+            planned: number;
+            /** @description visits by progress (every progress code) */
+            progress?: {
+                [key: string]: number;
+            };
+        };
+        DashboardPreviousOut: {
+            facilities: number;
+            plan: components["schemas"]["DashboardPlanOut"];
+            shares: components["schemas"]["DashboardSharesOut"];
+            /** @description facilities by the tier of their standing result (unrated: none that year) */
+            tiers: {
+                [key: string]: number;
+            };
+        };
+        DashboardRegionOut: {
+            code: string;
+            level: string;
+            name: string;
+        };
+        DashboardRowOut: {
+            /** @description the facilities registered at the region itself */
+            direct: boolean;
+            /** @description facilities of the family's kinds */
+            facilities: number;
+            has_children: boolean;
+            plan: components["schemas"]["DashboardPlanOut"];
+            /** @description the year before */
+            previous: components["schemas"]["DashboardPreviousOut"];
+            region_code: string;
+            region_name: string;
+            shares: components["schemas"]["DashboardSharesOut"];
+            /** @description facilities by the tier of their standing result (unrated: none that year) */
+            tiers: {
+                [key: string]: number;
+            };
+        };
+        DashboardShareColumnOut: {
+            code: string;
+            label: string;
+            /** @description the tiers it counts */
+            tiers: string[];
+        };
+        DashboardShareOut: {
+            /** @description facilities at this tier or higher */
+            count: number;
+            /** @description compared exactly; null: no target */
+            met: boolean | null;
+            /** @description of every facility of the family; null: none */
+            percent: number | null;
+            target_percent: number | null;
+        };
+        DashboardSharesOut: {
+            basic: components["schemas"]["DashboardShareOut"] | null;
+            recommended: components["schemas"]["DashboardShareOut"] | null;
+        };
+        DashboardTargetIn: {
+            /**
+             * Format: int32
+             * @default null
+             */
+            basic_percent?: number | null;
+            family: string;
+            /**
+             * Format: int32
+             * @default null
+             */
+            recommended_percent?: number | null;
+            region_code: string;
+            /** Format: int32 */
+            year: number;
+        };
+        DashboardTargetOut: {
+            basic_percent: number | null;
+            /** @description set by a region above */
+            inherited: boolean;
+            recommended_percent: number | null;
+            region_code: string;
+            region_name: string;
+            /** Format: date-time */
+            set_at: string | null;
+        };
+        DashboardTargetSetOut: {
+            basic_percent: number | null;
+            family: string;
+            recommended_percent: number | null;
+            region_code: string;
+            region_name: string;
+            /** Format: date-time */
+            set_at: string;
+            year: number;
+        };
         DatabaseHealthOut: {
             /** @description ok: the SQL dialect (sqlite, postgresql) */
             engine?: string;
@@ -6256,7 +6688,7 @@ export interface components {
              * @description stable error code: one of the catalog (`x-error-catalog`)
              * @enum {string}
              */
-            code: "answers.checklist_mismatch" | "answers.document_after_inspection" | "answers.document_form" | "answers.invalid" | "answers.invalid_grade" | "answers.invalid_note" | "answers.not_applicable_not_allowed" | "answers.unknown_document" | "answers.unknown_field" | "answers.unknown_item" | "auth.forbidden" | "auth.invalid_credentials" | "auth.password_change_required" | "auth.required" | "auth.same_password" | "auth.session_expired" | "auth.throttled" | "auth.weak_password" | "auth.wrong_password" | "checklist.already_published" | "checklist.db_refused" | "checklist.digest_mismatch" | "checklist.duplicate" | "checklist.fact_conflict" | "checklist.invalid" | "checklist.invalid_date" | "checklist.invalid_text" | "checklist.location" | "checklist.manifest_invalid" | "checklist.none_found" | "checklist.not_found" | "checklist.out_of_range" | "checklist.schema" | "checklist.semantic" | "checklist.too_long" | "checklist.unknown_family" | "conflict.already_resolved" | "conflict.grade_required" | "conflict.invalid_resolution" | "conflict.not_participant" | "conflict.reason_required" | "db.unavailable" | "evidence.digest_mismatch" | "evidence.frozen" | "evidence.invalid_digest" | "evidence.missing" | "evidence.not_an_image" | "evidence.not_assigned" | "evidence.too_large" | "evidence.too_many_pixels" | "evidence.unknown_item" | "evidence.unsupported_type" | "evidence.upload_id_reused" | "facility.fact_in_use" | "facility.facts_invalid" | "facility.reason_required" | "facility.result_locked" | "facts.invalid" | "facts.invalid_text" | "facts.missing" | "facts.out_of_range" | "facts.read_only" | "facts.required" | "facts.type" | "facts.unknown" | "families.duplicate" | "families.facility_type" | "families.invalid" | "families.schema" | "file.unreadable" | "http.bad_request" | "http.conflict" | "http.forbidden" | "http.gone" | "http.headers_too_large" | "http.internal" | "http.length_required" | "http.method_not_allowed" | "http.not_acceptable" | "http.not_found" | "http.not_implemented" | "http.payload_too_large" | "http.precondition_failed" | "http.precondition_required" | "http.range_not_satisfiable" | "http.request_timeout" | "http.too_many_requests" | "http.unauthorized" | "http.unavailable" | "http.unsupported_media_type" | "http.uri_too_long" | "import.already_done" | "import.changed" | "import.conflict" | "import.empty" | "import.invalid" | "import.invalid_row" | "import.too_many_rows" | "import.unknown_kind" | "import.unreadable" | "import.unsupported_format" | "input.invalid" | "input.invalid_date" | "input.missing_field" | "input.unknown_field" | "inspection.checklist_mismatch" | "inspection.incomplete" | "inspection.invalid_inspector" | "inspection.invalid_kind" | "inspection.item_conflict" | "inspection.item_incomplete" | "inspection.item_photos_missing" | "inspection.item_unanswered" | "inspection.kind_not_allowed" | "inspection.locked" | "inspection.not_editable" | "inspection.not_found" | "inspection.unknown_tier" | "inspection.version_not_newer" | "jobs.crashed" | "jobs.failed" | "jobs.memory" | "jobs.no_region" | "jobs.no_result" | "jobs.not_finished" | "jobs.timeout" | "jobs.unavailable" | "json.duplicate_key" | "json.invalid" | "json.non_finite_number" | "json.number_too_long" | "json.too_deep" | "payouts.invalid_period" | "payouts.invalid_rule" | "payouts.no_checklists" | "payouts.record_conflict" | "payouts.region_not_found" | "payouts.rule_exists" | "payouts.rules_conflict" | "payouts.sheet_changed" | "payouts.use_job" | "plan.cancelled" | "plan.invalid" | "plan.invalid_change" | "plan.pending" | "plan.reason_required" | "plan.request_reused" | "plan.self_assessment_pending" | "plan.work_started" | "pwa.not_built" | "report.missing" | "request.invalid" | "request.invalid_cursor" | "request.invalid_datetime" | "request.invalid_field" | "request.invalid_text" | "request.missing_field" | "request.out_of_range" | "request.unknown_field" | "request.unsupported_media_type" | "review.conflict_of_interest" | "review.evidence_incomplete" | "review.not_assigned_reviewer" | "review.not_in_review" | "review.reason_required" | "review.same_reviewer" | "review.stale_revision" | "sample.empty_population" | "sample.invalid_period" | "sample.invalid_size" | "seed.checklists_missing" | "seed.user_exists" | "server.internal" | "storage.listing_out_of_order" | "storage.no_object_lock" | "storage.unavailable" | "sync.change_id_reused" | "sync.not_assigned" | "users.invalid" | "users.not_grantable" | "users.reason_required" | "users.self" | "users.unchanged" | "users.username_taken" | "workflow.invalid_transition" | "workflow.not_participant" | "workflow.reason_required" | "workflow.role_not_allowed" | "workflow.sampled_for_review" | "workflow.unknown_action";
+            code: "answers.checklist_mismatch" | "answers.document_after_inspection" | "answers.document_form" | "answers.invalid" | "answers.invalid_grade" | "answers.invalid_note" | "answers.not_applicable_not_allowed" | "answers.unknown_document" | "answers.unknown_field" | "answers.unknown_item" | "auth.forbidden" | "auth.invalid_credentials" | "auth.password_change_required" | "auth.required" | "auth.same_password" | "auth.session_expired" | "auth.throttled" | "auth.weak_password" | "auth.wrong_password" | "checklist.already_published" | "checklist.db_refused" | "checklist.digest_mismatch" | "checklist.duplicate" | "checklist.fact_conflict" | "checklist.invalid" | "checklist.invalid_date" | "checklist.invalid_text" | "checklist.location" | "checklist.manifest_invalid" | "checklist.none_found" | "checklist.not_found" | "checklist.out_of_range" | "checklist.schema" | "checklist.semantic" | "checklist.too_long" | "checklist.unknown_family" | "conflict.already_resolved" | "conflict.grade_required" | "conflict.invalid_resolution" | "conflict.not_participant" | "conflict.reason_required" | "dashboard.invalid" | "dashboard.invalid_target" | "db.unavailable" | "evidence.digest_mismatch" | "evidence.frozen" | "evidence.invalid_digest" | "evidence.missing" | "evidence.not_an_image" | "evidence.not_assigned" | "evidence.too_large" | "evidence.too_many_pixels" | "evidence.unknown_item" | "evidence.unsupported_type" | "evidence.upload_id_reused" | "facility.fact_in_use" | "facility.facts_invalid" | "facility.reason_required" | "facility.result_locked" | "facts.invalid" | "facts.invalid_text" | "facts.missing" | "facts.out_of_range" | "facts.read_only" | "facts.required" | "facts.type" | "facts.unknown" | "families.duplicate" | "families.facility_type" | "families.invalid" | "families.schema" | "file.unreadable" | "http.bad_request" | "http.conflict" | "http.forbidden" | "http.gone" | "http.headers_too_large" | "http.internal" | "http.length_required" | "http.method_not_allowed" | "http.not_acceptable" | "http.not_found" | "http.not_implemented" | "http.payload_too_large" | "http.precondition_failed" | "http.precondition_required" | "http.range_not_satisfiable" | "http.request_timeout" | "http.too_many_requests" | "http.unauthorized" | "http.unavailable" | "http.unsupported_media_type" | "http.uri_too_long" | "import.already_done" | "import.changed" | "import.conflict" | "import.empty" | "import.invalid" | "import.invalid_row" | "import.too_many_rows" | "import.unknown_kind" | "import.unreadable" | "import.unsupported_format" | "input.invalid" | "input.invalid_date" | "input.missing_field" | "input.unknown_field" | "inspection.checklist_mismatch" | "inspection.incomplete" | "inspection.invalid_inspector" | "inspection.invalid_kind" | "inspection.item_conflict" | "inspection.item_incomplete" | "inspection.item_photos_missing" | "inspection.item_unanswered" | "inspection.kind_not_allowed" | "inspection.locked" | "inspection.not_editable" | "inspection.not_found" | "inspection.unknown_tier" | "inspection.version_not_newer" | "jobs.crashed" | "jobs.failed" | "jobs.memory" | "jobs.no_region" | "jobs.no_result" | "jobs.not_finished" | "jobs.timeout" | "jobs.unavailable" | "json.duplicate_key" | "json.invalid" | "json.non_finite_number" | "json.number_too_long" | "json.too_deep" | "payouts.invalid_period" | "payouts.invalid_rule" | "payouts.no_checklists" | "payouts.record_conflict" | "payouts.region_not_found" | "payouts.rule_exists" | "payouts.rules_conflict" | "payouts.sheet_changed" | "payouts.use_job" | "plan.cancelled" | "plan.invalid" | "plan.invalid_change" | "plan.pending" | "plan.reason_required" | "plan.request_reused" | "plan.self_assessment_pending" | "plan.work_started" | "pwa.not_built" | "report.missing" | "request.invalid" | "request.invalid_cursor" | "request.invalid_datetime" | "request.invalid_field" | "request.invalid_text" | "request.missing_field" | "request.out_of_range" | "request.unknown_field" | "request.unsupported_media_type" | "review.conflict_of_interest" | "review.evidence_incomplete" | "review.not_assigned_reviewer" | "review.not_in_review" | "review.reason_required" | "review.same_reviewer" | "review.stale_revision" | "sample.empty_population" | "sample.invalid_period" | "sample.invalid_size" | "seed.checklists_missing" | "seed.user_exists" | "server.internal" | "storage.listing_out_of_order" | "storage.no_object_lock" | "storage.unavailable" | "sync.change_id_reused" | "sync.not_assigned" | "users.invalid" | "users.not_grantable" | "users.reason_required" | "users.self" | "users.unchanged" | "users.username_taken" | "workflow.invalid_transition" | "workflow.not_participant" | "workflow.reason_required" | "workflow.role_not_allowed" | "workflow.sampled_for_review" | "workflow.unknown_action";
             message: string;
             problems?: components["schemas"]["ErrorProblem"][];
         };
