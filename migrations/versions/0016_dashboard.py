@@ -3,10 +3,11 @@ city re-inspection) with its facility, region, checklist family, campaign year a
 per item on its rectification list; and the targets a bureau sets (share at 基本 and at 推荐).
 
 The summary is kept in the transaction of each final approval and reopening (server/db/dashboard.py)
-and filled here from the inspections already approved: each is scored again from its stored answers
-and its facility's facts (a finally approved result's facts cannot change since), which gives the
-items not met, expired and missing documents included. An approved inspection whose tier was never
-stored (approved before 0014 without a rendered report) gets the scored tier, on the inspection too.
+and filled here from the inspections already approved: each item's outcome is worked out again
+from the stored answers and the facility's facts (a finally approved result's facts cannot change
+since), as the scoring engine does, which gives the items not met, expired and missing documents
+included. An approved inspection whose tier was never stored (approved before 0014 without a
+rendered report) is scored whole and gets its tier, on the inspection too.
 
 Revision ID: 0016
 Revises: 0014
@@ -24,7 +25,7 @@ import sqlalchemy as sa
 import server.db.types
 from server.domain import scoring
 from server.domain.checklist import parse_checklist
-from server.domain.dashboard import COUNTED_KINDS, campaign_year, rectification_items
+from server.domain.dashboard import COUNTED_KINDS, campaign_year, items_not_met
 from server.domain.errors import DomainError
 from server.domain.facts import record_facts
 
@@ -175,21 +176,22 @@ def fill(conn):
         day = _date(day)
         family, checklist = checklists.get((checklist_id, version), (None, None))
         facility = facilities.get(facility_id)
-        score = None
+        not_met = None
         if checklist is not None and facility is not None:
             known = record_facts(facility[0], facility[1], bool(facility[2]), facility[3], _json(facility[4]))
             try:
                 facts = scoring.check_facts(checklist, {k: v for k, v in known.items() if k in checklist.facts})
-                score = scoring.score_checked(checklist, facts, found, day)
+                not_met = items_not_met(checklist, facts, found, day)
+                if tier is None:  # the whole score, for its tier (each item's outcome is enough otherwise)
+                    score = scoring.score_checked(checklist, facts, found, day)
+                    tier = score["tier"]["code"]
+                    tiers_set.append({"id": inspection_id, "code": tier, "label": score["tier"]["label"]})
             except DomainError:
-                score = None
-        if score is None:
+                not_met = None
+        if not_met is None:
             unscored += 1
         if tier is None:
-            if score is None:
-                continue
-            tier = score["tier"]["code"]
-            tiers_set.append({"id": inspection_id, "code": tier, "label": score["tier"]["label"]})
+            continue
         row = {
             "inspection_id": inspection_id,
             "facility_id": facility_id,
@@ -201,7 +203,7 @@ def fill(conn):
             "tier_code": tier,
         }
         results.append(row)
-        for item_id in rectification_items(checklist, score) if score is not None else []:
+        for item_id in not_met or []:
             items.append((row, item_id))
     latest = {}
     for row in results:

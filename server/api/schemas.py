@@ -1672,7 +1672,11 @@ class DashboardFacilityQuery(Paged):
             "description": "only facilities registered at the region itself (本级), not in a sub-region"
         },
     )
-    tier = ident(metadata={"description": "a tier code of the family, none (未达标) or unrated (未评)"})
+    tier = ident(
+        metadata={
+            "description": "a tier code of the family, none (未达标), unrated (未评) or rated (any result)"
+        }
+    )
     reached = Text(
         max_length=16,
         validate=one_of(list(dashboard.SHARES)),
@@ -1831,8 +1835,15 @@ class DashboardFacilityOut(ma.Schema):
     )
     inspection_date = fields.Date(required=True, allow_none=True)
     kind_label = fields.String(required=True, allow_none=True)
-    progress = fields.String(required=True, allow_none=True, validate=one_of(list(plans.PROGRESS)))
-    plan_name = fields.String(required=True, allow_none=True)
+    progress = fields.String(
+        required=True,
+        allow_none=True,
+        validate=one_of(list(plans.PROGRESS)),
+        metadata={"description": "lists of planned visits: where the visit stands"},
+    )
+    plan_name = fields.String(
+        required=True, allow_none=True, metadata={"description": "lists of planned visits"}
+    )
     report_number = fields.String(required=True, allow_none=True)
     facility_path = fields.String(required=True, metadata={"description": "the facility's page in the app"})
     report_path = fields.String(

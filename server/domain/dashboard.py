@@ -21,7 +21,7 @@ from typing import Any
 
 from server.domain import regions, workflow
 from server.domain.checklist import NOT_MET, Checklist
-from server.domain.scoring import TIER_NONE, TIER_NONE_LABEL
+from server.domain.scoring import TIER_NONE, TIER_NONE_LABEL, Answer, item_outcome
 
 UNRATED = "unrated"
 UNRATED_LABEL = "未评"
@@ -31,7 +31,8 @@ COUNTED_KINDS = (workflow.COUNTY_INSPECTION, workflow.CITY_REINSPECTION)
 BASIC = "basic"
 RECOMMENDED = "recommended"
 SHARES = (BASIC, RECOMMENDED)
-SHARE_LABELS = {BASIC: "基本标准及以上", RECOMMENDED: "推荐标准及以上"}
+RATED = "rated"  # the facilities with a result that year, whatever its tier (a list's filter)
+RATED_LABEL = "已评定"
 
 TOP_ITEMS = 10  # the items most often not met, listed
 DIRECT_LABEL = "本级"  # facilities registered at the region itself, in none of its sub-regions
@@ -55,6 +56,23 @@ def rectification_items(checklist: Checklist, score: Mapping[str, Any]) -> list[
         item.id
         for item in checklist.items()
         if not item.monitoring and outcomes.get(item.id, {}).get("outcome") == NOT_MET
+    ]
+
+
+def items_not_met(
+    checklist: Checklist,
+    checked_facts: Mapping[str, Any],
+    answers: Mapping[str, Answer],
+    inspection_date: dt.date,
+) -> list[str]:
+    """The same list (rectification_items) from an inspection's answers and checked facts, each
+    item's outcome alone, without scoring the tiers: what re-reading stored results needs."""
+    return [
+        item.id
+        for item in checklist.items()
+        if not item.monitoring
+        and item_outcome(checklist, item, answers.get(item.id), checked_facts, inspection_date).outcome
+        == NOT_MET
     ]
 
 
@@ -82,6 +100,12 @@ def tier_columns(checklists: Iterable[Checklist]) -> list[Column]:
         Column(TIER_NONE, TIER_NONE_LABEL),
         *(Column(code, labels[code]) for code in order),
     ]
+
+
+def share_label(columns: Sequence[Column], share: str) -> str:
+    """A share as people read it, in the family's own words: 基本标准及以上, 示范村卫生室及以上."""
+    label = next((c.label for c in columns if c.code == share), share)
+    return f"{label}及以上"
 
 
 def at_least(columns: Sequence[Column], threshold: str) -> list[str]:

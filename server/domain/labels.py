@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from server.domain import dashboard, plans, sampling, workflow
+from server.domain import plans, sampling, workflow
 from server.domain.checklist import FACT_TYPE_LABELS, NOT_APPLICABLE, NOT_MET
 from server.domain.evidence import (
     FLAG_EXIF_PLACE_INVALID,
@@ -207,5 +207,4 @@ def as_data() -> dict[str, Any]:
         "plan_progress_tones": plans.PROGRESS_TONES,
         "plan_kinds": {k: KIND_LABELS[k] for k in plans.KINDS},
         "plan_kind_of_role": plans.KIND_OF_ROLE,
-        "dashboard_shares": dashboard.SHARE_LABELS,
     }

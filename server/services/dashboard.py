@@ -100,7 +100,7 @@ def _place(
     place = queries.Place(
         principal,
         regions.scope_prefix(region.code),
-        dashboard.child_prefix_length(prefixes),
+        dashboard.child_prefix_length([c.code for c in children]),
         prefixes,
         direct,
     )
@@ -291,8 +291,13 @@ def overview(principal: Principal, query: dict[str, Any], now: dt.datetime) -> d
         "families": [{"code": f.code, "label": f.label} for f in families.values()],
         "tiers": [{"code": c.code, "label": c.label} for c in family.columns],
         "shares": [
-            {"code": s, "label": dashboard.SHARE_LABELS[s], "tiers": dashboard.at_least(family.columns, s)}
+            {
+                "code": s,
+                "label": dashboard.share_label(family.columns, s),
+                "tiers": dashboard.at_least(family.columns, s),
+            }
             for s in dashboard.SHARES
+            if dashboard.at_least(family.columns, s)
         ],
         "target": _target_view(own_target, region.code, target_rows, names),
         "total": _row(
@@ -352,10 +357,11 @@ def facilities(principal: Principal, query: dict[str, Any], now: dt.datetime) ->
         raise DomainError(INVALID, problems=[Problem(INVALID, "/item_id", "条款须与评审标准一同给出")])
     what, listed = _listed(place, family, year, query, after, limit + 1)
     page = listed[:limit]
+    of_visits = query.get("progress") is not None
     scope = f"{region.name}{dashboard.DIRECT_LABEL if query.get('direct') else ''}"
     return {
         "title": f"{scope} {year}年 {family.label}：{what}",
-        "items": _rows(family, year, page),
+        "items": _rows(family, year, page, of_visits),
         "next": ".".join(str(p) for p in page[-1].key) if len(listed) > limit else None,
     }
 
@@ -372,6 +378,8 @@ def _listed(
     if tier == dashboard.UNRATED:
         rows = queries.facilities_list(place, family.code, year, family.types, True, after, limit)
         return dashboard.UNRATED_LABEL, rows
+    if tier == dashboard.RATED:
+        return dashboard.RATED_LABEL, queries.results_list(place, family.code, year, None, after, limit)
     if tier is not None:
         if tier not in {c.code for c in family.columns}:
             raise DomainError(INVALID, problems=[Problem(INVALID, "/tier", "此类评审标准没有这个等级")])
@@ -380,7 +388,7 @@ def _listed(
         codes = dashboard.at_least(family.columns, reached)
         if not codes:
             raise DomainError(INVALID, problems=[Problem(INVALID, "/reached", "此类评审标准没有这个等级")])
-        label = dashboard.SHARE_LABELS[reached]
+        label = dashboard.share_label(family.columns, reached)
         return label, queries.results_list(place, family.code, year, codes, after, limit)
     if progress is not None:
         statuses, started = _progress_filter(progress)
@@ -408,7 +416,9 @@ def _progress_filter(progress: str) -> tuple[list[str] | None, bool | None]:
     return statuses, started
 
 
-def _rows(family: Family, year: int, page: list[queries.Listed]) -> list[dict[str, Any]]:
+def _rows(family: Family, year: int, page: list[queries.Listed], visits_listed: bool) -> list[dict[str, Any]]:
+    """The rows of a page, each with its facility's standing result of the year; a planned visit's
+    progress and plan when the list is of visits."""
     standing = queries.standing_results(family.code, year, (r.facility.id for r in page))
     visits = queries.visits(r.inspection_id for r in page if r.inspection_id is not None)
     ids = {r.inspection_id for r in page if r.inspection_id is not None}
@@ -435,8 +445,8 @@ def _rows(family: Family, year: int, page: list[queries.Listed]) -> list[dict[st
                 "inspection_id": inspection_id,
                 "inspection_date": visit.inspection_date if visit is not None else None,
                 "kind_label": KIND_LABELS.get(visit.kind, visit.kind) if visit is not None else None,
-                "progress": plans.progress(visit.status, visit.started) if visit is not None else None,
-                "plan_name": visit.plan_name if visit is not None else None,
+                "progress": plans.progress(visit.status, visit.started) if visit and visits_listed else None,
+                "plan_name": visit.plan_name if visit and visits_listed else None,
                 "report_number": numbers.get(inspection_id) if inspection_id is not None else None,
                 "facility_path": f"/console/facilities/{f.id}",
                 "report_path": f"/api/inspections/{inspection_id}/report" if approved else None,

@@ -19,7 +19,7 @@ from server.db import dashboard as dashboard_queries
 from server.db.models import Answer, AuditEntry, DashboardNotMet, DashboardResult, Inspection, Plan
 from server.extensions import db
 from tests.api.test_workflow import act, county_approved
-from tests.api.world import World, add_facility, complete_changes
+from tests.api.world import World, add_facility, add_user, complete_changes
 from tests.services.test_payouts import add_report
 
 LABELS = {"none": "未达标", "basic": "基本标准", "recommended": "推荐标准"}
@@ -211,6 +211,15 @@ def test_every_number_lists_its_facilities_page_by_page(world: World) -> None:
     assert own["facility_path"] == f"/console/facilities/{world.facilities['own'].id}"
     assert own["report_path"] == f"/api/inspections/{own['inspection_id']}/report"
     assert own["kind_label"] == "市级复核评审"
+    assert (own["progress"], own["plan_name"]) == (None, None)  # a result, not a planned visit
+    rated = listed(world, tier="rated").json
+    assert rated["title"].endswith("：已评定")
+    assert names(rated) == [
+        "开封市直属卫生院",
+        "通许县城关镇卫生院",
+        "通许县练城乡卫生院",
+        "兰考县城关镇卫生院",
+    ]
 
     assert names(listed(world, tier="none").json) == ["兰考县城关镇卫生院"]
     assert names(listed(world, tier="unrated").json) == ["通许县厉庄乡卫生院"]
@@ -380,3 +389,19 @@ def test_bad_questions_are_refused_with_the_field(world: World) -> None:
     assert cursor.status_code == 422
     item = listed(world, checklist_id="mini-test", item_id="M-X99")
     assert item.status_code == 422 and item.json["error"]["problems"][0]["pointer"] == "/item_id"
+
+
+def test_a_province_counts_its_cities(world: World) -> None:
+    city_of_results(world)
+    result(world, "other_city", "recommended")
+    hash_ = world.users["admin"].password_hash
+    add_user("province_admin", "admin", "410000", hash_)
+    db.session.commit()
+    body = dashboard(world, "province_admin")
+    rows = {r["region_name"]: r for r in body["rows"]}
+    assert list(rows) == ["郑州市", "开封市"]  # by code: 410100, 410200
+    assert (rows["开封市"]["facilities"], rows["郑州市"]["facilities"]) == (5, 1)
+    assert rows["郑州市"]["tiers"]["recommended"] == 1 and rows["开封市"]["has_children"] is True
+    assert body["total"]["shares"]["recommended"]["count"] == 3
+    city = listed(world, "province_admin", region_code="410200", reached="recommended").json
+    assert names(city) == ["开封市直属卫生院", "通许县练城乡卫生院"]

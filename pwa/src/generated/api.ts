@@ -794,7 +794,7 @@ export interface paths {
                     family?: string;
                     /** @description only facilities registered at the region itself (本级), not in a sub-region */
                     direct?: boolean;
-                    /** @description a tier code of the family, none (未达标) or unrated (未评) */
+                    /** @description a tier code of the family, none (未达标), unrated (未评) or rated (any result) */
                     tier?: string;
                     /** @description this tier or a higher one */
                     reached?: "basic" | "recommended";
@@ -6489,8 +6489,12 @@ export interface components {
             /** @description the inspection listed */
             inspection_id: number | null;
             kind_label: string | null;
+            /** @description lists of planned visits */
             plan_name: string | null;
-            /** @enum {string|null} */
+            /**
+             * @description lists of planned visits: where the visit stands
+             * @enum {string|null}
+             */
             progress: "not_started" | "in_progress" | "submitted" | "in_review" | "returned" | "approved" | "rejected" | "cancelled" | null;
             region_code: string;
             region_name: string;
