@@ -12,6 +12,7 @@ import sys
 from bench import (
     boundary,
     console,
+    dashboard,
     evidence,
     lists,
     payouts,
@@ -27,6 +28,7 @@ from bench import (
 BENCHMARKS = {
     "boundary": boundary.run,
     "console": console.run,
+    "dashboard": dashboard.run,
     "evidence": evidence.run,
     "lists": lists.run,
     "payouts": payouts.run,
