@@ -69,6 +69,7 @@ export const routes: RouteRecordRaw[] = [
     meta: { may: 'plans.get' },
   },
   { path: '/console/audit', name: 'audit', component: () => import('./pages/AuditPage.vue'), meta: { may: 'audit.list' } },
+  { path: '/console/dashboard', name: 'dashboard', component: () => import('./pages/DashboardPage.vue'), meta: { may: 'dashboard.get' } },
   { path: '/review', name: 'review-queue', component: () => import('./pages/ReviewQueuePage.vue'), meta: { area: 'review' } },
   {
     path: '/review/:id(\\d+)',

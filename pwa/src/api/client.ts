@@ -20,6 +20,12 @@ import type {
   ChecklistDefinition,
   ChecklistRefOut,
   ConflictOut,
+  DashboardFacilityPageOut,
+  DashboardFacilityQuery,
+  DashboardOut,
+  DashboardQuery,
+  DashboardTargetIn,
+  DashboardTargetSetOut,
   ErrorProblem,
   EvidenceOut,
   FacilityPageOut,
@@ -553,6 +559,21 @@ function queryString(query: object): string {
   }
   const qs = params.toString()
   return qs ? `?${qs}` : ''
+}
+
+/** The results dashboard of a region (the user's when none), campaign year and checklist family. */
+export function getDashboard(query: DashboardQuery = {}): Promise<DashboardOut> {
+  return request<DashboardOut>(`/api/dashboard${queryString(query)}`)
+}
+
+/** One page of the facilities behind a number of the dashboard; `next` is the `after` of the page after. */
+export function listDashboardFacilities(query: DashboardFacilityQuery): Promise<DashboardFacilityPageOut> {
+  return request<DashboardFacilityPageOut>(`/api/dashboard/facilities${queryString(query)}`)
+}
+
+/** The shares a region is to reach in a year (administrators; replaces those set before). */
+export function setDashboardTarget(body: DashboardTargetIn): Promise<DashboardTargetSetOut> {
+  return request<DashboardTargetSetOut>('/api/dashboard/targets', { method: 'PUT', body })
 }
 
 /** One page of inspections, newest inspection date first; `next` is the `after` of the page after. */
