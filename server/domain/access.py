@@ -93,6 +93,14 @@ POLICY: dict[str, frozenset[str]] = {
     "plans.cancel": DESK,
     "plans.list_template": DESK,
     "plans.read_list": DESK,
+    # rectification (整改): the facility's staff fix their facility's tasks; the county checks;
+    # the desk follows them (the facility's staff see only their own facility's)
+    "rectifications.list": DESK | {SELF_ASSESSOR},
+    "rectifications.get": DESK | {SELF_ASSESSOR},
+    "rectifications.photo": DESK | {SELF_ASSESSOR},
+    "rectifications.upload": frozenset({SELF_ASSESSOR}),
+    "rectifications.submit": frozenset({SELF_ASSESSOR}),
+    "rectifications.decide": frozenset({COUNTY_REVIEWER}),
 }
 
 # Endpoints a user whose password is a one-time one may call before choosing their own.

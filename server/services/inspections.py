@@ -40,7 +40,7 @@ from server.domain.scoring import (
     score_checked,
 )
 from server.extensions import db
-from server.services import audit, checklists, jobs, retention
+from server.services import audit, checklists, jobs, rectifications, retention
 
 DOCUMENT_FIELDS = ("document_date", "valid_until", "documents")
 
@@ -464,8 +464,12 @@ def transition(
         inspection.city_reviewer_id = None
     ahead = None
     if step.target == workflow.APPROVED:
-        tier = score_of(inspection)["tier"]
+        score = score_of(inspection)
+        tier = score["tier"]
         inspection.final_tier_code, inspection.final_tier_label = tier["code"], tier["label"]
+        rectifications.on_final_approval(
+            inspection, checklist_of(inspection), score, principal.user_id, principal.username, now, ip
+        )
     elif before == workflow.APPROVED:  # reopened: no final result until approved again
         inspection.final_tier_code = inspection.final_tier_label = None
     if step.target == workflow.APPROVED:

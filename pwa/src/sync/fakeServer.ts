@@ -24,7 +24,7 @@ export class FakeServer implements SyncTransport {
    */
   failures: Partial<Record<CallKind, Failure[]>> = {}
   reject = new Set<string>()
-  bootstrapPayload: BootstrapOut = { server_time: '', user: {} as BootstrapOut['user'], assignments: [], facilities: [], checklists: {} }
+  bootstrapPayload: BootstrapOut = { server_time: '', user: {} as BootstrapOut['user'], assignments: [], facilities: [], checklists: {}, rectifications: [] }
 
   fail(kind: CallKind, ...modes: Failure[]): void {
     this.failures[kind] = [...(this.failures[kind] ?? []), ...modes]
