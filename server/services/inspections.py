@@ -467,8 +467,9 @@ def transition(
         score = score_of(inspection)
         tier = score["tier"]
         inspection.final_tier_code, inspection.final_tier_label = tier["code"], tier["label"]
+        notes = {k: a.note for k, a in current_answers(inspection.id).items() if a.note}
         rectifications.on_final_approval(
-            inspection, checklist_of(inspection), score, principal.user_id, principal.username, now, ip
+            inspection, checklist_of(inspection), score, principal.user_id, principal.username, now, ip, notes
         )
     elif before == workflow.APPROVED:  # reopened: no final result until approved again
         inspection.final_tier_code = inspection.final_tier_label = None

@@ -39,7 +39,7 @@ def approved_with_failures(
     """An inspection of `facility` finally approved with `failed` items graded 不达标."""
     inspection = world.inspection(facility)
     changes = [c for c in complete_changes(inspection.id) if c["item_id"] not in failed]
-    changes += [change(inspection.id, item, "not_met") for item in failed]
+    changes += [change(inspection.id, item, "not_met", note=f"{item} 现场未见") for item in failed]
     assert world.sync("inspector", changes).status_code == 200
     for who, action in (
         ("inspector", "submit"),
@@ -106,7 +106,7 @@ def test_final_approval_makes_one_task_per_failed_item_with_its_deadline(world: 
     assert first["deadline"] == due.isoformat()
     assert first["status"] == "open" and first["days_left"] == 30 and not first["overdue"]
     assert first["facility_name"] == "通许县城关镇卫生院" and first["region_name"] == "通许县"
-    assert first["problem"] == "未达到基本要求"
+    assert first["problem"] == f"未达到基本要求（检查记录：{first['item_id']} 现场未见）"
     assert first["tier_label"] == inspection.final_tier_label
     assert [e["action"] for e in first["events"]] == ["create"]
     # the approval's audit entry says what it made
