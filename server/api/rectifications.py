@@ -3,7 +3,9 @@ county's checks of them (server/services/rectifications.py)."""
 
 from __future__ import annotations
 
+import io
 from typing import Any
+from urllib.parse import quote
 
 from flask import Response
 
@@ -11,6 +13,7 @@ from server.api import schemas as s
 from server.api.base import Blueprint, client_ip, now, principal, read_photo, requires, send_photo, settings
 from server.api.docs import raises
 from server.services import photos, rectifications
+from server.services.imports import XLSX_TYPE
 
 bp = Blueprint("rectifications", __name__, url_prefix="/api/rectifications", description="整改")
 
@@ -32,6 +35,23 @@ def list_tasks(query: dict[str, Any]) -> Any:
 def summary(query: dict[str, Any]) -> Any:
     """Counts by state and overdue, of the caller's region or of one facility in it."""
     return rectifications.summary(principal(), query.get("facility_id"), now())
+
+
+@bp.route("/export.xlsx")
+@requires("rectifications.export")
+@bp.arguments(s.RectificationFilters, location="query")
+@bp.response(200, {"format": "binary", "type": "string"}, content_type=XLSX_TYPE)
+def export(query: dict[str, Any]) -> Response:
+    """The 整改清单 of the caller's region (or `region_code` inside it) with the list's filters."""
+    out = io.BytesIO()
+    name = rectifications.export(principal(), query, now(), out)
+    response = Response(out.getvalue(), mimetype=XLSX_TYPE)
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=\"rectifications.xlsx\"; filename*=UTF-8''{quote(name)}"
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.route("/<int:task_id>")

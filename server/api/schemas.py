@@ -1665,7 +1665,7 @@ class PayoutRecordingOut(ma.Schema):
 RECTIFICATION_STATUS = one_of(list(rectification.STATUSES))
 
 
-class RectificationQuery(Strict):
+class RectificationFilters(Strict):
     status = List(
         Text(max_length=12, validate=RECTIFICATION_STATUS),
         validate=length(max=len(rectification.STATUSES)),
@@ -1675,6 +1675,9 @@ class RectificationQuery(Strict):
     facility_id = ident_int(strict=False)
     inspection_id = ident_int(strict=False)
     region_code = Text(max_length=12, regex=REGION_CODE, metadata={"description": "tasks inside this region"})
+
+
+class RectificationQuery(RectificationFilters):
     before = Int(min=1, max=inputs.ID_MAX, strict=False, metadata={"description": "the previous page's next"})
     limit = Int(load_default=50, min=1, max=200, strict=False)
 

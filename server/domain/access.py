@@ -101,6 +101,7 @@ POLICY: dict[str, frozenset[str]] = {
     "rectifications.upload": frozenset({SELF_ASSESSOR}),
     "rectifications.submit": frozenset({SELF_ASSESSOR}),
     "rectifications.decide": frozenset({COUNTY_REVIEWER}),
+    "rectifications.export": DESK,
 }
 
 # Endpoints a user whose password is a one-time one may call before choosing their own.

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import urllib.parse
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, BinaryIO
 
 from sqlalchemy.exc import IntegrityError
 
@@ -30,9 +31,10 @@ from server.domain.access import Principal
 from server.domain.checklist import Checklist
 from server.domain.errors import DomainError
 from server.domain.evidence import flags_for, place_or_none
-from server.domain.times import china_date
+from server.domain.times import china_date, format_time
 from server.domain.workflow import SELF_ASSESSMENT, SELF_ASSESSOR
 from server.extensions import db
+from server.formats import rectification_list
 from server.services import audit, checklists, photos, retention
 from server.settings import Settings
 
@@ -493,3 +495,49 @@ def photo_content(principal: Principal, photo_id: int, thumbnail: bool) -> photo
         )
     extension = "png" if row.content_type == "image/png" else "jpg"
     return photos.download(row.object_key, row.content_type, row.size, f"rectification-{row.id}.{extension}")
+
+
+# --- the list as a spreadsheet ---------------------------------------------------------------------
+
+EXPORT_BATCH = 500
+
+
+def export(principal: Principal, query: dict[str, Any], now: dt.datetime, out: BinaryIO) -> str:
+    """The tasks a list with these filters shows, every page of them, as the 整改清单 workbook
+    written to `out`; returns its file name."""
+    region = query.get("region_code") or principal.region_code
+    if not principal.sees_region(region):
+        raise not_found()
+    today = china_date(now)
+    names = inspection_queries.regions_by_codes([region])
+    place = names[region].name if region in names else region
+
+    def rows() -> Iterator[dict[str, Any]]:
+        before = None
+        while True:
+            batch = queries.page(
+                principal,
+                statuses=query.get("status") or None,
+                overdue_on=today if query.get("overdue") else None,
+                facility_id=query.get("facility_id"),
+                inspection_id=query.get("inspection_id"),
+                region_prefix=regions.scope_prefix(region),
+                before=before,
+                limit=EXPORT_BATCH,
+            )
+            for v in views(principal, batch, now):
+                yield {
+                    **v,
+                    "status_label": rectification.STATUS_LABELS.get(v["status"], v["status"]),
+                    "photos": len(v["photos"]),
+                    "submitted_at": format_time(v["submitted_at"]),
+                    "decided_at": format_time(v["decided_at"]),
+                }
+            if len(batch) < EXPORT_BATCH:
+                return
+            before = batch[-1].id
+
+    title = f"{place}整改清单"
+    subtitle = f"导出时间：{format_time(now)}（北京时间）　{rectification.SCORE_UNCHANGED}"
+    rectification_list.write(title, subtitle, rows(), out)
+    return f"{title}-{today.isoformat()}.xlsx"

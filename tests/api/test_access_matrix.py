@@ -294,6 +294,9 @@ SPECS: dict[str, Spec] = {
             "photos": [],
         },
     ),
+    "rectifications.export": Spec(
+        "GET", lambda t: f"/api/rectifications/export.xlsx?region_code={t.region_code}"
+    ),
     "rectifications.decide": Spec(
         "POST",
         lambda t: f"/api/rectifications/{t.task_id}/decision",

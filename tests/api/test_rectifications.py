@@ -13,6 +13,7 @@ import io
 import secrets
 from typing import Any
 
+from openpyxl import load_workbook  # type: ignore[import-untyped]
 from sqlalchemy import func, select
 
 from server.db.models import (
@@ -345,3 +346,41 @@ def test_a_rectification_leaves_the_approved_score_and_report_alone(world: World
     assert again.headers["X-Report-Number"] == report.headers["X-Report-Number"]
     db.session.expire_all()
     assert db.session.get(Inspection, inspection.id).status == "approved"  # type: ignore[union-attr]
+
+
+def test_the_rectification_list_exports_as_a_spreadsheet_with_text_as_text(world: World) -> None:
+    approved_with_failures(world)
+    task = tasks(world, "self_assessor")["items"][0]
+    assert (
+        post_photo(world, task["id"], jpeg(taken=today_taken()), upload_id="fix-photo-0301").status_code
+        == 201
+    )
+    formula = '=HYPERLINK("http://example.com","点此")'
+    assert submit(world, task["id"], formula, ["fix-photo-0301"]).status_code == 200
+    response = world.call("county_reviewer", "GET", "/api/rectifications/export.xlsx")
+    assert response.status_code == 200
+    assert "filename*=UTF-8''" in response.headers["Content-Disposition"]
+    book = load_workbook(io.BytesIO(response.data))
+    sheet = book["整改清单"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "通许县整改清单"
+    header = rows[2]
+    data = [dict(zip(header, r, strict=True)) for r in rows[3:]]
+    assert sorted(r["条款编号"] for r in data) == sorted(
+        tasks(world)["items"][i]["item_number"] for i in range(2)
+    )
+    mine = next(r for r in data if r["状态"] == "待核验")
+    assert mine["机构整改说明"] == "'" + formula  # text, never a formula
+    assert mine["整改照片（张）"] == 1 and mine["是否逾期"] == "否"
+    assert isinstance(mine["整改期限"], dt.datetime)  # a date cell
+    cell = next(c for c in sheet[4 + data.index(mine)] if c.value == "'" + formula)
+    assert cell.data_type == "s"
+    # filtered like the list, and only inside the caller's region
+    only = world.call("county_reviewer", "GET", "/api/rectifications/export.xlsx?status=submitted")
+    assert len(list(load_workbook(io.BytesIO(only.data))["整改清单"].iter_rows())) == 4
+    sibling = world.call("sibling_county_reviewer", "GET", "/api/rectifications/export.xlsx")
+    assert len(list(load_workbook(io.BytesIO(sibling.data))["整改清单"].iter_rows())) == 3
+    outside = world.call(
+        "sibling_county_reviewer", "GET", "/api/rectifications/export.xlsx?region_code=410222"
+    )
+    assert outside.status_code == 404

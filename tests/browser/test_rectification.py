@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from openpyxl import load_workbook  # type: ignore[import-untyped]
 
 from server.domain.times import CHINA_ZONE
 from tests.browser.conftest import DESK, PHONE
@@ -119,6 +120,17 @@ def test_a_facility_fixes_offline_and_the_county_checks(
         office.get_by_test_id("panel-return").click()
         office.get_by_test_id("panel-status").get_by_text("已退回").wait_for(timeout=10000)
         screenshot(office, "rectification-07-desk-returned.png")
+        office.locator(".van-popup__close-icon").click()
+        office.get_by_test_id("fixes-tab-all").click()
+        office.get_by_test_id(f"rectification-{tasks[6]}").wait_for(timeout=10000)
+        with office.expect_download() as download:
+            office.get_by_test_id("rectifications-export").click()
+        saved = tmp_path / download.value.suggested_filename
+        download.value.save_as(saved)
+        assert saved.name.startswith("整改清单-")
+        rows = list(load_workbook(saved)["整改清单"].iter_rows(values_only=True))
+        states = sorted(r[10] for r in rows[3:])
+        assert states == ["已退回", "已验收", *["待整改"] * 5]
 
         # The phone learns both decisions at its next sync.
         page.get_by_test_id("fixes-nav").get_by_text("任务").first.click()

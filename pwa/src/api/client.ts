@@ -450,6 +450,11 @@ export function decideRectification(id: number, body: RectificationDecisionIn): 
   return request<RectificationOut>(`/api/rectifications/${id}/decision`, { method: 'POST', body })
 }
 
+/** The 整改清单 as a spreadsheet, with the list's filters. */
+export function fetchRectificationList(query: RectificationQuery = {}): Promise<Blob> {
+  return fetchBlob(`/api/rectifications/export.xlsx${queryString({ ...query, limit: undefined, before: undefined })}`)
+}
+
 export function fetchRectificationPhoto(photoId: number, thumbnail: boolean): Promise<Blob> {
   return fetchBlob(`/api/rectifications/photos/${photoId}/${thumbnail ? 'thumbnail' : 'content'}`)
 }

@@ -4714,6 +4714,81 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/rectifications/export.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The 整改清单 of the caller's region (or `region_code` inside it) with the list's filters. */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description only tasks in these states (repeat the parameter for several) */
+                    status?: ("open" | "submitted" | "returned" | "accepted" | "withdrawn")[];
+                    /** @description only tasks still the facility's whose deadline has passed */
+                    overdue?: boolean;
+                    facility_id?: number;
+                    inspection_id?: number;
+                    /** @description tasks inside this region */
+                    region_code?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    };
+                };
+                /** @description Not logged in, or the session ended */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                /** @description Database or evidence store unavailable; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        /** @description seconds to wait before retrying */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/rectifications/photos/{photo_id}/content": {
         parameters: {
             query?: never;
