@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import io
 import secrets
+from pathlib import Path
 from typing import Any
 
 from openpyxl import load_workbook  # type: ignore[import-untyped]
@@ -27,6 +28,7 @@ from server.db.models import (
 from server.domain.times import china_date
 from server.extensions import db
 from tests.api.test_evidence import post_photo as evidence_photo
+from tests.api.test_reports import pdf_text
 from tests.api.test_workflow import act
 from tests.api.world import World, change, complete_changes
 from tests.photos import jpeg
@@ -328,11 +330,16 @@ def test_a_reapproval_withdraws_what_no_longer_fails_and_keeps_what_was_accepted
     assert sorted(t["item_id"] for t in boot["rectifications"]) == ["M-B03", "M-R3"]
 
 
-def test_a_rectification_leaves_the_approved_score_and_report_alone(world: World) -> None:
+def test_a_rectification_leaves_the_approved_score_and_report_alone(world: World, tmp_path: Path) -> None:
     inspection = approved_with_failures(world)
     before = world.call("county_reviewer", "GET", f"/api/inspections/{inspection.id}/score").json
     report = world.call("county_reviewer", "GET", f"/api/inspections/{inspection.id}/report")
     assert report.status_code == 200
+    # its 整改清单 names each task's deadline and state when the report was made
+    text = pdf_text(report.data, tmp_path)
+    listed = text[text.index("四、整改清单") :]
+    deadline = tasks(world)["items"][0]["deadline"]
+    assert listed.count(deadline) == 2 and listed.count("待整改") == 2 and "整改期限" in listed
     task = tasks(world, "self_assessor")["items"][0]
     assert (
         post_photo(world, task["id"], jpeg(taken=today_taken()), upload_id="fix-photo-0201").status_code
