@@ -54,7 +54,20 @@ def _init_extensions(app: Flask, settings: Settings) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from server.api import dashboard, health, imports, jobs, payouts, plans, pwa, schemas, users, v1, verify
+    from server.api import (
+        dashboard,
+        health,
+        imports,
+        jobs,
+        payouts,
+        plans,
+        pwa,
+        rectifications,
+        schemas,
+        users,
+        v1,
+        verify,
+    )
     from server.api.base import Api
     from server.api.docs import ErrorResponsesPlugin
     from server.api.errors import register_error_handlers
@@ -86,6 +99,7 @@ def _register_blueprints(app: Flask) -> None:
         imports.bp,
         plans.bp,
         dashboard.bp,
+        rectifications.bp,
         health.bp,
     ):
         api.register_blueprint(blueprint)

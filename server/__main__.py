@@ -20,7 +20,7 @@ from typing import Any
 import click
 
 from server.cli.checklists import file_commands
-from server.domain import catalog, labels, workflow
+from server.domain import catalog, labels, rectification, workflow
 from server.settings import PREFIX, PROJECT_ROOT, Settings, init_secret
 
 GENERATED = PROJECT_ROOT / "pwa" / "src" / "generated"
@@ -28,6 +28,7 @@ EXPORTS: dict[str, Callable[[], Any]] = {
     "workflow.json": workflow.as_data,
     "errors.json": catalog.as_data,
     "labels.json": labels.as_data,
+    "rectification.json": rectification.as_data,
 }
 
 

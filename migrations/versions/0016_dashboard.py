@@ -10,7 +10,7 @@ included. An approved inspection whose tier was never stored (approved before 00
 rendered report) is scored whole and gets its tier, on the inspection too.
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 Create Date: 2026-11-30 03:00:00
 
 """
@@ -32,7 +32,7 @@ from server.domain.facts import record_facts
 
 # revision identifiers, used by Alembic.
 revision = '0016'
-down_revision = '0014'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 

@@ -14,7 +14,7 @@ from typing import Any, TypeVar, cast
 
 import flask_smorest
 import marshmallow as ma
-from flask import Response, current_app, g, request
+from flask import Response, current_app, g, request, stream_with_context
 from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException
 
@@ -25,7 +25,7 @@ from server.api.schemas import Error as ErrorSchema
 from server.domain import jsonstrict
 from server.domain.access import POLICY, WHILE_ONE_TIME_PASSWORD, Principal, allowed
 from server.domain.errors import DomainError
-from server.services import auth
+from server.services import auth, photos
 from server.settings import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -136,3 +136,26 @@ def requires(endpoint: str) -> Callable[[F], F]:
         return cast(F, wrapper)
 
     return decorate
+
+
+def read_photo(upload: Any) -> bytes:
+    """An uploaded photo's bytes, one byte beyond the size limit at most (the limit's check
+    then refuses it without reading the rest)."""
+    try:
+        return bytes(upload.stream.read(settings().max_photo_bytes + 1))
+    finally:
+        upload.close()
+
+
+def send_photo(download: photos.Download) -> Response:
+    """A stored photo streamed inline: never sniffed, never cached, never run as a page."""
+    response = Response(
+        stream_with_context(download.chunks), mimetype=download.content_type, direct_passthrough=True
+    )
+    if download.size is not None:
+        response.headers["Content-Length"] = str(download.size)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Disposition"] = f'inline; filename="{download.filename}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

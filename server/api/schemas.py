@@ -30,7 +30,17 @@ from server.api.fields import (
     length,
     one_of,
 )
-from server.domain import catalog, dashboard, inputs, plans, regions, sampling, scoring, workflow
+from server.domain import (
+    catalog,
+    dashboard,
+    inputs,
+    plans,
+    rectification,
+    regions,
+    sampling,
+    scoring,
+    workflow,
+)
 from server.domain.checklist import FACT_TYPE_LABELS
 
 # The values a field can take, from the domain (each becomes an enum in the OpenAPI document).
@@ -959,6 +969,11 @@ class BootstrapOut(ma.Schema):
     server_time = fields.DateTime(required=True)
     user = fields.Nested(UserOut, required=True)
     assignments = fields.List(fields.Nested(AssignmentOut), required=True)
+    rectifications = fields.List(
+        fields.Nested("RectificationOut"),
+        required=True,
+        metadata={"description": "a facility user's rectification tasks (none for other roles)"},
+    )
     facilities = fields.List(fields.Nested(FacilityOut), required=True)
     checklists = fields.Dict(
         required=True,
@@ -1396,6 +1411,15 @@ class PlanIn(Strict):
     requires_self_assessment = Bool(
         load_default=False, metadata={"description": "the facility's self-assessment comes before the visit"}
     )
+    rectify_days = Int(
+        load_default=None,
+        allow_none=True,
+        min=rectification.DAYS_MIN,
+        max=rectification.DAYS_MAX,
+        metadata={
+            "description": "days a facility has to rectify what its visit failed (None: the checklist's)"
+        },
+    )
     entries = List(Nested(PlanEntryIn), required=True, validate=length(min=1, max=plans.MAX_FACILITIES))
 
 
@@ -1419,6 +1443,10 @@ class PlanOut(ma.Schema):
     checklist_title = fields.String(required=True)
     kind = fields.String(required=True, validate=PLAN_KIND)
     requires_self_assessment = fields.Boolean(required=True)
+    rectify_days = fields.Integer(
+        required=True,
+        metadata={"description": "days a facility has to rectify (the plan's, else the checklist's)"},
+    )
     status = fields.String(required=True, validate=one_of(list(plans.STATUSES)))
     size = fields.Integer(required=True, metadata={"description": "facilities in the plan"})
     counts = fields.Dict(
@@ -1873,3 +1901,133 @@ class DashboardTargetSetOut(ma.Schema):
     basic_percent = fields.Integer(required=True, allow_none=True)
     recommended_percent = fields.Integer(required=True, allow_none=True)
     set_at = fields.DateTime(required=True)
+
+
+# --- rectification (整改) --------------------------------------------------------------------------
+
+RECTIFICATION_STATUS = one_of(list(rectification.STATUSES))
+
+
+class RectificationFilters(Strict):
+    status = List(
+        Text(max_length=12, validate=RECTIFICATION_STATUS),
+        validate=length(max=len(rectification.STATUSES)),
+        metadata={"description": "only tasks in these states (repeat the parameter for several)"},
+    )
+    overdue = Bool(metadata={"description": "only tasks still the facility's whose deadline has passed"})
+    facility_id = ident_int(strict=False)
+    inspection_id = ident_int(strict=False)
+    region_code = Text(max_length=12, regex=REGION_CODE, metadata={"description": "tasks inside this region"})
+
+
+class RectificationQuery(RectificationFilters):
+    before = Int(min=1, max=inputs.ID_MAX, strict=False, metadata={"description": "the previous page's next"})
+    limit = Int(load_default=50, min=1, max=200, strict=False)
+
+
+class RectificationSummaryQuery(Strict):
+    facility_id = ident_int(strict=False)
+
+
+class RectificationPhotoOut(ma.Schema):
+    id = fields.Integer(required=True)
+    upload_id = fields.String(required=True)
+    sha256 = fields.String(required=True)
+    size = fields.Integer(required=True)
+    width = fields.Integer(required=True, allow_none=True)
+    height = fields.Integer(required=True, allow_none=True)
+    claimed_captured_at = fields.String(required=True, allow_none=True)
+    exif_captured_at = fields.String(required=True, allow_none=True)
+    flags = fields.List(fields.String(), required=True)
+    created_at = fields.DateTime(required=True, metadata={"description": "the server's receipt time"})
+
+
+class RectificationEventOut(ma.Schema):
+    action = fields.String(required=True, validate=one_of(list(rectification.EVENT_LABELS)))
+    from_status = fields.String(required=True, allow_none=True, validate=RECTIFICATION_STATUS)
+    to_status = fields.String(required=True, validate=RECTIFICATION_STATUS)
+    text = fields.String(required=True, allow_none=True, metadata={"description": "the note or the reason"})
+    photo_ids = fields.List(fields.Integer(), required=True)
+    actor_name = fields.String(required=True, allow_none=True)
+    at = fields.DateTime(required=True)
+
+
+class RectificationOut(ma.Schema):
+    id = fields.Integer(required=True)
+    inspection_id = fields.Integer(required=True)
+    inspection_date = fields.Date(required=True)
+    checklist_title = fields.String(required=True)
+    tier_label = fields.String(required=True, allow_none=True, metadata={"description": "the approved tier"})
+    facility_id = fields.Integer(required=True)
+    facility_name = fields.String(required=True)
+    region_code = fields.String(required=True)
+    region_name = fields.String(required=True)
+    item_id = fields.String(required=True)
+    item_number = fields.String(required=True)
+    item_text = fields.String(required=True)
+    problem = fields.String(required=True, metadata={"description": "what the approved result found"})
+    deadline = fields.Date(required=True, metadata={"description": "the last day to fix (China date)"})
+    status = fields.String(required=True, validate=RECTIFICATION_STATUS)
+    overdue = fields.Boolean(required=True)
+    days_left = fields.Integer(
+        required=True, metadata={"description": "days to the deadline (negative: late)"}
+    )
+    revision = fields.Integer(required=True)
+    note = fields.String(
+        required=True, allow_none=True, metadata={"description": "the facility's, as submitted"}
+    )
+    submitted_at = fields.DateTime(required=True, allow_none=True)
+    decided_at = fields.DateTime(required=True, allow_none=True)
+    decision_reason = fields.String(required=True, allow_none=True)
+    created_at = fields.DateTime(required=True)
+    photos = fields.List(fields.Nested(RectificationPhotoOut), required=True)
+    events = fields.List(fields.Nested(RectificationEventOut), required=True)
+    may_submit = fields.Boolean(
+        required=True, metadata={"description": "the caller may add photos and submit"}
+    )
+    may_decide = fields.Boolean(required=True, metadata={"description": "the caller may accept or return it"})
+
+
+class RectificationCountsOut(ma.Schema):
+    open = fields.Integer(required=True)
+    submitted = fields.Integer(required=True)
+    returned = fields.Integer(required=True)
+    accepted = fields.Integer(required=True)
+    withdrawn = fields.Integer(required=True)
+    overdue = fields.Integer(required=True, metadata={"description": "still the facility's, deadline passed"})
+
+
+class RectificationPageOut(ma.Schema):
+    items = fields.List(
+        fields.Nested(RectificationOut), required=True, metadata={"description": "newest first"}
+    )
+    next = fields.Integer(
+        required=True, allow_none=True, metadata={"description": "`before` of the next page"}
+    )
+    counts = fields.Nested(RectificationCountsOut, required=True)
+
+
+class RectificationSubmitIn(Strict):
+    change_id = Text(required=True, max_length=64, regex=DEVICE_ID)
+    note = long_text(
+        required=True,
+        metadata={
+            "description": f"what was done (at least {rectification.NOTE_MIN} characters once stripped)"
+        },
+    )
+    photos = List(
+        Text(max_length=64, regex=DEVICE_ID),
+        load_default=list,
+        validate=length(max=rectification.PHOTOS_MAX),
+        metadata={"description": "upload ids of this submission's photos, each uploaded to the task before"},
+    )
+    device_time = DateTimeText(load_default=None, allow_none=True)
+
+
+class RectificationDecisionIn(Strict):
+    decision = Text(required=True, max_length=8, validate=one_of(list(rectification.DECISIONS)))
+    reason = long_text(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": f"required to return (at least {rectification.NOTE_MIN} characters)"},
+    )

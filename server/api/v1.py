@@ -10,7 +10,17 @@ from urllib.parse import quote
 from flask import Response, jsonify, stream_with_context
 
 from server.api import schemas as s
-from server.api.base import Blueprint, client_ip, now, principal, problems_of, requires, settings
+from server.api.base import (
+    Blueprint,
+    client_ip,
+    now,
+    principal,
+    problems_of,
+    read_photo,
+    requires,
+    send_photo,
+    settings,
+)
 from server.api.docs import raises
 from server.api.fields import Refused
 from server.domain.errors import Problem
@@ -22,6 +32,7 @@ from server.services import (
     facilities,
     inspections,
     places,
+    rectifications,
     reports,
     review_queue,
     sync,
@@ -292,7 +303,12 @@ def resolve_conflict(body: dict[str, Any], inspection_id: int, conflict_id: int)
 @requires("sync.bootstrap")
 @sync_bp.response(200, s.BootstrapOut)
 def bootstrap() -> Any:
-    return {"server_time": now(), "user": principal(), **sync.bootstrap(principal())}
+    return {
+        "server_time": now(),
+        "user": principal(),
+        **sync.bootstrap(principal()),
+        "rectifications": rectifications.of_facility(principal(), now()),
+    }
 
 
 @sync_bp.route("", methods=["POST"])
@@ -424,14 +440,10 @@ def audit_log_csv(query: dict[str, Any]) -> Response:
 @evidence_bp.alt_response(200, schema=s.EvidenceOut, description="the same upload id was stored before")
 @raises(403, 409, 413, 415, 422)
 def upload_evidence(form: dict[str, Any], files: dict[str, Any], inspection_id: int, item_id: str) -> Any:
-    config = settings()
     upload = files["file"]
-    try:
-        data = upload.stream.read(config.max_photo_bytes + 1)
-    finally:
-        upload.close()
+    data = read_photo(upload)
     row, created = evidence.upload(
-        config,
+        settings(),
         principal(),
         inspection_id,
         item_id,
@@ -453,25 +465,12 @@ def list_evidence(inspection_id: int) -> Any:
     return evidence.listing(principal(), inspection_id)
 
 
-def _send(download: evidence.Download) -> Response:
-    response = Response(
-        stream_with_context(download.chunks), mimetype=download.content_type, direct_passthrough=True
-    )
-    if download.size is not None:
-        response.headers["Content-Length"] = str(download.size)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Disposition"] = f'inline; filename="{download.filename}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
-
-
 @evidence_bp.route("/evidence/<int:evidence_id>/content")
 @requires("evidence.content")
 @evidence_bp.response(200, {"format": "binary", "type": "string"}, content_type="image/jpeg")
 @raises(410)
 def evidence_content(evidence_id: int) -> Response:
-    return _send(evidence.content(principal(), evidence_id, thumbnail=False))
+    return send_photo(evidence.content(principal(), evidence_id, thumbnail=False))
 
 
 @evidence_bp.route("/evidence/<int:evidence_id>/thumbnail")
@@ -479,7 +478,7 @@ def evidence_content(evidence_id: int) -> Response:
 @evidence_bp.response(200, {"format": "binary", "type": "string"}, content_type="image/jpeg")
 @raises(410)
 def evidence_thumbnail(evidence_id: int) -> Response:
-    return _send(evidence.content(principal(), evidence_id, thumbnail=True))
+    return send_photo(evidence.content(principal(), evidence_id, thumbnail=True))
 
 
 # --- reports -------------------------------------------------------------------------------------

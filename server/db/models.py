@@ -153,6 +153,8 @@ class Plan(db.Model):  # type: ignore[name-defined,misc]
     cancelled_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     cancel_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # days a facility has to rectify what its approved inspection failed (None: the checklist's)
+    rectify_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class Inspection(db.Model):  # type: ignore[name-defined,misc]
@@ -559,3 +561,88 @@ class DashboardTarget(db.Model):  # type: ignore[name-defined,misc]
     recommended_percent: Mapped[int | None] = mapped_column(Integer, nullable=True)
     set_by: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
     set_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+
+class RectificationTask(db.Model):  # type: ignore[name-defined,misc]
+    """One item a finally approved inspection found below what the checklist asks: the facility's
+    task to fix it by `deadline`, and the county's check of the fix (server/domain/rectification.py).
+    `revision` counts the task's changes; `problem` is what the result said when the task was made."""
+
+    __tablename__ = "rectification_tasks"
+    __table_args__ = (
+        UniqueConstraint("inspection_id", "item_id", name="uq_rectification_tasks_item"),
+        # lists of a region and of a facility, newest first, by keyset on the id
+        Index("ix_rectification_tasks_region_id", "region_code", "id"),
+        Index("ix_rectification_tasks_facility_id", "facility_id", "id"),
+        Index("ix_rectification_tasks_status_deadline", "status", "deadline"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id"), nullable=False)
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"), nullable=False)
+    region_code: Mapped[str] = mapped_column(String(12), nullable=False)  # the facility's
+    item_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    problem: Mapped[str] = mapped_column(Text, nullable=False)
+    deadline: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    status: Mapped[str] = mapped_column(String(12), nullable=False)
+    revision: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)  # the facility's, as last submitted
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    submitted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    decision_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+
+class RectificationPhoto(db.Model):  # type: ignore[name-defined,misc]
+    """A photo of a fix: checked and stored like inspection evidence (server/services/photos.py),
+    idempotent by the device's upload id, kept apart from the inspection's evidence so that an
+    approved result and its report never change."""
+
+    __tablename__ = "rectification_photos"
+    __table_args__ = (Index("ix_rectification_photos_task_id", "task_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("rectification_tasks.id"), nullable=False)
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"), nullable=False)
+    upload_id: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    object_key: Mapped[str] = mapped_column(String(512), nullable=False, unique=True)
+    sha256: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    size: Mapped[int] = mapped_column(Integer, nullable=False)
+    content_type: Mapped[str] = mapped_column(String(40), nullable=False)
+    width: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    height: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    original_name: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    thumb_key: Mapped[str] = mapped_column(String(512), nullable=False)
+    thumb_sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    thumb_size: Mapped[int] = mapped_column(Integer, nullable=False)
+    claimed_captured_at: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    claimed_latitude: Mapped[float | None] = mapped_column(Float, nullable=True)
+    claimed_longitude: Mapped[float | None] = mapped_column(Float, nullable=True)
+    exif_captured_at: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    exif_latitude: Mapped[float | None] = mapped_column(Float, nullable=True)
+    exif_longitude: Mapped[float | None] = mapped_column(Float, nullable=True)
+    flags: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
+    uploaded_by: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+
+class RectificationEvent(db.Model):  # type: ignore[name-defined,misc]
+    """A task's history, append-only: made, submitted (with the photos it showed), accepted,
+    returned, withdrawn. A device's submission carries its change id: sent again, it is this row."""
+
+    __tablename__ = "rectification_events"
+    __table_args__ = (Index("ix_rectification_events_task_id_id", "task_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("rectification_tasks.id"), nullable=False)
+    action: Mapped[str] = mapped_column(String(12), nullable=False)
+    from_status: Mapped[str | None] = mapped_column(String(12), nullable=True)
+    to_status: Mapped[str] = mapped_column(String(12), nullable=False)
+    text: Mapped[str | None] = mapped_column(Text, nullable=True)  # the note submitted, the reason given
+    photo_ids: Mapped[list[int]] = mapped_column(JSON, nullable=False, default=list)
+    change_id: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)

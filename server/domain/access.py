@@ -98,6 +98,15 @@ POLICY: dict[str, frozenset[str]] = {
     "dashboard.get": DESK | {FINANCE},
     "dashboard.facilities": DESK | {FINANCE},
     "dashboard.set_target": frozenset({ADMIN}),
+    # rectification (整改): the facility's staff fix their facility's tasks; the county checks;
+    # the desk follows them (the facility's staff see only their own facility's)
+    "rectifications.list": DESK | {SELF_ASSESSOR},
+    "rectifications.get": DESK | {SELF_ASSESSOR},
+    "rectifications.photo": DESK | {SELF_ASSESSOR},
+    "rectifications.upload": frozenset({SELF_ASSESSOR}),
+    "rectifications.submit": frozenset({SELF_ASSESSOR}),
+    "rectifications.decide": frozenset({COUNTY_REVIEWER}),
+    "rectifications.export": DESK,
 }
 
 # Endpoints a user whose password is a one-time one may call before choosing their own.

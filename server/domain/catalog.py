@@ -293,6 +293,17 @@ CATALOG: dict[str, Entry] = {
     "jobs.failed": Entry(500, "任务执行出错（共尝试 {attempts} 次），请联系系统管理员"),
     "jobs.unavailable": Entry(503, "后台任务服务暂不可用，请稍后重试", retryable=True),
     "jobs.no_region": Entry(409, "尚未导入地区，无法登记全系统的校验任务：请先导入地区"),
+    # rectification (整改) tasks
+    "rectification.not_facility": Entry(403, "只有本机构的账号可以上传整改照片和提交整改"),
+    "rectification.not_editable": Entry(409, "此整改任务{status_label}，不能再修改或提交"),
+    "rectification.note_required": Entry(422, "请填写整改说明（至少 {min_length} 个字）"),
+    "rectification.photo_required": Entry(422, "请至少上传 {count} 张整改后的照片"),
+    "rectification.too_many_photos": Entry(409, "每项整改最多上传 {count} 张照片"),
+    "rectification.photos_missing": Entry(409, "有 {count} 张照片尚未上传到服务器：请先同步照片，再提交整改"),
+    "rectification.change_id_reused": Entry(409, "该提交编号已用于另一项修改，请刷新后重新提交"),
+    "rectification.unknown_decision": Entry(422, "核验结论只能是“验收通过”或“退回”"),
+    "rectification.not_submitted": Entry(409, "此整改任务{status_label}：机构提交整改后才能核验"),
+    "rectification.reason_required": Entry(422, "退回须写明原因（至少 {min_length} 个字）"),
 }
 
 UNKNOWN = Entry(400, "请求无法处理")

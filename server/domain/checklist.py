@@ -207,6 +207,7 @@ class Checklist:
     tiers: tuple[Tier, ...]
     chapters: tuple[Chapter, ...]
     veto_in_denominators: bool = True
+    rectification_days: int | None = None  # 整改期限 of the edition (server/domain/rectification.py)
 
     @property
     def ref(self) -> dict[str, Any]:
@@ -350,6 +351,7 @@ def parse_checklist(data: Mapping[str, Any], checked: bool = False) -> Checklist
         tiers=tiers,
         chapters=tuple(chapters),
         veto_in_denominators=data["scoring"].get("veto_in_denominators", True),
+        rectification_days=data.get("rectification_days"),
     )
 
 

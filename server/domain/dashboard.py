@@ -19,8 +19,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from server.domain import regions, workflow
-from server.domain.checklist import NOT_MET, Checklist
+from server.domain import rectification, regions, workflow
+from server.domain.checklist import Checklist
 from server.domain.scoring import TIER_NONE, TIER_NONE_LABEL, Answer, item_outcome
 
 UNRATED = "unrated"
@@ -48,15 +48,9 @@ def counts_as_result(kind: str) -> bool:
 
 
 def rectification_items(checklist: Checklist, score: Mapping[str, Any]) -> list[str]:
-    """The items of a scored inspection that go on its rectification list, in checklist order: not
-    met (an expired or missing document included), monitoring items aside. The same rule as the
-    report's 整改清单 (server/domain/report.py)."""
-    outcomes = score["items"]
-    return [
-        item.id
-        for item in checklist.items()
-        if not item.monitoring and outcomes.get(item.id, {}).get("outcome") == NOT_MET
-    ]
+    """The items of a scored inspection on its rectification list, in checklist order: the items
+    its rectification tasks are made from (server/domain/rectification.py `failed_items`)."""
+    return [failed.item_id for failed in rectification.failed_items(checklist, score)]
 
 
 def items_not_met(
@@ -65,15 +59,17 @@ def items_not_met(
     answers: Mapping[str, Answer],
     inspection_date: dt.date,
 ) -> list[str]:
-    """The same list (rectification_items) from an inspection's answers and checked facts, each
-    item's outcome alone, without scoring the tiers: what re-reading stored results needs."""
-    return [
-        item.id
+    """The same list from an inspection's answers and checked facts, each item's outcome alone,
+    without scoring the tiers: what re-reading stored results needs."""
+    outcomes = {
+        item.id: {
+            "outcome": item_outcome(
+                checklist, item, answers.get(item.id), checked_facts, inspection_date
+            ).outcome
+        }
         for item in checklist.items()
-        if not item.monitoring
-        and item_outcome(checklist, item, answers.get(item.id), checked_facts, inspection_date).outcome
-        == NOT_MET
-    ]
+    }
+    return rectification_items(checklist, {"items": outcomes})
 
 
 @dataclass(frozen=True)

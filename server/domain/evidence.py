@@ -29,6 +29,9 @@ FLAG_FAR_FROM_FACILITY = "far_from_facility"
 FLAG_EXIF_PLACE_INVALID = "exif_place_invalid"
 FLAG_USED_FOR_OTHER_FACILITY = "used_for_other_facility"
 FLAG_NO_CAPTURE_TIME = "no_capture_time"
+# photos of a rectification (整改): taken before the task was given, or the inspection's own photo
+FLAG_TIME_BEFORE_TASK = "time_before_task"
+FLAG_SAME_AS_INSPECTION = "same_as_inspection"
 
 
 @dataclass(frozen=True)
@@ -127,7 +130,7 @@ def parse_exif_time(value: str | None) -> dt.datetime | None:
 
 
 def flags_for(
-    visit_day: dt.date,
+    visit_day: dt.date | None,
     facility: Place | None,
     claimed_time: dt.datetime | None,
     exif_time: dt.datetime | None,
@@ -136,15 +139,21 @@ def flags_for(
     used_elsewhere: bool,
     max_distance_m: float,
     exif_place_invalid: bool = False,
+    taken_since: dt.date | None = None,
+    same_as_inspection: bool = False,
 ) -> list[str]:
-    """The flags a photo gets. Times and places that are unusable count as missing."""
+    """The flags a photo gets. Times and places that are unusable count as missing. An
+    inspection's photo belongs to its visit day; a photo of a fix (`taken_since` the day the task
+    was given, no visit day) to any day from then on."""
     flags = []
     days = [china_time(t) for t in (claimed_time, exif_time) if t is not None]
     usable = [t.date() for t in days if t is not None]
     if not usable:
         flags.append(FLAG_NO_CAPTURE_TIME)
-    elif any(day != visit_day for day in usable):
+    elif visit_day is not None and any(day != visit_day for day in usable):
         flags.append(FLAG_TIME_OUTSIDE_VISIT)
+    elif taken_since is not None and any(day < taken_since for day in usable):
+        flags.append(FLAG_TIME_BEFORE_TASK)
     facility = place_or_none(facility.latitude, facility.longitude) if facility is not None else None
     places = [
         checked
@@ -157,4 +166,6 @@ def flags_for(
         flags.append(FLAG_EXIF_PLACE_INVALID)
     if used_elsewhere:
         flags.append(FLAG_USED_FOR_OTHER_FACILITY)
+    if same_as_inspection:
+        flags.append(FLAG_SAME_AS_INSPECTION)
     return flags

@@ -14,6 +14,8 @@ from server.domain.evidence import (
     FLAG_EXIF_PLACE_INVALID,
     FLAG_FAR_FROM_FACILITY,
     FLAG_NO_CAPTURE_TIME,
+    FLAG_SAME_AS_INSPECTION,
+    FLAG_TIME_BEFORE_TASK,
     FLAG_TIME_OUTSIDE_VISIT,
     FLAG_USED_FOR_OTHER_FACILITY,
 )
@@ -70,6 +72,8 @@ FLAG_LABELS = {
     FLAG_EXIF_PLACE_INVALID: "照片中的定位信息无效",
     FLAG_USED_FOR_OTHER_FACILITY: "同一照片用于其他机构",
     FLAG_NO_CAPTURE_TIME: "无拍摄时间",
+    FLAG_TIME_BEFORE_TASK: "拍摄时间早于整改任务下达",
+    FLAG_SAME_AS_INSPECTION: "与评审时的照片相同",
 }
 
 # Who wrote an answer revision (AnswerRevision.source).
@@ -151,6 +155,13 @@ AUDIT_ACTION_LABELS: dict[str, str] = {
     "job.prune": "清理后台任务文件",
     "job.downloaded_once": "下载一次性密码表",
     "seed.demo": "生成演示数据",
+    "rectification.create": "生成整改任务",
+    "rectification.photo": "上传整改照片",
+    "rectification.submit": "提交整改",
+    "rectification.accept": "整改验收通过",
+    "rectification.return": "整改退回",
+    "rectification.withdraw": "撤销整改任务",
+    "rectification.reopen": "重新生成整改任务",
 }
 
 # What an entry is about (its target_type).
@@ -166,6 +177,7 @@ AUDIT_TARGET_LABELS: dict[str, str] = {
     "conflict": "同步冲突",
     "sample": "复核样本",
     "plan": "评审计划",
+    "rectification": "整改任务",
     "payout_sheet": "奖补资金分配表",
     "region": "地区",
 }

@@ -9,6 +9,7 @@ import hashlib
 from collections.abc import Mapping
 from typing import Any
 
+from server.domain import rectification
 from server.domain.audit import canonical
 from server.domain.checklist import NOT_APPLICABLE, NOT_MET, Checklist, Item
 from server.domain.identifiers import FACILITY_TYPES
@@ -16,7 +17,6 @@ from server.domain.labels import (
     FLAG_LABELS,
     KIND_LABELS,
     OUTCOME_LABELS,
-    REASON_LABELS,
     TIER_ITEM_LABELS,
     UNANSWERED,
 )
@@ -112,6 +112,27 @@ def _blocking_text(checklist: Checklist, block: Mapping[str, Any], numbers: Mapp
     return f"{block['label']}：实际 {actual}，至少还需 {needed} 项达到要求；可提升条款 {items}{tail}"
 
 
+def _rectification(
+    checklist: Checklist, score: Mapping[str, Any], tasks: Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    """The 整改清单: every item the result failed, with its task's deadline and state when the
+    result was finally approved and made them (server/domain/rectification.py)."""
+    rows = []
+    for failed in rectification.failed_items(checklist, score):
+        task = tasks.get(failed.item_id) or {}
+        status = task.get("status")
+        rows.append(
+            {
+                "number": failed.number,
+                "text": failed.text,
+                "problem": failed.problem,
+                "deadline": task.get("deadline"),
+                "status_label": rectification.STATUS_LABELS.get(status, status) if status else None,
+            }
+        )
+    return rows
+
+
 def view(
     snapshot: Mapping[str, Any],
     checklist: Checklist,
@@ -137,7 +158,6 @@ def view(
         chapters.append({**counts(chapter_roll), "sections": [counts(s) for s in sections]})
 
     items_by_chapter = []
-    rectification = []
     for chapter in checklist.chapters:
         rows = []
         for section in chapter.sections:
@@ -149,15 +169,8 @@ def view(
                     f"“{_grade_label(checklist, c['to'])}”：{c['reason']}"
                     for c in changes.get(item.id, [])
                 ]
-                reason = REASON_LABELS.get(outcome.get("reason") or "", "")
-                if outcome.get("reason") in ("condition", "inspector"):
-                    reason = ""
+                reason = rectification.reason_text(item, outcome)
                 failing: Mapping[str, str] = outcome.get("documents") or {}
-                if failing:  # several documents: name each one that fails
-                    names = {v.key: v.document for v in item.validities}
-                    reason = "；".join(
-                        f"{names.get(k, k)}：{REASON_LABELS.get(r, r)}" for k, r in failing.items()
-                    )
                 documents = _document_lines(item, answer, failing) if answer else []
                 not_met = outcome["outcome"] == NOT_MET
                 unanswered = outcome["outcome"] is None
@@ -181,14 +194,6 @@ def view(
                         ),
                     }
                 )
-                if not_met and not item.monitoring:
-                    rectification.append(
-                        {
-                            "number": item.number,
-                            "text": item.text,
-                            "problem": reason or "未达到基本要求",
-                        }
-                    )
         items_by_chapter.append({"title": f"{chapter.number} {chapter.title}".strip(), "rows": rows})
 
     tiers = []
@@ -248,7 +253,8 @@ def view(
             "blocked": [_blocking_text(checklist, b, numbers) for b in next_tier["blocked_by"]],
         },
         "items_by_chapter": items_by_chapter,
-        "rectification": rectification,
+        "rectification": _rectification(checklist, score, snapshot.get("rectification") or {}),
+        "score_unchanged": rectification.SCORE_UNCHANGED,
         "photos": photos,
         "trail": [
             {

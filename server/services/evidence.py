@@ -37,13 +37,10 @@ import re
 import secrets
 import time
 import urllib.parse
-import uuid
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
-
-from sqlalchemy.exc import IntegrityError
 
 from server import registry
 from server.db import evidence as queries
@@ -52,20 +49,16 @@ from server.domain import workflow
 from server.domain.access import Principal
 from server.domain.errors import DomainError
 from server.domain.evidence import (
-    clean_text,
     flags_for,
-    parse_claimed_time,
-    parse_exif_time,
     place_or_none,
 )
 from server.domain.verification import OutOfOrder, detection_chance, reservoir, sample_size, unreferenced
 from server.extensions import db
-from server.services import audit
+from server.services import audit, photos
 from server.services.inspections import checklist_of, load, not_found, participants
 from server.services.retention import unavailable
 from server.settings import Settings
 from server.storage import EvidenceStore, ObjectMissing, StoreError
-from server.storage.images import process_photo
 
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 NAME_MAX = 255  # the original_name column
@@ -78,16 +71,8 @@ def _store() -> EvidenceStore:
     return registry.evidence_store()
 
 
-def megabytes(size: int) -> str:
-    """A size limit as people say it: 20 MB, 0.5 MB (of 1,048,576 bytes, as phones count)."""
-    return f"{round(size / 1024 / 1024, 2):g} MB"
-
-
-@dataclass(frozen=True)
-class Claims:
-    captured_at: str | None
-    latitude: float | None
-    longitude: float | None
+# The device's claims on a photo, as the pipeline takes them (kept here for the callers of upload).
+Claims = photos.Claims
 
 
 def upload(
@@ -120,78 +105,41 @@ def upload(
         raise DomainError("evidence.frozen")
     if item_id not in checklist_of(inspection).item_map():
         raise DomainError("evidence.unknown_item", item_id=item_id[:64])
-    if len(data) > settings.max_photo_bytes:
-        raise DomainError("evidence.too_large", limit=megabytes(settings.max_photo_bytes))
-    if not SHA256.match(sha256.lower()):
-        raise DomainError("evidence.invalid_digest")
-    actual = hashlib.sha256(data).hexdigest()
-    if actual != sha256.lower():
-        raise DomainError("evidence.digest_mismatch")
-    info, thumb = process_photo(data, settings.max_photo_pixels, settings.thumbnail_edge)
+    photo = photos.check(settings, data, sha256, original_name, claims)
 
     facility = db.session.get(Facility, inspection.facility_id)
     assert facility is not None
-    claimed_place = place_or_none(claims.latitude, claims.longitude)
-    claimed_time = clean_text(claims.captured_at, TIME_TEXT_MAX)
-    exif_time = clean_text(info.exif_time, TIME_TEXT_MAX)
-    exif_place = place_or_none(info.exif_latitude, info.exif_longitude)
     flags = flags_for(
         visit_day=inspection.inspection_date,
         facility=place_or_none(facility.latitude, facility.longitude),
-        claimed_time=parse_claimed_time(claimed_time),
-        exif_time=parse_exif_time(exif_time),
-        claimed_place=claimed_place,
-        exif_place=exif_place,
-        used_elsewhere=queries.digest_used_for_other_facility(actual, facility.id),
+        claimed_time=photo.claimed_at,
+        exif_time=photo.exif_at,
+        claimed_place=photo.claimed_place,
+        exif_place=photo.exif_place,
+        used_elsewhere=queries.digest_used_for_other_facility(photo.sha256, facility.id),
         max_distance_m=settings.photo_max_distance_m,
-        exif_place_invalid=info.exif_place_invalid or (exif_place is None and info.exif_latitude is not None),
+        exif_place_invalid=photo.exif_place_invalid,
     )
-    name_text = clean_text(original_name, NAME_MAX)
+    keys = photos.fresh_keys("evidence", "thumbs", inspection.id, photo)
+    photos.put(
+        photo,
+        keys,
+        {
+            "upload-id": upload_id,
+            "inspection": str(inspection.id),
+            "item": urllib.parse.quote(item_id),
+            "original-name": urllib.parse.quote(photo.name or "", safe=""),
+        },
+    )
 
-    name = uuid.uuid4().hex
-    extension = "png" if info.content_type == "image/png" else "jpg"
-    key = f"evidence/{inspection.id}/{name}.{extension}"
-    thumb_key = f"thumbs/{inspection.id}/{name}.jpg"
-    thumb_sha256 = hashlib.sha256(thumb).hexdigest()
-    metadata = {
-        "upload-id": upload_id,
-        "inspection": str(inspection.id),
-        "item": urllib.parse.quote(item_id),
-        "original-name": urllib.parse.quote(name_text or "", safe=""),
-    }
-    store = _store()
-    try:
-        store.put(key, data, actual, info.content_type, metadata)
-        store.put(thumb_key, thumb, thumb_sha256, "image/jpeg", {"original": key})
-    except StoreError as exc:
-        # the store is failing: no clean-up against it now; an original stored without its
-        # thumbnail is an orphan that storage verify lists
-        raise unavailable(exc) from exc
-
-    keys = (key, thumb_key)
-    try:
+    def commit() -> Evidence:
         row = Evidence(
             inspection_id=inspection.id,
             facility_id=facility.id,
             item_id=item_id,
             upload_id=upload_id,
             kind="photo",
-            object_key=key,
-            sha256=actual,
-            size=len(data),
-            content_type=info.content_type,
-            width=info.width,
-            height=info.height,
-            original_name=name_text,
-            thumb_key=thumb_key,
-            thumb_sha256=thumb_sha256,
-            thumb_size=len(thumb),
-            claimed_captured_at=claimed_time,
-            claimed_latitude=claimed_place.latitude if claimed_place else None,
-            claimed_longitude=claimed_place.longitude if claimed_place else None,
-            exif_captured_at=exif_time,
-            exif_latitude=exif_place.latitude if exif_place else None,
-            exif_longitude=exif_place.longitude if exif_place else None,
+            **photos.columns(photo, keys),
             flags=flags,
             status="verified",
             uploaded_by=principal.user_id,
@@ -205,58 +153,23 @@ def upload(
             actor=principal.username,
             target_type="evidence",
             target_id=row.id,
-            after={"inspection": inspection.id, "item": item_id, "sha256": actual, "flags": flags},
+            after={"inspection": inspection.id, "item": item_id, "sha256": photo.sha256, "flags": flags},
             ip=ip,
         )
         db.session.commit()
-    except IntegrityError:
-        # refused by the database, so certainly not written; most likely the same upload id won a
-        # race on another connection: keep that one, drop ours
-        _rollback()
-        _discard(store, keys)
-        winner = queries.by_upload_id(upload_id)
-        if winner is None:
-            raise
-        if (winner.inspection_id, winner.item_id, winner.sha256) != (inspection.id, item_id, actual):
+        return row
+
+    def winner() -> Evidence | None:
+        won = queries.by_upload_id(upload_id)
+        if won is not None and (won.inspection_id, won.item_id, won.sha256) != (
+            inspection.id,
+            item_id,
+            photo.sha256,
+        ):
             raise DomainError("evidence.upload_id_reused") from None
-        return winner, False
-    except BaseException:
-        _rollback()
-        _discard_unless_referenced(store, keys)
-        raise
-    return row, True
+        return won
 
-
-def _rollback() -> None:
-    try:
-        db.session.rollback()
-    except Exception:  # the connection is gone: a fresh session takes over
-        db.session.remove()
-
-
-def _discard(store: EvidenceStore, keys: tuple[str, ...]) -> None:
-    """Delete objects no row refers to; one that cannot be deleted stays an orphan, which
-    storage verify lists."""
-    for stored in keys:
-        try:
-            store.delete(stored)
-        except ObjectMissing:
-            pass
-        except Exception as exc:  # a clean-up never hides the error that called for it
-            log.warning("could not delete the unreferenced object %s: %s", stored, exc)
-
-
-def _discard_unless_referenced(store: EvidenceStore, keys: tuple[str, ...]) -> None:
-    """After a failed write whose outcome may be unknown (a connection lost during COMMIT):
-    delete the objects only when a fresh query shows that no row refers to them."""
-    try:
-        referenced = queries.object_referenced(keys[0])
-    except Exception as exc:
-        log.warning("cannot tell whether %s is referenced, keeping it: %s", keys[0], exc)
-        _rollback()
-        return
-    if not referenced:
-        _discard(store, keys)
+    return photos.write(keys, commit, winner, queries.object_referenced)
 
 
 def listing(principal: Principal, inspection_id: int) -> list[Evidence]:
@@ -264,12 +177,8 @@ def listing(principal: Principal, inspection_id: int) -> list[Evidence]:
     return queries.of_inspection(inspection.id)
 
 
-@dataclass(frozen=True)
-class Download:
-    chunks: Iterator[bytes]
-    content_type: str
-    size: int | None
-    filename: str
+# A photo's bytes as the API streams them (kept here for the callers of content).
+Download = photos.Download
 
 
 def content(principal: Principal, evidence_id: int, thumbnail: bool) -> Download:
@@ -277,17 +186,10 @@ def content(principal: Principal, evidence_id: int, thumbnail: bool) -> Download
     if row is None:
         raise not_found()
     load(principal, row.inspection_id)  # the same scope as the inspection, on every request
-    key = row.thumb_key if thumbnail and row.thumb_key else row.object_key
-    try:
-        chunks = _store().stream(key)
-    except ObjectMissing as exc:
-        raise DomainError("evidence.missing") from exc
-    except StoreError as exc:
-        raise unavailable(exc) from exc
     if thumbnail and row.thumb_key:
-        return Download(chunks, "image/jpeg", row.thumb_size, f"evidence-{row.id}-thumb.jpg")
+        return photos.download(row.thumb_key, "image/jpeg", row.thumb_size, f"evidence-{row.id}-thumb.jpg")
     extension = "png" if row.content_type == "image/png" else "jpg"
-    return Download(chunks, row.content_type, row.size, f"evidence-{row.id}.{extension}")
+    return photos.download(row.object_key, row.content_type, row.size, f"evidence-{row.id}.{extension}")
 
 
 # --- operations ----------------------------------------------------------------------------------

@@ -43,7 +43,7 @@ from server.domain.scoring import (
     score_checked,
 )
 from server.extensions import db
-from server.services import audit, checklists, jobs, retention
+from server.services import audit, checklists, jobs, rectifications, retention
 
 DOCUMENT_FIELDS = ("document_date", "valid_until", "documents")
 
@@ -463,6 +463,10 @@ def transition(
         inspection.final_tier_code, inspection.final_tier_label = tier["code"], tier["label"]
         checklist = checklist_of(inspection)
         dashboard_queries.record(inspection, checklist.family, rectification_items(checklist, score))
+        notes = {k: a.note for k, a in current_answers(inspection.id).items() if a.note}
+        rectifications.on_final_approval(
+            inspection, checklist, score, principal.user_id, principal.username, now, ip, notes
+        )
     elif before == workflow.APPROVED:  # reopened: no final result until approved again
         inspection.final_tier_code = inspection.final_tier_label = None
         dashboard_queries.remove(inspection)

@@ -31,7 +31,7 @@ from server.db import jobs as job_queries
 from server.db import plans as queries
 from server.db import users as user_queries
 from server.db.models import Assignment, Facility, Inspection, Job, Plan, StatusChange
-from server.domain import labels, plans, regions, workflow
+from server.domain import labels, plans, rectification, regions, workflow
 from server.domain.access import Principal
 from server.domain.errors import DomainError, Problem
 from server.domain.identifiers import VILLAGE_CLINIC
@@ -154,6 +154,7 @@ def create(principal: Principal, body: dict[str, Any], now: dt.datetime, ip: str
         checklist_version=body["checklist_version"],
         kind=body["kind"],
         requires_self_assessment=body["requires_self_assessment"],
+        rectify_days=body.get("rectify_days"),
         status=plans.PENDING,
         size=len(rows),
         created_by=principal.user_id,
@@ -193,6 +194,7 @@ def create(principal: Principal, body: dict[str, Any], now: dt.datetime, ip: str
             "kind": plan.kind,
             "period": [plan.starts_on.isoformat(), plan.ends_on.isoformat()],
             "requires_self_assessment": plan.requires_self_assessment,
+            "rectify_days": plan.rectify_days,
             "facilities": len(rows),
             "job": job.id if job is not None else None,
         },
@@ -447,11 +449,12 @@ def _headers(plans_: list[Plan]) -> list[dict[str, Any]]:
     names = places.regions_by_codes(p.region_code for p in plans_)
     people = places.display_names({p.created_by for p in plans_} | {p.cancelled_by for p in plans_})
     job_rows = {j.id: j for j in job_queries.by_ids({p.job_id for p in plans_ if p.job_id is not None})}
-    titles = {}
+    titles, rectify_days = {}, {}
     for p in plans_:
         key = (p.checklist_id, p.checklist_version)
         if key not in titles:
-            titles[key] = checklists.get_checklist(*key).title
+            checklist = checklists.get_checklist(*key)
+            titles[key], rectify_days[key] = checklist.title, checklist.rectification_days
     views = []
     for p in plans_:
         region = names.get(p.region_code)
@@ -469,6 +472,9 @@ def _headers(plans_: list[Plan]) -> list[dict[str, Any]]:
                 "checklist_title": titles[(p.checklist_id, p.checklist_version)],
                 "kind": p.kind,
                 "requires_self_assessment": p.requires_self_assessment,
+                "rectify_days": rectification.days_for(
+                    p.rectify_days, rectify_days[(p.checklist_id, p.checklist_version)]
+                ),
                 "status": p.status,
                 "size": p.size,
                 "counts": _counts(tallies.get(p.id, {})),

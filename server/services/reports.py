@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from server import registry
 from server.db import inspections as inspection_queries
+from server.db import rectifications as rectification_queries
 from server.db import reports as queries
 from server.db import users as user_queries
 from server.db.models import Facility, Inspection, Report
@@ -106,7 +107,7 @@ def build_snapshot(inspection: Inspection) -> dict[str, Any]:
                 }
             )
         previous[revision.item_id] = revision.grade
-    return {
+    snapshot: dict[str, Any] = {
         "inspection": {
             "id": inspection.id,
             "kind": inspection.kind,
@@ -163,6 +164,14 @@ def build_snapshot(inspection: Inspection) -> dict[str, Any]:
             for s in steps
         ],
     }
+    # the rectification tasks the final approval made, as they are when the report is rendered
+    # (a task's later progress does not re-render the report: see fingerprint)
+    tasks = rectification_queries.of_inspection(inspection.id)
+    if tasks:
+        snapshot["rectification"] = {
+            t.item_id: {"deadline": t.deadline.isoformat(), "status": t.status} for t in tasks
+        }
+    return snapshot
 
 
 def _place(latitude: float | None, longitude: float | None) -> str | None:

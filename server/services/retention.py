@@ -45,3 +45,16 @@ def retain_for_approval(inspection: Inspection, until: dt.datetime) -> int:
     except StoreError as exc:
         raise unavailable(exc) from exc
     return len(rows)
+
+
+def retain_keys(keys: list[str], until: dt.datetime) -> int:
+    """Put these stored objects under retention (the photos of an accepted rectification)."""
+    store = registry.evidence_store()
+    try:
+        for key in keys:
+            store.retain(key, until)
+    except ObjectMissing as exc:
+        raise DomainError("evidence.missing", status=409) from exc
+    except StoreError as exc:
+        raise unavailable(exc) from exc
+    return len(keys)

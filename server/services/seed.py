@@ -41,6 +41,7 @@ MARKER_REGION = "410200"
 QS = ("qs-2023-sample", 1)  # 乡镇卫生院 / 社区卫生服务中心
 QS2 = ("qs-2023-sample", 2)  # the same with the 合格标准 tier for small centres
 VC = ("vc-2022-sample", 1)  # 村卫生室
+BT = ("bt-2024-sample", 1)  # 三大件 of a township centre
 DEVICE = "seed"
 
 REGIONS = (("410000", "河南省"), ("410200", "开封市"), ("410222", "通许县"), ("410225", "兰考县"))
@@ -437,6 +438,8 @@ STORIES = (
     Story("通许县玉皇庙镇中心卫生院", QS, "good", COUNTY_APPROVED),  # county_approved
     Story("通许县竖岗镇中心卫生院", QS, "good", IN_CITY_REVIEW),  # city_review
     Story("城关镇东街村卫生室", VC, "good", (*IN_CITY_REVIEW, ("kf_city", "approve", None))),  # approved
+    # approved with items below standard: the facility user's rectification tasks (整改)
+    Story("通许县竖岗镇中心卫生院", BT, "poor", (*IN_CITY_REVIEW, ("kf_city", "approve", None))),
     Story(  # rejected
         "竖岗镇张庄村卫生室",
         VC,

@@ -16,7 +16,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from server.db.models import Assignment, Conflict, Evidence, Inspection, Job, Plan, ReviewSample, User
+from server.db.models import (
+    Assignment,
+    Conflict,
+    Evidence,
+    Inspection,
+    Job,
+    Plan,
+    RectificationPhoto,
+    RectificationTask,
+    ReviewSample,
+    User,
+)
 from server.domain.access import POLICY
 from server.extensions import db
 from tests.api.world import World
@@ -65,6 +76,8 @@ class Target:
     job_id: int
     user_id: int  # an inspector's account there
     plan_id: int  # a plan there, holding the target's inspection
+    task_id: int  # a rectification task of the facility there
+    task_photo_id: int  # a photo of its fix
 
 
 @dataclass(frozen=True)
@@ -271,6 +284,40 @@ SPECS: dict[str, Spec] = {
         },
         located=False,
     ),
+    "rectifications.list": Spec(
+        "GET",
+        lambda t: "/api/rectifications?limit=200",
+        listed=lambda body, t: t.task_id in {r["id"] for r in body["items"]},
+    ),
+    "rectifications.get": Spec("GET", lambda t: f"/api/rectifications/{t.task_id}"),
+    "rectifications.photo": Spec("GET", lambda t: f"/api/rectifications/photos/{t.task_photo_id}/thumbnail"),
+    "rectifications.upload": Spec(
+        "POST",
+        lambda t: f"/api/rectifications/{t.task_id}/photos",
+        lambda t, role, w: {
+            "upload_id": f"matrix-fix-{role}-{t.task_id}",
+            "sha256": sha256(PHOTO),
+            "file": (io.BytesIO(PHOTO), "photo.png"),
+        },
+        multipart=True,
+    ),
+    "rectifications.submit": Spec(
+        "POST",
+        lambda t: f"/api/rectifications/{t.task_id}/submit",
+        lambda t, role, w: {
+            "change_id": f"matrix-submit-{role}-{t.task_id}",
+            "note": "矩阵测试",
+            "photos": [],
+        },
+    ),
+    "rectifications.export": Spec(
+        "GET", lambda t: f"/api/rectifications/export.xlsx?region_code={t.region_code}"
+    ),
+    "rectifications.decide": Spec(
+        "POST",
+        lambda t: f"/api/rectifications/{t.task_id}/decision",
+        lambda t, role, w: {"decision": "accept"},
+    ),
     # last: cancelling a plan cancels the targets' draft inspections
     "plans.list": Spec(
         "GET",
@@ -422,6 +469,32 @@ def make_targets(world: World) -> dict[str, Target]:
         )
         db.session.add_all([conflict, photo, job, account])
         db.session.flush()
+        task = RectificationTask(
+            inspection_id=inspection.id,
+            facility_id=facility.id,
+            region_code=facility.region_code,
+            item_id="M-B03",
+            problem="未达到基本要求",
+            deadline=dt.date(2026, 12, 20),
+            status="open",
+        )
+        db.session.add(task)
+        db.session.flush()
+        fix = RectificationPhoto(
+            task_id=task.id,
+            facility_id=facility.id,
+            upload_id=f"matrix-target-fix-{relation}",
+            object_key=f"rectifications/{task.id}/matrix.png",
+            sha256="0" * 64,
+            size=1,
+            content_type="image/png",
+            thumb_key=f"rectification-thumbs/{task.id}/matrix.jpg",
+            thumb_sha256="0" * 64,
+            thumb_size=1,
+            uploaded_by=world.users["self_assessor"].id,
+        )
+        db.session.add(fix)
+        db.session.flush()
         targets[relation] = Target(
             facility.id,
             inspection.id,
@@ -433,6 +506,8 @@ def make_targets(world: World) -> dict[str, Target]:
             job.id,
             account.id,
             plan.id,
+            task.id,
+            fix.id,
         )
     db.session.commit()
     return targets

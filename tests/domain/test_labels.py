@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 from server.__main__ import GENERATED
-from server.domain import evidence, labels, report, scoring, workflow
+from server.domain import evidence, labels, rectification, report, scoring, workflow
 from server.domain.checklist import NOT_APPLICABLE, NOT_MET
 
 DOMAIN = Path(__file__).resolve().parents[2] / "server" / "domain"
@@ -72,7 +72,7 @@ def test_every_health_component_has_a_label() -> None:
 def test_the_report_uses_the_same_words_as_the_app() -> None:
     assert report.KIND_LABELS is labels.KIND_LABELS
     assert report.FLAG_LABELS is labels.FLAG_LABELS
-    assert report.REASON_LABELS is labels.REASON_LABELS
+    assert rectification.REASON_LABELS is labels.REASON_LABELS  # the report's reasons are its
     assert report.STATUS_LABELS is workflow.STATUS_LABELS
     assert {a: t.label for a, t in workflow.TRANSITIONS.items()} == report.ACTION_LABELS
 

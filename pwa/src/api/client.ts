@@ -71,6 +71,12 @@ import type {
   PlanListOut,
   PlanPageOut,
   PlanQuery,
+  RectificationCountsOut,
+  RectificationDecisionIn,
+  RectificationOut,
+  RectificationPageOut,
+  RectificationQuery,
+  RectificationSubmitIn,
 } from './types'
 import { endsSession, isRetryable } from './errors'
 
@@ -424,6 +430,41 @@ export function fetchPlanListTemplate(): Promise<Blob> {
   return fetchBlob('/api/plans/list/template.xlsx')
 }
 
+/** One page of rectification tasks in the user's region (a facility user's: its own), newest
+ * first, with the counts by state; `next` is the `before` of the next page. */
+export function listRectifications(query: RectificationQuery = {}): Promise<RectificationPageOut> {
+  return request<RectificationPageOut>(`/api/rectifications${queryString(query)}`)
+}
+
+export function getRectification(id: number): Promise<RectificationOut> {
+  return request<RectificationOut>(`/api/rectifications/${id}`)
+}
+
+/** Tasks by state and overdue, of the user's region or of one facility. */
+export function rectificationSummary(facilityId?: number): Promise<RectificationCountsOut> {
+  return request<RectificationCountsOut>(`/api/rectifications/summary${queryString({ facility_id: facilityId })}`)
+}
+
+/** The facility's submission of a fix (its photos uploaded before); the same change id again
+ * answers with the task as it is. */
+export function submitRectification(id: number, body: RectificationSubmitIn): Promise<RectificationOut> {
+  return request<RectificationOut>(`/api/rectifications/${id}/submit`, { method: 'POST', body })
+}
+
+/** The county's check of a submitted fix: accepted, or returned with a reason. */
+export function decideRectification(id: number, body: RectificationDecisionIn): Promise<RectificationOut> {
+  return request<RectificationOut>(`/api/rectifications/${id}/decision`, { method: 'POST', body })
+}
+
+/** The 整改清单 as a spreadsheet, with the list's filters. */
+export function fetchRectificationList(query: RectificationQuery = {}): Promise<Blob> {
+  return fetchBlob(`/api/rectifications/export.xlsx${queryString({ ...query, limit: undefined, before: undefined })}`)
+}
+
+export function fetchRectificationPhoto(photoId: number, thumbnail: boolean): Promise<Blob> {
+  return fetchBlob(`/api/rectifications/photos/${photoId}/${thumbnail ? 'thumbnail' : 'content'}`)
+}
+
 /** A facility's page: record, region, USCC check and its inspections over the years. */
 export function getFacilityProfile(id: number): Promise<FacilityProfileOut> {
   return request<FacilityProfileOut>(`/api/facilities/${id}/profile`)
@@ -555,7 +596,8 @@ export function pushChanges(deviceId: string, changes: ChangeIn[]): Promise<Sync
 function queryString(query: object): string {
   const params = new URLSearchParams()
   for (const [key, value] of Object.entries(query)) {
-    if (value !== undefined && value !== null && value !== '') params.set(key, String(value))
+    if (Array.isArray(value)) for (const one of value) params.append(key, String(one))
+    else if (value !== undefined && value !== null && value !== '') params.set(key, String(value))
   }
   const qs = params.toString()
   return qs ? `?${qs}` : ''

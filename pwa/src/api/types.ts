@@ -106,6 +106,16 @@ export type PlanEntryIn = Schemas['PlanEntryIn']
 export type PlanOut = Schemas['PlanOut']
 export type PlanPageOut = Schemas['PlanPageOut']
 export type PlanQuery = NonNullable<paths['/api/plans']['get']['parameters']['query']>
+
+export type RectificationOut = Schemas['RectificationOut']
+export type RectificationStatus = RectificationOut['status']
+export type RectificationPhotoOut = Schemas['RectificationPhotoOut']
+export type RectificationEventOut = Schemas['RectificationEventOut']
+export type RectificationPageOut = Schemas['RectificationPageOut']
+export type RectificationCountsOut = Schemas['RectificationCountsOut']
+export type RectificationSubmitIn = Schemas['RectificationSubmitIn']
+export type RectificationDecisionIn = Schemas['RectificationDecisionIn']
+export type RectificationQuery = NonNullable<paths['/api/rectifications']['get']['parameters']['query']>
 export type PlanDetailOut = Schemas['PlanDetailOut']
 export type PlanEntryOut = Schemas['PlanEntryOut']
 export type PlanEntryChangeIn = Schemas['PlanEntryChangeIn']

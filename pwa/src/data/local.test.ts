@@ -31,6 +31,7 @@ const A = (grade: string, note: string | null = null) => ({ grade, note, documen
 function bootstrap(answers: Record<string, { grade: string; revision: number }>, ids: number[] = [1]): BootstrapOut {
   return {
     server_time: '2026-11-23T00:00:00Z',
+    rectifications: [],
     user: { id: 3, username: 'tx_inspector1', display_name: '检查员', role: 'inspector', region_code: '410222', facility_id: null, must_change_password: false, grantable: [], may: ['sync.push'] },
     assignments: ids.map((id): BootstrapOut['assignments'][number] => ({
       inspection: { id, facility_id: 9, status: 'draft', inspection_date: '2026-11-23' } as BootstrapOut['assignments'][0]['inspection'],

@@ -143,8 +143,9 @@ export async function retryFailed(db: DabiaoDatabase): Promise<number> {
   return db.outbox.where('state').equals('failed').modify({ state: 'pending', error: null })
 }
 
+/** Changes on the device the server has not acknowledged: answers, photos and rectifications. */
 export async function unsentCount(db: DabiaoDatabase): Promise<number> {
-  return db.outbox.count()
+  return (await db.outbox.count()) + (await db.fixOutbox.count())
 }
 
 export interface BootstrapResult {

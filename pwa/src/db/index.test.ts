@@ -92,8 +92,10 @@ describe('DabiaoDatabase', () => {
     const upgraded = new DabiaoDatabase(name)
     try {
       expect(await upgraded.meta.get('deviceId')).toEqual({ key: 'deviceId', value: 'dev-old' })
-      expect(upgraded.verno).toBe(3)
+      expect(upgraded.verno).toBe(4)
       expect(await upgraded.answers.count()).toBe(0)
+      expect(await upgraded.fixes.count()).toBe(0) // version 4: rectification tasks
+      expect(await upgraded.fixOutbox.count()).toBe(0)
     } finally {
       await upgraded.delete()
     }

@@ -5,7 +5,7 @@
 // rewriting) below the existing ones. Never edit or remove an old version(n) declaration: devices
 // in the field may still be on any of them, and Dexie needs the whole chain to upgrade them.
 import Dexie, { type EntityTable } from 'dexie'
-import type { ChecklistDefinition, ConflictOut, FacilityOut, InspectionOut, LastChangeOut } from '../api/types'
+import type { ChecklistDefinition, ConflictOut, FacilityOut, InspectionOut, LastChangeOut, RectificationOut } from '../api/types'
 
 export const DB_NAME = 'dabiao'
 
@@ -126,6 +126,61 @@ export interface PhotoRow {
   flags: string[]
 }
 
+/** A rectification task (整改) of the facility, downloaded for offline work. */
+export interface FixRow {
+  /** The task's id on the server. */
+  id: number
+  /** The task as the server last sent it (status, deadline, history, its photos on the server). */
+  task: RectificationOut
+  /** What the facility is writing about its fix, kept on the device until it is submitted. */
+  draftNote: string | null
+  /** A submission made on the device and not yet acknowledged by the server. */
+  submittedAt: string | null
+  downloadedAt: string
+}
+
+/** A photo of a fix, taken on the device: uploaded like inspection photos (see PhotoRow). */
+export interface FixPhotoRow {
+  uploadId: string
+  taskId: number
+  blob: Blob
+  sha256: string
+  width: number
+  height: number
+  size: number
+  capturedAt: string
+  latitude: number | null
+  longitude: number | null
+  createdAt: string
+  state: PhotoState
+  serverId: number | null
+  flags: string[]
+}
+
+/** What a fix submission carries. */
+export interface FixSubmission {
+  note: string
+  /** Upload ids of the photos taken for this submission. */
+  photos: string[]
+}
+
+/**
+ * One rectification change not yet acknowledged by the server: a photo's upload or a submission.
+ * Written in the same IndexedDB transaction as the change itself, like OutboxRow.
+ */
+export interface FixOutboxRow {
+  seq: number
+  /** The photo's upload id, or the submission's change id: the server's idempotency key. */
+  changeId: string
+  createdAt: string
+  kind: 'fix_photo' | 'fix_submit'
+  taskId: number
+  state: 'pending' | 'failed'
+  attempts: number
+  error: OutboxError | null
+  payload: FixSubmission | null
+}
+
 export class DabiaoDatabase extends Dexie {
   meta!: EntityTable<MetaRow, 'key'>
   outbox!: EntityTable<OutboxRow, 'seq'>
@@ -133,6 +188,9 @@ export class DabiaoDatabase extends Dexie {
   assignments!: EntityTable<AssignmentRow, 'inspectionId'>
   checklists!: EntityTable<ChecklistRow, 'key'>
   photos!: EntityTable<PhotoRow, 'uploadId'>
+  fixes!: EntityTable<FixRow, 'id'>
+  fixPhotos!: EntityTable<FixPhotoRow, 'uploadId'>
+  fixOutbox!: EntityTable<FixOutboxRow, 'seq'>
 
   constructor(name: string = DB_NAME) {
     super(name)
@@ -154,6 +212,12 @@ export class DabiaoDatabase extends Dexie {
       const old = await meta.where('key').startsWith(LEGACY_UNSAVED_PREFIX).toArray()
       await meta.bulkPut(old.map((row) => ({ ...row, key: `${UNSAVED_PREFIX}${row.key.slice(LEGACY_UNSAVED_PREFIX.length)}` })))
       await meta.bulkDelete(old.map((row) => row.key))
+    })
+    // Version 4: a facility's rectification tasks, the photos of its fixes and their own outbox.
+    this.version(4).stores({
+      fixes: 'id',
+      fixPhotos: 'uploadId, taskId, state',
+      fixOutbox: '++seq, &changeId, kind, state, taskId',
     })
   }
 }

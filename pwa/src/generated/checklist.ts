@@ -95,6 +95,10 @@ export interface DabiaoChecklistDefinition {
   sample?: boolean;
   published_on?: string;
   description?: string;
+  /**
+   * Days a facility has to rectify each item a finally approved inspection failed (整改期限), unless its plan sets its own; 30 when absent.
+   */
+  rectification_days?: number;
   scoring: {
     /**
      * graded: C/B/A style levels; points: each level carries points.

@@ -118,6 +118,7 @@ async function seed({
   const version = withPhotos ? 2 : withBedChapter ? 3 : 1
   const payload: BootstrapOut = {
     server_time: '2026-11-23T00:00:00Z',
+    rectifications: [],
     user: INSPECTOR,
     assignments: [
       { inspection: inspection(status, version), checklist_key: key, facts, answers, photos, conflicts, last_change: lastChange },

@@ -50,6 +50,7 @@ async function seed({ status = 'draft', facts = { has_beds: false }, answers = {
   const key = withPhotos ? PHOTO_CHECKLIST_KEY : CHECKLIST_KEY
   const payload: BootstrapOut = {
     server_time: '2026-11-23T00:00:00Z',
+    rectifications: [],
     user: INSPECTOR,
     assignments: [
       { inspection: inspectionOut({ status, checklist_version: withPhotos ? 2 : 1 }), checklist_key: key, facts, answers, photos: {}, last_change: null, conflicts },
@@ -443,6 +444,7 @@ describe('ItemPage: an item with several documents', () => {
   async function seedDocs(): Promise<void> {
     await saveBootstrap(getDb(), {
       server_time: '2026-11-23T00:00:00Z',
+      rectifications: [],
       user: INSPECTOR,
       assignments: [
         {

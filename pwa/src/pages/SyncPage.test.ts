@@ -38,6 +38,7 @@ function photo(uploadId: string, itemId: string, size: number, state: PhotoRow['
 async function seedAssignment(): Promise<void> {
   const payload: BootstrapOut = {
     server_time: '2026-11-23T00:00:00Z',
+    rectifications: [],
     user: INSPECTOR,
     assignments: [{ inspection: INSPECTION, checklist_key: 'mini-test@1', facts: { has_beds: true }, answers: {}, photos: {}, last_change: null, conflicts: [] }],
     facilities: [FACILITY],
@@ -283,6 +284,7 @@ describe('SyncPage: conflicts kept on the server', () => {
     useSessionStore().user = INSPECTOR
     await saveBootstrap(getDb(), {
       server_time: '2026-11-23T00:00:00Z',
+      rectifications: [],
       user: INSPECTOR,
       assignments: [
         {

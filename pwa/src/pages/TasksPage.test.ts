@@ -55,6 +55,7 @@ function photo(uploadId: string, inspectionId: number, itemId: string): PhotoRow
 async function seedTasks(): Promise<void> {
   const payload: BootstrapOut = {
     server_time: '2026-11-23T00:00:00Z',
+    rectifications: [],
     user: INSPECTOR,
     assignments: [
       assignment(7, 9, {}, { 'M-B01': { grade: 'A', revision: 1 }, 'M-B02': { grade: 'B', revision: 1 } }),
@@ -252,6 +253,7 @@ describe('TasksPage: returned and history', () => {
     returned.conflicts = []
     const payload: BootstrapOut = {
       server_time: '2026-11-23T00:00:00Z',
+      rectifications: [],
       user: INSPECTOR,
       assignments: [assignment(7, 9, {}), returned, submitted, approved],
       facilities: [facility(9, '城关镇卫生院'), facility(10, '东风镇卫生院')],

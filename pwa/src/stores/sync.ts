@@ -3,6 +3,7 @@
 // and by a slow timer while anything waits; the engine itself decides reachability by probing.
 import { defineStore } from 'pinia'
 import { ref, shallowRef } from 'vue'
+import { unsentCount } from '../data/local'
 import { getDb } from '../db'
 import { SyncEngine, type RunSummary, type SyncStatus } from '../sync/engine'
 import { httpTransport } from '../sync/transport'
@@ -32,9 +33,7 @@ export const useSyncStore = defineStore('sync', () => {
     document.addEventListener('visibilitychange', onVisible)
     interval = setInterval(() => {
       if (engine?.status.phase !== 'idle') return
-      void getDb()
-        .outbox.count()
-        .then((n) => (n > 0 ? run() : null))
+      void unsentCount(getDb()).then((n) => (n > 0 ? run() : null))
     }, WATCH_INTERVAL_MS)
     void run()
   }

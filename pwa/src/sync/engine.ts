@@ -8,8 +8,9 @@
 // the outbox as `failed`, with the server's reason, until the inspector retries or discards them.
 import { ApiError, OfflineError } from '../api/client'
 import { catalogMessage, endsSession, isRetryable } from '../api/errors'
-import type { BootstrapOut, ChangeIn, EvidenceOut, SyncOut } from '../api/types'
-import type { AnswerValue, DabiaoDatabase, OutboxError, OutboxRow, PhotoRow } from '../db'
+import type { BootstrapOut, ChangeIn, EvidenceOut, RectificationOut, RectificationPhotoOut, RectificationSubmitIn, SyncOut } from '../api/types'
+import type { AnswerValue, DabiaoDatabase, FixPhotoRow, OutboxError, OutboxRow, PhotoRow } from '../db'
+import { applyFixResult, saveFixes } from '../data/fixes'
 import { saveBootstrap } from '../data/local'
 
 export interface SyncTransport {
@@ -18,6 +19,10 @@ export interface SyncTransport {
   push(deviceId: string, changes: ChangeIn[]): Promise<SyncOut>
   upload(photo: PhotoRow, onProgress: (loaded: number, total: number) => void): Promise<EvidenceOut>
   bootstrap(): Promise<BootstrapOut>
+  /** A photo of a rectification's fix (a facility user's). */
+  uploadFix(photo: FixPhotoRow, onProgress: (loaded: number, total: number) => void): Promise<RectificationPhotoOut>
+  /** A rectification's submission; answers with the task as it now is. */
+  submitFix(taskId: number, body: RectificationSubmitIn): Promise<RectificationOut>
 }
 
 export interface Clock {
@@ -231,11 +236,14 @@ export class SyncEngine {
       await this.transport.probe()
       await this.sendAnswers(summary)
       await this.uploadPhotos(summary)
+      await this.sendFixes(summary)
       // A conflict is resolved on the device from the server's list: fetch it now.
       if (summary.conflicts > 0) this.pullWanted = true
       if (this.pullDue()) {
         this.set({ phase: 'downloading' })
-        await saveBootstrap(this.db, await this.transport.bootstrap())
+        const payload = await this.transport.bootstrap()
+        await saveBootstrap(this.db, payload)
+        await saveFixes(this.db, payload.rectifications ?? [])
         this.lastPullAt = this.clock.now()
         this.pullWanted = false
       }
@@ -427,6 +435,96 @@ export class SyncEngine {
       })
       summary.uploaded += 1
       this.set({ upload: null })
+    }
+  }
+
+  /**
+   * A facility's rectifications: the photos of its fixes first, then each submission once every
+   * photo it names is on the server. A submission whose photo was refused is refused with it on the
+   * device (the facility takes the photo again); a refused submission holds back later ones of the
+   * same task.
+   */
+  private async sendFixes(summary: RunSummary): Promise<void> {
+    const db = this.db
+    for (;;) {
+      const row = await db.fixOutbox
+        .where('kind')
+        .equals('fix_photo')
+        .filter((r) => r.state === 'pending')
+        .first()
+      if (!row) break
+      const photo = await db.fixPhotos.get(row.changeId)
+      if (!photo) {
+        await db.fixOutbox.delete(row.seq)
+        continue
+      }
+      await db.fixOutbox.update(row.seq, { attempts: row.attempts + 1 })
+      const progress = { uploadId: photo.uploadId, itemId: '', loaded: 0, total: photo.size }
+      this.set({ phase: 'uploading', upload: progress })
+      let stored: RectificationPhotoOut
+      try {
+        stored = await this.transport.uploadFix(photo, (loaded, total) => {
+          this.set({ upload: { ...progress, loaded, total } })
+        })
+      } catch (err) {
+        if (refusedForGood(err)) {
+          await db.transaction('rw', db.fixOutbox, db.fixPhotos, async () => {
+            await db.fixOutbox.update(row.seq, { state: 'failed', error: errorOf(err) })
+            await db.fixPhotos.update(photo.uploadId, { state: 'failed' })
+          })
+          summary.refused += 1
+          continue
+        }
+        throw err
+      }
+      await db.transaction('rw', db.fixOutbox, db.fixPhotos, async () => {
+        await db.fixPhotos.update(photo.uploadId, { state: 'uploaded', serverId: stored.id, flags: stored.flags })
+        await db.fixOutbox.delete(row.seq)
+      })
+      summary.uploaded += 1
+      this.set({ upload: null })
+    }
+    const held = new Set<number>()
+    // an index lists equal keys in primary-key order: oldest first
+    const submissions = await db.fixOutbox.where('kind').equals('fix_submit').toArray()
+    for (const row of submissions) {
+      if (held.has(row.taskId) || row.payload === null) continue
+      if (row.state !== 'pending') {
+        held.add(row.taskId)
+        continue
+      }
+      const photos = await db.fixPhotos.bulkGet(row.payload.photos)
+      if (photos.some((p) => p?.state === 'failed')) {
+        const error = { code: 'rectification.photo_failed', message: '此次提交的照片有未能上传的，请删除后重新拍摄，再提交整改', status: null }
+        await db.fixOutbox.update(row.seq, { state: 'failed', error })
+        summary.refused += 1
+        held.add(row.taskId)
+        continue
+      }
+      if (photos.some((p) => p?.state === 'pending')) {
+        held.add(row.taskId) // its photos are still on their way
+        continue
+      }
+      this.set({ phase: 'sending' })
+      await db.fixOutbox.update(row.seq, { attempts: row.attempts + 1 })
+      try {
+        const task = await this.transport.submitFix(row.taskId, {
+          change_id: row.changeId,
+          note: row.payload.note,
+          photos: row.payload.photos,
+          device_time: row.createdAt,
+        })
+        await applyFixResult(db, task, row.seq)
+        summary.applied += 1
+      } catch (err) {
+        if (refusedForGood(err)) {
+          await db.fixOutbox.update(row.seq, { state: 'failed', error: errorOf(err) })
+          summary.refused += 1
+          held.add(row.taskId)
+          continue
+        }
+        throw err
+      }
     }
   }
 }

@@ -4,11 +4,11 @@
 // tests run against the real server.
 import { ApiError, OfflineError } from '../api/client'
 import { catalogEntry, catalogMessage } from '../api/errors'
-import type { BootstrapOut, ChangeIn, EvidenceOut, ReceiptOut, SyncOut } from '../api/types'
-import type { PhotoRow } from '../db'
+import type { BootstrapOut, ChangeIn, EvidenceOut, ReceiptOut, RectificationOut, RectificationPhotoOut, RectificationSubmitIn, SyncOut } from '../api/types'
+import type { FixPhotoRow, PhotoRow } from '../db'
 import type { SyncTransport } from './engine'
 
-export type CallKind = 'probe' | 'push' | 'upload' | 'bootstrap'
+export type CallKind = 'probe' | 'push' | 'upload' | 'bootstrap' | 'fix_upload' | 'fix_submit'
 export type Failure = 'offline' | 'lose' | number | { code: string; status?: number }
 
 export class FakeServer implements SyncTransport {
@@ -24,7 +24,11 @@ export class FakeServer implements SyncTransport {
    */
   failures: Partial<Record<CallKind, Failure[]>> = {}
   reject = new Set<string>()
-  bootstrapPayload: BootstrapOut = { server_time: '', user: {} as BootstrapOut['user'], assignments: [], facilities: [], checklists: {} }
+  /** Rectification tasks by id, as the server holds them; photos of fixes by upload id. */
+  tasks = new Map<number, RectificationOut>()
+  fixUploads = new Map<string, { taskId: number; id: number }>()
+  submissions = new Map<string, number>()
+  bootstrapPayload: BootstrapOut = { server_time: '', user: {} as BootstrapOut['user'], assignments: [], facilities: [], checklists: {}, rectifications: [] }
 
   fail(kind: CallKind, ...modes: Failure[]): void {
     this.failures[kind] = [...(this.failures[kind] ?? []), ...modes]
@@ -93,6 +97,34 @@ export class FakeServer implements SyncTransport {
       this.uploads.set(photo.uploadId, { sha256: photo.sha256, itemId: photo.itemId })
       if (lose) throw new OfflineError('connection lost after the upload')
       return { id: known, flags: [], sha256: photo.sha256 } as unknown as EvidenceOut
+    })
+  }
+
+  uploadFix(photo: FixPhotoRow, onProgress: (loaded: number, total: number) => void): Promise<RectificationPhotoOut> {
+    return answered(() => {
+      const lose = this.gate('fix_upload')
+      onProgress(photo.size, photo.size)
+      const known = this.fixUploads.get(photo.uploadId) ?? { taskId: photo.taskId, id: this.fixUploads.size + 1 }
+      this.fixUploads.set(photo.uploadId, known)
+      if (lose) throw new OfflineError('connection lost after the upload')
+      return { id: known.id, upload_id: photo.uploadId, flags: [], sha256: photo.sha256 } as unknown as RectificationPhotoOut
+    })
+  }
+
+  /** The server's rules: every photo named is on the task, a change id applies once. */
+  submitFix(taskId: number, body: RectificationSubmitIn): Promise<RectificationOut> {
+    return answered(() => {
+      const lose = this.gate('fix_submit')
+      const task = this.tasks.get(taskId)
+      if (!task) throw new ApiError(404, 'http.not_found', catalogMessage('http.not_found'))
+      if (!this.submissions.has(body.change_id)) {
+        const missing = (body.photos ?? []).filter((u) => this.fixUploads.get(u)?.taskId !== taskId)
+        if (missing.length > 0) throw new ApiError(409, 'rectification.photos_missing', catalogMessage('rectification.photos_missing'))
+        this.submissions.set(body.change_id, taskId)
+        this.tasks.set(taskId, { ...task, status: 'submitted', note: body.note, revision: task.revision + 1 })
+      }
+      if (lose) throw new OfflineError('connection lost after the server committed')
+      return this.tasks.get(taskId) as RectificationOut
     })
   }
 

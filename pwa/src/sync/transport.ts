@@ -1,14 +1,26 @@
 // The sync engine's view of the server, over the app's API client. Photo uploads use
 // XMLHttpRequest because fetch() reports no upload progress.
-import { ApiError, authHeaders, getBootstrap, getMe, OfflineError, parseJson, pushChanges, toApiError } from '../api/client'
-import type { EvidenceOut } from '../api/types'
-import type { PhotoRow } from '../db'
+import { ApiError, authHeaders, getBootstrap, getMe, OfflineError, parseJson, pushChanges, submitRectification, toApiError } from '../api/client'
+import type { EvidenceOut, RectificationPhotoOut } from '../api/types'
+import type { FixPhotoRow, PhotoRow } from '../db'
 import type { SyncTransport } from './engine'
 
 const PROBE_TIMEOUT_MS = 5_000
 const UPLOAD_TIMEOUT_MS = 120_000
 
 export function uploadPhoto(photo: PhotoRow, onProgress: (loaded: number, total: number) => void): Promise<EvidenceOut> {
+  const url = `/api/inspections/${photo.inspectionId}/items/${encodeURIComponent(photo.itemId)}/evidence`
+  return postPhoto<EvidenceOut>(url, photo, onProgress)
+}
+
+/** A photo of a rectification's fix: the same form and checks as inspection evidence. */
+export function uploadFixPhoto(photo: FixPhotoRow, onProgress: (loaded: number, total: number) => void): Promise<RectificationPhotoOut> {
+  return postPhoto<RectificationPhotoOut>(`/api/rectifications/${photo.taskId}/photos`, photo, onProgress)
+}
+
+type UploadedPhoto = Pick<PhotoRow, 'blob' | 'uploadId' | 'sha256' | 'capturedAt' | 'latitude' | 'longitude'>
+
+function postPhoto<T>(url: string, photo: UploadedPhoto, onProgress: (loaded: number, total: number) => void): Promise<T> {
   const form = new FormData()
   form.append('file', photo.blob, `${photo.uploadId}.jpg`)
   form.append('upload_id', photo.uploadId)
@@ -18,8 +30,7 @@ export function uploadPhoto(photo: PhotoRow, onProgress: (loaded: number, total:
     form.append('latitude', String(photo.latitude))
     form.append('longitude', String(photo.longitude))
   }
-  const url = `/api/inspections/${photo.inspectionId}/items/${encodeURIComponent(photo.itemId)}/evidence`
-  return new Promise<EvidenceOut>((resolve, reject) => {
+  return new Promise<T>((resolve, reject) => {
     const xhr = new XMLHttpRequest()
     xhr.open('POST', url)
     xhr.timeout = UPLOAD_TIMEOUT_MS
@@ -39,7 +50,7 @@ export function uploadPhoto(photo: PhotoRow, onProgress: (loaded: number, total:
         payload = null
       }
       if (xhr.status >= 200 && xhr.status < 300 && payload !== null) {
-        resolve(payload as EvidenceOut)
+        resolve(payload as T)
       } else if (payload === null) {
         reject(new OfflineError(`expected JSON from the upload, got HTTP ${xhr.status}`))
       } else {
@@ -58,4 +69,6 @@ export const httpTransport: SyncTransport = {
   push: pushChanges,
   upload: uploadPhoto,
   bootstrap: getBootstrap,
+  uploadFix: uploadFixPhoto,
+  submitFix: submitRectification,
 }
