@@ -1719,6 +1719,7 @@ class DashboardFacilityQuery(Paged):
     )
     checklist_id = ident(metadata={"description": "with item_id: facilities that did not meet the item"})
     item_id = ident()
+    overdue = Bool(metadata={"description": "facilities with rectification tasks past their deadline today"})
     limit = Int(load_default=50, min=1, max=200, strict=False)
     after = Cursor(("code", "id"))
 
@@ -1772,6 +1773,14 @@ class DashboardPreviousOut(ma.Schema):
     plan = fields.Nested(DashboardPlanOut, required=True)
 
 
+class DashboardOverdueOut(ma.Schema):
+    tasks = fields.Integer(
+        required=True,
+        metadata={"description": "rectification tasks still the facility's, deadline passed today"},
+    )
+    facilities = fields.Integer(required=True, metadata={"description": "facilities with such tasks"})
+
+
 class DashboardRowOut(ma.Schema):
     region_code = fields.String(required=True)
     region_name = fields.String(required=True)
@@ -1783,6 +1792,7 @@ class DashboardRowOut(ma.Schema):
     tiers = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True, metadata=TIER_COUNTS)
     shares = fields.Nested(DashboardSharesOut, required=True)
     plan = fields.Nested(DashboardPlanOut, required=True)
+    overdue = fields.Nested(DashboardOverdueOut, required=True, metadata={"description": "as of today"})
     previous = fields.Nested(DashboardPreviousOut, required=True, metadata={"description": "the year before"})
 
 
@@ -1873,6 +1883,9 @@ class DashboardFacilityOut(ma.Schema):
         required=True, allow_none=True, metadata={"description": "lists of planned visits"}
     )
     report_number = fields.String(required=True, allow_none=True)
+    overdue = fields.Integer(
+        required=True, metadata={"description": "its rectification tasks (of the family) past their deadline"}
+    )
     facility_path = fields.String(required=True, metadata={"description": "the facility's page in the app"})
     report_path = fields.String(
         required=True, allow_none=True, metadata={"description": "the report's PDF (an approved inspection)"}

@@ -46,10 +46,11 @@ from server.db.models import (
     Facility,
     Inspection,
     Plan,
+    RectificationTask,
     Region,
     Report,
 )
-from server.domain import dashboard
+from server.domain import dashboard, rectification
 from server.domain.access import Principal
 from server.domain.workflow import CANCELLED, DRAFT
 from server.extensions import db
@@ -335,6 +336,54 @@ def years(principal: Principal, family: str) -> list[int]:
     return sorted(int(y) for y in db.session.scalars(stmt))
 
 
+def _overdue(place: Place, checklist_ids: Sequence[str], today: dt.date) -> list[ColumnElement[bool]]:
+    """Rectification tasks still the facility's whose deadline has passed, of results on these
+    checklists, inside the place."""
+    return [
+        RectificationTask.status.in_(sorted(rectification.ACTIVE)),
+        RectificationTask.deadline < today,
+        RectificationTask.inspection_id.in_(
+            select(Inspection.id).where(Inspection.checklist_id.in_(checklist_ids))
+        ),
+        *place.inside(RectificationTask.region_code),
+    ]
+
+
+def overdue_counts(place: Place, checklist_ids: Sequence[str], today: dt.date) -> dict[str, tuple[int, int]]:
+    """Overdue rectification tasks per sub-region key: (tasks, facilities)."""
+    if not checklist_ids:
+        return {}
+    key = place.group(RectificationTask.region_code)
+    stmt = (
+        select(key, func.count(), func.count(RectificationTask.facility_id.distinct()))
+        .where(*_overdue(place, checklist_ids, today))
+        .group_by(key)
+    )
+    return {str(k): (int(n), int(f)) for k, n, f in db.session.execute(stmt)}
+
+
+def overdue_by_facility(
+    checklist_ids: Sequence[str], today: dt.date, facility_ids: Iterable[int]
+) -> dict[int, int]:
+    """Each facility's overdue rectification tasks (of results on these checklists)."""
+    ids = sorted(set(facility_ids))
+    if not ids or not checklist_ids:
+        return {}
+    stmt = (
+        select(RectificationTask.facility_id, func.count())
+        .where(
+            RectificationTask.facility_id.in_(ids),
+            RectificationTask.status.in_(sorted(rectification.ACTIVE)),
+            RectificationTask.deadline < today,
+            RectificationTask.inspection_id.in_(
+                select(Inspection.id).where(Inspection.checklist_id.in_(checklist_ids))
+            ),
+        )
+        .group_by(RectificationTask.facility_id)
+    )
+    return {int(f): int(n) for f, n in db.session.execute(stmt)}
+
+
 # --- the lists behind the numbers ------------------------------------------------------------------
 
 
@@ -462,6 +511,22 @@ def visits_list(
         stmt = stmt.where(_started() if started else ~_started())
     rows = _page(stmt, Inspection.region_code, Inspection.id, after, limit)
     return [Listed(f, i, (f.region_code, i)) for f, i in rows]
+
+
+def overdue_list(
+    place: Place,
+    checklist_ids: Sequence[str],
+    today: dt.date,
+    after: tuple[str, int] | None,
+    limit: int,
+) -> list[Listed]:
+    """Facilities with overdue rectification tasks (of results on these checklists)."""
+    if not checklist_ids:
+        return []
+    late = select(RectificationTask.facility_id).where(*_overdue(place, checklist_ids, today))
+    stmt = select(Facility, null()).where(Facility.id.in_(late), *place.inside(Facility.region_code))
+    rows = _page(stmt, Facility.region_code, Facility.id, after, limit)
+    return [Listed(f, None, (f.region_code, f.id)) for f, _ in rows]
 
 
 @dataclass(frozen=True)

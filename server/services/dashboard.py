@@ -121,6 +121,8 @@ class Figures:
     facilities: int = 0
     results: dict[str, int] = field(default_factory=dict)  # tier -> facilities whose standing result has it
     visits: dict[str, int] = field(default_factory=dict)  # plan progress -> visits
+    overdue_tasks: int = 0  # rectification tasks past their deadline today (whatever the year)
+    overdue_facilities: int = 0
 
     def tiers(self, family: Family) -> dict[str, int]:
         counted = sum(self.results.values())
@@ -173,6 +175,7 @@ def _row(
         "tiers": tiers,
         "shares": _shares(family, tiers, now.facilities, target),
         "plan": now.plan(),
+        "overdue": {"tasks": now.overdue_tasks, "facilities": now.overdue_facilities},
         "previous": {
             "facilities": before.facilities,
             "tiers": previous_tiers,
@@ -219,6 +222,7 @@ def overview(principal: Principal, query: dict[str, Any], now: dt.datetime) -> d
     facilities = queries.facility_counts(place, family.types)
     tiers = queries.tier_counts(place, family.code, years)
     visits = queries.plan_counts(place, family.checklist_ids, years)
+    overdue = queries.overdue_counts(place, family.checklist_ids, china_date(now))
 
     child_keys = {regions.scope_prefix(c.code): c for c in children}
     figures: dict[tuple[int, str], Figures] = {}
@@ -234,6 +238,10 @@ def overview(principal: Principal, query: dict[str, Any], now: dt.datetime) -> d
         _add(bucket(y, key).results, tier, n)
     for (y, key, status, started), n in visits.items():
         _add(bucket(y, key).visits, plans.progress(status, started), n)
+    for key, (tasks, late_facilities) in overdue.items():
+        late = bucket(year, key)
+        late.overdue_tasks += tasks
+        late.overdue_facilities += late_facilities
 
     def total(y: int) -> Figures:
         found = Figures()
@@ -241,6 +249,8 @@ def overview(principal: Principal, query: dict[str, Any], now: dt.datetime) -> d
             if year_of != y:
                 continue
             found.facilities += f.facilities
+            found.overdue_tasks += f.overdue_tasks
+            found.overdue_facilities += f.overdue_facilities
             for k, n in f.results.items():
                 _add(found.results, k, n)
             for k, n in f.visits.items():
@@ -345,23 +355,25 @@ def _items(place: queries.Place, family: Family, year: int) -> list[dict[str, An
 def facilities(principal: Principal, query: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
     """One page of the facilities behind a number of the dashboard, by region code then facility
     (visits: then inspection): the region's (only those registered at the region itself with
-    `direct`), of the family, in the year, narrowed by at most one of tier, reached, progress or item."""
+    `direct`), of the family, in the year, narrowed by at most one of tier, reached, progress, item
+    or overdue (facilities with rectification tasks past their deadline today)."""
     family, _ = _family(query.get("family"))
     region, place, _ = _place(principal, query.get("region_code"), bool(query.get("direct")))
     year = _year(query.get("year"), now)
     limit, after = query["limit"], query.get("after")
     asked = [k for k in ("tier", "reached", "progress", "item_id") if query.get(k) is not None]
+    asked += ["overdue"] if query.get("overdue") else []
     if len(asked) > 1:
         raise DomainError(INVALID, problems=[Problem(INVALID, f"/{asked[1]}", "一次只能按一个条件列出机构")])
     if (query.get("item_id") is None) != (query.get("checklist_id") is None):
         raise DomainError(INVALID, problems=[Problem(INVALID, "/item_id", "条款须与评审标准一同给出")])
-    what, listed = _listed(place, family, year, query, after, limit + 1)
+    what, listed = _listed(place, family, year, query, after, limit + 1, china_date(now))
     page = listed[:limit]
     of_visits = query.get("progress") is not None
     scope = f"{region.name}{dashboard.DIRECT_LABEL if query.get('direct') else ''}"
     return {
         "title": f"{scope} {year}年 {family.label}：{what}",
-        "items": _rows(family, year, page, of_visits),
+        "items": _rows(family, year, page, of_visits, china_date(now)),
         "next": ".".join(str(p) for p in page[-1].key) if len(listed) > limit else None,
     }
 
@@ -373,8 +385,11 @@ def _listed(
     query: dict[str, Any],
     after: Any,
     limit: int,
+    today: dt.date,
 ) -> tuple[str, list[queries.Listed]]:
     tier, reached, progress = query.get("tier"), query.get("reached"), query.get("progress")
+    if query.get("overdue"):
+        return "整改逾期", queries.overdue_list(place, family.checklist_ids, today, after, limit)
     if tier == dashboard.UNRATED:
         rows = queries.facilities_list(place, family.code, year, family.types, True, after, limit)
         return dashboard.UNRATED_LABEL, rows
@@ -416,7 +431,9 @@ def _progress_filter(progress: str) -> tuple[list[str] | None, bool | None]:
     return statuses, started
 
 
-def _rows(family: Family, year: int, page: list[queries.Listed], visits_listed: bool) -> list[dict[str, Any]]:
+def _rows(
+    family: Family, year: int, page: list[queries.Listed], visits_listed: bool, today: dt.date
+) -> list[dict[str, Any]]:
     """The rows of a page, each with its facility's standing result of the year; a planned visit's
     progress and plan when the list is of visits."""
     standing = queries.standing_results(family.code, year, (r.facility.id for r in page))
@@ -425,6 +442,7 @@ def _rows(family: Family, year: int, page: list[queries.Listed], visits_listed: 
     ids |= {s.inspection_id for s in standing.values()}
     numbers = queries.report_numbers(ids)
     names = queries.regions_named(r.facility.region_code for r in page)
+    late = queries.overdue_by_facility(family.checklist_ids, today, (r.facility.id for r in page))
     rows = []
     for r in page:
         f: Facility = r.facility
@@ -448,6 +466,7 @@ def _rows(family: Family, year: int, page: list[queries.Listed], visits_listed: 
                 "progress": plans.progress(visit.status, visit.started) if visit and visits_listed else None,
                 "plan_name": visit.plan_name if visit and visits_listed else None,
                 "report_number": numbers.get(inspection_id) if inspection_id is not None else None,
+                "overdue": late.get(f.id, 0),
                 "facility_path": f"/console/facilities/{f.id}",
                 "report_path": f"/api/inspections/{inspection_id}/report" if approved else None,
             }

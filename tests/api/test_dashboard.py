@@ -16,7 +16,16 @@ from typing import Any
 from sqlalchemy import select
 
 from server.db import dashboard as dashboard_queries
-from server.db.models import Answer, AuditEntry, DashboardNotMet, DashboardResult, Inspection, Plan
+from server.db.models import (
+    Answer,
+    AuditEntry,
+    DashboardNotMet,
+    DashboardResult,
+    Inspection,
+    Plan,
+    RectificationTask,
+)
+from server.domain.times import china_date
 from server.extensions import db
 from tests.api.test_workflow import act, county_approved
 from tests.api.world import World, add_facility, add_user, complete_changes
@@ -405,3 +414,47 @@ def test_a_province_counts_its_cities(world: World) -> None:
     assert body["total"]["shares"]["recommended"]["count"] == 3
     city = listed(world, "province_admin", region_code="410200", reached="recommended").json
     assert names(city) == ["开封市直属卫生院", "通许县练城乡卫生院"]
+
+
+def test_overdue_rectification_tasks_are_counted_and_listed(world: World) -> None:
+    city_of_results(world)
+    standing = {
+        r.facility_id: r.inspection_id
+        for r in db.session.scalars(select(DashboardResult).where(DashboardResult.latest.is_(True)))
+    }
+    today = china_date(dt.datetime.now(dt.UTC))
+    late, soon = today - dt.timedelta(days=3), today + dt.timedelta(days=3)
+    for facility, item, deadline, status in (
+        ("own", "M-R3", late, "open"),  # overdue
+        ("own2", "M-B02", late, "returned"),  # overdue: returned to the facility
+        ("own2", "M-B03", late, "submitted"),  # waiting for the county: not the facility's
+        ("sibling", "M-B01", soon, "open"),  # not yet due
+        ("sibling", "M-B02", late, "accepted"),
+    ):
+        row = world.facilities[facility]
+        db.session.add(
+            RectificationTask(
+                inspection_id=standing[row.id],
+                facility_id=row.id,
+                region_code=row.region_code,
+                item_id=item,
+                problem="未达到基本要求",
+                deadline=deadline,
+                status=status,
+            )
+        )
+    db.session.commit()
+    body = dashboard(world)
+    assert body["total"]["overdue"] == {"tasks": 2, "facilities": 2}
+    rows = {r["region_name"]: r["overdue"] for r in body["rows"]}
+    assert rows["通许县"] == {"tasks": 2, "facilities": 2} and rows["兰考县"] == {"tasks": 0, "facilities": 0}
+    page = listed(world, overdue="true").json
+    assert page["title"].endswith("：整改逾期")
+    assert [(r["facility_name"], r["overdue"]) for r in page["items"]] == [
+        ("通许县城关镇卫生院", 1),
+        ("通许县练城乡卫生院", 1),
+    ]
+    every = {r["facility_name"]: r["overdue"] for r in listed(world, tier="rated").json["items"]}
+    assert every["兰考县城关镇卫生院"] == 0 and every["通许县城关镇卫生院"] == 1
+    assert dashboard(world, "county_reviewer")["total"]["overdue"]["tasks"] == 2
+    assert listed(world, overdue="true", tier="basic").status_code == 422

@@ -118,6 +118,7 @@ def test_the_citys_administrator_reads_the_figures_and_the_lists_behind_them(
         assert rows.count() >= 12  # every centre of the city, rated or not
         rated = listing.locator('[data-testid="dashboard-list-row"]', has_text=CENTRES[1])
         assert "未评" not in rated.inner_text()
+        page.wait_for_timeout(500)  # the list has slid in
         screenshot(page, "dashboard-desk-list.png")
         with page.expect_download(timeout=60000) as download:
             rated.get_by_test_id("dashboard-list-report").click()
@@ -132,6 +133,22 @@ def test_the_citys_administrator_reads_the_figures_and_the_lists_behind_them(
         page.get_by_test_id("dashboard-list-row").first.wait_for(timeout=15000)
         page.locator(".van-popup__close-icon").click()
         poll(page, lambda: "list=" not in page.url, 10, "the list closing")
+
+        # the 三大件 result the demo approved, with the items its centre did not meet
+        page.get_by_test_id("dashboard-family").select_option("big_three")
+        items = page.get_by_test_id("dashboard-items")
+        poll(page, lambda: items.locator('[data-testid^="item-"]').count() > 0, 15, "the items not met")
+        assert "整改逾期" in page.get_by_test_id("kpi-overdue").inner_text()
+        check_screen(page, ["SOP"])  # the checklist's own words (操作规程（SOP）)
+        screenshot(page, "dashboard-desk-big-three.png", full_page=True)
+        items.locator('[data-testid^="item-"]').first.click()
+        listing.get_by_test_id("dashboard-list-row").first.wait_for(timeout=10000)
+        assert "未达标条款" in page.get_by_test_id("dashboard-list-title").inner_text()
+        page.wait_for_timeout(500)  # the list has slid in
+        screenshot(page, "dashboard-desk-item-list.png")
+        page.locator(".van-popup__close-icon").click()
+        poll(page, lambda: "list=" not in page.url, 10, "the list closing")
+        page.get_by_test_id("dashboard-family").select_option("quality_service")
 
         # a county's own figures
         page.get_by_test_id("region-410222").click()
@@ -177,6 +194,7 @@ def test_leadership_reads_it_on_a_phone(browser: Any, app_server: AppServer) -> 
         listing.get_by_test_id("dashboard-list-row").first.wait_for(timeout=10000)
         assert "未评" in page.get_by_test_id("dashboard-list-title").inner_text()
         check_screen(page, [])
+        page.wait_for_timeout(500)  # the list has slid in
         screenshot(page, "dashboard-phone-list.png")
     finally:
         phone.close()

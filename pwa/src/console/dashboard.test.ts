@@ -26,6 +26,7 @@ function row(name: string, tiers: Record<string, number>, facilities: number): D
     tiers,
     shares: { basic: share, recommended: { ...share, met: false, target_percent: 60 } },
     plan: { planned: 2, done: 1, progress: {} },
+    overdue: { tasks: 0, facilities: 0 },
     previous: { facilities, tiers: {}, shares: { basic: null, recommended: null }, plan: { planned: 0, done: 0 } },
   }
 }
@@ -92,6 +93,8 @@ describe('the dashboard in words', () => {
     expect(parseListing('reached:gold', '410200', undefined)).toBeNull()
     expect(parseListing('tier:basic', '4102', undefined)).toBeNull()
     expect(parseListing('all:', '410222001', undefined)).toEqual({ region_code: '410222001', direct: false })
+    expect(listingParam({ region_code: '410222', overdue: true })).toBe('overdue:')
+    expect(parseListing('overdue:', '410222', undefined)).toEqual({ region_code: '410222', direct: false, overdue: true })
     const query = listingQuery({ region_code: '410222', tier: 'unrated' }, 2026, 'quality_service', 'next-page')
     expect(query).toMatchObject({ region_code: '410222', tier: 'unrated', year: 2026, after: 'next-page', limit: 50 })
     expect(query.direct).toBeUndefined()

@@ -69,6 +69,8 @@ export interface Listing {
   progress?: string
   checklist_id?: string
   item_id?: string
+  /** Facilities with rectification tasks past their deadline. */
+  overdue?: boolean
 }
 
 /** A listing as it is kept in the page's address (`list=` and `in=`), so that coming back from a
@@ -83,6 +85,7 @@ function listingFilter(listing: Listing): [string, string] {
   if (listing.reached) return ['reached', listing.reached]
   if (listing.progress) return ['progress', listing.progress]
   if (listing.item_id) return ['item', `${listing.checklist_id ?? ''}/${listing.item_id}`]
+  if (listing.overdue) return ['overdue', '']
   return ['all', '']
 }
 
@@ -99,6 +102,7 @@ export function parseListing(param: unknown, place: unknown, direct: unknown): L
     if (checklist && item) return { ...listing, checklist_id: checklist, item_id: item }
     return null
   }
+  if (key === 'overdue') return { ...listing, overdue: true }
   if (key === 'all') return listing
   return null
 }
@@ -114,6 +118,7 @@ export function listingQuery(listing: Listing, year: number, family: string, aft
     progress: listing.progress as DashboardFacilityQuery['progress'],
     checklist_id: listing.checklist_id,
     item_id: listing.item_id,
+    overdue: listing.overdue || undefined,
     after,
     limit: 50,
   }

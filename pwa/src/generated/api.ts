@@ -803,6 +803,8 @@ export interface paths {
                     /** @description with item_id: facilities that did not meet the item */
                     checklist_id?: string;
                     item_id?: string;
+                    /** @description facilities with rectification tasks past their deadline today */
+                    overdue?: boolean;
                     limit?: number;
                     /** @description the `next` of the previous page (opaque); none: the first page */
                     after?: string;
@@ -7334,6 +7336,8 @@ export interface components {
             /** @description the inspection listed */
             inspection_id: number | null;
             kind_label: string | null;
+            /** @description its rectification tasks (of the family) past their deadline */
+            overdue: number;
             /** @description lists of planned visits */
             plan_name: string | null;
             /**
@@ -7392,6 +7396,12 @@ export interface components {
             /** @description years with results, newest first */
             years: number[];
         };
+        DashboardOverdueOut: {
+            /** @description facilities with such tasks */
+            facilities: number;
+            /** @description rectification tasks still the facility's, deadline passed today */
+            tasks: number;
+        };
         DashboardPlaceOut: {
             code: string;
             name: string;
@@ -7426,6 +7436,8 @@ export interface components {
             /** @description facilities of the family's kinds */
             facilities: number;
             has_children: boolean;
+            /** @description as of today */
+            overdue: components["schemas"]["DashboardOverdueOut"];
             plan: components["schemas"]["DashboardPlanOut"];
             /** @description the year before */
             previous: components["schemas"]["DashboardPreviousOut"];
