@@ -17,7 +17,7 @@ bp = Blueprint("dashboard", __name__, url_prefix="/api/dashboard", description="
 @requires("dashboard.get")
 @bp.arguments(s.DashboardQuery, location="query")
 @bp.response(200, s.DashboardOut)
-@raises(422)
+@raises(404, 422)
 def get_dashboard(query: dict[str, Any]) -> Any:
     """A region's figures for a campaign year and checklist family, per direct sub-region: facilities
     by tier, planned visits, the shares at 基本 and 推荐 against the target, the year before, and the
@@ -29,7 +29,7 @@ def get_dashboard(query: dict[str, Any]) -> Any:
 @requires("dashboard.facilities")
 @bp.arguments(s.DashboardFacilityQuery, location="query")
 @bp.response(200, s.DashboardFacilityPageOut)
-@raises(422)
+@raises(404, 422)
 def list_facilities(query: dict[str, Any]) -> Any:
     """The facilities behind a number of the dashboard (a tier, a share, a plan state, an item not
     met), one page at a time, each with its result, report and the pages to open."""
