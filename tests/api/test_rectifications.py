@@ -20,7 +20,6 @@ from sqlalchemy import func, select
 from server.db.models import (
     AuditEntry,
     Inspection,
-    Plan,
     RectificationEvent,
     RectificationPhoto,
     RectificationTask,
@@ -28,6 +27,7 @@ from server.db.models import (
 from server.domain.times import china_date
 from server.extensions import db
 from tests.api.test_evidence import post_photo as evidence_photo
+from tests.api.test_plans import plan_body
 from tests.api.test_reports import pdf_text
 from tests.api.test_workflow import act
 from tests.api.world import World, change, complete_changes
@@ -121,26 +121,19 @@ def test_final_approval_makes_one_task_per_failed_item_with_its_deadline(world: 
 
 
 def test_the_plan_sets_the_deadline(world: World) -> None:
-    inspection = world.inspection()
-    plan = Plan(
-        request_id=secrets.token_hex(8),
-        name="计划",
-        region_code="410222",
-        starts_on=dt.date(2026, 11, 1),
-        ends_on=dt.date(2026, 12, 31),
-        checklist_id="mini-test",
-        checklist_version=1,
-        kind="county_inspection",
-        requires_self_assessment=False,
-        status="active",
-        size=1,
-        created_by=world.users["county_reviewer"].id,
-        rectify_days=14,
+    made = world.call(
+        "county_reviewer", "POST", "/api/plans", plan_body(world, {"own": ["inspector"]}, rectify_days=14)
     )
-    db.session.add(plan)
-    db.session.flush()
-    inspection.plan_id = plan.id
-    db.session.commit()
+    assert made.status_code == 201, made.json
+    assert made.json["plan"]["rectify_days"] == 14
+    default = plan_body(world, {"own2": ["inspector"]})
+    assert world.call("county_reviewer", "POST", "/api/plans", default).json["plan"]["rectify_days"] == 30
+    too_long = world.call(
+        "county_reviewer", "POST", "/api/plans", plan_body(world, {"own": ["inspector"]}, rectify_days=400)
+    )
+    assert too_long.status_code == 422
+    inspection = db.session.get(Inspection, made.json["entries"][0]["inspection_id"])
+    assert inspection is not None
     changes = [c for c in complete_changes(inspection.id) if c["item_id"] != "M-B04"]
     world.sync("inspector", [*changes, change(inspection.id, "M-B04", "not_met")])
     for who, action in (
