@@ -27,6 +27,7 @@ from server.db.models import (
 from server.domain.times import china_date
 from server.extensions import db
 from tests.api.test_evidence import post_photo as evidence_photo
+from tests.api.test_evidence import store as registry_store
 from tests.api.test_plans import plan_body
 from tests.api.test_reports import pdf_text
 from tests.api.test_workflow import act
@@ -384,3 +385,20 @@ def test_the_rectification_list_exports_as_a_spreadsheet_with_text_as_text(world
         "sibling_county_reviewer", "GET", "/api/rectifications/export.xlsx?region_code=410222"
     )
     assert outside.status_code == 404
+
+
+def test_storage_verify_knows_the_photos_of_fixes(world: World) -> None:
+    approved_with_failures(world)
+    task = tasks(world, "self_assessor")["items"][0]
+    assert (
+        post_photo(world, task["id"], jpeg(taken=today_taken()), upload_id="fix-photo-0401").status_code
+        == 201
+    )
+    runner = world.client.application.test_cli_runner()
+    clean = runner.invoke(args=["storage", "verify"])
+    assert clean.exit_code == 0, clean.output  # the fix's photo and thumbnail are no orphans
+    store = registry_store(world)
+    store.put("rectifications/999999/stray.jpg", b"stray", hashlib.sha256(b"stray").hexdigest(), "image/jpeg")
+    found = runner.invoke(args=["storage", "verify"])
+    assert found.exit_code == 1
+    assert "orphaned: rectifications/999999/stray.jpg" in found.stderr
