@@ -30,7 +30,7 @@ def list_publications(query: dict[str, Any]) -> Any:
 @requires("publications.preview")
 @bp.arguments(s.PublicationPreviewQuery, location="query")
 @bp.response(200, s.PublicationPreviewOut)
-@raises(422)
+@raises(404, 422)
 def preview(query: dict[str, Any]) -> Any:
     """What a publication of a region inside the caller's and a period would list: each facility's
     latest final result of the period that reached a tier, and apart those already published; with

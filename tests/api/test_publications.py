@@ -14,6 +14,7 @@ import datetime as dt
 import io
 import re
 import secrets
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,7 +33,7 @@ from server.db.models import (
 from server.domain.times import china_date
 from server.extensions import db
 from tests.api.world import World, add_facility
-from tests.services.test_payouts import IN_Q4, approved, qs_rules
+from tests.services.test_payouts import IN_Q4, approved, pdf_lines, qs_rules
 
 TODAY = china_date(dt.datetime.now(dt.UTC))
 
@@ -408,7 +409,7 @@ def test_the_public_page_shows_the_list_without_a_login_and_nothing_private(worl
 
 
 def test_payouts_wait_for_the_publication_where_the_region_says_so(
-    world: World, monkeypatch: pytest.MonkeyPatch
+    world: World, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     qs_rules("410200")
     approved(world, "own", "basic", at=IN_Q4)
@@ -494,8 +495,18 @@ def test_payouts_wait_for_the_publication_where_the_region_says_so(
     ]
     assert "通许县城关镇卫生院" in cells and "通许县练城乡卫生院" not in cells
     assert paid["held_text"] + "。" in cells
+    pdf = world.call("finance", "GET", "/api/payouts/410200/2026Q4.pdf")
+    assert pdf.status_code == 200
+    printed = "".join(pdf_lines(pdf.data, tmp_path)).replace(" ", "")
+    assert "公示另有2个结果未列入" in printed and "通许县练城乡卫生院" not in printed
     recorded = world.call("admin", "POST", "/api/payouts/410200/2026Q4/record", {"digest": paid["digest"]})
     assert recorded.status_code == 200 and recorded.json["added"] == 1, recorded.json
+    # an objection after it was paid: what was paid stays on its sheet
+    late = world.call("admin", "POST", f"/api/publications/{pid}/entries/{own['id']}/objections", objection)
+    assert late.status_code == 201
+    after_paid = sheet()
+    assert [(r["facility_name"], r["recorded"]) for r in after_paid["rows"]] == [("通许县城关镇卫生院", True)]
+    assert "通许县城关镇卫生院" not in {h["facility_name"] for h in after_paid["held"]}
 
     # lifted: every result is paid again, and what was recorded stays recorded
     world.call("admin", "PUT", settings, {"requires_publication": False})
