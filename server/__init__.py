@@ -60,6 +60,7 @@ def _register_blueprints(app: Flask) -> None:
         jobs,
         payouts,
         plans,
+        publications,
         pwa,
         rectifications,
         schemas,
@@ -98,10 +99,12 @@ def _register_blueprints(app: Flask) -> None:
         imports.bp,
         plans.bp,
         rectifications.bp,
+        publications.bp,
         health.bp,
     ):
         api.register_blueprint(blueprint)
     app.register_blueprint(verify.bp)
+    app.register_blueprint(publications.public_bp)
     app.register_blueprint(pwa.bp)  # last: its catch-all route serves the app shell
 
 

@@ -82,6 +82,24 @@ export const routes: RouteRecordRaw[] = [
     component: () => import('./pages/PlanPage.vue'),
     meta: { may: 'plans.get' },
   },
+  {
+    path: '/console/notices',
+    name: 'notices',
+    component: () => import('./pages/PublicationsPage.vue'),
+    meta: { may: 'publications.list' },
+  },
+  {
+    path: '/console/notices/new',
+    name: 'notice-new',
+    component: () => import('./pages/PublicationNewPage.vue'),
+    meta: { may: 'publications.create' },
+  },
+  {
+    path: '/console/notices/:id(\\d+)',
+    name: 'notice',
+    component: () => import('./pages/PublicationPage.vue'),
+    meta: { may: 'publications.get' },
+  },
   { path: '/console/audit', name: 'audit', component: () => import('./pages/AuditPage.vue'), meta: { may: 'audit.list' } },
   { path: '/review', name: 'review-queue', component: () => import('./pages/ReviewQueuePage.vue'), meta: { area: 'review' } },
   {

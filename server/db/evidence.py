@@ -72,10 +72,11 @@ def max_id() -> int:
 
 
 def referenced_keys(batch: int = 5000) -> Iterator[str]:
-    """Every object and thumbnail key the rows refer to (evidence and rectification photos), in byte order (duplicates possible), from
-    one streamed query: a server-side cursor on PostgreSQL, so only `batch` keys are held at a time.
-    Byte order needs a binary collation: "C" on PostgreSQL (whose default collation may sort by
-    language rules, '-' and '/' included), SQLite's default BINARY elsewhere."""
+    """Every object and thumbnail key the rows refer to (evidence and the photos of fixes), in byte
+    order (duplicates possible), from one streamed query: a server-side cursor on PostgreSQL, so
+    only `batch` keys are held at a time. Byte order needs a binary collation: "C" on PostgreSQL
+    (whose default collation may sort by language rules, '-' and '/' included), SQLite's default
+    BINARY elsewhere."""
     collation = "C" if db.session.get_bind().dialect.name == "postgresql" else "BINARY"
     objects = select(Evidence.object_key.label("key"))
     thumbs = select(Evidence.thumb_key.label("key")).where(Evidence.thumb_key.is_not(None))
