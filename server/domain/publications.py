@@ -19,6 +19,8 @@ a result is held back.
 from __future__ import annotations
 
 import datetime as dt
+
+import chinese_calendar  # type: ignore[import-untyped]
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -27,7 +29,9 @@ WORKING_DAYS_MAX = 30
 START_AHEAD_MAX_DAYS = 60  # how far ahead a publication may be scheduled
 MAX_ENTRIES = 5000  # results in one publication: a city's centres and clinics
 CONTACT_MAX = 1000  # how to object: phone, address, e-mail, as the bureau types it
-CALENDAR_NOTE = "工作日按周一至周五计算，未计入法定节假日和调休；遇节假日请相应增加工作日数。"
+# How the working days of a period were counted, as the form says it.
+CALENDAR_NOTE_KNOWN = "工作日按国务院公布的法定节假日和调休安排计算。"
+CALENDAR_NOTE = "该年度的节假日安排尚未收录，工作日按周一至周五计算；遇法定节假日请相应增加工作日数。"
 
 # Where a publication stands on a given day (China time).
 UPCOMING = "upcoming"
@@ -70,7 +74,27 @@ REQUIREMENT_TEXT = "只发放公示期满且无成立异议的结果"
 
 
 def is_working_day(day: dt.date) -> bool:
-    return day.weekday() < 5
+    """A working day as the State Council's yearly holiday arrangements make it (法定节假日 off,
+    调休 weekend days on), read from chinese_calendar; Monday to Friday in a year it does not
+    hold yet (calendar_known says which)."""
+    try:
+        return bool(chinese_calendar.is_workday(day))
+    except NotImplementedError:
+        return day.weekday() < 5
+
+
+def calendar_known(day: dt.date) -> bool:
+    """Whether the holiday arrangements of `day`'s year are known (published and installed)."""
+    try:
+        chinese_calendar.is_workday(day)
+    except NotImplementedError:
+        return False
+    return True
+
+
+def calendar_note(starts_on: dt.date, ends_on: dt.date) -> str:
+    """How the working days from `starts_on` to `ends_on` were counted."""
+    return CALENDAR_NOTE_KNOWN if calendar_known(starts_on) and calendar_known(ends_on) else CALENDAR_NOTE
 
 
 def end_of(starts_on: dt.date, working_days: int) -> dt.date:

@@ -203,7 +203,7 @@ def preview(principal: Principal, query: dict[str, Any], now: dt.datetime) -> di
         "working_days": working_days,
         "ends_on": domain.end_of(starts_on, working_days),
         "start_problem": domain.start_problem(starts_on, today),
-        "calendar_note": domain.CALENDAR_NOTE,
+        "calendar_note": domain.calendar_note(starts_on, domain.end_of(starts_on, working_days)),
         "entries": [_result_view(r) for r in found.publishable],
         "published": [
             {

@@ -37,6 +37,20 @@ def test_the_last_day_counts_working_days_monday_to_friday(
     assert len(working) == days and working[-1] == ends_on
 
 
+def test_holidays_and_their_make_up_days_count_as_the_state_council_set_them() -> None:
+    # 2026 国庆节: 1–7 October off (a Thursday to a Wednesday); Saturday 10 October worked (调休)
+    assert p.end_of(dt.date(2026, 9, 30), 2) == dt.date(2026, 10, 8)
+    assert p.is_working_day(dt.date(2026, 10, 10))
+    assert not p.is_working_day(dt.date(2026, 10, 5))
+    assert p.calendar_note(dt.date(2026, 9, 30), dt.date(2026, 10, 8)) == p.CALENDAR_NOTE_KNOWN
+
+
+def test_a_year_whose_holidays_are_not_known_counts_monday_to_friday_and_says_so() -> None:
+    assert not p.calendar_known(dt.date(2031, 1, 6))
+    assert p.end_of(dt.date(2031, 1, 3), 2) == dt.date(2031, 1, 6)  # a Friday, then the Monday
+    assert p.calendar_note(dt.date(2030, 12, 30), dt.date(2031, 1, 8)) == p.CALENDAR_NOTE
+
+
 def test_a_publication_lasts_at_least_a_day() -> None:
     with pytest.raises(ValueError, match="at least one working day"):
         p.end_of(MONDAY, 0)
