@@ -603,7 +603,9 @@ def run_size(server_url: str, base: Path, size: Size, log: Callable[[str], None]
     url = server_url.rsplit("/", 1)[0] + f"/{database}"
     tmp = base / database
     tmp.mkdir()
-    before = ScriptDirectory(str(PROJECT_ROOT / "migrations")).get_revision("0016").down_revision
+    script = ScriptDirectory(str(PROJECT_ROOT / "migrations"))
+    dashboard_revision = next(r for r in script.walk_revisions() if r.path.endswith("_dashboard.py"))
+    before = dashboard_revision.down_revision  # the database the data are loaded into
     app = create_app(settings(tmp, url, SECRET))
     with app.app_context():
         upgrade(revision=str(before))

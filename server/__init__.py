@@ -61,6 +61,7 @@ def _register_blueprints(app: Flask) -> None:
         jobs,
         payouts,
         plans,
+        publications,
         pwa,
         rectifications,
         schemas,
@@ -100,10 +101,12 @@ def _register_blueprints(app: Flask) -> None:
         plans.bp,
         dashboard.bp,
         rectifications.bp,
+        publications.bp,
         health.bp,
     ):
         api.register_blueprint(blueprint)
     app.register_blueprint(verify.bp)
+    app.register_blueprint(publications.public_bp)
     app.register_blueprint(pwa.bp)  # last: its catch-all route serves the app shell
 
 

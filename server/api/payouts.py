@@ -10,7 +10,7 @@ from server.api import schemas as s
 from server.api.base import Blueprint, client_ip, now, principal, requires
 from server.api.docs import raises
 from server.formats.payout_sheet import XLSX_TYPE
-from server.services import jobs, payout_console, payouts
+from server.services import jobs, payout_console, payouts, publications
 
 bp = Blueprint("payouts", __name__, url_prefix="/api/payouts", description="达标奖补")
 
@@ -77,6 +77,27 @@ def add_rule(body: dict[str, Any]) -> Any:
     """A new rule for a region inside the user's own: rules are never changed, a new amount is a
     new rule from a later 生效日期."""
     return payout_console.add_rule(principal(), body, client_ip())
+
+
+@bp.route("/settings")
+@requires("payouts.settings")
+@bp.response(200, s.PayoutSettingsOut)
+def payout_settings() -> Any:
+    """Whether the user's region pays only results whose publication (公示) ended with no upheld
+    objection (its own setting or one above it), and the settings of the regions above and inside it."""
+    return publications.payout_settings(principal())
+
+
+@bp.route("/settings/<region_code>", methods=["PUT"])
+@requires("payouts.set_publication")
+@bp.arguments(s.PayoutSettingIn)
+@bp.response(200, s.PayoutSettingsOut)
+def set_payout_setting(body: dict[str, Any], region_code: str) -> Any:
+    """A region inside the user's own pays only results whose publication ended with no upheld
+    objection, or no longer asks for it (a region above may still)."""
+    return publications.set_payout_setting(
+        principal(), region_code, body["requires_publication"], now(), client_ip()
+    )
 
 
 @bp.route("/<region_code>/<period>/preview")

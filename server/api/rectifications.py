@@ -41,6 +41,7 @@ def summary(query: dict[str, Any]) -> Any:
 @requires("rectifications.export")
 @bp.arguments(s.RectificationFilters, location="query")
 @bp.response(200, {"format": "binary", "type": "string"}, content_type=XLSX_TYPE)
+@raises(404)
 def export(query: dict[str, Any]) -> Response:
     """The 整改清单 of the caller's region (or `region_code` inside it) with the list's filters."""
     out = io.BytesIO()

@@ -35,6 +35,7 @@ from server.domain import (
     dashboard,
     inputs,
     plans,
+    publications,
     rectification,
     regions,
     sampling,
@@ -1633,6 +1634,19 @@ class PayoutTotalOut(ma.Schema):
     amount_yuan = fields.Integer(required=True)
 
 
+class PayoutHeldOut(ma.Schema):
+    facility_name = fields.String(required=True)
+    region_name = fields.String(required=True)
+    family_label = fields.String(required=True)
+    tier_label = fields.String(required=True)
+    report_number = fields.String(required=True)
+    reason = fields.String(
+        required=True,
+        validate=one_of(list(publications.HOLDS)),
+        metadata={"description": "why it waits: not published, publication not ended, ..."},
+    )
+
+
 class PayoutPreviewOut(ma.Schema):
     region_code = fields.String(required=True)
     region_name = fields.String(required=True)
@@ -1645,6 +1659,15 @@ class PayoutPreviewOut(ma.Schema):
     recorded = fields.Integer(required=True, metadata={"description": "rows already recorded"})
     rows = fields.List(fields.Nested(PayoutPreviewRowOut), required=True)
     totals = fields.List(fields.Nested(PayoutTotalOut), required=True)
+    held = fields.List(
+        fields.Nested(PayoutHeldOut),
+        required=True,
+        metadata={"description": "results left out until their publication (公示) is done"},
+    )
+    held_text = fields.String(
+        required=True,
+        metadata={"description": "the sheet's line on them, as its files print it; empty if none"},
+    )
 
 
 class PayoutRecordIn(Strict):
@@ -2044,3 +2067,213 @@ class RectificationDecisionIn(Strict):
         allow_none=True,
         metadata={"description": f"required to return (at least {rectification.NOTE_MIN} characters)"},
     )
+
+
+# --- publication of results (公示) -----------------------------------------------------------------
+
+PUBLICATION_STATE = one_of(list(publications.STATES))
+PERIOD_TEXT = (r"^[0-9]{4}(?:[Qq][1-4]|-[0-9]{2})?$", "年（2026）、季度（2026Q4）或月份（2026-11）")
+
+
+class PublicationPreviewQuery(Strict):
+    region_code = Text(required=True, max_length=12, regex=REGION_CODE)
+    period = Text(required=True, max_length=8, regex=PERIOD_TEXT)
+    starts_on = Date(metadata={"description": "the first day (default: today, China time)"})
+    working_days = Int(
+        load_default=publications.WORKING_DAYS_DEFAULT,
+        min=1,
+        max=publications.WORKING_DAYS_MAX,
+        strict=False,
+    )
+
+
+class PublicationResultOut(ma.Schema):
+    inspection_id = fields.Integer(required=True)
+    facility_name = fields.String(required=True)
+    region_name = fields.String(required=True, metadata={"description": "the facility's county"})
+    family_label = fields.String(required=True)
+    tier_label = fields.String(required=True)
+    inspection_date = fields.Date(required=True)
+    report_number = fields.String(required=True)
+
+
+class PublicationPublishedOut(PublicationResultOut):
+    publication_id = fields.Integer(
+        required=True,
+        allow_none=True,
+        metadata={"description": "null: a publication outside the user's region"},
+    )
+    publication_title = fields.String(required=True, allow_none=True)
+
+
+class PublicationPreviewOut(ma.Schema):
+    region_code = fields.String(required=True)
+    region_name = fields.String(required=True)
+    period = fields.String(required=True)
+    period_label = fields.String(required=True)
+    suggested_title = fields.String(required=True)
+    suggested_issuer = fields.String(required=True)
+    starts_on = fields.Date(required=True)
+    working_days = fields.Integer(required=True)
+    ends_on = fields.Date(
+        required=True, metadata={"description": "the last day, working days counted Mon-Fri"}
+    )
+    start_problem = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "why it cannot start that day; null when it can"},
+    )
+    calendar_note = fields.String(required=True)
+    entries = fields.List(
+        fields.Nested(PublicationResultOut), required=True, metadata={"description": "what it would publish"}
+    )
+    published = fields.List(
+        fields.Nested(PublicationPublishedOut),
+        required=True,
+        metadata={"description": "results of the period already in a publication: not published again"},
+    )
+    not_reached = fields.Integer(required=True, metadata={"description": "results that reached no tier"})
+
+
+class PublicationIn(Strict):
+    request_id = Text(
+        required=True,
+        regex=REQUEST_ID,
+        max_length=36,
+        metadata={
+            "description": "the client's key of this request: sent again, it answers with the same one"
+        },
+    )
+    region_code = Text(required=True, max_length=12, regex=REGION_CODE)
+    period = Text(required=True, max_length=8, regex=PERIOD_TEXT)
+    title = Text(required=True, max_length=200)
+    issuer = Text(required=True, max_length=100, metadata={"description": "开封市卫生健康委员会"})
+    contact = Text(
+        required=True,
+        max_length=publications.CONTACT_MAX,
+        multiline=True,
+        metadata={"description": "how to object: phone, address, e-mail"},
+    )
+    starts_on = Date(required=True)
+    working_days = Int(required=True, min=1, max=publications.WORKING_DAYS_MAX)
+    inspection_ids = List(
+        ident_int(),
+        required=True,
+        validate=length(min=1, max=publications.MAX_ENTRIES),
+        metadata={"description": "the results previewed, by inspection"},
+    )
+
+
+class PublicationQuery(Strict):
+    before = Int(min=1, max=inputs.ID_MAX, strict=False, metadata={"description": "the previous page's next"})
+    limit = Int(load_default=50, min=1, max=200, strict=False)
+
+
+class PublicationOut(ma.Schema):
+    id = fields.Integer(required=True)
+    title = fields.String(required=True)
+    issuer = fields.String(required=True)
+    contact = fields.String(required=True)
+    region_code = fields.String(required=True)
+    region_name = fields.String(required=True)
+    period = fields.String(required=True)
+    period_label = fields.String(required=True)
+    starts_on = fields.Date(required=True)
+    working_days = fields.Integer(required=True)
+    ends_on = fields.Date(required=True)
+    state = fields.String(
+        required=True, validate=PUBLICATION_STATE, metadata={"description": "on today's China date"}
+    )
+    public_path = fields.String(required=True, metadata={"description": "the public page, no login"})
+    public_url = fields.String(required=True)
+    entries = fields.Integer(required=True)
+    withdrawn = fields.Integer(required=True)
+    objections = fields.Integer(required=True)
+    pending = fields.Integer(required=True, metadata={"description": "objections not yet decided"})
+    created_by_name = fields.String(required=True)
+    created_at = fields.DateTime(required=True)
+
+
+class PublicationPageOut(ma.Schema):
+    items = fields.List(
+        fields.Nested(PublicationOut), required=True, metadata={"description": "newest first"}
+    )
+    next = fields.Integer(
+        required=True, allow_none=True, metadata={"description": "`before` for the next page"}
+    )
+
+
+class ObjectionOut(ma.Schema):
+    id = fields.Integer(required=True)
+    entry_id = fields.Integer(required=True)
+    received_on = fields.Date(required=True)
+    objector = fields.String(required=True, metadata={"description": "who objected: never shown publicly"})
+    summary = fields.String(required=True)
+    outcome = fields.String(required=True, validate=one_of(list(publications.OUTCOMES)))
+    outcome_reason = fields.String(required=True, allow_none=True)
+    recorded_by_name = fields.String(required=True)
+    recorded_at = fields.DateTime(required=True)
+    decided_by_name = fields.String(required=True, allow_none=True)
+    decided_at = fields.DateTime(required=True, allow_none=True)
+
+
+class PublicationEntryOut(ma.Schema):
+    id = fields.Integer(required=True)
+    inspection_id = fields.Integer(required=True)
+    facility_name = fields.String(required=True)
+    region_name = fields.String(required=True)
+    family_label = fields.String(required=True)
+    tier_label = fields.String(required=True)
+    inspection_date = fields.Date(required=True)
+    report_number = fields.String(required=True)
+    status = fields.String(required=True, validate=one_of(list(publications.ENTRY_STATUSES)))
+    withdrawn_on = fields.Date(required=True, allow_none=True)
+    objections = fields.List(fields.Nested(ObjectionOut), required=True)
+
+
+class PublicationDetailOut(ma.Schema):
+    publication = fields.Nested(PublicationOut, required=True)
+    entries = fields.List(fields.Nested(PublicationEntryOut), required=True)
+
+
+class ObjectionIn(Strict):
+    received_on = Date(required=True)
+    objector = Text(
+        required=True,
+        max_length=200,
+        metadata={"description": "who objected or how it came in: kept private"},
+    )
+    summary = long_text(required=True, metadata=REASON_DOC)
+
+
+class ObjectionDecisionIn(Strict):
+    outcome = Text(required=True, max_length=12, validate=one_of(list(publications.DECISIONS)))
+    reason = long_text(required=True, metadata=REASON_DOC)
+
+
+class PayoutSettingOut(ma.Schema):
+    region_code = fields.String(required=True)
+    region_name = fields.String(required=True)
+    requires_publication = fields.Boolean(required=True)
+    inherited = fields.Boolean(
+        required=True, metadata={"description": "a region above the user's: read-only for them"}
+    )
+    updated_by = fields.String(required=True, metadata={"description": "who set it, by name"})
+    updated_at = fields.DateTime(required=True)
+
+
+class PayoutSettingsOut(ma.Schema):
+    region_code = fields.String(required=True)
+    region_name = fields.String(required=True)
+    requires_publication = fields.Boolean(
+        required=True, metadata={"description": "whether the user's region pays only results publicly done"}
+    )
+    required_by = fields.String(
+        required=True, allow_none=True, metadata={"description": "the region whose setting asks for it"}
+    )
+    requirement = fields.String(required=True)
+    settings = fields.List(fields.Nested(PayoutSettingOut), required=True)
+
+
+class PayoutSettingIn(Strict):
+    requires_publication = Bool(required=True)

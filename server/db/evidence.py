@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import func, select, union_all
 
-from server.db.models import Evidence
+from server.db.models import Evidence, RectificationPhoto
 from server.extensions import db
 
 
@@ -72,14 +72,18 @@ def max_id() -> int:
 
 
 def referenced_keys(batch: int = 5000) -> Iterator[str]:
-    """Every object and thumbnail key the rows refer to, in byte order (duplicates possible), from
-    one streamed query: a server-side cursor on PostgreSQL, so only `batch` keys are held at a time.
-    Byte order needs a binary collation: "C" on PostgreSQL (whose default collation may sort by
-    language rules, '-' and '/' included), SQLite's default BINARY elsewhere."""
+    """Every object and thumbnail key the rows refer to (evidence and the photos of fixes), in byte
+    order (duplicates possible), from one streamed query: a server-side cursor on PostgreSQL, so
+    only `batch` keys are held at a time. Byte order needs a binary collation: "C" on PostgreSQL
+    (whose default collation may sort by language rules, '-' and '/' included), SQLite's default
+    BINARY elsewhere."""
     collation = "C" if db.session.get_bind().dialect.name == "postgresql" else "BINARY"
     objects = select(Evidence.object_key.label("key"))
     thumbs = select(Evidence.thumb_key.label("key")).where(Evidence.thumb_key.is_not(None))
-    keys = union_all(objects, thumbs).subquery()
+    # the photos of rectifications' fixes live in the same store (server/services/rectifications.py)
+    fixes = select(RectificationPhoto.object_key.label("key"))
+    fix_thumbs = select(RectificationPhoto.thumb_key.label("key"))
+    keys = union_all(objects, thumbs, fixes, fix_thumbs).subquery()
     stmt = select(keys.c.key).order_by(keys.c.key.collate(collation))
     result = db.session.execute(stmt, execution_options={"yield_per": batch})
     try:

@@ -646,3 +646,87 @@ class RectificationEvent(db.Model):  # type: ignore[name-defined,misc]
     change_id: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+
+class Publication(db.Model):  # type: ignore[name-defined,misc]
+    """A publication of results (公示) of a region and period: the list people may object to for
+    `working_days` working days from `starts_on` (its last day `ends_on`), on a public page found by
+    its `token` (random, not guessable, never the id)."""
+
+    __tablename__ = "publications"
+    __table_args__ = (Index("ix_publications_region_id", "region_code", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # the client's key of the request that created it: the same request sent again is this one
+    request_id: Mapped[str] = mapped_column(String(36), nullable=False, unique=True)
+    token: Mapped[str] = mapped_column(String(43), nullable=False, unique=True)
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), nullable=False)
+    period: Mapped[str] = mapped_column(String(8), nullable=False)  # 2026, 2026Q4, 2026-11
+    title: Mapped[str] = mapped_column(String(200), nullable=False)
+    issuer: Mapped[str] = mapped_column(String(100), nullable=False)  # 开封市卫生健康委员会
+    contact: Mapped[str] = mapped_column(Text, nullable=False)  # how to object, as the bureau wrote it
+    starts_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    working_days: Mapped[int] = mapped_column(Integer, nullable=False)
+    ends_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+
+class PublicationEntry(db.Model):  # type: ignore[name-defined,misc]
+    """One published result, as it was when published (facility, tier, date, report), and whether
+    it still stands. A result (an inspection's report) is published once: unique."""
+
+    __tablename__ = "publication_entries"
+    __table_args__ = (
+        UniqueConstraint("inspection_id", "report_sha256", name="uq_publication_entries_result"),
+        Index("ix_publication_entries_publication_id", "publication_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    publication_id: Mapped[int] = mapped_column(ForeignKey("publications.id"), nullable=False)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id"), nullable=False)
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"), nullable=False)
+    facility_name: Mapped[str] = mapped_column(String(100), nullable=False)
+    region_name: Mapped[str] = mapped_column(String(100), nullable=False)  # the facility's county
+    family: Mapped[str] = mapped_column(String(32), nullable=False)
+    family_label: Mapped[str] = mapped_column(String(100), nullable=False)
+    tier_code: Mapped[str] = mapped_column(String(40), nullable=False)
+    tier_label: Mapped[str] = mapped_column(String(40), nullable=False)
+    inspection_date: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    report_number: Mapped[str] = mapped_column(String(40), nullable=False)
+    report_sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    status: Mapped[str] = mapped_column(String(12), nullable=False)  # published, withdrawn
+    withdrawn_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)  # the China day
+
+
+class PublicationObjection(db.Model):  # type: ignore[name-defined,misc]
+    """An objection (异议) to one published result, as the bureau recorded it, and its outcome.
+    Who objected is kept for the bureau only: the public page never shows it."""
+
+    __tablename__ = "publication_objections"
+    __table_args__ = (Index("ix_publication_objections_publication_id", "publication_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    publication_id: Mapped[int] = mapped_column(ForeignKey("publications.id"), nullable=False)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("publication_entries.id"), nullable=False, index=True)
+    received_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    objector: Mapped[str] = mapped_column(String(200), nullable=False)
+    summary: Mapped[str] = mapped_column(Text, nullable=False)
+    outcome: Mapped[str] = mapped_column(String(12), nullable=False)  # pending, upheld, dismissed
+    outcome_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class PayoutSetting(db.Model):  # type: ignore[name-defined,misc]
+    """A region's payout setting: whether its payout sheets pay only results whose publication
+    (公示) ended with no upheld objection. A region above that asks for it binds the regions below."""
+
+    __tablename__ = "payout_settings"
+
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), primary_key=True)
+    requires_publication: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    updated_by: Mapped[str] = mapped_column(String(64), nullable=False)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)

@@ -67,6 +67,16 @@ POLICY: dict[str, frozenset[str]] = {
     # what moves money: the bureau's administrator (finance reads; reviewers review)
     "payouts.add_rule": frozenset({ADMIN}),
     "payouts.record": frozenset({ADMIN}),
+    # whether the region pays only results whose publication (公示) ended: set by its administrator
+    "payouts.settings": DESK | {FINANCE},
+    "payouts.set_publication": frozenset({ADMIN}),
+    # publication of results (公示): the desk publishes and records objections; finance reads
+    "publications.list": DESK | {FINANCE},
+    "publications.get": DESK | {FINANCE},
+    "publications.preview": DESK,
+    "publications.create": DESK,
+    "publications.object": DESK,
+    "publications.decide": DESK,
     # background jobs: the desk roles that start them (payout sheets, approvals that queue reports)
     "jobs.list": DESK | {FINANCE},
     "jobs.get": DESK | {FINANCE},

@@ -125,6 +125,16 @@ CATALOG: dict[str, Entry] = {
     "plan.self_assessment_pending": Entry(
         409, "本机构尚未提交自评：评审计划要求机构先完成自评，再提交检查结果"
     ),
+    # --- publication of results (server/services/publications.py) ---
+    "publication.invalid": Entry(422, "公示有 {count} 处问题，未发布"),
+    "publication.changed": Entry(
+        409, "可公示的结果在预览后已有变化（新的终审、重新开启或已在其他公示中），请重新预览后再发布"
+    ),
+    "publication.request_reused": Entry(409, "此请求编号已用于另一个公示，请刷新页面后重新提交"),
+    "publication.invalid_objection": Entry(422, "异议登记有 {count} 处问题，未登记"),
+    "publication.entry_withdrawn": Entry(409, "该结果已因异议成立而撤销，不再受理异议"),
+    "publication.objection_decided": Entry(409, "该异议已处理，处理结果不可更改"),
+    "publication.reason_required": Entry(422, "请填写处理理由（至少 {min_length} 个字）"),
     # --- checklists (files, manifest, loading) ---
     "file.unreadable": Entry(400, "无法读取文件 {path}：{reason}"),
     "checklist.invalid": Entry(400, "评审标准定义有 {count} 处问题"),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from server.domain import plans, sampling, workflow
+from server.domain import plans, publications, sampling, workflow
 from server.domain.checklist import FACT_TYPE_LABELS, NOT_APPLICABLE, NOT_MET
 from server.domain.evidence import (
     FLAG_EXIF_PLACE_INVALID,
@@ -149,6 +149,10 @@ AUDIT_ACTION_LABELS: dict[str, str] = {
     "payout.record": "登记奖补资金",
     "payout.rule": "新增奖补标准",
     "dashboard.target": "设置达标目标",
+    "payout.setting": "设置奖补发放的公示要求",
+    "publication.create": "发布结果公示",
+    "publication.objection": "登记公示异议",
+    "publication.decide": "处理公示异议",
     "job.submit": "提交后台任务",
     "job.succeeded": "后台任务完成",
     "job.failed": "后台任务失败",
@@ -180,6 +184,7 @@ AUDIT_TARGET_LABELS: dict[str, str] = {
     "rectification": "整改任务",
     "payout_sheet": "奖补资金分配表",
     "region": "地区",
+    "publication": "结果公示",
 }
 
 
@@ -219,4 +224,10 @@ def as_data() -> dict[str, Any]:
         "plan_progress_tones": plans.PROGRESS_TONES,
         "plan_kinds": {k: KIND_LABELS[k] for k in plans.KINDS},
         "plan_kind_of_role": plans.KIND_OF_ROLE,
+        "publication_states": publications.STATE_LABELS,
+        "publication_state_tones": publications.STATE_TONES,
+        "publication_entry_statuses": publications.ENTRY_STATUS_LABELS,
+        "objection_outcomes": publications.OUTCOME_LABELS,
+        "objection_outcome_tones": publications.OUTCOME_TONES,
+        "payout_holds": publications.HOLD_LABELS,
     }

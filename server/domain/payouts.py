@@ -31,7 +31,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from server.domain import display, regions
+from server.domain import display, publications, regions
 from server.domain.audit import canonical
 from server.domain.errors import DomainError
 
@@ -280,6 +280,15 @@ class TierTotal:
 
 
 @dataclass(frozen=True)
+class Held:
+    """A result the sheet leaves out until its publication (公示) is done, where the region requires
+    it: why, as a server.domain.publications.HOLDS code."""
+
+    candidate: Candidate
+    reason: str
+
+
+@dataclass(frozen=True)
 class Sheet:
     region_code: str
     region_name: str
@@ -291,6 +300,7 @@ class Sheet:
     total_yuan: int
     not_reached: int  # approved in the period without reaching any tier: no payout
     family_names: Mapping[str, str]  # code -> Chinese name, in the registry's order
+    held: tuple[Held, ...] = ()  # results left out until their publication is done
     digest: str = field(default="")
 
     def family_name(self, code: str) -> str:
@@ -404,6 +414,18 @@ def sheet_digest(sheet: Sheet) -> str:
         "total": sheet.total_yuan,
     }
     return hashlib.sha256(canonical(payload).encode("utf-8")).hexdigest()
+
+
+def held_counts(sheet: Sheet) -> dict[str, int]:
+    """The results held back, counted by why (publications.HOLDS order)."""
+    counts = {code: 0 for code in publications.HOLDS}
+    for held in sheet.held:
+        counts[held.reason] += 1
+    return {code: n for code, n in counts.items() if n}
+
+
+def held_text(sheet: Sheet) -> str:
+    return publications.held_text(held_counts(sheet))
 
 
 def rule_text(row: SheetRow) -> str:
@@ -627,6 +649,7 @@ def view(sheet: Sheet) -> dict[str, Any]:
         "totals": totals_view(sheet),
         "facilities": len(sheet.rows),
         "recorded": recorded,
+        "held_text": held_text(sheet),
     }
 
 

@@ -140,4 +140,6 @@ def write_xlsx(
     )
     if sheet.not_reached:
         cells.append(ws, [f"另有 {sheet.not_reached} 家机构终审结论为未达标，不予奖补。"])
+    if sheet.held:
+        cells.append(ws, [domain.held_text(sheet) + "。"])
     book.save(out)

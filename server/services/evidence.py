@@ -215,7 +215,9 @@ def init_store() -> dict[str, Any]:
 # --- reconciling the store with the database --------------------------------------------------
 
 RUN_PREFIX = "verify-runs/storage/"  # one small JSON object per clean run: what it checked, when
-ORPHAN_PREFIXES = ("evidence/", "thumbs/")  # reports, anchors and job results live elsewhere
+# where photos live (inspection evidence, rectification fixes), in byte order; reports, anchors and
+# job results live elsewhere
+ORPHAN_PREFIXES = ("evidence/", "rectification-thumbs/", "rectifications/", "thumbs/")
 LISTED_MAX = 1000  # problems named per kind; beyond that they are counted
 Progress = Callable[[int, int], None]
 
@@ -346,7 +348,7 @@ def _check_all(
 
 
 def _listed_keys(store: EvidenceStore) -> Iterator[str]:
-    for prefix in ORPHAN_PREFIXES:  # in byte order: every evidence/ key sorts before thumbs/
+    for prefix in ORPHAN_PREFIXES:  # in byte order: each prefix's keys sort before the next one's
         yield from store.keys(prefix)
 
 
@@ -387,7 +389,7 @@ def verify_store(
     """Re-hash referenced objects and list the missing, mismatched and orphaned ones.
 
     Everything by default: the rows are read in keyset batches, their objects hashed on `workers`
-    threads, and orphans (objects under evidence/ or thumbs/ no row refers to) found by merging the
+    threads, and orphans (objects under ORPHAN_PREFIXES no row refers to) found by merging the
     store's sorted listing with the sorted keys of the rows, neither held in memory. `since_last`
     checks only rows added since the last clean run (a small run object under verify-runs/ says
     up to which id), without the orphan listing. `sample` (or a size derived from `confidence` and

@@ -182,6 +182,7 @@ def _sheet_view(sheet: domain.Sheet) -> dict[str, Any]:
     names = queries.region_names(
         {r.rule.region_code for r in sheet.rows if r.rule is not None}
         | {r.candidate.region_code for r in sheet.rows}
+        | {h.candidate.region_code for h in sheet.held}
     )
     return {
         "region_code": sheet.region_code,
@@ -193,6 +194,18 @@ def _sheet_view(sheet: domain.Sheet) -> dict[str, Any]:
         "total_yuan": sheet.total_yuan,
         "not_reached": sheet.not_reached,
         "recorded": sum(1 for r in sheet.rows if r.recorded),
+        "held_text": domain.held_text(sheet),
+        "held": [
+            {
+                "facility_name": h.candidate.facility_name,
+                "region_name": names.get(h.candidate.region_code, h.candidate.region_code),
+                "family_label": sheet.family_name(h.candidate.family),
+                "tier_label": h.candidate.tier_label,
+                "report_number": h.candidate.report_number,
+                "reason": h.reason,
+            }
+            for h in sheet.held
+        ],
         "rows": [
             {
                 "index": r.index,

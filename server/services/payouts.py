@@ -31,9 +31,10 @@ from server import registry
 from server.db import checklists as checklist_queries
 from server.db import lookups
 from server.db import payouts as queries
+from server.db import publications as publication_queries
 from server.db.models import Inspection, Job, Payout, PayoutRule
 from server.domain import payouts as domain
-from server.domain import regions
+from server.domain import publications, regions
 from server.domain.access import Principal
 from server.domain.errors import DomainError
 from server.domain.identifiers import FACILITY_TYPES
@@ -226,7 +227,7 @@ def build_sheet(region_code: str, period_text: str, now: dt.datetime) -> domain.
         ):
             latest[key] = a
     chosen = list(latest.values())
-    facts = _report_facts(scope, chosen, now)
+    facts = report_facts(scope, chosen, now)
     tiers = {  # shared by the candidates of a checklist version: a province has 52,000
         key: (tuple(t.code for t in model.tiers), {t.code: t.label for t in model.tiers})
         for key, model in models.items()
@@ -267,6 +268,7 @@ def build_sheet(region_code: str, period_text: str, now: dt.datetime) -> domain.
         recorded[(payout.inspection_id, payout.report_sha256)] = domain.Recorded(
             payout.amount_yuan, by_id.get(payout.rule_id) if payout.rule_id else None
         )
+    candidates, held = _publication_holds(scope, candidates, index, recorded, now)
     families = checklists.current_families()
     rows = domain.build_rows(candidates, index, paid, recorded, period.end, families.codes)
     name, path = _region_path(region_code)
@@ -281,11 +283,47 @@ def build_sheet(region_code: str, period_text: str, now: dt.datetime) -> domain.
         total_yuan=sum(r.amount_yuan for r in rows),
         not_reached=sum(1 for c in candidates if c.tier_code == domain.TIER_NONE),
         family_names=families.names,
+        held=tuple(held),
     )
     return replace(sheet, digest=domain.sheet_digest(sheet))
 
 
-def _report_facts(
+def _publication_holds(
+    scope: queries.Scope,
+    candidates: list[domain.Candidate],
+    index: domain.RuleIndex,
+    recorded: dict[tuple[int, str], domain.Recorded],
+    now: dt.datetime,
+) -> tuple[list[domain.Candidate], list[domain.Held]]:
+    """The candidates the sheet pays and those it holds back: where the facility's region (or one
+    above it) pays only results whose publication (公示) ended with no upheld objection and none
+    pending, a result not there yet is held back, unless its payout was recorded already (what
+    was paid stays on its sheet)."""
+    settings = publication_queries.payout_settings()
+    if not any(settings.values()):
+        return candidates, []
+    facts = publication_queries.published_facts(scope)
+    today = china_date(now)
+    paid: list[domain.Candidate] = []
+    held: list[domain.Held] = []
+    for c in candidates:
+        key = (c.inspection_id, c.report_digest)
+        if (
+            c.tier_code == domain.TIER_NONE
+            or key in recorded
+            or not publications.requires_publication(settings, index.chain(c.region_code))
+        ):
+            paid.append(c)
+            continue
+        reason = publications.hold(facts.get(key), today)
+        if reason is None:
+            paid.append(c)
+        else:
+            held.append(domain.Held(c, reason))
+    return paid, held
+
+
+def report_facts(
     scope: queries.Scope, chosen: Sequence[queries.Approved], now: dt.datetime
 ) -> dict[int, tuple[str, str, str, str]]:
     """(number, snapshot digest, tier code, tier label) of each inspection's current report: the
@@ -540,6 +578,8 @@ def content_digest(sheet: domain.Sheet) -> str:
         "total": sheet.total_yuan,
         "not_reached": sheet.not_reached,
     }
+    if sheet.held:  # a sheet with none reads as it did before publications existed
+        payload["held"] = domain.held_counts(sheet)
     text = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 

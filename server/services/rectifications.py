@@ -406,6 +406,8 @@ def submit(
         raise DomainError("rectification.not_facility")
     locked = queries.for_update(task.id)
     assert locked is not None
+    if queries.event_by_change_id(change_id) is not None:  # the same change won the lock first
+        return submit(principal, task_id, change_id, note, photo_upload_ids, now, ip)
     found = queries.photos_by_upload_ids(task.id, photo_upload_ids)
     missing = [u for u in photo_upload_ids if u not in found]
     if missing:

@@ -23,12 +23,16 @@ from server.db.models import (
     Inspection,
     Job,
     Plan,
+    Publication,
+    PublicationEntry,
+    PublicationObjection,
     RectificationPhoto,
     RectificationTask,
     ReviewSample,
     User,
 )
 from server.domain.access import POLICY
+from server.domain.times import china_date
 from server.extensions import db
 from tests.api.world import World
 from tests.photos import png, sha256
@@ -37,6 +41,7 @@ PHOTO = png()
 PLAN_LIST = "机构名称,检查员,计划日期\n通许县城关镇卫生院,inspector,2027-01-10\n".encode()
 USERS_SHEET = "用户名,姓名,角色,所属地区\nmatrix.import,导入,检查员,410222\n".encode()
 
+TODAY = china_date(dt.datetime.now(dt.UTC))
 ROLES = {
     "inspector": "inspector",
     "self_assessor": "self_assessor",
@@ -78,6 +83,9 @@ class Target:
     plan_id: int  # a plan there, holding the target's inspection
     task_id: int  # a rectification task of the facility there
     task_photo_id: int  # a photo of its fix
+    publication_id: int  # a publication (公示) of that region
+    entry_id: int  # its entry of the target's inspection
+    objection_id: int  # a pending objection to it
 
 
 @dataclass(frozen=True)
@@ -212,6 +220,47 @@ SPECS: dict[str, Spec] = {
             "valid_from": "2030-01-01",
         },
         located=False,
+    ),
+    "payouts.settings": Spec("GET", lambda t: "/api/payouts/settings", located=False),
+    "payouts.set_publication": Spec(
+        "PUT",
+        lambda t: f"/api/payouts/settings/{t.region_code}",
+        lambda t, role, w: {"requires_publication": False},
+    ),
+    "publications.list": Spec(
+        "GET",
+        lambda t: "/api/publications?limit=200",
+        listed=lambda body, t: t.publication_id in {p["id"] for p in body["items"]},
+    ),
+    "publications.get": Spec("GET", lambda t: f"/api/publications/{t.publication_id}"),
+    "publications.preview": Spec(
+        "GET", lambda t: f"/api/publications/preview?region_code={t.region_code}&period=2026"
+    ),
+    "publications.create": Spec(
+        "POST",
+        lambda t: "/api/publications",
+        lambda t, role, w: {
+            "request_id": f"matrix-publication-{role}",
+            "region_code": w.users[role].region_code,
+            "period": "2026",
+            "title": "矩阵测试公示",
+            "issuer": "开封市卫生健康委员会",
+            "contact": "电话",
+            "starts_on": TODAY.isoformat(),
+            "working_days": 7,
+            "inspection_ids": [t.inspection_id],  # a draft: not a result, refused past the policy
+        },
+        located=False,
+    ),
+    "publications.object": Spec(
+        "POST",
+        lambda t: f"/api/publications/{t.publication_id}/entries/{t.entry_id}/objections",
+        lambda t, role, w: {"received_on": TODAY.isoformat(), "objector": "来信", "summary": "矩阵测试"},
+    ),
+    "publications.decide": Spec(
+        "POST",
+        lambda t: f"/api/publications/{t.publication_id}/objections/{t.objection_id}/decision",
+        lambda t, role, w: {"outcome": "dismissed", "reason": "矩阵测试"},
     ),
     "jobs.list": Spec(
         "GET", lambda t: "/api/jobs", listed=lambda body, t: t.job_id in {j["id"] for j in body["jobs"]}
@@ -467,7 +516,48 @@ def make_targets(world: World) -> dict[str, Target]:
             region_code=regions[relation] if relation != "parent" else "410200",
             active=True,
         )
-        db.session.add_all([conflict, photo, job, account])
+        publication = Publication(
+            request_id=f"matrix-publication-{relation}",
+            token=f"matrix-publication-token-{relation}",
+            region_code=regions[relation],
+            period="2026",
+            title=f"矩阵公示{relation}",
+            issuer="卫生健康委员会",
+            contact="电话",
+            starts_on=TODAY,
+            working_days=7,
+            ends_on=TODAY + dt.timedelta(days=9),
+            created_by=world.users["admin"].id,
+        )
+        db.session.add_all([conflict, photo, job, account, publication])
+        db.session.flush()
+        entry = PublicationEntry(
+            publication_id=publication.id,
+            inspection_id=inspection.id,
+            facility_id=facility.id,
+            facility_name=facility.name,
+            region_name="通许县",
+            family="quality_service",
+            family_label="优质服务基层行",
+            tier_code="basic",
+            tier_label="基本标准",
+            inspection_date=inspection.inspection_date,
+            report_number=f"DB-MATRIX-{relation}",
+            report_sha256="0" * 64,
+            status="published",
+        )
+        db.session.add(entry)
+        db.session.flush()
+        objection = PublicationObjection(
+            publication_id=publication.id,
+            entry_id=entry.id,
+            received_on=TODAY,
+            objector="来信",
+            summary="矩阵测试",
+            outcome="pending",
+            recorded_by=world.users["admin"].id,
+        )
+        db.session.add(objection)
         db.session.flush()
         task = RectificationTask(
             inspection_id=inspection.id,
@@ -508,6 +598,9 @@ def make_targets(world: World) -> dict[str, Target]:
             plan.id,
             task.id,
             fix.id,
+            publication.id,
+            entry.id,
+            objection.id,
         )
     db.session.commit()
     return targets

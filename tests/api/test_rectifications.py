@@ -20,7 +20,6 @@ from sqlalchemy import func, select
 from server.db.models import (
     AuditEntry,
     Inspection,
-    Plan,
     RectificationEvent,
     RectificationPhoto,
     RectificationTask,
@@ -28,6 +27,8 @@ from server.db.models import (
 from server.domain.times import china_date
 from server.extensions import db
 from tests.api.test_evidence import post_photo as evidence_photo
+from tests.api.test_evidence import store as registry_store
+from tests.api.test_plans import plan_body
 from tests.api.test_reports import pdf_text
 from tests.api.test_workflow import act
 from tests.api.world import World, change, complete_changes
@@ -121,26 +122,19 @@ def test_final_approval_makes_one_task_per_failed_item_with_its_deadline(world: 
 
 
 def test_the_plan_sets_the_deadline(world: World) -> None:
-    inspection = world.inspection()
-    plan = Plan(
-        request_id=secrets.token_hex(8),
-        name="计划",
-        region_code="410222",
-        starts_on=dt.date(2026, 11, 1),
-        ends_on=dt.date(2026, 12, 31),
-        checklist_id="mini-test",
-        checklist_version=1,
-        kind="county_inspection",
-        requires_self_assessment=False,
-        status="active",
-        size=1,
-        created_by=world.users["county_reviewer"].id,
-        rectify_days=14,
+    made = world.call(
+        "county_reviewer", "POST", "/api/plans", plan_body(world, {"own": ["inspector"]}, rectify_days=14)
     )
-    db.session.add(plan)
-    db.session.flush()
-    inspection.plan_id = plan.id
-    db.session.commit()
+    assert made.status_code == 201, made.json
+    assert made.json["plan"]["rectify_days"] == 14
+    default = plan_body(world, {"own2": ["inspector"]})
+    assert world.call("county_reviewer", "POST", "/api/plans", default).json["plan"]["rectify_days"] == 30
+    too_long = world.call(
+        "county_reviewer", "POST", "/api/plans", plan_body(world, {"own": ["inspector"]}, rectify_days=400)
+    )
+    assert too_long.status_code == 422
+    inspection = db.session.get(Inspection, made.json["entries"][0]["inspection_id"])
+    assert inspection is not None
     changes = [c for c in complete_changes(inspection.id) if c["item_id"] != "M-B04"]
     world.sync("inspector", [*changes, change(inspection.id, "M-B04", "not_met")])
     for who, action in (
@@ -391,3 +385,20 @@ def test_the_rectification_list_exports_as_a_spreadsheet_with_text_as_text(world
         "sibling_county_reviewer", "GET", "/api/rectifications/export.xlsx?region_code=410222"
     )
     assert outside.status_code == 404
+
+
+def test_storage_verify_knows_the_photos_of_fixes(world: World) -> None:
+    approved_with_failures(world)
+    task = tasks(world, "self_assessor")["items"][0]
+    assert (
+        post_photo(world, task["id"], jpeg(taken=today_taken()), upload_id="fix-photo-0401").status_code
+        == 201
+    )
+    runner = world.client.application.test_cli_runner()
+    clean = runner.invoke(args=["storage", "verify"])
+    assert clean.exit_code == 0, clean.output  # the fix's photo and thumbnail are no orphans
+    store = registry_store(world)
+    store.put("rectifications/999999/stray.jpg", b"stray", hashlib.sha256(b"stray").hexdigest(), "image/jpeg")
+    found = runner.invoke(args=["storage", "verify"])
+    assert found.exit_code == 1
+    assert "orphaned: rectifications/999999/stray.jpg" in found.stderr

@@ -77,6 +77,15 @@ import type {
   RectificationPageOut,
   RectificationQuery,
   RectificationSubmitIn,
+  PayoutSettingsOut,
+  PublicationPreviewQuery,
+  PublicationPreviewOut,
+  PublicationIn,
+  PublicationPageOut,
+  PublicationQuery,
+  PublicationDetailOut,
+  ObjectionIn,
+  ObjectionDecisionIn,
 } from './types'
 import { endsSession, isRetryable } from './errors'
 
@@ -506,6 +515,44 @@ export function listPayoutRecords(): Promise<PayoutRecordingOut[]> {
 /** A region's payout sheet made within the request (small regions), as PDF or XLSX. */
 export function fetchPayoutSheet(region: string, period: string, format: 'pdf' | 'xlsx'): Promise<Blob> {
   return fetchBlob(`/api/payouts/${region}/${period}.${format}`)
+}
+
+/** Whether the user's region pays only results whose publication (公示) ended, and the settings of
+ * the regions above and inside it. */
+export function getPayoutSettings(): Promise<PayoutSettingsOut> {
+  return request<PayoutSettingsOut>('/api/payouts/settings')
+}
+
+export function setPayoutSetting(region: string, requiresPublication: boolean): Promise<PayoutSettingsOut> {
+  return request<PayoutSettingsOut>(`/api/payouts/settings/${region}`, { method: 'PUT', body: { requires_publication: requiresPublication } })
+}
+
+// --- publication of results (公示) ----------------------------------------------------------------
+
+export function listPublications(query: PublicationQuery = {}): Promise<PublicationPageOut> {
+  return request<PublicationPageOut>(`/api/publications${queryString(query)}`)
+}
+
+/** What a publication of a region and period would list, and the last day of its period. */
+export function previewPublication(query: PublicationPreviewQuery): Promise<PublicationPreviewOut> {
+  return request<PublicationPreviewOut>(`/api/publications/preview${queryString(query)}`, { timeoutMs: 120_000 })
+}
+
+/** Publishes the results previewed; the same request_id again answers with the same publication. */
+export function createPublication(body: PublicationIn): Promise<PublicationDetailOut> {
+  return request<PublicationDetailOut>('/api/publications', { method: 'POST', body, retry: true, timeoutMs: 120_000 })
+}
+
+export function getPublication(id: number): Promise<PublicationDetailOut> {
+  return request<PublicationDetailOut>(`/api/publications/${id}`)
+}
+
+export function recordObjection(publicationId: number, entryId: number, body: ObjectionIn): Promise<PublicationDetailOut> {
+  return request<PublicationDetailOut>(`/api/publications/${publicationId}/entries/${entryId}/objections`, { method: 'POST', body })
+}
+
+export function decideObjection(publicationId: number, objectionId: number, body: ObjectionDecisionIn): Promise<PublicationDetailOut> {
+  return request<PublicationDetailOut>(`/api/publications/${publicationId}/objections/${objectionId}/decision`, { method: 'POST', body })
 }
 
 /** The city's samples, newest first, with the progress of their re-review. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { daysLeft, deadlineText, fixEditable, fixOverdue, fixStatusLabel } from './rectification'
+import { daysLeft, deadlineText, fixEditable, fixOverdue, fixStatusLabel, validDays } from './rectification'
 
 describe('rectification rules on the device', () => {
   it('counts the days to the deadline in China dates', () => {
@@ -14,6 +14,14 @@ describe('rectification rules on the device', () => {
     expect(fixOverdue('returned', '2026-11-29', '2026-11-30')).toBe(true)
     expect(fixOverdue('submitted', '2026-11-29', '2026-11-30')).toBe(false)
     expect(fixOverdue('open', '2026-11-30', '2026-11-30')).toBe(false)
+  })
+
+  it('takes the days a plan may set', () => {
+    expect(validDays('30')).toBe(true)
+    expect(validDays('365')).toBe(true)
+    expect(validDays('0')).toBe(false)
+    expect(validDays('366')).toBe(false)
+    expect(validDays('3.5')).toBe(false)
   })
 
   it('uses the server labels and editable states', () => {

@@ -8,6 +8,10 @@ import { chinaDate } from './time'
 export const FIX_STATUS_LABELS: Readonly<Record<string, string>> = data.statuses
 const TONES = data.tones as Readonly<Record<string, TagType>>
 export const FIX_EVENT_LABELS: Readonly<Record<string, string>> = data.events
+/** The days a plan may give a facility to rectify (整改期限), and the default when none is set. */
+export const DAYS_MIN: number = data.days_min
+export const DAYS_MAX: number = data.days_max
+export const DEFAULT_DAYS: number = data.default_days
 export const NOTE_MIN_LENGTH: number = data.note_min_length
 export const NOTE_MAX_LENGTH: number = data.note_max_length
 export const PHOTOS_MIN: number = data.photos_min
@@ -48,4 +52,9 @@ export function deadlineText(deadline: string, today: string = chinaDate()): str
   if (days > 0) return `还剩 ${days} 天`
   if (days === 0) return '今天截止'
   return `已逾期 ${-days} 天`
+}
+
+/** Whether typed text is a whole number of days a plan may set. */
+export function validDays(text: string): boolean {
+  return /^\d{1,3}$/.test(text) && Number(text) >= DAYS_MIN && Number(text) <= DAYS_MAX
 }

@@ -9,8 +9,8 @@ since), as the scoring engine does, which gives the items not met, expired and m
 included. An approved inspection whose tier was never stored (approved before 0014 without a
 rendered report) is scored whole and gets its tier, on the inspection too.
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-11-30 03:00:00
 
 """
@@ -31,8 +31,8 @@ from server.domain.facts import record_facts
 
 
 # revision identifiers, used by Alembic.
-revision = '0016'
-down_revision = '0015'
+revision = '0017'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 
