@@ -54,7 +54,7 @@ def _init_extensions(app: Flask, settings: Settings) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from server.api import health, imports, jobs, payouts, plans, pwa, schemas, users, v1, verify
+    from server.api import exports, health, imports, jobs, payouts, plans, pwa, schemas, users, v1, verify
     from server.api.base import Api
     from server.api.docs import ErrorResponsesPlugin
     from server.api.errors import register_error_handlers
@@ -78,7 +78,16 @@ def _register_blueprints(app: Flask) -> None:
     api = Api(app, spec_kwargs={"extra_plugins": [ErrorResponsesPlugin(app)]})
     for schema in schemas.REFERENCED:
         api.spec.components.schema(schema.__name__, schema=schema)
-    for blueprint in (*v1.BLUEPRINTS, payouts.bp, jobs.bp, users.bp, imports.bp, plans.bp, health.bp):
+    for blueprint in (
+        *v1.BLUEPRINTS,
+        payouts.bp,
+        jobs.bp,
+        users.bp,
+        imports.bp,
+        plans.bp,
+        exports.bp,
+        health.bp,
+    ):
         api.register_blueprint(blueprint)
     app.register_blueprint(verify.bp)
     app.register_blueprint(pwa.bp)  # last: its catch-all route serves the app shell

@@ -1095,6 +1095,17 @@ class PayoutSheetRequest(Strict):
     format = Text(required=True, max_length=4, validate=one_of(["pdf", "xlsx"]))
 
 
+class ResultsExportRequest(Strict):
+    region_code = Text(
+        required=True, max_length=12, regex=(r"^\d{6}(\d{3})?(\d{3})?$", "6、9 或 12 位数字地区代码")
+    )
+    period = Text(
+        required=True,
+        max_length=10,
+        metadata={"description": "a year (2026), quarter (2026Q4) or month (2026-11)"},
+    )
+
+
 class JobProgressOut(ma.Schema):
     done = fields.Integer(required=True)
     total = fields.Integer(

@@ -93,6 +93,10 @@ POLICY: dict[str, frozenset[str]] = {
     "plans.cancel": DESK,
     "plans.list_template": DESK,
     "plans.read_list": DESK,
+    # a plan's visits as a spreadsheet: whoever may read the plan
+    "plans.export": DESK,
+    # the final results of a region and period as a spreadsheet (评审结果): the desk and finance
+    "exports.results": DESK | {FINANCE},
 }
 
 # Endpoints a user whose password is a one-time one may call before choosing their own.
