@@ -12,10 +12,12 @@ what was paid before, a payout already recorded for this report as recorded).
 The export is read with a handful of set-based queries over the region and period
 (server.db.exports). Reports are not rendered to read them: a stored report is used when nothing
 changed since it was made (checked in bulk, as the payout sheet does), and only a result without
-a current report costs a render. Chapter shares come from the scoring result, computed again from
-the stored answers in batches (BATCH inspections a query): scoring is pure and the same answers,
-facts and checklist give the same result the report's snapshot holds, which its fingerprint
-guarantees for a current report.
+a current report costs a render. Chapter shares, core items and vetoes come from the scoring
+result, computed again from the stored answers in batches (BATCH inspections a query): scoring is
+pure and the same answers, facts and checklist give the same result the report's snapshot holds,
+which its fingerprint guarantees for a current report. Only the part of the score the export
+shows is computed (server.domain.scoring.summary_checked: item outcomes and chapter roll-ups, by
+the engine's own steps); the tier and its rules are the report's.
 
 A region with more results in the period than `export_inline_rows` is exported by a background
 job (RESULTS_JOB); its file is downloaded from the jobs page.
@@ -45,7 +47,7 @@ from server.domain.checklist import Checklist
 from server.domain.errors import DomainError
 from server.domain.identifiers import FACILITY_TYPES
 from server.domain.labels import KIND_LABELS
-from server.domain.scoring import Answer, check_facts, documents_from_json, score_checked
+from server.domain.scoring import Answer, check_facts, documents_from_json, summary_checked
 from server.domain.times import format_instant
 from server.extensions import db
 from server.formats import exports as sheets
@@ -148,7 +150,8 @@ def _facility(r: queries.Result) -> Facility:
 def _scores(
     chosen: Sequence[queries.Result], models: dict[tuple[str, int], Checklist], progress: Progress
 ) -> dict[int, dict[str, Any] | None]:
-    """The scoring result of each inspection, from its stored answers, BATCH at a time; None for
+    """What the export shows of each inspection's scoring result (server.domain.scoring
+    summary_checked: chapters, vetoes, item outcomes), from its stored answers, BATCH at a time; None for
     one that cannot be scored now (its facility lacks a fact the checklist needs: a record
     changed outside the app), whose row then shows no shares rather than failing the export."""
     scores: dict[int, dict[str, Any] | None] = {}
@@ -170,7 +173,9 @@ def _scores(
                 log.warning("inspection %s: its facility's facts no longer score it", r.inspection_id)
                 scores[r.inspection_id] = None
                 continue
-            scores[r.inspection_id] = score_checked(model, facts, answers[r.inspection_id], r.inspection_date)
+            scores[r.inspection_id] = summary_checked(
+                model, facts, answers[r.inspection_id], r.inspection_date
+            )
     return scores
 
 

@@ -8,8 +8,10 @@ import json
 
 from server.domain import exports
 from server.domain.checklist import NOT_APPLICABLE, NOT_MET, parse_checklist
-from server.domain.scoring import Answer, check_facts, score_checked
+from server.domain.scoring import Answer, check_answers, check_facts, score_checked, summary_checked
+from server.services.checklists import load_definition
 from server.settings import PROJECT_ROOT
+from tests.scoring_corpus import ROOT, build_cases, editions
 
 QS = PROJECT_ROOT / "checklists" / "quality_service" / "2023-sample" / "v1.json"
 VC = PROJECT_ROOT / "checklists" / "village_clinic" / "2022-sample" / "v1.json"
@@ -91,3 +93,25 @@ def test_file_names_lose_what_file_systems_refuse() -> None:
     assert exports.file_name("开封市2026年评审结果") == "开封市2026年评审结果.xlsx"
     assert exports.file_name('a/b:c*"d"检查清单') == "a_b_c_d_检查清单.xlsx"
     assert exports.file_name("...") == "导出.xlsx"
+
+
+def test_the_summary_the_export_computes_is_that_part_of_the_full_score() -> None:
+    """summary_checked against score_checked on every edition the scoring corpus covers: random
+    answer sets (facts, dates, N/A, vetoes, expired documents) and each rule's threshold pairs."""
+    compared = 0
+    for rel in editions():
+        checklist = load_definition(ROOT / rel, ROOT)
+        for case in build_cases(checklist, 20, 0, seed=16):
+            document = case.input
+            facts = check_facts(checklist, document["facts"])
+            answers = check_answers(checklist, document["answers"])
+            day = dt.date.fromisoformat(document["inspection_date"])
+            summary = summary_checked(checklist, facts, answers, day)
+            full = case.expected
+            assert summary["chapters"] == full["chapters"], (rel, case.name)
+            assert summary["veto_failed"] == full["veto_failed"], (rel, case.name)
+            assert summary["items"] == {i: {"outcome": o["outcome"]} for i, o in full["items"].items()}
+            assert exports.chapter_shares(checklist, summary) == exports.chapter_shares(checklist, full)
+            assert exports.core_items(checklist, summary) == exports.core_items(checklist, full)
+            compared += 1
+    assert compared > 500
