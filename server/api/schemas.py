@@ -1096,9 +1096,7 @@ class PayoutSheetRequest(Strict):
 
 
 class ResultsExportRequest(Strict):
-    region_code = Text(
-        required=True, max_length=12, regex=(r"^\d{6}(\d{3})?(\d{3})?$", "6、9 或 12 位数字地区代码")
-    )
+    region_code = Text(required=True, max_length=12, regex=REGION_CODE)
     period = Text(
         required=True,
         max_length=10,

@@ -147,14 +147,24 @@ def _facility(r: queries.Result) -> Facility:
     )
 
 
-def _scores(
+@dataclass(frozen=True)
+class Measures:
+    """What a row shows of its result's score."""
+
+    shares: tuple[float | None, ...]
+    core: str
+    veto: str
+
+
+def _measures(
     chosen: Sequence[queries.Result], models: dict[tuple[str, int], Checklist], progress: Progress
-) -> dict[int, dict[str, Any] | None]:
-    """What the export shows of each inspection's scoring result (server.domain.scoring
-    summary_checked: chapters, vetoes, item outcomes), from its stored answers, BATCH at a time; None for
-    one that cannot be scored now (its facility lacks a fact the checklist needs: a record
-    changed outside the app), whose row then shows no shares rather than failing the export."""
-    scores: dict[int, dict[str, Any] | None] = {}
+) -> dict[int, Measures]:
+    """The chapter shares, core items and veto outcome of each result, from its stored answers,
+    BATCH results at a time: the part of the score the export shows (server.domain.scoring
+    summary_checked), kept only as the row's values, so a province's scores never pile up. A
+    result that cannot be scored now (its facility lacks a fact the checklist needs: a record
+    changed outside the app) gets empty cells rather than failing the export."""
+    measures: dict[int, Measures] = {}
     for start in range(0, len(chosen), BATCH):
         progress(start, len(chosen), "collect")
         batch = chosen[start : start + BATCH]
@@ -171,12 +181,15 @@ def _scores(
                 facts = check_facts(model, facility_facts(_facility(r), model))
             except DomainError:
                 log.warning("inspection %s: its facility's facts no longer score it", r.inspection_id)
-                scores[r.inspection_id] = None
+                measures[r.inspection_id] = Measures((None,) * len(model.chapters), "", "")
                 continue
-            scores[r.inspection_id] = summary_checked(
-                model, facts, answers[r.inspection_id], r.inspection_date
+            score = summary_checked(model, facts, answers.pop(r.inspection_id, {}), r.inspection_date)
+            measures[r.inspection_id] = Measures(
+                tuple(domain.chapter_shares(model, score)),
+                domain.core_text(*domain.core_items(model, score)),
+                domain.veto_text(model, score),
             )
-    return scores
+    return measures
 
 
 def _rule(row: PayoutRule) -> payout_domain.Rule:
@@ -200,9 +213,14 @@ def _payouts(
     on: dt.date,
 ) -> dict[int, payout_domain.SheetRow]:
     """What the payout sheet would pay each result that reached a tier, by inspection."""
+    tiers = {  # shared by the candidates of a checklist version: a province has 50,000
+        key: (tuple(t.code for t in model.tiers), {t.code: t.label for t in model.tiers})
+        for key, model in models.items()
+    }
     candidates = []
     for r in chosen:
         model = models[(r.checklist_id, r.checklist_version)]
+        tier_order, tier_labels = tiers[(r.checklist_id, r.checklist_version)]
         number, digest, tier_code, tier_label = facts[r.inspection_id]
         candidates.append(
             payout_domain.Candidate(
@@ -217,8 +235,8 @@ def _payouts(
                 approved_on=r.inspection_date,
                 tier_code=tier_code,
                 tier_label=tier_label,
-                tier_order=tuple(t.code for t in model.tiers),
-                tier_labels={t.code: t.label for t in model.tiers},
+                tier_order=tier_order,
+                tier_labels=tier_labels,
                 report_number=number,
                 report_digest=digest,
             )
@@ -275,15 +293,15 @@ def build_results(
         key: checklists.get_checklist(*key) for key in {(r.checklist_id, r.checklist_version) for r in found}
     }
     chosen = _newest(found, models)
+    del found  # the results the newest ones replace
     facts = report_facts(ids, [r.inspection_id for r in chosen], now, render=True, progress=progress)
-    scores = _scores(chosen, models, progress)
+    measures = _measures(chosen, models, progress)
     paying = _payouts(ids, chosen, models, facts, period.end)
     names = _region_names({r.region_code for r in chosen})
     families = checklists.current_families()
     by_checklist: dict[tuple[str, int], list[tuple[queries.Result, domain.ResultRow]]] = defaultdict(list)
     for r in chosen:
-        model = models[(r.checklist_id, r.checklist_version)]
-        score = scores[r.inspection_id]
+        measured = measures[r.inspection_id]
         number, digest, _, tier_label = facts[r.inspection_id]
         place = domain.region_path(r.region_code, names)
         sheet_row = paying.get(r.inspection_id)
@@ -305,11 +323,9 @@ def build_results(
                     kind_label=KIND_LABELS.get(r.kind, r.kind),
                     inspection_date=r.inspection_date,
                     tier_label=tier_label,
-                    shares=tuple(domain.chapter_shares(model, score))
-                    if score is not None
-                    else (None,) * len(model.chapters),
-                    core=domain.core_text(*domain.core_items(model, score)) if score is not None else "",
-                    veto=domain.veto_text(model, score) if score is not None else "",
+                    shares=measured.shares,
+                    core=measured.core,
+                    veto=measured.veto,
                     report_number=number,
                     report_digest=digest,
                     amount_yuan=amount,
