@@ -55,6 +55,7 @@ def _init_extensions(app: Flask, settings: Settings) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from server.api import (
+        exports,
         health,
         imports,
         jobs,
@@ -100,6 +101,7 @@ def _register_blueprints(app: Flask) -> None:
         plans.bp,
         rectifications.bp,
         publications.bp,
+        exports.bp,
         health.bp,
     ):
         api.register_blueprint(blueprint)
