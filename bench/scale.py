@@ -21,7 +21,8 @@ default, a small photo and its thumbnail a row) written to local disk; `storage 
 rows (a copy of them in a schema of their own, put first on the search path of that measurement).
 
 Everything runs in a throwaway PostgreSQL (the test harness's) on this machine. The reports' tiers
-are assigned, not scored from the answers: the payout sheet reads stored reports only.
+are assigned, not scored from the answers: the payout sheet reads stored reports only (the results
+export scores the answers again, bench/exports.py).
 """
 
 from __future__ import annotations
@@ -50,6 +51,9 @@ SECRET = "scale-" + "s" * 42
 PERIOD = "2026"
 CENTRE_CHECKLIST = ("qs-2023-sample", 2)
 CLINIC_CHECKLIST = ("vc-2022-sample", 1)
+# the facts the checklists' conditions read, so that a result can be scored again (the export)
+CENTRE_FACTS = {"community_hospital": False, "medical_staff": 30, "population_served": 30_000}
+CLINIC_FACTS = {"tcm_corner": False}
 COUNTIES_PER_CITY = 9
 APPROVED_2026 = 0.92
 EVIDENCE_SHARE = 0.74  # evidence rows per answer
@@ -302,11 +306,11 @@ def generate(url: str, evidence_root: Path, size: Size, log: Callable[[str], Non
         created = dt.datetime(2024, 6, 1, tzinfo=dt.UTC)
         places: list[tuple[int, str, tuple[str, int]]] = []  # (facility id, region, checklist)
         for t, township in enumerate(townships):
-            facilities.add(t + 1, f"{township}中心卫生院", "C210", township, 40, True, {}, created)
+            facilities.add(t + 1, f"{township}中心卫生院", "C210", township, 40, True, CENTRE_FACTS, created)
             places.append((t + 1, township, CENTRE_CHECKLIST))
         for v, village in enumerate(villages):
             fid = size.centres + v + 1
-            facilities.add(fid, f"{village}村卫生室", "D600", village, 0, False, {}, created)
+            facilities.add(fid, f"{village}村卫生室", "D600", village, 0, False, CLINIC_FACTS, created)
             places.append((fid, village, CLINIC_CHECKLIST))
         counts["facilities"] = facilities.close()
 
@@ -325,15 +329,16 @@ def generate(url: str, evidence_root: Path, size: Size, log: Callable[[str], Non
                 "role",
                 "region_code",
                 "active",
+                "must_change_password",
                 "created_at",
             ),
         )
-        users.add(1, "bench-admin", "省管理员", real_hash, "admin", "410000", True, created)
+        users.add(1, "bench-admin", "省管理员", real_hash, "admin", "410000", True, False, created)
         uid = 1
         reviewers: dict[str, int] = {}
         for city in cities:
             uid += 1
-            users.add(uid, f"city-{city}", f"市复核{city}", "!", "city_reviewer", city, True, created)
+            users.add(uid, f"city-{city}", f"市复核{city}", "!", "city_reviewer", city, True, False, created)
         for county in counties:
             for r in range(2):
                 uid += 1
@@ -346,6 +351,7 @@ def generate(url: str, evidence_root: Path, size: Size, log: Callable[[str], Non
                     "county_reviewer",
                     county,
                     True,
+                    False,
                     created,
                 )
                 reviewers.setdefault(county, uid)
@@ -363,6 +369,7 @@ def generate(url: str, evidence_root: Path, size: Size, log: Callable[[str], Non
                 "inspector",
                 county,
                 True,
+                False,
                 created,
             )
             inspectors[county].append(uid)
@@ -863,6 +870,11 @@ def _op(name: str, app: Any, region: str) -> dict[str, Any]:
     from server import registry
     from server.extensions import db
 
+    if name.startswith("results"):
+        from bench import exports
+
+        return exports.op(name, app, region)
+
     with app.app_context():
         if name in ("xlsx", "pdf", "build"):
             from server.services import payouts
@@ -937,6 +949,8 @@ OPERATIONS = (
     Operation("xlsx", "payout sheet XLSX (build + write)", "facilities"),
     Operation("pdf", "payout sheet PDF (build + write)", "facilities"),
     Operation("build", "payout rule matching: sheet build", "facilities"),
+    Operation("results", "results export XLSX (job: read, score, write)", "facilities"),
+    Operation("results_request", "GET /api/exports/results (request)", "facilities"),
     Operation("audit", "audit verify (from checkpoint)", "entries behind"),
     Operation("audit_full", "audit verify --full", "entries"),
     Operation("storage", "storage verify (real objects)", "objects"),
@@ -1029,7 +1043,13 @@ class SizeRun:
         return self.size.facilities
 
 
-def run_size(server_url: str, base: Path, size: Size, log: Callable[[str], None]) -> SizeRun:
+def run_size(
+    server_url: str,
+    base: Path,
+    size: Size,
+    log: Callable[[str], None],
+    operations: Sequence[str] | None = None,
+) -> SizeRun:
     from flask_migrate import upgrade
 
     from server import create_app
@@ -1071,6 +1091,8 @@ def run_size(server_url: str, base: Path, size: Size, log: Callable[[str], None]
     objects_url = url + "?options=-csearch_path%3Dobjects,public"
     results = {}
     for op in OPERATIONS:
+        if operations is not None and op.key not in operations:
+            continue
         measured = measure(op, tmp, objects_url if op.key == "storage" else url, size.sheet_region)
         results[op.key] = measured
         seconds = f"{measured.seconds:8.2f} s" if measured.seconds is not None else "       — "
@@ -1082,7 +1104,8 @@ def run_size(server_url: str, base: Path, size: Size, log: Callable[[str], None]
     return SizeRun(size, loaded, results, url, tmp)
 
 
-def table(runs: list[SizeRun]) -> list[str]:
+def table(runs: list[SizeRun], operations: Sequence[str] | None = None) -> list[str]:
+    chosen = [op for op in OPERATIONS if operations is None or op.key in operations]
     head = "operation".ljust(40) + "".join(
         f" | {r.size.name} ({r.size.facilities:,})".ljust(28) for r in runs
     )
@@ -1093,7 +1116,7 @@ def table(runs: list[SizeRun]) -> list[str]:
         head,
         "-" * len(head),
     ]
-    for op in OPERATIONS:
+    for op in chosen:
         cells = []
         for r in runs:
             m = r.results[op.key]
@@ -1111,7 +1134,7 @@ def table(runs: list[SizeRun]) -> list[str]:
             "is at most ~1.2; work of the same size at both stays flat, within the machine's noise, "
             f"x{FLAT}):"
         )
-        for op in OPERATIONS:
+        for op in chosen:
             a, b = small.results[op.key], large.results[op.key]
             size_ratio = large.basis(op) / small.basis(op)
             if a.seconds is None or b.seconds is None or a.seconds <= 0:
@@ -1209,7 +1232,13 @@ def _stop(signum: int, frame: Any) -> None:
     raise SystemExit(f"stopped by signal {signum}")  # so that the PostgreSQL started here stops too
 
 
-def scale(sizes: Sequence[Size], log: Callable[[str], None] = print, browser: bool = False) -> list[str]:
+def scale(
+    sizes: Sequence[Size],
+    log: Callable[[str], None] = print,
+    browser: bool = False,
+    operations: Sequence[str] | None = None,
+) -> list[str]:
+    """Each size loaded and measured (every operation, or those named)."""
     from tests.harness.services import PostgresServer
 
     signal.signal(signal.SIGTERM, _stop)
@@ -1220,12 +1249,12 @@ def scale(sizes: Sequence[Size], log: Callable[[str], None] = print, browser: bo
             env = postgres.start()
             if not env:
                 return ["PostgreSQL is not installed: run make bench (it installs it)"]
-            runs = [run_size(env["DABIAO_TEST_PG_URL"], base, size, log) for size in sizes]
+            runs = [run_size(env["DABIAO_TEST_PG_URL"], base, size, log, operations) for size in sizes]
             walked = walk(runs[-1].url, runs[-1].tmp, runs[-1].size, log) if browser else []
         finally:
             postgres.stop()
     lines = [f"{r.size.name}: dataset generated with COPY in {r.loaded.seconds:.0f} s" for r in runs]
-    return [*lines, *walked, "", *table(runs)]
+    return [*lines, *walked, "", *table(runs, operations)]
 
 
 def run() -> list[str]:

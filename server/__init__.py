@@ -56,6 +56,7 @@ def _init_extensions(app: Flask, settings: Settings) -> None:
 def _register_blueprints(app: Flask) -> None:
     from server.api import (
         dashboard,
+        exports,
         health,
         imports,
         jobs,
@@ -102,6 +103,7 @@ def _register_blueprints(app: Flask) -> None:
         dashboard.bp,
         rectifications.bp,
         publications.bp,
+        exports.bp,
         health.bp,
     ):
         api.register_blueprint(blueprint)

@@ -74,6 +74,9 @@ class Settings:
     # A payout sheet is made inside a request (GET /api/payouts/...) only for a region with at
     # most this many approved inspections; larger ones are made by a background job.
     payout_inline_rows: int = 3000
+    # The results export of a region and period (GET /api/exports/results/...) is made inside a
+    # request only for at most this many final results; more are exported by a background job.
+    export_inline_rows: int = 5000
     # A campaign plan of at most this many facilities is created inside the request; a larger one
     # waits as 创建中 while a background job creates its inspections.
     plan_inline_facilities: int = 200
@@ -136,6 +139,7 @@ class Settings:
             "trusted_proxies": int(get("TRUSTED_PROXIES", "0") or 0),
             "login_address_free_failures": int(get("LOGIN_ADDRESS_FREE_FAILURES", "30") or 0),
             "payout_inline_rows": int(get("PAYOUT_INLINE_ROWS", "3000") or 3000),
+            "export_inline_rows": int(get("EXPORT_INLINE_ROWS", "5000") or 5000),
             "plan_inline_facilities": int(get("PLAN_INLINE_FACILITIES", "200") or 200),
             "import_inline_rows": int(get("IMPORT_INLINE_ROWS", "1000") or 1000),
             "import_inline_users": int(get("IMPORT_INLINE_USERS", "100") or 100),

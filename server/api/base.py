@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar, cast
+from urllib.parse import quote
 
 import flask_smorest
 import marshmallow as ma
@@ -107,6 +109,21 @@ def now() -> dt.datetime:
 
 def client_ip() -> str | None:
     return request.remote_addr
+
+
+_NOT_ASCII_NAME = re.compile(r"[^0-9A-Za-z._-]+")
+
+
+def attachment(filename: str) -> str:
+    """The Content-Disposition of a download named `filename`. A name beyond ASCII (开封市2026年评审结果.xlsx)
+    goes in RFC 5987's `filename*`, in UTF-8, which browsers use; `filename` then carries an ASCII
+    stand-in for clients that read nothing else (a header must be ASCII)."""
+    if filename.isascii() and '"' not in filename and "\\" not in filename:
+        return f'attachment; filename="{filename}"'
+    stem, dot, suffix = filename.rpartition(".")
+    plain = _NOT_ASCII_NAME.sub("", stem if dot else filename).strip("._-") or "download"
+    plain += f".{_NOT_ASCII_NAME.sub('', suffix)}" if dot and suffix.isascii() else ""
+    return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 def principal() -> Principal:

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Response, stream_with_context
 
 from server.api import schemas as s
-from server.api.base import Blueprint, principal, requires
+from server.api.base import Blueprint, attachment, principal, requires
 from server.api.docs import raises
 from server.services import jobs
 
@@ -42,7 +42,7 @@ def job_result(job_id: int) -> Response:
         stream_with_context(download.chunks), mimetype=download.content_type, direct_passthrough=True
     )
     response.headers["Content-Length"] = str(download.size)
-    response.headers["Content-Disposition"] = f'attachment; filename="{download.filename}"'
+    response.headers["Content-Disposition"] = attachment(download.filename)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["X-Content-SHA256"] = download.sha256
     response.headers["Cache-Control"] = "private, no-store"

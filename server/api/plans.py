@@ -11,8 +11,9 @@ from flask import Response
 from server.api import schemas as s
 from server.api.base import Blueprint, client_ip, now, principal, requires
 from server.api.docs import raises
+from server.api.exports import send
 from server.api.imports import read_upload
-from server.services import plan_lists, plans
+from server.services import exports, plan_lists, plans
 from server.services.imports import XLSX_TYPE
 
 bp = Blueprint("plans", __name__, url_prefix="/api/plans", description="评审计划")
@@ -49,6 +50,16 @@ def create_plan(body: dict[str, Any]) -> Any:
 def get_plan(plan_id: int) -> Any:
     """The plan and each facility's visit: team, date and progress (and its self-assessment)."""
     return plans.detail(principal(), plan_id)
+
+
+@bp.route("/<int:plan_id>/inspections.xlsx")
+@requires("plans.export")
+@bp.response(200, {"format": "binary", "type": "string"}, content_type=XLSX_TYPE)
+def export_plan(plan_id: int) -> Response:
+    """The plan's visits as a spreadsheet (检查清单): facility, region, type, team, planned day,
+    progress and status as the plan's page shows them, and the tier and report number of each
+    visit finally approved."""
+    return send(exports.plan_list(principal(), plan_id, now()))
 
 
 @bp.route("/<int:plan_id>/inspections/<int:inspection_id>", methods=["PATCH"])

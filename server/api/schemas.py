@@ -1111,6 +1111,15 @@ class PayoutSheetRequest(Strict):
     format = Text(required=True, max_length=4, validate=one_of(["pdf", "xlsx"]))
 
 
+class ResultsExportRequest(Strict):
+    region_code = Text(required=True, max_length=12, regex=REGION_CODE)
+    period = Text(
+        required=True,
+        max_length=10,
+        metadata={"description": "a year (2026), quarter (2026Q4) or month (2026-11)"},
+    )
+
+
 class JobProgressOut(ma.Schema):
     done = fields.Integer(required=True)
     total = fields.Integer(

@@ -117,6 +117,10 @@ POLICY: dict[str, frozenset[str]] = {
     "rectifications.submit": frozenset({SELF_ASSESSOR}),
     "rectifications.decide": frozenset({COUNTY_REVIEWER}),
     "rectifications.export": DESK,
+    # a plan's visits as a spreadsheet: whoever may read the plan
+    "plans.export": DESK,
+    # the final results of a region and period as a spreadsheet (评审结果): the desk and finance
+    "exports.results": DESK | {FINANCE},
 }
 
 # Endpoints a user whose password is a one-time one may call before choosing their own.

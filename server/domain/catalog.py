@@ -294,6 +294,10 @@ CATALOG: dict[str, Entry] = {
     "payouts.use_job": Entry(
         409, "该地区的分配表超过 {limit} 行，不能在页面请求中直接生成，请使用“生成分配表”后台任务"
     ),
+    # --- exports ---
+    "exports.use_job": Entry(
+        409, "该地区该期间的评审结果超过 {limit} 条，不能在页面请求中直接导出，请改由后台任务导出"
+    ),
     # --- background jobs ---
     "jobs.not_finished": Entry(409, "任务尚未完成，请稍后再下载", retryable=True),
     "jobs.no_result": Entry(409, "任务未成功完成，没有可下载的结果"),

@@ -93,6 +93,7 @@ JOB_KIND_LABELS = {
     "storage_verify": "证据存储校验",
     "plan": "创建评审计划",
     "import": "批量导入",
+    "results_export": "评审结果导出",
 }
 JOB_STATE_LABELS = {"queued": "排队中", "running": "进行中", "succeeded": "已完成", "failed": "失败"}
 JOB_STATE_TONES: dict[str, Tone] = {

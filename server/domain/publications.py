@@ -19,10 +19,10 @@ a result is held back.
 from __future__ import annotations
 
 import datetime as dt
-
-import chinese_calendar  # type: ignore[import-untyped]
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+
+import chinese_calendar  # type: ignore[import-untyped]
 
 WORKING_DAYS_DEFAULT = 7
 WORKING_DAYS_MAX = 30

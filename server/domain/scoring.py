@@ -557,6 +557,55 @@ def _rollup(checklist: Checklist, outcomes: Iterable[ItemOutcome]) -> dict[str, 
 # --- the engine ----------------------------------------------------------------------------------
 
 
+def _outcomes(
+    checklist: Checklist,
+    checked_facts: Mapping[str, Any],
+    checked_answers: Mapping[str, Answer],
+    inspection_date: dt.date,
+) -> list[ItemOutcome]:
+    return _weigh(
+        checklist,
+        [
+            item_outcome(checklist, item, checked_answers.get(item.id), checked_facts, inspection_date)
+            for item in checklist.items()
+        ],
+    )
+
+
+def _veto_failed(outcomes: Iterable[ItemOutcome]) -> list[str]:
+    return [o.item.id for o in outcomes if o.item.veto and o.outcome == NOT_MET]
+
+
+def _chapters(checklist: Checklist, by_id: Mapping[str, ItemOutcome]) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": ch.id,
+            "title": ch.title,
+            **_rollup(checklist, (by_id[i.id] for s in ch.sections for i in s.items)),
+        }
+        for ch in checklist.chapters
+    ]
+
+
+def summary_checked(
+    checklist: Checklist,
+    checked_facts: Mapping[str, Any],
+    checked_answers: Mapping[str, Answer],
+    inspection_date: dt.date,
+) -> dict[str, Any]:
+    """The part of `score_checked`'s result that a list of many results shows (the results export:
+    each chapter's roll-up, the veto items failed, each item's outcome), computed by the same
+    steps, without the tier rules, the section roll-ups and the explanations, which cost most of
+    a score and are read from the result's report instead. Equal to those keys of
+    `score_checked`'s result (tests/domain/test_exports.py compares them on the corpus)."""
+    outcomes = _outcomes(checklist, checked_facts, checked_answers, inspection_date)
+    return {
+        "veto_failed": _veto_failed(outcomes),
+        "chapters": _chapters(checklist, {o.item.id: o for o in outcomes}),
+        "items": {o.item.id: {"outcome": o.outcome} for o in outcomes},
+    }
+
+
 def score(
     checklist: Checklist,
     facts: Any,
@@ -577,16 +626,10 @@ def score_checked(
 ) -> dict[str, Any]:
     """Score answers that were checked when they were stored: their values are taken as they are
     (a date stored before dates were bounded still scores, it does not fail the inspection)."""
-    outcomes = _weigh(
-        checklist,
-        [
-            item_outcome(checklist, item, checked_answers.get(item.id), checked_facts, inspection_date)
-            for item in checklist.items()
-        ],
-    )
+    outcomes = _outcomes(checklist, checked_facts, checked_answers, inspection_date)
     by_id = {o.item.id: o for o in outcomes}
 
-    veto_failed = [o.item.id for o in outcomes if o.item.veto and o.outcome == NOT_MET]
+    veto_failed = _veto_failed(outcomes)
     veto_unanswered = [o.item.id for o in outcomes if o.item.veto and o.applicable and o.outcome is None]
 
     def vetoes(effect: str, tier: str | None = None) -> tuple[list[str], list[str]]:
@@ -694,14 +737,7 @@ def score_checked(
         "tiers": tier_results,
         "next_tier": next_tier,
         "totals": _rollup(checklist, outcomes),
-        "chapters": [
-            {
-                "id": ch.id,
-                "title": ch.title,
-                **_rollup(checklist, (by_id[i.id] for s in ch.sections for i in s.items)),
-            }
-            for ch in checklist.chapters
-        ],
+        "chapters": _chapters(checklist, by_id),
         "sections": [
             {
                 "id": sec.id,

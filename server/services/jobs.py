@@ -61,6 +61,7 @@ KIND_POLICY = {
     "storage_verify": "audit.list",
     "plan": "plans.create",
     "import": "imports.run",
+    "results_export": "exports.results",
 }
 
 

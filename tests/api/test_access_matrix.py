@@ -203,6 +203,7 @@ SPECS: dict[str, Spec] = {
     "audit.export": Spec("GET", lambda t: "/api/audit/log.csv", located=False),
     "payouts.sheet": Spec("GET", lambda t: f"/api/payouts/{t.region_code}/2026.xlsx"),
     "payouts.preview": Spec("GET", lambda t: f"/api/payouts/{t.region_code}/2026/preview"),
+    "exports.results": Spec("GET", lambda t: f"/api/exports/results/{t.region_code}/2026.xlsx"),
     "payouts.record": Spec(
         "POST", lambda t: f"/api/payouts/{t.region_code}/2026/record", lambda t, role, w: {"digest": "0" * 64}
     ),
@@ -374,6 +375,7 @@ SPECS: dict[str, Spec] = {
         listed=lambda body, t: t.plan_id in {p["id"] for p in body["items"]},
     ),
     "plans.get": Spec("GET", lambda t: f"/api/plans/{t.plan_id}"),
+    "plans.export": Spec("GET", lambda t: f"/api/plans/{t.plan_id}/inspections.xlsx"),
     "plans.create": Spec(
         "POST",
         lambda t: "/api/plans",

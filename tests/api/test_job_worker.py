@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import io
 import os
 import signal
 import subprocess
@@ -23,6 +24,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask_migrate import upgrade
+from openpyxl import load_workbook  # type: ignore[import-untyped]
 from sqlalchemy import text
 
 from server import create_app, registry
@@ -100,6 +102,28 @@ def test_a_queued_job_is_one_job_until_a_worker_runs_it(committed: Any) -> None:
     assert done["progress"]["done"] == done["progress"]["total"] > 0
     pdf = world.call("city_reviewer", "GET", f"/api/jobs/{job['id']}/result")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+
+
+def test_the_export_job_runs_on_a_real_worker(committed: Any) -> None:
+    """Queued on PostgreSQL, run by `flask jobs worker` in its child process, downloaded."""
+    app, world, _ = committed
+    approved(world, "own")
+    approved(world, "sibling")
+    db.session.commit()
+    body = {"region_code": "410200", "period": "2026Q4"}
+    job = world.call("finance", "POST", "/api/exports/results", body).json
+    assert (job["state"], job["kind"]) == ("queued", "results_export")
+    assert world.call("admin", "POST", "/api/exports/results", body).json["id"] == job["id"]  # one job
+    run_once(app)
+    done = world.call("finance", "GET", f"/api/jobs/{job['id']}").json
+    assert done["state"] == "succeeded", done
+    download = world.call("finance", "GET", f"/api/jobs/{job['id']}/result")
+    assert download.status_code == 200
+    sheet = load_workbook(io.BytesIO(download.data)).worksheets[1]
+    assert [row[3] for row in sheet.iter_rows(min_row=6, values_only=True)] == [
+        "通许县城关镇卫生院",
+        "兰考县城关镇卫生院",
+    ]
 
 
 def test_a_job_queued_with_data_that_rolls_back_never_existed(committed: Any) -> None:

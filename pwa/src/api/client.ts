@@ -45,6 +45,7 @@ import type {
   PasswordChangeIn,
   PayoutSheetRequest,
   RegradeIn,
+  ResultsExportRequest,
   ResolveIn,
   ResolveOut,
   RevisionOut,
@@ -738,6 +739,23 @@ export function getJob(id: number, options: Pick<RequestOptions, 'signal'> = {})
  * same sheet is already under way. */
 export function requestPayoutSheet(body: PayoutSheetRequest): Promise<JobOut> {
   return request<JobOut>('/api/payouts/sheets', { method: 'POST', body, timeoutMs: 30_000 })
+}
+
+/** The final results of a region and period as a spreadsheet (评审结果), made inside the request;
+ * a region with more results than a request exports answers 409 exports.use_job. */
+export function fetchResultsExport(region: string, period: string): Promise<Blob> {
+  return fetchBlob(`/api/exports/results/${region}/${period}.xlsx`)
+}
+
+/** The same export as a background job (202): the answer is the job, the same one when the same
+ * export is already under way. */
+export function requestResultsExport(body: ResultsExportRequest): Promise<JobOut> {
+  return request<JobOut>('/api/exports/results', { method: 'POST', body, timeoutMs: 30_000 })
+}
+
+/** A plan's visits as a spreadsheet (检查清单). */
+export function fetchPlanExport(planId: number): Promise<Blob> {
+  return fetchBlob(`/api/plans/${planId}/inspections.xlsx`)
 }
 
 /** A succeeded job's file (409 jobs.not_finished before); it needs the session's token. */

@@ -78,6 +78,7 @@ export type JobOut = Schemas['JobOut']
 export type JobState = JobOut['state']
 export type JobPageOut = Schemas['JobPageOut']
 export type PayoutSheetRequest = Schemas['PayoutSheetRequest']
+export type ResultsExportRequest = Schemas['ResultsExportRequest']
 
 /** A user account as the console manages it (GET /api/users). */
 export type AccountOut = Schemas['AccountOut']

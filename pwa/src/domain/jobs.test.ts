@@ -4,6 +4,7 @@ import {
   appendJobs,
   currentPeriod,
   downloadName,
+  fileName,
   formatSize,
   isActive,
   jobTagType,
@@ -87,6 +88,12 @@ describe('a result', () => {
     const xlsx = { ...result, filename: '', content_type: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' }
     expect(downloadName(job(1, { title: '开封市 2026年 奖补资金分配表', result: xlsx }))).toBe('开封市 2026年 奖补资金分配表.xlsx')
     expect(downloadName(job(7, { title: ' ', result: { ...result, filename: '..' } }))).toBe('后台任务7.pdf')
+  })
+
+  it('made on the page (an export) is named by its title, made safe', () => {
+    expect(fileName('开封市2026年评审结果', '.xlsx')).toBe('开封市2026年评审结果.xlsx')
+    expect(fileName('2026/通许县:计划检查清单', '.xlsx')).toBe('2026_通许县_计划检查清单.xlsx')
+    expect(fileName(' ', '.xlsx')).toBe('导出.xlsx')
   })
 
   it('shows its size as people read it', () => {

@@ -83,6 +83,12 @@ export function downloadName(job: Pick<JobOut, 'id' | 'title' | 'result'>): stri
   return `${title}${extension}`
 }
 
+/** A file name made of `title` and `extension` (.xlsx): never a path, never empty. */
+export function fileName(title: string, extension: string): string {
+  const safe = title.replace(UNSAFE_IN_NAME, '_').trim()
+  return `${safe && safe !== '.' && safe !== '..' ? safe : '导出'}${extension}`
+}
+
 const EXTENSIONS: Readonly<Record<string, string>> = {
   'application/pdf': '.pdf',
   'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': '.xlsx',

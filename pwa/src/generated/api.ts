@@ -1154,6 +1154,219 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/exports/results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Export the results as a background job: the answer is the job, to follow at /api/jobs/{id}
+         *     and download from /api/jobs/{id}/result once it succeeded. The same export asked for while a
+         *     job for it is under way is that job.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ResultsExportRequest"];
+                };
+            };
+            responses: {
+                /** @description Accepted */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["JobOut"];
+                    };
+                };
+                /** @description Malformed request (invalid JSON, NaN, duplicate keys, nesting too deep, number too long) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not logged in, or the session ended */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such resource in the caller's scope */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Request or upload too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unsupported content type */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                /** @description Database or evidence store unavailable; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        /** @description seconds to wait before retrying */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/exports/results/{region_code}/{period}.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                region_code: string;
+                period: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * The final results of a region inside the user's own whose inspection date lies in a year
+         *     (2026), quarter (2026Q4) or month (2026-11): one row per facility and checklist family (its
+         *     newest result), one sheet per checklist edition and version. A region with more results than a
+         *     request exports is refused (409 exports.use_job): ask for it with POST /api/exports/results.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    region_code: string;
+                    period: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    };
+                };
+                /** @description Not logged in, or the session ended */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such resource in the caller's scope */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflicts with the resource's current state */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Invalid fields; `problems` lists each with its JSON pointer */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Database or evidence store unavailable; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        /** @description seconds to wait before retrying */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/facilities": {
         parameters: {
             query?: never;
@@ -4977,6 +5190,88 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/plans/{plan_id}/inspections.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                plan_id: number;
+            };
+            cookie?: never;
+        };
+        /**
+         * The plan's visits as a spreadsheet (检查清单): facility, region, type, team, planned day,
+         *     progress and status as the plan's page shows them, and the tier and report number of each
+         *     visit finally approved.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    plan_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    };
+                };
+                /** @description Not logged in, or the session ended */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such resource in the caller's scope */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Database or evidence store unavailable; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        /** @description seconds to wait before retrying */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/plans/{plan_id}/inspections/{inspection_id}": {
         parameters: {
             query?: never;
@@ -8346,7 +8641,7 @@ export interface components {
              * @description stable error code: one of the catalog (`x-error-catalog`)
              * @enum {string}
              */
-            code: "answers.checklist_mismatch" | "answers.document_after_inspection" | "answers.document_form" | "answers.invalid" | "answers.invalid_grade" | "answers.invalid_note" | "answers.not_applicable_not_allowed" | "answers.unknown_document" | "answers.unknown_field" | "answers.unknown_item" | "auth.forbidden" | "auth.invalid_credentials" | "auth.password_change_required" | "auth.required" | "auth.same_password" | "auth.session_expired" | "auth.throttled" | "auth.weak_password" | "auth.wrong_password" | "checklist.already_published" | "checklist.db_refused" | "checklist.digest_mismatch" | "checklist.duplicate" | "checklist.fact_conflict" | "checklist.invalid" | "checklist.invalid_date" | "checklist.invalid_text" | "checklist.location" | "checklist.manifest_invalid" | "checklist.none_found" | "checklist.not_found" | "checklist.out_of_range" | "checklist.schema" | "checklist.semantic" | "checklist.too_long" | "checklist.unknown_family" | "conflict.already_resolved" | "conflict.grade_required" | "conflict.invalid_resolution" | "conflict.not_participant" | "conflict.reason_required" | "dashboard.invalid" | "dashboard.invalid_target" | "db.unavailable" | "evidence.digest_mismatch" | "evidence.frozen" | "evidence.invalid_digest" | "evidence.missing" | "evidence.not_an_image" | "evidence.not_assigned" | "evidence.too_large" | "evidence.too_many_pixels" | "evidence.unknown_item" | "evidence.unsupported_type" | "evidence.upload_id_reused" | "facility.fact_in_use" | "facility.facts_invalid" | "facility.reason_required" | "facility.result_locked" | "facts.invalid" | "facts.invalid_text" | "facts.missing" | "facts.out_of_range" | "facts.read_only" | "facts.required" | "facts.type" | "facts.unknown" | "families.duplicate" | "families.facility_type" | "families.invalid" | "families.schema" | "file.unreadable" | "http.bad_request" | "http.conflict" | "http.forbidden" | "http.gone" | "http.headers_too_large" | "http.internal" | "http.length_required" | "http.method_not_allowed" | "http.not_acceptable" | "http.not_found" | "http.not_implemented" | "http.payload_too_large" | "http.precondition_failed" | "http.precondition_required" | "http.range_not_satisfiable" | "http.request_timeout" | "http.too_many_requests" | "http.unauthorized" | "http.unavailable" | "http.unsupported_media_type" | "http.uri_too_long" | "import.already_done" | "import.changed" | "import.conflict" | "import.empty" | "import.invalid" | "import.invalid_row" | "import.too_many_rows" | "import.unknown_kind" | "import.unreadable" | "import.unsupported_format" | "input.invalid" | "input.invalid_date" | "input.missing_field" | "input.unknown_field" | "inspection.checklist_mismatch" | "inspection.incomplete" | "inspection.invalid_inspector" | "inspection.invalid_kind" | "inspection.item_conflict" | "inspection.item_incomplete" | "inspection.item_photos_missing" | "inspection.item_unanswered" | "inspection.kind_not_allowed" | "inspection.locked" | "inspection.not_editable" | "inspection.not_found" | "inspection.unknown_tier" | "inspection.version_not_newer" | "jobs.crashed" | "jobs.failed" | "jobs.memory" | "jobs.no_region" | "jobs.no_result" | "jobs.not_finished" | "jobs.timeout" | "jobs.unavailable" | "json.duplicate_key" | "json.invalid" | "json.non_finite_number" | "json.number_too_long" | "json.too_deep" | "payouts.invalid_period" | "payouts.invalid_rule" | "payouts.no_checklists" | "payouts.record_conflict" | "payouts.region_not_found" | "payouts.rule_exists" | "payouts.rules_conflict" | "payouts.sheet_changed" | "payouts.use_job" | "plan.cancelled" | "plan.invalid" | "plan.invalid_change" | "plan.pending" | "plan.reason_required" | "plan.request_reused" | "plan.self_assessment_pending" | "plan.work_started" | "publication.changed" | "publication.entry_withdrawn" | "publication.invalid" | "publication.invalid_objection" | "publication.objection_decided" | "publication.reason_required" | "publication.request_reused" | "pwa.not_built" | "rectification.change_id_reused" | "rectification.not_editable" | "rectification.not_facility" | "rectification.not_submitted" | "rectification.note_required" | "rectification.photo_required" | "rectification.photos_missing" | "rectification.reason_required" | "rectification.too_many_photos" | "rectification.unknown_decision" | "report.missing" | "request.invalid" | "request.invalid_cursor" | "request.invalid_datetime" | "request.invalid_field" | "request.invalid_text" | "request.missing_field" | "request.out_of_range" | "request.unknown_field" | "request.unsupported_media_type" | "review.conflict_of_interest" | "review.evidence_incomplete" | "review.not_assigned_reviewer" | "review.not_in_review" | "review.reason_required" | "review.same_reviewer" | "review.stale_revision" | "sample.empty_population" | "sample.invalid_period" | "sample.invalid_size" | "seed.checklists_missing" | "seed.user_exists" | "server.internal" | "storage.listing_out_of_order" | "storage.no_object_lock" | "storage.unavailable" | "sync.change_id_reused" | "sync.not_assigned" | "users.invalid" | "users.not_grantable" | "users.reason_required" | "users.self" | "users.unchanged" | "users.username_taken" | "workflow.invalid_transition" | "workflow.not_participant" | "workflow.reason_required" | "workflow.role_not_allowed" | "workflow.sampled_for_review" | "workflow.unknown_action";
+            code: "answers.checklist_mismatch" | "answers.document_after_inspection" | "answers.document_form" | "answers.invalid" | "answers.invalid_grade" | "answers.invalid_note" | "answers.not_applicable_not_allowed" | "answers.unknown_document" | "answers.unknown_field" | "answers.unknown_item" | "auth.forbidden" | "auth.invalid_credentials" | "auth.password_change_required" | "auth.required" | "auth.same_password" | "auth.session_expired" | "auth.throttled" | "auth.weak_password" | "auth.wrong_password" | "checklist.already_published" | "checklist.db_refused" | "checklist.digest_mismatch" | "checklist.duplicate" | "checklist.fact_conflict" | "checklist.invalid" | "checklist.invalid_date" | "checklist.invalid_text" | "checklist.location" | "checklist.manifest_invalid" | "checklist.none_found" | "checklist.not_found" | "checklist.out_of_range" | "checklist.schema" | "checklist.semantic" | "checklist.too_long" | "checklist.unknown_family" | "conflict.already_resolved" | "conflict.grade_required" | "conflict.invalid_resolution" | "conflict.not_participant" | "conflict.reason_required" | "dashboard.invalid" | "dashboard.invalid_target" | "db.unavailable" | "evidence.digest_mismatch" | "evidence.frozen" | "evidence.invalid_digest" | "evidence.missing" | "evidence.not_an_image" | "evidence.not_assigned" | "evidence.too_large" | "evidence.too_many_pixels" | "evidence.unknown_item" | "evidence.unsupported_type" | "evidence.upload_id_reused" | "exports.use_job" | "facility.fact_in_use" | "facility.facts_invalid" | "facility.reason_required" | "facility.result_locked" | "facts.invalid" | "facts.invalid_text" | "facts.missing" | "facts.out_of_range" | "facts.read_only" | "facts.required" | "facts.type" | "facts.unknown" | "families.duplicate" | "families.facility_type" | "families.invalid" | "families.schema" | "file.unreadable" | "http.bad_request" | "http.conflict" | "http.forbidden" | "http.gone" | "http.headers_too_large" | "http.internal" | "http.length_required" | "http.method_not_allowed" | "http.not_acceptable" | "http.not_found" | "http.not_implemented" | "http.payload_too_large" | "http.precondition_failed" | "http.precondition_required" | "http.range_not_satisfiable" | "http.request_timeout" | "http.too_many_requests" | "http.unauthorized" | "http.unavailable" | "http.unsupported_media_type" | "http.uri_too_long" | "import.already_done" | "import.changed" | "import.conflict" | "import.empty" | "import.invalid" | "import.invalid_row" | "import.too_many_rows" | "import.unknown_kind" | "import.unreadable" | "import.unsupported_format" | "input.invalid" | "input.invalid_date" | "input.missing_field" | "input.unknown_field" | "inspection.checklist_mismatch" | "inspection.incomplete" | "inspection.invalid_inspector" | "inspection.invalid_kind" | "inspection.item_conflict" | "inspection.item_incomplete" | "inspection.item_photos_missing" | "inspection.item_unanswered" | "inspection.kind_not_allowed" | "inspection.locked" | "inspection.not_editable" | "inspection.not_found" | "inspection.unknown_tier" | "inspection.version_not_newer" | "jobs.crashed" | "jobs.failed" | "jobs.memory" | "jobs.no_region" | "jobs.no_result" | "jobs.not_finished" | "jobs.timeout" | "jobs.unavailable" | "json.duplicate_key" | "json.invalid" | "json.non_finite_number" | "json.number_too_long" | "json.too_deep" | "payouts.invalid_period" | "payouts.invalid_rule" | "payouts.no_checklists" | "payouts.record_conflict" | "payouts.region_not_found" | "payouts.rule_exists" | "payouts.rules_conflict" | "payouts.sheet_changed" | "payouts.use_job" | "plan.cancelled" | "plan.invalid" | "plan.invalid_change" | "plan.pending" | "plan.reason_required" | "plan.request_reused" | "plan.self_assessment_pending" | "plan.work_started" | "publication.changed" | "publication.entry_withdrawn" | "publication.invalid" | "publication.invalid_objection" | "publication.objection_decided" | "publication.reason_required" | "publication.request_reused" | "pwa.not_built" | "rectification.change_id_reused" | "rectification.not_editable" | "rectification.not_facility" | "rectification.not_submitted" | "rectification.note_required" | "rectification.photo_required" | "rectification.photos_missing" | "rectification.reason_required" | "rectification.too_many_photos" | "rectification.unknown_decision" | "report.missing" | "request.invalid" | "request.invalid_cursor" | "request.invalid_datetime" | "request.invalid_field" | "request.invalid_text" | "request.missing_field" | "request.out_of_range" | "request.unknown_field" | "request.unsupported_media_type" | "review.conflict_of_interest" | "review.evidence_incomplete" | "review.not_assigned_reviewer" | "review.not_in_review" | "review.reason_required" | "review.same_reviewer" | "review.stale_revision" | "sample.empty_population" | "sample.invalid_period" | "sample.invalid_size" | "seed.checklists_missing" | "seed.user_exists" | "server.internal" | "storage.listing_out_of_order" | "storage.no_object_lock" | "storage.unavailable" | "sync.change_id_reused" | "sync.not_assigned" | "users.invalid" | "users.not_grantable" | "users.reason_required" | "users.self" | "users.unchanged" | "users.username_taken" | "workflow.invalid_transition" | "workflow.not_participant" | "workflow.reason_required" | "workflow.role_not_allowed" | "workflow.sampled_for_review" | "workflow.unknown_action";
             message: string;
             problems?: components["schemas"]["ErrorProblem"][];
         };
@@ -9419,6 +9714,11 @@ export interface components {
             /** @enum {string} */
             resolution: "accepted" | "dismissed" | "combined";
             revision: number | null;
+        };
+        ResultsExportRequest: {
+            /** @description a year (2026), quarter (2026Q4) or month (2026-11) */
+            period: string;
+            region_code: string;
         };
         RevisionOut: {
             author_id: number;
