@@ -36,10 +36,14 @@ export default defineConfig({
         // The app shell: everything the build emits that a page needs to start offline. The manifest
         // and its icons are added by the plugin itself.
         globPatterns: ['**/*.{js,css,html,svg,woff2}'],
+        // The results dashboard (its charts are most of its 560 KB) is for desks and leadership
+        // online: it is fetched when opened, never precached onto every inspector's phone.
+        globIgnores: ['**/DashboardPage-*'],
         navigateFallback: '/index.html',
         // Server routes must reach the server (or fail, which the app reads as offline).
-        // /verify/<code> is the page behind a report's QR code, rendered by the server.
-        navigateFallbackDenylist: [/^\/api\//, /^\/healthz/, /^\/verify\//],
+        // /verify/<code> is the page behind a report's QR code and /public/notices/<token> a
+        // published list of results (公示), both rendered by the server.
+        navigateFallbackDenylist: [/^\/api\//, /^\/healthz/, /^\/verify\//, /^\/public\//],
         cleanupOutdatedCaches: true,
       },
       devOptions: { enabled: false },

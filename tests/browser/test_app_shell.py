@@ -4,6 +4,8 @@ from typing import Any
 
 import pytest
 
+from server.settings import PROJECT_ROOT
+
 pytestmark = pytest.mark.browser
 
 
@@ -53,6 +55,17 @@ def test_a_report_check_opens_the_servers_page_in_a_browser_that_has_the_app(
     assert response.status == 404  # from the server, not the cached shell (200)
     page.get_by_text("未找到该报告").wait_for(timeout=15000)
     assert page.title() == "达标 · 评审报告核验"
+    # nor a published list of results (公示), which people open from the console's link
+    notice = page.goto(live_server + "/public/notices/NOSUCHTOKEN")
+    assert notice is not None and notice.status == 404
+    page.get_by_text("未找到该公示").wait_for(timeout=15000)
+
+
+def test_the_dashboard_is_fetched_when_opened_not_precached_on_every_phone() -> None:
+    """Its charts are most of its size; inspectors never open it."""
+    worker = (PROJECT_ROOT / "pwa" / "dist" / "sw.js").read_text(encoding="utf-8")
+    assert "DashboardPage-" not in worker
+    assert list((PROJECT_ROOT / "pwa" / "dist" / "assets").glob("DashboardPage-*.js"))
 
 
 def test_a_cold_deep_link_to_an_item_whose_id_has_dots_opens_the_app(page: Any, live_server: str) -> None:
