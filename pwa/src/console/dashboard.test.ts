@@ -112,7 +112,7 @@ describe('the dashboard in words', () => {
     const rows = [row('开封市', { basic: 1 }, 2)]
     const option = gaugesOption(body(rows), true) as { series: { id: string; progress: { itemStyle: { color: string } }; data: { name: string }[] }[] }
     expect(option.series.map((s) => s.id)).toEqual(['basic', 'recommended'])
-    expect(option.series[0]?.data[0]?.name).toBe('基本标准及以上（目标 20%）')
+    expect(option.series[0]?.data[0]?.name).toBe('基本标准及以上\n目标 20%')
     expect(option.series[0]?.progress.itemStyle.color).toBe('#07c160')
     expect(option.series[1]?.progress.itemStyle.color).toBe('#ee0a24')
   })

@@ -204,7 +204,8 @@ export function gaugesOption(body: DashboardOut, narrow: boolean): ChartOption {
           color: colour,
           formatter: () => percentText(share?.percent),
         },
-        data: [{ value: percent, name: `${label}${target === null ? '' : `（目标 ${target}%）`}` }],
+        // the target on a line of its own: a phone's half-width dial has no room for both on one
+        data: [{ value: percent, name: `${label}${target === null ? '' : `\n目标 ${target}%`}` }],
       }
     }),
   }
