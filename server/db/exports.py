@@ -16,8 +16,8 @@ from typing import Any
 
 from sqlalchemy import Subquery, func, select
 
-from server.db.models import Answer, Facility, Inspection, Payout, Report
-from server.db.payouts import MARKER_TABLES, ReportFacts
+from server.db.models import Answer, Facility, Inspection, Payout
+from server.db.payouts import MARKER_TABLES, ReportFacts, reports_of_ids
 from server.domain.workflow import APPROVED, CITY_REINSPECTION, COUNTY_INSPECTION
 from server.extensions import db
 
@@ -134,24 +134,7 @@ def final_facts(ids: Subquery) -> dict[int, tuple[str, int, str | None]]:
 
 def reports_of(ids: Subquery) -> dict[int, list[ReportFacts]]:
     """The stored reports of each inspection of `ids`, newest first."""
-    stmt = (
-        select(
-            Report.id,
-            Report.inspection_id,
-            Report.number,
-            Report.snapshot_sha256,
-            Report.fingerprint,
-            Report.tier_code,
-            Report.tier_label,
-        )
-        .join(ids, ids.c.inspection_id == Report.inspection_id)
-        .order_by(Report.id.desc())
-    )
-    found: dict[int, list[ReportFacts]] = {}
-    for row in db.session.execute(stmt):
-        facts = ReportFacts(*row)
-        found.setdefault(facts.inspection_id, []).append(facts)
-    return found
+    return reports_of_ids(ids)
 
 
 def change_markers(ids: Subquery) -> dict[int, tuple[int, ...]]:

@@ -171,7 +171,12 @@ class ReportFacts:
 
 def reports_of(scope: Scope) -> dict[int, list[ReportFacts]]:
     """The reports of each inspection in scope, newest first."""
-    approvals = scope.approvals()
+    return reports_of_ids(scope.approvals())
+
+
+def reports_of_ids(ids: Subquery) -> dict[int, list[ReportFacts]]:
+    """The stored reports of each inspection of `ids` (a subquery with an inspection_id column),
+    newest first."""
     stmt = (
         select(
             Report.id,
@@ -182,7 +187,7 @@ def reports_of(scope: Scope) -> dict[int, list[ReportFacts]]:
             Report.tier_code,
             Report.tier_label,
         )
-        .join(approvals, approvals.c.inspection_id == Report.inspection_id)
+        .join(ids, ids.c.inspection_id == Report.inspection_id)
         .order_by(Report.id.desc())
     )
     found: dict[int, list[ReportFacts]] = {}

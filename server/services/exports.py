@@ -37,7 +37,7 @@ from typing import Any
 from server import registry
 from server.db import exports as queries
 from server.db import payouts as payout_queries
-from server.db.models import Facility, Inspection, Job, PayoutRule
+from server.db.models import Facility, Inspection, Job
 from server.domain import exports as domain
 from server.domain import payouts as payout_domain
 from server.domain import plans as plan_domain
@@ -51,7 +51,7 @@ from server.domain.scoring import Answer, check_facts, documents_from_json, summ
 from server.domain.times import format_instant
 from server.extensions import db
 from server.formats import exports as sheets
-from server.services import checklists, jobs, plans, reports
+from server.services import checklists, jobs, payouts, plans, reports
 from server.services.inspections import facility_facts, not_found
 
 log = logging.getLogger(__name__)
@@ -192,19 +192,6 @@ def _measures(
     return measures
 
 
-def _rule(row: PayoutRule) -> payout_domain.Rule:
-    return payout_domain.Rule(
-        row.region_code,
-        row.family,
-        row.tier_code,
-        row.amount_yuan,
-        row.top_up,
-        row.valid_from,
-        row.note,
-        row.id,
-    )
-
-
 def _payouts(
     ids: Any,
     chosen: Sequence[queries.Result],
@@ -241,7 +228,7 @@ def _payouts(
                 report_digest=digest,
             )
         )
-    rules = [_rule(r) for r in payout_queries.rules()]
+    rules = [payouts.rule_of(r) for r in payout_queries.rules()]
     by_id = {r.id: r for r in rules}
     paid: dict[tuple[int, str], list[tuple[int, str, payout_domain.Paid]]] = {}
     recorded: dict[tuple[int, str], payout_domain.Recorded] = {}

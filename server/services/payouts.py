@@ -182,7 +182,8 @@ def _region_missing(code: str) -> DomainError:
     return DomainError("payouts.region_not_found", region=code[:20])
 
 
-def _rule(row: PayoutRule) -> domain.Rule:
+def rule_of(row: PayoutRule) -> domain.Rule:
+    """A stored reward rule as the payout rules read it."""
     return domain.Rule(
         row.region_code,
         row.family,
@@ -256,7 +257,7 @@ def build_sheet(region_code: str, period_text: str, now: dt.datetime) -> domain.
             )
         )
     rule_rows = queries.rules()
-    rules = [_rule(r) for r in rule_rows]
+    rules = [rule_of(r) for r in rule_rows]
     by_id = {r.id: r for r in rules}
     index = domain.RuleIndex(rules)
     paid: dict[tuple[int, str], list[tuple[int, str, domain.Paid]]] = {}
