@@ -29,7 +29,8 @@ run: apt-run $(BIN)/.installed pwa/dist/.built
 	$(BIN)/flask --app wsgi seed demo
 	$(BIN)/flask --app wsgi payouts rules --defaults 410200
 	@echo "Serving on http://127.0.0.1:$(PORT)"
-	$(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
+	DABIAO_PUBLIC_URL=$${DABIAO_PUBLIC_URL:-http://127.0.0.1:$(PORT)} \
+		$(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
 
 # The checks come first: a lint, type or import-contract error fails the run before any test.
 # `check` ends with the PWA's vue-tsc and ESLint (pwa/eslint.config.js).

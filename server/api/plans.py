@@ -56,7 +56,7 @@ def get_plan(plan_id: int) -> Any:
 @requires("plans.export")
 @bp.response(200, {"format": "binary", "type": "string"}, content_type=XLSX_TYPE)
 def export_plan(plan_id: int) -> Response:
-    """The plan's visits as a spreadsheet (检查清单): facility, region, type, team, planned day,
+    """The plan's visits as a spreadsheet (检查名单): facility, region, type, team, planned day,
     progress and status as the plan's page shows them, and the tier and report number of each
     visit finally approved."""
     return send(exports.plan_list(principal(), plan_id, now()))

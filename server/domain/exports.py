@@ -251,4 +251,4 @@ class PlanList:
 
 
 def plan_file_title(plan_name: str) -> str:
-    return f"{plan_name}检查清单"
+    return f"{plan_name}检查名单"

@@ -87,22 +87,25 @@ class Failed:
 
 
 def failed_items(
-    checklist: Checklist, score: Mapping[str, Any], notes: Mapping[str, str] | None = None
+    checklist: Checklist,
+    score: Mapping[str, Any],
+    notes: Mapping[str, str] | None = None,
+    reasons: Mapping[str, str] | None = None,
 ) -> list[Failed]:
     """The items of a score that need rectifying, in checklist order: graded below what the item
     asks (不达标, including a document missing or out of date), monitoring items excepted (they
-    are watched, not required). The report's 整改清单 is this list. `notes`: what the inspection
-    wrote of each item, added to the problem so the facility reads what was found."""
+    are watched, not required). The report's 整改清单 is this list. `notes` (what the inspection
+    wrote of an item) and `reasons` (why a reviewer last regraded it) are added to the problem,
+    so the facility reads what was found."""
     out = []
     for item in checklist.items():
         outcome = score["items"].get(item.id)
         if outcome is None or outcome["outcome"] != NOT_MET or item.monitoring:
             continue
         problem = reason_text(item, outcome) or "未达到基本要求"
-        note = ((notes or {}).get(item.id) or "").strip()
-        out.append(
-            Failed(item.id, item.number, item.text, f"{problem}（检查记录：{note}）" if note else problem)
-        )
+        said = (("检查记录", (notes or {}).get(item.id)), ("审核意见", (reasons or {}).get(item.id)))
+        found = "；".join(f"{label}：{text.strip()}" for label, text in said if text and text.strip())
+        out.append(Failed(item.id, item.number, item.text, f"{problem}（{found}）" if found else problem))
     return out
 
 

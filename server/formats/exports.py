@@ -1,5 +1,5 @@
 """The exports as XLSX workbooks: a region's final results for a period (评审结果), one sheet per
-checklist edition and version after a summary sheet, and a plan's inspection list (检查清单).
+checklist edition and version after a summary sheet, and a plan's inspection list (检查名单).
 
 Both are written in openpyxl's write-only mode, so rows stream to a temporary file as they are
 appended (a province's results run to tens of thousands of rows), through server.formats.cells:
@@ -245,10 +245,10 @@ SELF_ASSESSMENT_COLUMN = ("机构自评", 10)
 def write_plan(plan: domain.PlanList, out: BinaryIO) -> None:
     """The plan's visits as a workbook written to `out`: one row per visit."""
     workbook = Workbook(write_only=True)
-    ws = workbook.create_sheet("检查清单")
+    ws = workbook.create_sheet("检查名单")
     columns = list(PLAN_COLUMNS) + ([SELF_ASSESSMENT_COLUMN] if plan.requires_self_assessment else [])
     _setup(ws, [w for _, w in columns], f"C{HEADER_ROW + 1}")
-    cells.append(ws, [cells.cell(ws, f"{plan.name}　检查清单", font=TITLE)])
+    cells.append(ws, [cells.cell(ws, f"{plan.name}　检查名单", font=TITLE)])
     cells.append(
         ws,
         [

@@ -1,5 +1,5 @@
 """Exports a bureau takes into Excel: the final results of a region and period (评审结果), and the
-inspection list of a plan (检查清单). Both are XLSX workbooks written by server.formats.exports.
+inspection list of a plan (检查名单). Both are XLSX workbooks written by server.formats.exports.
 
 Results: every facility of the region with a final result (an approved county inspection or city
 re-inspection) whose inspection date lies in the period, one row per facility and checklist

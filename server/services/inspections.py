@@ -464,8 +464,12 @@ def transition(
         checklist = checklist_of(inspection)
         dashboard_queries.record(inspection, checklist.family, rectification_items(checklist, score))
         notes = {k: a.note for k, a in current_answers(inspection.id).items() if a.note}
+        # a reviewer's latest reason for an item's grade (revisions come in revision order)
+        reasons = {
+            r.item_id: r.reason for r in queries.revisions(inspection.id) if r.source == "review" and r.reason
+        }
         rectifications.on_final_approval(
-            inspection, checklist, score, principal.user_id, principal.username, now, ip, notes
+            inspection, checklist, score, principal.user_id, principal.username, now, ip, notes, reasons
         )
     elif before == workflow.APPROVED:  # reopened: no final result until approved again
         inspection.final_tier_code = inspection.final_tier_label = None

@@ -57,6 +57,7 @@ def on_final_approval(
     now: dt.datetime,
     ip: str | None,
     notes: dict[str, str] | None = None,
+    reasons: dict[str, str] | None = None,
 ) -> dict[str, int]:
     """The tasks of a result just finally approved, in the approval's transaction: one per item it
     failed, due `days_for(plan, checklist)` days after today (China); on a re-approval, tasks follow
@@ -66,7 +67,7 @@ def on_final_approval(
     plan = db.session.get(Plan, inspection.plan_id) if inspection.plan_id is not None else None
     days = rectification.days_for(plan.rectify_days if plan else None, checklist.rectification_days)
     due = rectification.deadline(china_date(now), days)
-    failed = rectification.failed_items(checklist, score, notes or {})
+    failed = rectification.failed_items(checklist, score, notes, reasons)
     existing = {t.item_id: t for t in queries.of_inspection(inspection.id)}
     change = rectification.reconcile(failed, {k: t.status for k, t in existing.items()})
     for item in change.create:

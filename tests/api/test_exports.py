@@ -387,11 +387,11 @@ def test_a_plans_inspection_list_reads_back_as_the_page_shows_it(world: World) -
     response = world.call("county_reviewer", "GET", f"/api/plans/{plan_id}/inspections.xlsx")
     assert response.status_code == 200, response.json
     assert response.headers["Content-Type"] == XLSX
-    name = "2026 年通许县优质服务基层行县级评审检查清单.xlsx"
+    name = "2026 年通许县优质服务基层行县级评审检查名单.xlsx"
     assert response.headers["Content-Disposition"].endswith(f"filename*=UTF-8''{quote(name)}")
     book = workbook(response.data)
-    assert book.sheetnames == ["检查清单"]
-    header, rows = table(book["检查清单"])
+    assert book.sheetnames == ["检查名单"]
+    header, rows = table(book["检查名单"])
     assert header == [
         "序号",
         "机构名称",
@@ -420,7 +420,7 @@ def test_a_plans_inspection_list_reads_back_as_the_page_shows_it(world: World) -
     assert values[0]["报告编号"] == report.headers["X-Report-Number"]
     assert values[1]["达标等级"] is None and values[1]["报告编号"] is None
     assert values[0]["机构类别"] == "乡卫生院"
-    assert book["检查清单"]["A1"].value == "2026 年通许县优质服务基层行县级评审　检查清单"
+    assert book["检查名单"]["A1"].value == "2026 年通许县优质服务基层行县级评审　检查名单"
 
     # the plan's read access: a desk user of the region; nobody outside it
     assert world.call("admin", "GET", f"/api/plans/{plan_id}/inspections.xlsx").status_code == 200

@@ -146,6 +146,7 @@ def test_the_plan_sets_the_deadline(world: World) -> None:
         assert act(world, who, inspection, action).status_code == 200
     (task,) = tasks(world)["items"]
     assert task["deadline"] == (china_date(dt.datetime.now(dt.UTC)) + dt.timedelta(days=14)).isoformat()
+    assert task["problem"] == "未达到基本要求"  # no note, no regrade: nothing more to say
 
 
 def test_the_facility_fixes_with_photos_and_the_county_accepts_or_returns(world: World) -> None:

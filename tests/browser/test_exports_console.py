@@ -5,7 +5,7 @@ The city administrator of 开封市 (kf_admin) opens 奖补资金 and clicks 导
 workbook downloads under its Chinese name and holds the demo's finally approved village clinic
 with its report number. With the server's inline limit at nothing, the same click becomes a
 background job, which the 后台任务 page follows and downloads. The county reviewer of 通许县
-(tx_county) opens a plan and clicks 导出检查清单: the workbook lists its visits. Screens are checked
+(tx_county) opens a plan and clicks 导出检查名单: the workbook lists its visits. Screens are checked
 for English words, raw region codes and cut-off text. Screenshots go to $DABIAO_SCREENSHOTS.
 """
 
@@ -61,9 +61,11 @@ def test_the_city_exports_its_results_inline_and_as_a_job(
             button.click()
         assert download.value.suggested_filename == name
         sheets = rows_of(download.value.path().read_bytes())
-        assert list(sheets) == ["汇总", "村卫生室标准化建设（第1版）"]
+        # the demo's two final results: the clinic's, and a centre's 三大件 that reached no tier
+        assert list(sheets) == ["汇总", "村卫生室标准化建设（第1版）", "乡镇卫生院“三大件”（第1版）"]
         clinics = sheets["村卫生室标准化建设（第1版）"]
         assert [row[3] for row in clinics] == [APPROVED_CLINIC]
+        assert [row[3] for row in sheets["乡镇卫生院“三大件”（第1版）"]] == ["通许县竖岗镇中心卫生院"]
         assert str(clinics[0][-4]).startswith("DB-410222-")  # its report's number
         note = page.get_by_test_id("results-export-note")
         note.wait_for(timeout=10000)
@@ -153,8 +155,8 @@ def test_a_county_reviewer_exports_a_plans_inspection_list(browser: Any, app_ser
         page.get_by_test_id("plan-entries").wait_for(timeout=15000)
         with page.expect_download(timeout=30000) as download:
             page.get_by_test_id("plan-export").click()
-        assert download.value.suggested_filename == "2027 年通许县乡卫生院县级评审检查清单.xlsx"
-        rows = rows_of(download.value.path().read_bytes())["检查清单"]
+        assert download.value.suggested_filename == "2027 年通许县乡卫生院县级评审检查名单.xlsx"
+        rows = rows_of(download.value.path().read_bytes())["检查名单"]
         assert [row[1] for row in rows] == [f["name"] for f in picked]
         teams = page.get_by_test_id("entry-team").all_inner_texts()
         assert [row[4] for row in rows] == teams == ["刘秀英、陈志强"] * 2  # as the page shows them

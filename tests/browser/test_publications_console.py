@@ -100,6 +100,7 @@ def test_the_city_publishes_its_results_and_payouts_wait_for_the_publication(
         check_screen(page, numbers)
         screenshot(page, "notice-new.png", full_page=True)
         page.get_by_test_id("notice-create").click()
+        page.get_by_role("button", name="确认发布").click()
         page.wait_for_url(re.compile(r".*/console/notices/\d+$"), timeout=30000)
         entries = page.get_by_test_id("notice-entries")
         entries.wait_for(timeout=15000)

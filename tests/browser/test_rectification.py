@@ -72,6 +72,11 @@ def test_a_facility_fixes_offline_and_the_county_checks(
         screenshot(page, "rectification-02-list.png", full_page=True)
 
         # No signal: the fixes are written on the phone.
+        # the app's files are installed for offline use before the signal goes
+        page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
+        page.reload()
+        page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15000)
+        page.get_by_test_id("fixes-todo").wait_for(timeout=15000)
         phone.set_offline(True)
         now = dt.datetime.now(CHINA_ZONE)
         picture = tmp_path / "fix.jpg"
@@ -111,6 +116,7 @@ def test_a_facility_fixes_offline_and_the_county_checks(
         check_screen(office, ["tx_county", *CHECKLIST_WORDS])
         screenshot(office, "rectification-06-desk-panel.png")
         office.get_by_test_id("panel-accept").click()
+        office.get_by_role("button", name="确认验收").click()
         office.get_by_test_id("panel-status").get_by_text("已验收").wait_for(timeout=10000)
         office.locator(".van-popup__close-icon").click()
         office.get_by_test_id(f"rectification-open-{tasks[1]}").click()
@@ -118,6 +124,7 @@ def test_a_facility_fixes_offline_and_the_county_checks(
         office.get_by_test_id("panel-error").get_by_text("请写明退回原因").wait_for(timeout=5000)
         office.get_by_test_id("panel-reason").fill("照片未显示签字，请补拍质控记录本签字页")
         office.get_by_test_id("panel-return").click()
+        office.get_by_role("button", name="确认退回").click()
         office.get_by_test_id("panel-status").get_by_text("已退回").wait_for(timeout=10000)
         screenshot(office, "rectification-07-desk-returned.png")
         office.locator(".van-popup__close-icon").click()

@@ -91,7 +91,7 @@ def test_sheet_names_fit_excel_and_stay_apart() -> None:
 
 def test_file_names_lose_what_file_systems_refuse() -> None:
     assert exports.file_name("开封市2026年评审结果") == "开封市2026年评审结果.xlsx"
-    assert exports.file_name('a/b:c*"d"检查清单') == "a_b_c_d_检查清单.xlsx"
+    assert exports.file_name('a/b:c*"d"检查名单') == "a_b_c_d_检查名单.xlsx"
     assert exports.file_name("...") == "导出.xlsx"
 
 

@@ -753,7 +753,7 @@ export function requestResultsExport(body: ResultsExportRequest): Promise<JobOut
   return request<JobOut>('/api/exports/results', { method: 'POST', body, timeoutMs: 30_000 })
 }
 
-/** A plan's visits as a spreadsheet (检查清单). */
+/** A plan's visits as a spreadsheet (检查名单). */
 export function fetchPlanExport(planId: number): Promise<Blob> {
   return fetchBlob(`/api/plans/${planId}/inspections.xlsx`)
 }

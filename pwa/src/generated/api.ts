@@ -5200,7 +5200,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The plan's visits as a spreadsheet (检查清单): facility, region, type, team, planned day,
+         * The plan's visits as a spreadsheet (检查名单): facility, region, type, team, planned day,
          *     progress and status as the plan's page shows them, and the tier and report number of each
          *     visit finally approved.
          */

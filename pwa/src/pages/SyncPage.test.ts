@@ -7,9 +7,9 @@ import { createPinia, setActivePinia } from 'pinia'
 import { closeDialog } from 'vant'
 import { createMemoryHistory, createRouter, type Router } from 'vue-router'
 import { MINI_TEST as miniTest } from '../domain/testing'
-import type { BootstrapOut } from '../api/types'
+import type { BootstrapOut, RectificationOut } from '../api/types'
 import { addPhoto, recordAnswer, saveBootstrap } from '../data/local'
-import { getDb, wipeDb, type OutboxError, type PhotoRow } from '../db'
+import { getDb, wipeDb, type FixOutboxRow, type OutboxError, type PhotoRow } from '../db'
 import { useSessionStore } from '../stores/session'
 import { useSyncStore } from '../stores/sync'
 import SyncPage from './SyncPage.vue'
@@ -100,6 +100,7 @@ beforeEach(async () => {
       { path: '/tasks', name: 'tasks', component: Blank },
       { path: '/inspections/:id(\\d+)', name: 'inspection', component: Blank },
       { path: '/inspections/:id(\\d+)/items/:itemId', name: 'item', component: Blank },
+      { path: '/fixes/:id(\\d+)', name: 'fix', component: Blank },
     ],
   })
 })
@@ -118,6 +119,33 @@ describe('SyncPage: what waits', () => {
 
     expect(value(wrapper, 'sync-answers-waiting')).toBe('2')
     expect(value(wrapper, 'sync-photos-waiting')).toBe('2 张（1.0 MB）')
+    expect(wrapper.text()).not.toContain('没有待上传的数据')
+  })
+
+  it('counts a facility’s rectifications waiting, and lists one the server refused', async () => {
+    const db = getDb()
+    await db.fixes.put({ id: 5, task: { item_number: '1.2.3', item_text: '制度上墙' } as RectificationOut, draftNote: null, submittedAt: null, downloadedAt: '' })
+    await db.fixOutbox.bulkAdd([
+      { changeId: 'fix-photo-1', createdAt: '', kind: 'fix_photo', taskId: 5, state: 'pending', attempts: 0, error: null, payload: null },
+      { changeId: 'fix-submit-1', createdAt: '', kind: 'fix_submit', taskId: 5, state: 'pending', attempts: 0, error: null, payload: { note: '已整改', photos: ['fix-photo-1'] } },
+      {
+        changeId: 'fix-photo-2',
+        createdAt: '',
+        kind: 'fix_photo',
+        taskId: 5,
+        state: 'failed',
+        attempts: 1,
+        error: { code: 'evidence.too_large', message: '照片不能超过 20 MB', status: 413 },
+        payload: null,
+      },
+    ] as FixOutboxRow[])
+    const wrapper = await openSync()
+
+    expect(value(wrapper, 'sync-fixes-waiting')).toBe('1 项')
+    expect(value(wrapper, 'sync-fix-photos-waiting')).toBe('1 张')
+    const refused = wrapper.get('[data-testid="sync-fixes-failed"]').text()
+    expect(refused).toContain('1.2.3 制度上墙')
+    expect(refused).toContain('照片不能超过 20 MB')
     expect(wrapper.text()).not.toContain('没有待上传的数据')
   })
 
