@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Subquery, func, select
 
 from server.db.models import Answer, Facility, Inspection, Payout
-from server.db.payouts import MARKER_TABLES, ReportFacts, reports_of_ids
+from server.db.payouts import MARKER_TABLES
 from server.domain.workflow import APPROVED, CITY_REINSPECTION, COUNTY_INSPECTION
 from server.extensions import db
 
@@ -130,11 +130,6 @@ def final_facts(ids: Subquery) -> dict[int, tuple[str, int, str | None]]:
         Inspection.id, Inspection.status, Inspection.checklist_version, Inspection.final_tier_label
     ).join(ids, ids.c.inspection_id == Inspection.id)
     return {i: (status, version, label) for i, status, version, label in db.session.execute(stmt)}
-
-
-def reports_of(ids: Subquery) -> dict[int, list[ReportFacts]]:
-    """The stored reports of each inspection of `ids`, newest first."""
-    return reports_of_ids(ids)
 
 
 def change_markers(ids: Subquery) -> dict[int, tuple[int, ...]]:

@@ -165,8 +165,6 @@ AUDIT_ACTION_LABELS: dict[str, str] = {
     "rectification.submit": "提交整改",
     "rectification.accept": "整改验收通过",
     "rectification.return": "整改退回",
-    "rectification.withdraw": "撤销整改任务",
-    "rectification.reopen": "重新生成整改任务",
 }
 
 # What an entry is about (its target_type).

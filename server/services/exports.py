@@ -112,7 +112,7 @@ def report_facts(
     """(number, digest, tier code, tier label) of the current report of each inspection of
     `chosen` (among the subquery `ids`): the stored one when nothing changed since it was made,
     checked in bulk; else rendered now when `render`, else left out."""
-    stored = queries.reports_of(ids)
+    stored = payout_queries.reports_of_ids(ids)
     markers = queries.change_markers(ids)
     statuses = queries.final_facts(ids)
     found: dict[int, ReportFacts] = {}

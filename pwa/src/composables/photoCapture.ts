@@ -4,6 +4,8 @@
 // the kept photos are made once and revoked when the page goes away.
 import { onBeforeUnmount, ref, type Ref } from 'vue'
 import { showNotify } from 'vant'
+import { newId } from '../data/local'
+import type { FixPhotoRow } from '../db'
 import { currentPosition, localIsoTime, PhotoError, shrinkPhoto, type Place, type ShrunkPhoto } from '../domain/photo'
 
 export interface Capture {
@@ -11,6 +13,27 @@ export interface Capture {
   /** When it was taken, device local time with its offset. */
   capturedAt: string
   place: Place | null
+}
+
+/** What a kept photo's device row holds besides its owner (inspection item or rectification task):
+ * a fresh upload id, the shrunk bytes with their digest and size, when and where, not yet sent. */
+export function photoFields(capture: Capture): Omit<FixPhotoRow, 'taskId'> {
+  const { shrunk, capturedAt, place } = capture
+  return {
+    uploadId: newId(),
+    blob: shrunk.blob,
+    sha256: shrunk.sha256,
+    width: shrunk.width,
+    height: shrunk.height,
+    size: shrunk.blob.size,
+    capturedAt,
+    latitude: place?.latitude ?? null,
+    longitude: place?.longitude ?? null,
+    createdAt: new Date().toISOString(),
+    state: 'pending',
+    serverId: null,
+    flags: [],
+  }
 }
 
 export function usePhotoCapture(keep: (capture: Capture) => Promise<void>): {
