@@ -133,6 +133,7 @@ def test_the_citys_administrator_reads_the_figures_and_the_lists_behind_them(
         page.get_by_test_id("dashboard-list-row").first.wait_for(timeout=15000)
         page.locator(".van-popup__close-icon").click()
         poll(page, lambda: "list=" not in page.url, 10, "the list closing")
+        listing.wait_for(state="hidden", timeout=10000)  # it slides out after the address changes
 
         # the 三大件 result the demo approved, with the items its centre did not meet
         page.get_by_test_id("dashboard-family").select_option("big_three")
@@ -148,6 +149,7 @@ def test_the_citys_administrator_reads_the_figures_and_the_lists_behind_them(
         screenshot(page, "dashboard-desk-item-list.png")
         page.locator(".van-popup__close-icon").click()
         poll(page, lambda: "list=" not in page.url, 10, "the list closing")
+        listing.wait_for(state="hidden", timeout=10000)  # it slides out after the address changes
         page.get_by_test_id("dashboard-family").select_option("quality_service")
 
         # a county's own figures
