@@ -212,6 +212,27 @@ class RegionOut(ma.Schema):
     )
 
 
+class IssuingBodyOut(ma.Schema):
+    region_code = fields.String(required=True)
+    region_name = fields.String(required=True)
+    issuing_body = fields.String(
+        required=True, metadata={"description": "who issues the region's reports, payout sheets and notices"}
+    )
+    configured = fields.String(
+        required=True, allow_none=True, metadata={"description": "the name set; null: the default is used"}
+    )
+    default = fields.String(required=True, metadata={"description": "the bureau named after the region"})
+
+
+class IssuingBodyIn(Strict):
+    issuing_body = Text(
+        required=True,
+        allow_none=True,
+        max_length=100,
+        metadata={"description": "通许县卫生健康委员会; empty or null puts back the default"},
+    )
+
+
 class RegionQuery(Paged):
     parent = Text(
         max_length=12,

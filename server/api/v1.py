@@ -117,6 +117,27 @@ def list_regions(query: dict[str, Any]) -> Any:
     return places.region_level(principal(), query.get("parent"), query.get("after"), query["limit"])
 
 
+@catalog_bp.route("/regions/<region_code>/issuing-body")
+@requires("regions.issuing_body")
+@catalog_bp.response(200, s.IssuingBodyOut)
+@raises(404)
+def get_issuing_body(region_code: str) -> Any:
+    """Who issues the documents of a county, city or province inside the caller's region: the
+    cover of its reports, its payout sheets, its notices."""
+    return places.issuing_body(principal(), region_code)
+
+
+@catalog_bp.route("/regions/<region_code>/issuing-body", methods=["PUT"])
+@requires("regions.set_issuing_body")
+@catalog_bp.arguments(s.IssuingBodyIn)
+@catalog_bp.response(200, s.IssuingBodyOut)
+@raises(404)
+def set_issuing_body(body: dict[str, Any], region_code: str) -> Any:
+    """Names who issues the region's documents (empty: the bureau named after the region).
+    Reports already issued keep the name they carry."""
+    return places.set_issuing_body(principal(), region_code, body["issuing_body"], now(), client_ip())
+
+
 @catalog_bp.route("/facilities")
 @requires("facilities.list")
 @catalog_bp.arguments(s.FacilityQuery, location="query")

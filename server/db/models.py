@@ -55,6 +55,8 @@ class Region(db.Model):  # type: ignore[name-defined,misc]
     name: Mapped[str] = mapped_column(String(100), nullable=False)
     level: Mapped[str] = mapped_column(String(10), nullable=False)
     parent_code: Mapped[str | None] = mapped_column(ForeignKey("regions.code"), nullable=True, index=True)
+    # who issues the region's documents, when not the default named after it (domain.regions)
+    issuing_body: Mapped[str | None] = mapped_column(String(100), nullable=True)
 
 
 class Facility(db.Model):  # type: ignore[name-defined,misc]
@@ -392,6 +394,8 @@ class Report(db.Model):  # type: ignore[name-defined,misc]
     facility_name: Mapped[str] = mapped_column(String(100), nullable=False)
     tier_label: Mapped[str] = mapped_column(String(40), nullable=False)
     tier_code: Mapped[str] = mapped_column(String(40), nullable=False)
+    # rendered from a finally approved inspection (None: rendered before this was kept; see its snapshot)
+    final: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 from sqlalchemy import func, select, update
 
-from server.db.models import AnswerRevision, Conflict, Evidence, Report, StatusChange
+from server.db.models import AnswerRevision, Conflict, Evidence, PublicationEntry, Report, StatusChange
+from server.domain.publications import WITHDRAWN
 from server.extensions import db
 
 
@@ -52,3 +54,14 @@ def by_code(code: str) -> Report | None:
 def evidence_of(inspection_id: int) -> list[Evidence]:
     stmt = select(Evidence).where(Evidence.inspection_id == inspection_id, Evidence.status == "verified")
     return list(db.session.scalars(stmt.order_by(Evidence.item_id, Evidence.id)))
+
+
+def withdrawn_on(inspection_id: int, digest: str) -> dt.date | None:
+    """The China day the result of this report was withdrawn after its publication (an upheld
+    objection), if it was."""
+    stmt = select(PublicationEntry.withdrawn_on).where(
+        PublicationEntry.inspection_id == inspection_id,
+        PublicationEntry.report_sha256 == digest,
+        PublicationEntry.status == WITHDRAWN,
+    )
+    return db.session.execute(stmt.limit(1)).scalar_one_or_none()

@@ -70,6 +70,9 @@ POLICY: dict[str, frozenset[str]] = {
     # whether the region pays only results whose publication (公示) ended: set by its administrator
     "payouts.settings": DESK | {FINANCE},
     "payouts.set_publication": frozenset({ADMIN}),
+    # who issues a region's documents (report covers, payout sheets, notices): its administrator
+    "regions.issuing_body": DESK | {FINANCE},
+    "regions.set_issuing_body": frozenset({ADMIN}),
     # publication of results (公示): the desk publishes and records objections; finance reads
     "publications.list": DESK | {FINANCE},
     "publications.get": DESK | {FINANCE},

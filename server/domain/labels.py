@@ -151,6 +151,7 @@ AUDIT_ACTION_LABELS: dict[str, str] = {
     "payout.rule": "新增奖补标准",
     "dashboard.target": "设置达标目标",
     "payout.setting": "设置奖补发放的公示要求",
+    "region.issuing_body": "设置文书出具单位",
     "publication.create": "发布结果公示",
     "publication.objection": "登记公示异议",
     "publication.decide": "处理公示异议",

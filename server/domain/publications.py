@@ -133,11 +133,6 @@ def chinese_date(day: dt.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
-def default_issuer(region_name: str) -> str:
-    """The body a bureau publishes as, named after its region: 开封市卫生健康委员会."""
-    return f"{region_name}卫生健康委员会"
-
-
 def default_title(region_name: str, period_label: str) -> str:
     return f"{region_name}{period_label}基层医疗卫生机构评审达标结果公示"
 

@@ -54,3 +54,26 @@ def parent_code(code: str) -> str | None:
 def contains(outer: str, inner: str) -> bool:
     """True when region `inner` lies inside (or is) region `outer`."""
     return inner.startswith(scope_prefix(outer))
+
+
+def county_code(code: str) -> str:
+    """The 6-digit code of the county (or city, or province) a region is in or is."""
+    return code[:6]
+
+
+def city_code(code: str) -> str:
+    """The code of the city a region is in: the county's first four digits (a city or province is
+    its own city)."""
+    six = code[:6]
+    return six if region_level(six) != "county" else f"{six[:4]}00"
+
+
+def default_issuing_body(region_name: str) -> str:
+    """The health bureau named after its region: 通许县卫生健康委员会."""
+    return f"{region_name}卫生健康委员会"
+
+
+def issuing_body(region_name: str, configured: str | None) -> str:
+    """Who issues a region's documents (report covers, payout sheets, notices): the name its
+    administrator set, else the default named after the region."""
+    return configured.strip() if configured and configured.strip() else default_issuing_body(region_name)

@@ -5,11 +5,13 @@ view, which the renderer turns into the same PDF.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import re
 from collections.abc import Mapping
 from typing import Any
 
-from server.domain import rectification
+from server.domain import evidence, rectification
 from server.domain.audit import canonical
 from server.domain.checklist import NOT_APPLICABLE, NOT_MET, Checklist, Item
 from server.domain.identifiers import FACILITY_TYPES
@@ -112,6 +114,36 @@ def _blocking_text(checklist: Checklist, block: Mapping[str, Any], numbers: Mapp
     return f"{block['label']}：实际 {actual}，至少还需 {needed} 项达到要求；可提升条款 {items}{tail}"
 
 
+def place_text(photo: Mapping[str, Any], facility: Mapping[str, Any]) -> str:
+    """Where a photo was taken, as a reviewer checks it: its distance from the facility
+    (距机构 120 米, 距机构 3.4 公里), never the raw coordinates."""
+    taken = photo.get("place")
+    if not taken:
+        return "未获取位置"
+    at = evidence.place_or_none(*taken)
+    home = evidence.place_or_none(facility.get("latitude"), facility.get("longitude"))
+    if at is None:
+        return "未获取位置"
+    if home is None:
+        return "已获取位置（机构未登记坐标，无法核对距离）"
+    metres = evidence.distance_m(at, home)
+    if metres < 1000:
+        return f"距机构 {round(metres / 10) * 10:.0f} 米"
+    return f"距机构 {metres / 1000:.1f} 公里"
+
+
+def edition_text(checklist: Mapping[str, Any]) -> str:
+    """The standard a report applies, as people name it: its title, and the edition's year and
+    version when the title does not already say the year (never the internal ids)."""
+    year = re.match(r"\d{4}", str(checklist.get("edition", "")))
+    parts = [str(checklist["title"])]
+    if year and year.group() not in parts[0]:
+        parts.append(f"（{year.group()}年版）")
+    if int(checklist.get("version", 1)) > 1:
+        parts.append(f"（第 {checklist['version']} 版）")
+    return "".join(parts)
+
+
 def _rectification(
     checklist: Checklist, score: Mapping[str, Any], tasks: Mapping[str, Any]
 ) -> list[dict[str, Any]]:
@@ -131,6 +163,10 @@ def _rectification(
             }
         )
     return rows
+
+
+def _reward(checklist: Checklist, tier_code: str) -> int | None:
+    return next((t.reward_yuan for t in checklist.tiers if t.code == tier_code), None)
 
 
 def view(
@@ -211,7 +247,7 @@ def view(
             "text": items[p["item_id"]].text[:60] if p["item_id"] in items else "",
             "claimed_at": format_time(p.get("claimed_at")),
             "exif_at": format_time(p.get("exif_at")),
-            "location": p["location"],
+            "place": place_text(p, facility),
             "digest": p["sha256"][:16],
             "flags": [FLAG_LABELS.get(f, f) for f in p["flags"]],
         }
@@ -219,7 +255,11 @@ def view(
         if p.get("thumb_key")
     ]
     tier_code = score["tier"]["code"]
+    final = snapshot.get("final")
     return {
+        "issuer": snapshot.get("issuer") or "",
+        "final": final,
+        "edition": edition_text(snapshot["checklist"]),
         "number": number,
         "digest": digest,
         "verify_url": verify_url,
@@ -239,7 +279,10 @@ def view(
         "inspectors": snapshot["inspectors"],
         "reviewers": snapshot["reviewers"],
         "tier": score["tier"],
-        "reward": next((t.reward_yuan for t in checklist.tiers if t.code == tier_code), None),
+        # an amount only on a final report: a draft's tier may still change
+        "reward": (
+            next((t.reward_yuan for t in checklist.tiers if t.code == tier_code), None) if final else None
+        ),
         "grades": [{"code": g, "label": _grade_label(checklist, g)} for g in checklist.grade_scale],
         "points": checklist.method == "points",
         "totals": counts(score["totals"]),
@@ -265,3 +308,38 @@ def view(
             for t in snapshot["trail"]
         ],
     }
+
+
+# --- the public check of a report (GET /verify/<code>) -------------------------------------------
+
+VERIFY_FINAL = "final"  # the current report of a finally approved inspection
+VERIFY_NOT_FINAL = "not_final"  # the current report, of an inspection not finally approved
+VERIFY_SUPERSEDED = "superseded"  # the inspection's data changed since: a newer report exists
+VERIFY_WITHDRAWN = "withdrawn"  # its result was withdrawn after an upheld objection to its publication
+
+VERIFY_HEADLINES = {
+    VERIFY_FINAL: "报告真实有效：终审报告，且为最新版本",
+    VERIFY_NOT_FINAL: "报告真实，但为非终审稿，不作为奖补依据",
+    VERIFY_SUPERSEDED: "报告真实，但已被新版本取代，请以最新报告为准",
+    VERIFY_WITHDRAWN: "报告真实，但其评审结果已撤销",
+}
+
+
+def verify_state(*, final: bool, current: bool, withdrawn: bool) -> str:
+    if withdrawn:
+        return VERIFY_WITHDRAWN
+    if not current:
+        return VERIFY_SUPERSEDED
+    return VERIFY_FINAL if final else VERIFY_NOT_FINAL
+
+
+def verify_detail(state: str, final: bool, withdrawn_on: dt.date | None) -> str:
+    """The sentence under the headline: what the report was when it was issued, and since."""
+    issued = "出具时评审已终审通过。" if final else "出具时评审尚未终审通过（非终审稿）。"
+    if state == VERIFY_WITHDRAWN and withdrawn_on is not None:
+        return f"{issued}该结果经公示期异议复核，已于 {withdrawn_on.isoformat()} 撤销，不作为奖补依据。"
+    if state == VERIFY_SUPERSEDED:
+        return f"{issued}此后评审数据已有变更，本报告不再是最新版本。"
+    if state == VERIFY_NOT_FINAL:
+        return f"{issued}所列等级在终审前仍可能变更。"
+    return issued

@@ -9,6 +9,7 @@ opens a branch only when it is asked to. Lists are paged by keyset cursors (serv
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from typing import Any
 
 from server.db import inspections as queries
@@ -17,7 +18,8 @@ from server.domain import cursors, regions
 from server.domain.access import Principal
 from server.domain.errors import DomainError
 from server.domain.identifiers import uscc_problem
-from server.services import checklists, review_queue
+from server.extensions import db
+from server.services import audit, checklists, review_queue
 
 UNRATED_LABEL = "未评"
 FACILITY_COLUMNS = (
@@ -174,3 +176,67 @@ def _title(checklist_id: str, version: int) -> str:
         return checklists.get_checklist(checklist_id, version).title
     except DomainError:
         return "（已停用的评审标准）"
+
+
+# --- who issues a region's documents ------------------------------------------------------------
+
+
+def issuing_body_of(code: str) -> str:
+    """The body that issues the documents of a region (a 6-digit code): its administrator's
+    setting, else the health bureau named after it; the code itself for an unknown region."""
+    region = queries.region(code)
+    if region is None:
+        return code
+    return regions.issuing_body(region.name, region.issuing_body)
+
+
+def _own_region(principal: Principal, code: str) -> Region:
+    """A county, city or province inside the user's region; 404 otherwise, like a missing one."""
+    try:
+        level = regions.region_level(code)
+    except regions.InvalidRegionCode:
+        raise DomainError("http.not_found") from None
+    region = queries.region(code)
+    if region is None or level in ("township", "village") or not principal.sees_region(code):
+        raise DomainError("http.not_found")
+    return region
+
+
+def issuing_body_view(region: Region) -> dict[str, Any]:
+    return {
+        "region_code": region.code,
+        "region_name": region.name,
+        "issuing_body": regions.issuing_body(region.name, region.issuing_body),
+        "configured": region.issuing_body,
+        "default": regions.default_issuing_body(region.name),
+    }
+
+
+def issuing_body(principal: Principal, code: str) -> dict[str, Any]:
+    return issuing_body_view(_own_region(principal, code))
+
+
+def set_issuing_body(
+    principal: Principal, code: str, name: str | None, now: dt.datetime, ip: str | None
+) -> dict[str, Any]:
+    """Names the body that issues a region's documents; empty puts back the default. Audited when
+    it changes. Reports rendered before keep the name they were issued under."""
+    region = _own_region(principal, code)
+    value = (name or "").strip() or None
+    if value == regions.default_issuing_body(region.name):
+        value = None
+    if value != region.issuing_body:
+        before = region.issuing_body
+        region.issuing_body = value
+        audit.record(
+            "region.issuing_body",
+            actor_id=principal.user_id,
+            actor=principal.username,
+            target_type="region",
+            target_id=code,
+            before={"issuing_body": before},
+            after={"issuing_body": value},
+            ip=ip,
+        )
+        db.session.commit()
+    return issuing_body_view(region)

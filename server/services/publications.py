@@ -48,6 +48,7 @@ from server.domain.scoring import TIER_NONE
 from server.domain.times import china_date, china_day_start, format_instant
 from server.extensions import db
 from server.services import audit, checklists
+from server.services import places as place_service
 from server.services.inspections import not_found
 from server.services.payouts import report_facts
 
@@ -198,7 +199,7 @@ def preview(principal: Principal, query: dict[str, Any], now: dt.datetime) -> di
         "period": period.code,
         "period_label": period.label,
         "suggested_title": domain.default_title(name, period.label),
-        "suggested_issuer": domain.default_issuer(name),
+        "suggested_issuer": place_service.issuing_body_of(query["region_code"]),
         "starts_on": starts_on,
         "working_days": working_days,
         "ends_on": domain.end_of(starts_on, working_days),

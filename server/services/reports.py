@@ -9,7 +9,7 @@ import datetime as dt
 import hashlib
 import json
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import qrcode
@@ -23,14 +23,16 @@ from server.db import rectifications as rectification_queries
 from server.db import reports as queries
 from server.db import users as user_queries
 from server.db.models import Facility, Inspection, Report
+from server.domain import regions
 from server.domain import report as report_domain
 from server.domain.access import Principal
 from server.domain.errors import DomainError
 from server.domain.regions import parent_code
-from server.domain.times import format_instant
+from server.domain.times import china_date, format_instant
+from server.domain.workflow import APPROVED
 from server.extensions import db
 from server.reports.render import ReportFetcher, render_html, write_pdf
-from server.services import audit, jobs
+from server.services import audit, jobs, places
 from server.services.inspections import answer_json, checklist_of, load, score_of
 from server.services.retention import unavailable
 from server.settings import Settings
@@ -122,7 +124,12 @@ def build_snapshot(inspection: Inspection) -> dict[str, Any]:
             "licence_no": facility.licence_no,
             "region_code": facility.region_code,
             "region_path": _region_path(facility.region_code),
+            "latitude": facility.latitude,
+            "longitude": facility.longitude,
         },
+        # the body whose report it is (the facility's county), and who finally approved it, when
+        "issuer": places.issuing_body_of(regions.county_code(facility.region_code)),
+        "final": _final(inspection, steps, people),
         "checklist": {
             "id": checklist.id,
             "version": checklist.version,
@@ -153,7 +160,8 @@ def build_snapshot(inspection: Inspection) -> dict[str, Any]:
                 "thumb_sha256": p.thumb_sha256,
                 "claimed_at": p.claimed_captured_at,
                 "exif_at": p.exif_captured_at,
-                "location": _place(p.exif_latitude, p.exif_longitude)
+                # where it was taken: the camera's position, else the phone's
+                "place": _place(p.exif_latitude, p.exif_longitude)
                 or _place(p.claimed_latitude, p.claimed_longitude),
                 "flags": list(p.flags or []),
             }
@@ -174,10 +182,26 @@ def build_snapshot(inspection: Inspection) -> dict[str, Any]:
     return snapshot
 
 
-def _place(latitude: float | None, longitude: float | None) -> str | None:
+def _place(latitude: float | None, longitude: float | None) -> list[float] | None:
     if latitude is None or longitude is None:
         return None
-    return f"{latitude:.5f}, {longitude:.5f}"
+    return [latitude, longitude]
+
+
+def _final(inspection: Inspection, steps: Sequence[Any], people: Mapping[int, Any]) -> dict[str, Any] | None:
+    """Who finally approved the inspection and on which China day: the bureau of the approving
+    reviewer's region (the city's when the reviewer is gone); None while it is not final."""
+    if inspection.status != APPROVED:
+        return None
+    step = next((s for s in reversed(steps) if s.to_status == APPROVED), None)
+    if step is None:
+        return None
+    approver = people.get(step.actor_id)
+    region = approver.region_code if approver is not None else regions.city_code(inspection.region_code)
+    return {
+        "authority": places.issuing_body_of(regions.county_code(region)),
+        "on": china_date(step.created_at).isoformat(),
+    }
 
 
 def _qr_svg(url: str) -> Markup:
@@ -230,6 +254,7 @@ def render(inspection: Inspection, now: dt.datetime, current: str | None = None)
         facility_name=snapshot["facility"]["name"],
         tier_label=snapshot["score"]["tier"]["label"],
         tier_code=snapshot["score"]["tier"]["code"],
+        final=snapshot["final"] is not None,
         created_at=now,
     )
     # The report is made inside a GET, which reads without the write lock (server/db/engine.py):
@@ -323,13 +348,17 @@ def _pdf_of(inspection: Inspection, now: dt.datetime) -> tuple[Report, bytes]:
 
 
 def verify(code: str) -> dict[str, Any] | None:
-    """What the public page may show about a report: facility, tier, date, digest; and whether it
-    is still the current report of its inspection."""
+    """What the public page may show about a report: facility, tier, date, digest; whether it was
+    rendered from a finally approved inspection; whether it is still the current report of its
+    inspection; and whether its result was withdrawn after its publication (公示)."""
     report = queries.by_code(code)
     if report is None:
         return None
     inspection = db.session.get(Inspection, report.inspection_id)
     current = inspection is not None and fingerprint(inspection) == report.fingerprint
+    final = report.final if report.final is not None else _final_in_snapshot(report)
+    withdrawn = queries.withdrawn_on(report.inspection_id, report.snapshot_sha256)
+    state = report_domain.verify_state(final=final, current=current, withdrawn=withdrawn is not None)
     return {
         "number": report.number,
         "facility_name": report.facility_name,
@@ -337,4 +366,18 @@ def verify(code: str) -> dict[str, Any] | None:
         "date": _local(report.created_at),
         "digest": report.snapshot_sha256,
         "current": current,
+        "final": final,
+        "state": state,
+        "headline": report_domain.VERIFY_HEADLINES[state],
+        "detail": report_domain.verify_detail(state, final, withdrawn),
     }
+
+
+def _final_in_snapshot(report: Report) -> bool:
+    """Whether a report rendered before reports kept `final` was final, from its stored snapshot
+    (its status then); not final when the snapshot cannot be read."""
+    try:
+        snapshot = json.loads(_store().get(report.snapshot_key))
+    except (StoreError, ValueError):
+        return False
+    return bool(snapshot.get("inspection", {}).get("status") == APPROVED)

@@ -228,6 +228,12 @@ SPECS: dict[str, Spec] = {
         lambda t: f"/api/payouts/settings/{t.region_code}",
         lambda t, role, w: {"requires_publication": False},
     ),
+    "regions.issuing_body": Spec("GET", lambda t: f"/api/regions/{t.region_code}/issuing-body"),
+    "regions.set_issuing_body": Spec(
+        "PUT",
+        lambda t: f"/api/regions/{t.region_code}/issuing-body",
+        lambda t, role, w: {"issuing_body": None},
+    ),
     "publications.list": Spec(
         "GET",
         lambda t: "/api/publications?limit=200",

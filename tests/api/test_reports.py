@@ -111,7 +111,7 @@ def test_verify_page_tells_genuine_and_current(world: World) -> None:
     page = world.client.get(f"/verify/{report.code}")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert "报告真实有效，且为最新版本" in html
+    assert "报告真实，但为非终审稿" in html  # in county review (test_report_pages: every state)
     assert report.facility_name in html and report.snapshot_sha256 in html and report.tier_label in html
     assert "M-B01" not in html and "inspector" not in html  # only name, tier, date, digest
     world.call(
@@ -120,7 +120,7 @@ def test_verify_page_tells_genuine_and_current(world: World) -> None:
         f"/api/inspections/{inspection.id}/items/M-B04/grade",
         {"grade": "A", "base_revision": 1, "reason": "复核"},
     )
-    assert "评审数据此后已有变更" in world.client.get(f"/verify/{report.code}").get_data(as_text=True)
+    assert "已被新版本取代" in world.client.get(f"/verify/{report.code}").get_data(as_text=True)
     missing = world.client.get("/verify/not-a-real-code")
     assert missing.status_code == 404
     assert "未找到该报告" in missing.get_data(as_text=True)

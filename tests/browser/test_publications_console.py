@@ -225,3 +225,30 @@ def test_the_city_publishes_its_results_and_payouts_wait_for_the_publication(
         screenshot(page, "notice-phone.png", full_page=True)
     finally:
         context.close()
+
+
+def test_the_administrator_names_who_issues_a_countys_documents(browser: Any, app_server: AppServer) -> None:
+    context = browser.new_context(locale="zh-CN", timezone_id="America/Los_Angeles", viewport=DESK)
+    page = context.new_page()
+    try:
+        log_in(page, app_server, "kf_admin")
+        page.wait_for_url("**/review", timeout=15000)
+        page.goto(app_server.url + "/console/payout-rules")
+        state = page.get_by_test_id("issuing-body-state")
+        poll(page, lambda: "开封市卫生健康委员会" in state.inner_text(), 15, "the city's issuing body")
+        assert "默认名称" in state.inner_text()
+        page.get_by_test_id("issuer-region-0").select_option(label="通许县")
+        poll(page, lambda: "通许县卫生健康委员会" in state.inner_text(), 15, "the county's issuing body")
+        page.get_by_test_id("issuing-body-name").fill("通许县卫生健康局")
+        page.get_by_test_id("issuing-body-save").click()
+        poll(page, lambda: "由“通许县卫生健康局”出具" in state.inner_text(), 10, "the name saved")
+        assert "默认名称" not in state.inner_text()
+        settled(page)
+        check_screen(page, [])
+        screenshot(page, "payout-rules-issuing-body.png", full_page=True)
+        page.get_by_test_id("issuing-body-name").fill("")
+        page.get_by_test_id("issuing-body-save").click()
+        poll(page, lambda: "通许县卫生健康委员会" in state.inner_text(), 10, "the default back")
+        assert "默认名称" in state.inner_text()
+    finally:
+        context.close()

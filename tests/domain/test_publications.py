@@ -102,6 +102,5 @@ def test_the_sheet_says_how_many_are_held_back_and_why() -> None:
 
 
 def test_defaults_follow_the_region() -> None:
-    assert p.default_issuer("开封市") == "开封市卫生健康委员会"
     assert p.default_title("开封市", "2026年") == "开封市2026年基层医疗卫生机构评审达标结果公示"
     assert p.chinese_date(dt.date(2026, 12, 1)) == "2026年12月1日"

@@ -129,14 +129,16 @@ SHEET_AREA = (8 * MM, 24 * MM, (297 - 16) * MM, (210 - 38) * MM)
 
 
 def squeezed(pdf: bytes, tmp_path: Path, area: tuple[float, ...], last_page: int | None = None) -> str:
-    """The text pdftotext finds inside `area` of every page (up to `last_page`), without whitespace."""
+    """The text pdftotext finds inside `area` of every page (up to `last_page`), in the order it is
+    drawn (-raw: a table cell continued on the next page stays together), without whitespace."""
     path = tmp_path / "out.pdf"
     path.write_bytes(pdf)
     x, y, w, h = (str(round(v)) for v in (area[0] - 1, area[1] - 1, area[2] + 2, area[3] + 2))
     pages = ["-l", str(last_page)] if last_page else []
-    command = ["pdftotext", *pages, "-x", x, "-y", y, "-W", w, "-H", h, str(path), "-"]
+    command = ["pdftotext", "-raw", *pages, "-x", x, "-y", y, "-W", w, "-H", h, str(path), "-"]
     text = subprocess.run(command, capture_output=True, check=True, text=True).stdout
-    return re.sub(r"\s+", "", text)
+    # a draft's rotated 非终审稿 watermark is read in among the lines it crosses
+    return re.sub(r"[\s非终审稿]+", "", text)
 
 
 def save_pngs(pdf: bytes, name: str) -> None:

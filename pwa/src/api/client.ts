@@ -79,6 +79,7 @@ import type {
   RectificationQuery,
   RectificationSubmitIn,
   PayoutSettingsOut,
+  IssuingBodyOut,
   PublicationPreviewQuery,
   PublicationPreviewOut,
   PublicationIn,
@@ -526,6 +527,16 @@ export function getPayoutSettings(): Promise<PayoutSettingsOut> {
 
 export function setPayoutSetting(region: string, requiresPublication: boolean): Promise<PayoutSettingsOut> {
   return request<PayoutSettingsOut>(`/api/payouts/settings/${region}`, { method: 'PUT', body: { requires_publication: requiresPublication } })
+}
+
+/** Who issues a region's documents: its reports' covers, payout sheets and notices. */
+export function getIssuingBody(region: string): Promise<IssuingBodyOut> {
+  return request<IssuingBodyOut>(`/api/regions/${region}/issuing-body`)
+}
+
+/** Names who issues a region's documents; empty puts back the bureau named after the region. */
+export function setIssuingBody(region: string, name: string): Promise<IssuingBodyOut> {
+  return request<IssuingBodyOut>(`/api/regions/${region}/issuing-body`, { method: 'PUT', body: { issuing_body: name } })
 }
 
 // --- publication of results (公示) ----------------------------------------------------------------

@@ -135,6 +135,7 @@ export type PayoutRecordOut = Schemas['PayoutRecordOut']
 export type PayoutRecordingOut = Schemas['PayoutRecordingOut']
 export type PayoutHeldOut = Schemas['PayoutHeldOut']
 export type PayoutSettingsOut = Schemas['PayoutSettingsOut']
+export type IssuingBodyOut = Schemas['IssuingBodyOut']
 export type PublicationPreviewQuery = NonNullable<paths['/api/publications/preview']['get']['parameters']['query']>
 export type PublicationPreviewOut = Schemas['PublicationPreviewOut']
 export type PublicationResultOut = Schemas['PublicationResultOut']
