@@ -15,7 +15,7 @@ export DABIAO_NODE_DIR := $(abspath $(NODE_DIR))
 export PATH := $(DABIAO_NODE_DIR):$(PATH)
 
 # Debian packages each command needs.
-APT_RUN := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk poppler-utils
+APT_RUN := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-noto-cjk poppler-utils
 APT_TEST := $(APT_RUN) postgresql chromium
 
 PWA_SOURCES := $(shell find pwa/src pwa/public -type f 2>/dev/null) pwa/index.html pwa/vite.config.ts pwa/package-lock.json

@@ -104,6 +104,7 @@ class Approved:
     uscc: str | None
     type_code: str
     region_code: str
+    licence_no: str | None = None
 
 
 @dataclass(frozen=True)
@@ -150,6 +151,7 @@ def approved_inspections(scope: Scope) -> list[Approved]:
             Facility.uscc,
             Facility.type_code,
             Facility.region_code,
+            Facility.licence_no,
         )
         .join(approvals, approvals.c.inspection_id == Inspection.id)
         .join(Facility, Facility.id == Inspection.facility_id)

@@ -25,11 +25,13 @@ import bisect
 import datetime as dt
 import functools
 import hashlib
+import math
 import re
-import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
+
+import cn2an  # type: ignore[import-untyped]
 
 from server.domain import display, publications, regions
 from server.domain.audit import canonical
@@ -244,6 +246,7 @@ class Candidate:
     tier_labels: Mapping[str, str]
     report_number: str
     report_digest: str
+    licence_no: str | None = None  # shown where there is no USCC (a village clinic)
 
 
 @dataclass(frozen=True)
@@ -302,6 +305,9 @@ class Sheet:
     family_names: Mapping[str, str]  # code -> Chinese name, in the registry's order
     held: tuple[Held, ...] = ()  # results left out until their publication is done
     digest: str = field(default="")
+    issuer: str = ""  # who issues the sheet: the region's health bureau (server.domain.regions)
+    # the names of the regions the sheet names: its counties (and their cities), and its rules'
+    region_names: Mapping[str, str] = field(default_factory=dict)
 
     def family_name(self, code: str) -> str:
         return self.family_names.get(code, code)
@@ -428,12 +434,15 @@ def held_text(sheet: Sheet) -> str:
     return publications.held_text(held_counts(sheet))
 
 
-def rule_text(row: SheetRow) -> str:
+def rule_text(row: SheetRow, region_names: Mapping[str, str]) -> str:
+    """The rule a row is paid by, as people read it: "开封市 基本标准 150,000 元，补差" (the rule's
+    own tier, which is lower than the one reached where 补差 pays by a lower tier)."""
     rule = row.rule
     if rule is None:
         return BASIS_LABELS[NO_RULE]
-    text = f"{rule.region_code} {rule.amount_yuan:,} {'补差' if rule.top_up else '全额'}"
-    return f"{text}（按{row.rule_tier_label}）" if row.rule_tier_label else text
+    tier = row.rule_tier_label or row.candidate.tier_labels.get(rule.tier_code, rule.tier_code)
+    kind = "补差" if rule.top_up else "全额"
+    return f"{region_names.get(rule.region_code, rule.region_code)} {tier} {rule.amount_yuan:,} 元，{kind}"
 
 
 def remark(row: SheetRow) -> str:
@@ -461,211 +470,333 @@ def totals_view(sheet: Sheet) -> list[dict[str, Any]]:
     ]
 
 
-# --- preformatted rows for the PDF ---------------------------------------------------------------
+# --- the PDF's table ------------------------------------------------------------------------------
+#
+# The sheet's PDF is a table: a section per checklist family, in it a table per county with its
+# subtotal, then the totals, the grand total in words and the signatures (payouts.html). A province
+# has 50,000 rows, and WeasyPrint's cost is per table cell laid out (about a millisecond), so rows
+# whose every value fits its column on one line share table rows, ROWS_PER_BLOCK to one: each cell
+# holds their values a line each, every line of the same height and ruled under it, which reads as
+# a row each. Whether a value fits is measured on the font itself (`Measure`,
+# server/reports/fonts.py), with slack; a row with a value that does not fit, or with a character
+# the font lacks, is a table row of its own, where the long value wraps. Column widths follow the
+# sheet's longest values (`pdf_layout`). Pages are planned row by row (server.reports.paged), and
+# the rows of a page are joined into table rows after (`pdf_groups`), so a page fills to its end.
 
+PDF_FONT_PT = 9.0  # every value and heading: at least 9 pt, to be read on paper
+PDF_LINE_PT = 12.0  # the height of a line, fixed so that the rules under the lines meet the rows
+PDF_WIDTH_MM = 285.0  # A4 landscape less its 6 mm side margins (payouts.html)
+CELL_MM = 1.8  # a cell's padding and rule beside its text (payouts.html: 0.8 mm each side, 0.2 rule)
+FIT_SLACK = 0.96  # a value fits when measured this much narrower than its room: kerning, rounding
+ROUNDING_MM = 0.1  # widths are written to 0.01 mm: the longest value still fits its column
+ROWS_PER_BLOCK = 10  # rows to a table row: 10 lays a province's sheet out in 11 % less time than 5
 
-# Characters whose width in Noto Sans Mono CJK SC is known: the font has them, at no more than
-# the columns `char_width` counts (tests/services/test_outputs.py checks this against the font).
-# Printable ASCII; Latin-1 letters and signs; the CJK punctuation, kana, Bopomofo, enclosed and
-# compatibility forms; CJK ideographs (basic block and extension A); Hangul syllables; full-width
-# forms; and the general punctuation Chinese text uses (dashes, quotes, ellipsis, middle dot).
-_KNOWN_WIDTH = re.compile(
-    r"[\x20-\x7e\xa0-\xac\xae-\xff\u2010-\u2016\u2018-\u201a\u201c-\u201e\u2020-\u2022\u2025-\u2027"
-    r"\u2030\u2032\u2033\u203b\u2460-\u24ff\u3000-\u303f\u3041-\u30ff\u3105-\u312f"
-    r"\u3200-\u32ff\u3400-\u4db5\u4e00-\u9fef\uac00-\ud7a3\ufe30-\ufe4f\uff01-\uff60\uffe0-\uffe6]*"
-)
-# Line breaks and other controls would break a preformatted row apart: they show as a space.
-_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-
-
-@functools.lru_cache(maxsize=65_536)  # a sheet has tens of thousands of rows and a few thousand characters
-def char_width(ch: str) -> int:
-    """Half-width columns `ch` takes at most in a CJK monospace font: marks and invisible format
-    characters none, narrow ones one, everything else two (wide, full-width, and the ambiguous
-    ones, which a CJK font draws wide)."""
-    if unicodedata.category(ch) in ("Mn", "Me", "Cf"):
-        return 0
-    if unicodedata.east_asian_width(ch) == "Na" and ch not in "\xa2\xa3\xac\xaf":  # those four are wider
-        return 1
-    return 2
-
-
-def display_width(text: str) -> int:
-    """Columns `text` takes at most in a CJK monospace font."""
-    if text.isascii() and text.isprintable():  # digits, codes, amounts: one column each
-        return len(text)
-    return sum(map(char_width, text))
-
-
-def known_width(text: str) -> bool:
-    """True when every character of `text` is drawn by the monospace font itself, no wider than
-    `display_width` counts; otherwise a fallback font may draw some wider."""
-    return _KNOWN_WIDTH.fullmatch(text) is not None
-
-
-def pdf_text(text: str) -> str:
-    """User text as a preformatted cell shows it: no bidi controls, and controls (a line break,
-    a tab) as spaces, so a row stays one row."""
-    return _CONTROLS.sub(" ", display.clean(text))
-
-
-def wrap(text: str, width: int) -> list[str]:
-    if display_width(text) <= width:
-        return [text]
-    lines: list[str] = []
-    current, used = "", 0
-    for ch in text:
-        w = char_width(ch)
-        if used + w > width and current:
-            lines.append(current)
-            current, used = "", 0
-        current += ch
-        used += w
-    lines.append(current)
-    return lines
+# a text's width in mm at PDF_FONT_PT; None where the font lacks one of its characters
+Measure = Callable[[str], "float | None"]
 
 
 @dataclass(frozen=True)
-class Column:
+class PdfColumn:
+    key: str
     title: str
-    width: int  # in half-width columns
+    least_mm: float  # never narrower
+    most_mm: float  # never wider (the name takes what the others leave)
     right: bool = False
 
 
 PDF_COLUMNS = (
-    Column("序号", 4, right=True),
-    Column("机构名称", 36),
-    Column("统一社会信用代码", 18),
-    Column("机构类别", 16),
-    Column("达标等级", 16),
-    Column("适用奖补标准", 34),  # "410000 300,000 补差（按推荐标准）" on one line
-    Column("此前已拨", 9, right=True),
-    Column("本期应拨", 9, right=True),
-    Column("报告编号", 23),
-    Column("数据摘要前16位", 16),
+    PdfColumn("index", "序号", 9, 14, right=True),
+    PdfColumn("name", "机构名称", 40, 120),
+    PdfColumn("code", "统一社会信用代码或执业许可证登记号", 30, 50),
+    PdfColumn("tier", "达标等级", 16, 40),
+    PdfColumn("rule", "奖补标准", 34, 76),
+    PdfColumn("due", "本期应拨（元）", 17, 26, right=True),
+    PdfColumn("report", "评审报告编号", 30, 48),
 )
-# The PDF shows a report's SHA-256 by its first 16 hex digits (64 bits: no two reports share them
-# by chance), as people compare it; the XLSX of the same rows carries the whole digest. Each row is
-# then a fifth shorter, and WeasyPrint's cost is per glyph drawn.
-PDF_DIGEST_CHARS = 16
-GAP = "  "
-# Rows go to the PDF in blocks of five with a rule under each block, as in printed statistical
-# tables: WeasyPrint's cost is per box as much as per line, and this is a fifth of the boxes.
-ROWS_PER_BLOCK = 5
+NAME = 1  # the column that takes the room the others leave
 
 
-ROW_COLUMNS = 223  # what an A4 landscape line holds at 7 pt (payouts.html)
+@dataclass(frozen=True)
+class PdfLayout:
+    widths: tuple[float, ...]  # mm, in PDF_COLUMNS order; they add up to PDF_WIDTH_MM
+
+    def room(self, column: int) -> float:
+        """The width a value of the column has, in mm, with the slack taken off."""
+        return (self.widths[column] - CELL_MM) * FIT_SLACK
 
 
-def pdf_columns(sheet_rows: Sequence[SheetRow]) -> tuple[Column, ...]:
-    """The PDF's columns for these rows: 序号, 报告编号 and 达标等级 widened to their longest
-    values while the row still fits the page, so that none wraps a row onto a second line (a
-    province passes row 9,999; in a few years, inspection 999,999, whose report numbers are a
-    digit longer; a village clinic's tier reads "达标（标准化村卫生室）")."""
-    longest = {
-        "序号": len(str(max((r.index for r in sheet_rows), default=0))),
-        "报告编号": max((len(r.candidate.report_number) for r in sheet_rows), default=0),
-        "达标等级": max(map(display_width, {r.candidate.tier_label for r in sheet_rows}), default=0),
-    }
-    columns = list(PDF_COLUMNS)
-    for title, width in longest.items():
-        at = next(i for i, c in enumerate(columns) if c.title == title)
-        wider = [*columns[:at], replace(columns[at], width=max(columns[at].width, width)), *columns[at + 1 :]]
-        if sum(c.width for c in wider) + len(GAP) * (len(wider) - 1) <= ROW_COLUMNS:
-            columns = wider
-    return tuple(columns)
-
-
-def text_row(cells: Sequence[str], columns: Sequence[Column] = PDF_COLUMNS) -> str:
-    """One table row as lines of fixed-width text; a cell too long for its column wraps."""
-    wrapped = [wrap(cell, column.width) for cell, column in zip(cells, columns, strict=True)]
-    lines = []
-    for n in range(max(len(w) for w in wrapped)):
-        parts = []
-        for cell_lines, column in zip(wrapped, columns, strict=True):
-            text = cell_lines[n] if n < len(cell_lines) else ""
-            pad = " " * (column.width - display_width(text))
-            parts.append(pad + text if column.right else text + pad)
-        lines.append(GAP.join(parts).rstrip())
-    return "\n".join(lines)
-
-
-def pdf_cells(row: SheetRow) -> list[str]:
+def pdf_cells(row: SheetRow, region_names: Mapping[str, str]) -> tuple[str, ...]:
+    """A row's values in PDF_COLUMNS order. A village clinic without a USCC shows its licence
+    number; a top-up after an earlier payment says what was paid; a line break or tab in a name
+    shows as a space, so a value stays one value."""
     c = row.candidate
-    cells = [
+    rule = rule_text(row, region_names)
+    if row.paid_before_yuan:
+        rule = f"{rule}，已拨 {row.paid_before_yuan:,}"
+    values = (
         str(row.index),
         c.facility_name,
-        c.uscc or "无",
-        c.type_name,
+        c.uscc or c.licence_no or "—",
         c.tier_label,
-        rule_text(row),
-        f"{row.paid_before_yuan:,}",
+        rule,
         f"{row.amount_yuan:,}",
         c.report_number,
-        c.report_digest[:PDF_DIGEST_CHARS],
+    )
+    return tuple(_CONTROLS.sub(" ", display.clean(v)) for v in values)
+
+
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def pdf_layout(cells: Iterable[Sequence[str]], measure: Measure) -> PdfLayout:
+    """Column widths for these rows: each column but the name as wide as its longest value
+    (within its bounds), the name the rest; where that leaves the name less than its least, the
+    rule column gives way first, then the others, down to their least."""
+    longest = [column.least_mm for column in PDF_COLUMNS]
+    for row in cells:
+        for n, value in enumerate(row):
+            if n != NAME:
+                width = measure(value)
+                if width is not None and width / FIT_SLACK + CELL_MM + ROUNDING_MM > longest[n]:
+                    longest[n] = width / FIT_SLACK + CELL_MM + ROUNDING_MM
+    widths = [min(max(w, c.least_mm), c.most_mm) for w, c in zip(longest, PDF_COLUMNS, strict=True)]
+    widths[NAME] = 0.0
+    short = PDF_COLUMNS[NAME].least_mm - (PDF_WIDTH_MM - sum(widths))
+    for n in (4, 2, 6, 3, 5, 0):  # rule, code, report, tier, due, index
+        if short <= 0:
+            break
+        give = min(short, widths[n] - PDF_COLUMNS[n].least_mm)
+        widths[n] -= give
+        short -= give
+    widths = [round(w, 2) for w in widths]
+    widths[NAME] = round(PDF_WIDTH_MM - sum(widths), 2)
+    return PdfLayout(tuple(widths))
+
+
+EM_MM = PDF_FONT_PT * 25.4 / 72  # a full-width character
+
+
+def _lines_of(value: str, room: float, measure: Measure) -> int:
+    """Lines a value may take in its column, counted high: a character the font lacks as a full
+    em, a fifth more for where lines break, and a line more."""
+    width = measure(value)
+    if width is None:
+        width = len(value) * EM_MM
+    if width <= room:
+        return 1
+    return math.ceil(width * 1.2 / room) + 1
+
+
+@dataclass(frozen=True)
+class PdfBlock:
+    """Table rows of the PDF: `cells` holds each column's values, one per line. A block of
+    several rows has one line per row; a single row may wrap, up to `lines` counted high."""
+
+    cells: tuple[str, ...]
+    rows: int
+    lines: int
+    single: bool  # a row of its own, whose values wrap
+    subtotal: bool = False
+
+
+@dataclass(frozen=True)
+class PdfItem:
+    """One block, with the section title (a family) and heading (a county) that come before it."""
+
+    block: PdfBlock
+    title: str | None = None
+    heading: str | None = None
+
+
+def _blocks(cells: Sequence[tuple[str, ...]], layout: PdfLayout, measure: Measure) -> list[PdfBlock]:
+    """A block per row: of one line where every value fits its column, else a row of its own with
+    the lines it may take. The page's rows are joined into blocks of ROWS_PER_BLOCK afterwards
+    (`pdf_groups`), once the pages are planned row by row."""
+    blocks: list[PdfBlock] = []
+    for row in cells:
+        fits = True
+        for n, value in enumerate(row):
+            width = measure(value)
+            if width is None or width > layout.room(n):
+                fits = False
+                break
+        if fits:
+            blocks.append(PdfBlock(row, 1, 1, single=False))
+        else:
+            lines = max(_lines_of(v, layout.room(n), measure) for n, v in enumerate(row))
+            blocks.append(PdfBlock(row, 1, lines, single=True))
+    return blocks
+
+
+def _joined(rows: Sequence[PdfBlock]) -> PdfBlock:
+    """Rows of one line as one table row: each column's values a line each."""
+    if len(rows) == 1:
+        return rows[0]
+    cells = tuple("\n".join(r.cells[n] for r in rows) for n in range(len(PDF_COLUMNS)))
+    return PdfBlock(cells, len(rows), len(rows), single=False)
+
+
+NUMERALS = "一二三四五六七八九十"
+
+
+def _numeral(n: int) -> str:
+    return NUMERALS[n] if n < len(NUMERALS) else str(n + 1)
+
+
+@dataclass(frozen=True)
+class County:
+    """A county's rows in a family's section of the sheet, and its subtotal."""
+
+    family: str
+    name: str
+    rows: tuple[SheetRow, ...]
+
+    @property
+    def amount_yuan(self) -> int:
+        return sum(r.amount_yuan for r in self.rows)
+
+
+def counties_of(sheet: Sheet) -> list[County]:
+    """The sheet's rows by family (in sheet order), then by the county they are in: the PDF's
+    sections and the subtotals both files show."""
+    groups: list[tuple[str, str, list[SheetRow]]] = []
+    for row in sheet.rows:  # sorted by family, then region
+        family, county = row.candidate.family, row.candidate.region_code[:6]
+        if not groups or groups[-1][:2] != (family, county):
+            groups.append((family, county, []))
+        groups[-1][2].append(row)
+    return [
+        County(family, county_label(county, sheet.region_names, sheet.region_code), tuple(rows))
+        for family, county, rows in groups
     ]
-    return [pdf_text(cell) for cell in cells]
 
 
-def _block(rows: Sequence[SheetRow], columns: Sequence[Column]) -> dict[str, Any]:
-    """Up to ROWS_PER_BLOCK rows as one preformatted text. A block with a character the
-    monospace font may not draw at the counted width is marked to wrap instead (slower to lay
-    out, so only such blocks are): a line that came out too long then wraps rather than being
-    cut at the page edge."""
-    cells = [pdf_cells(r) for r in rows]
-    text = "\n".join(text_row(c, columns) for c in cells)
-    return {
-        "text": text,
-        "lines": text.count("\n") + 1,
-        "wrap": not all(known_width(cell) for row in cells for cell in row),
-    }
-
-
-def view(sheet: Sheet) -> dict[str, Any]:
-    """The template context of the payout sheet. Its rows are `items`, a block of rows each, the
-    first block of a family section carrying the section's heading: a long sheet's pages are
-    planned in items (server.reports.paged)."""
-    items = []
-    columns = pdf_columns(sheet.rows)
-    numerals = "一二三四五六七八九"
-    for n, family in enumerate(dict.fromkeys(r.candidate.family for r in sheet.rows)):
-        rows = [r for r in sheet.rows if r.candidate.family == family]
-        heading: dict[str, Any] | None = {
-            "title": sheet.family_name(family),
-            "numeral": numerals[n] if n < len(numerals) else str(n + 1),
-            "count": len(rows),
-            "amount": sum(r.amount_yuan for r in rows),
+def county_totals(sheet: Sheet) -> list[dict[str, Any]]:
+    return [
+        {
+            "family": sheet.family_name(c.family),
+            "county": c.name,
+            "facilities": len(c.rows),
+            "amount": c.amount_yuan,
         }
-        for i in range(0, len(rows), ROWS_PER_BLOCK):
-            items.append({"heading": heading, "block": _block(rows[i : i + ROWS_PER_BLOCK], columns)})
-            heading = None
-    recorded = sum(1 for r in sheet.rows if r.recorded)
+        for c in counties_of(sheet)
+    ]
+
+
+def pdf_items(sheet: Sheet, measure: Measure) -> tuple[PdfLayout, list[PdfItem]]:
+    """The PDF's table in items (a long sheet's pages are planned in them, server.reports.paged)
+    and its column widths: a section per family, in it a table per county with its subtotal."""
+    names = sheet.region_names
+    measure = functools.lru_cache(maxsize=4096)(measure)  # tiers, rules and amounts repeat
+    cells = {id(r): pdf_cells(r, names) for r in sheet.rows}
+    layout = pdf_layout(cells.values(), measure)
+    items: list[PdfItem] = []
+    families: list[str] = []
+    title: str | None = None
+    n = 0
+    for county in counties_of(sheet):
+        if not families or families[-1] != county.family:
+            families.append(county.family)
+            rows = [r for r in sheet.rows if r.candidate.family == county.family]
+            due = sum(r.amount_yuan for r in rows)
+            label = sheet.family_name(county.family)
+            title = f"{_numeral(len(families) - 1)}、{label}（{len(rows):,} 家，应拨 {due:,} 元）"
+            n = 0
+        heading: str | None = f"（{_numeral(n)}）{county.name}"
+        n += 1
+        for block in _blocks([cells[id(r)] for r in county.rows], layout, measure):
+            items.append(PdfItem(block, title, heading))
+            title = heading = None
+        subtotal = (
+            "",
+            f"{county.name}小计：{len(county.rows):,} 家",
+            "",
+            "",
+            "",
+            f"{county.amount_yuan:,}",
+            "",
+        )
+        items.append(PdfItem(PdfBlock(subtotal, 1, 1, single=False, subtotal=True)))
+    return layout, items
+
+
+def pdf_groups(items: Sequence[PdfItem]) -> list[dict[str, Any]]:
+    """Items as the template's tables: a new table at each title or heading (and at the start,
+    which on a planned page other than the first continues a county), its rows of one line
+    joined ROWS_PER_BLOCK to a table row (a table row costs WeasyPrint per cell, a line little)."""
+    groups: list[dict[str, Any]] = []
+    run: list[PdfBlock] = []
+
+    def flush() -> None:
+        if run:
+            groups[-1]["blocks"].append({"block": _joined(run), "id": None})
+            run.clear()
+
+    for item in items:
+        if item.title or item.heading or not groups:
+            flush()
+            groups.append({"title": item.title, "heading": item.heading, "blocks": []})
+        block = item.block
+        if block.single or block.subtotal:
+            flush()
+            groups[-1]["blocks"].append({"block": block, "id": None})
+            continue
+        run.append(block)
+        if len(run) == ROWS_PER_BLOCK:
+            flush()
+    flush()
+    return groups
+
+
+def county_label(county: str, names: Mapping[str, str], sheet_region: str) -> str:
+    """A county as the sheet names it: with its city on a province's sheet (开封市通许县)."""
+    name = names.get(county, county)
+    if regions.region_level(sheet_region) == "province" and regions.region_level(county) == "county":
+        city = regions.city_code(county)
+        return f"{names.get(city, city)}{name}"
+    return name
+
+
+def view(sheet: Sheet, measure: Measure) -> dict[str, Any]:
+    """The template context of the payout sheet (payouts.html)."""
+    layout, items = pdf_items(sheet, measure)
     return {
         "title": title(sheet),
         "sheet": sheet,
         "period": sheet.period,
-        "header": text_row([c.title for c in columns], columns),
+        "rule_widths": ",".join(f"{w:g}" for w in layout.widths),  # the rules' image (payouts.html)
+        "line_pt": f"{PDF_LINE_PT:g}",
+        "columns": [
+            {"title": c.title, "width": w, "right": c.right}
+            for c, w in zip(PDF_COLUMNS, layout.widths, strict=True)
+        ],
         "items": items,
         "totals": totals_view(sheet),
+        "counties": county_totals(sheet),
         "facilities": len(sheet.rows),
-        "recorded": recorded,
+        "recorded": sum(1 for r in sheet.rows if r.recorded),
         "held_text": held_text(sheet),
+        "capital": capital_yuan(sheet.total_yuan),
     }
 
 
-def probe_view(sheet: Sheet) -> dict[str, Any]:
-    """What the probe of a long sheet's page geometry lays out (server.reports.paged.measure):
-    a section heading, and blocks of one and of two lines."""
-    columns = pdf_columns(sheet.rows)
-    line = text_row([c.title for c in columns], columns)
-    family = sheet.rows[0].candidate.family if sheet.rows else ""
+def probe_items(context: Mapping[str, Any]) -> dict[str, Any]:
+    """What the probe of a long sheet's page geometry lays out (server.reports.paged.measure): a
+    block of one line and one of two, with the sheet's own title, heading and columns."""
+    first: PdfItem = context["items"][0]
+    one = tuple("0" for _ in PDF_COLUMNS)
     return {
-        "heading": {
-            "numeral": "一",
-            "title": sheet.family_name(family),
-            "count": len(sheet.rows),
-            "amount": sheet.total_yuan,
-        },
-        "one": line,
-        "two": f"{line}\n{line}",
+        "title": first.title or "",
+        "heading": first.heading or "",
+        "one": PdfBlock(one, 1, 1, single=False),
+        "two": PdfBlock(tuple(f"{v}\n{v}" for v in one), 2, 2, single=False),
     }
+
+
+# --- amounts in words ----------------------------------------------------------------------------
+
+
+def capital_yuan(amount: int) -> str:
+    """An amount of yuan in Chinese capital numerals, as a finance office writes it on a
+    payment document: 贰拾万元整."""
+    return str(cn2an.an2cn(amount, "rmb"))

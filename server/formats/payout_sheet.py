@@ -19,13 +19,15 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 XLSX_COLUMNS = (
     ("序号", 6),
     ("评审标准类别", 18),
+    ("县（市、区）", 14),
     ("机构名称", 30),
     ("统一社会信用代码", 21),
+    ("执业许可证登记号", 24),
     ("机构类别", 16),
     ("所在地区代码", 13),
     ("终审通过日期", 13),
     ("达标等级", 18),
-    ("适用标准地区", 13),
+    ("奖补标准", 34),
     ("适用标准金额（元）", 16),
     ("补差/全额", 10),
     ("此前已拨付（元）", 16),
@@ -36,24 +38,26 @@ XLSX_COLUMNS = (
     ("登记状态", 10),
 )
 AMOUNT_FORMAT = "#,##0"
-AMOUNT_COLUMNS = (9, 11, 12)  # 0-based: rule amount, paid before, due
-DATE_COLUMN = 6
+AMOUNT_COLUMNS = (11, 13, 14)  # 0-based: rule amount, paid before, due
+DATE_COLUMN = 8
 DATE_FORMAT = "yyyy-mm-dd"
 
 
-def xlsx_row(sheet: domain.Sheet, r: domain.SheetRow) -> list[Any]:
+def xlsx_row(sheet: domain.Sheet, r: domain.SheetRow, county: str = "") -> list[Any]:
     """One data row of the XLSX, in column order; numbers stay numbers."""
     c = r.candidate
     return [
         r.index,
         sheet.family_name(c.family),
+        county,
         c.facility_name,
         c.uscc or "",
+        c.licence_no or "",
         c.type_name,
         c.region_code,
         c.approved_on,
         c.tier_label + (f"（按{r.rule_tier_label}）" if r.rule_tier_label else ""),
-        r.rule.region_code if r.rule else "",
+        domain.rule_text(r, sheet.region_names),
         r.rule.amount_yuan if r.rule else None,
         ("补差" if r.rule.top_up else "全额") if r.rule else "",
         r.paid_before_yuan,
@@ -67,7 +71,7 @@ def xlsx_row(sheet: domain.Sheet, r: domain.SheetRow) -> list[Any]:
 
 def xlsx_rows(sheet: domain.Sheet) -> list[list[Any]]:
     """The data rows of the XLSX, in column order; numbers stay numbers."""
-    return [xlsx_row(sheet, r) for r in sheet.rows]
+    return [xlsx_row(sheet, r, county.name) for county in domain.counties_of(sheet) for r in county.rows]
 
 
 PROGRESS_EVERY = 1000  # rows between two progress calls
@@ -109,7 +113,8 @@ def write_xlsx(
     cells.append(
         ws,
         [
-            f"地区：{sheet.region_path}（{sheet.region_code}）　期间：{sheet.period.label}"
+            f"出具单位：{sheet.issuer}　地区：{sheet.region_path}（{sheet.region_code}）　"
+            f"期间：{sheet.period.label}"
             f"（{sheet.period.start} 至 {sheet.period.end}，以终审通过日期计）　"
             f"奖补标准取值日：{sheet.period.end}　生成时间：{sheet.generated_at}"
         ],
@@ -119,27 +124,48 @@ def write_xlsx(
     cells.append(ws, heading([title for title, _ in XLSX_COLUMNS]))  # row `header_row`
     count = len(sheet.rows)
     rows = cells.Rows(ws, {DATE_COLUMN: DATE_FORMAT, **{i: AMOUNT_FORMAT for i in AMOUNT_COLUMNS}})
-    for done, row in enumerate(sheet.rows, 1):
-        rows.append(xlsx_row(sheet, row))
-        if progress is not None and (done % PROGRESS_EVERY == 0 or done == count):
-            progress(done, count)
+    done = 0
+    for county in domain.counties_of(sheet):
+        for row in county.rows:
+            rows.append(xlsx_row(sheet, row, county.name))
+            done += 1
+            if progress is not None and (done % PROGRESS_EVERY == 0 or done == count):
+                progress(done, count)
+
+    def totals(title: str, first: str, entries: Sequence[tuple[str, str, int, int]]) -> None:
+        """A totals block, as the PDF's closing has it: its rows and 合计."""
+        cells.append(ws, [])
+        cells.append(ws, [cells.cell(ws, title, font=bold)])
+        cells.append(ws, heading(["评审标准类别", first, "机构数", "应拨金额（元）"]))
+        for family, what, facilities, amount in entries:
+            cells.append(ws, [family, what, facilities, cells.cell(ws, amount, AMOUNT_FORMAT)])
+        cells.append(
+            ws,
+            [
+                cells.cell(ws, "合计", font=bold),
+                "",
+                cells.cell(ws, count, font=bold),
+                cells.cell(ws, sheet.total_yuan, AMOUNT_FORMAT, bold),
+            ],
+        )
+
+    by_tier = [(t["family"], t["tier"], t["facilities"], t["amount"]) for t in domain.totals_view(sheet)]
+    totals("按等级汇总", "达标等级", by_tier)
+    by_county = [
+        (c["family"], c["county"], c["facilities"], c["amount"]) for c in domain.county_totals(sheet)
+    ]
+    totals("按县（市、区）汇总", "县（市、区）", by_county)
     cells.append(ws, [])
-    cells.append(ws, [cells.cell(ws, "按等级汇总", font=bold)])
-    cells.append(ws, heading(["评审标准类别", "达标等级", "机构数", "应拨金额（元）"]))
-    for total in domain.totals_view(sheet):
-        amount = cells.cell(ws, total["amount"], AMOUNT_FORMAT)
-        cells.append(ws, [total["family"], total["tier"], total["facilities"], amount])
     cells.append(
         ws,
-        [
-            cells.cell(ws, "合计", font=bold),
-            "",
-            cells.cell(ws, len(sheet.rows), font=bold),
-            cells.cell(ws, sheet.total_yuan, AMOUNT_FORMAT, bold),
-        ],
+        [f"应拨金额合计：人民币 {sheet.total_yuan:,} 元（大写：{domain.capital_yuan(sheet.total_yuan)}）"],
     )
     if sheet.not_reached:
         cells.append(ws, [f"另有 {sheet.not_reached} 家机构终审结论为未达标，不予奖补。"])
     if sheet.held:
         cells.append(ws, [domain.held_text(sheet) + "。"])
+    cells.append(ws, [])
+    cells.append(ws, ["经办人：", "", "", "复核人：", "", "", "负责人："])
+    cells.append(ws, ["日期：", "", "", "日期：", "", "", "日期："])
+    cells.append(ws, [f"出具单位（盖章）：{sheet.issuer}"])
     book.save(out)

@@ -60,6 +60,7 @@ class Geometry:
     line: float  # one line of a block
     block: float  # a block's padding and rule, beside its lines
     heading: float  # a section heading with its margins and column header
+    title: float  # a title above a section heading (the sheet's family), with its margins
     closing: float  # the closing (totals, signatures); more than `room` when it takes pages
     closing_pages: int  # pages the closing takes when it starts on a page of its own
 
@@ -68,7 +69,8 @@ class Geometry:
 class Item:
     lines: int
     heading: bool
-    wrap: bool = False  # may wrap where counted as one line: counted twice
+    wrap: bool = False  # may wrap more than counted: counted twice
+    title: bool = False  # a title above its heading
 
 
 @dataclass(frozen=True)
@@ -104,7 +106,8 @@ class Part:
 
 def item_height(item: Item, g: Geometry) -> float:
     lines = item.lines * (2 if item.wrap else 1)
-    return lines * g.line + g.block + (g.heading if item.heading else 0.0)
+    heading = (g.heading if item.heading else 0.0) + (g.title if item.title else 0.0)
+    return lines * g.line + g.block + heading
 
 
 def plan(items: Sequence[Item], g: Geometry, pages_per_part: int | None = None) -> list[Part]:
@@ -138,15 +141,25 @@ def plan(items: Sequence[Item], g: Geometry, pages_per_part: int | None = None) 
 
 # --- measuring ---------------------------------------------------------------------------------------
 
-PROBE_ANCHORS = ("opening-end", "before", "one-line", "two-lines", "after", "closing-before", "closing-end")
+PROBE_ANCHORS = (
+    "opening-end",
+    "before",
+    "one-line",
+    "two-lines",
+    "after",
+    "titled",
+    "closing",
+    "closing-end",
+)
 
 
 def measure(html: str, fetcher: ReportFetcher) -> Geometry:
     """Geometry from the probe document, whose anchors (ids) are, in order: `opening-end` after
     the document's opening on its first page; on the second page `before` on a block of one line
     that starts the page, then a section heading, `one-line` on a block of one line, `two-lines`
-    on a block of two, `after` after it; on the third page `closing-before` on a block of one line
-    followed by the closing, and `closing-end` after the closing."""
+    on a block of two, `after` after it, then a title and a section heading and `titled` on a block
+    of one line; from the third page `closing` on the closing, which starts that page, and
+    `closing-end` after it."""
     document = HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).render()
     pages = document.pages
     found: dict[str, tuple[int, float]] = {}
@@ -161,15 +174,17 @@ def measure(html: str, fetcher: ReportFetcher) -> Geometry:
     line = (y["after"] - y["two-lines"]) - one
     top, bottom = y["before"], _content_bottom(pages[1])
     closing_page, closing_end = found["closing-end"]
-    fits = closing_page == found["closing-before"][0]
+    start_page, start = found["closing"]
+    fits = closing_page == start_page
     return Geometry(
         first_room=bottom - y["opening-end"],
         room=bottom - top,
         line=line,
         block=one - line,
         heading=y["one-line"] - y["before"] - one,
-        closing=closing_end - y["closing-before"] - one if fits else float("inf"),
-        closing_pages=1 if fits else closing_page - found["closing-before"][0],
+        title=y["titled"] - y["after"] - (y["one-line"] - y["before"] - one),
+        closing=closing_end - start if fits else float("inf"),
+        closing_pages=closing_page - start_page + 1,
     )
 
 

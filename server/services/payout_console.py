@@ -156,16 +156,6 @@ def _visible_region(principal: Principal, region_code: str) -> None:
         raise DomainError("http.not_found")
 
 
-def _rule_text(row: domain.SheetRow, names: dict[str, str]) -> str:
-    """The rule a row was paid by, as people read it: "开封市 基本标准 150,000 元，补差"."""
-    rule = row.rule
-    if rule is None:
-        return "无适用的奖补标准"
-    tier = row.rule_tier_label or row.candidate.tier_labels.get(rule.tier_code, rule.tier_code)
-    kind = "补差" if rule.top_up else "全额"
-    return f"{names.get(rule.region_code, rule.region_code)} {tier} {rule.amount_yuan:,} 元，{kind}"
-
-
 def preview(principal: Principal, region_code: str, period_text: str, now: dt.datetime) -> dict[str, Any]:
     """The sheet's rows and totals as its PDF and XLSX show them, with its digest."""
     _visible_region(principal, region_code)
@@ -215,7 +205,7 @@ def _sheet_view(sheet: domain.Sheet) -> dict[str, Any]:
                 "region_name": names.get(r.candidate.region_code, r.candidate.region_code),
                 "family_label": sheet.family_name(r.candidate.family),
                 "tier_label": r.candidate.tier_label,
-                "rule": _rule_text(r, names),
+                "rule": domain.rule_text(r, names),
                 "paid_before_yuan": r.paid_before_yuan,
                 "amount_yuan": r.amount_yuan,
                 "remark": domain.remark(r),

@@ -41,10 +41,10 @@ from server.domain.identifiers import FACILITY_TYPES
 from server.domain.times import china_date, china_day_start, format_instant
 from server.extensions import db
 from server.formats import payout_rules, payout_sheet
-from server.reports import paged
+from server.reports import fonts, paged
 from server.reports.render import ReportFetcher, render_html
 from server.reports.render import write_pdf as write_pdf_document
-from server.services import audit, checklists, jobs, reports
+from server.services import audit, checklists, jobs, places, reports
 from server.services.inspections import not_found
 
 DEFAULT_VALID_FROM = dt.date(2018, 1, 1)  # the 优质服务基层行 campaign began in 2018
@@ -254,6 +254,7 @@ def build_sheet(region_code: str, period_text: str, now: dt.datetime) -> domain.
                 tier_labels=tier_labels,
                 report_number=number,
                 report_digest=digest,
+                licence_no=a.licence_no,
             )
         )
     rule_rows = queries.rules()
@@ -273,6 +274,8 @@ def build_sheet(region_code: str, period_text: str, now: dt.datetime) -> domain.
     families = checklists.current_families()
     rows = domain.build_rows(candidates, index, paid, recorded, period.end, families.codes)
     name, path = _region_path(region_code)
+    named = {r.candidate.region_code[:6] for r in rows} | {r.rule.region_code for r in rows if r.rule}
+    named |= {regions.city_code(code) for code in named}
     sheet = domain.Sheet(
         region_code=region_code,
         region_name=name,
@@ -285,6 +288,8 @@ def build_sheet(region_code: str, period_text: str, now: dt.datetime) -> domain.
         not_reached=sum(1 for c in candidates if c.tier_code == domain.TIER_NONE),
         family_names=families.names,
         held=tuple(held),
+        issuer=places.issuing_body_of(region_code),
+        region_names=queries.region_names(named),
     )
     return replace(sheet, digest=domain.sheet_digest(sheet))
 
@@ -457,20 +462,23 @@ class SheetPdf:
 def prepare_pdf(sheet: domain.Sheet, directory: Path, single_rows: int | None = None) -> SheetPdf:
     """The sheet's PDF, planned: up to SINGLE_DOCUMENT_ROWS rows (or `single_rows`) one document,
     else parts whose HTML is written to `directory`."""
-    context = domain.view(sheet)
+    context = domain.view(sheet, fonts.measure(domain.PDF_FONT_PT))
+    items: list[domain.PdfItem] = context["items"]
     rows = len(sheet.rows)
     single = SINGLE_DOCUMENT_ROWS if single_rows is None else single_rows
     if rows <= single or paged.joiner() is None:
-        return SheetPdf(rows, html=render_html("payouts.html", part=None, probe=None, **context))
-    probe = render_html("payouts.html", part=None, probe=domain.probe_view(sheet), **context)
-    items = [
-        paged.Item(item["block"]["lines"], item["heading"] is not None, item["block"]["wrap"])
-        for item in context["items"]
+        html = render_html("payouts.html", part=None, probe=None, groups=domain.pdf_groups(items), **context)
+        return SheetPdf(rows, html=html)
+    probe = render_html("payouts.html", part=None, probe=domain.probe_items(context), **context)
+    planned = [
+        paged.Item(i.block.lines, i.heading is not None, i.block.single, title=i.title is not None)
+        for i in items
     ]
-    parts = paged.plan(items, paged.measure(probe, _fetcher()))
+    parts = paged.plan(planned, paged.measure(probe, _fetcher()))
 
     def html_of(part: paged.Part) -> str:
-        return render_html("payouts.html", part=part, probe=None, **context)
+        pages = [domain.pdf_groups(items[page.start : page.end]) for page in part.pages]
+        return render_html("payouts.html", part=part, probe=None, pages=pages, **context)
 
     return SheetPdf(rows, laid=paged.prepare(html_of, parts, directory))
 

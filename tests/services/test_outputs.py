@@ -11,7 +11,6 @@ import random
 import re
 import string
 import subprocess
-import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,7 @@ from server.domain import payouts as domain
 from server.extensions import db
 from server.formats import cells as sheets
 from server.formats import payout_sheet
+from server.reports import fonts
 from server.services import payouts
 from tests.api.world import World, add_facility, complete_changes
 from tests.services.test_payouts import NOW, approved, qs_rules
@@ -121,11 +121,10 @@ def unbroken(tag: str, length: int) -> str:
 
 
 MM = 72 / 25.4  # PDF points per millimetre
-NAME_WIDTH = next(c.width for c in domain.PDF_COLUMNS if c.title == "机构名称")
 # The text area of each kind of page (x, y, width, height in points), inside the page margins:
 # running headers and footers stay out, and so does any text that ran into a margin.
 REPORT_AREA = (16 * MM, 20 * MM, (210 - 32) * MM, (297 - 40) * MM)
-SHEET_AREA = (8 * MM, 24 * MM, (297 - 16) * MM, (210 - 38) * MM)
+SHEET_AREA = (6 * MM, 16 * MM, (297 - 12) * MM, (210 - 30) * MM)
 
 
 def squeezed(pdf: bytes, tmp_path: Path, area: tuple[float, ...], last_page: int | None = None) -> str:
@@ -222,7 +221,7 @@ def test_the_payout_sheet_pdf_shows_every_long_name_whole(world: World, tmp_path
     region = unbroken("CITY", 100)
     db.session.get(Region, "410200").name = region  # type: ignore[union-attr]
     qs_rules()
-    for name in [*SHEET_NAMES.values(), NO_FONT_NAME]:
+    for name in [*SHEET_NAMES.values(), NO_FONT_NAME, "通许县短名卫生院"]:
         approved(world, add_facility("410222", name), tier="basic")
     sheet = payouts.build_sheet("410200", "2026Q4", NOW)
     pdf = payouts.pdf(sheet)
@@ -230,42 +229,27 @@ def test_the_payout_sheet_pdf_shows_every_long_name_whole(world: World, tmp_path
     text = squeezed(pdf, tmp_path, SHEET_AREA)
     assert region in text
     for row in sheet.rows:
-        shown_digest = row.candidate.report_digest[: domain.PDF_DIGEST_CHARS]
-        assert shown_digest in text, row.candidate.facility_name  # the last column
+        assert row.candidate.report_number in text, row.candidate.facility_name  # the last column
         if row.candidate.facility_name == NO_FONT_NAME:
             continue
-        shown = domain.pdf_text(row.candidate.facility_name)
-        pieces = [re.sub(r"\s+", "", piece) for piece in domain.wrap(shown, NAME_WIDTH)]
-        at = 0
-        for piece in pieces:  # the name's lines, in order, between the other columns' lines
-            found = text.find(piece, at)
-            assert found >= 0, (row.candidate.facility_name, piece)
-            at = found + len(piece)
+        shown = domain.pdf_cells(row, sheet.region_names)[1]  # a line break shows as a space
+        assert re.sub(r"\s+", "", shown) in text, row.candidate.facility_name  # whole, in its cell
 
 
-def test_characters_of_known_width_are_in_the_monospace_font_no_wider_than_counted() -> None:
+def test_the_sheet_measures_its_values_in_the_font_it_is_drawn_in() -> None:
     found = subprocess.run(
-        ["fc-match", "-f", "%{file}\n%{index}", "Noto Sans Mono CJK SC"],
-        capture_output=True,
-        check=True,
-        text=True,
+        ["fc-match", "-f", "%{file}\n%{index}", fonts.FAMILY], capture_output=True, check=True, text=True
     ).stdout.split("\n")
-    path, index = found[0], int(found[1])
-    font = TTCollection(path)[index] if path.endswith(".ttc") else TTFont(path)
-    assert "Mono CJK SC" in font["name"].getDebugName(4)
-    cmap, advances = font.getBestCmap(), font["hmtx"]
-    half = font["head"].unitsPerEm / 2
-    known = [chr(cp) for cp in range(0x20, 0x10000) if domain.known_width(chr(cp))]
-    assert len(known) > 27_000  # the ideographs at least
-    assert domain.known_width("通许县城关镇卫生院（一）·“二”—①A-1")
-    assert not domain.known_width("αβ") and not domain.known_width("😀") and not domain.known_width("\u00ad")
-    missing = [hex(ord(ch)) for ch in known if unicodedata.category(ch) != "Cn" and ord(ch) not in cmap]
-    wider = [
-        hex(ord(ch))
-        for ch in known
-        if ord(ch) in cmap and advances[cmap[ord(ch)]][0] > domain.char_width(ch) * half
-    ]
-    assert missing == [] and wider == []
+    font = TTCollection(found[0])[int(found[1])] if found[0].endswith(".ttc") else TTFont(found[0])
+    assert fonts.FAMILY in font["name"].getDebugName(1)
+    measure = fonts.measure(9)
+    em = 9 * 25.4 / 72
+    assert measure("通许县") == pytest.approx(3 * em)  # ideographs are a full em
+    cmap, advances, units = font.getBestCmap(), font["hmtx"], font["head"].unitsPerEm
+    for text in ("DB-410222-000005-7EFF66", "12410222410395957W", "150,000 元，补差"):
+        expected = sum(advances[cmap[ord(ch)]][0] for ch in text) * em / units
+        assert measure(text) == pytest.approx(expected)
+    assert measure("通许县𠀀卫生院") is None  # a character the font lacks: not measured
 
 
 # --- bidirectional controls ----------------------------------------------------------------------

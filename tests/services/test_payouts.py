@@ -39,6 +39,7 @@ from server.domain import payouts as domain
 from server.domain.errors import DomainError
 from server.formats import payout_sheet
 from server.formats.tables import problem_location
+from server.reports import fonts
 from server.services import payouts, reports
 from tests.api.world import MINI_ANSWERS, World, add_facility, add_photo, complete_changes
 
@@ -263,34 +264,70 @@ def test_bad_periods_are_refused(text: str) -> None:
     assert err.value.code == "payouts.invalid_period" and err.value.status == 422
 
 
-def test_pdf_rows_line_up_in_a_monospace_font() -> None:
-    columns = (domain.Column("a", 6), domain.Column("b", 4, right=True), domain.Column("c", 3))
-    assert domain.display_width("通许A1") == 6
-    assert domain.text_row(["通许县卫生院", "12", "x"], columns) == "通许县    12  x\n卫生院"
-    assert domain.wrap("abcdefg", 3) == ["abc", "def", "g"]
+def test_amounts_in_capital_numerals() -> None:
+    assert domain.capital_yuan(200_000) == "贰拾万元整"
+    assert domain.capital_yuan(1_850_000) == "壹佰捌拾伍万元整"
+    assert domain.capital_yuan(100_010) == "壹拾万零壹拾元整"
+    assert domain.capital_yuan(0) == "零元整"
 
 
-def test_row_numbers_and_report_numbers_fit_their_columns(world: World) -> None:
+def test_the_pdf_columns_fit_their_longest_values_and_short_rows_share_table_rows(
+    world: World,
+) -> None:
     """A province's sheet runs past row 9,999, its inspections past id 999,999 (report numbers a
-    digit longer), and a clinic's tier is long: those columns widen to their longest value within
-    the page, and no row wraps."""
+    digit longer), a clinic's tier is long: those columns widen to their longest value, the name
+    takes the rest, and every such row still fits its line. A row with a name too long for its
+    column, or a character the font lacks, is a table row of its own, where it wraps."""
     qs_rules()
-    for i in range(3):
+    k = domain.ROWS_PER_BLOCK
+    for i in range(k + 4):  # three rows to change, then k + 1 that fit
         approved(world, add_facility("410222", f"编号测试卫生院{i}"), tier="basic")
+    approved(world, add_facility("410225", "兰考县测试卫生院"), tier="basic")
     sheet = payouts.build_sheet("410200", "2026Q4", NOW)
     first = sheet.rows[0]
     long_number = first.candidate.report_number.replace("-", "-1", 2)  # two digits longer
-    clinic_tier = "达标（标准化村卫生室）"
-    longer = replace(first.candidate, report_number=long_number, tier_label=clinic_tier)
-    rows = [replace(first, index=12_345, candidate=longer), *sheet.rows[1:]]
-    columns = domain.pdf_columns(rows)
-    widths = {c.title: c.width for c in columns}
-    assert widths["序号"] == 5 and widths["报告编号"] == len(long_number) > 23
-    assert widths["达标等级"] == domain.display_width(clinic_tier) == 22
-    assert sum(widths.values()) + 2 * (len(columns) - 1) <= domain.ROW_COLUMNS
-    for row in rows:
-        assert "\n" not in domain.text_row(domain.pdf_cells(row), columns)
-    assert domain.pdf_columns(sheet.rows) == domain.PDF_COLUMNS  # short ones keep the default
+    longer = replace(first.candidate, report_number=long_number, tier_label="达标（标准化村卫生室）")
+    named = replace(sheet.rows[1].candidate, facility_name="通许县" + "很长的名称" * 20)
+    odd = replace(sheet.rows[2].candidate, facility_name="通许县𠀀卫生院")  # beyond the font
+    rows = (
+        replace(first, index=12_345, candidate=longer),
+        replace(sheet.rows[1], candidate=named),
+        replace(sheet.rows[2], candidate=odd),
+        *sheet.rows[3:],
+    )
+    measure = fonts.measure(domain.PDF_FONT_PT)
+    layout, items = domain.pdf_items(replace(sheet, rows=rows), measure)
+    counties = domain.county_totals(replace(sheet, rows=rows))
+    assert sum(layout.widths) == pytest.approx(domain.PDF_WIDTH_MM)
+    cells = domain.pdf_cells(rows[0], sheet.region_names)
+    for n, value in enumerate(cells):
+        width = measure(value)
+        assert width is not None and width <= layout.room(n), domain.PDF_COLUMNS[n].title
+    blocks = [i.block for i in items]
+    assert [(b.single, b.subtotal) for b in blocks] == [
+        (False, False),  # row 12,345 fits
+        (True, False),  # the long name wraps
+        (True, False),  # the character the font lacks
+        *[(False, False)] * (k + 1),
+        (False, True),  # 通许县小计
+        (False, False),
+        (False, True),  # 兰考县小计
+    ]
+    assert blocks[1].lines >= 3  # counted high: a hundred characters in its column
+    assert [i.title is not None for i in items] == [True, *[False] * (k + 6)]
+    assert [i.heading for i in items if i.heading] == ["（一）通许县", "（二）兰考县"]
+    assert blocks[k + 4].cells[1] == f"通许县小计：{k + 4} 家"
+    tables = domain.pdf_groups(items)  # as one page: a table per county, its short rows joined
+    joined = [[(e["block"].rows, e["block"].single) for e in t["blocks"]] for t in tables]
+    assert joined == [
+        [(1, False), (1, True), (1, True), (k, False), (1, False), (1, False)],
+        [(1, False)] * 2,
+    ]
+    assert tables[0]["blocks"][3]["block"].cells[1].count("\n") == k - 1  # k names, a line each
+    later = domain.pdf_groups(items[4:])  # a page that starts inside a county: a table, no heading
+    assert (later[0]["title"], later[0]["heading"], later[0]["blocks"][0]["block"].rows) == (None, None, k)
+    assert [(c["county"], c["facilities"]) for c in counties] == [("通许县", k + 4), ("兰考县", 1)]
+    assert sum(c["amount"] for c in counties) == sheet.total_yuan
 
 
 # --- the sheet -----------------------------------------------------------------------------------
@@ -377,16 +414,17 @@ def test_rule_shown_and_applied_per_facility(world: World) -> None:
     assert (own.rule.region_code, own.amount_yuan, own.basis) == ("410222", 500_000, domain.TOP_UP)
     assert (sibling.rule.region_code, sibling.amount_yuan, sibling.basis) == ("410000", 100_000, domain.FULL)
     assert hospital.rule.tier_code == "recommended" and hospital.rule_tier_label == "推荐标准"
-    assert domain.rule_text(own) == "410222 500,000 补差"
-    assert domain.rule_text(hospital) == "410222 500,000 补差（按推荐标准）"
-    assert domain.rule_text(sibling) == "410000 100,000 全额"
+    names = payouts.build_sheet("410200", "2026", NOW).region_names
+    assert domain.rule_text(own, names) == "通许县 推荐标准 500,000 元，补差"
+    assert domain.rule_text(hospital, names) == "通许县 推荐标准 500,000 元，补差"  # paid as recommended
+    assert domain.rule_text(sibling, names) == "河南省 推荐标准 100,000 元，全额"
 
 
 def test_no_rule_gives_zero_and_says_so(world: World) -> None:
     approved(world, "own")
     row = payouts.build_sheet("410200", "2026Q4", NOW).rows[0]
     assert (row.amount_yuan, row.basis, row.rule) == (0, domain.NO_RULE, None)
-    assert domain.rule_text(row) == "无适用的奖补标准"
+    assert domain.rule_text(row, {}) == "无适用的奖补标准"
 
 
 def test_recording_then_a_later_period_pays_only_the_difference(world: World) -> None:
@@ -516,17 +554,18 @@ def pdf_lines(pdf: bytes, tmp_path: Path) -> list[str]:
     return text.splitlines()
 
 
-PDF_ROW = re.compile(r"([\d,]+)\s+([\d,]+)\s+(DB-\d{6}-\d{6}-[0-9A-F]{6})\s+([0-9a-f]{16})\s*$")
+PDF_ROW = re.compile(r"(?:已拨 ([\d,]+))?\s+([\d,]+)\s+(DB-\d{6}-\d{6}-[0-9A-F]{6})\s*$")
 
 
-def pdf_numbers(lines: list[str]) -> dict[str, tuple[int, int, str]]:
-    """Report number -> (paid before, due, digest), from the sheet's rows."""
+def pdf_numbers(lines: list[str]) -> dict[str, tuple[int, int]]:
+    """Report number -> (paid before, due), from the sheet's rows (a line each: pdftotext -layout
+    puts the values of a table row's line side by side)."""
     found = {}
     for line in lines:
         match = PDF_ROW.search(line)
         if match:
-            before, due, number, digest = match.groups()
-            found[number] = (int(before.replace(",", "")), int(due.replace(",", "")), digest)
+            before, due, number = match.groups()
+            found[number] = (int((before or "0").replace(",", "")), int(due.replace(",", "")))
     return found
 
 
@@ -542,8 +581,24 @@ def xlsx_table(data: bytes) -> tuple[list[dict[str, Any]], list[tuple[Any, ...]]
             break
         rows.append(dict(zip(header, row, strict=True)))
     totals_at = next(i for i, row in enumerate(values) if row[0] == "按等级汇总")
-    totals = [row[:4] for row in values[totals_at + 2 :] if row[0] is not None]
+    totals = []
+    for row in values[totals_at + 2 :]:
+        totals.append(row[:4])
+        if row[0] == "合计":
+            break
     return rows, totals
+
+
+def county_blocks(data: bytes) -> list[tuple[Any, ...]]:
+    """The rows of the XLSX's county totals."""
+    values = list(load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True))
+    at = next(i for i, row in enumerate(values) if row[0] == "按县（市、区）汇总")
+    found = []
+    for row in values[at + 2 :]:
+        if row[0] in (None, "合计"):
+            break
+        found.append(row[:4])
+    return found
 
 
 def test_the_pdf_and_the_xlsx_carry_the_same_numbers(world: World, tmp_path: Path) -> None:
@@ -570,23 +625,24 @@ def test_the_pdf_and_the_xlsx_carry_the_same_numbers(world: World, tmp_path: Pat
     lines = pdf_lines(pdf, tmp_path)
     in_pdf = pdf_numbers(lines)
     assert len(rows) == len(sheet.rows) == 17
-    assert in_pdf == {
-        # the PDF shows the first 16 hex digits of the digest the XLSX has whole
-        row["报告编号"]: (row["此前已拨付（元）"], row["本期应拨（元）"], row["报告数据摘要（SHA-256）"][:16])
-        for row in rows
-    }
+    assert in_pdf == {row["报告编号"]: (row["此前已拨付（元）"], row["本期应拨（元）"]) for row in rows}
     assert all(isinstance(row["本期应拨（元）"], int) for row in rows)
     assert sorted(in_pdf.values())[-1][0] == 150_000  # the top-up row's earlier payment
     text = "\n".join(lines)
+    counties = county_blocks(data)
+    expected = [(c["family"], c["county"], c["facilities"], c["amount"]) for c in domain.county_totals(sheet)]
+    assert counties == expected and len(counties) >= 3
+    for _, county, n, amount in counties:  # each county's subtotal row in the PDF
+        subtotal = f"{county}小计：{n} 家"
+        assert any(subtotal in line and line.rstrip().endswith(f"{amount:,}") for line in lines), subtotal
+    assert f"（大写：{domain.capital_yuan(sheet.total_yuan)}）" in text
     assert (
         sheet.total_yuan == sum(row["本期应拨（元）"] for row in rows) == 150_000 * 14 + 300_000 * 2 + 50_000
     )
     assert totals[-1] == ("合计", None, 17, sheet.total_yuan)
-    pdf_totals = [line.split() for line in lines if line.split()[:1] in ([t[0]] for t in totals)]
-    assert pdf_totals == [
-        [family, tier, str(n), f"{amount:,}"] if tier else [family, str(n), f"{amount:,}"]
-        for family, tier, n, amount in totals
-    ]
+    split = [line.split() for line in lines]
+    for family, tier, n, amount in totals:  # the totals by tier, a row each in the closing
+        assert ([family, tier] if tier else [family]) + [str(n), f"{amount:,}"] in split, (family, tier)
     assert f"17 家机构，合计 {sheet.total_yuan:,} 元" in text
     assert sheet.digest in re.sub(r"\s+", "", text)
     assert load_workbook(io.BytesIO(data)).active["A3"].value.endswith(sheet.digest)
@@ -604,7 +660,7 @@ def test_the_pdf_is_a4_landscape_with_embedded_chinese_fonts(world: World, tmp_p
     width, height = map(float, re.search(r"Page size:\s+([\d.]+) x ([\d.]+)", info).groups())  # type: ignore[union-attr]
     assert (round(width), round(height)) == (842, 595)
     fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, check=True, text=True).stdout
-    assert "Noto-Sans-Mono-CJK-SC" in fonts and "Noto-Sans-CJK-SC" in fonts
+    assert "Noto-Sans-CJK-SC" in fonts and "Mono" not in fonts  # a proportional font, one family
     assert "DejaVu" not in fonts and "CJK-JP" not in fonts  # no glyph fell back to another font
     assert all(line.split()[-5] == "yes" for line in fonts.splitlines()[2:] if line.strip())
 
