@@ -296,7 +296,10 @@ def write_parts(
             # that reached max_tasks_per_child only when work is submitted (all submitted at
             # once, the pool can wait for ever with no renderer left).
             running: dict[Future[int], Part] = {}
-            queue = iter(zip(parts, laid.sources, paths, strict=True))
+            # the last part first: it holds the closing (a province's county totals take pages),
+            # so the renderers do not end on it one alone
+            entries = list(zip(parts, laid.sources, paths, strict=True))
+            queue = iter(entries[-1:] + entries[:-1])
             limit = (workers or WORKERS) + 1
             try:
                 while True:

@@ -18,6 +18,7 @@ import io
 import json
 import re
 import shutil
+import sys
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -460,26 +461,28 @@ class SheetPdf:
 
 
 def prepare_pdf(sheet: domain.Sheet, directory: Path, single_rows: int | None = None) -> SheetPdf:
-    """The sheet's PDF, planned: up to SINGLE_DOCUMENT_ROWS rows (or `single_rows`) one document,
-    else parts whose HTML is written to `directory`."""
+    """The sheet's PDF, its pages planned row by row (server.reports.paged): up to
+    SINGLE_DOCUMENT_ROWS rows (or `single_rows`) one document laid out here, else parts whose HTML
+    is written to `directory`, laid out in child processes."""
     context = domain.view(sheet, fonts.measure(domain.PDF_FONT_PT))
     items: list[domain.PdfItem] = context["items"]
     rows = len(sheet.rows)
-    single = SINGLE_DOCUMENT_ROWS if single_rows is None else single_rows
-    if rows <= single or paged.joiner() is None:
-        html = render_html("payouts.html", part=None, probe=None, groups=domain.pdf_groups(items), **context)
-        return SheetPdf(rows, html=html)
+    if not items:
+        return SheetPdf(rows, html=render_html("payouts.html", part=None, probe=None, groups=[], **context))
     probe = render_html("payouts.html", part=None, probe=domain.probe_items(context), **context)
     planned = [
         paged.Item(i.block.lines, i.heading is not None, i.block.single, title=i.title is not None)
         for i in items
     ]
-    parts = paged.plan(planned, paged.measure(probe, _fetcher()))
+    one = rows <= (SINGLE_DOCUMENT_ROWS if single_rows is None else single_rows) or paged.joiner() is None
+    parts = paged.plan(planned, paged.measure(probe, _fetcher()), pages_per_part=sys.maxsize if one else None)
 
     def html_of(part: paged.Part) -> str:
         pages = [domain.pdf_groups(items[page.start : page.end]) for page in part.pages]
         return render_html("payouts.html", part=part, probe=None, pages=pages, **context)
 
+    if one:
+        return SheetPdf(rows, html=html_of(parts[0]))
     return SheetPdf(rows, laid=paged.prepare(html_of, parts, directory))
 
 

@@ -665,6 +665,26 @@ def test_the_pdf_is_a4_landscape_with_embedded_chinese_fonts(world: World, tmp_p
     assert all(line.split()[-5] == "yes" for line in fonts.splitlines()[2:] if line.strip())
 
 
+WORD = re.compile(r'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)</word>')
+
+
+def test_the_sheet_is_printed_at_9_pt_or_more(world: World, tmp_path: Path) -> None:
+    """Every word inside the page margins (the running header and the page numbers are in them) is
+    set at 9 pt or larger: a word's box is the font's height, 1.448 em in Noto Sans CJK."""
+    qs_rules()
+    for i in range(12):
+        approved(world, add_facility("410222", f"字号测试第{i}号卫生院"), tier="basic")
+    path = tmp_path / "sheet.pdf"
+    path.write_bytes(payouts.pdf(payouts.build_sheet("410200", "2026Q4", NOW)))
+    bbox = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True, check=True, text=True)
+    top, bottom = 16 * 72 / 25.4, (210 - 14) * 72 / 25.4  # payouts.html's page margins
+    words = [(float(y1), float(y2), text) for y1, y2, text in WORD.findall(bbox.stdout)]
+    inside = [(y2 - y1, text) for y1, y2, text in words if y1 >= top and y2 <= bottom]
+    assert sum(text.startswith("DB-") for _, text in inside) == 12  # every row's report number
+    small = [text for height, text in inside if height < 9 * 1.44]
+    assert small == [] and len(inside) > 100
+
+
 def test_an_empty_sheet_still_renders(world: World, tmp_path: Path) -> None:
     sheet = payouts.build_sheet("410222", "2026-11", NOW)
     assert sheet.rows == () and sheet.total_yuan == 0
