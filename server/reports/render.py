@@ -3,9 +3,10 @@
 The HTML and CSS may contain text that came from users (facility names, notes, reasons): Jinja
 escapes it, every expression loses its bidirectional controls on the way out (`shown`, the
 environment's `finalize`, so no template can forget it), and whatever URL still reaches WeasyPrint
-goes through `ReportFetcher`, which answers
-only `dabiao-asset:` (files in server/reports/assets) and `dabiao-evidence:` (thumbnails the report
-lists) and refuses everything else: no file://, no http(s)://, no data from anywhere else.
+goes through `ReportFetcher`, which answers only `dabiao-asset:` (files in server/reports/assets),
+`dabiao-evidence:` (thumbnails the report lists) and `dabiao-rules:` (a table's rules, drawn from
+the column widths in the URL), and refuses everything else: no file://, no http(s)://, no data
+from anywhere else.
 """
 
 from __future__ import annotations

@@ -241,10 +241,16 @@ def test_the_fetcher_refuses_everything_but_our_own(listener: tuple[str, list[st
         "dabiao-asset:/../../../etc/passwd",
         "dabiao-evidence:/thumbs/2/other.jpg",
         "ftp://127.0.0.1/x",
+        "dabiao-rules:/etc/passwd",
+        "dabiao-rules:lines/9,<script>",
+        "dabiao-rules:lines/1e9",
+        "dabiao-rules:lines/" + ",".join(["1"] * 21),  # more columns than a table has
     ):
         with pytest.raises(RefusedURL):
             fetcher.fetch(bad)
     assert fetcher.fetch("dabiao-evidence:/thumbs/1/ok.jpg").read()[:2] == b"\xff\xd8"
+    rules = fetcher.fetch("dabiao-rules:lines/9,93.5,30.25").read()  # a table's rules, from the URL alone
+    assert rules.startswith(b"<svg") and rules.count(b"<rect") == 3  # two column edges, a line
     # raw HTML straight to WeasyPrint, as if escaping had failed
     html = "".join(hostile(url)[:5]) + '<p>安全</p><img src="dabiao-evidence:/thumbs/1/ok.jpg">'
     started = time.monotonic()
