@@ -96,6 +96,7 @@ def test_a_final_report_names_who_approved_it_and_carries_no_watermark(world: Wo
         assert WATERMARK not in page, f"page {n} of a final report says {WATERMARK}"
     cover = pages[0]
     assert "终审报告" in cover and f"开封市卫生健康委员会于{approved_on.isoformat()}终审通过" in cover
+    assert re.search(r"对应奖补标准：\d{1,3}(,\d{3})+元", cover)  # a final report states its amount
     text = "".join(pages)
     # the 整改清单: each failed item with its task's deadline
     deadlines = re.findall(r"(M-B03|M-R2).*?(\d{4}-\d{2}-\d{2})", text)
