@@ -39,12 +39,17 @@ pytestmark = pytest.mark.postgres
 SHEET = {"region_code": "410200", "period": "2026Q4", "format": "pdf"}
 
 
+STALLED_S = 5
+
+
 @pytest.fixture
 def committed(tmp_path: Path) -> Iterator[tuple[Flask, World, dict[str, str]]]:
     """An app on a fresh PostgreSQL database, a world committed into it, and the environment
     that gives a worker process the same database and evidence store."""
     url = fresh_postgres_database("dabiao_jobs")
-    settings = make_settings(tmp_path, url, job_stalled_seconds=2, job_max_per_child=1)
+    # a worker silent for 5 s is taken for dead: short for the test, long enough that a busy
+    # machine (two renderers on two cores) does not delay a live worker's heartbeat past it
+    settings = make_settings(tmp_path, url, job_stalled_seconds=STALLED_S, job_max_per_child=1)
     app = create_app(settings)
     with app.app_context():
         upgrade()
@@ -55,7 +60,7 @@ def committed(tmp_path: Path) -> Iterator[tuple[Flask, World, dict[str, str]]]:
             "DABIAO_SECRET_KEY": settings.secret_key,
             "DABIAO_INSTANCE_PATH": str(settings.instance_path),
             "DABIAO_EVIDENCE_DIR": str(settings.evidence_dir),
-            "DABIAO_JOB_STALLED_SECONDS": "2",
+            "DABIAO_JOB_STALLED_SECONDS": str(STALLED_S),
         }
         yield app, world, env
         db.session.remove()
