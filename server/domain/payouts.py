@@ -671,7 +671,8 @@ def counties_of(sheet: Sheet) -> list[County]:
     ]
 
 
-def county_totals(sheet: Sheet) -> list[dict[str, Any]]:
+def county_totals(sheet: Sheet, counties: Sequence[County] | None = None) -> list[dict[str, Any]]:
+    """The subtotal of each county (`counties`, when the caller has them: counties_of(sheet))."""
     return [
         {
             "family": sheet.family_name(c.family),
@@ -679,28 +680,34 @@ def county_totals(sheet: Sheet) -> list[dict[str, Any]]:
             "facilities": len(c.rows),
             "amount": c.amount_yuan,
         }
-        for c in counties_of(sheet)
+        for c in (counties_of(sheet) if counties is None else counties)
     ]
 
 
-def pdf_items(sheet: Sheet, measure: Measure) -> tuple[PdfLayout, list[PdfItem]]:
+def pdf_items(
+    sheet: Sheet, measure: Measure, counties: Sequence[County] | None = None
+) -> tuple[PdfLayout, list[PdfItem]]:
     """The PDF's table in items (a long sheet's pages are planned in them, server.reports.paged)
     and its column widths: a section per family, in it a table per county with its subtotal."""
+    counties = counties_of(sheet) if counties is None else counties
+    families: dict[str, tuple[int, int]] = {}  # facilities and amount of each family
+    for c in counties:
+        n, due = families.get(c.family, (0, 0))
+        families[c.family] = (n + len(c.rows), due + c.amount_yuan)
     names = sheet.region_names
     measure = functools.lru_cache(maxsize=4096)(measure)  # tiers, rules and amounts repeat
     cells = {id(r): pdf_cells(r, names) for r in sheet.rows}
     layout = pdf_layout(cells.values(), measure)
     items: list[PdfItem] = []
-    families: list[str] = []
+    section: str | None = None
     title: str | None = None
     n = 0
-    for county in counties_of(sheet):
-        if not families or families[-1] != county.family:
-            families.append(county.family)
-            rows = [r for r in sheet.rows if r.candidate.family == county.family]
-            due = sum(r.amount_yuan for r in rows)
-            label = sheet.family_name(county.family)
-            title = f"{_numeral(len(families) - 1)}、{label}（{len(rows):,} 家，应拨 {due:,} 元）"
+    for county in counties:
+        if county.family != section:
+            section = county.family
+            count, due = families[section]
+            numeral = _numeral(list(families).index(section))
+            title = f"{numeral}、{sheet.family_name(section)}（{count:,} 家，应拨 {due:,} 元）"
             n = 0
         heading: str | None = f"（{_numeral(n)}）{county.name}"
         n += 1
@@ -759,7 +766,8 @@ def county_label(county: str, names: Mapping[str, str], sheet_region: str) -> st
 
 def view(sheet: Sheet, measure: Measure) -> dict[str, Any]:
     """The template context of the payout sheet (payouts.html)."""
-    layout, items = pdf_items(sheet, measure)
+    counties = counties_of(sheet)
+    layout, items = pdf_items(sheet, measure, counties)
     return {
         "title": title(sheet),
         "sheet": sheet,
@@ -772,7 +780,7 @@ def view(sheet: Sheet, measure: Measure) -> dict[str, Any]:
         ],
         "items": items,
         "totals": totals_view(sheet),
-        "counties": county_totals(sheet),
+        "counties": county_totals(sheet, counties),
         "facilities": len(sheet.rows),
         "recorded": sum(1 for r in sheet.rows if r.recorded),
         "held_text": held_text(sheet),

@@ -125,7 +125,8 @@ def write_xlsx(
     count = len(sheet.rows)
     rows = cells.Rows(ws, {DATE_COLUMN: DATE_FORMAT, **{i: AMOUNT_FORMAT for i in AMOUNT_COLUMNS}})
     done = 0
-    for county in domain.counties_of(sheet):
+    counties = domain.counties_of(sheet)
+    for county in counties:
         for row in county.rows:
             rows.append(xlsx_row(sheet, row, county.name))
             done += 1
@@ -152,7 +153,8 @@ def write_xlsx(
     by_tier = [(t["family"], t["tier"], t["facilities"], t["amount"]) for t in domain.totals_view(sheet)]
     totals("按等级汇总", "达标等级", by_tier)
     by_county = [
-        (c["family"], c["county"], c["facilities"], c["amount"]) for c in domain.county_totals(sheet)
+        (c["family"], c["county"], c["facilities"], c["amount"])
+        for c in domain.county_totals(sheet, counties)
     ]
     totals("按县（市、区）汇总", "县（市、区）", by_county)
     cells.append(ws, [])
